@@ -1,0 +1,31 @@
+/* paths.h: where SonoSpine finds its data files at run time.
+ *
+ * Data kinds are "shaders", "assets" and "scenarios". Search order for a kind:
+ *   1. the environment variable SONOSPINE_<KIND>_DIR (e.g. SONOSPINE_SHADER_DIR),
+ *      when set: only there (tests and instructors point the program at a tree);
+ *   2. <directory of the executable>/<kind>         (development build tree);
+ *   3. <directory of the executable>/../share/sonospine/<kind>   (installed).
+ * Also small file helpers every module uses: whole-file read with a size limit.
+ */
+#ifndef SS_PATHS_H
+#define SS_PATHS_H
+
+#include <stddef.h>
+#include <stdbool.h>
+#include "error.h"
+
+/* Directory holding the running executable (no trailing slash). */
+ss_status ss_paths_exe_dir(char *out, size_t out_size);
+
+/* Resolves the directory for a data kind. Returns SS_ERR_IO naming every place
+ * looked at when none exists. *from_env tells whether an override was used. */
+ss_status ss_paths_data_dir(const char *kind, char *out, size_t out_size, bool *from_env);
+
+/* Reads a whole regular file into a NUL-terminated heap buffer (free with free()).
+ * Refuses directories, unreadable files and files over max_bytes, naming the path
+ * and the reason. *size_out (may be NULL) receives the length without the NUL. */
+ss_status ss_file_read(const char *path, size_t max_bytes, char **text_out, size_t *size_out);
+
+bool ss_file_exists(const char *path);
+
+#endif

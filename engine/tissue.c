@@ -1,0 +1,85 @@
+/* tissue.c: the tissue property table (see tissue.h).
+ *
+ * Sources: ../shared/REFERENCE.md §3 (literature ranges; the value chosen is given).
+ * Scatterer densities/amplitudes are modelling choices tuned so that soft tissues
+ * have fully developed speckle (>= 10 scatterers per resolution cell at 3-5 MHz,
+ * cell ~ 0.5 x 1 x 3 mm = 1.5 mm^3 -> >= 7 /mm^3) and the usual relative brightness
+ * (fat darker than muscle, ligament bright and fibrous, fluid anechoic).
+ */
+#include "tissue.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const ss_tissue_props ss__table[SS_TISSUE_COUNT] = {
+    /*                 name            label                    c      rho    alpha  dens  amp   hard  colour */
+    [SS_TISSUE_AIR] = {"air", "outside / coupling gel",
+        /* gel under the probe: water-like, so the first interface is the skin */
+        1500.f, 1000.f, 0.002f, 0.f, 0.f, false, {0, 0, 0}},
+    [SS_TISSUE_SKIN] = {"skin", "skin", 1620.f, 1110.f, 0.35f, 20.f, 0.9f, false, {230, 190, 170}},
+    [SS_TISSUE_FAT] = {"fat", "subcutaneous fat", 1470.f, 940.f, 0.70f, 12.f, 0.35f, false, {250, 225, 120}},
+    [SS_TISSUE_MUSCLE] = {"muscle", "paraspinal muscle", 1580.f, 1050.f, 1.1f, 16.f, 0.55f, false, {190, 70, 70}},
+    [SS_TISSUE_LIGAMENT] = {"ligament", "supraspinous / interspinous ligament",
+        1660.f, 1100.f, 1.6f, 20.f, 0.8f, false, {150, 150, 210}},
+    [SS_TISSUE_FLAVUM] = {"flavum", "ligamentum flavum", 1660.f, 1100.f, 1.6f, 20.f, 0.95f, false, {240, 240, 60}},
+    /* epidural fat: unconfirmed, taken as subcutaneous fat */
+    [SS_TISSUE_EPIDURAL_FAT] = {"epidural_fat", "epidural fat",
+        1470.f, 940.f, 0.70f, 12.f, 0.35f, false, {255, 200, 90}},
+    /* dura: unconfirmed, a dense collagen membrane taken as ligament */
+    [SS_TISSUE_DURA] = {"dura", "dura mater", 1660.f, 1100.f, 1.6f, 20.f, 1.0f, false, {90, 200, 240}},
+    /* CSF: unconfirmed c 1515 m/s, rho 1007, alpha water-like 0.005 */
+    [SS_TISSUE_CSF] = {"csf", "cerebrospinal fluid", 1515.f, 1007.f, 0.005f, 0.f, 0.f, false, {40, 90, 230}},
+    /* nerve roots: unconfirmed, taken between fat and muscle, weakly fascicular */
+    [SS_TISSUE_NERVE] = {"nerve", "nerve root", 1575.f, 1040.f, 0.9f, 14.f, 0.45f, false, {255, 255, 255}},
+    [SS_TISSUE_VESSEL] = {"vessel", "blood vessel", 1584.f, 1060.f, 0.15f, 2.f, 0.05f, false, {200, 0, 40}},
+    /* disc: unconfirmed, annulus fibrosus taken as ligament-like but less echogenic */
+    [SS_TISSUE_DISC] = {"disc", "intervertebral disc", 1600.f, 1080.f, 1.2f, 14.f, 0.4f, false, {120, 160, 120}},
+    [SS_TISSUE_CORTICAL] = {"cortical", "cortical bone", 3500.f, 1900.f, 10.f, 10.f, 1.0f, true, {245, 245, 235}},
+    [SS_TISSUE_CANCELLOUS] = {"cancellous", "cancellous bone",
+        2000.f, 1400.f, 10.f, 10.f, 1.0f, true, {210, 205, 180}},
+    /* graft: unconfirmed, morcellised bone taken between cancellous and cortical */
+    [SS_TISSUE_GRAFT] = {"graft", "bone graft", 2600.f, 1600.f, 10.f, 12.f, 1.0f, true, {225, 215, 160}},
+    [SS_TISSUE_TITANIUM] = {"titanium", "titanium", 6522.f, 4500.f, 0.f, 0.f, 0.f, true, {170, 180, 200}},
+    [SS_TISSUE_COCR] = {"cocr", "cobalt-chromium", 6256.f, 8300.f, 0.f, 0.f, 0.f, true, {150, 160, 190}},
+    [SS_TISSUE_STEEL] = {"steel", "stainless steel (needle)", 5900.f, 8000.f, 0.f, 0.f, 0.f, true, {255, 120, 0}},
+};
+
+const ss_tissue_props *ss_tissue_get(int label)
+{
+    if (label < 0 || label >= SS_TISSUE_COUNT) return &ss__table[SS_TISSUE_AIR];
+    return &ss__table[label];
+}
+
+float ss_tissue_impedance_mrayl(int label)
+{
+    const ss_tissue_props *p = ss_tissue_get(label);
+    return p->rho_kg_m3 * p->c_m_s * 1e-6f;
+}
+
+int ss_tissue_from_name(const char *name)
+{
+    for (int i = 0; i < SS_TISSUE_COUNT; i++)
+        if (strcmp(ss__table[i].name, name) == 0) return i;
+    return -1;
+}
+
+size_t ss_tissue_glsl_defines(char *out, size_t out_size)
+{
+    size_t used = 0;
+    for (int i = 0; i < SS_TISSUE_COUNT; i++) {
+        char upper[64];
+        size_t k = 0;
+        for (const char *s = ss__table[i].name; *s && k < sizeof upper - 1; s++)
+            upper[k++] = (char)((*s >= 'a' && *s <= 'z') ? *s - 32 : *s);
+        upper[k] = '\0';
+        int n = snprintf(out ? out + (used < out_size ? used : out_size) : NULL,
+                         out && used < out_size ? out_size - used : 0,
+                         "#define SS_TISSUE_%s %d\n", upper, i);
+        if (n > 0) used += (size_t)n;
+    }
+    int n = snprintf(out ? out + (used < out_size ? used : out_size) : NULL,
+                     out && used < out_size ? out_size - used : 0, "#define SS_TISSUE_COUNT %d\n",
+                     SS_TISSUE_COUNT);
+    if (n > 0) used += (size_t)n;
+    return used;
+}

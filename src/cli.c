@@ -1,0 +1,156 @@
+/* cli.c: the command table and dispatch for `sonospine` (see cli.h, DESIGN.md). */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+#ifndef SONOSPINE_VERSION
+#define SONOSPINE_VERSION "0.0.0"
+#endif
+
+typedef struct ss_command {
+    const char *name;
+    const char *summary;
+    const char *help; /* full --help text: usage line, then options */
+    int (*run)(int argc, char **argv); /* NULL: not built yet */
+} ss_command;
+
+static const ss_command ss__commands[] = {
+    {"run", "the trainer on a scenario (window, or --headless)",
+     "usage: sonospine run SCENARIO [--mode practice|exam] [--trainee ID] [--script FILE]\n"
+     "                     [--exit-after-script] [--speed X] [--log FILE] [--metrics-json FILE]\n"
+     "                     [--screenshot FILE] [--frame-stats FILE] [--headless]\n"
+     "\n"
+     "Starts the trainer. With --headless no window is opened (engine only, for CI and batch)\n"
+     "and a --script runs as fast as the machine allows; with a window a script runs in real\n"
+     "time unless --speed X. --screenshot writes the last frame as PNG; --frame-stats writes\n"
+     "frame-time figures ending 'frames N median M ms F fps p99 P ms'.\n",
+     NULL},
+    {"validate", "check scenario and exam files",
+     "usage: sonospine validate FILE...\n"
+     "\n"
+     "Checks scenario (and exam) files. Every error is printed as\n"
+     "  file:line:col: json.path: message\n"
+     "Exit 0 when all files are valid, 2 otherwise.\n",
+     NULL},
+    {"render", "one B-mode frame to PNG, headless",
+     "usage: sonospine render SCENARIO --level L4-L5 --view VIEW [--side left|right]\n"
+     "                        [--backend cpu|gpu] [--lines N] [--samples N] [--freq MHZ]\n"
+     "                        [--depth MM] -o OUT.png [--envelope OUT.f32]\n"
+     "\n"
+     "Views: spinous, near-spinous, parasagittal-oblique, transverse-interlaminar,\n"
+     "transverse-spinous. --envelope also writes the linear envelope before TGC and log\n"
+     "compression as little-endian float32 (samples fastest) with a sidecar OUT.f32.json.\n",
+     NULL},
+    {"preview", "instructor preview: every standard view at every level, as PNG + index.html",
+     "usage: sonospine preview SCENARIO -o DIR\n", NULL},
+    {"views", "canal visibility and acoustic window width per standard view",
+     "usage: sonospine views SCENARIO (--level L4-L5 | --all-levels) [--json]\n", NULL},
+    {"variants", "randomized scenario variants within the scenario's ranges",
+     "usage: sonospine variants SCENARIO --count N --seed S -o DIR\n", NULL},
+    {"bench", "frame rate and throughput of the acoustic simulator",
+     "usage: sonospine bench [--backend cpu|gpu|both] [--lines N] [--samples N] [--frames N] [--json]\n"
+     "\n"
+     "Prints median ms/frame, fps and Msamples/s, with a bare volume march of the same size\n"
+     "measured in the same run and the ratio full/bare. --json: one object a line.\n",
+     NULL},
+    {"replay", "re-simulate a session log and check it reproduces its results",
+     "usage: sonospine replay LOG [--metrics-json FILE]\n", NULL},
+    {"verify", "check the hash chain and signature of a session log",
+     "usage: sonospine verify LOG\n"
+     "\n"
+     "Exit 0 intact, 1 tampered (naming the first bad record), 2 unreadable.\n",
+     NULL},
+    {"report", "the assessment report of a session",
+     "usage: sonospine report LOG -o OUT.(html|pdf)\n", NULL},
+    {"history", "a trainee's attempts and learning curve",
+     "usage: sonospine history --trainee ID [-o DIR]\n", NULL},
+    {"igtl", "OpenIGTLink server: stream images, take tracked probe and needle",
+     "usage: sonospine igtl SCENARIO [--port 18944]\n", NULL},
+    {"doctor", "check this machine: display, OpenGL 4.3 context, compute shaders, data files",
+     "usage: sonospine doctor\n"
+     "\n"
+     "Creates an offscreen OpenGL context the way the trainer and the GPU renderer do,\n"
+     "prints the GL version and renderer, compiles and runs a compute shader from the\n"
+     "shader directory and checks its output, and lists the data directories in use.\n"
+     "Exit 0 when everything works, 1 when OpenGL 4.3 compute is not available.\n",
+     ss_cmd_doctor},
+};
+enum { SS_NCOMMANDS = (int)(sizeof ss__commands / sizeof ss__commands[0]) };
+
+static void ss__usage(FILE *f)
+{
+    fprintf(f,
+            "SonoSpine %s: ultrasound-guided lumbar puncture trainer for scoliosis and spinal fusion\n"
+            "\n"
+            "usage: sonospine [COMMAND] [ARGS...]\n"
+            "       sonospine            the trainer on the default scenario\n"
+            "       sonospine --version\n"
+            "       sonospine COMMAND --help\n"
+            "\n"
+            "commands:\n",
+            SONOSPINE_VERSION);
+    for (int i = 0; i < SS_NCOMMANDS; i++)
+        fprintf(f, "  %-10s %s%s\n", ss__commands[i].name, ss__commands[i].summary,
+                ss__commands[i].run ? "" : " [not built yet]");
+    fprintf(f, "\nExit codes: 0 ok, 1 the task failed, 2 bad usage or bad input file.\n");
+}
+
+static const ss_command *ss__find(const char *name)
+{
+    for (int i = 0; i < SS_NCOMMANDS; i++)
+        if (strcmp(ss__commands[i].name, name) == 0) return &ss__commands[i];
+    return NULL;
+}
+
+int ss_cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        const ss_command *run = ss__find("run");
+        if (!run->run) {
+            fprintf(stderr, "sonospine: the trainer is not built yet in this version; "
+                            "try 'sonospine doctor' or 'sonospine --help'\n");
+            return SS_EXIT_USAGE;
+        }
+        char *run_argv[] = {(char *)"scenarios/default.json", NULL};
+        return run->run(0, run_argv); /* no scenario: the command resolves the default */
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        if (argc >= 3 && strcmp(cmd, "help") == 0) {
+            const ss_command *c = ss__find(argv[2]);
+            if (c) {
+                fputs(c->help, stdout);
+                return SS_EXIT_OK;
+            }
+        }
+        ss__usage(stdout);
+        return SS_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("sonospine %s\n", SONOSPINE_VERSION);
+        return SS_EXIT_OK;
+    }
+    const ss_command *c = ss__find(cmd);
+    if (!c) {
+        if (cmd[0] == '-')
+            fprintf(stderr, "sonospine: unknown option '%s' (see sonospine --help)\n", cmd);
+        else
+            fprintf(stderr, "sonospine: unknown command '%s' (see sonospine --help)\n", cmd);
+        return SS_EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(c->help, stdout);
+            if (!c->run) printf("\n(not built yet in this version)\n");
+            return SS_EXIT_OK;
+        }
+    }
+    if (!c->run) {
+        fprintf(stderr, "sonospine %s: not built yet in this version (see README, 'Status')\n", cmd);
+        return SS_EXIT_USAGE;
+    }
+    return c->run(argc - 2, argv + 2);
+}

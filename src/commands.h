@@ -1,0 +1,9 @@
+/* commands.h: the handlers behind each `sonospine` subcommand (one file each,
+ * src/cmd_*.c). A handler gets the arguments after the command name and returns the
+ * exit code (cli.h). Their --help texts live in cli.c's table, beside the names. */
+#ifndef SS_COMMANDS_H
+#define SS_COMMANDS_H
+
+int ss_cmd_doctor(int argc, char **argv);
+
+#endif

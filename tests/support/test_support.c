@@ -1,0 +1,95 @@
+/* test_support.c: see test_support.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "test_support.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *ts_source_path(const char *rel)
+{
+    static char bufs[8][4096];
+    static int slot;
+    char *b = bufs[slot++ & 7];
+    snprintf(b, 4096, "%s/%s", SONOSPINE_SOURCE_DIR, rel);
+    return b;
+}
+
+const char *ts_tempdir(const char *tag)
+{
+    static char bufs[4][256];
+    static int slot;
+    char *b = bufs[slot++ & 3];
+    snprintf(b, 256, "/tmp/sonospine-test-%s-XXXXXX", tag);
+    if (!mkdtemp(b)) return NULL;
+    return b;
+}
+
+void ts_rmtree(const char *dir)
+{
+    if (!dir || strncmp(dir, "/tmp/sonospine-test-", 20) != 0) return;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
+int ts_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t n = strlen(text);
+    int ok = fwrite(text, 1, n, f) == n;
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+static void ts__slurp(int fd, char *buf, size_t cap)
+{
+    size_t used = 0;
+    char tmp[4096];
+    ssize_t n;
+    while ((n = read(fd, tmp, sizeof tmp)) > 0) {
+        size_t take = (size_t)n;
+        if (used + take > cap - 1) take = cap - 1 - used;
+        memcpy(buf + used, tmp, take);
+        used += take;
+    }
+    buf[used] = '\0';
+}
+
+int ts_run_sonospine(ts_run_result *res, const char *const *args)
+{
+    char out_path[] = "/tmp/sonospine-out-XXXXXX";
+    char err_path[] = "/tmp/sonospine-err-XXXXXX";
+    int fo = mkstemp(out_path), fe = mkstemp(err_path);
+    if (fo < 0 || fe < 0) return -1;
+    int argc = 0;
+    while (args[argc]) argc++;
+    char **argv = calloc((size_t)argc + 2, sizeof *argv);
+    argv[0] = (char *)SONOSPINE_EXE;
+    for (int i = 0; i < argc; i++) argv[i + 1] = (char *)args[i];
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fo, 1);
+        dup2(fe, 2);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) dup2(devnull, 0);
+        execv(SONOSPINE_EXE, argv);
+        _exit(127);
+    }
+    free(argv);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    lseek(fo, 0, SEEK_SET);
+    lseek(fe, 0, SEEK_SET);
+    ts__slurp(fo, res->out, sizeof res->out);
+    ts__slurp(fe, res->err, sizeof res->err);
+    close(fo);
+    close(fe);
+    unlink(out_path);
+    unlink(err_path);
+    res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return res->exit_code;
+}

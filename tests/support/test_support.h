@@ -1,0 +1,28 @@
+/* test_support.h: helpers shared by the Criterion suites.
+ * SONOSPINE_SOURCE_DIR and SONOSPINE_EXE are compile definitions from CMake. */
+#ifndef SS_TEST_SUPPORT_H
+#define SS_TEST_SUPPORT_H
+
+#include <stddef.h>
+
+/* Path under the source tree: ts_source_path("scenarios/default.json"). Static buffer
+ * per call slot (8 rotating), so a few can be used in one expression. */
+const char *ts_source_path(const char *rel);
+
+/* A fresh empty directory under /tmp, removed by ts_rmtree(). */
+const char *ts_tempdir(const char *tag);
+void ts_rmtree(const char *dir);
+
+/* Runs the sonospine executable with the given arguments (NULL-terminated), captures
+ * stdout and stderr (each truncated to 64 KiB) and returns the exit code (or -1). */
+typedef struct ts_run_result {
+    int exit_code;
+    char out[65536];
+    char err[65536];
+} ts_run_result;
+int ts_run_sonospine(ts_run_result *res, const char *const *args);
+
+/* Writes text to path; returns 0 on success. */
+int ts_write_file(const char *path, const char *text);
+
+#endif
