@@ -41,18 +41,23 @@ const char *ss_level_name(int level)
     return (level >= 0 && level < SS_LEVEL_COUNT) ? ss__level_names[level] : NULL;
 }
 
+static const char *const ss__thoracic_names[6] = {"T7", "T8", "T9", "T10", "T11", "T12"};
+
 const char *ss_vertebra_name(int vertebra)
 {
+    if (vertebra >= SS_VERT_T7 && vertebra < 0) return ss__thoracic_names[vertebra - SS_VERT_T7];
     return (vertebra >= 0 && vertebra < SS_VERT_COUNT) ? ss__vert_names[vertebra] : NULL;
 }
 
+/* Returns the vertebra index, or SS_VERT_T7 - 1 (never a valid index) if unknown. */
 int ss_vertebra_from_name(const char *name)
 {
-    if (!name || strlen(name) != 2) return -1;
-    for (int i = 0; i < SS_VERT_COUNT; i++)
-        if (toupper((unsigned char)name[0]) == ss__vert_names[i][0] && name[1] == ss__vert_names[i][1])
-            return i;
-    return -1;
+    if (!name) return SS_VERT_T7 - 1;
+    for (int i = SS_VERT_T7; i < SS_VERT_COUNT; i++) {
+        const char *want = ss_vertebra_name(i);
+        if (toupper((unsigned char)name[0]) == want[0] && strcmp(name + 1, want + 1) == 0) return i;
+    }
+    return SS_VERT_T7 - 1;
 }
 
 int ss_level_from_name(const char *name)

@@ -8,12 +8,16 @@
  *
  * Indexing: vertebrae SS_VERT_L1..SS_VERT_S1 (0..5); interspaces SS_LEVEL_L1_L2 ..
  * SS_LEVEL_L5_S1 (0..4), interspace i lies between vertebra i and vertebra i+1.
+ * Thoracic vertebrae T7..T12 are -6..-1 (SS_VERT_T12 = -1): they are not modelled, but
+ * a curve's apex and end vertebrae (and a fusion's upper end) may lie there, so a
+ * thoracolumbar curve shows in the lumbar spine only as the part of it below T12.
  */
 #ifndef SS_PATIENT_H
 #define SS_PATIENT_H
 
 #include <stdbool.h>
 
+enum { SS_VERT_T7 = -6, SS_VERT_T12 = -1 };
 enum { SS_VERT_L1, SS_VERT_L2, SS_VERT_L3, SS_VERT_L4, SS_VERT_L5, SS_VERT_S1, SS_VERT_COUNT };
 enum { SS_LEVEL_L1_L2, SS_LEVEL_L2_L3, SS_LEVEL_L3_L4, SS_LEVEL_L4_L5, SS_LEVEL_L5_S1, SS_LEVEL_COUNT };
 
@@ -77,8 +81,9 @@ void ss_patient_params_default(ss_patient_params *out);
 const char *ss_level_name(int level);
 /* Interspace from "L4-L5" (also accepts "L4L5", "l4-l5", "L5-S1"); -1 if unknown. */
 int ss_level_from_name(const char *name);
-/* Vertebra name "L1".."S1"; NULL if out of range. */
+/* Vertebra name "T7".."T12", "L1".."S1"; NULL if out of range. */
 const char *ss_vertebra_name(int vertebra);
+/* Vertebra index from "T7".."S1"; SS_VERT_T7 - 1 (invalid) if unknown. */
 int ss_vertebra_from_name(const char *name);
 
 #endif
