@@ -39,7 +39,9 @@ static const ss_tissue_props ss__table[SS_TISSUE_COUNT] = {
         2000.f, 1400.f, 10.f, 10.f, 1.0f, true, {210, 205, 180}},
     /* graft: unconfirmed, morcellised bone taken between cancellous and cortical */
     [SS_TISSUE_GRAFT] = {"graft", "bone graft", 2600.f, 1600.f, 10.f, 12.f, 1.0f, true, {225, 215, 160}},
-    [SS_TISSUE_TITANIUM] = {"titanium", "titanium", 6522.f, 4500.f, 0.f, 0.f, 0.f, true, {170, 180, 200}},
+    /* Ti-6Al-4V: REFERENCE lists c 6522 with rho 4500 (Z 29.3) but Z 27.1 MRayl; the
+     * alloy's measured c ~6100 m/s and rho 4430 give Z 27.0, consistent with that Z. */
+    [SS_TISSUE_TITANIUM] = {"titanium", "titanium (Ti-6Al-4V)", 6100.f, 4430.f, 0.f, 0.f, 0.f, true, {170, 180, 200}},
     [SS_TISSUE_COCR] = {"cocr", "cobalt-chromium", 6256.f, 8300.f, 0.f, 0.f, 0.f, true, {150, 160, 190}},
     [SS_TISSUE_STEEL] = {"steel", "stainless steel (needle)", 5900.f, 8000.f, 0.f, 0.f, 0.f, true, {255, 120, 0}},
 };

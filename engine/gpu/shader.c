@@ -17,6 +17,13 @@ extern const struct sonospine_embedded_shader sonospine_embedded_shaders[];
 
 enum { SS_SHADER_MAX_BYTES = 4 << 20 };
 
+const char *ss_shader_embedded(const char *name)
+{
+    for (const struct sonospine_embedded_shader *e = sonospine_embedded_shaders; e->name; e++)
+        if (strcmp(e->name, name) == 0) return e->text;
+    return NULL;
+}
+
 ss_status ss_shader_source(const char *name, char **text_out, char *origin_out, size_t origin_size)
 {
     *text_out = NULL;
@@ -43,12 +50,10 @@ ss_status ss_shader_source(const char *name, char **text_out, char *origin_out, 
             snprintf(tried + used, sizeof tried - used, "%s%s", used ? ", " : "", path);
         }
     }
-    for (const struct sonospine_embedded_shader *e = sonospine_embedded_shaders; e->name; e++) {
-        if (strcmp(e->name, name) != 0) continue;
-        char *copy = malloc(e->size + 1);
+    const char *embedded = ss_shader_embedded(name);
+    if (embedded) {
+        char *copy = strdup(embedded);
         if (!copy) return ss_error_set(SS_ERR_NOMEM, "shader %s: out of memory", name);
-        memcpy(copy, e->text, e->size);
-        copy[e->size] = '\0';
         if (origin_out) snprintf(origin_out, origin_size, "embedded:%s", name);
         *text_out = copy;
         return SS_OK;

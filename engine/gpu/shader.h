@@ -22,6 +22,9 @@
  * Free *text_out with free(). */
 ss_status ss_shader_source(const char *name, char **text_out, char *origin_out, size_t origin_size);
 
+/* The copy of NAME embedded at build time (NUL-terminated, static), or NULL. */
+const char *ss_shader_embedded(const char *name);
+
 /* Loads, compiles and links a compute shader program. */
 ss_status ss_shader_compute_program(const char *name, const char *prelude, GLuint *program_out);
 

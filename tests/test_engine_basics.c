@@ -1,0 +1,120 @@
+/* test_engine_basics.c: error channel, file reading, data directories, tissue table,
+ * level names. Links only the engine: proves it builds and links without SDL or GL. */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paths.h"
+#include "patient.h"
+#include "test_support.h"
+#include "tissue.h"
+
+Test(paths, reading_a_directory_is_refused_with_its_name)
+{
+    const char *dir = ts_tempdir("dir");
+    char *text = (char *)1;
+    cr_assert_eq(ss_file_read(dir, 1024, &text, NULL), SS_ERR_IO);
+    cr_assert_null(text);
+    cr_assert(strstr(ss_error_message(), dir) && strstr(ss_error_message(), "is a directory"), "%s",
+              ss_error_message());
+    ts_rmtree(dir);
+}
+
+Test(paths, missing_file_names_the_path)
+{
+    char *text;
+    cr_assert_eq(ss_file_read("/nonexistent/sonospine.json", 1024, &text, NULL), SS_ERR_IO);
+    cr_assert(strstr(ss_error_message(), "/nonexistent/sonospine.json"));
+}
+
+Test(paths, oversized_file_is_refused_before_reading)
+{
+    const char *dir = ts_tempdir("big");
+    char path[512];
+    snprintf(path, sizeof path, "%s/big.txt", dir);
+    cr_assert_eq(ts_write_file(path, "0123456789"), 0);
+    char *text;
+    cr_assert_eq(ss_file_read(path, 5, &text, NULL), SS_ERR_IO);
+    cr_assert(strstr(ss_error_message(), "more than the 5 allowed"), "%s", ss_error_message());
+    size_t n = 0;
+    cr_assert_eq(ss_file_read(path, 10, &text, &n), SS_OK);
+    cr_assert_eq(n, 10u);
+    cr_assert_str_eq(text, "0123456789");
+    free(text);
+    ts_rmtree(dir);
+}
+
+Test(paths, environment_override_wins_and_must_exist)
+{
+    const char *dir = ts_tempdir("assets");
+    setenv("SONOSPINE_ASSET_DIR", dir, 1);
+    char out[4096];
+    bool env = false;
+    cr_assert_eq(ss_paths_data_dir("assets", out, sizeof out, &env), SS_OK);
+    cr_assert(env);
+    cr_assert_str_eq(out, dir);
+    setenv("SONOSPINE_ASSET_DIR", "/nonexistent/assets", 1);
+    cr_assert_eq(ss_paths_data_dir("assets", out, sizeof out, &env), SS_ERR_IO);
+    cr_assert(strstr(ss_error_message(), "SONOSPINE_ASSET_DIR"));
+    ts_rmtree(dir);
+}
+
+/* Impedances must land in REFERENCE.md §3's ranges: the reflection coefficients of
+ * every interface follow from them. Ranges widened by 1 % for rounding of rho*c. */
+Test(tissue, impedances_within_reference_ranges)
+{
+    struct { int label; double lo, hi; } want[] = {
+        {SS_TISSUE_SKIN, 1.74, 1.87},      {SS_TISSUE_FAT, 1.36, 1.42},    {SS_TISSUE_MUSCLE, 1.63, 1.70},
+        {SS_TISSUE_LIGAMENT, 1.81, 1.85},  {SS_TISSUE_CORTICAL, 6.5, 7.8}, {SS_TISSUE_TITANIUM, 27.0, 27.2},
+        {SS_TISSUE_COCR, 51.7, 52.1},      {SS_TISSUE_VESSEL, 1.66, 1.70}, {SS_TISSUE_CSF, 1.50, 1.56},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        double z = ss_tissue_impedance_mrayl(want[i].label);
+        cr_expect(z >= want[i].lo * 0.99 && z <= want[i].hi * 1.01, "%s: Z = %.3f MRayl, expected %.2f..%.2f",
+                  ss_tissue_get(want[i].label)->name, z, want[i].lo, want[i].hi);
+    }
+}
+
+Test(tissue, hard_tissues_are_exactly_bone_and_metal)
+{
+    for (int t = 0; t < SS_TISSUE_COUNT; t++) {
+        bool expect_hard = t == SS_TISSUE_CORTICAL || t == SS_TISSUE_CANCELLOUS || t == SS_TISSUE_GRAFT ||
+                           t == SS_TISSUE_TITANIUM || t == SS_TISSUE_COCR || t == SS_TISSUE_STEEL;
+        cr_expect_eq(ss_tissue_get(t)->hard, expect_hard, "%s", ss_tissue_get(t)->name);
+    }
+}
+
+Test(tissue, names_round_trip_and_glsl_defines_cover_every_label)
+{
+    char defs[4096];
+    size_t need = ss_tissue_glsl_defines(defs, sizeof defs);
+    cr_assert_lt(need, sizeof defs);
+    for (int t = 0; t < SS_TISSUE_COUNT; t++) {
+        const char *name = ss_tissue_get(t)->name;
+        cr_expect_eq(ss_tissue_from_name(name), t, "%s", name);
+        char line[96], upper[64];
+        size_t k = 0;
+        for (; name[k]; k++) upper[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 32 : name[k]);
+        upper[k] = '\0';
+        snprintf(line, sizeof line, "#define SS_TISSUE_%s %d\n", upper, t);
+        cr_expect(strstr(defs, line) != NULL, "missing: %s", line);
+    }
+    cr_expect_eq(ss_tissue_from_name("unobtainium"), -1);
+    /* Truncation reports the size needed, as snprintf does. */
+    char small[8];
+    cr_expect_eq(ss_tissue_glsl_defines(small, sizeof small), need);
+}
+
+Test(patient, level_and_vertebra_names_round_trip)
+{
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) cr_expect_eq(ss_level_from_name(ss_level_name(l)), l);
+    cr_expect_eq(ss_level_from_name("l4l5"), SS_LEVEL_L4_L5);
+    cr_expect_eq(ss_level_from_name("L5-S1"), SS_LEVEL_L5_S1);
+    cr_expect_eq(ss_level_from_name("L5-L6"), -1);
+    for (int v = SS_VERT_T7; v < SS_VERT_COUNT; v++) cr_expect_eq(ss_vertebra_from_name(ss_vertebra_name(v)), v);
+    cr_expect_eq(ss_vertebra_from_name("T12"), SS_VERT_T12);
+    cr_expect_lt(ss_vertebra_from_name("T6"), SS_VERT_T7);
+    cr_expect_lt(ss_vertebra_from_name("L"), SS_VERT_T7);
+}
