@@ -1,0 +1,261 @@
+/* session_log.c: see session_log.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "session_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "paths.h"
+
+enum { SS_LOG_MAX_BYTES = 256 << 20 }; /* a 30-minute session at full tick is ~20 MB */
+
+static const char ss__zero_hash[SS_LOG_HASH_HEX] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+static const char ss__hash_key[] = ",\"hash\":\"";
+
+struct ss_log_writer {
+    int fd;
+    long seq;
+    char path[4096];
+    char last_hash[SS_LOG_HASH_HEX];
+};
+
+void ss_log_sha256_hex(const void *data, size_t len, char out[SS_LOG_HASH_HEX])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(out, SS_LOG_HASH_HEX, h, sizeof h);
+}
+
+const char *ss_log_verdict_name(ss_log_verdict v)
+{
+    switch (v) {
+    case SS_LOG_INTACT: return "intact";
+    case SS_LOG_INCOMPLETE: return "incomplete";
+    case SS_LOG_TAMPERED: return "tampered";
+    }
+    return "?";
+}
+
+ss_status ss_log_create(const char *path, ss_log_writer **out)
+{
+    *out = NULL;
+    if (sodium_init() < 0) return ss_error_set(SS_ERR_INTERNAL, "libsodium failed to initialise");
+    if (strlen(path) >= sizeof((ss_log_writer *)0)->path)
+        return ss_error_set(SS_ERR_IO, "%s: path too long", path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return ss_error_set(SS_ERR_IO, "%s: cannot create session log: %s%s", path, strerror(errno),
+                            errno == EEXIST ? " (logs are never overwritten; choose another name)" : "");
+    ss_log_writer *w = calloc(1, sizeof *w);
+    if (!w) {
+        close(fd);
+        return ss_error_set(SS_ERR_NOMEM, "out of memory");
+    }
+    w->fd = fd;
+    strcpy(w->path, path);
+    memcpy(w->last_hash, ss__zero_hash, SS_LOG_HASH_HEX);
+    *out = w;
+    return SS_OK;
+}
+
+static ss_status ss__write_all(ss_log_writer *w, const char *buf, size_t len)
+{
+    /* One write(2) for the whole line: O_APPEND writes of a regular file are not split
+     * by the kernel, so a kill leaves either the whole line or none of it (a power cut
+     * can still leave a partial tail, which the reader reports). */
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(w->fd, buf + done, len - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return ss_error_set(SS_ERR_IO, "%s: write failed: %s", w->path, strerror(errno));
+        }
+        done += (size_t)n;
+    }
+    return SS_OK;
+}
+
+ss_status ss_log_append(ss_log_writer *w, const cJSON *payload)
+{
+    if (!cJSON_IsObject(payload)) return ss_error_set(SS_ERR_INTERNAL, "session log payload is not an object");
+    cJSON *rec = cJSON_CreateObject();
+    if (!rec) return ss_error_set(SS_ERR_NOMEM, "out of memory");
+    cJSON_AddNumberToObject(rec, "seq", (double)w->seq);
+    for (const cJSON *it = payload->child; it; it = it->next) {
+        if (!it->string || !strcmp(it->string, "seq") || !strcmp(it->string, "prev") || !strcmp(it->string, "hash")) {
+            cJSON_Delete(rec);
+            return ss_error_set(SS_ERR_INTERNAL, "session log payload uses a reserved or empty key");
+        }
+        cJSON_AddItemToObject(rec, it->string, cJSON_Duplicate(it, 1));
+    }
+    cJSON_AddStringToObject(rec, "prev", w->last_hash);
+    char *body = cJSON_PrintUnformatted(rec);
+    cJSON_Delete(rec);
+    if (!body) return ss_error_set(SS_ERR_NOMEM, "out of memory printing a log record");
+    size_t blen = strlen(body);
+    char hash[SS_LOG_HASH_HEX];
+    ss_log_sha256_hex(body, blen, hash);
+    /* body ends with '}': replace it by ,"hash":"..."}\n */
+    size_t llen = blen - 1 + (sizeof ss__hash_key - 1) + 64 + 3;
+    char *line = malloc(llen + 1);
+    if (!line) {
+        free(body);
+        return ss_error_set(SS_ERR_NOMEM, "out of memory");
+    }
+    memcpy(line, body, blen - 1);
+    snprintf(line + blen - 1, llen + 1 - (blen - 1), "%s%s\"}\n", ss__hash_key, hash);
+    free(body);
+    ss_status st = ss__write_all(w, line, llen);
+    free(line);
+    if (st != SS_OK) return st;
+    memcpy(w->last_hash, hash, SS_LOG_HASH_HEX);
+    w->seq++;
+    return SS_OK;
+}
+
+ss_status ss_log_sync(ss_log_writer *w)
+{
+    if (fdatasync(w->fd) != 0) return ss_error_set(SS_ERR_IO, "%s: sync failed: %s", w->path, strerror(errno));
+    return SS_OK;
+}
+
+long ss_log_records(const ss_log_writer *w) { return w->seq; }
+const char *ss_log_last_hash(const ss_log_writer *w) { return w->last_hash; }
+
+ss_status ss_log_close(ss_log_writer *w)
+{
+    cJSON *seal = cJSON_CreateObject();
+    cJSON_AddStringToObject(seal, "type", "seal");
+    cJSON_AddNumberToObject(seal, "records", (double)w->seq + 1);
+    ss_status st = ss_log_append(w, seal);
+    cJSON_Delete(seal);
+    if (st == SS_OK) st = ss_log_sync(w);
+    if (close(w->fd) != 0 && st == SS_OK)
+        st = ss_error_set(SS_ERR_IO, "%s: close failed: %s", w->path, strerror(errno));
+    free(w);
+    return st;
+}
+
+void ss_log_abandon(ss_log_writer *w)
+{
+    if (!w) return;
+    close(w->fd);
+    free(w);
+}
+
+static void ss__tampered(ss_log_check *c, long line, const char *fmt, const char *detail)
+{
+    c->verdict = SS_LOG_TAMPERED;
+    c->bad_line = line;
+    snprintf(c->reason, sizeof c->reason, fmt, line, detail);
+}
+
+ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
+{
+    memset(c, 0, sizeof *c);
+    if (records_out) *records_out = NULL;
+    char *text = NULL;
+    size_t size = 0;
+    ss_status st = ss_file_read(path, SS_LOG_MAX_BYTES, &text, &size);
+    if (st != SS_OK) return st;
+    if (memchr(text, '\0', size)) {
+        /* NUL bytes inside: treat the file as ending at the first one (a torn write). */
+        size = strlen(text);
+    }
+    cJSON *records = records_out ? cJSON_CreateArray() : NULL;
+    char prev[SS_LOG_HASH_HEX];
+    memcpy(prev, ss__zero_hash, SS_LOG_HASH_HEX);
+    bool sealed = false;
+    long line_no = 0;
+    size_t pos = 0;
+    c->verdict = SS_LOG_INCOMPLETE;
+    while (pos < size) {
+        char *nl = memchr(text + pos, '\n', size - pos);
+        line_no++;
+        if (!nl) { /* the file ends inside a record: cut mid-write */
+            c->partial_tail = true;
+            break;
+        }
+        char *line = text + pos;
+        size_t len = (size_t)(nl - line);
+        pos += len + 1;
+        if (sealed) {
+            ss__tampered(c, line_no, "line %ld: %s", "record after the seal (inserted or appended later)");
+            break;
+        }
+        /* Split off ,"hash":"<64>"} and recompute. */
+        const size_t tail = (sizeof ss__hash_key - 1) + 64 + 2;
+        if (len < tail + 2 || line[0] != '{' || memcmp(line + len - tail, ss__hash_key, sizeof ss__hash_key - 1) != 0 ||
+            line[len - 1] != '}' || line[len - 2] != '"') {
+            ss__tampered(c, line_no, "line %ld: %s", "not a log record (no hash field at its end)");
+            break;
+        }
+        char stored[SS_LOG_HASH_HEX];
+        memcpy(stored, line + len - 66, 64);
+        stored[64] = '\0';
+        size_t blen = len - tail;
+        char save = line[blen];
+        line[blen] = '}';
+        char computed[SS_LOG_HASH_HEX];
+        ss_log_sha256_hex(line, blen + 1, computed);
+        cJSON *rec = cJSON_ParseWithLength(line, blen + 1);
+        line[blen] = save;
+        if (strcmp(stored, computed) != 0) {
+            cJSON_Delete(rec);
+            ss__tampered(c, line_no, "line %ld: %s", "record changed (its hash does not match its content)");
+            break;
+        }
+        if (!rec) {
+            ss__tampered(c, line_no, "line %ld: %s", "record is not valid JSON");
+            break;
+        }
+        const cJSON *seq = cJSON_GetObjectItemCaseSensitive(rec, "seq");
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(rec, "prev");
+        if (!cJSON_IsNumber(seq) || seq->valuedouble != (double)(line_no - 1)) {
+            cJSON_Delete(rec);
+            ss__tampered(c, line_no, "line %ld: %s",
+                         "record out of sequence (a record was removed, reordered or inserted before it)");
+            break;
+        }
+        if (!cJSON_IsString(p) || strcmp(p->valuestring, prev) != 0) {
+            cJSON_Delete(rec);
+            ss__tampered(c, line_no, "line %ld: %s",
+                         "record does not follow the one before it (removed, reordered or inserted record)");
+            break;
+        }
+        memcpy(prev, stored, SS_LOG_HASH_HEX);
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
+        if (cJSON_IsString(type) && strcmp(type->valuestring, "seal") == 0) {
+            const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "records");
+            if (!cJSON_IsNumber(n) || n->valuedouble != (double)line_no) {
+                cJSON_Delete(rec);
+                ss__tampered(c, line_no, "line %ld: %s", "seal counts a different number of records");
+                break;
+            }
+            sealed = true;
+        }
+        c->records++;
+        if (records) cJSON_AddItemToArray(records, rec);
+        else cJSON_Delete(rec);
+    }
+    memcpy(c->last_hash, prev, SS_LOG_HASH_HEX);
+    if (c->verdict != SS_LOG_TAMPERED) {
+        if (sealed) {
+            c->verdict = SS_LOG_INTACT;
+            snprintf(c->reason, sizeof c->reason, "%ld records, chain intact, sealed", c->records);
+        } else {
+            c->verdict = SS_LOG_INCOMPLETE;
+            snprintf(c->reason, sizeof c->reason, "%ld whole records chain correctly, but the log ends %sbefore its seal",
+                     c->records, c->partial_tail ? "inside a record, " : "");
+        }
+    }
+    free(text);
+    if (records_out) *records_out = records;
+    return SS_OK;
+}

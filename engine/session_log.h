@@ -1,0 +1,75 @@
+/* session_log.h: the append-only, hash-chained session log (JSON Lines).
+ *
+ * What it is for: a record of a training or exam attempt that a crash or kill cannot
+ * truncate beyond the last whole record, and that nobody can change unnoticed.
+ *
+ * Format, one JSON object a line:
+ *   {"seq":N, ...payload..., "prev":"<sha256 hex of line N-1>","hash":"<sha256 hex>"}
+ * - seq counts from 0; line 0 is the header (its prev is 64 zeros).
+ * - hash = SHA-256 of the line's bytes with the trailing `,"hash":"..."` removed, i.e. of
+ *   `{"seq":N,...,"prev":"..."}` exactly as written.
+ * - prev = the hash field of the previous line, so the lines form a chain.
+ * - a log closed normally ends with a record {"type":"seal","records":N}; one that
+ *   stops earlier (crash, kill, power cut) is "incomplete", which is not tampering.
+ * Each record is written with one write(2) call on an O_APPEND descriptor as soon as it
+ * is appended (no user-space buffering), so a killed process loses nothing already
+ * appended. What it does not do: sign (see the signing module), interpret payloads.
+ */
+#ifndef SS_SESSION_LOG_H
+#define SS_SESSION_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "error.h"
+
+#define SS_LOG_HASH_HEX 65 /* 64 hex digits + NUL */
+
+typedef struct ss_log_writer ss_log_writer;
+
+/* Creates a new log file (refuses to overwrite an existing one). */
+ss_status ss_log_create(const char *path, ss_log_writer **out);
+
+/* Appends one record. `payload` must be a JSON object without "seq", "prev" or "hash";
+ * it is only read. The record is on disk (in the kernel's page cache) when this returns. */
+ss_status ss_log_append(ss_log_writer *w, const cJSON *payload);
+
+/* Forces the records written so far to stable storage (fdatasync). */
+ss_status ss_log_sync(ss_log_writer *w);
+
+/* Appends the seal record, syncs and closes. ss_log_abandon() closes without a seal
+ * (the log then reads as incomplete). Both free w. */
+ss_status ss_log_close(ss_log_writer *w);
+void ss_log_abandon(ss_log_writer *w);
+
+long ss_log_records(const ss_log_writer *w);
+const char *ss_log_last_hash(const ss_log_writer *w);
+
+typedef enum ss_log_verdict {
+    SS_LOG_INTACT,      /* every record chains and the log ends with its seal */
+    SS_LOG_INCOMPLETE,  /* every whole record chains, but the log stops before a seal */
+    SS_LOG_TAMPERED     /* a record was changed, removed, reordered or inserted */
+} ss_log_verdict;
+
+typedef struct ss_log_check {
+    ss_log_verdict verdict;
+    long records;          /* whole, valid records read (up to the first bad one) */
+    long bad_line;         /* 1-based line of the first bad record (TAMPERED), else 0 */
+    bool partial_tail;     /* the file ends inside a record (cut mid-write) */
+    char reason[512];      /* human-readable explanation */
+    char last_hash[SS_LOG_HASH_HEX];
+} ss_log_check;
+
+/* Reads a log and checks its chain. Returns SS_OK when the file could be read (the
+ * verdict is then in *check), SS_ERR_IO when it could not. If records_out is non-NULL
+ * it receives a cJSON array of the valid records up to the first bad one (caller
+ * deletes it). */
+ss_status ss_log_read(const char *path, ss_log_check *check, cJSON **records_out);
+
+const char *ss_log_verdict_name(ss_log_verdict v);
+
+/* SHA-256 of a byte range as 64 lowercase hex digits. */
+void ss_log_sha256_hex(const void *data, size_t len, char out[SS_LOG_HASH_HEX]);
+
+#endif
