@@ -61,8 +61,9 @@ static const ss_command ss__commands[] = {
     {"verify", "check the hash chain and signature of a session log",
      "usage: sonospine verify LOG\n"
      "\n"
-     "Exit 0 intact, 1 tampered (naming the first bad record), 2 unreadable.\n",
-     NULL},
+     "Exit 0 intact; 1 tampered (naming the first bad record) or incomplete (the log ends\n"
+     "before its seal record: a crash or kill, not tampering); 2 unreadable.\n",
+     ss_cmd_verify},
     {"report", "the assessment report of a session",
      "usage: sonospine report LOG -o OUT.(html|pdf)\n", NULL},
     {"history", "a trainee's attempts and learning curve",
