@@ -1,0 +1,326 @@
+/* session_script.c: parser for the scripted-trainee format (see session_script.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "session_script.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paths.h"
+#include "patient.h"
+
+enum { SS_SCRIPT_MAX_BYTES = 4 << 20 };
+
+typedef struct ss__op_spec {
+    const char *name;
+    int nargs;             /* numeric arguments (after special ones) */
+    const char *args_help; /* for messages */
+} ss__op_spec;
+
+static const ss__op_spec ss__ops[SS_OP_COUNT] = {
+    [SS_OP_PROBE_VIEW] = {"probe.view", 0, "LEVEL VIEW [left|right]"},
+    [SS_OP_PROBE_MOVE] = {"probe.move", 3, "DX DY DZ (mm)"},
+    [SS_OP_PROBE_ROTATE] = {"probe.rotate", 3, "YAW PITCH ROLL (deg)"},
+    [SS_OP_GUIDE_ATTACH] = {"guide.attach", 0, "auto|ANGLE_DEG"},
+    [SS_OP_GUIDE_DETACH] = {"guide.detach", 0, ""},
+    [SS_OP_NEEDLE_ENTER] = {"needle.enter", 0, ""},
+    [SS_OP_NEEDLE_PLACE] = {"needle.place", 6, "X Y Z DX DY DZ"},
+    [SS_OP_NEEDLE_ADVANCE] = {"needle.advance", 2, "MM MM_PER_S"},
+    [SS_OP_NEEDLE_WITHDRAW] = {"needle.withdraw", 2, "MM MM_PER_S"},
+    [SS_OP_NEEDLE_ADVANCE_UNTIL] = {"needle.advance-until", 2, "EVENT MAX_MM MM_PER_S"},
+    [SS_OP_NEEDLE_REMOVE] = {"needle.remove", 0, ""},
+    [SS_OP_STYLET_REMOVE] = {"stylet.remove", 0, ""},
+    [SS_OP_STYLET_REPLACE] = {"stylet.replace", 0, ""},
+    [SS_OP_INJECT] = {"inject", 1, "ML"},
+    [SS_OP_ESCALATE_CT] = {"escalate.ct", 0, ""},
+    [SS_OP_END] = {"end", 0, ""},
+};
+
+static const char *const ss__views[SS_VIEW_COUNT] = {"spinous", "near-spinous", "parasagittal-oblique",
+                                                     "transverse-interlaminar", "transverse-spinous"};
+
+static const char *const ss__events[] = {"probe_contact", "view_reached", "guide_attached", "skin_entry",
+                                         "layer_enter",   "flavum_pop",   "dura_pop",       "bone_contact",
+                                         "nerve_contact", "vessel_puncture", "csf_outflow", "stylet_removed",
+                                         "inject",        "needle_exit",  "ct_called",      "end"};
+
+const char *ss_script_op_name(ss_script_op op) { return (op >= 0 && op < SS_OP_COUNT) ? ss__ops[op].name : "?"; }
+const char *ss_view_name(ss_view v) { return (v >= 0 && v < SS_VIEW_COUNT) ? ss__views[v] : "?"; }
+
+int ss_view_from_name(const char *name)
+{
+    for (int i = 0; i < SS_VIEW_COUNT; i++)
+        if (strcmp(name, ss__views[i]) == 0) return i;
+    return -1;
+}
+
+int ss_event_name_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof ss__events / sizeof ss__events[0]; i++)
+        if (strcmp(name, ss__events[i]) == 0) return 1;
+    return 0;
+}
+
+typedef struct ss__errs {
+    char buf[8192];
+    size_t used;
+    int count, dropped;
+} ss__errs;
+
+static void ss__err(ss__errs *e, const char *name, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void ss__err(ss__errs *e, const char *name, int line, const char *fmt, ...)
+{
+    e->count++;
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char full[800];
+    int n = snprintf(full, sizeof full, "%s%s:%d: %s", e->used ? "\n" : "", name, line, msg);
+    if (n < 0 || e->used + (size_t)n >= sizeof e->buf - 64) {
+        e->dropped++;
+        return;
+    }
+    memcpy(e->buf + e->used, full, (size_t)n + 1);
+    e->used += (size_t)n;
+}
+
+static int ss__number(const char *tok, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(tok, &end);
+    if (errno || end == tok || *end || !isfinite(v)) return 0;
+    *out = v;
+    return 1;
+}
+
+static void ss__parse_line(char *line, int line_no, const char *name, double *last_t, ss__errs *e,
+                           ss_script_cmd *cmd, int *have_cmd)
+{
+    *have_cmd = 0;
+    char *hash = strchr(line, '#');
+    if (hash) *hash = '\0';
+    char *tok[16];
+    int ntok = 0;
+    for (char *save = NULL, *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+        if (ntok == 16) {
+            ss__err(e, name, line_no, "too many words (at most 15 after the time)");
+            return;
+        }
+        tok[ntok++] = t;
+    }
+    if (ntok == 0) return;
+    memset(cmd, 0, sizeof *cmd);
+    cmd->line = line_no;
+    cmd->side_right = 1;
+    if (!ss__number(tok[0], &cmd->t_s) || cmd->t_s < 0) {
+        ss__err(e, name, line_no, "expected a time in seconds (a number >= 0) first, found '%s'", tok[0]);
+        return;
+    }
+    if (cmd->t_s < *last_t) {
+        ss__err(e, name, line_no, "time %g s is before the previous command's %g s (times must not decrease)",
+                cmd->t_s, *last_t);
+        return;
+    }
+    *last_t = cmd->t_s; /* later lines are ordered against every valid time */
+    if (ntok < 2) {
+        ss__err(e, name, line_no, "expected a command after the time");
+        return;
+    }
+    int op = -1;
+    for (int i = 0; i < SS_OP_COUNT; i++)
+        if (strcmp(tok[1], ss__ops[i].name) == 0) op = i;
+    if (op < 0) {
+        ss__err(e, name, line_no, "unknown command '%s'", tok[1]);
+        return;
+    }
+    cmd->op = (ss_script_op)op;
+    const ss__op_spec *spec = &ss__ops[op];
+    char **args = tok + 2;
+    int nargs = ntok - 2;
+    int first_num = 0;
+    int ok = 1;
+    switch (cmd->op) {
+    case SS_OP_PROBE_VIEW:
+        if (nargs < 2 || nargs > 3) {
+            ss__err(e, name, line_no, "%s: expected %s, found %d arguments", spec->name, spec->args_help, nargs);
+            return;
+        }
+        cmd->level = ss_level_from_name(args[0]);
+        if (cmd->level < 0) {
+            ss__err(e, name, line_no, "%s: unknown level '%s' (expected L1-L2 ... L5-S1)", spec->name, args[0]);
+            ok = 0;
+        }
+        if (ss_view_from_name(args[1]) < 0) {
+            ss__err(e, name, line_no,
+                    "%s: unknown view '%s' (expected spinous, near-spinous, parasagittal-oblique, "
+                    "transverse-interlaminar or transverse-spinous)",
+                    spec->name, args[1]);
+            ok = 0;
+        } else {
+            cmd->view = (ss_view)ss_view_from_name(args[1]);
+        }
+        if (nargs == 3) {
+            if (strcmp(args[2], "left") == 0) cmd->side_right = 0;
+            else if (strcmp(args[2], "right") != 0) {
+                ss__err(e, name, line_no, "%s: side must be left or right, found '%s'", spec->name, args[2]);
+                ok = 0;
+            }
+        }
+        break;
+    case SS_OP_GUIDE_ATTACH:
+        if (nargs != 1) {
+            ss__err(e, name, line_no, "%s: expected %s, found %d arguments", spec->name, spec->args_help, nargs);
+            return;
+        }
+        if (strcmp(args[0], "auto") == 0) cmd->guide_auto = 1;
+        else if (!ss__number(args[0], &cmd->args[0]) || cmd->args[0] < 0 || cmd->args[0] > 80) {
+            ss__err(e, name, line_no, "%s: expected auto or an angle from 0 to 80 deg, found '%s'", spec->name,
+                    args[0]);
+            ok = 0;
+        }
+        break;
+    case SS_OP_NEEDLE_ADVANCE_UNTIL:
+        if (nargs != 3) {
+            ss__err(e, name, line_no, "%s: expected %s, found %d arguments", spec->name, spec->args_help, nargs);
+            return;
+        }
+        if (!ss_event_name_known(args[0])) {
+            ss__err(e, name, line_no, "%s: unknown event '%s'", spec->name, args[0]);
+            ok = 0;
+        }
+        snprintf(cmd->event, sizeof cmd->event, "%s", args[0]);
+        first_num = 1;
+        break;
+    default:
+        if (nargs != spec->nargs) {
+            ss__err(e, name, line_no, "%s: expected %d argument%s (%s), found %d", spec->name, spec->nargs,
+                    spec->nargs == 1 ? "" : "s", spec->nargs ? spec->args_help : "none", nargs);
+            return;
+        }
+        break;
+    }
+    for (int i = 0; i < spec->nargs; i++) {
+        const char *a = args[first_num + i];
+        double *dst = &cmd->args[i];
+        if (!ss__number(a, dst)) {
+            ss__err(e, name, line_no, "%s: argument %d: expected a number, found '%s'", spec->name, first_num + i + 1,
+                    a);
+            ok = 0;
+        }
+    }
+    if (ok) {
+        /* Ranges that make physical sense. */
+        switch (cmd->op) {
+        case SS_OP_NEEDLE_ADVANCE:
+        case SS_OP_NEEDLE_WITHDRAW:
+        case SS_OP_NEEDLE_ADVANCE_UNTIL:
+            if (cmd->args[0] <= 0 || cmd->args[0] > 200) {
+                ss__err(e, name, line_no, "%s: distance must be in (0, 200] mm, found %g", spec->name, cmd->args[0]);
+                ok = 0;
+            }
+            if (cmd->args[1] <= 0 || cmd->args[1] > 50) {
+                ss__err(e, name, line_no, "%s: speed must be in (0, 50] mm/s, found %g", spec->name, cmd->args[1]);
+                ok = 0;
+            }
+            break;
+        case SS_OP_INJECT:
+            if (cmd->args[0] <= 0 || cmd->args[0] > 20) {
+                ss__err(e, name, line_no, "inject: volume must be in (0, 20] ml, found %g", cmd->args[0]);
+                ok = 0;
+            }
+            break;
+        case SS_OP_NEEDLE_PLACE: {
+            double l = sqrt(cmd->args[3] * cmd->args[3] + cmd->args[4] * cmd->args[4] + cmd->args[5] * cmd->args[5]);
+            if (l < 1e-9) {
+                ss__err(e, name, line_no, "needle.place: direction (DX DY DZ) must not be zero");
+                ok = 0;
+            }
+            break;
+        }
+        default: break;
+        }
+    }
+    if (ok) *have_cmd = 1;
+}
+
+ss_status ss_script_parse(const char *text, const char *name, ss_script *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t cap = 16;
+    out->cmds = malloc(cap * sizeof *out->cmds);
+    if (!out->cmds) return ss_error_set(SS_ERR_NOMEM, "out of memory");
+    ss__errs e = {.used = 0};
+    double last_t = 0;
+    int line_no = 0;
+    const char *p = text;
+    int seen_end = 0;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        line_no++;
+        char buf[1024];
+        if (len >= sizeof buf) {
+            ss__err(&e, name, line_no, "line longer than %zu characters", sizeof buf - 1);
+        } else {
+            memcpy(buf, p, len);
+            buf[len] = '\0';
+            ss_script_cmd cmd;
+            int have = 0;
+            ss__parse_line(buf, line_no, name, &last_t, &e, &cmd, &have);
+            if (have) {
+                if (seen_end) {
+                    ss__err(&e, name, line_no, "command after 'end'");
+                } else {
+                    if (out->count == cap) {
+                        cap *= 2;
+                        ss_script_cmd *grown = realloc(out->cmds, cap * sizeof *grown);
+                        if (!grown) {
+                            ss_script_free(out);
+                            return ss_error_set(SS_ERR_NOMEM, "out of memory");
+                        }
+                        out->cmds = grown;
+                    }
+                    out->cmds[out->count++] = cmd;
+                    if (cmd.op == SS_OP_END) seen_end = 1;
+                }
+            }
+        }
+        p += len + (nl ? 1 : 0);
+    }
+    if (e.count) {
+        ss_script_free(out);
+        if (e.dropped)
+            return ss_error_set(SS_ERR_PARSE, "%s\n%s: ... and %d more errors", e.buf, name, e.dropped);
+        return ss_error_set(SS_ERR_PARSE, "%s", e.buf);
+    }
+    if (out->count == 0) {
+        ss_script_free(out);
+        return ss_error_set(SS_ERR_PARSE, "%s: the script has no commands", name);
+    }
+    return SS_OK;
+}
+
+ss_status ss_script_load(const char *path, ss_script *out)
+{
+    memset(out, 0, sizeof *out);
+    char *text;
+    ss_status st = ss_file_read(path, SS_SCRIPT_MAX_BYTES, &text, NULL);
+    if (st != SS_OK) return st;
+    st = ss_script_parse(text, path, out);
+    free(text);
+    return st;
+}
+
+void ss_script_free(ss_script *s)
+{
+    free(s->cmds);
+    s->cmds = NULL;
+    s->count = 0;
+}

@@ -1,0 +1,78 @@
+/* session_script.h: the scripted trainee (DESIGN.md "Session script").
+ *
+ * Parses the plain-text script format into a list of timed commands; it does not run
+ * them (the simulation does). One command a line: time in seconds (non-decreasing),
+ * then the command and its arguments; '#' starts a comment. Units: mm, degrees,
+ * seconds, ml. Every error is reported as "file:line: message" naming what was expected
+ * and what was found; all errors are collected, not only the first.
+ */
+#ifndef SS_SESSION_SCRIPT_H
+#define SS_SESSION_SCRIPT_H
+
+#include <stddef.h>
+#include "error.h"
+
+typedef enum ss_script_op {
+    SS_OP_PROBE_VIEW,          /* level, view, side */
+    SS_OP_PROBE_MOVE,          /* dx dy dz (mm, patient frame) */
+    SS_OP_PROBE_ROTATE,        /* yaw pitch roll (deg) */
+    SS_OP_GUIDE_ATTACH,        /* angle_deg, or auto */
+    SS_OP_GUIDE_DETACH,
+    SS_OP_NEEDLE_ENTER,
+    SS_OP_NEEDLE_PLACE,        /* x y z dx dy dz (free-hand) */
+    SS_OP_NEEDLE_ADVANCE,      /* mm, mm/s */
+    SS_OP_NEEDLE_WITHDRAW,     /* mm, mm/s */
+    SS_OP_NEEDLE_ADVANCE_UNTIL,/* event, max mm, mm/s */
+    SS_OP_NEEDLE_REMOVE,
+    SS_OP_STYLET_REMOVE,
+    SS_OP_STYLET_REPLACE,
+    SS_OP_INJECT,              /* ml */
+    SS_OP_ESCALATE_CT,
+    SS_OP_END,
+    SS_OP_COUNT
+} ss_script_op;
+
+enum { SS_SCRIPT_MAX_ARGS = 6 };
+
+/* The standard views (DESIGN.md), names used everywhere. */
+typedef enum ss_view {
+    SS_VIEW_SPINOUS,
+    SS_VIEW_NEAR_SPINOUS,
+    SS_VIEW_PARASAGITTAL_OBLIQUE,
+    SS_VIEW_TRANSVERSE_INTERLAMINAR,
+    SS_VIEW_TRANSVERSE_SPINOUS,
+    SS_VIEW_COUNT
+} ss_view;
+
+typedef struct ss_script_cmd {
+    double t_s;
+    ss_script_op op;
+    int line;                     /* 1-based source line */
+    double args[SS_SCRIPT_MAX_ARGS];
+    int level;                    /* PROBE_VIEW: interspace (patient.h SS_LEVEL_*) */
+    ss_view view;                 /* PROBE_VIEW */
+    int side_right;               /* PROBE_VIEW: 1 right (default), 0 left */
+    int guide_auto;               /* GUIDE_ATTACH: 1 for "auto" */
+    char event[32];               /* ADVANCE_UNTIL: event type name */
+} ss_script_cmd;
+
+typedef struct ss_script {
+    ss_script_cmd *cmds;
+    size_t count;
+} ss_script;
+
+/* Parses script text. `name` is used in messages. On failure returns SS_ERR_PARSE with
+ * every error, one per line "name:line: message", in ss_error_message() (truncated to
+ * the message buffer with a count of the rest). */
+ss_status ss_script_parse(const char *text, const char *name, ss_script *out);
+ss_status ss_script_load(const char *path, ss_script *out);
+void ss_script_free(ss_script *s);
+
+const char *ss_script_op_name(ss_script_op op);
+const char *ss_view_name(ss_view v);
+/* View from its name ("near-spinous"), or -1. */
+int ss_view_from_name(const char *name);
+/* True for a session-log event type name of DESIGN.md ("dura_pop", ...). */
+int ss_event_name_known(const char *name);
+
+#endif
