@@ -50,7 +50,7 @@ Test(script, every_error_is_reported_with_its_line)
         "t.txt:2: expected a time in seconds",
         "t.txt:3: needle.advance: expected 2 arguments (MM MM_PER_S), found 1",
         "t.txt:4: unknown command 'needle.wiggle'",
-        "t.txt:5: time 1.5 s is before the previous command's 1 s",
+        "t.txt:5: time 1.5 s is before the previous command's 2 s",
         "t.txt:6: probe.view: unknown level 'L6-L7'",
         "t.txt:6: probe.view: unknown view 'sideways'",
         "t.txt:6: probe.view: side must be left or right, found 'up'",
