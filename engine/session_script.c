@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
 #include "paths.h"
 #include "patient.h"
 
@@ -42,10 +43,6 @@ static const ss__op_spec ss__ops[SS_OP_COUNT] = {
 static const char *const ss__views[SS_VIEW_COUNT] = {"spinous", "near-spinous", "parasagittal-oblique",
                                                      "transverse-interlaminar", "transverse-spinous"};
 
-static const char *const ss__events[] = {"probe_contact", "view_reached", "guide_attached", "skin_entry",
-                                         "layer_enter",   "flavum_pop",   "dura_pop",       "bone_contact",
-                                         "nerve_contact", "vessel_puncture", "csf_outflow", "stylet_removed",
-                                         "inject",        "needle_exit",  "ct_called",      "end"};
 
 const char *ss_script_op_name(ss_script_op op) { return (op >= 0 && op < SS_OP_COUNT) ? ss__ops[op].name : "?"; }
 const char *ss_view_name(ss_view v) { return (v >= 0 && v < SS_VIEW_COUNT) ? ss__views[v] : "?"; }
@@ -57,12 +54,7 @@ int ss_view_from_name(const char *name)
     return -1;
 }
 
-int ss_event_name_known(const char *name)
-{
-    for (size_t i = 0; i < sizeof ss__events / sizeof ss__events[0]; i++)
-        if (strcmp(name, ss__events[i]) == 0) return 1;
-    return 0;
-}
+int ss_event_name_known(const char *name) { return ss_event_from_name(name) >= 0; }
 
 typedef struct ss__errs {
     char buf[8192];

@@ -46,6 +46,39 @@ static const ss_tissue_props ss__table[SS_TISSUE_COUNT] = {
     [SS_TISSUE_STEEL] = {"steel", "stainless steel (needle)", 5900.f, 8000.f, 0.f, 0.f, 0.f, true, {255, 120, 0}},
 };
 
+/* Needle mechanics, 18G reference. All values are unconfirmed modelling choices in the
+ * range reported for epidural/spinal needle insertion force studies (skin puncture a
+ * few newtons, ligamentum flavum the largest soft-tissue peak followed by the loss of
+ * resistance, dura ~1 N, shaft friction a few hundredths of a newton per mm): they give
+ * the characteristic force profile (rise, pop, drop) that trainees learn to feel. */
+static const ss_tissue_mech ss__mech[SS_TISSUE_COUNT] = {
+    /*                          penetrable puncture  tenting  friction */
+    [SS_TISSUE_AIR] =          {true,  0.0f, 0.0f, 0.0f},
+    [SS_TISSUE_SKIN] =         {true,  3.0f, 1.0f, 0.06f},
+    [SS_TISSUE_FAT] =          {true,  0.0f, 0.0f, 0.02f},
+    [SS_TISSUE_MUSCLE] =       {true,  1.0f, 0.8f, 0.05f},
+    [SS_TISSUE_LIGAMENT] =     {true,  2.5f, 1.5f, 0.10f},
+    [SS_TISSUE_FLAVUM] =       {true,  6.0f, 2.5f, 0.15f},
+    [SS_TISSUE_EPIDURAL_FAT] = {true,  0.0f, 0.0f, 0.02f},
+    [SS_TISSUE_DURA] =         {true,  1.0f, 1.0f, 0.05f},
+    [SS_TISSUE_CSF] =          {true,  0.0f, 0.0f, 0.00f},
+    [SS_TISSUE_NERVE] =        {true,  0.5f, 0.5f, 0.03f},
+    [SS_TISSUE_VESSEL] =       {true,  0.5f, 0.5f, 0.01f},
+    [SS_TISSUE_DISC] =         {true,  8.0f, 3.0f, 0.20f},
+    [SS_TISSUE_CORTICAL] =     {false, 0.0f, 0.0f, 0.00f},
+    [SS_TISSUE_CANCELLOUS] =   {false, 0.0f, 0.0f, 0.00f},
+    [SS_TISSUE_GRAFT] =        {false, 0.0f, 0.0f, 0.00f},
+    [SS_TISSUE_TITANIUM] =     {false, 0.0f, 0.0f, 0.00f},
+    [SS_TISSUE_COCR] =         {false, 0.0f, 0.0f, 0.00f},
+    [SS_TISSUE_STEEL] =        {false, 0.0f, 0.0f, 0.00f},
+};
+
+const ss_tissue_mech *ss_tissue_mech_get(int label)
+{
+    if (label < 0 || label >= SS_TISSUE_COUNT) return &ss__mech[SS_TISSUE_AIR];
+    return &ss__mech[label];
+}
+
 const ss_tissue_props *ss_tissue_get(int label)
 {
     if (label < 0 || label >= SS_TISSUE_COUNT) return &ss__table[SS_TISSUE_AIR];

@@ -49,8 +49,21 @@ typedef struct ss_tissue_props {
     uint8_t rgb[3];              /* colour for anatomy drawings and label slices */
 } ss_tissue_props;
 
+/* How a needle feels a tissue (the needle and haptic force model, needle.c).
+ * Forces are for the reference 18G needle; needle.c scales them with diameter. */
+typedef struct ss_tissue_mech {
+    bool penetrable;             /* false: the needle stops at its surface (bone, metal) */
+    float puncture_force_n;      /* axial force at which the tip cuts into this tissue from
+                                    a different one (0 = enters without resistance) */
+    float tenting_n_per_mm;      /* surface stiffness before puncture: force = k * indentation */
+    float friction_n_per_mm;     /* shaft friction per mm of shaft inside this tissue */
+} ss_tissue_mech;
+
 /* Properties of one label; labels out of range give the AIR entry. */
 const ss_tissue_props *ss_tissue_get(int label);
+
+/* Mechanical properties of one label; labels out of range give the AIR entry. */
+const ss_tissue_mech *ss_tissue_mech_get(int label);
 
 /* Acoustic impedance Z = rho * c in MRayl. */
 float ss_tissue_impedance_mrayl(int label);

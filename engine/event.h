@@ -1,0 +1,45 @@
+/* event.h: what happens during an attempt, as the session log and metrics see it.
+ * Type names are DESIGN.md's machine-readable names (stable: logs and outside tools
+ * use them). The engine emits events through an ss_event_sink the caller supplies. */
+#ifndef SS_EVENT_H
+#define SS_EVENT_H
+
+typedef enum ss_event_type {
+    SS_EV_PROBE_CONTACT,
+    SS_EV_VIEW_REACHED,
+    SS_EV_GUIDE_ATTACHED,
+    SS_EV_SKIN_ENTRY,
+    SS_EV_LAYER_ENTER,
+    SS_EV_FLAVUM_POP,
+    SS_EV_DURA_POP,
+    SS_EV_BONE_CONTACT,
+    SS_EV_NERVE_CONTACT,
+    SS_EV_VESSEL_PUNCTURE,
+    SS_EV_CSF_OUTFLOW,
+    SS_EV_STYLET_REMOVED,
+    SS_EV_INJECT,
+    SS_EV_NEEDLE_EXIT,
+    SS_EV_CT_CALLED,
+    SS_EV_END,
+    SS_EV_COUNT
+} ss_event_type;
+
+typedef struct ss_event {
+    ss_event_type type;
+    double t_s;             /* simulation time */
+    double pos_mm[3];       /* needle tip (or probe) position, patient frame */
+    int tissue;             /* ss_tissue involved (layer entered, bone hit), or -1 */
+    double depth_mm;        /* needle depth along its line from the skin entry, or 0 */
+    double value;           /* event-specific: injected ml, force N at a pop, ... */
+} ss_event;
+
+typedef struct ss_event_sink {
+    void (*emit)(void *user, const ss_event *e);
+    void *user;
+} ss_event_sink;
+
+const char *ss_event_name(ss_event_type t);
+/* Type from its name, or -1. */
+int ss_event_from_name(const char *name);
+
+#endif
