@@ -31,6 +31,8 @@ typedef struct ss_event {
     int tissue;             /* ss_tissue involved (layer entered, bone hit), or -1 */
     double depth_mm;        /* needle depth along its line from the skin entry, or 0 */
     double value;           /* event-specific: injected ml, force N at a pop, ... */
+    int level;              /* interspace (patient.h SS_LEVEL_*) the needle is aimed at, or -1 */
+    int view;               /* standard view in use (ss_view), or -1 when off any standard view */
 } ss_event;
 
 typedef struct ss_event_sink {

@@ -65,7 +65,7 @@ static void ss__emit(const ss_needle *n, const ss_event_sink *sink, ss_event_typ
                      double value)
 {
     if (!sink || !sink->emit) return;
-    ss_event e = {.type = type, .t_s = t_s, .tissue = tissue, .value = value};
+    ss_event e = {.type = type, .t_s = t_s, .tissue = tissue, .value = value, .level = -1, .view = -1};
     for (int i = 0; i < 3; i++) e.pos_mm[i] = n->start_mm[i] + n->dir[i] * n->record_depth_mm;
     e.depth_mm = n->in_body ? n->record_depth_mm - n->entry_depth_mm : 0.0;
     sink->emit(sink->user, &e);

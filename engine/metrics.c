@@ -1,0 +1,222 @@
+/* metrics.c: see metrics.h. */
+#include "metrics.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session_script.h"
+#include "tissue.h"
+
+struct ss_metrics_state {
+    ss_metrics r;
+    double first_contact_t, first_entry_t, csf_t, inject_done_t;
+    bool have_contact, have_entry, have_csf, have_inject;
+    bool level_tried[SS_LEVEL_COUNT];
+    int failed_at_level[SS_LEVEL_COUNT];
+    bool level_failed[SS_LEVEL_COUNT]; /* three failed insertions there */
+    int levels_failed;
+    int current_level;             /* level of the insertion in progress */
+    bool insertion_open, insertion_reached_csf;
+    int view_at_entry;
+    /* redirection state machine */
+    double withdrawn_mm;
+    bool withdrawing;
+    /* advancement averages */
+    double adv_total_mm, adv_visible_mm, angle_sum, dist_sum;
+    long adv_ticks;
+    double last_tick_t;
+    bool protocol_broken;
+};
+
+ss_metrics_state *ss_metrics_begin(void)
+{
+    ss_metrics_state *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->r.puncture_time_s = NAN;
+    m->r.level = -1;
+    m->r.view = -1;
+    m->current_level = -1;
+    m->view_at_entry = -1;
+    return m;
+}
+
+static void ss__broken(ss_metrics_state *m, const char *why)
+{
+    if (m->protocol_broken) return;
+    m->protocol_broken = true;
+    snprintf(m->r.protocol_note, sizeof m->r.protocol_note, "%s", why);
+}
+
+static void ss__close_insertion(ss_metrics_state *m)
+{
+    if (!m->insertion_open) return;
+    m->insertion_open = false;
+    if (m->insertion_reached_csf || m->current_level < 0) return;
+    int l = m->current_level;
+    if (++m->failed_at_level[l] >= SS_PROTOCOL_INSERTIONS_PER_LEVEL && !m->level_failed[l]) {
+        m->level_failed[l] = true;
+        m->levels_failed++;
+    }
+}
+
+void ss_metrics_event(ss_metrics_state *m, const ss_event *e)
+{
+    ss_metrics *r = &m->r;
+    switch (e->type) {
+    case SS_EV_PROBE_CONTACT:
+        if (!m->have_contact) {
+            m->have_contact = true;
+            m->first_contact_t = e->t_s;
+        }
+        break;
+    case SS_EV_SKIN_ENTRY: {
+        ss__close_insertion(m);
+        if (m->levels_failed >= SS_PROTOCOL_LEVELS_BEFORE_CT)
+            ss__broken(m, "kept inserting after three interspaces had failed instead of calling for CT");
+        r->insertions++;
+        if (!m->have_entry) {
+            m->have_entry = true;
+            m->first_entry_t = e->t_s;
+        }
+        int l = e->level;
+        if (l >= 0 && l < SS_LEVEL_COUNT) {
+            if (m->level_failed[l])
+                ss__broken(m, "a fourth insertion at an interspace where three had failed");
+            if (!m->level_tried[l]) {
+                m->level_tried[l] = true;
+                r->interspaces_tried++;
+            }
+        }
+        m->current_level = l;
+        m->insertion_open = true;
+        m->insertion_reached_csf = false;
+        m->view_at_entry = e->view;
+        break;
+    }
+    case SS_EV_NEEDLE_EXIT: ss__close_insertion(m); break;
+    case SS_EV_BONE_CONTACT: r->bone_contacts++; break;
+    case SS_EV_NERVE_CONTACT: r->nerve_contacts++; break;
+    case SS_EV_VESSEL_PUNCTURE: r->vessel_punctures++; break;
+    case SS_EV_DURA_POP: r->dural_punctures++; break;
+    case SS_EV_CSF_OUTFLOW:
+        if (!m->have_csf) {
+            m->have_csf = true;
+            m->csf_t = e->t_s;
+            r->level = e->level;
+        }
+        m->insertion_reached_csf = true;
+        break;
+    case SS_EV_INJECT:
+        r->injected_ml += e->value;
+        if (e->tissue == SS_TISSUE_CSF) {
+            r->success = true;
+            r->view = m->view_at_entry;
+            if (r->level < 0) r->level = e->level;
+        }
+        m->have_inject = true;
+        m->inject_done_t = e->t_s;
+        break;
+    case SS_EV_CT_CALLED:
+        r->ct_called = true;
+        ss__close_insertion(m);
+        if (m->levels_failed < SS_PROTOCOL_LEVELS_BEFORE_CT && !r->success)
+            ss__broken(m, "called for CT before three interspaces had failed");
+        break;
+    default: break;
+    }
+}
+
+void ss_metrics_tick(ss_metrics_state *m, const ss_tick_sample *s)
+{
+    ss_metrics *r = &m->r;
+    double dt = m->last_tick_t > 0 || s->t_s > 0 ? s->t_s - m->last_tick_t : 0;
+    m->last_tick_t = s->t_s;
+    r->probe_path_mm += s->probe_motion_mm;
+    if (!s->in_body) {
+        m->withdrawing = false;
+        m->withdrawn_mm = 0;
+        return;
+    }
+    if (dt > 0) r->time_in_tissue_s += dt;
+    r->path_in_tissue_mm += s->tip_motion_mm;
+    r->tissue_damage_mm2 += s->swept_area_mm2;
+    if (s->tip_advance_mm < 0) {
+        m->withdrawn_mm += -s->tip_advance_mm;
+        if (m->withdrawn_mm >= SS_REDIRECT_MIN_WITHDRAW_MM) m->withdrawing = true;
+    } else if (s->tip_advance_mm > 0) {
+        if (m->withdrawing) r->redirections++;
+        m->withdrawing = false;
+        m->withdrawn_mm = 0;
+        m->adv_total_mm += s->tip_advance_mm;
+        if (s->tip_visible) m->adv_visible_mm += s->tip_advance_mm;
+        m->angle_sum += s->plane_angle_deg;
+        m->dist_sum += s->plane_distance_mm;
+        m->adv_ticks++;
+    }
+}
+
+void ss_metrics_finish(ss_metrics_state *m, double t_end_s, ss_metrics *out)
+{
+    ss_metrics *r = &m->r;
+    ss__close_insertion(m);
+    if (m->have_entry && m->have_csf) r->puncture_time_s = m->csf_t - m->first_entry_t;
+    double start = m->have_contact ? m->first_contact_t : 0.0;
+    double stop = (r->success && m->have_inject) ? m->inject_done_t : t_end_s;
+    r->operation_time_s = fmax(0.0, stop - start);
+    r->tip_visible_pct = m->adv_total_mm > 0 ? 100.0 * m->adv_visible_mm / m->adv_total_mm : 0.0;
+    r->plane_angle_mean_deg = m->adv_ticks ? m->angle_sum / (double)m->adv_ticks : 0.0;
+    r->plane_distance_mean_mm = m->adv_ticks ? m->dist_sum / (double)m->adv_ticks : 0.0;
+    if (!r->success && !r->ct_called && m->levels_failed >= SS_PROTOCOL_LEVELS_BEFORE_CT)
+        ss__broken(m, "three interspaces failed but CT guidance was never called");
+    r->protocol_followed = !m->protocol_broken;
+    if (r->protocol_followed) snprintf(r->protocol_note, sizeof r->protocol_note, "followed");
+    *out = *r;
+}
+
+void ss_metrics_free(ss_metrics_state *m) { free(m); }
+
+static void ss__num_or_null(cJSON *o, const char *k, double v)
+{
+    if (isfinite(v)) cJSON_AddNumberToObject(o, k, v);
+    else cJSON_AddNullToObject(o, k);
+}
+
+cJSON *ss_metrics_to_json(const ss_metrics *mt)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "success", mt->success);
+    cJSON_AddNumberToObject(o, "insertions", mt->insertions);
+    cJSON_AddNumberToObject(o, "interspaces_tried", mt->interspaces_tried);
+    cJSON_AddNumberToObject(o, "redirections", mt->redirections);
+    cJSON_AddNumberToObject(o, "operation_time_s", mt->operation_time_s);
+    ss__num_or_null(o, "puncture_time_s", mt->puncture_time_s);
+    cJSON_AddNumberToObject(o, "bone_contacts", mt->bone_contacts);
+    cJSON_AddNumberToObject(o, "nerve_contacts", mt->nerve_contacts);
+    cJSON_AddNumberToObject(o, "vessel_punctures", mt->vessel_punctures);
+    cJSON_AddNumberToObject(o, "dural_punctures", mt->dural_punctures);
+    if (mt->level >= 0) cJSON_AddStringToObject(o, "level", ss_level_name(mt->level));
+    else cJSON_AddNullToObject(o, "level");
+    if (mt->view >= 0) cJSON_AddStringToObject(o, "view", ss_view_name((ss_view)mt->view));
+    else cJSON_AddNullToObject(o, "view");
+    cJSON_AddNumberToObject(o, "tip_visible_pct", mt->tip_visible_pct);
+    cJSON_AddNumberToObject(o, "path_in_tissue_mm", mt->path_in_tissue_mm);
+    cJSON_AddNumberToObject(o, "tissue_damage_mm2", mt->tissue_damage_mm2);
+    cJSON_AddBoolToObject(o, "ct_called", mt->ct_called);
+    cJSON_AddBoolToObject(o, "protocol_followed", mt->protocol_followed);
+    cJSON_AddStringToObject(o, "protocol_note", mt->protocol_note);
+    cJSON_AddNumberToObject(o, "plane_angle_mean_deg", mt->plane_angle_mean_deg);
+    cJSON_AddNumberToObject(o, "plane_distance_mean_mm", mt->plane_distance_mean_mm);
+    cJSON_AddNumberToObject(o, "probe_path_mm", mt->probe_path_mm);
+    cJSON_AddNumberToObject(o, "time_in_tissue_s", mt->time_in_tissue_s);
+    cJSON_AddNumberToObject(o, "injected_ml", mt->injected_ml);
+    if (mt->graded) {
+        cJSON_AddNumberToObject(o, "score", mt->score);
+        cJSON_AddBoolToObject(o, "pass", mt->pass);
+    } else {
+        cJSON_AddNullToObject(o, "score");
+        cJSON_AddNullToObject(o, "pass");
+    }
+    return o;
+}
