@@ -1333,6 +1333,12 @@ static void ss__validate(ss__ctx *c, const cJSON *root, ss_scenario *s)
                 ss__found(c, root, fb, sizeof fb));
         return;
     }
+    const cJSON *schema = ss__member(root, "$schema");
+    if (cJSON_IsString(schema) && strncmp(schema->valuestring, "https://json-schema.org/", 24) == 0) {
+        ss__err(c, "expected a scenario, found a JSON Schema (scenarios/schema.json describes scenarios; it is not "
+                   "one)");
+        return;
+    }
     ss__members(c, root, known);
     ss__scenario_section(c, root, s);
     ss__patient_section(c, root, s);
