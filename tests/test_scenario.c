@@ -397,6 +397,10 @@ Test(scenario, more_error_classes_in_memory)
                               "\"task\": {\"expected_interspaces\": [\"L3-L4\"]}, \"pateint\": {}}", &dl), 1);
     cr_expect(ss_diag_find(&dl, SS_DIAG_ERROR, "did you mean \"patient\"?"));
     ss_diag_list_free(&dl);
+    /* the schema is not a scenario: one clear error instead of a list of unknown fields */
+    cr_expect_eq(parse_errors("{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"type\": \"object\"}", &dl), 1);
+    cr_expect(ss_diag_find(&dl, SS_DIAG_ERROR, "found a JSON Schema"));
+    ss_diag_list_free(&dl);
     /* minimal valid scenario: defaults fill the rest */
     cr_expect_eq(parse_errors("{" BASE "\"task\": {\"expected_interspaces\": [\"L3-L4\"]}}", &dl), 0);
     ss_diag_list_free(&dl);
@@ -603,4 +607,43 @@ Test(diag, format_and_limits)
     cr_expect_eq(dl.dropped, 7, "the rest counted");
     cr_expect_eq(dl.errors, SS_DIAG_LIST_MAX + 6, "every error counted");
     ss_diag_list_free(&dl);
+}
+
+/* Every prefix of a shipped file, and the file with one byte replaced at each position:
+ * the validator must never crash (run under ASan in CI), must fail exactly when it
+ * reports an error, and must give every error a position or a file-level reason. */
+Test(scenario, truncated_and_mutated_files_are_rejected_cleanly)
+{
+    const char *path = ts_source_path("scenarios/wei2023-case6.json");
+    FILE *f = fopen(path, "rb");
+    cr_assert(f);
+    static char text[65536], work[65536];
+    size_t n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    const char subst[] = {'"', '}', ']', ',', '1', 'x', '\\', '\n'};
+    int rejected = 0, runs = 0;
+    for (size_t k = 0; k < n; k += 3) {
+        for (int m = 0; m < 2; m++) {
+            size_t len = n;
+            memcpy(work, text, n);
+            if (m == 0) len = k; /* a prefix */
+            else work[k] = subst[k % sizeof subst];
+            ss_scenario s;
+            ss_diag_list dl;
+            ss_diag_list_init(&dl);
+            ss_status st = ss_scenario_parse(work, len, "m.json", &s, &dl);
+            runs++;
+            cr_expect_eq(st != SS_OK, dl.errors > 0, "status agrees with the error count (k=%zu m=%d)", k, m);
+            if (st != SS_OK) {
+                rejected++;
+                for (int i = 0; i < dl.count; i++)
+                    cr_expect(dl.items[i].line >= 1, "every error in text has a line (k=%zu m=%d): %s", k, m,
+                              dl.items[i].message);
+            }
+            ss_scenario_free(&s);
+            ss_diag_list_free(&dl);
+        }
+    }
+    /* every proper prefix is incomplete JSON: at least those are rejected */
+    cr_expect(rejected >= runs / 2, "%d of %d rejected", rejected, runs);
 }
