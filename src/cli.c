@@ -34,7 +34,7 @@ static const ss_command ss__commands[] = {
      "Checks scenario (and exam) files. Every error is printed as\n"
      "  file:line:col: json.path: message\n"
      "Exit 0 when all files are valid, 2 otherwise.\n",
-     NULL},
+     ss_cmd_validate},
     {"render", "one B-mode frame to PNG, headless",
      "usage: sonospine render SCENARIO --level L4-L5 --view VIEW [--side left|right]\n"
      "                        [--backend cpu|gpu] [--lines N] [--samples N] [--freq MHZ]\n"

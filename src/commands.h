@@ -5,6 +5,7 @@
 #define SS_COMMANDS_H
 
 int ss_cmd_doctor(int argc, char **argv);
+int ss_cmd_validate(int argc, char **argv);
 int ss_cmd_verify(int argc, char **argv);
 
 #endif

@@ -1,0 +1,72 @@
+/* cmd_validate.c: `sonospine validate FILE...`, the scenario checker for instructors.
+ *
+ * Loads each file through ss_scenario_load() (the same validation every command
+ * uses), prints every diagnostic to stderr as `file:line:col: json.path: message`
+ * and "FILE: ok" to stdout for each valid file. Exit 0 when all are valid, 2 when
+ * any is not (a file that cannot be read counts as bad input). Takes any number of
+ * files (no limit of the shared option parser); "--" ends options.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "diag.h"
+#include "scenario.h"
+
+static void ss__print_diags(const ss_diag_list *dl, const char *file)
+{
+    char line[SS_DIAG_FILE_MAX + SS_DIAG_PATH_MAX + SS_DIAG_MESSAGE_MAX + 32];
+    for (int i = 0; i < dl->count; i++) {
+        ss_diag_format(&dl->items[i], line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
+    if (dl->dropped > 0) fprintf(stderr, "%s: %d more diagnostics not shown\n", file, dl->dropped);
+}
+
+int ss_cmd_validate(int argc, char **argv)
+{
+    int nfiles = 0, bad = 0;
+    bool only_files = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!only_files && strcmp(a, "--") == 0) {
+            only_files = true;
+            continue;
+        }
+        if (!only_files && a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "sonospine validate: unknown option '%s' (see sonospine validate --help)\n", a);
+            return SS_EXIT_USAGE;
+        }
+    }
+    only_files = false;
+    for (int i = 0; i < argc; i++) {
+        const char *file = argv[i];
+        if (!only_files && strcmp(file, "--") == 0) {
+            only_files = true;
+            continue;
+        }
+        nfiles++;
+        ss_diag_list dl;
+        ss_diag_list_init(&dl);
+        ss_scenario s;
+        ss_status st = ss_scenario_load(file, &s, &dl);
+        ss__print_diags(&dl, file);
+        if (st == SS_OK) {
+            if (dl.warnings)
+                printf("%s: ok (%d warning%s)\n", file, dl.warnings, dl.warnings == 1 ? "" : "s");
+            else
+                printf("%s: ok\n", file);
+        } else {
+            bad++;
+        }
+        ss_scenario_free(&s);
+        ss_diag_list_free(&dl);
+    }
+    if (nfiles == 0) {
+        fprintf(stderr, "sonospine validate: expected at least one FILE (see sonospine validate --help)\n");
+        return SS_EXIT_USAGE;
+    }
+    fflush(stdout);
+    return bad ? SS_EXIT_USAGE : SS_EXIT_OK;
+}
