@@ -220,3 +220,43 @@ cJSON *ss_metrics_to_json(const ss_metrics *mt)
     }
     return o;
 }
+
+static const char *const ss__gradable[] = {
+    "success", "insertions", "interspaces_tried", "redirections", "operation_time_s", "puncture_time_s",
+    "bone_contacts", "nerve_contacts", "vessel_punctures", "dural_punctures", "tip_visible_pct",
+    "path_in_tissue_mm", "tissue_damage_mm2", "ct_called", "protocol_followed", "level_correct",
+    "plane_angle_mean_deg", "plane_distance_mean_mm", "probe_path_mm", "time_in_tissue_s", NULL};
+
+const char *const *ss_metrics_names(void) { return ss__gradable; }
+
+bool ss_metrics_value(const ss_metrics *mt, const char *name, int expected_level, double *out)
+{
+    struct { const char *n; double v; } t[] = {
+        {"success", mt->success},
+        {"insertions", mt->insertions},
+        {"interspaces_tried", mt->interspaces_tried},
+        {"redirections", mt->redirections},
+        {"operation_time_s", mt->operation_time_s},
+        {"puncture_time_s", mt->puncture_time_s},
+        {"bone_contacts", mt->bone_contacts},
+        {"nerve_contacts", mt->nerve_contacts},
+        {"vessel_punctures", mt->vessel_punctures},
+        {"dural_punctures", mt->dural_punctures},
+        {"tip_visible_pct", mt->tip_visible_pct},
+        {"path_in_tissue_mm", mt->path_in_tissue_mm},
+        {"tissue_damage_mm2", mt->tissue_damage_mm2},
+        {"ct_called", mt->ct_called},
+        {"protocol_followed", mt->protocol_followed},
+        {"level_correct", mt->level >= 0 && mt->level == expected_level},
+        {"plane_angle_mean_deg", mt->plane_angle_mean_deg},
+        {"plane_distance_mean_mm", mt->plane_distance_mean_mm},
+        {"probe_path_mm", mt->probe_path_mm},
+        {"time_in_tissue_s", mt->time_in_tissue_s},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(name, t[i].n) == 0) {
+            *out = t[i].v;
+            return true;
+        }
+    return false;
+}

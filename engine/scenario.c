@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "scenario.h"
+#include "metrics.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -74,12 +75,8 @@ static const ss_scenario_field ss__threshold_field = {"rubric.metrics[].threshol
                                                       NULL, 0, 0, 0};
 static const ss_scenario_field ss__weight_field = {"rubric.metrics[].weight", "", 0, 100, false, false, NULL, 0, 0, 0};
 
-/* The metric names of DESIGN.md (--metrics-json). A rubric naming another one gets a
- * warning, not an error: the scoring module owns the list. */
-static const char *const ss__metric_names[] = {
-    "success", "insertions", "interspaces_tried", "redirections", "operation_time_s", "puncture_time_s",
-    "bone_contacts", "nerve_contacts", "vessel_punctures", "dural_punctures", "tip_visible_pct",
-    "path_in_tissue_mm", "tissue_damage_mm2", "ct_called", "protocol_followed", "score", NULL};
+/* The gradable metric names are the scoring module's (metrics.h). */
+#define ss__metric_names ss_metrics_names()
 
 /* Tolerance between a given BMI and weight/height^2 (rounding in clinical records). */
 #define SS__BMI_TOLERANCE 1.0
@@ -1165,9 +1162,8 @@ static void ss__rubric_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
                         ss__err(c, "expected each metric once, found \"%s\" again", m.metric);
                     } else if (!ss__in(m.metric, ss__metric_names)) {
                         const char *near = ss__closest(m.metric, ss__metric_names);
-                        ss__warn(c, "\"%s\" is not a metric of --metrics-json%s%s%s", m.metric,
-                                 near ? ": did you mean \"" : " (the scoring module may reject it)", near ? near : "",
-                                 near ? "\"?" : "");
+                        ss__err(c, "expected a gradable metric (see scenarios/README.md), found \"%s\"%s%s%s",
+                                m.metric, near ? ": did you mean \"" : "", near ? near : "", near ? "\"?" : "");
                     }
                     ss__pop(c);
                 }

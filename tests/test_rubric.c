@@ -1,0 +1,106 @@
+/* test_rubric.c: grades computed by hand against the shipped case 6 rubric
+ * (success w40 >= 1, insertions w25 <= 2, bone_contacts w15 <= 3, puncture_time_s w20
+ * <= 1800) and the default rubric. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "rubric.h"
+#include "test_support.h"
+
+static ss_scenario sc;
+static void load6(void)
+{
+    cr_assert_eq(ss_scenario_load(ts_source_path("scenarios/wei2023-case6.json"), &sc, NULL), SS_OK, "%s",
+                 ss_error_message());
+}
+static void unload(void) { ss_scenario_free(&sc); }
+TestSuite(rubric, .init = load6, .fini = unload);
+
+static ss_metrics expert(void)
+{
+    ss_metrics m = {0};
+    m.success = true;
+    m.insertions = 1;
+    m.interspaces_tried = 1;
+    m.puncture_time_s = 240;
+    m.level = SS_LEVEL_L4_L5;
+    m.protocol_followed = true;
+    m.tip_visible_pct = 92;
+    return m;
+}
+
+Test(rubric, expert_meets_every_item_and_passes)
+{
+    ss_metrics m = expert();
+    ss_grade g;
+    ss_rubric_grade(&sc, &m, &g);
+    cr_assert_eq(g.nitems, 4);
+    cr_assert_float_eq(g.score, 100.0, 1e-9);
+    cr_assert(g.pass);
+    cr_assert(m.graded && m.pass && m.score == 100.0, "grade written back into the metrics");
+    cr_assert_eq(g.nweaknesses, 0);
+    cr_assert_eq(g.nstrengths, 3);
+    cr_assert_str_eq(g.strengths[0], "The drug was injected into the CSF.", "heaviest strength first");
+}
+
+Test(rubric, novice_scores_by_hand_and_fails_with_the_biggest_losses_named)
+{
+    ss_metrics m = {0};
+    m.insertions = 4;       /* min, t 2: 1 - 2/3 = 1/3 */
+    m.bone_contacts = 4;    /* min, t 3: 1 - 1/4 = 3/4 */
+    m.puncture_time_s = NAN;/* no CSF: 0 */
+    m.level = -1;
+    ss_grade g;
+    ss_rubric_grade(&sc, &m, &g);
+    double want = (40 * 0.0 + 25 * (1.0 / 3.0) + 15 * 0.75 + 20 * 0.0) / 100.0 * 100.0;
+    cr_assert_float_eq(g.score, want, 1e-9, "score %.4f, hand %.4f", g.score, want);
+    cr_assert(!g.pass);
+    cr_assert(strstr(g.pass_reason, "did not reach the CSF"), "%s", g.pass_reason);
+    /* losses: success 40, puncture 20, insertions 16.7, bone 3.75 */
+    cr_assert_eq(g.nweaknesses, 3);
+    cr_assert_str_eq(g.weaknesses[0], "The drug did not reach the CSF.");
+    cr_assert_str_eq(g.weaknesses[1], "CSF was never reached, so there is no puncture time.");
+    cr_assert(strstr(g.weaknesses[2], "You needed 4 skin insertions"), "%s", g.weaknesses[2]);
+}
+
+Test(rubric, correct_ct_escalation_can_pass_without_csf)
+{
+    /* A scenario-free default check: hard spine, three levels failed, CT called. */
+    ss_scenario s2 = sc;
+    s2.rubric.given = false;
+    ss_metrics m = {0};
+    m.insertions = 9;
+    m.ct_called = true;
+    m.protocol_followed = true;
+    m.tip_visible_pct = 90;
+    m.puncture_time_s = NAN;
+    m.level = -1;
+    ss_grade g;
+    ss_rubric_grade(&s2, &m, &g);
+    /* default weights: success 35 (0), insertions 20 (t2: 9 -> 0), puncture 10 (0),
+     * bone 10 (1), nerve 5 (1), vessel 5 (1), level 5 (0), protocol 5 (1), tip 5 (1) = 30 */
+    cr_assert_float_eq(g.score, 30.0, 1e-9);
+    cr_assert(!g.pass, "below the pass mark even though the escalation was right");
+    cr_assert(strstr(g.pass_reason, "below the pass mark"), "%s", g.pass_reason);
+}
+
+Test(rubric, default_puncture_time_depends_on_difficulty)
+{
+    ss_rubric r;
+    ss_rubric_default(&sc, &r); /* case 6: Cobb 77, no channel: hard */
+    double t = -1;
+    for (int i = 0; i < r.nmetrics; i++)
+        if (!strcmp(r.metrics[i].metric, "puncture_time_s")) t = r.metrics[i].threshold;
+    cr_assert_float_eq(t, 600.0, 1e-9);
+    double wsum = 0;
+    for (int i = 0; i < r.nmetrics; i++) wsum += r.metrics[i].weight;
+    cr_assert_float_eq(wsum, 100.0, 1e-9, "default weights sum to 100");
+    ss_scenario easy;
+    cr_assert_eq(ss_scenario_load(ts_source_path("scenarios/normal-adult.json"), &easy, NULL), SS_OK);
+    ss_rubric_default(&easy, &r);
+    for (int i = 0; i < r.nmetrics; i++)
+        if (!strcmp(r.metrics[i].metric, "puncture_time_s")) t = r.metrics[i].threshold;
+    cr_assert_float_eq(t, 180.0, 1e-9, "the paper's median puncture time");
+    ss_scenario_free(&easy);
+}
