@@ -1,0 +1,1042 @@
+/* bmode_cpu.c: see bmode_cpu.h for the model; docs/acoustics.md for the derivations,
+ * parameters and measured validation figures.
+ *
+ * Structure (each stage is a per-line or per-sample pass, as the GPU port will be):
+ *   ss__march_ray      one ray: interfaces, refraction, tau per step, interface echoes
+ *   ss__needle         analytic needle echoes, reverberation, shadow (central ray)
+ *   ss__speckle_piece  scatterers in the beam tube around one straight piece of ray
+ *   ss__line_envelope  axial PSF convolution, |IQ|, noise
+ *   ss__grey_line      TGC, gain, log compression
+ *   ss_scan_convert_rows
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "bmode_cpu.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "scatter.h"
+#include "tissue.h"
+
+#define SS__PI 3.14159265358979f
+#define SS__MAX_RAYS 7
+#define SS__MAX_PIECES 48
+#define SS__KERNEL_HALF 24
+#define SS__PHASE_N 4096 /* phasor table: 2 pi / 4096 phase steps */
+#define SS__GAUSS_N 2048 /* exp(-q) table over q in [0, SS__GAUSS_QMAX], linear interpolation */
+#define SS__GAUSS_QMAX 4.f
+#define SS__REF_DENSITY_MM3 16.f /* density at which speckle_level_db holds for amplitude 1 */
+
+void ss_bmode_settings_default(ss_bmode_settings *s)
+{
+    *s = (ss_bmode_settings){0};
+    s->seed = 1;
+    s->threads = 2;
+    s->gain_db = 0.f;
+    s->dynamic_range_db = 60.f;
+    s->tgc_auto = 1;
+    s->tgc_auto_alpha_db_cm_mhz = 0.9f;
+    s->speckle_level_db = -25.f;
+    s->noise_db = -110.f;
+    s->image_width_px = 512;
+    s->march_step_mm = 0.f;
+    s->elevation_rays = 3;
+    s->directivity_soft_deg = 30.f;
+    s->directivity_bone_deg = 40.f;
+    s->directivity_metal_deg = 20.f;
+    s->directivity_needle_deg = 20.f;
+    s->needle_tip_amplitude = 0.35f;
+    s->reverb_decay = 0.55f;
+    s->reverb_count = 8;
+}
+
+ss_status ss_bmode_settings_validate(const ss_bmode_settings *s)
+{
+    if (s->threads < 0 || s->threads > 64)
+        return ss_error_set(SS_ERR_INVALID, "bmode.threads = %d: expected 0..64", s->threads);
+    if (!(s->dynamic_range_db >= 10.f && s->dynamic_range_db <= 120.f))
+        return ss_error_set(SS_ERR_INVALID, "bmode.dynamic_range_db = %g: expected 10..120",
+                            (double)s->dynamic_range_db);
+    if (s->elevation_rays < 1 || s->elevation_rays > SS__MAX_RAYS || s->elevation_rays % 2 == 0)
+        return ss_error_set(SS_ERR_INVALID, "bmode.elevation_rays = %d: expected 1, 3, 5 or 7", s->elevation_rays);
+    if (s->image_width_px < 16 || s->image_width_px > 8192)
+        return ss_error_set(SS_ERR_INVALID, "bmode.image_width_px = %d: expected 16..8192", s->image_width_px);
+    if (s->march_step_mm < 0.f || s->march_step_mm > 2.f)
+        return ss_error_set(SS_ERR_INVALID, "bmode.march_step_mm = %g: expected 0 (auto) or up to 2",
+                            (double)s->march_step_mm);
+    float d[4] = {s->directivity_soft_deg, s->directivity_bone_deg, s->directivity_metal_deg,
+                  s->directivity_needle_deg};
+    for (int i = 0; i < 4; i++)
+        if (!(d[i] >= 1.f && d[i] <= 180.f))
+            return ss_error_set(SS_ERR_INVALID, "bmode.directivity_*_deg = %g: expected 1..180", (double)d[i]);
+    if (!(s->reverb_decay >= 0.f && s->reverb_decay < 1.f) || s->reverb_count < 0 || s->reverb_count > 64)
+        return ss_error_set(SS_ERR_INVALID, "bmode.reverb_decay %g / reverb_count %d: expected [0,1) / 0..64",
+                            (double)s->reverb_decay, s->reverb_count);
+    return SS_OK;
+}
+
+void ss_bmode_frame_free(ss_bmode_frame *f)
+{
+    if (!f) return;
+    free(f->envelope);
+    free(f->grey);
+    free(f->line_angle_deg);
+    free(f->line_x_mm);
+    ss_image_free(&f->image);
+    ss_scan_map_free(&f->map);
+    *f = (ss_bmode_frame){0};
+}
+
+/* ------------------------------------------------------------------ volume access */
+
+typedef struct ss__vol {
+    const ss_volume *v;
+    float inv_sp, ox, oy, oz;
+} ss__vol;
+
+static inline int ss__label_at(const ss__vol *V, const float p[3])
+{
+    const ss_volume *v = V->v;
+    int i = (int)floorf((p[0] - V->ox) * V->inv_sp + 0.5f);
+    int j = (int)floorf((p[1] - V->oy) * V->inv_sp + 0.5f);
+    int k = (int)floorf((p[2] - V->oz) * V->inv_sp + 0.5f);
+    if ((unsigned)i >= (unsigned)v->nx || (unsigned)j >= (unsigned)v->ny || (unsigned)k >= (unsigned)v->nz)
+        return SS_TISSUE_AIR;
+    return v->labels[(size_t)i + (size_t)v->nx * ((size_t)j + (size_t)v->ny * (size_t)k)];
+}
+
+/* Trilinear interpolation of a per-voxel quantity: hard_sdf in mm (field 0) or the
+ * impedance of the label (field 1, table z). Outside: far from hard / gel. */
+static float ss__trilinear(const ss__vol *V, const float p[3], int field, const float *z)
+{
+    const ss_volume *v = V->v;
+    float g[3] = {(p[0] - V->ox) * V->inv_sp, (p[1] - V->oy) * V->inv_sp, (p[2] - V->oz) * V->inv_sp};
+    int i0[3];
+    float f[3];
+    for (int a = 0; a < 3; a++) {
+        i0[a] = (int)floorf(g[a]);
+        f[a] = g[a] - (float)i0[a];
+    }
+    int n[3] = {v->nx, v->ny, v->nz};
+    float acc = 0.f;
+    for (int c = 0; c < 8; c++) {
+        int idx[3] = {i0[0] + (c & 1), i0[1] + ((c >> 1) & 1), i0[2] + ((c >> 2) & 1)};
+        float w = ((c & 1) ? f[0] : 1.f - f[0]) * (((c >> 1) & 1) ? f[1] : 1.f - f[1]) *
+                  (((c >> 2) & 1) ? f[2] : 1.f - f[2]);
+        float val;
+        bool in = (unsigned)idx[0] < (unsigned)n[0] && (unsigned)idx[1] < (unsigned)n[1] &&
+                  (unsigned)idx[2] < (unsigned)n[2];
+        size_t o = in ? (size_t)idx[0] + (size_t)n[0] * ((size_t)idx[1] + (size_t)n[1] * (size_t)idx[2]) : 0;
+        if (field == 0)
+            val = in ? (float)v->hard_sdf[o] * SS_VOLUME_SDF_UNIT_MM : SS_VOLUME_SDF_RANGE_MM;
+        else
+            val = z[in ? v->labels[o] : SS_TISSUE_AIR];
+        acc += w * val;
+    }
+    return acc;
+}
+
+/* ------------------------------------------------------------------ render context */
+
+enum { SS__CLASS_SOFT, SS__CLASS_BONE, SS__CLASS_METAL };
+
+typedef struct ss__ctx {
+    const ss_bmode_scene *scene;
+    const ss_probe *probe;
+    const ss_probe_pose *pose;
+    const ss_bmode_settings *s;
+    ss_bmode_frame *out;
+    ss__vol vol;
+    /* per label */
+    float z_mrayl[256], c_m_s[256], att_half[256], p_occ[256], amp[256];
+    int cls[256];
+    /* geometry */
+    float ds, inv_ds, depth, lambda, k2; /* k2 = 2 k0 = 4 pi / lambda (rad / mm) */
+    float sigma_a, delta, inv_delta; /* axial pulse sigma, bin width */
+    int m, nbins, nsteps, nrays;
+    float ray_e[SS__MAX_RAYS], ray_w[SS__MAX_RAYS], ray_de;
+    /* per step (depth (k + 0.5) ds) beam tables */
+    float *inv2sl2, *inv2se2, *lim_l2, *lim_e2, *norm, *sig_l, *sig_e;
+    float kernel[2 * SS__KERNEL_HALF + 2];
+    int kernel_half;
+    float kernel_frac;
+    float dir_soft, dir_bone, dir_metal, dir_needle; /* 1 / sigma^2 in rad^-2 */
+    float noise_rms, cell;
+    float phase_scale;                   /* table entries per mm of axial position */
+    float cos_tab[SS__PHASE_N + 1], sin_tab[SS__PHASE_N + 1];
+    float gauss_tab[SS__GAUSS_N + 2];    /* exp(-q) for q in [0, SS__GAUSS_QMAX] */
+    float tgc_lin_db_per_mm;
+} ss__ctx;
+
+typedef struct ss__piece {
+    float A[3], d[3], u[3], v[3];
+    float a0, a1;
+} ss__piece;
+
+typedef struct ss__scratch {
+    float *bins;  /* 2 * nbins (re, im) */
+    float *tau;   /* nrays * (nsteps + 1) */
+    ss__piece pieces[SS__MAX_PIECES];
+    int npieces;
+} ss__scratch;
+
+static inline void ss__deposit(const ss__ctx *C, float *bins, float a, float amp)
+{
+    if (a < 0.f) return;
+    float x = a * C->inv_delta;
+    int b = (int)x;
+    if (b >= C->nbins - 1) return;
+    float f = x - (float)b;
+    /* phasor e^{-i 2 k0 a} from the table (phase quantized to 2 pi / SS__PHASE_N) */
+    float pt = a * C->phase_scale;
+    unsigned pi = (unsigned)(int64_t)(pt + 0.5f) & (SS__PHASE_N - 1);
+    float re = amp * C->cos_tab[pi], im = amp * C->sin_tab[pi];
+    bins[2 * b] += (1.f - f) * re;
+    bins[2 * b + 1] += (1.f - f) * im;
+    bins[2 * b + 2] += f * re;
+    bins[2 * b + 3] += f * im;
+}
+
+static inline float ss__dot(const float a[3], const float b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+
+static inline void ss__normalize(float a[3])
+{
+    float n = sqrtf(ss__dot(a, a));
+    if (n > 0.f)
+        for (int i = 0; i < 3; i++) a[i] /= n;
+}
+
+static inline void ss__cross(const float a[3], const float b[3], float c[3])
+{
+    c[0] = a[1] * b[2] - a[2] * b[1];
+    c[1] = a[2] * b[0] - a[0] * b[2];
+    c[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+static float ss__tau_at(const ss__ctx *C, const float *tau, float a)
+{
+    int k = (int)(a / C->ds);
+    if (k < 0) k = 0;
+    if (k > C->nsteps) k = C->nsteps;
+    return tau[k];
+}
+
+/* Surface normal at p (not yet oriented). hard: gradient of hard_sdf; else of Z. */
+static void ss__normal(const ss__ctx *C, const float p[3], bool hard, float n[3])
+{
+    float h = C->vol.v->spacing_mm * (hard ? 1.f : 1.5f);
+    for (int a = 0; a < 3; a++) {
+        float q1[3] = {p[0], p[1], p[2]}, q0[3] = {p[0], p[1], p[2]};
+        q1[a] += h;
+        q0[a] -= h;
+        n[a] = ss__trilinear(&C->vol, q1, hard ? 0 : 1, C->z_mrayl) -
+               ss__trilinear(&C->vol, q0, hard ? 0 : 1, C->z_mrayl);
+    }
+}
+
+/* March one ray. Fills tau[0..nsteps] (tau[k]: two-way amplitude factor for depths
+ * in [k ds, (k+1) ds)), deposits interface echoes * w, records straight pieces when
+ * pieces != NULL. */
+static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], const float U[3],
+                          const float Vv[3], float w, float *tau, float *bins, ss__scratch *S, bool record)
+{
+    const ss_bmode_settings *s = C->s;
+    float p[3] = {O[0], O[1], O[2]}, d[3] = {D[0], D[1], D[2]}, u[3] = {U[0], U[1], U[2]},
+          v[3] = {Vv[0], Vv[1], Vv[2]};
+    float t = 1.f;
+    int lab = ss__label_at(&C->vol, p);
+    float metal_in_a = -1.f, metal_amp = 0.f;
+    if (record) {
+        S->npieces = 1;
+        ss__piece *pc = &S->pieces[0];
+        memcpy(pc->A, p, sizeof p);
+        memcpy(pc->d, d, sizeof d);
+        memcpy(pc->u, u, sizeof u);
+        memcpy(pc->v, v, sizeof v);
+        pc->a0 = 0.f;
+        pc->a1 = C->depth + 4.f * C->sigma_a;
+    }
+    const bool specular = !(s->flags & SS_BMODE_NO_SPECULAR);
+    int k;
+    for (k = 0; k < C->nsteps; k++) {
+        tau[k] = t;
+        float a = (float)k * C->ds;
+        float q[3] = {p[0] + C->ds * d[0], p[1] + C->ds * d[1], p[2] + C->ds * d[2]};
+        int nl = ss__label_at(&C->vol, q);
+        t *= C->att_half[lab] * C->att_half[nl];
+        if (nl != lab && (C->z_mrayl[nl] != C->z_mrayl[lab] || C->c_m_s[nl] != C->c_m_s[lab])) {
+            bool hard = C->cls[nl] != SS__CLASS_SOFT || C->cls[lab] != SS__CLASS_SOFT;
+            float fcross = 0.5f;
+            if (hard) {
+                float s0 = ss__trilinear(&C->vol, p, 0, NULL), s1 = ss__trilinear(&C->vol, q, 0, NULL);
+                if ((s0 > 0.f) != (s1 > 0.f) && s0 != s1) fcross = s0 / (s0 - s1);
+            }
+            float ac = a + fcross * C->ds;
+            float pc[3] = {p[0] + fcross * C->ds * d[0], p[1] + fcross * C->ds * d[1], p[2] + fcross * C->ds * d[2]};
+            float n[3];
+            ss__normal(C, pc, hard, n);
+            float nn = sqrtf(ss__dot(n, n));
+            if (nn < 1e-6f) {
+                n[0] = -d[0];
+                n[1] = -d[1];
+                n[2] = -d[2];
+            } else {
+                for (int i = 0; i < 3; i++) n[i] /= nn;
+                if (ss__dot(n, d) > 0.f)
+                    for (int i = 0; i < 3; i++) n[i] = -n[i];
+            }
+            float cosi = -ss__dot(n, d);
+            if (cosi > 1.f) cosi = 1.f;
+            float sini = sqrtf(fmaxf(0.f, 1.f - cosi * cosi));
+            float z1 = C->z_mrayl[lab], z2 = C->z_mrayl[nl];
+            float eta = C->c_m_s[nl] / C->c_m_s[lab];
+            float sint = eta * sini, R, T, cost = 0.f;
+            if (sint >= 1.f) {
+                R = 1.f;
+                T = 0.f;
+            } else {
+                cost = sqrtf(1.f - sint * sint);
+                float r = (z2 * cosi - z1 * cost) / (z2 * cosi + z1 * cost);
+                R = r * r;
+                T = 1.f - R;
+            }
+            int cl = C->cls[nl] > C->cls[lab] ? C->cls[nl] : C->cls[lab];
+            float inv = cl == SS__CLASS_METAL ? C->dir_metal : cl == SS__CLASS_BONE ? C->dir_bone : C->dir_soft;
+            float th = acosf(cosi);
+            float echo = sqrtf(R) * expf(-th * th * inv) * t;
+            if (specular && echo > 0.f) ss__deposit(C, bins, ac, echo * w);
+            /* metal ring-down: entering metal remembers the front echo; leaving it
+             * lays down the repeats at the internal round trip, shifted to where the
+             * scanner (c0) puts them */
+            if (C->cls[nl] == SS__CLASS_METAL && C->cls[lab] != SS__CLASS_METAL) {
+                metal_in_a = ac;
+                metal_amp = echo;
+            } else if (C->cls[lab] == SS__CLASS_METAL && C->cls[nl] != SS__CLASS_METAL && metal_in_a >= 0.f) {
+                float step = (ac - metal_in_a) * SS_PROBE_C0_M_S / C->c_m_s[lab];
+                float amp = metal_amp;
+                if (specular && step > 0.2f)
+                    for (int r = 1; r <= s->reverb_count; r++) {
+                        amp *= s->reverb_decay;
+                        ss__deposit(C, bins, metal_in_a + (float)r * step, amp * w);
+                    }
+                metal_in_a = -1.f;
+            }
+            t *= T;
+            if (T <= 0.f) {
+                k++;
+                break;
+            }
+            if (!(s->flags & SS_BMODE_NO_REFRACTION) && eta != 1.f && cosi < 0.99999f) {
+                float nd[3];
+                for (int i = 0; i < 3; i++) nd[i] = eta * d[i] + (eta * cosi - cost) * n[i];
+                ss__normalize(nd);
+                float vd = ss__dot(v, nd);
+                for (int i = 0; i < 3; i++) v[i] -= vd * nd[i];
+                ss__normalize(v);
+                ss__cross(nd, v, u);
+                memcpy(d, nd, sizeof d);
+                float rest = (1.f - fcross) * C->ds;
+                for (int i = 0; i < 3; i++) q[i] = pc[i] + rest * d[i];
+                if (record && S->npieces < SS__MAX_PIECES) {
+                    S->pieces[S->npieces - 1].a1 = ac;
+                    ss__piece *np = &S->pieces[S->npieces++];
+                    memcpy(np->A, pc, sizeof pc);
+                    memcpy(np->d, d, sizeof d);
+                    memcpy(np->u, u, sizeof u);
+                    memcpy(np->v, v, sizeof v);
+                    np->a0 = ac;
+                    np->a1 = C->depth + 4.f * C->sigma_a;
+                }
+            }
+        }
+        lab = nl;
+        memcpy(p, q, sizeof p);
+    }
+    for (; k <= C->nsteps; k++) tau[k] = t;
+}
+
+/* Closest points of segments p0 + s (p1 - p0) and q0 + t (q1 - q0), s, t in [0,1]. */
+static void ss__segment_closest(const float p0[3], const float p1[3], const float q0[3], const float q1[3],
+                                float *s_out, float *t_out)
+{
+    float d1[3], d2[3], r[3];
+    for (int i = 0; i < 3; i++) {
+        d1[i] = p1[i] - p0[i];
+        d2[i] = q1[i] - q0[i];
+        r[i] = p0[i] - q0[i];
+    }
+    float a = ss__dot(d1, d1), e = ss__dot(d2, d2), f = ss__dot(d2, r);
+    float c = ss__dot(d1, r), b = ss__dot(d1, d2);
+    float den = a * e - b * b, s, t;
+    s = den > 1e-9f * a * e ? (b * f - c * e) / den : 0.f;
+    s = fminf(1.f, fmaxf(0.f, s));
+    t = (b * s + f) / e;
+    if (t < 0.f) {
+        t = 0.f;
+        s = fminf(1.f, fmaxf(0.f, -c / a));
+    } else if (t > 1.f) {
+        t = 1.f;
+        s = fminf(1.f, fmaxf(0.f, (b - c) / a));
+    }
+    *s_out = s;
+    *t_out = t;
+}
+
+static int ss__step_index(const ss__ctx *C, float a)
+{
+    int k = (int)(a / C->ds);
+    return k < 0 ? 0 : k >= C->nsteps ? C->nsteps - 1 : k;
+}
+
+/* The needle against the central ray's pieces: shaft echo, tip echo, reverberation,
+ * shadow on every elevation ray's tau. */
+static void ss__needle(const ss__ctx *C, ss__scratch *S, float *bins)
+{
+    const ss_needle_geom *N = C->scene->needle;
+    const ss_bmode_settings *s = C->s;
+    float n[3] = {N->dir[0], N->dir[1], N->dir[2]};
+    ss__normalize(n);
+    float r = 0.5f * N->outer_diameter_mm;
+    float hub[3] = {N->tip_mm[0] - N->length_mm * n[0], N->tip_mm[1] - N->length_mm * n[1],
+                    N->tip_mm[2] - N->length_mm * n[2]};
+    const bool specular = !(s->flags & SS_BMODE_NO_SPECULAR);
+    /* shaft: global closest approach over the pieces */
+    float best = 1e30f, best_a = 0.f, best_w[3] = {0, 0, 0};
+    int best_p = -1;
+    float tip_best = 1e30f, tip_a = 0.f, tip_w[3] = {0, 0, 0};
+    int tip_p = -1;
+    for (int i = 0; i < S->npieces; i++) {
+        const ss__piece *P = &S->pieces[i];
+        float a1 = fminf(P->a1, C->depth);
+        if (a1 <= P->a0) continue;
+        float p1[3];
+        for (int j = 0; j < 3; j++) p1[j] = P->A[j] + (a1 - P->a0) * P->d[j];
+        float sp, tq;
+        ss__segment_closest(P->A, p1, N->tip_mm, hub, &sp, &tq);
+        float a = P->a0 + sp * (a1 - P->a0), w[3];
+        for (int j = 0; j < 3; j++) w[j] = N->tip_mm[j] + tq * (hub[j] - N->tip_mm[j]) - (P->A[j] + (a - P->a0) * P->d[j]);
+        float dist = ss__dot(w, w);
+        if (dist < best) {
+            best = dist;
+            best_a = a;
+            best_p = i;
+            memcpy(best_w, w, sizeof w);
+        }
+        float rel[3] = {N->tip_mm[0] - P->A[0], N->tip_mm[1] - P->A[1], N->tip_mm[2] - P->A[2]};
+        float at = ss__dot(rel, P->d);
+        if (at < 0.f) at = 0.f;
+        if (at > a1 - P->a0) at = a1 - P->a0;
+        float wt[3];
+        for (int j = 0; j < 3; j++) wt[j] = rel[j] - at * P->d[j];
+        float dt = ss__dot(wt, wt);
+        if (dt < tip_best) {
+            tip_best = dt;
+            tip_a = P->a0 + at;
+            tip_p = i;
+            memcpy(tip_w, wt, sizeof wt);
+        }
+    }
+    float *tau0 = S->tau + (size_t)(C->nrays / 2) * (size_t)(C->nsteps + 1);
+    if (best_p >= 0) {
+        const ss__piece *P = &S->pieces[best_p];
+        int k = ss__step_index(C, best_a);
+        float l = ss__dot(best_w, P->u), e = ss__dot(best_w, P->v);
+        float lt = fmaxf(0.f, fabsf(l) - r), et = fmaxf(0.f, fabsf(e) - r); /* beam meets the surface */
+        float W = expf(-lt * lt * C->inv2sl2[k] - et * et * C->inv2se2[k]);
+        if (W > 1e-4f) {
+            float dn[3];
+            ss__cross(P->d, n, dn);
+            float sinphi = fmaxf(sqrtf(ss__dot(dn, dn)), 0.05f); /* angle beam-axis */
+            float theta = acosf(fminf(1.f, sinphi));               /* beam to surface normal */
+            float zs = ss_tissue_impedance_mrayl(SS_TISSUE_STEEL), zt = C->z_mrayl[SS_TISSUE_MUSCLE];
+            float rr = (zs - zt) / (zs + zt), R = rr * rr;
+            float dist = sqrtf(best);
+            float half = dist < r ? sqrtf(r * r - dist * dist) / sinphi : 0.f;
+            float af = best_a - half;
+            float echo = sqrtf(R) * expf(-theta * theta * C->dir_needle) * W * ss__tau_at(C, tau0, af);
+            if (specular && echo > 0.f) {
+                ss__deposit(C, bins, af, echo);
+                float step = 2.f * r / sinphi, amp = echo;
+                for (int j = 1; j <= s->reverb_count; j++) {
+                    amp *= s->reverb_decay;
+                    ss__deposit(C, bins, af + (float)j * step, amp);
+                }
+            }
+            /* shadow: the part of the beam the shaft covers loses (1 - (1-R)^2) */
+            float block = W * (1.f - (1.f - R) * (1.f - R));
+            int k0 = ss__step_index(C, af + 2.f * r / sinphi);
+            for (int ry = 0; ry < C->nrays; ry++) {
+                float *tr = S->tau + (size_t)ry * (size_t)(C->nsteps + 1);
+                for (int kk = k0; kk <= C->nsteps; kk++) tr[kk] *= 1.f - block;
+            }
+        }
+    }
+    if (tip_p >= 0 && specular) {
+        const ss__piece *P = &S->pieces[tip_p];
+        int k = ss__step_index(C, tip_a);
+        float l = ss__dot(tip_w, P->u), e = ss__dot(tip_w, P->v);
+        float W = expf(-l * l * C->inv2sl2[k] - e * e * C->inv2se2[k]);
+        if (W > 1e-4f && tip_a < C->depth)
+            ss__deposit(C, bins, tip_a, s->needle_tip_amplitude * W * ss__tau_at(C, tau0, tip_a));
+    }
+}
+
+/* World-fixed scatterers in the two-sigma tube around one straight piece. The lattice
+ * is swept slab by slab along the world axis most aligned with the piece; in each slab
+ * the tube's cross-section bounds the two other axes, so few cells are wasted. */
+static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece *P, float *bins)
+{
+    const float h = C->cell;
+    const uint32_t seed = C->s->seed;
+    float a1 = fminf(P->a1, C->depth + 4.f * C->sigma_a);
+    if (a1 <= P->a0) return;
+    int m = 0;
+    for (int i = 1; i < 3; i++)
+        if (fabsf(P->d[i]) > fabsf(P->d[m])) m = i;
+    /* inner loop over the minor axis with the smallest memory stride (x before y before
+     * z), so that consecutive cells read neighbouring voxels */
+    int n1 = m == 0 ? 1 : 0, n2 = m == 2 ? 1 : 2;
+    float dm = P->d[m];
+    int k0s = ss__step_index(C, P->a0), k1s = ss__step_index(C, a1);
+    float wl = 2.f * fmaxf(C->sig_l[k0s], C->sig_l[k1s]), we = 2.f * fmaxf(C->sig_e[k0s], C->sig_e[k1s]);
+    float E = wl * fabsf(P->u[m]) + we * fabsf(P->v[m]);
+    float Bm = P->A[m] + (a1 - P->a0) * dm;
+    float tlo = fminf(P->A[m], Bm) - E, thi = fmaxf(P->A[m], Bm) + E;
+    int slab0 = (int)floorf(tlo / h), slab1 = (int)floorf(thi / h);
+    float r1 = P->d[n1] / dm, r2 = P->d[n2] / dm;
+    float u1 = P->u[n1] - P->u[m] * r1, v1 = P->v[n1] - P->v[m] * r1;
+    float u2 = P->u[n2] - P->u[m] * r2, v2 = P->v[n2] - P->v[m] * r2;
+    const int ncen = C->nrays / 2;
+    const float inv_de = C->ray_de > 0.f ? 1.f / C->ray_de : 0.f;
+    for (int sl = slab0; sl <= slab1; sl++) {
+        float t0 = (float)sl * h, t1 = t0 + h;
+        /* depth range of this slab inside the piece */
+        float aa = P->a0 + (t0 - P->A[m] - E) / dm, ab = P->a0 + (t1 - P->A[m] + E) / dm;
+        float alo = fmaxf(P->a0, fminf(aa, ab)), ahi = fminf(a1, fmaxf(aa, ab));
+        if (alo >= ahi) continue;
+        int ka = ss__step_index(C, alo), kb = ss__step_index(C, ahi);
+        float swl = 2.f * fmaxf(C->sig_l[ka], C->sig_l[kb]), swe = 2.f * fmaxf(C->sig_e[ka], C->sig_e[kb]);
+        float ext1 = swl * fabsf(u1) + swe * fabsf(v1), ext2 = swl * fabsf(u2) + swe * fabsf(v2);
+        float c1a = P->A[n1] + (t0 - P->A[m]) * r1, c1b = P->A[n1] + (t1 - P->A[m]) * r1;
+        float c2a = P->A[n2] + (t0 - P->A[m]) * r2, c2b = P->A[n2] + (t1 - P->A[m]) * r2;
+        int i1lo = (int)floorf((fminf(c1a, c1b) - ext1) / h), i1hi = (int)floorf((fmaxf(c1a, c1b) + ext1) / h);
+        int i2lo = (int)floorf((fminf(c2a, c2b) - ext2) / h), i2hi = (int)floorf((fmaxf(c2a, c2b) + ext2) / h);
+        for (int i2 = i2lo; i2 <= i2hi; i2++)
+            for (int i1 = i1lo; i1 <= i1hi; i1++) {
+                int32_t ic[3];
+                ic[m] = sl;
+                ic[n1] = i1;
+                ic[n2] = i2;
+                uint32_t hs = ss_scatter_hash(seed, ic[0], ic[1], ic[2]);
+                float pos[3];
+                ss_scatter_position(hs, ic[0], ic[1], ic[2], h, pos);
+                float rel[3] = {pos[0] - P->A[0], pos[1] - P->A[1], pos[2] - P->A[2]};
+                float a = P->a0 + ss__dot(rel, P->d);
+                if (a < P->a0 || a >= a1) continue;
+                int k = (int)(a * C->inv_ds);
+                if (k >= C->nsteps) continue;
+                float l = ss__dot(rel, P->u);
+                float l2 = l * l;
+                if (l2 > C->lim_l2[k]) continue;
+                float e = ss__dot(rel, P->v);
+                float e2 = e * e;
+                if (e2 > C->lim_e2[k]) continue;
+                int lab = ss__label_at(&C->vol, pos);
+                float amp = C->amp[lab];
+                if (amp <= 0.f) continue;
+                float occ, au;
+                ss_scatter_draws(ss_scatter_rehash(hs), &occ, &au);
+                if (occ >= C->p_occ[lab]) continue;
+                int ry = ncen + (int)lrintf(e * inv_de);
+                if (ry < 0) ry = 0;
+                if (ry >= C->nrays) ry = C->nrays - 1;
+                float t = S->tau[(size_t)ry * (size_t)(C->nsteps + 1) + (size_t)k];
+                if (t <= 0.f) continue;
+                float q = (l2 * C->inv2sl2[k] + e2 * C->inv2se2[k]) * ((float)SS__GAUSS_N / SS__GAUSS_QMAX);
+                int qi = (int)q;
+                float qf = q - (float)qi;
+                float gw = (1.f - qf) * C->gauss_tab[qi] + qf * C->gauss_tab[qi + 1];
+                float w = amp * au * t * C->norm[k] * gw;
+                ss__deposit(C, bins, a, w);
+            }
+    }
+}
+
+/* Gaussian noise from a hash (Box-Muller), deterministic per (seed, line, sample). */
+static void ss__noise(uint32_t seed, int line, int sample, float *g0, float *g1)
+{
+    uint32_t h = ss_scatter_hash(seed ^ 0xA5A5A5A5u, line, sample, 0x7FFF);
+    uint32_t h2 = ss_scatter_rehash(h);
+    float u1 = ((float)(h >> 8) + 0.5f) * (1.f / 16777216.f);
+    float u2 = (float)(h2 >> 8) * (1.f / 16777216.f);
+    float rad = sqrtf(-2.f * logf(u1));
+    *g0 = rad * cosf(2.f * SS__PI * u2);
+    *g1 = rad * sinf(2.f * SS__PI * u2);
+}
+
+static void ss__render_line(const ss__ctx *C, ss__scratch *S, int line)
+{
+    const ss_probe *pr = C->probe;
+    const ss_bmode_settings *s = C->s;
+    float o2[2], d2[2];
+    ss_probe_line_geometry(pr, line, o2, d2);
+    float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, up[3] = {d2[1], -d2[0], 0.f},
+          vp[3] = {0.f, 0.f, 1.f};
+    float O[3], D[3], U[3], V[3];
+    ss_probe_pose_point_to_world(C->pose, op, O);
+    ss_probe_pose_dir_to_world(C->pose, dp, D);
+    ss_probe_pose_dir_to_world(C->pose, up, U);
+    ss_probe_pose_dir_to_world(C->pose, vp, V);
+    float *bins = S->bins;
+    memset(bins, 0, sizeof(float) * 2 * (size_t)C->nbins);
+    const int ncen = C->nrays / 2;
+    for (int r = 0; r < C->nrays; r++) {
+        float Or[3] = {O[0] + C->ray_e[r] * V[0], O[1] + C->ray_e[r] * V[1], O[2] + C->ray_e[r] * V[2]};
+        ss__march_ray(C, Or, D, U, V, C->ray_w[r], S->tau + (size_t)r * (size_t)(C->nsteps + 1), bins, S,
+                      r == ncen);
+    }
+    if (C->scene->needle) ss__needle(C, S, bins);
+    if (!(s->flags & SS_BMODE_NO_SPECKLE))
+        for (int i = 0; i < S->npieces; i++) ss__speckle_piece(C, S, &S->pieces[i], bins);
+
+    /* axial PSF: envelope(z_j) = |sum_b bins_b g(z_j - z_b)| */
+    float *env = C->out->envelope + (size_t)line * (size_t)pr->samples;
+    const int K = C->kernel_half;
+    for (int j = 0; j < pr->samples; j++) {
+        int cb = (int)floorf(((float)j + 0.5f) * (float)C->m);
+        float re = 0.f, im = 0.f;
+        int b0 = cb - K, b1 = cb + K + 1;
+        if (b0 < 0) b0 = 0;
+        if (b1 > C->nbins - 1) b1 = C->nbins - 1;
+        for (int b = b0; b <= b1; b++) {
+            float g = C->kernel[b - cb + K];
+            re += g * bins[2 * b];
+            im += g * bins[2 * b + 1];
+        }
+        if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f) {
+            float g0, g1;
+            ss__noise(s->seed, line, j, &g0, &g1);
+            re += C->noise_rms * 0.70710678f * g0;
+            im += C->noise_rms * 0.70710678f * g1;
+        }
+        env[j] = sqrtf(re * re + im * im);
+    }
+    /* TGC, gain, log compression */
+    float *grey = C->out->grey + (size_t)line * (size_t)pr->samples;
+    float dz = ss_probe_sample_spacing_mm(pr), dr = s->dynamic_range_db;
+    for (int j = 0; j < pr->samples; j++) {
+        float z = ((float)j + 0.5f) * dz;
+        float x = z / pr->depth_mm * (float)SS_BMODE_TGC_SLIDERS - 0.5f;
+        int i0 = (int)floorf(x);
+        float f = x - (float)i0, tg;
+        if (i0 < 0)
+            tg = s->tgc_db[0];
+        else if (i0 >= SS_BMODE_TGC_SLIDERS - 1)
+            tg = s->tgc_db[SS_BMODE_TGC_SLIDERS - 1];
+        else
+            tg = (1.f - f) * s->tgc_db[i0] + f * s->tgc_db[i0 + 1];
+        float gdb = s->gain_db + tg + (s->tgc_auto ? C->tgc_lin_db_per_mm * z : 0.f);
+        float e = env[j];
+        float b = e > 0.f ? 255.f * (20.f * log10f(e) + gdb + dr) / dr : 0.f;
+        grey[j] = b < 0.f ? 0.f : b > 255.f ? 255.f : b;
+    }
+}
+
+/* ------------------------------------------------------------------ threads */
+
+typedef struct ss__job {
+    const ss__ctx *C;
+    int index, count;
+    int mode; /* 0 lines, 1 scan conversion rows, 2 bare march */
+    float *bare_out;
+    ss_status status;
+} ss__job;
+
+static void *ss__worker(void *arg)
+{
+    ss__job *J = arg;
+    const ss__ctx *C = J->C;
+    const ss_probe *pr = C->probe;
+    if (J->mode == 1) {
+        int h = C->out->geom.height;
+        int r0 = (int)((long)h * J->index / J->count), r1 = (int)((long)h * (J->index + 1) / J->count);
+        ss_scan_convert_rows(&C->out->map, C->out->grey, C->out->image.pixels, r0, r1);
+        return NULL;
+    }
+    if (J->mode == 2) {
+        float dz = ss_probe_sample_spacing_mm(pr);
+        for (int line = J->index; line < pr->lines; line += J->count) {
+            float o2[2], d2[2];
+            ss_probe_line_geometry(pr, line, o2, d2);
+            float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, O[3], D[3];
+            ss_probe_pose_point_to_world(C->pose, op, O);
+            ss_probe_pose_dir_to_world(C->pose, dp, D);
+            float *o = J->bare_out + (size_t)line * (size_t)pr->samples;
+            for (int j = 0; j < pr->samples; j++) {
+                float z = ((float)j + 0.5f) * dz;
+                float p[3] = {O[0] + z * D[0], O[1] + z * D[1], O[2] + z * D[2]};
+                o[j] = (float)ss__label_at(&C->vol, p);
+            }
+        }
+        return NULL;
+    }
+    ss__scratch S = {0};
+    S.bins = malloc(sizeof(float) * 2 * (size_t)C->nbins);
+    S.tau = malloc(sizeof(float) * (size_t)C->nrays * (size_t)(C->nsteps + 1));
+    if (!S.bins || !S.tau) {
+        J->status = SS_ERR_NOMEM;
+    } else {
+        for (int line = J->index; line < pr->lines; line += J->count) ss__render_line(C, &S, line);
+    }
+    free(S.bins);
+    free(S.tau);
+    return NULL;
+}
+
+static ss_status ss__run_jobs(const ss__ctx *C, int mode, int nthreads, float *bare_out)
+{
+    ss__job jobs[64];
+    pthread_t th[64];
+    bool started[64] = {0};
+    for (int i = 0; i < nthreads; i++) {
+        jobs[i] = (ss__job){.C = C, .index = i, .count = nthreads, .mode = mode, .bare_out = bare_out};
+    }
+    for (int i = 1; i < nthreads; i++) started[i] = pthread_create(&th[i], NULL, ss__worker, &jobs[i]) == 0;
+    ss__worker(&jobs[0]);
+    /* a thread that could not start: do its share here */
+    for (int i = 1; i < nthreads; i++)
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            ss__worker(&jobs[i]);
+    for (int i = 0; i < nthreads; i++)
+        if (jobs[i].status != SS_OK) return ss_error_set(jobs[i].status, "bmode: out of memory for line buffers");
+    return SS_OK;
+}
+
+/* ------------------------------------------------------------------ setup */
+
+static ss_status ss__check_inputs(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
+                                  const ss_bmode_settings *s)
+{
+    if (!scene || !probe || !pose || !s) return ss_error_set(SS_ERR_INVALID, "bmode: NULL argument");
+    const ss_volume *v = scene->volume;
+    if (!v || !v->labels || !v->hard_sdf || v->nx <= 0 || v->ny <= 0 || v->nz <= 0 || !(v->spacing_mm > 0.f))
+        return ss_error_set(SS_ERR_INVALID, "bmode: scene.volume missing or empty (labels, hard_sdf, n, spacing)");
+    if (scene->needle) {
+        const ss_needle_geom *n = scene->needle;
+        float l = sqrtf(n->dir[0] * n->dir[0] + n->dir[1] * n->dir[1] + n->dir[2] * n->dir[2]);
+        if (!(l > 1e-6f) || !(n->length_mm > 0.f) || !(n->outer_diameter_mm > 0.f && n->outer_diameter_mm < 5.f))
+            return ss_error_set(SS_ERR_INVALID,
+                                "bmode: needle dir |%g|, length_mm %g, outer_diameter_mm %g: expected non-zero "
+                                "direction, length > 0, diameter in (0, 5)",
+                                (double)l, (double)n->length_mm, (double)n->outer_diameter_mm);
+    }
+    ss_status st = ss_probe_validate(probe);
+    if (st != SS_OK) return st;
+    return ss_bmode_settings_validate(s);
+}
+
+static ss_status ss__frame_prepare(ss_bmode_frame *f, const ss_probe *p, const ss_bmode_settings *s)
+{
+    ss_scan_geometry g;
+    ss_status st = ss_scan_geometry_for_probe(p, s->image_width_px, &g);
+    if (st != SS_OK) return st;
+    size_t n = (size_t)p->lines * (size_t)p->samples;
+    if (!f->envelope || f->lines != p->lines || f->samples != p->samples) {
+        free(f->envelope);
+        free(f->grey);
+        free(f->line_angle_deg);
+        free(f->line_x_mm);
+        f->envelope = malloc(n * sizeof(float));
+        f->grey = malloc(n * sizeof(float));
+        f->line_angle_deg = malloc((size_t)p->lines * sizeof(float));
+        f->line_x_mm = malloc((size_t)p->lines * sizeof(float));
+        if (!f->envelope || !f->grey || !f->line_angle_deg || !f->line_x_mm) {
+            ss_bmode_frame_free(f);
+            return ss_error_set(SS_ERR_NOMEM, "bmode frame %d x %d: out of memory", p->lines, p->samples);
+        }
+        f->lines = p->lines;
+        f->samples = p->samples;
+    }
+    if (!f->image.pixels || f->image.width != g.width || f->image.height != g.height) {
+        st = ss_image_alloc(&f->image, g.width, g.height);
+        if (st != SS_OK) return st;
+    }
+    st = ss_scan_map_update(&f->map, p, &g);
+    if (st != SS_OK) return st;
+    f->geom = g;
+    f->probe = *p;
+    f->sample_spacing_mm = ss_probe_sample_spacing_mm(p);
+    f->first_sample_mm = 0.5f * f->sample_spacing_mm;
+    for (int i = 0; i < p->lines; i++) {
+        float o[2], d[2];
+        ss_probe_line_geometry(p, i, o, d);
+        f->line_angle_deg[i] = ss_probe_line_angle_deg(p, i);
+        f->line_x_mm[i] = o[0];
+    }
+    return SS_OK;
+}
+
+static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_probe *pr, const ss_probe_pose *pose,
+                              const ss_bmode_settings *s, ss_bmode_frame *out)
+{
+    memset(C, 0, sizeof *C);
+    C->scene = scene;
+    C->probe = pr;
+    C->pose = pose;
+    C->s = s;
+    C->out = out;
+    const ss_volume *v = scene->volume;
+    C->vol = (ss__vol){v, 1.f / v->spacing_mm, v->origin_mm[0], v->origin_mm[1], v->origin_mm[2]};
+    C->ds = s->march_step_mm > 0.f ? s->march_step_mm : fminf(0.25f, 0.5f * v->spacing_mm);
+    C->inv_ds = 1.f / C->ds;
+    C->depth = pr->depth_mm;
+    C->lambda = ss_probe_wavelength_mm(pr);
+    C->k2 = 4.f * SS__PI / C->lambda;
+    C->sigma_a = ss_probe_axial_sigma_mm(pr);
+    C->cell = SS_SCATTER_CELL_MM;
+    float dz = ss_probe_sample_spacing_mm(pr);
+    C->m = (int)ceilf(dz / (0.5f * C->sigma_a));
+    if (C->m < 1) C->m = 1;
+    C->delta = dz / (float)C->m;
+    C->inv_delta = 1.f / C->delta;
+    C->nbins = pr->samples * C->m + 2;
+    C->nsteps = (int)ceilf((C->depth + 4.f * C->sigma_a) / C->ds) + 1;
+    C->kernel_half = (int)ceilf(3.5f * C->sigma_a / C->delta);
+    if (C->kernel_half > SS__KERNEL_HALF) C->kernel_half = SS__KERNEL_HALF;
+    /* sample j sits at bin coordinate (j + 0.5) m; bin b at b: offsets b - floor(.) */
+    C->kernel_frac = (C->m % 2) ? 0.5f : 0.f;
+    for (int i = 0; i <= 2 * C->kernel_half + 1; i++) {
+        float x = ((float)(i - C->kernel_half) - C->kernel_frac) * C->delta;
+        C->kernel[i] = expf(-x * x / (2.f * C->sigma_a * C->sigma_a));
+    }
+    for (int l = 0; l < 256; l++) {
+        const ss_tissue_props *t = ss_tissue_get(l);
+        C->z_mrayl[l] = ss_tissue_impedance_mrayl(l);
+        C->c_m_s[l] = t->c_m_s;
+        /* amplitude over half a step, both ways: 10^(-2 alpha f (ds/2 in cm) / 20) */
+        C->att_half[l] = powf(10.f, -2.f * t->alpha_db_cm_mhz * pr->freq_mhz * (0.05f * C->ds) / 20.f);
+        ss_scatter_tissue_factors(t->scatter_density_mm3, t->scatter_amplitude, C->cell, &C->p_occ[l], &C->amp[l]);
+        bool metal = l == SS_TISSUE_TITANIUM || l == SS_TISSUE_COCR || l == SS_TISSUE_STEEL;
+        C->cls[l] = metal ? SS__CLASS_METAL : t->hard ? SS__CLASS_BONE : SS__CLASS_SOFT;
+    }
+    C->phase_scale = C->k2 / (2.f * SS__PI) * (float)SS__PHASE_N;
+    for (int i = 0; i <= SS__PHASE_N; i++) {
+        double ph = -2.0 * 3.14159265358979 * (double)i / (double)SS__PHASE_N;
+        C->cos_tab[i] = (float)cos(ph);
+        C->sin_tab[i] = (float)sin(ph);
+    }
+    for (int i = 0; i <= SS__GAUSS_N + 1; i++)
+        C->gauss_tab[i] = expf(-(float)i * SS__GAUSS_QMAX / (float)SS__GAUSS_N);
+    float dg = SS__PI / 180.f;
+    C->dir_soft = 1.f / (s->directivity_soft_deg * dg * s->directivity_soft_deg * dg);
+    C->dir_bone = 1.f / (s->directivity_bone_deg * dg * s->directivity_bone_deg * dg);
+    C->dir_metal = 1.f / (s->directivity_metal_deg * dg * s->directivity_metal_deg * dg);
+    C->dir_needle = 1.f / (s->directivity_needle_deg * dg * s->directivity_needle_deg * dg);
+    C->noise_rms = powf(10.f, s->noise_db / 20.f);
+    C->tgc_lin_db_per_mm = 2.f * s->tgc_auto_alpha_db_cm_mhz * pr->freq_mhz * 0.1f;
+    /* elevation rays: spaced sigma_e at the elevation focus, Gaussian weights summing to 1 */
+    C->nrays = s->elevation_rays;
+    float se0 = ss_probe_elevation_sigma_mm(pr, pr->elevation_focus_mm);
+    C->ray_de = C->nrays > 1 ? se0 * 2.f / (float)(C->nrays - 1) : 0.f;
+    float wsum = 0.f;
+    for (int r = 0; r < C->nrays; r++) {
+        C->ray_e[r] = ((float)r - (float)(C->nrays / 2)) * C->ray_de;
+        C->ray_w[r] = expf(-C->ray_e[r] * C->ray_e[r] / (2.f * se0 * se0));
+        wsum += C->ray_w[r];
+    }
+    for (int r = 0; r < C->nrays; r++) C->ray_w[r] /= wsum;
+    size_t ns = (size_t)C->nsteps + 1;
+    float *tab = malloc(7 * ns * sizeof(float));
+    if (!tab) return ss_error_set(SS_ERR_NOMEM, "bmode: out of memory for beam tables");
+    C->inv2sl2 = tab;
+    C->inv2se2 = tab + ns;
+    C->lim_l2 = tab + 2 * ns;
+    C->lim_e2 = tab + 3 * ns;
+    C->norm = tab + 4 * ns;
+    C->sig_l = tab + 5 * ns;
+    C->sig_e = tab + 6 * ns;
+    float klev = powf(10.f, s->speckle_level_db / 20.f);
+    for (size_t k = 0; k < ns; k++) {
+        float z = ((float)k + 0.5f) * C->ds;
+        float sl = ss_probe_lateral_sigma_mm(pr, z), se = ss_probe_elevation_sigma_mm(pr, z);
+        C->sig_l[k] = sl;
+        C->sig_e[k] = se;
+        C->inv2sl2[k] = 1.f / (2.f * sl * sl);
+        C->inv2se2[k] = 1.f / (2.f * se * se);
+        C->lim_l2[k] = 4.f * sl * sl;
+        C->lim_e2[k] = 4.f * se * se;
+        /* E|IQ|^2 = density amp^2 pi^(3/2) sl se sa  ->  rms = klev amp sqrt(density / ref) */
+        C->norm[k] = klev / sqrtf(SS__REF_DENSITY_MM3 * powf(SS__PI, 1.5f) * sl * se * C->sigma_a);
+    }
+    return SS_OK;
+}
+
+ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
+                              const ss_bmode_settings *s, ss_bmode_frame *out)
+{
+    if (!out) return ss_error_set(SS_ERR_INVALID, "bmode: NULL frame");
+    ss_status st = ss__check_inputs(scene, probe, pose, s);
+    if (st != SS_OK) return st;
+    st = ss__frame_prepare(out, probe, s);
+    if (st != SS_OK) return st;
+    ss__ctx C;
+    st = ss__ctx_init(&C, scene, probe, pose, s, out);
+    if (st != SS_OK) return st;
+    int nt = s->threads > 0 ? s->threads : 2;
+    st = ss__run_jobs(&C, 0, nt, NULL);
+    if (st == SS_OK) st = ss__run_jobs(&C, 1, nt, NULL);
+    free(C.inv2sl2);
+    return st;
+}
+
+ss_status ss_bmode_cpu_bare_march(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
+                                  const ss_bmode_settings *s, float *out)
+{
+    ss_status st = ss__check_inputs(scene, probe, pose, s);
+    if (st != SS_OK) return st;
+    if (!out) return ss_error_set(SS_ERR_INVALID, "bmode bare march: NULL output");
+    ss__ctx C;
+    memset(&C, 0, sizeof C);
+    C.scene = scene;
+    C.probe = probe;
+    C.pose = pose;
+    C.s = s;
+    const ss_volume *v = scene->volume;
+    C.vol = (ss__vol){v, 1.f / v->spacing_mm, v->origin_mm[0], v->origin_mm[1], v->origin_mm[2]};
+    return ss__run_jobs(&C, 2, s->threads > 0 ? s->threads : 2, out);
+}
+
+static double ss__now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
+static int ss__cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
+                             const ss_bmode_settings *s, int frames, ss_bmode_bench *out)
+{
+    if (frames < 1 || frames > 10000 || !out)
+        return ss_error_set(SS_ERR_INVALID, "bench frames = %d: expected 1..10000", frames);
+    ss_status st = ss__check_inputs(scene, probe, pose, s);
+    if (st != SS_OK) return st;
+    double *t = malloc(sizeof(double) * (size_t)frames * 2);
+    float *bare = malloc(sizeof(float) * (size_t)probe->lines * (size_t)probe->samples);
+    ss_bmode_frame f = {0};
+    if (!t || !bare) {
+        free(t);
+        free(bare);
+        return ss_error_set(SS_ERR_NOMEM, "bench: out of memory");
+    }
+    st = ss_bmode_cpu_render(scene, probe, pose, s, &f); /* warm-up: allocations, scan map */
+    for (int i = 0; i < frames && st == SS_OK; i++) {
+        double t0 = ss__now_ms();
+        st = ss_bmode_cpu_render(scene, probe, pose, s, &f);
+        t[i] = ss__now_ms() - t0;
+    }
+    for (int i = 0; i < frames && st == SS_OK; i++) {
+        double t0 = ss__now_ms();
+        st = ss_bmode_cpu_bare_march(scene, probe, pose, s, bare);
+        t[frames + i] = ss__now_ms() - t0;
+    }
+    if (st == SS_OK) {
+        qsort(t, (size_t)frames, sizeof(double), ss__cmp_double);
+        qsort(t + frames, (size_t)frames, sizeof(double), ss__cmp_double);
+        *out = (ss_bmode_bench){0};
+        out->lines = probe->lines;
+        out->samples = probe->samples;
+        out->frames = frames;
+        out->threads = s->threads > 0 ? s->threads : 2;
+        out->ms_per_frame = t[frames / 2];
+        out->bare_ms_per_frame = t[frames + frames / 2];
+        out->fps = out->ms_per_frame > 0 ? 1000.0 / out->ms_per_frame : 0.0;
+        out->msamples_per_s = out->ms_per_frame > 0
+                                  ? (double)probe->lines * probe->samples / (out->ms_per_frame * 1e3)
+                                  : 0.0;
+        out->ratio_to_bare = out->bare_ms_per_frame > 0 ? out->ms_per_frame / out->bare_ms_per_frame : 0.0;
+    }
+    ss_bmode_frame_free(&f);
+    free(t);
+    free(bare);
+    return st;
+}
+
+ss_status ss_bmode_envelope_write_f32(const char *path, const ss_bmode_frame *f)
+{
+    if (!path || !f || !f->envelope) return ss_error_set(SS_ERR_INVALID, "envelope write: no frame");
+    FILE *fp = fopen(path, "wb");
+    if (!fp) return ss_error_set(SS_ERR_IO, "%s: cannot open for writing", path);
+    size_t n = (size_t)f->lines * (size_t)f->samples;
+    bool ok = true;
+    unsigned char buf[4096];
+    size_t used = 0;
+    for (size_t i = 0; i < n && ok; i++) {
+        uint32_t u;
+        memcpy(&u, &f->envelope[i], 4);
+        buf[used++] = (unsigned char)(u & 0xFF);
+        buf[used++] = (unsigned char)((u >> 8) & 0xFF);
+        buf[used++] = (unsigned char)((u >> 16) & 0xFF);
+        buf[used++] = (unsigned char)(u >> 24);
+        if (used == sizeof buf || i + 1 == n) {
+            ok = fwrite(buf, 1, used, fp) == used;
+            used = 0;
+        }
+    }
+    if (fclose(fp) != 0) ok = false;
+    if (!ok) return ss_error_set(SS_ERR_IO, "%s: write failed", path);
+
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "format", "float32 little-endian, samples fastest, linear envelope before TGC");
+    cJSON_AddNumberToObject(j, "lines", f->lines);
+    cJSON_AddNumberToObject(j, "samples", f->samples);
+    cJSON_AddNumberToObject(j, "sample_spacing_mm", f->sample_spacing_mm);
+    cJSON_AddNumberToObject(j, "first_sample_mm", f->first_sample_mm);
+    cJSON *ang = cJSON_AddArrayToObject(j, "line_angles_deg");
+    cJSON *lx = cJSON_AddArrayToObject(j, "line_x_mm");
+    for (int i = 0; i < f->lines; i++) {
+        cJSON_AddItemToArray(ang, cJSON_CreateNumber(f->line_angle_deg[i]));
+        cJSON_AddItemToArray(lx, cJSON_CreateNumber(f->line_x_mm[i]));
+    }
+    cJSON *pj = cJSON_AddObjectToObject(j, "probe");
+    cJSON_AddStringToObject(pj, "kind", f->probe.kind == SS_PROBE_LINEAR ? "linear" : "convex");
+    cJSON_AddNumberToObject(pj, "freq_mhz", f->probe.freq_mhz);
+    cJSON_AddNumberToObject(pj, "radius_mm", f->probe.radius_mm);
+    cJSON_AddNumberToObject(pj, "fov_deg", f->probe.fov_deg);
+    cJSON_AddNumberToObject(pj, "width_mm", f->probe.width_mm);
+    cJSON_AddNumberToObject(pj, "depth_mm", f->probe.depth_mm);
+    cJSON_AddNumberToObject(pj, "focal_depth_mm", f->probe.focal_depth_mm);
+    cJSON_AddNumberToObject(pj, "f_number", f->probe.f_number);
+    cJSON_AddNumberToObject(pj, "elevation_mm", f->probe.elevation_mm);
+    char *text = cJSON_Print(j);
+    cJSON_Delete(j);
+    if (!text) return ss_error_set(SS_ERR_NOMEM, "%s.json: out of memory", path);
+    size_t plen = strlen(path);
+    char *jp = malloc(plen + 6);
+    if (!jp) {
+        cJSON_free(text);
+        return ss_error_set(SS_ERR_NOMEM, "%s.json: out of memory", path);
+    }
+    memcpy(jp, path, plen);
+    memcpy(jp + plen, ".json", 6);
+    FILE *fj = fopen(jp, "wb");
+    ok = fj && fputs(text, fj) >= 0;
+    if (fj && fclose(fj) != 0) ok = false;
+    cJSON_free(text);
+    ss_status st = ok ? SS_OK : ss_error_set(SS_ERR_IO, "%s: cannot write", jp);
+    free(jp);
+    return st;
+}

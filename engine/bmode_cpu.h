@@ -1,0 +1,132 @@
+/* bmode_cpu.h: the CPU reference B-mode simulator (ray march + world-fixed speckle).
+ *
+ * What the trainee sees is made here, once, clearly; the GPU renderer must reproduce
+ * it (8-bit images within 2 grey levels mean). The model (docs/acoustics.md):
+ *   1. March: per scan line, a few parallel rays spread over the elevation slice
+ *      march from the face with a fixed step through the tissue volume. Where the
+ *      label changes: Z = rho c, incidence angle from the surface normal (gradient of
+ *      hard_sdf for bone/metal, of trilinear impedance for soft interfaces), intensity
+ *      reflection R(theta) with Snell refraction of the transmitted ray and total
+ *      reflection past the critical angle; the echo sqrt(R) * directivity(theta) *
+ *      tau is laid down at the interface, tau (two-way amplitude: interface
+ *      transmissions and 10^(-2 alpha f d / 20) attenuation) is kept per step.
+ *      Metal adds a ring-down comet tail. The needle (analytic steel cylinder) adds a
+ *      specular shaft echo, a tip echo, a reverberation tail and a partial shadow.
+ *   2. Speckle: every world-fixed scatterer (scatter.h) inside the two-sigma beam tube
+ *      around the (refracted) central ray adds a * tau * exp(-l^2/2sl^2 - e^2/2se^2)
+ *      * e^{-i 2 k0 a} at its axial position a, so the pattern belongs to the anatomy.
+ *   3. PSF/envelope: axial Gaussian pulse (sigma_a = lambda/2) convolution of the
+ *      complex line, |IQ| = envelope, plus deterministic electronic noise.
+ *   4. TGC (8 sliders + optional automatic 2 alpha f z), gain, log compression
+ *      B = 255 clip((20 log10 E + G + DR) / DR), scan conversion to 8 bits.
+ * Envelope units: a perfect planar reflector (R = 1) at normal incidence with no loss
+ * in front of it gives envelope 1 (= 0 dB, white at zero gain).
+ * Deterministic: same scene, probe, pose, settings and seed give identical bytes, for
+ * any thread count (lines are independent). It never prints and never allocates
+ * per line; ss_bmode_frame keeps its buffers between calls.
+ */
+#ifndef SS_BMODE_CPU_H
+#define SS_BMODE_CPU_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "image.h"
+#include "probe.h"
+#include "scan_convert.h"
+#include "tissue_volume.h"
+
+/* The needle: a straight steel cylinder from tip_mm back along -dir for length_mm
+ * (dir points the way the needle advances). Not voxelized. */
+typedef struct ss_needle_geom {
+    float tip_mm[3];
+    float dir[3];
+    float length_mm;
+    float outer_diameter_mm; /* 18G 1.27, 20G 0.91, 22G 0.72 */
+} ss_needle_geom;
+
+typedef struct ss_bmode_scene {
+    const ss_volume *volume;      /* required; outside it is coupling gel (AIR label) */
+    const ss_needle_geom *needle; /* optional */
+} ss_bmode_scene;
+
+#define SS_BMODE_TGC_SLIDERS 8
+
+/* Switches for tests and teaching; zero = everything on. */
+enum {
+    SS_BMODE_NO_SPECKLE = 1u << 0,
+    SS_BMODE_NO_SPECULAR = 1u << 1, /* no interface / needle echoes (transmission still applies) */
+    SS_BMODE_NO_NOISE = 1u << 2,
+    SS_BMODE_NO_REFRACTION = 1u << 3,
+};
+
+typedef struct ss_bmode_settings {
+    uint32_t seed;                   /* scatterer field and noise */
+    int threads;                     /* 0 = 2 */
+    float gain_db;                   /* 0 */
+    float dynamic_range_db;          /* 60 */
+    float tgc_db[SS_BMODE_TGC_SLIDERS]; /* sliders at depths (k + 0.5) / 8 * depth, interpolated */
+    int tgc_auto;                    /* 1: add 2 * tgc_auto_alpha * f * z dB */
+    float tgc_auto_alpha_db_cm_mhz;  /* 0.9 (average of the back's soft tissues) */
+    float speckle_level_db;          /* -25: rms envelope of amplitude-1 tissue at 16 /mm^3 */
+    float noise_db;                  /* -110: rms electronic noise */
+    int image_width_px;              /* 512 */
+    float march_step_mm;             /* 0 = min(0.25, voxel / 2) */
+    int elevation_rays;              /* 3 (odd, 1..7): rays across the slice */
+    float directivity_soft_deg;      /* 30: echo * exp(-theta^2 / s^2) */
+    float directivity_bone_deg;      /* 40 (rough surface) */
+    float directivity_metal_deg;     /* 20 */
+    float directivity_needle_deg;    /* 20 */
+    float needle_tip_amplitude;      /* 0.35 */
+    float reverb_decay;              /* 0.55 per repeat (needle and metal) */
+    int reverb_count;                /* 8 */
+    unsigned flags;                  /* SS_BMODE_NO_* */
+} ss_bmode_settings;
+
+void ss_bmode_settings_default(ss_bmode_settings *s);
+ss_status ss_bmode_settings_validate(const ss_bmode_settings *s);
+
+/* Zero-initialise before the first render; free with ss_bmode_frame_free(). */
+typedef struct ss_bmode_frame {
+    int lines, samples;
+    float sample_spacing_mm, first_sample_mm;
+    float *envelope;       /* lines x samples (samples fastest), linear, before TGC */
+    float *grey;           /* lines x samples, after TGC + log compression, 0..255 */
+    float *line_angle_deg; /* lines (convex; 0 for linear) */
+    float *line_x_mm;      /* lines: probe-frame x of each line's origin on the face */
+    ss_probe probe;        /* the probe this frame was made with */
+    ss_scan_geometry geom; /* pixel <-> probe-frame mm */
+    ss_image image;        /* geom.width x geom.height, 8-bit */
+    ss_scan_map map;       /* private cache */
+} ss_bmode_frame;
+
+void ss_bmode_frame_free(ss_bmode_frame *f);
+
+ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
+                              const ss_bmode_settings *s, ss_bmode_frame *out);
+
+/* Benchmark baseline: per line and sample one nearest-voxel label fetch at the
+ * sample's world position, nothing else; out gets lines x samples labels as floats.
+ * Threaded like the renderer. */
+ss_status ss_bmode_cpu_bare_march(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
+                                  const ss_bmode_settings *s, float *out);
+
+typedef struct ss_bmode_bench {
+    int lines, samples, frames, threads;
+    double ms_per_frame;      /* median over frames */
+    double fps;
+    double msamples_per_s;
+    double bare_ms_per_frame; /* median of the bare march */
+    double ratio_to_bare;
+} ss_bmode_bench;
+
+/* Renders `frames` frames (and as many bare marches) and reports medians. */
+ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
+                             const ss_bmode_settings *s, int frames, ss_bmode_bench *out);
+
+/* Raw little-endian float32 envelope (samples fastest) at path, and path + ".json"
+ * with lines, samples, sample_spacing_mm, first_sample_mm, line_angles_deg,
+ * line_x_mm and the probe. */
+ss_status ss_bmode_envelope_write_f32(const char *path, const ss_bmode_frame *f);
+
+#endif

@@ -1,0 +1,105 @@
+/* scan_convert.c: see scan_convert.h. */
+#include "scan_convert.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+ss_status ss_scan_geometry_for_probe(const ss_probe *p, int width_px, ss_scan_geometry *out)
+{
+    ss_status st = ss_probe_validate(p);
+    if (st != SS_OK) return st;
+    if (width_px < 16 || width_px > 8192)
+        return ss_error_set(SS_ERR_INVALID, "scan conversion width %d px: expected 16..8192", width_px);
+    float xmin, xmax, ymin, ymax = p->depth_mm;
+    if (p->kind == SS_PROBE_LINEAR) {
+        xmin = -0.5f * p->width_mm;
+        xmax = 0.5f * p->width_mm;
+        ymin = 0.f;
+    } else {
+        float half = 0.5f * p->fov_deg * 3.14159265f / 180.f;
+        float r = p->radius_mm + p->depth_mm;
+        xmax = (half < 1.5707963f ? r * sinf(half) : r);
+        xmin = -xmax;
+        ymin = p->radius_mm * cosf(half) - p->radius_mm;
+        if (half > 1.5707963f) ymin = -p->radius_mm + r * cosf(half);
+    }
+    out->width = width_px;
+    out->mm_per_px = (xmax - xmin) / (float)width_px;
+    out->height = (int)ceilf((ymax - ymin) / out->mm_per_px);
+    out->x0_mm = xmin;
+    out->y0_mm = ymin;
+    return SS_OK;
+}
+
+void ss_scan_geometry_pixel_to_probe_mm(const ss_scan_geometry *g, float u, float v, float xy_mm[2])
+{
+    xy_mm[0] = g->x0_mm + (u + 0.5f) * g->mm_per_px;
+    xy_mm[1] = g->y0_mm + (v + 0.5f) * g->mm_per_px;
+}
+
+void ss_scan_geometry_probe_mm_to_pixel(const ss_scan_geometry *g, float x_mm, float y_mm, float uv[2])
+{
+    uv[0] = (x_mm - g->x0_mm) / g->mm_per_px - 0.5f;
+    uv[1] = (y_mm - g->y0_mm) / g->mm_per_px - 0.5f;
+}
+
+ss_status ss_scan_map_update(ss_scan_map *m, const ss_probe *p, const ss_scan_geometry *g)
+{
+    if (m->line_f && memcmp(&m->geom, g, sizeof *g) == 0 && memcmp(&m->probe, p, sizeof *p) == 0)
+        return SS_OK;
+    size_t n = (size_t)g->width * (size_t)g->height;
+    float *lf = malloc(n * sizeof *lf), *sf = malloc(n * sizeof *sf);
+    if (!lf || !sf) {
+        free(lf);
+        free(sf);
+        return ss_error_set(SS_ERR_NOMEM, "scan map %dx%d: out of memory", g->width, g->height);
+    }
+    for (int v = 0; v < g->height; v++)
+        for (int u = 0; u < g->width; u++) {
+            float xy[2], line, sample;
+            ss_scan_geometry_pixel_to_probe_mm(g, (float)u, (float)v, xy);
+            bool in = ss_probe_line_sample_at(p, xy[0], xy[1], &line, &sample);
+            size_t i = (size_t)v * (size_t)g->width + (size_t)u;
+            lf[i] = in ? line : -1.f;
+            sf[i] = sample;
+        }
+    ss_scan_map_free(m);
+    m->line_f = lf;
+    m->sample_f = sf;
+    m->geom = *g;
+    m->probe = *p;
+    return SS_OK;
+}
+
+void ss_scan_map_free(ss_scan_map *m)
+{
+    free(m->line_f);
+    free(m->sample_f);
+    m->line_f = m->sample_f = NULL;
+}
+
+void ss_scan_convert_rows(const ss_scan_map *m, const float *values, uint8_t *out, int row0, int row1)
+{
+    const int lines = m->probe.lines, samples = m->probe.samples, w = m->geom.width;
+    for (int v = row0; v < row1; v++)
+        for (int u = 0; u < w; u++) {
+            size_t i = (size_t)v * (size_t)w + (size_t)u;
+            float lf = m->line_f[i];
+            if (lf < 0.f) {
+                out[i] = 0;
+                continue;
+            }
+            float sf = m->sample_f[i];
+            if (sf < 0.f) sf = 0.f;
+            if (sf > (float)(samples - 1)) sf = (float)(samples - 1);
+            int l0 = (int)lf, s0 = (int)sf;
+            if (l0 > lines - 2) l0 = lines - 2;
+            if (s0 > samples - 2) s0 = samples - 2;
+            float fl = lf - (float)l0, fs = sf - (float)s0;
+            const float *a = values + (size_t)l0 * (size_t)samples + s0;
+            const float *b = a + samples;
+            float val = (1.f - fl) * ((1.f - fs) * a[0] + fs * a[1]) + fl * ((1.f - fs) * b[0] + fs * b[1]);
+            out[i] = (uint8_t)(val <= 0.f ? 0.f : val >= 255.f ? 255.f : val + 0.5f);
+        }
+}
