@@ -147,7 +147,7 @@ void ss_scenario_defaults(ss_scenario *out)
     t->approach = SS_APPROACH_NEAR_SPINOUS;
     t->time_limit_s = 1800.0;
     ss_probe_params *p = &out->probe;
-    p->type = SS_PROBE_TYPE_CONVEX;
+    p->type = SS_PROBE_CONVEX;
     p->freq_mhz = 3.5;
     p->depth_mm = 100.0;
     p->gain_db = 0.0;
@@ -1093,7 +1093,7 @@ static void ss__probe_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
     if (!o) return;
     ss__members(c, o, known);
     int type = 0;
-    if (ss__enum(c, o, "type", false, types, &type)) p->type = type ? SS_PROBE_TYPE_LINEAR : SS_PROBE_TYPE_CONVEX;
+    if (ss__enum(c, o, "type", false, types, &type)) p->type = type ? SS_PROBE_LINEAR : SS_PROBE_CONVEX;
     ss__num(c, o, "freq_mhz", false, &p->freq_mhz);
     ss__num(c, o, "depth_mm", false, &p->depth_mm);
     ss__num(c, o, "gain_db", false, &p->gain_db);

@@ -26,6 +26,7 @@
 #include "diag.h"
 #include "error.h"
 #include "needle.h"
+#include "probe.h"
 #include "patient.h"
 
 /* Files larger than this are refused with a clear message. */
@@ -57,7 +58,7 @@ typedef enum ss_approach {
 } ss_approach;
 
 
-typedef enum ss_probe_type { SS_PROBE_TYPE_CONVEX = 0, SS_PROBE_TYPE_LINEAR = 1 } ss_probe_type;
+
 
 typedef struct ss_task_params {
     char drug[SS_SCENARIO_DRUG_MAX];     /* "nusinersen" */
@@ -78,7 +79,7 @@ typedef struct ss_task_params {
 } ss_task_params;
 
 typedef struct ss_probe_params {
-    ss_probe_type type;
+    ss_probe_kind type;
     double freq_mhz;
     double depth_mm;
     double gain_db;

@@ -443,7 +443,7 @@ Test(scenario, values_are_filled_from_the_file)
     cr_expect_eq(s.task.approach, SS_APPROACH_PARASAGITTAL_OBLIQUE);
     cr_expect_eq(s.task.n_expected_interspaces, 2);
     cr_expect_eq(s.task.expected_interspaces[1], SS_LEVEL_L2_L3);
-    cr_expect_eq(s.probe.type, SS_PROBE_TYPE_LINEAR);
+    cr_expect_eq(s.probe.type, SS_PROBE_LINEAR);
     cr_expect_eq(s.probe.tgc_db[7], 7.0);
     cr_expect_eq(s.probe.depth_mm, 100.0, "default depth kept");
     cr_expect(s.aids.hints && !s.aids.anatomy_overlay);
