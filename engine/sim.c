@@ -1,0 +1,508 @@
+/* sim.c: the fixed-tick simulation of one attempt (see sim.h). */
+#define _DEFAULT_SOURCE /* M_PI */
+#include "sim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tissue.h"
+
+/* Leaving a placed standard view: the probe moved or turned more than this. */
+#define SS__VIEW_KEEP_MM 5.0
+#define SS__VIEW_KEEP_DEG 10.0
+/* A guided needle may be re-angled in the body only while its tip is this shallow. */
+#define SS__REDIRECT_MAX_DEPTH_MM 15.0
+/* The needle starts this far outside the frame's exit, then is advanced to the skin. */
+#define SS__NEEDLE_STANDOFF_MM 5.0
+
+typedef enum { SS__MOTION_NONE, SS__MOTION_NEEDLE, SS__MOTION_INJECT } ss__motion_kind;
+
+struct ss_sim {
+    ss_sim_desc d;
+    ss_sim_state s;
+    ss_tissue_query query;
+    /* running motion */
+    ss__motion_kind motion;
+    double remaining_mm, speed_mm_s, sign;
+    int stop_on;
+    double inject_ml, inject_left_s;
+    /* view anchor */
+    ss_probe_pose anchor;
+    bool guided;                 /* the placed needle runs in the frame */
+    int aim_level;               /* interspace of the current insertion */
+    bool csf_flowing;
+    bool contacted;
+    double last_tip[3];
+    bool have_last_tip;
+    double last_origin[3];
+    double pending_swept_mm2;
+    bool tick_probe_valid;
+    bool stop_fired;
+};
+
+static int ss__label(void *user, const double p[3])
+{
+    ss_sim *sim = user;
+    return sim->d.world.label_at(sim->d.world.user, p);
+}
+
+static void ss__emit_raw(void *user, const ss_event *e)
+{
+    ss_sim *sim = user;
+    ss_event x = *e;
+    x.level = sim->aim_level;
+    x.view = sim->s.view;
+    if (sim->d.sink.emit) sim->d.sink.emit(sim->d.sink.user, &x);
+}
+
+static void ss__emit(ss_sim *sim, ss_event_type type, int tissue, double value, const double *pos)
+{
+    ss_event e = {.type = type, .t_s = sim->s.t_s, .tissue = tissue, .value = value};
+    if (pos) memcpy(e.pos_mm, pos, sizeof e.pos_mm);
+    else if (sim->s.needle_placed) ss_needle_tip_pos(&sim->s.needle, e.pos_mm);
+    if (sim->s.needle_placed && sim->s.needle.in_body)
+        e.depth_mm = sim->s.needle.record_depth_mm - sim->s.needle.entry_depth_mm;
+    ss__emit_raw(sim, &e);
+}
+
+ss_status ss_sim_create(const ss_sim_desc *desc, ss_sim **out)
+{
+    *out = NULL;
+    if (!desc->world.label_at || !desc->world.skin_y || !desc->world.view_pose)
+        return ss_error_set(SS_ERR_INVALID, "simulation: the world must answer labels, skin and views");
+    if (ss_needle_outer_diameter_mm(desc->needle.gauge) <= 0)
+        return ss_error_set(SS_ERR_INVALID, "simulation: needle gauge %d: expected 18, 20 or 22", desc->needle.gauge);
+    ss_sim *sim = calloc(1, sizeof *sim);
+    if (!sim) return ss_error_set(SS_ERR_NOMEM, "out of memory");
+    sim->d = *desc;
+    sim->s.view = -1;
+    sim->s.view_level = -1;
+    sim->s.stylet_in = true;
+    sim->aim_level = -1;
+    sim->stop_on = -1;
+    sim->query.label_at = ss__label;
+    sim->query.user = sim;
+    *out = sim;
+    return SS_OK;
+}
+
+void ss_sim_free(ss_sim *sim) { free(sim); }
+
+const ss_sim_state *ss_sim_get_state(const ss_sim *sim) { return &sim->s; }
+
+bool ss_sim_busy(const ss_sim *sim) { return sim->motion != SS__MOTION_NONE; }
+
+static bool ss__refuse(ss_sim *sim, const char *why)
+{
+    snprintf(sim->s.note, sizeof sim->s.note, "%s", why);
+    return false;
+}
+
+/* ---------------------------------------------------------------- probe */
+
+static void ss__to_probe(const ss_probe_pose *p, const double w[3], double out[3])
+{
+    double d[3] = {w[0] - p->origin_mm[0], w[1] - p->origin_mm[1], w[2] - p->origin_mm[2]};
+    out[0] = d[0] * p->axis_x[0] + d[1] * p->axis_x[1] + d[2] * p->axis_x[2];
+    out[1] = d[0] * p->axis_y[0] + d[1] * p->axis_y[1] + d[2] * p->axis_y[2];
+    out[2] = d[0] * p->axis_z[0] + d[1] * p->axis_z[1] + d[2] * p->axis_z[2];
+}
+
+static void ss__to_world(const ss_probe_pose *p, const double q[3], double out[3])
+{
+    for (int i = 0; i < 3; i++)
+        out[i] = p->origin_mm[i] + q[0] * p->axis_x[i] + q[1] * p->axis_y[i] + q[2] * p->axis_z[i];
+}
+
+static void ss__dir_to_world(const ss_probe_pose *p, const double q[3], double out[3])
+{
+    for (int i = 0; i < 3; i++) out[i] = q[0] * p->axis_x[i] + q[1] * p->axis_y[i] + q[2] * p->axis_z[i];
+}
+
+static double ss__aperture_half_mm(const ss_probe *pr)
+{
+    if (pr->kind == SS_PROBE_LINEAR) return pr->width_mm / 2.0;
+    return pr->radius_mm * sin(pr->fov_deg * M_PI / 360.0);
+}
+
+static void ss__seat_on_skin(ss_sim *sim)
+{
+    ss_probe_pose *p = &sim->s.pose;
+    p->origin_mm[1] = (float)sim->d.world.skin_y(sim->d.world.user, p->origin_mm[0], p->origin_mm[2]);
+}
+
+/* Rotates v about unit axis a by angle (Rodrigues). */
+static void ss__rotate(float v[3], const float a[3], double ang)
+{
+    double c = cos(ang), s = sin(ang);
+    double d = a[0] * v[0] + a[1] * v[1] + a[2] * v[2];
+    double cr[3] = {a[1] * v[2] - a[2] * v[1], a[2] * v[0] - a[0] * v[2], a[0] * v[1] - a[1] * v[0]};
+    for (int i = 0; i < 3; i++) v[i] = (float)(v[i] * c + cr[i] * s + a[i] * d * (1 - c));
+}
+
+static void ss__place_guided_needle(ss_sim *sim);
+
+static void ss__probe_moved(ss_sim *sim)
+{
+    if (!sim->contacted) {
+        sim->contacted = true;
+        ss__emit(sim, SS_EV_PROBE_CONTACT, SS_TISSUE_SKIN, 0, (const double[3]){sim->s.pose.origin_mm[0],
+                                                                               sim->s.pose.origin_mm[1],
+                                                                               sim->s.pose.origin_mm[2]});
+    }
+    if (sim->s.view >= 0) {
+        double dd = 0, dot = 0;
+        for (int i = 0; i < 3; i++) {
+            double e = sim->s.pose.origin_mm[i] - sim->anchor.origin_mm[i];
+            dd += e * e;
+            dot += sim->s.pose.axis_y[i] * sim->anchor.axis_y[i];
+        }
+        double dx = 0;
+        for (int i = 0; i < 3; i++) dx += sim->s.pose.axis_x[i] * sim->anchor.axis_x[i];
+        double ang = acos(fmin(1.0, fmin(dot, dx))) * 180.0 / M_PI;
+        if (sqrt(dd) > SS__VIEW_KEEP_MM || ang > SS__VIEW_KEEP_DEG) sim->s.view = -1;
+    }
+    /* A needle waiting in the frame moves with the probe; one in the body does not. */
+    if (sim->guided && sim->s.needle_placed && !sim->s.needle.in_body) ss__place_guided_needle(sim);
+}
+
+/* ---------------------------------------------------------------- guide and needle */
+
+static void ss__guide_line(const ss_sim *sim, double start[3], double dir[3])
+{
+    double a = sim->s.guide_angle_deg * M_PI / 180.0;
+    double xm = ss__aperture_half_mm(&sim->d.probe) + SS_SIM_GUIDE_OFFSET_MM;
+    double dq[3] = {-sin(a), cos(a), 0};
+    double mq[3] = {xm - dq[0] * SS__NEEDLE_STANDOFF_MM, -dq[1] * SS__NEEDLE_STANDOFF_MM, 0};
+    ss__to_world(&sim->s.pose, mq, start);
+    ss__dir_to_world(&sim->s.pose, dq, dir);
+}
+
+static void ss__place_guided_needle(ss_sim *sim)
+{
+    double start[3], dir[3];
+    ss__guide_line(sim, start, dir);
+    ss_needle_place(&sim->s.needle, &sim->d.needle, start, dir);
+    sim->s.needle_placed = true;
+    sim->guided = true;
+    sim->have_last_tip = false;
+}
+
+static double ss__auto_angle(ss_sim *sim, bool *ok)
+{
+    *ok = false;
+    int level = sim->s.view_level;
+    if (level < 0 && sim->d.world.level_of_line) {
+        double o[3] = {sim->s.pose.origin_mm[0], sim->s.pose.origin_mm[1], sim->s.pose.origin_mm[2]};
+        double b[3] = {sim->s.pose.axis_y[0], sim->s.pose.axis_y[1], sim->s.pose.axis_y[2]};
+        level = sim->d.world.level_of_line(sim->d.world.user, o, b);
+    }
+    double target[3];
+    if (level < 0 || !sim->d.world.target_mm || !sim->d.world.target_mm(sim->d.world.user, level, target)) return 0;
+    double q[3];
+    ss__to_probe(&sim->s.pose, target, q);
+    if (q[1] <= 1.0) return 0;
+    double xm = ss__aperture_half_mm(&sim->d.probe) + SS_SIM_GUIDE_OFFSET_MM;
+    *ok = true;
+    return atan2(xm - q[0], q[1]) * 180.0 / M_PI;
+}
+
+static bool ss__guide_attach(ss_sim *sim, const ss_script_cmd *c)
+{
+    if (!sim->d.guide_allowed) return ss__refuse(sim, "the puncture frame is not allowed in this scenario");
+    if (!sim->s.probe_on_skin) return ss__refuse(sim, "place the probe first");
+    double angle = c->args[0];
+    if (c->guide_auto) {
+        bool ok;
+        angle = ss__auto_angle(sim, &ok);
+        if (!ok) return ss__refuse(sim, "guide auto: no target in view (place the probe at a standard view first)");
+    }
+    angle = fmin(fmax(angle, sim->d.guide_min_deg), sim->d.guide_max_deg);
+    if (sim->s.needle_placed && sim->s.needle.in_body) {
+        /* Re-angling with the needle in: a redirection about the skin entry, allowed
+         * only while the tip is shallow (withdrawn to the subcutaneous tissue). */
+        ss_needle *n = &sim->s.needle;
+        double depth = n->record_depth_mm - n->entry_depth_mm;
+        if (!sim->guided || depth > SS__REDIRECT_MAX_DEPTH_MM)
+            return ss__refuse(sim, "withdraw the needle to under the skin before re-angling the frame");
+        double old = sim->s.guide_angle_deg;
+        sim->s.guide_angle_deg = angle;
+        double start[3], dir[3];
+        ss__guide_line(sim, start, dir);
+        ss_needle_redirect(n, &sim->query, dir);
+        double len_in = n->record_depth_mm - n->entry_depth_mm;
+        sim->pending_swept_mm2 += 0.5 * len_in * len_in * fabs(angle - old) * M_PI / 180.0;
+    } else {
+        sim->s.guide_angle_deg = angle;
+        if (sim->s.needle_placed && sim->guided) ss__place_guided_needle(sim);
+    }
+    sim->s.guide_attached = true;
+    ss__emit(sim, SS_EV_GUIDE_ATTACHED, -1, angle, NULL);
+    return true;
+}
+
+static bool ss__needle_needed(ss_sim *sim)
+{
+    if (!sim->s.needle_placed) return ss__refuse(sim, "no needle: needle.enter (frame) or needle.place (free hand) first");
+    return true;
+}
+
+static void ss__check_csf(ss_sim *sim)
+{
+    const ss_needle *n = &sim->s.needle;
+    bool in_csf = sim->s.needle_placed && n->in_body && n->tip_tissue == SS_TISSUE_CSF;
+    if (!sim->s.stylet_in && in_csf && !sim->csf_flowing) {
+        double tip[3];
+        ss_needle_tip_pos(n, tip);
+        sim->csf_flowing = true;
+        sim->s.csf_seen = true;
+        ss__emit(sim, SS_EV_CSF_OUTFLOW, SS_TISSUE_CSF, 0, tip);
+    }
+    if (!in_csf || sim->s.stylet_in) sim->csf_flowing = false;
+}
+
+/* Needle events pass through here so the insertion's level is known at skin entry. */
+static void ss__needle_event(void *user, const ss_event *e)
+{
+    ss_sim *sim = user;
+    if ((int)e->type == sim->stop_on) sim->stop_fired = true;
+    if (e->type == SS_EV_SKIN_ENTRY && sim->d.world.level_of_line)
+        sim->aim_level = sim->d.world.level_of_line(sim->d.world.user, sim->s.needle.start_mm, sim->s.needle.dir);
+    ss__emit_raw(sim, e);
+}
+
+bool ss_sim_command(ss_sim *sim, const ss_script_cmd *c)
+{
+    ss_sim_state *s = &sim->s;
+    s->note[0] = '\0';
+    if (s->ended) return ss__refuse(sim, "the attempt has ended");
+    if (sim->motion != SS__MOTION_NONE && c->op != SS_OP_END)
+        return ss__refuse(sim, "a movement is still running");
+    switch (c->op) {
+    case SS_OP_PROBE_VIEW: {
+        ss_probe_pose pose;
+        if (sim->d.world.view_pose(sim->d.world.user, &sim->d.probe, c->level, c->view, c->side_right != 0, &pose) !=
+            SS_OK)
+            return ss__refuse(sim, ss_error_message());
+        s->pose = pose;
+        s->probe_on_skin = true;
+        ss__probe_moved(sim);
+        s->view = c->view;
+        s->view_level = c->level;
+        sim->anchor = pose;
+        int keep = sim->aim_level;
+        sim->aim_level = s->needle_placed && s->needle.in_body ? keep : c->level;
+        ss__emit(sim, SS_EV_VIEW_REACHED, -1, 0,
+                 (const double[3]){pose.origin_mm[0], pose.origin_mm[1], pose.origin_mm[2]});
+        sim->aim_level = keep;
+        return true;
+    }
+    case SS_OP_PROBE_MOVE:
+        if (!s->probe_on_skin) return ss__refuse(sim, "place the probe first (probe.view)");
+        for (int i = 0; i < 3; i++) s->pose.origin_mm[i] += (float)c->args[i];
+        ss__seat_on_skin(sim);
+        ss__probe_moved(sim);
+        return true;
+    case SS_OP_PROBE_ROTATE: {
+        if (!s->probe_on_skin) return ss__refuse(sim, "place the probe first (probe.view)");
+        ss_probe_pose *p = &s->pose;
+        float ay[3], ax[3], az[3];
+        memcpy(ay, p->axis_y, sizeof ay);
+        ss__rotate(p->axis_x, ay, c->args[0] * M_PI / 180.0);
+        ss__rotate(p->axis_z, ay, c->args[0] * M_PI / 180.0);
+        memcpy(ax, p->axis_x, sizeof ax);
+        ss__rotate(p->axis_y, ax, c->args[1] * M_PI / 180.0);
+        ss__rotate(p->axis_z, ax, c->args[1] * M_PI / 180.0);
+        memcpy(az, p->axis_z, sizeof az);
+        ss__rotate(p->axis_x, az, c->args[2] * M_PI / 180.0);
+        ss__rotate(p->axis_y, az, c->args[2] * M_PI / 180.0);
+        ss_probe_pose clean;
+        if (ss_probe_pose_make(p->origin_mm, p->axis_y, p->axis_x, &clean) == SS_OK) *p = clean;
+        ss__probe_moved(sim);
+        return true;
+    }
+    case SS_OP_GUIDE_ATTACH: return ss__guide_attach(sim, c);
+    case SS_OP_GUIDE_DETACH:
+        if (s->needle_placed && s->needle.in_body && sim->guided)
+            return ss__refuse(sim, "the needle is in the frame and in the body: withdraw it first");
+        s->guide_attached = false;
+        if (sim->guided) s->needle_placed = false;
+        sim->guided = false;
+        return true;
+    case SS_OP_NEEDLE_ENTER:
+        if (s->needle_placed && s->needle.in_body) return ss__refuse(sim, "the needle is already in");
+        if (s->guide_attached) {
+            ss__place_guided_needle(sim);
+            return true;
+        }
+        if (s->needle_placed) return true; /* free-hand needle already on its line */
+        return ss__refuse(sim, "no frame attached and no free-hand needle placed");
+    case SS_OP_NEEDLE_PLACE: {
+        if (!sim->d.freehand_allowed) return ss__refuse(sim, "free-hand needling is not allowed in this scenario");
+        if (s->needle_placed && s->needle.in_body) return ss__refuse(sim, "remove the needle first");
+        double start[3] = {c->args[0], c->args[1], c->args[2]}, dir[3] = {c->args[3], c->args[4], c->args[5]};
+        ss_needle_place(&s->needle, &sim->d.needle, start, dir);
+        s->needle_placed = true;
+        sim->guided = false;
+        sim->have_last_tip = false;
+        return true;
+    }
+    case SS_OP_NEEDLE_ADVANCE:
+    case SS_OP_NEEDLE_ADVANCE_UNTIL:
+    case SS_OP_NEEDLE_WITHDRAW:
+        if (!ss__needle_needed(sim)) return false;
+        sim->motion = SS__MOTION_NEEDLE;
+        sim->remaining_mm = c->args[0];
+        sim->speed_mm_s = c->args[1];
+        sim->sign = c->op == SS_OP_NEEDLE_WITHDRAW ? -1.0 : 1.0;
+        sim->stop_on = c->op == SS_OP_NEEDLE_ADVANCE_UNTIL ? ss_event_from_name(c->event) : -1;
+        sim->stop_fired = false;
+        return true;
+    case SS_OP_NEEDLE_REMOVE: {
+        if (!ss__needle_needed(sim)) return false;
+        ss_event_sink sink = {ss__needle_event, sim};
+        if (s->needle.in_body) ss_needle_move(&s->needle, &sim->query, -s->needle.depth_mm - 1.0, s->t_s, &sink, -1);
+        s->needle_placed = false;
+        s->stylet_in = true;
+        sim->csf_flowing = false;
+        sim->have_last_tip = false;
+        return true;
+    }
+    case SS_OP_STYLET_REMOVE:
+        if (!ss__needle_needed(sim)) return false;
+        if (!s->stylet_in) return ss__refuse(sim, "the stylet is already out");
+        s->stylet_in = false;
+        ss__emit(sim, SS_EV_STYLET_REMOVED, s->needle.tip_tissue, 0, NULL);
+        ss__check_csf(sim);
+        return true;
+    case SS_OP_STYLET_REPLACE:
+        if (!ss__needle_needed(sim)) return false;
+        s->stylet_in = true;
+        sim->csf_flowing = false;
+        return true;
+    case SS_OP_INJECT:
+        if (!ss__needle_needed(sim)) return false;
+        if (!s->needle.in_body) return ss__refuse(sim, "the needle is not in the body");
+        if (s->stylet_in) return ss__refuse(sim, "remove the stylet before attaching the syringe");
+        sim->motion = SS__MOTION_INJECT;
+        sim->inject_ml = c->args[0];
+        sim->inject_left_s = c->args[0] / SS_SIM_INJECT_ML_PER_S;
+        return true;
+    case SS_OP_ESCALATE_CT:
+        ss__emit(sim, SS_EV_CT_CALLED, -1, 0, NULL);
+        return true;
+    case SS_OP_END:
+        sim->motion = SS__MOTION_NONE;
+        s->ended = true;
+        ss__emit(sim, SS_EV_END, -1, 0, NULL);
+        return true;
+    case SS_OP_COUNT: break;
+    }
+    return ss__refuse(sim, "unknown command");
+}
+
+void ss_sim_needle_geom(const ss_sim *sim, float tip_mm[3], float dir[3], float *length_mm)
+{
+    double tip[3];
+    ss_needle_tip_pos(&sim->s.needle, tip);
+    for (int i = 0; i < 3; i++) {
+        tip_mm[i] = (float)tip[i];
+        dir[i] = (float)sim->s.needle.dir[i];
+    }
+    *length_mm = (float)sim->s.needle.spec.length_mm;
+}
+
+static void ss__sample(ss_sim *sim, double advance_mm)
+{
+    ss_sim_state *s = &sim->s;
+    ss_tick_sample t = {.t_s = s->t_s, .tip_advance_mm = advance_mm};
+    double o[3] = {s->pose.origin_mm[0], s->pose.origin_mm[1], s->pose.origin_mm[2]};
+    if (s->probe_on_skin) {
+        double d2 = 0;
+        for (int i = 0; i < 3; i++) d2 += (o[i] - sim->last_origin[i]) * (o[i] - sim->last_origin[i]);
+        t.probe_motion_mm = sim->tick_probe_valid ? sqrt(d2) : 0.0;
+    }
+    memcpy(sim->last_origin, o, sizeof o);
+    sim->tick_probe_valid = s->probe_on_skin;
+    if (s->needle_placed) {
+        double tip[3];
+        ss_needle_tip_pos(&s->needle, tip);
+        t.in_body = s->needle.in_body;
+        if (sim->have_last_tip) {
+            double d2 = 0;
+            for (int i = 0; i < 3; i++) d2 += (tip[i] - sim->last_tip[i]) * (tip[i] - sim->last_tip[i]);
+            t.tip_motion_mm = sqrt(d2);
+        }
+        memcpy(sim->last_tip, tip, sizeof tip);
+        sim->have_last_tip = true;
+        if (s->probe_on_skin) {
+            double q[3];
+            ss__to_probe(&s->pose, tip, q);
+            float line, sample;
+            bool in_sector = ss_probe_line_sample_at(&sim->d.probe, (float)q[0], (float)q[1], &line, &sample);
+            double half_slice = ss_probe_elevation_sigma_mm(&sim->d.probe, (float)fmax(q[1], 0.0)) * 2.3548 / 2.0;
+            t.tip_visible = in_sector && fabs(q[2]) <= half_slice;
+            t.plane_distance_mm = fabs(q[2]);
+            double dz = s->needle.dir[0] * s->pose.axis_z[0] + s->needle.dir[1] * s->pose.axis_z[1] +
+                        s->needle.dir[2] * s->pose.axis_z[2];
+            t.plane_angle_deg = asin(fmin(1.0, fabs(dz))) * 180.0 / M_PI;
+        }
+    }
+    t.swept_area_mm2 = sim->pending_swept_mm2;
+    sim->pending_swept_mm2 = 0;
+    if (sim->d.on_tick) sim->d.on_tick(sim->d.tick_user, &t);
+}
+
+void ss_sim_step(ss_sim *sim)
+{
+    ss_sim_state *s = &sim->s;
+    if (s->ended) return;
+    s->tick++;
+    s->t_s = (double)s->tick * SS_SIM_TICK_S;
+    double advance = 0;
+    if (sim->motion == SS__MOTION_NEEDLE) {
+        double want = fmin(sim->speed_mm_s * SS_SIM_TICK_S, sim->remaining_mm);
+        ss_event_sink sink = {ss__needle_event, sim};
+        double moved = ss_needle_move(&s->needle, &sim->query, sim->sign * want, s->t_s, &sink, sim->stop_on);
+        advance = moved;
+        sim->remaining_mm -= fabs(moved);
+        bool stopped = fabs(moved) + 1e-9 < want || sim->stop_fired;
+        if (stopped || sim->remaining_mm <= 1e-9) {
+            sim->motion = SS__MOTION_NONE;
+            sim->stop_on = -1;
+        }
+        if (!s->needle.in_body) sim->csf_flowing = false;
+    } else if (sim->motion == SS__MOTION_INJECT) {
+        sim->inject_left_s -= SS_SIM_TICK_S;
+        if (sim->inject_left_s <= 1e-9) {
+            double tip[3];
+            ss_needle_tip_pos(&s->needle, tip);
+            s->injected_ml += sim->inject_ml;
+            ss__emit(sim, SS_EV_INJECT, s->needle.tip_tissue, sim->inject_ml, tip);
+            sim->motion = SS__MOTION_NONE;
+        }
+    }
+    ss__check_csf(sim);
+    ss__sample(sim, advance);
+}
+
+void ss_sim_run_script(ss_sim *sim, const ss_script *script, double max_time_s)
+{
+    size_t next = 0;
+    long max_ticks = (long)ceil(max_time_s / SS_SIM_TICK_S);
+    while (!sim->s.ended) {
+        while (next < script->count && !ss_sim_busy(sim) && script->cmds[next].t_s <= sim->s.t_s + 1e-9) {
+            ss_sim_command(sim, &script->cmds[next]);
+            next++;
+            if (sim->s.ended) return;
+        }
+        if (sim->s.tick >= max_ticks || (next >= script->count && !ss_sim_busy(sim))) {
+            ss_script_cmd end = {.op = SS_OP_END, .t_s = sim->s.t_s};
+            ss_sim_command(sim, &end);
+            return;
+        }
+        ss_sim_step(sim);
+    }
+}

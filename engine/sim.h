@@ -1,0 +1,108 @@
+/* sim.h: one attempt, stepped at a fixed tick: probe, puncture frame, needle, stylet,
+ * injection and CT escalation, producing the event stream and per-tick samples.
+ *
+ * The simulation never touches files, windows or devices: commands come in as
+ * ss_script_cmd values (from a session script, the trainer's input devices or a log
+ * being replayed), events go out through an ss_event_sink, and per-tick samples for the
+ * metrics through an optional callback. Same commands at the same ticks -> the same
+ * events and state, bit for bit (doubles only, no clocks, no threads).
+ *
+ * The patient is reached through an ss_world (labels, skin surface, standard view
+ * placement, targets), so the simulation runs on the spine model or on a phantom.
+ *
+ * Geometry of the puncture frame (the paper's technique): the frame is clipped to the
+ * probe's +x end (along the array) at the face, SS_SIM_GUIDE_OFFSET_MM beyond the
+ * aperture; the needle runs in the image plane toward -x at `angle` to the beam axis,
+ * so it crosses the beam and is seen in plane. "auto" aims it at the thecal sac centre
+ * of the current level projected into the image plane (as planned in the pre-procedure
+ * scan), clamped to the scenario's allowed angles.
+ * Probe rotations (probe.rotate yaw pitch roll, degrees) are about the probe's own
+ * axes: yaw about the beam (sagittal <-> transverse), pitch about the array axis
+ * (tilting the beam across the image plane), roll about the elevation axis (rocking in
+ * the image plane). Once the needle is in the body it no longer follows the probe (the
+ * frame slides on it): moving the probe then can lose the tip from view.
+ */
+#ifndef SS_SIM_H
+#define SS_SIM_H
+
+#include <stdbool.h>
+
+#include "event.h"
+#include "metrics.h"
+#include "needle.h"
+#include "probe.h"
+#include "session_script.h"
+
+#define SS_SIM_TICK_S 0.01           /* 100 Hz */
+#define SS_SIM_GUIDE_OFFSET_MM 8.0   /* frame beyond the end of the aperture */
+#define SS_SIM_INJECT_ML_PER_S (5.0 / 90.0) /* the paper: 5 ml over 1-2 min */
+
+typedef struct ss_world {
+    void *user;
+    int (*label_at)(void *user, const double p_mm[3]);
+    /* y of the skin surface above (x, z) */
+    double (*skin_y)(void *user, double x_mm, double z_mm);
+    /* probe pose of a standard view at a level and side */
+    ss_status (*view_pose)(void *user, const ss_probe *probe, int level, ss_view view, bool right,
+                           ss_probe_pose *out);
+    /* thecal sac centre at an interspace */
+    bool (*target_mm)(void *user, int level, double out_mm[3]);
+    /* the interspace a needle line is aimed at (nearest window centre to the line) */
+    int (*level_of_line)(void *user, const double p_mm[3], const double dir[3]);
+} ss_world;
+
+typedef struct ss_sim_desc {
+    ss_world world;
+    ss_needle_spec needle;
+    ss_probe probe;
+    bool guide_allowed;
+    double guide_min_deg, guide_max_deg;
+    bool freehand_allowed;
+    ss_event_sink sink;                                   /* events out */
+    void (*on_tick)(void *user, const ss_tick_sample *s); /* samples out (optional) */
+    void *tick_user;
+} ss_sim_desc;
+
+typedef struct ss_sim_state {
+    long tick;
+    double t_s;
+    bool probe_on_skin;
+    ss_probe_pose pose;
+    int view;                /* standard view in use, or -1 after the probe left it */
+    int view_level;          /* interspace of the last placed view, or -1 */
+    bool guide_attached;
+    double guide_angle_deg;
+    bool needle_placed;      /* a needle is on a line (guided or free-hand) */
+    ss_needle needle;
+    bool stylet_in;
+    bool csf_seen;
+    double injected_ml;
+    bool ended;
+    char note[200];          /* the last refused command, in words ("" if none) */
+} ss_sim_state;
+
+typedef struct ss_sim ss_sim;
+
+ss_status ss_sim_create(const ss_sim_desc *desc, ss_sim **out);
+void ss_sim_free(ss_sim *sim);
+
+/* Starts a command now. Instant commands take effect at once; timed ones
+ * (advance, withdraw, inject) run over the following ticks (ss_sim_busy). A command the
+ * situation forbids (guide not allowed, needle not placed, ...) is refused: it changes
+ * nothing and its reason goes to the state's note; returns false then. */
+bool ss_sim_command(ss_sim *sim, const ss_script_cmd *cmd);
+bool ss_sim_busy(const ss_sim *sim);
+/* Advances one tick. */
+void ss_sim_step(ss_sim *sim);
+const ss_sim_state *ss_sim_get_state(const ss_sim *sim);
+
+/* Needle geometry for the renderer (shaft from the tip back along the needle). */
+void ss_sim_needle_geom(const ss_sim *sim, float tip_mm[3], float dir[3], float *length_mm);
+
+/* Runs a script headless as fast as possible: each command starts at its time, or
+ * when the previous timed command has finished if that is later (a trainee finishes
+ * a movement before the next). Stops after `end`, or at max_time_s (the scenario's
+ * time limit) with an end event. */
+void ss_sim_run_script(ss_sim *sim, const ss_script *script, double max_time_s);
+
+#endif
