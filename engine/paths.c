@@ -9,6 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef SONOSPINE_VERSION
+#define SONOSPINE_VERSION "0.0.0"
+#endif
+
+const char *ss_version(void) { return SONOSPINE_VERSION; }
+
 #ifndef SONOSPINE_DATADIR_REL
 #define SONOSPINE_DATADIR_REL "../share/sonospine"
 #endif

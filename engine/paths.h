@@ -28,4 +28,7 @@ ss_status ss_file_read(const char *path, size_t max_bytes, char **text_out, size
 
 bool ss_file_exists(const char *path);
 
+/* The program's version ("0.1.0"), as recorded in session logs. */
+const char *ss_version(void);
+
 #endif

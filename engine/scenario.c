@@ -1486,3 +1486,19 @@ ss_status ss_scenario_load(const char *path, ss_scenario *out, ss_diag_list *dia
     ss_diag_list_free(&local);
     return status;
 }
+
+void ss_scenario_probe(const ss_scenario *s, ss_probe *out)
+{
+    if (s->probe.type == SS_PROBE_LINEAR) ss_probe_default_linear(out);
+    else ss_probe_default(out);
+    out->freq_mhz = (float)s->probe.freq_mhz;
+    out->depth_mm = (float)s->probe.depth_mm;
+    if (out->focal_depth_mm > out->depth_mm) out->focal_depth_mm = out->depth_mm * 0.6f;
+}
+
+void ss_scenario_needle(const ss_scenario *s, ss_needle_spec *out)
+{
+    out->gauge = s->task.needle_gauge;
+    out->length_mm = s->task.needle_length_mm;
+    out->tip = s->task.needle_tip;
+}

@@ -167,6 +167,11 @@ void ss_scenario_free(ss_scenario *s);
 /* Path of scenarios/default.json in the data directory (paths.h). */
 ss_status ss_scenario_default_path(char *out, size_t out_size);
 
+/* The probe the scenario asks for (kind, frequency, depth; the rest probe.h's defaults). */
+void ss_scenario_probe(const ss_scenario *s, ss_probe *out);
+/* The needle the task asks for. */
+void ss_scenario_needle(const ss_scenario *s, ss_needle_spec *out);
+
 /* Name of an approach ("near-spinous"); NULL if out of range. */
 const char *ss_approach_name(ss_approach a);
 

@@ -316,3 +316,57 @@ void ss_script_free(ss_script *s)
     s->cmds = NULL;
     s->count = 0;
 }
+
+cJSON *ss_script_cmd_to_json(const ss_script_cmd *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "cmd", ss_script_op_name(c->op));
+    cJSON *a = cJSON_AddArrayToObject(o, "args");
+    int n = c->op == SS_OP_GUIDE_ATTACH ? (c->guide_auto ? 0 : 1) : ss__ops[c->op].nargs;
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(c->args[i]));
+    if (c->op == SS_OP_PROBE_VIEW) {
+        cJSON_AddStringToObject(o, "level", ss_level_name(c->level));
+        cJSON_AddStringToObject(o, "view", ss_view_name(c->view));
+        cJSON_AddStringToObject(o, "side", c->side_right ? "right" : "left");
+    }
+    if (c->op == SS_OP_GUIDE_ATTACH && c->guide_auto) cJSON_AddBoolToObject(o, "auto", 1);
+    if (c->op == SS_OP_NEEDLE_ADVANCE_UNTIL) cJSON_AddStringToObject(o, "event", c->event);
+    return o;
+}
+
+bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out)
+{
+    memset(out, 0, sizeof *out);
+    out->side_right = 1;
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(o, "cmd");
+    if (!cJSON_IsString(cmd)) return false;
+    int op = -1;
+    for (int i = 0; i < SS_OP_COUNT; i++)
+        if (strcmp(cmd->valuestring, ss__ops[i].name) == 0) op = i;
+    if (op < 0) return false;
+    out->op = (ss_script_op)op;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "args");
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > SS_SCRIPT_MAX_ARGS) return false;
+    int i = 0;
+    for (const cJSON *x = a->child; x; x = x->next, i++) {
+        if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) return false;
+        out->args[i] = x->valuedouble;
+    }
+    if (out->op == SS_OP_PROBE_VIEW) {
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "level"), *v = cJSON_GetObjectItemCaseSensitive(o, "view"),
+                    *sd = cJSON_GetObjectItemCaseSensitive(o, "side");
+        if (!cJSON_IsString(l) || !cJSON_IsString(v) || !cJSON_IsString(sd)) return false;
+        out->level = ss_level_from_name(l->valuestring);
+        int view = ss_view_from_name(v->valuestring);
+        if (out->level < 0 || view < 0) return false;
+        out->view = (ss_view)view;
+        out->side_right = strcmp(sd->valuestring, "left") != 0;
+    }
+    if (out->op == SS_OP_GUIDE_ATTACH) out->guide_auto = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "auto"));
+    if (out->op == SS_OP_NEEDLE_ADVANCE_UNTIL) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "event");
+        if (!cJSON_IsString(e) || !ss_event_name_known(e->valuestring)) return false;
+        snprintf(out->event, sizeof out->event, "%s", e->valuestring);
+    }
+    return true;
+}

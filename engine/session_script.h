@@ -9,6 +9,7 @@
 #ifndef SS_SESSION_SCRIPT_H
 #define SS_SESSION_SCRIPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "error.h"
 
@@ -67,6 +68,12 @@ typedef struct ss_script {
 ss_status ss_script_parse(const char *text, const char *name, ss_script *out);
 ss_status ss_script_load(const char *path, ss_script *out);
 void ss_script_free(ss_script *s);
+
+/* A command as a JSON object {"cmd":"needle.advance","args":[45,5],...} (the session
+ * log's input records) and back. from_json returns false for a malformed object. */
+#include <cjson/cJSON.h>
+cJSON *ss_script_cmd_to_json(const ss_script_cmd *c);
+bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out);
 
 const char *ss_script_op_name(ss_script_op op);
 const char *ss_view_name(ss_view v);

@@ -60,7 +60,10 @@ typedef struct ss_sim_desc {
     bool freehand_allowed;
     ss_event_sink sink;                                   /* events out */
     void (*on_tick)(void *user, const ss_tick_sample *s); /* samples out (optional) */
-    void *tick_user;
+    /* every command offered to ss_sim_command, accepted or refused, before its effects
+     * (optional): the session log records these as the attempt's inputs */
+    void (*on_command)(void *user, long tick, const ss_script_cmd *cmd);
+    void *tick_user; /* user pointer of on_tick and on_command */
 } ss_sim_desc;
 
 typedef struct ss_sim_state {

@@ -5,10 +5,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "paths.h"
 
-#ifndef SONOSPINE_VERSION
-#define SONOSPINE_VERSION "0.0.0"
-#endif
 
 typedef struct ss_command {
     const char *name;
@@ -92,7 +90,7 @@ static void ss__usage(FILE *f)
             "       sonospine COMMAND --help\n"
             "\n"
             "commands:\n",
-            SONOSPINE_VERSION);
+            ss_version());
     for (int i = 0; i < SS_NCOMMANDS; i++)
         fprintf(f, "  %-10s %s%s\n", ss__commands[i].name, ss__commands[i].summary,
                 ss__commands[i].run ? "" : " [not built yet]");
@@ -132,7 +130,7 @@ int ss_cli_main(int argc, char **argv)
         return SS_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("sonospine %s\n", SONOSPINE_VERSION);
+        printf("sonospine %s\n", ss_version());
         return SS_EXIT_OK;
     }
     const ss_command *c = ss__find(cmd);
