@@ -31,7 +31,8 @@
 #define SS__PHASE_N 4096 /* phasor table: 2 pi / 4096 phase steps */
 #define SS__GAUSS_N 2048 /* exp(-q) table over q in [0, SS__GAUSS_QMAX], linear interpolation */
 #define SS__GAUSS_QMAX 4.f
-#define SS__REF_DENSITY_MM3 16.f /* density at which speckle_level_db holds for amplitude 1 */
+#define SS__REF_DENSITY_MM3 16.f
+#define SS__TUBE_SIGMAS 2.0f /* beam tube half-width in sigmas (intensity kept: erf(2)^2 = 99.1 %) */ /* density at which speckle_level_db holds for amplitude 1 */
 
 void ss_bmode_settings_default(ss_bmode_settings *s)
 {
@@ -526,7 +527,7 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
     int n1 = m == 0 ? 1 : 0, n2 = m == 2 ? 1 : 2;
     float dm = P->d[m];
     int k0s = ss__step_index(C, P->a0), k1s = ss__step_index(C, a1);
-    float wl = 2.f * fmaxf(C->sig_l[k0s], C->sig_l[k1s]), we = 2.f * fmaxf(C->sig_e[k0s], C->sig_e[k1s]);
+    float wl = SS__TUBE_SIGMAS * fmaxf(C->sig_l[k0s], C->sig_l[k1s]), we = SS__TUBE_SIGMAS * fmaxf(C->sig_e[k0s], C->sig_e[k1s]);
     float E = wl * fabsf(P->u[m]) + we * fabsf(P->v[m]);
     float Bm = P->A[m] + (a1 - P->a0) * dm;
     float tlo = fminf(P->A[m], Bm) - E, thi = fmaxf(P->A[m], Bm) + E;
@@ -543,7 +544,7 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
         float alo = fmaxf(P->a0, fminf(aa, ab)), ahi = fminf(a1, fmaxf(aa, ab));
         if (alo >= ahi) continue;
         int ka = ss__step_index(C, alo), kb = ss__step_index(C, ahi);
-        float swl = 2.f * fmaxf(C->sig_l[ka], C->sig_l[kb]), swe = 2.f * fmaxf(C->sig_e[ka], C->sig_e[kb]);
+        float swl = SS__TUBE_SIGMAS * fmaxf(C->sig_l[ka], C->sig_l[kb]), swe = SS__TUBE_SIGMAS * fmaxf(C->sig_e[ka], C->sig_e[kb]);
         float ext1 = swl * fabsf(u1) + swe * fabsf(v1), ext2 = swl * fabsf(u2) + swe * fabsf(v2);
         float c1a = P->A[n1] + (t0 - P->A[m]) * r1, c1b = P->A[n1] + (t1 - P->A[m]) * r1;
         float c2a = P->A[n2] + (t0 - P->A[m]) * r2, c2b = P->A[n2] + (t1 - P->A[m]) * r2;
@@ -901,6 +902,7 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
         if (C->per_cell > 4) C->per_cell = 4;
     }
     float klev = powf(10.f, s->speckle_level_db / 20.f) / sqrtf((float)C->per_cell);
+    float tube_keep = erff(SS__TUBE_SIGMAS) * erff(SS__TUBE_SIGMAS); /* intensity inside the tube */
     for (size_t k = 0; k < ns; k++) {
         float z = ((float)k + 0.5f) * C->ds;
         float sl = ss_probe_lateral_sigma_mm(pr, z), se = ss_probe_elevation_sigma_mm(pr, z);
@@ -908,10 +910,10 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
         C->sig_e[k] = se;
         C->inv2sl2[k] = 1.f / (2.f * sl * sl);
         C->inv2se2[k] = 1.f / (2.f * se * se);
-        C->lim_l2[k] = 4.f * sl * sl;
-        C->lim_e2[k] = 4.f * se * se;
+        C->lim_l2[k] = SS__TUBE_SIGMAS * SS__TUBE_SIGMAS * sl * sl;
+        C->lim_e2[k] = SS__TUBE_SIGMAS * SS__TUBE_SIGMAS * se * se;
         /* E|IQ|^2 = density amp^2 pi^(3/2) sl se sa  ->  rms = klev amp sqrt(density / ref) */
-        C->norm[k] = klev / sqrtf(SS__REF_DENSITY_MM3 * powf(SS__PI, 1.5f) * sl * se * C->sigma_a);
+        C->norm[k] = klev / sqrtf(SS__REF_DENSITY_MM3 * powf(SS__PI, 1.5f) * sl * se * C->sigma_a * tube_keep);
     }
     return SS_OK;
 }
