@@ -27,11 +27,12 @@
 #define SS__PI 3.14159265358979f
 #define SS__MAX_RAYS 7
 #define SS__MAX_PIECES 48
-#define SS__KERNEL_HALF 24
+#define SS__KERNEL_HALF 160
 #define SS__PHASE_N 4096 /* phasor table: 2 pi / 4096 phase steps */
 #define SS__GAUSS_N 2048 /* exp(-q) table over q in [0, SS__GAUSS_QMAX], linear interpolation */
 #define SS__GAUSS_QMAX 4.f
-#define SS__REF_DENSITY_MM3 16.f /* density at which speckle_level_db holds for amplitude 1 */
+#define SS__REF_DENSITY_MM3 16.f
+#define SS__TUBE_SIGMAS 2.0f /* beam tube half-width in sigmas (intensity kept: erf(2)^2 = 99.1 %) */ /* density at which speckle_level_db holds for amplitude 1 */
 
 void ss_bmode_settings_default(ss_bmode_settings *s)
 {
@@ -42,7 +43,7 @@ void ss_bmode_settings_default(ss_bmode_settings *s)
     s->dynamic_range_db = 60.f;
     s->tgc_auto = 1;
     s->tgc_auto_alpha_db_cm_mhz = 0.9f;
-    s->speckle_level_db = -25.f;
+    s->speckle_level_db = -30.f;
     s->noise_db = -110.f;
     s->image_width_px = 512;
     s->march_step_mm = 0.f;
@@ -168,6 +169,7 @@ typedef struct ss__ctx {
     float kernel_frac;
     float dir_soft, dir_bone, dir_metal, dir_needle; /* 1 / sigma^2 in rad^-2 */
     float noise_rms, cell;
+    int per_cell; /* scatterers drawn per lattice cell (1..4), see ss__ctx_init */
     float phase_scale;                   /* table entries per mm of axial position */
     float cos_tab[SS__PHASE_N + 1], sin_tab[SS__PHASE_N + 1];
     float gauss_tab[SS__GAUSS_N + 2];    /* exp(-q) for q in [0, SS__GAUSS_QMAX] */
@@ -447,8 +449,29 @@ static void ss__needle(const ss__ctx *C, ss__scratch *S, float *bins)
         const ss__piece *P = &S->pieces[best_p];
         int k = ss__step_index(C, best_a);
         float l = ss__dot(best_w, P->u), e = ss__dot(best_w, P->v);
-        float lt = fmaxf(0.f, fabsf(l) - r), et = fmaxf(0.f, fabsf(e) - r); /* beam meets the surface */
-        float W = expf(-lt * lt * C->inv2sl2[k] - et * et * C->inv2se2[k]);
+        /* the shaft crosses the beam's (l, e) cross-section as a strip of width 2r
+         * along the needle's projected direction; echo and shadow take the part of the
+         * two-way amplitude (echo) and intensity (shadow) profiles the strip covers */
+        float nl = ss__dot(n, P->u), ne = ss__dot(n, P->v), nrm = sqrtf(nl * nl + ne * ne);
+        float nu_l = 1.f, nu_e = 0.f, al_l = 0.f, al_e = 0.f;
+        if (nrm > 1e-3f) {
+            nu_l = -ne / nrm;
+            nu_e = nl / nrm;
+            al_l = nl / nrm;
+            al_e = ne / nrm;
+        } else if (l * l + e * e > 1e-12f) {
+            float wn = sqrtf(l * l + e * e);
+            nu_l = l / wn;
+            nu_e = e / wn;
+        }
+        float rho = l * nu_l + e * nu_e, along = l * al_l + e * al_e;
+        float sl = C->sig_l[k], se = C->sig_e[k];
+        float Sa = sqrtf(sl * sl * nu_l * nu_l + se * se * nu_e * nu_e);
+        float Sb = sqrtf(sl * sl * al_l * al_l + se * se * al_e * al_e);
+        float amp_frac = 0.5f * (erff((rho + r) / (1.41421356f * Sa)) - erff((rho - r) / (1.41421356f * Sa)));
+        float int_frac = 0.5f * (erff((rho + r) / Sa) - erff((rho - r) / Sa));
+        float end = Sb > 0.f ? expf(-along * along / (2.f * Sb * Sb)) : 1.f; /* past tip or hub */
+        float W = amp_frac * end;
         if (W > 1e-4f) {
             float dn[3];
             ss__cross(P->d, n, dn);
@@ -469,7 +492,7 @@ static void ss__needle(const ss__ctx *C, ss__scratch *S, float *bins)
                 }
             }
             /* shadow: the part of the beam the shaft covers loses (1 - (1-R)^2) */
-            float block = W * (1.f - (1.f - R) * (1.f - R));
+            float block = int_frac * end * (1.f - (1.f - R) * (1.f - R));
             int k0 = ss__step_index(C, af + 2.f * r / sinphi);
             for (int ry = 0; ry < C->nrays; ry++) {
                 float *tr = S->tau + (size_t)ry * (size_t)(C->nsteps + 1);
@@ -504,7 +527,7 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
     int n1 = m == 0 ? 1 : 0, n2 = m == 2 ? 1 : 2;
     float dm = P->d[m];
     int k0s = ss__step_index(C, P->a0), k1s = ss__step_index(C, a1);
-    float wl = 2.f * fmaxf(C->sig_l[k0s], C->sig_l[k1s]), we = 2.f * fmaxf(C->sig_e[k0s], C->sig_e[k1s]);
+    float wl = SS__TUBE_SIGMAS * fmaxf(C->sig_l[k0s], C->sig_l[k1s]), we = SS__TUBE_SIGMAS * fmaxf(C->sig_e[k0s], C->sig_e[k1s]);
     float E = wl * fabsf(P->u[m]) + we * fabsf(P->v[m]);
     float Bm = P->A[m] + (a1 - P->a0) * dm;
     float tlo = fminf(P->A[m], Bm) - E, thi = fmaxf(P->A[m], Bm) + E;
@@ -521,7 +544,7 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
         float alo = fmaxf(P->a0, fminf(aa, ab)), ahi = fminf(a1, fmaxf(aa, ab));
         if (alo >= ahi) continue;
         int ka = ss__step_index(C, alo), kb = ss__step_index(C, ahi);
-        float swl = 2.f * fmaxf(C->sig_l[ka], C->sig_l[kb]), swe = 2.f * fmaxf(C->sig_e[ka], C->sig_e[kb]);
+        float swl = SS__TUBE_SIGMAS * fmaxf(C->sig_l[ka], C->sig_l[kb]), swe = SS__TUBE_SIGMAS * fmaxf(C->sig_e[ka], C->sig_e[kb]);
         float ext1 = swl * fabsf(u1) + swe * fabsf(v1), ext2 = swl * fabsf(u2) + swe * fabsf(v2);
         float c1a = P->A[n1] + (t0 - P->A[m]) * r1, c1b = P->A[n1] + (t1 - P->A[m]) * r1;
         float c2a = P->A[n2] + (t0 - P->A[m]) * r2, c2b = P->A[n2] + (t1 - P->A[m]) * r2;
@@ -533,12 +556,14 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
                 ic[m] = sl;
                 ic[n1] = i1;
                 ic[n2] = i2;
-                uint32_t hs = ss_scatter_hash(seed, ic[0], ic[1], ic[2]);
+                uint32_t h0 = ss_scatter_hash(seed, ic[0], ic[1], ic[2]);
+                for (int sk = 0; sk < C->per_cell; sk++) {
+                uint32_t hs = sk == 0 ? h0 : ss_scatter_nth(h0, sk);
                 float pos[3];
                 ss_scatter_position(hs, ic[0], ic[1], ic[2], h, pos);
                 float rel[3] = {pos[0] - P->A[0], pos[1] - P->A[1], pos[2] - P->A[2]};
                 float a = P->a0 + ss__dot(rel, P->d);
-                if (a < P->a0 || a >= a1) continue;
+                if (a < P->a0 || a >= a1) continue; /* (next scatterer of the cell) */
                 int k = (int)(a * C->inv_ds);
                 if (k >= C->nsteps) continue;
                 float l = ss__dot(rel, P->u);
@@ -564,6 +589,7 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
                 float gw = (1.f - qf) * C->gauss_tab[qi] + qf * C->gauss_tab[qi + 1];
                 float w = amp * au * t * C->norm[k] * gw;
                 ss__deposit(C, bins, a, w);
+                }
             }
     }
 }
@@ -863,7 +889,20 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     C->norm = tab + 4 * ns;
     C->sig_l = tab + 5 * ns;
     C->sig_e = tab + 6 * ns;
-    float klev = powf(10.f, s->speckle_level_db / 20.f);
+    /* Scatterers per cell: enough for >= 20 in the effective resolution volume
+     * 2^(3/2) pi^(3/2) sa sl se (fully developed speckle at high frequency / thin
+     * slices); the first scatterer of every cell is the same at any setting. */
+    {
+        float sl0 = ss_probe_lateral_sigma_mm(pr, pr->focal_depth_mm);
+        float se0f = ss_probe_elevation_sigma_mm(pr, pr->elevation_focus_mm);
+        float veff = 15.75f * C->sigma_a * sl0 * se0f;
+        float neff = veff / (C->cell * C->cell * C->cell);
+        C->per_cell = (int)ceilf(20.f / neff);
+        if (C->per_cell < 1) C->per_cell = 1;
+        if (C->per_cell > 4) C->per_cell = 4;
+    }
+    float klev = powf(10.f, s->speckle_level_db / 20.f) / sqrtf((float)C->per_cell);
+    float tube_keep = erff(SS__TUBE_SIGMAS) * erff(SS__TUBE_SIGMAS); /* intensity inside the tube */
     for (size_t k = 0; k < ns; k++) {
         float z = ((float)k + 0.5f) * C->ds;
         float sl = ss_probe_lateral_sigma_mm(pr, z), se = ss_probe_elevation_sigma_mm(pr, z);
@@ -871,10 +910,10 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
         C->sig_e[k] = se;
         C->inv2sl2[k] = 1.f / (2.f * sl * sl);
         C->inv2se2[k] = 1.f / (2.f * se * se);
-        C->lim_l2[k] = 4.f * sl * sl;
-        C->lim_e2[k] = 4.f * se * se;
+        C->lim_l2[k] = SS__TUBE_SIGMAS * SS__TUBE_SIGMAS * sl * sl;
+        C->lim_e2[k] = SS__TUBE_SIGMAS * SS__TUBE_SIGMAS * se * se;
         /* E|IQ|^2 = density amp^2 pi^(3/2) sl se sa  ->  rms = klev amp sqrt(density / ref) */
-        C->norm[k] = klev / sqrtf(SS__REF_DENSITY_MM3 * powf(SS__PI, 1.5f) * sl * se * C->sigma_a);
+        C->norm[k] = klev / sqrtf(SS__REF_DENSITY_MM3 * powf(SS__PI, 1.5f) * sl * se * C->sigma_a * tube_keep);
     }
     return SS_OK;
 }

@@ -68,7 +68,7 @@ typedef struct ss_bmode_settings {
     float tgc_db[SS_BMODE_TGC_SLIDERS]; /* sliders at depths (k + 0.5) / 8 * depth, interpolated */
     int tgc_auto;                    /* 1: add 2 * tgc_auto_alpha * f * z dB */
     float tgc_auto_alpha_db_cm_mhz;  /* 0.9 (average of the back's soft tissues) */
-    float speckle_level_db;          /* -25: rms envelope of amplitude-1 tissue at 16 /mm^3 */
+    float speckle_level_db;          /* -30: rms envelope of amplitude-1 tissue at 16 /mm^3 */
     float noise_db;                  /* -110: rms electronic noise */
     int image_width_px;              /* 512 */
     float march_step_mm;             /* 0 = min(0.25, voxel / 2) */

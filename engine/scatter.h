@@ -7,6 +7,8 @@
  * speckle), and a GLSL port computes identical values with 32-bit unsigned integer
  * arithmetic only (multiply, xor, shift; no floats until the final scaling).
  *
+ * A cell may be asked for more than one scatterer (ss_scatter_nth) where the
+ * resolution cell is small; the first is always the same.
  * Tissue decides what the cell holds (tissue table: scatter_density_mm3,
  * scatter_amplitude): with p = density * cell volume, a cell is occupied when its
  * occupancy draw u < p (p < 1), or always with amplitude scaled by sqrt(p) (p >= 1),
@@ -54,6 +56,13 @@ static inline uint32_t ss_scatter_rehash(uint32_t h)
     h *= 0x297A2D39u;
     h ^= h >> 15;
     return h;
+}
+
+/* Hash of the n-th (n >= 1) extra scatterer of a cell whose first hash is h0 (renderers
+ * that need more scatterers per resolution cell draw 1 + n of them per cell). */
+static inline uint32_t ss_scatter_nth(uint32_t h0, int n)
+{
+    return ss_scatter_rehash(h0 + (uint32_t)n * 0x632BE5ABu) ^ 0x85EBCA6Bu;
 }
 
 /* Position of the scatterer of a cell: 10 bits of the hash per axis. */
