@@ -1,0 +1,352 @@
+/* session.c: see session.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "session.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "paths.h"
+#include "session_log.h"
+#include "tissue.h"
+
+struct ss_session {
+    ss_session_desc d;
+    ss_sim *sim;
+    ss_metrics_state *metrics;
+    ss_log_writer *log;
+    ss_status log_status;       /* first write error */
+    cJSON *events;              /* when replaying: events produced, for comparison */
+    bool ended;
+};
+
+void ss_session_scenario_hash(const ss_scenario *sc, char out[65])
+{
+    ss_log_sha256_hex(sc->raw ? sc->raw : "", sc->raw ? sc->raw_len : 0, out);
+}
+
+static void ss__append(ss_session *s, cJSON *rec)
+{
+    if (s->log && s->log_status == SS_OK) {
+        ss_status st = ss_log_append(s->log, rec);
+        if (st != SS_OK) s->log_status = st;
+    }
+    cJSON_Delete(rec);
+}
+
+static cJSON *ss__event_json(const ss_event *e, long tick)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", "event");
+    cJSON_AddNumberToObject(o, "tick", (double)tick);
+    cJSON_AddNumberToObject(o, "t", e->t_s);
+    cJSON_AddStringToObject(o, "event", ss_event_name(e->type));
+    if (e->tissue >= 0) cJSON_AddStringToObject(o, "tissue", ss_tissue_get(e->tissue)->name);
+    else cJSON_AddNullToObject(o, "tissue");
+    if (e->level >= 0) cJSON_AddStringToObject(o, "level", ss_level_name(e->level));
+    else cJSON_AddNullToObject(o, "level");
+    if (e->view >= 0) cJSON_AddStringToObject(o, "view", ss_view_name((ss_view)e->view));
+    else cJSON_AddNullToObject(o, "view");
+    cJSON *p = cJSON_AddArrayToObject(o, "pos_mm");
+    for (int i = 0; i < 3; i++) cJSON_AddItemToArray(p, cJSON_CreateNumber(e->pos_mm[i]));
+    cJSON_AddNumberToObject(o, "depth_mm", e->depth_mm);
+    cJSON_AddNumberToObject(o, "value", e->value);
+    return o;
+}
+
+static void ss__on_event(void *user, const ss_event *e)
+{
+    ss_session *s = user;
+    ss_metrics_event(s->metrics, e);
+    long tick = ss_sim_get_state(s->sim)->tick;
+    if (s->events) cJSON_AddItemToArray(s->events, ss__event_json(e, tick));
+    else ss__append(s, ss__event_json(e, tick));
+    if (s->d.extra_sink.emit) s->d.extra_sink.emit(s->d.extra_sink.user, e);
+}
+
+static void ss__on_tick(void *user, const ss_tick_sample *t)
+{
+    ss_session *s = user;
+    ss_metrics_tick(s->metrics, t);
+}
+
+static void ss__on_command(void *user, long tick, const ss_script_cmd *c)
+{
+    ss_session *s = user;
+    if (s->events) return; /* replaying: inputs come from the log */
+    cJSON *o = ss_script_cmd_to_json(c);
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "type", "input");
+    cJSON_AddNumberToObject(rec, "tick", (double)tick);
+    cJSON_AddNumberToObject(rec, "t", (double)tick * SS_SIM_TICK_S);
+    for (cJSON *it = o->child; it; it = it->next) cJSON_AddItemToObject(rec, it->string, cJSON_Duplicate(it, 1));
+    cJSON_Delete(o);
+    ss__append(s, rec);
+}
+
+static ss_status ss__make(const ss_session_desc *d, bool replaying, ss_session **out)
+{
+    *out = NULL;
+    ss_session *s = calloc(1, sizeof *s);
+    if (!s) return ss_error_set(SS_ERR_NOMEM, "out of memory");
+    s->d = *d;
+    s->metrics = ss_metrics_begin();
+    if (replaying) s->events = cJSON_CreateArray();
+    ss_sim_desc sd = {0};
+    sd.world = d->world;
+    ss_scenario_needle(d->scenario, &sd.needle);
+    ss_scenario_probe(d->scenario, &sd.probe);
+    sd.guide_allowed = d->scenario->task.guide_allowed;
+    sd.guide_min_deg = d->scenario->task.guide_angle_min_deg;
+    sd.guide_max_deg = d->scenario->task.guide_angle_max_deg;
+    sd.freehand_allowed = d->scenario->task.freehand_allowed;
+    sd.sink = (ss_event_sink){ss__on_event, s};
+    sd.on_tick = ss__on_tick;
+    sd.on_command = ss__on_command;
+    sd.tick_user = s;
+    ss_status st = ss_sim_create(&sd, &s->sim);
+    if (st != SS_OK || !s->metrics) {
+        ss_session_free(s);
+        return st != SS_OK ? st : ss_error_set(SS_ERR_NOMEM, "out of memory");
+    }
+    *out = s;
+    return SS_OK;
+}
+
+ss_status ss_session_begin(const ss_session_desc *d, ss_session **out)
+{
+    ss_session *s;
+    ss_status st = ss__make(d, false, &s);
+    if (st != SS_OK) return st;
+    if (d->log_path) {
+        st = ss_log_create(d->log_path, &s->log);
+        if (st != SS_OK) {
+            ss_session_free(s);
+            return st;
+        }
+        char hash[65];
+        ss_session_scenario_hash(d->scenario, hash);
+        char when[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        cJSON *h = cJSON_CreateObject();
+        cJSON_AddStringToObject(h, "type", "header");
+        cJSON_AddStringToObject(h, "program", "sonospine");
+        cJSON_AddStringToObject(h, "version", ss_version());
+        cJSON_AddStringToObject(h, "scenario", d->scenario_path ? d->scenario_path : d->scenario->source);
+        cJSON_AddStringToObject(h, "scenario_id", d->scenario->id);
+        cJSON_AddStringToObject(h, "scenario_sha256", hash);
+        cJSON_AddNumberToObject(h, "seed", d->scenario->seed);
+        cJSON_AddStringToObject(h, "mode", d->mode ? d->mode : "practice");
+        if (d->trainee) cJSON_AddStringToObject(h, "trainee", d->trainee);
+        else cJSON_AddNullToObject(h, "trainee");
+        cJSON_AddNumberToObject(h, "tick_s", SS_SIM_TICK_S);
+        cJSON_AddStringToObject(h, "started_utc", when);
+        ss__append(s, h);
+        if (s->log_status != SS_OK) {
+            st = s->log_status;
+            ss_session_free(s);
+            return st;
+        }
+    }
+    *out = s;
+    return SS_OK;
+}
+
+ss_sim *ss_session_sim(ss_session *s) { return s->sim; }
+
+void ss_session_run_script(ss_session *s, const ss_script *script)
+{
+    double limit = s->d.scenario->task.time_limit_s > 0 ? s->d.scenario->task.time_limit_s : 3600.0;
+    ss_sim_run_script(s->sim, script, limit);
+}
+
+static void ss__finish(ss_session *s, ss_metrics *m, ss_grade *g)
+{
+    if (!ss_sim_get_state(s->sim)->ended) {
+        ss_script_cmd end = {.op = SS_OP_END};
+        ss_sim_command(s->sim, &end);
+    }
+    ss_metrics_finish(s->metrics, ss_sim_get_state(s->sim)->t_s, m);
+    ss_rubric_grade(s->d.scenario, m, g);
+}
+
+ss_status ss_session_end(ss_session *s, ss_metrics *metrics_out, ss_grade *grade_out)
+{
+    ss_metrics m;
+    ss_grade g;
+    ss__finish(s, &m, &g);
+    if (metrics_out) *metrics_out = m;
+    if (grade_out) *grade_out = g;
+    cJSON *mj = ss_metrics_to_json(&m);
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "type", "metrics");
+    cJSON_AddNumberToObject(rec, "end_tick", (double)ss_sim_get_state(s->sim)->tick);
+    for (cJSON *it = mj->child; it; it = it->next) cJSON_AddItemToObject(rec, it->string, cJSON_Duplicate(it, 1));
+    cJSON_Delete(mj);
+    ss__append(s, rec);
+    cJSON *gj = ss_grade_to_json(&g);
+    cJSON *grec = cJSON_CreateObject();
+    cJSON_AddStringToObject(grec, "type", "grade");
+    for (cJSON *it = gj->child; it; it = it->next) cJSON_AddItemToObject(grec, it->string, cJSON_Duplicate(it, 1));
+    cJSON_Delete(gj);
+    ss__append(s, grec);
+    ss_status st = s->log_status;
+    if (s->log) {
+        ss_status c = st == SS_OK ? ss_log_close(s->log) : (ss_log_abandon(s->log), st);
+        s->log = NULL;
+        if (st == SS_OK) st = c;
+    }
+    s->ended = true;
+    return st;
+}
+
+void ss_session_free(ss_session *s)
+{
+    if (!s) return;
+    if (s->log) ss_log_abandon(s->log); /* not ended: the log reads as incomplete */
+    ss_sim_free(s->sim);
+    ss_metrics_free(s->metrics);
+    cJSON_Delete(s->events);
+    free(s);
+}
+
+ss_status ss_session_log_header(const cJSON *records, char *scenario_path, size_t path_size, char sha256[65])
+{
+    const cJSON *h = cJSON_GetArrayItem(records, 0);
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(h, "type");
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(h, "scenario");
+    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(h, "scenario_sha256");
+    if (!cJSON_IsString(type) || strcmp(type->valuestring, "header") != 0 || !cJSON_IsString(sc) ||
+        !cJSON_IsString(hash) || strlen(hash->valuestring) != 64)
+        return ss_error_set(SS_ERR_PARSE, "session log: line 1 is not a header record with scenario and scenario_sha256");
+    snprintf(scenario_path, path_size, "%s", sc->valuestring);
+    memcpy(sha256, hash->valuestring, 65);
+    return SS_OK;
+}
+
+/* Compares a logged event record with a replayed one; fields other than seq/prev/hash. */
+static bool ss__same_event(const cJSON *logged, const cJSON *replayed, char *why, size_t n)
+{
+    for (const cJSON *it = replayed->child; it; it = it->next) {
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(logged, it->string);
+        if (!l || !cJSON_Compare(l, it, 1)) {
+            char *a = l ? cJSON_PrintUnformatted(l) : NULL, *b = cJSON_PrintUnformatted(it);
+            snprintf(why, n, "%s: logged %s, replayed %s", it->string, a ? a : "(missing)", b ? b : "?");
+            free(a);
+            free(b);
+            return false;
+        }
+    }
+    return true;
+}
+
+ss_status ss_session_replay(const cJSON *records, const ss_scenario *sc, const ss_world *world, ss_replay_result *out)
+{
+    memset(out, 0, sizeof *out);
+    char path[1024], want[65], have[65];
+    ss_status st = ss_session_log_header(records, path, sizeof path, want);
+    if (st != SS_OK) return st;
+    ss_session_scenario_hash(sc, have);
+    if (strcmp(want, have) != 0)
+        return ss_error_set(SS_ERR_INVALID,
+                            "scenario %s: its SHA-256 %.12s... differs from the log's %.12s...: the scenario file "
+                            "changed since the attempt was recorded",
+                            sc->source, have, want);
+    ss_session_desc d = {.scenario = sc, .world = *world};
+    ss_session *s;
+    st = ss__make(&d, true, &s);
+    if (st != SS_OK) return st;
+    cJSON *logged_events = cJSON_CreateArray();
+    const cJSON *logged_metrics = NULL;
+    long end_tick = -1;
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
+        if (!cJSON_IsString(type)) continue;
+        const cJSON *tk = cJSON_GetObjectItemCaseSensitive(rec, "tick");
+        if (!strcmp(type->valuestring, "input")) {
+            ss_script_cmd c;
+            if (!cJSON_IsNumber(tk) || tk->valuedouble < 0 || !ss_script_cmd_from_json(rec, &c)) {
+                st = ss_error_set(SS_ERR_INVALID, "session log: input record %d is malformed",
+                                  (int)cJSON_GetObjectItem(rec, "seq")->valuedouble);
+                goto done;
+            }
+            long tick = (long)tk->valuedouble;
+            if (tick < ss_sim_get_state(s->sim)->tick) {
+                st = ss_error_set(SS_ERR_INVALID, "session log: input at tick %ld goes back in time", tick);
+                goto done;
+            }
+            while (ss_sim_get_state(s->sim)->tick < tick && !ss_sim_get_state(s->sim)->ended) ss_sim_step(s->sim);
+            ss_sim_command(s->sim, &c);
+            out->inputs++;
+        } else if (!strcmp(type->valuestring, "event")) {
+            cJSON *copy = cJSON_Duplicate(rec, 1);
+            cJSON_DeleteItemFromObject(copy, "seq");
+            cJSON_DeleteItemFromObject(copy, "prev");
+            cJSON_DeleteItemFromObject(copy, "hash");
+            cJSON_AddItemToArray(logged_events, copy);
+            if (cJSON_IsNumber(tk) && tk->valuedouble > end_tick) end_tick = (long)tk->valuedouble;
+        } else if (!strcmp(type->valuestring, "metrics")) {
+            logged_metrics = rec;
+            const cJSON *et = cJSON_GetObjectItemCaseSensitive(rec, "end_tick");
+            if (cJSON_IsNumber(et)) end_tick = (long)et->valuedouble;
+        }
+    }
+    /* Run on to where the log ends (its metrics' end tick, or its last event). */
+    while (ss_sim_get_state(s->sim)->tick < end_tick && !ss_sim_get_state(s->sim)->ended) ss_sim_step(s->sim);
+    ss_metrics m;
+    ss_grade g;
+    if (logged_metrics) {
+        ss__finish(s, &m, &g);
+    } else {
+        ss_metrics_finish(s->metrics, ss_sim_get_state(s->sim)->t_s, &m);
+    }
+    out->metrics = m;
+    out->had_metrics = logged_metrics != NULL;
+    out->events_logged = cJSON_GetArraySize(logged_events);
+    out->events_replayed = cJSON_GetArraySize(s->events);
+    out->match = true;
+    /* An incomplete log stops early: compare what it holds. */
+    long n = out->had_metrics ? (out->events_replayed > out->events_logged ? out->events_replayed : out->events_logged)
+                              : out->events_logged;
+    for (long i = 0; i < n && out->match; i++) {
+        const cJSON *a = cJSON_GetArrayItem(logged_events, (int)i), *b = cJSON_GetArrayItem(s->events, (int)i);
+        char why[300] = "";
+        if (!a || !b) {
+            snprintf(out->difference, sizeof out->difference, "event %ld: %s", i + 1,
+                     a ? "logged but not reproduced" : "reproduced but not in the log");
+            out->match = false;
+        } else if (!ss__same_event(a, b, why, sizeof why)) {
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(a, "event");
+            snprintf(out->difference, sizeof out->difference, "event %ld (%s): %s", i + 1,
+                     cJSON_IsString(name) ? name->valuestring : "?", why);
+            out->match = false;
+        }
+    }
+    if (out->match && logged_metrics) {
+        cJSON *mj = ss_metrics_to_json(&m);
+        for (const cJSON *it = mj->child; it && out->match; it = it->next) {
+            const cJSON *l = cJSON_GetObjectItemCaseSensitive(logged_metrics, it->string);
+            if (!l || !cJSON_Compare(l, it, 1)) {
+                char *a = l ? cJSON_PrintUnformatted(l) : NULL, *b = cJSON_PrintUnformatted(it);
+                snprintf(out->difference, sizeof out->difference, "metric %s: logged %s, replayed %s", it->string,
+                         a ? a : "(missing)", b ? b : "?");
+                free(a);
+                free(b);
+                out->match = false;
+            }
+        }
+        cJSON_Delete(mj);
+    }
+    if (out->match) snprintf(out->difference, sizeof out->difference, "none");
+done:
+    cJSON_Delete(logged_events);
+    ss_session_free(s);
+    return st;
+}
