@@ -1,0 +1,244 @@
+/* tissue_volume.c: builds, hashes, samples and draws the voxel volume (see tissue_volume.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "tissue_volume.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <stb_image_write.h>
+
+#include "spine.h"
+#include "tissue.h"
+
+#define SS__SLAB 8 /* z-slices per unit of work */
+
+void ss_volume_desc_default(ss_volume_desc *out)
+{
+    memset(out, 0, sizeof *out);
+    out->spacing_mm = 0.5f;
+}
+
+typedef struct ss__job {
+    const ss_spine *spine;
+    ss_volume *vol;
+    int index, count;
+} ss__job;
+
+static void *ss__worker(void *arg)
+{
+    ss__job *j = arg;
+    int nslab = (j->vol->nz + SS__SLAB - 1) / SS__SLAB;
+    for (int s = j->index; s < nslab; s += j->count) {
+        int k0 = s * SS__SLAB, k1 = k0 + SS__SLAB;
+        if (k1 > j->vol->nz) k1 = j->vol->nz;
+        ss_spine_fill_slab(j->spine, j->vol, k0, k1);
+    }
+    return NULL;
+}
+
+ss_status ss_volume_build(const ss_spine *spine, const ss_volume_desc *desc, ss_volume *out)
+{
+    ss_volume_desc d;
+    if (desc) d = *desc; else ss_volume_desc_default(&d);
+    memset(out, 0, sizeof *out);
+    if (!spine) return ss_error_set(SS_ERR_INVALID, "ss_volume_build: no spine model");
+    if (d.spacing_mm == 0) d.spacing_mm = 0.5f;
+    if (!(d.spacing_mm >= 0.05f && d.spacing_mm <= 10.0f))
+        return ss_error_set(SS_ERR_INVALID, "ss_volume_build: spacing_mm = %g is outside 0.05..10", (double)d.spacing_mm);
+    double lo[3], hi[3];
+    if (d.use_bounds) {
+        memcpy(lo, d.lo_mm, sizeof lo);
+        memcpy(hi, d.hi_mm, sizeof hi);
+    } else {
+        ss_spine_info info;
+        ss_spine_get_info(spine, &info);
+        memcpy(lo, info.volume_lo_mm, sizeof lo);
+        memcpy(hi, info.volume_hi_mm, sizeof hi);
+    }
+    int n[3];
+    for (int c = 0; c < 3; c++) {
+        if (!(hi[c] > lo[c]))
+            return ss_error_set(SS_ERR_INVALID, "ss_volume_build: bounds axis %d: hi %g must exceed lo %g", c, hi[c], lo[c]);
+        n[c] = (int)floor((hi[c] - lo[c]) / d.spacing_mm) + 1;
+    }
+    size_t nvox = (size_t)n[0] * (size_t)n[1] * (size_t)n[2];
+    if (nvox > (size_t)2000 * 1000 * 1000)
+        return ss_error_set(SS_ERR_INVALID, "ss_volume_build: %d x %d x %d voxels is too many", n[0], n[1], n[2]);
+    out->nx = n[0];
+    out->ny = n[1];
+    out->nz = n[2];
+    out->spacing_mm = d.spacing_mm;
+    for (int c = 0; c < 3; c++) out->origin_mm[c] = (float)lo[c];
+    out->labels = malloc(nvox);
+    out->hard_sdf = malloc(nvox);
+    if (!out->labels || !out->hard_sdf) {
+        ss_volume_free(out);
+        return ss_error_set(SS_ERR_NOMEM, "ss_volume_build: cannot allocate 2 x %zu bytes", nvox);
+    }
+    int threads = d.threads;
+    if (threads <= 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = c > 0 ? (int)c : 1;
+    }
+    if (threads > 16) threads = 16;
+    ss__job jobs[16];
+    pthread_t tid[16];
+    int started = 0;
+    for (int t = 0; t < threads; t++) jobs[t] = (ss__job){spine, out, t, threads};
+    for (int t = 1; t < threads; t++) {
+        if (pthread_create(&tid[t], NULL, ss__worker, &jobs[t]) != 0) break;
+        started = t;
+    }
+    /* if some threads failed to start, the calling thread does their slabs too */
+    if (started < threads - 1) {
+        for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
+        ss__job all = {spine, out, 0, 1};
+        ss__worker(&all);
+        return SS_OK;
+    }
+    ss__worker(&jobs[0]);
+    for (int t = 1; t < threads; t++) pthread_join(tid[t], NULL);
+    return SS_OK;
+}
+
+void ss_volume_free(ss_volume *vol)
+{
+    if (!vol) return;
+    free(vol->labels);
+    free(vol->hard_sdf);
+    vol->labels = NULL;
+    vol->hard_sdf = NULL;
+}
+
+static uint64_t ss__fnv(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+uint64_t ss_volume_hash(const ss_volume *vol)
+{
+    uint64_t h = 14695981039346656037ull;
+    int32_t dims[3] = {vol->nx, vol->ny, vol->nz};
+    h = ss__fnv(h, dims, sizeof dims);
+    h = ss__fnv(h, &vol->spacing_mm, sizeof vol->spacing_mm);
+    h = ss__fnv(h, vol->origin_mm, sizeof vol->origin_mm);
+    size_t n = (size_t)vol->nx * vol->ny * vol->nz;
+    if (vol->labels) h = ss__fnv(h, vol->labels, n);
+    if (vol->hard_sdf) h = ss__fnv(h, vol->hard_sdf, n);
+    return h;
+}
+
+size_t ss_volume_bytes(const ss_volume *vol) { return 2 * (size_t)vol->nx * vol->ny * vol->nz; }
+
+int ss_volume_label_at(const ss_volume *vol, const double p_mm[3])
+{
+    long idx[3];
+    int n[3] = {vol->nx, vol->ny, vol->nz};
+    for (int c = 0; c < 3; c++) {
+        idx[c] = lrint((p_mm[c] - vol->origin_mm[c]) / vol->spacing_mm);
+        if (idx[c] < 0 || idx[c] >= n[c]) return SS_TISSUE_AIR;
+    }
+    return vol->labels[(size_t)idx[0] + (size_t)vol->nx * ((size_t)idx[1] + (size_t)vol->ny * (size_t)idx[2])];
+}
+
+ss_status ss_volume_write_slice_png(const ss_volume *vol, ss_volume_slice axis, double pos_mm, const char *path)
+{
+    int w, h, fixed;
+    int c = axis == SS_SLICE_SAGITTAL ? 0 : axis == SS_SLICE_CORONAL ? 1 : 2;
+    int n[3] = {vol->nx, vol->ny, vol->nz};
+    fixed = (int)lrint((pos_mm - vol->origin_mm[c]) / vol->spacing_mm);
+    if (fixed < 0 || fixed >= n[c])
+        return ss_error_set(SS_ERR_INVALID, "%s: slice at %g mm lies outside the volume (axis %d, %g..%g mm)", path,
+                            pos_mm, c, (double)vol->origin_mm[c], vol->origin_mm[c] + vol->spacing_mm * (n[c] - 1));
+    if (axis == SS_SLICE_SAGITTAL) { w = vol->ny; h = vol->nz; }
+    else if (axis == SS_SLICE_CORONAL) { w = vol->nx; h = vol->nz; }
+    else { w = vol->nx; h = vol->ny; }
+    unsigned char *img = malloc((size_t)w * h * 3);
+    if (!img) return ss_error_set(SS_ERR_NOMEM, "%s: out of memory", path);
+    for (int r = 0; r < h; r++)
+        for (int col = 0; col < w; col++) {
+            int i, j, k;
+            if (axis == SS_SLICE_SAGITTAL) { i = fixed; j = col; k = h - 1 - r; }
+            else if (axis == SS_SLICE_CORONAL) { i = w - 1 - col; j = fixed; k = h - 1 - r; }
+            else { i = w - 1 - col; j = h - 1 - r; k = fixed; }
+            uint8_t l = vol->labels[(size_t)i + (size_t)vol->nx * ((size_t)j + (size_t)vol->ny * (size_t)k)];
+            const uint8_t *rgb = ss_tissue_get(l)->rgb;
+            memcpy(img + 3 * ((size_t)r * w + col), rgb, 3);
+        }
+    int ok = stbi_write_png(path, w, h, 3, img, w * 3);
+    free(img);
+    if (!ok) return ss_error_set(SS_ERR_IO, "%s: cannot write PNG", path);
+    return SS_OK;
+}
+
+ss_status ss_volume_write_standard_slices(const ss_volume *vol, const ss_spine *spine, const char *dir)
+{
+    char path[4096];
+    ss_interspace_info mid;
+    ss_spine_interspace(spine, SS_LEVEL_L3_L4, &mid);
+    snprintf(path, sizeof path, "%s/sagittal.png", dir);
+    ss_status st = ss_volume_write_slice_png(vol, SS_SLICE_SAGITTAL, mid.sac_centre_mm[0], path);
+    if (st != SS_OK) return st;
+    snprintf(path, sizeof path, "%s/coronal.png", dir);
+    st = ss_volume_write_slice_png(vol, SS_SLICE_CORONAL, mid.window_centre_mm[1], path);
+    if (st != SS_OK) return st;
+    for (int k = 0; k < SS_LEVEL_COUNT; k++) {
+        ss_interspace_info in;
+        ss_spine_interspace(spine, k, &in);
+        snprintf(path, sizeof path, "%s/axial_%s.png", dir, ss_level_name(k));
+        st = ss_volume_write_slice_png(vol, SS_SLICE_AXIAL, in.window_centre_mm[2], path);
+        if (st != SS_OK) return st;
+    }
+    return SS_OK;
+}
+
+static double ss__now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+ss_status ss_volume_bench(const ss_spine *spine, float spacing_mm, int threads, int repeats, ss_volume_bench_result *out)
+{
+    memset(out, 0, sizeof *out);
+    ss_volume_desc d;
+    ss_volume_desc_default(&d);
+    d.spacing_mm = spacing_mm;
+    d.threads = threads;
+    if (repeats < 1) repeats = 1;
+    double best = 1e300;
+    for (int r = 0; r < repeats; r++) {
+        ss_volume v;
+        double t0 = ss__now_ms();
+        ss_status st = ss_volume_build(spine, &d, &v);
+        double t1 = ss__now_ms();
+        if (st != SS_OK) return st;
+        if (t1 - t0 < best) best = t1 - t0;
+        out->nx = v.nx;
+        out->ny = v.ny;
+        out->nz = v.nz;
+        out->voxels = (size_t)v.nx * v.ny * v.nz;
+        out->bytes = ss_volume_bytes(&v);
+        out->hash = ss_volume_hash(&v);
+        ss_volume_free(&v);
+    }
+    if (threads <= 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = c > 0 ? (int)(c > 16 ? 16 : c) : 1;
+    }
+    out->spacing_mm = spacing_mm;
+    out->threads = threads;
+    out->build_ms = best;
+    return SS_OK;
+}
