@@ -24,8 +24,13 @@ static const ss_command ss__commands[] = {
      "Starts the trainer. With --headless no window is opened (engine only, for CI and batch)\n"
      "and a --script runs as fast as the machine allows; with a window a script runs in real\n"
      "time unless --speed X. --screenshot writes the last frame as PNG; --frame-stats writes\n"
-     "frame-time figures ending 'frames N median M ms F fps p99 P ms'.\n",
-     NULL},
+     "frame-time figures ending 'frames N median M ms F fps p99 P ms'.\n"
+     "\n"
+     "Without --script the scenario's expert demonstration runs (near-spinous view at the\n"
+     "first expected interspace, puncture frame, advance until the dura pops, inject); with\n"
+     "nowhere named to write, its log, metrics and last B-mode frame go to out/.\n"
+     "SCENARIO defaults to scenarios/default.json. --quiet prints no events.\n",
+     ss_cmd_run},
     {"validate", "check scenario and exam files",
      "usage: sonospine validate FILE...\n"
      "\n"
@@ -40,8 +45,12 @@ static const ss_command ss__commands[] = {
      "\n"
      "Views: spinous, near-spinous, parasagittal-oblique, transverse-interlaminar,\n"
      "transverse-spinous. --envelope also writes the linear envelope before TGC and log\n"
-     "compression as little-endian float32 (samples fastest) with a sidecar OUT.f32.json.\n",
-     NULL},
+     "compression as little-endian float32 (samples fastest) with a sidecar OUT.f32.json.\n"
+     "\n"
+     "       sonospine render --phantom NAME -o OUT.png [...]\n"
+     "renders a built-in physics test scene instead (homogeneous, cyst, interface, bone_plate,\n"
+     "needle, wire, rod). --spacing MM sets the tissue volume's voxel size (default 0.5).\n",
+     ss_cmd_render},
     {"preview", "instructor preview: every standard view at every level, as PNG + index.html",
      "usage: sonospine preview SCENARIO -o DIR\n", NULL},
     {"views", "canal visibility and acoustic window width per standard view",
@@ -114,7 +123,7 @@ int ss_cli_main(int argc, char **argv)
                    "instead (sonospine doctor):\n\n");
             return ss_cmd_doctor(0, argv);
         }
-        char *run_argv[] = {(char *)"scenarios/default.json", NULL};
+        char *run_argv[] = {NULL};
         return run->run(0, run_argv); /* no scenario: the command resolves the default */
     }
     const char *cmd = argv[1];

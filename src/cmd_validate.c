@@ -10,19 +10,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_case.h"
 #include "commands.h"
 #include "diag.h"
 #include "scenario.h"
 
-static void ss__print_diags(const ss_diag_list *dl, const char *file)
-{
-    char line[SS_DIAG_FILE_MAX + SS_DIAG_PATH_MAX + SS_DIAG_MESSAGE_MAX + 32];
-    for (int i = 0; i < dl->count; i++) {
-        ss_diag_format(&dl->items[i], line, sizeof line);
-        fprintf(stderr, "%s\n", line);
-    }
-    if (dl->dropped > 0) fprintf(stderr, "%s: %d more diagnostics not shown\n", file, dl->dropped);
-}
 
 int ss_cmd_validate(int argc, char **argv)
 {
@@ -51,7 +43,7 @@ int ss_cmd_validate(int argc, char **argv)
         ss_diag_list_init(&dl);
         ss_scenario s;
         ss_status st = ss_scenario_load(file, &s, &dl);
-        ss__print_diags(&dl, file);
+        ss_cli_print_diags(&dl, file);
         if (st == SS_OK) {
             if (dl.warnings)
                 printf("%s: ok (%d warning%s)\n", file, dl.warnings, dl.warnings == 1 ? "" : "s");

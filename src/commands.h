@@ -7,5 +7,8 @@
 int ss_cmd_doctor(int argc, char **argv);
 int ss_cmd_validate(int argc, char **argv);
 int ss_cmd_verify(int argc, char **argv);
+int ss_cmd_render(int argc, char **argv);
+int ss_cmd_run(int argc, char **argv);
+int ss_cmd_replay(int argc, char **argv);
 
 #endif

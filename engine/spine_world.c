@@ -1,0 +1,55 @@
+/* spine_world.c: see spine_world.h. */
+#include "spine_world.h"
+
+#include <math.h>
+
+#include "views.h"
+
+static int ss__label(void *user, const double p[3]) { return ss_spine_label_at(user, p); }
+
+static double ss__skin(void *user, double x, double z) { return ss_spine_skin_y(user, x, z); }
+
+static ss_status ss__view(void *user, const ss_probe *probe, int level, ss_view view, bool right, ss_probe_pose *out)
+{
+    return ss_view_pose(user, probe, level, view, right, out);
+}
+
+static bool ss__target(void *user, int level, double out[3])
+{
+    ss_interspace_info is;
+    if (ss_spine_interspace(user, level, &is) != SS_OK) return false;
+    for (int i = 0; i < 3; i++) out[i] = is.sac_centre_mm[i];
+    return true;
+}
+
+static int ss__level_of_line(void *user, const double p[3], const double dir[3])
+{
+    int best = -1;
+    double best_d = INFINITY;
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        ss_interspace_info is;
+        if (ss_spine_interspace(user, l, &is) != SS_OK) continue;
+        double w[3] = {is.window_centre_mm[0] - p[0], is.window_centre_mm[1] - p[1], is.window_centre_mm[2] - p[2]};
+        double t = w[0] * dir[0] + w[1] * dir[1] + w[2] * dir[2];
+        double d2 = 0;
+        for (int i = 0; i < 3; i++) {
+            double e = w[i] - t * dir[i];
+            d2 += e * e;
+        }
+        if (d2 < best_d) {
+            best_d = d2;
+            best = l;
+        }
+    }
+    return best;
+}
+
+void ss_spine_world(const ss_spine *spine, ss_world *out)
+{
+    out->user = (void *)spine;
+    out->label_at = ss__label;
+    out->skin_y = ss__skin;
+    out->view_pose = ss__view;
+    out->target_mm = ss__target;
+    out->level_of_line = ss__level_of_line;
+}

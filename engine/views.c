@@ -1,0 +1,252 @@
+/* views.c: standard view placement and measures (see views.h). */
+#define _DEFAULT_SOURCE /* M_PI */
+#include "views.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "tissue.h"
+
+#define SS__STEP_MM 0.25
+
+static void ss__axpy(double out[3], const double a[3], double s, const double b[3])
+{
+    for (int i = 0; i < 3; i++) out[i] = a[i] + s * b[i];
+}
+
+static void ss__normalize(double v[3])
+{
+    double l = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    if (l > 0)
+        for (int i = 0; i < 3; i++) v[i] /= l;
+}
+
+/* Walks from p along +dir (outward) until outside the body: the skin point. */
+static void ss__to_skin(const ss_spine *sp, const double p[3], const double dir[3], double out[3])
+{
+    double q[3];
+    memcpy(q, p, sizeof q);
+    for (int i = 0; i < 1200; i++) { /* 150 mm */
+        double nxt[3];
+        ss__axpy(nxt, q, SS__STEP_MM, dir);
+        if (ss_spine_label_at(sp, nxt) == SS_TISSUE_AIR) {
+            /* refine within the step */
+            double lo = 0, hi = SS__STEP_MM;
+            for (int k = 0; k < 12; k++) {
+                double mid = 0.5 * (lo + hi), m[3];
+                ss__axpy(m, q, mid, dir);
+                if (ss_spine_label_at(sp, m) == SS_TISSUE_AIR) hi = mid;
+                else lo = mid;
+            }
+            ss__axpy(out, q, lo, dir);
+            return;
+        }
+        memcpy(q, nxt, sizeof q);
+    }
+    memcpy(out, q, sizeof q);
+}
+
+static ss_status ss__pose(const double origin[3], const double beam[3], const double array[3], ss_probe_pose *out)
+{
+    float o[3], b[3], a[3];
+    for (int i = 0; i < 3; i++) {
+        o[i] = (float)origin[i];
+        b[i] = (float)beam[i];
+        a[i] = (float)array[i];
+    }
+    return ss_probe_pose_make(o, b, a, out);
+}
+
+static bool ss__in_sac(int part)
+{
+    return part == SS_PART_DURA || part == SS_PART_CSF || part == SS_PART_CAUDA_EQUINA;
+}
+
+typedef struct ss__line_result {
+    bool spinous;                /* the line crosses a spinous process */
+    double sac_total_mm, sac_seen_mm;
+    bool reaches_sac;            /* some sac reached before bone */
+    double first_sac_depth_mm;   /* depth of the first sac sample along the line, or -1 */
+} ss__line_result;
+
+static void ss__march_line(const ss_spine *sp, const ss_probe *probe, const ss_probe_pose *pose, int line,
+                           ss__line_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->first_sac_depth_mm = -1;
+    float o2[2], d2[2];
+    ss_probe_line_geometry(probe, line, o2, d2);
+    float ow[3], dw[3];
+    float o3[3] = {o2[0], o2[1], 0}, d3[3] = {d2[0], d2[1], 0};
+    ss_probe_pose_point_to_world(pose, o3, ow);
+    ss_probe_pose_dir_to_world(pose, d3, dw);
+    bool blocked = false;
+    for (double t = 0; t < probe->depth_mm; t += SS__STEP_MM) {
+        double p[3] = {ow[0] + dw[0] * t, ow[1] + dw[1] * t, ow[2] + dw[2] * t};
+        ss_spine_sample s;
+        ss_spine_query(sp, p, &s);
+        if (ss_tissue_get(s.label)->hard) blocked = true;
+        if (s.part == SS_PART_SPINOUS) r->spinous = true;
+        if (ss__in_sac(s.part)) {
+            if (r->first_sac_depth_mm < 0) r->first_sac_depth_mm = t;
+            r->sac_total_mm += SS__STEP_MM;
+            if (!blocked) {
+                r->sac_seen_mm += SS__STEP_MM;
+                r->reaches_sac = true;
+            }
+        }
+    }
+}
+
+/* canal visibility and window width of a pose */
+void ss_view_measure_pose(const ss_spine *sp, const ss_probe *probe, const ss_probe_pose *pose, double *vis,
+                          double *width)
+{
+    double total = 0, seen = 0;
+    int run = 0, best_run = 0;
+    double depth_sum = 0;
+    int depth_n = 0;
+    for (int l = 0; l < probe->lines; l++) {
+        ss__line_result r;
+        ss__march_line(sp, probe, pose, l, &r);
+        if (fabs(ss_probe_line_angle_deg(probe, l)) <= SS_VIEW_CENTRAL_DEG || probe->kind == SS_PROBE_LINEAR) {
+            total += r.sac_total_mm;
+            seen += r.sac_seen_mm;
+        }
+        if (r.reaches_sac) {
+            run++;
+            depth_sum += r.first_sac_depth_mm;
+            depth_n++;
+            if (run > best_run) best_run = run;
+        } else {
+            run = 0;
+        }
+    }
+    *vis = total > 0 ? seen / total : 0.0;
+    /* Line spacing across the image at the depth of the posterior dura. */
+    double depth = depth_n ? depth_sum / depth_n : probe->depth_mm / 2;
+    double spacing;
+    if (probe->kind == SS_PROBE_LINEAR) spacing = probe->width_mm / probe->lines;
+    else spacing = (probe->radius_mm + depth) * (probe->fov_deg * M_PI / 180.0) / (probe->lines - 1);
+    *width = best_run * spacing;
+}
+
+static ss_status ss__sagittal_at(const ss_spine *sp, const ss_interspace_info *is, double lateral_mm, bool right,
+                                 ss_probe_pose *out);
+
+/* Any scan line of the image crossing a spinous process. */
+static bool ss__plane_hits_spinous(const ss_spine *sp, const ss_probe *probe, const ss_probe_pose *pose)
+{
+    for (int l = 0; l < probe->lines; l += 2) {
+        ss__line_result r;
+        ss__march_line(sp, probe, pose, l, &r);
+        if (r.spinous) return true;
+    }
+    return false;
+}
+
+ss_status ss_view_sagittal_pose(const ss_spine *sp, int level, double lateral_mm, bool right, ss_probe_pose *out)
+{
+    ss_interspace_info is;
+    ss_status st = ss_spine_interspace(sp, level, &is);
+    if (st != SS_OK) return st;
+    return ss__sagittal_at(sp, &is, lateral_mm, right, out);
+}
+
+static ss_status ss__sagittal_at(const ss_spine *sp, const ss_interspace_info *is, double lateral_mm, bool right,
+                                 ss_probe_pose *out)
+{
+    double side = right ? -1.0 : 1.0; /* view_lateral points to the patient's left */
+    double p[3];
+    ss__axpy(p, is->interspinous_mm, side * lateral_mm, is->view_lateral);
+    double skin[3];
+    ss__to_skin(sp, p, is->view_normal, skin);
+    double beam[3] = {-is->view_normal[0], -is->view_normal[1], -is->view_normal[2]};
+    return ss__pose(skin, beam, is->view_cranial, out);
+}
+
+ss_status ss_view_pose(const ss_spine *sp, const ss_probe *probe, int level, ss_view view, bool right,
+                       ss_probe_pose *out)
+{
+    ss_interspace_info is;
+    ss_status st = ss_spine_interspace(sp, level, &is);
+    if (st != SS_OK) return st;
+    switch (view) {
+    case SS_VIEW_SPINOUS: return ss__sagittal_at(sp, &is, 0.0, right, out);
+    case SS_VIEW_NEAR_SPINOUS: {
+        /* Slide from the midline toward the side until the image plane is off the
+         * spinous processes and the canal shows (the paper's Fig. 1c: "the spinal canal
+         * is clearly shown without bony structures"). */
+        ss_probe_pose pose;
+        for (double off = 0.5; off <= SS_VIEW_NEAR_SPINOUS_MAX_MM + 1e-9; off += 0.5) {
+            st = ss__sagittal_at(sp, &is, off, right, &pose);
+            if (st != SS_OK) return st;
+            if (ss__plane_hits_spinous(sp, probe, &pose)) continue;
+            double vis, width;
+            ss_view_measure_pose(sp, probe, &pose, &vis, &width);
+            if (vis >= SS_VIEW_NEAR_SPINOUS_MIN_VISIBILITY) {
+                *out = pose;
+                return SS_OK;
+            }
+        }
+        /* The canal never shows this close to the midline: the view stays at the
+         * limit (the image will say so: no canal). */
+        return ss__sagittal_at(sp, &is, SS_VIEW_NEAR_SPINOUS_MAX_MM, right, out);
+    }
+    case SS_VIEW_PARASAGITTAL_OBLIQUE: {
+        double side = right ? -1.0 : 1.0;
+        double p[3], skin[3];
+        ss__axpy(p, is.window_centre_mm, side * SS_VIEW_PARASAGITTAL_OFFSET_MM, is.view_lateral);
+        ss__to_skin(sp, p, is.view_normal, skin);
+        double beam[3] = {is.sac_centre_mm[0] - skin[0], is.sac_centre_mm[1] - skin[1], is.sac_centre_mm[2] - skin[2]};
+        ss__normalize(beam);
+        return ss__pose(skin, beam, is.view_cranial, out);
+    }
+    case SS_VIEW_TRANSVERSE_INTERLAMINAR:
+    case SS_VIEW_TRANSVERSE_SPINOUS: {
+        double p[3];
+        if (view == SS_VIEW_TRANSVERSE_SPINOUS) {
+            ss_vertebra_info v;
+            st = ss_spine_vertebra(sp, level, &v); /* the upper vertebra of the interspace */
+            if (st != SS_OK) return st;
+            memcpy(p, v.spinous_tip_mm, sizeof p);
+        } else {
+            memcpy(p, is.interspinous_mm, sizeof p);
+        }
+        double skin[3];
+        ss__to_skin(sp, p, is.view_normal, skin);
+        double beam[3] = {-is.view_normal[0], -is.view_normal[1], -is.view_normal[2]};
+        /* Array toward the patient's left for a right-side scan: the image's left is the
+         * patient's right, as a sonographer holds it from the patient's right. */
+        double arr[3];
+        for (int i = 0; i < 3; i++) arr[i] = (right ? 1.0 : -1.0) * is.view_lateral[i];
+        return ss__pose(skin, beam, arr, out);
+    }
+    case SS_VIEW_COUNT: break;
+    }
+    return ss_error_set(SS_ERR_INVALID, "unknown view %d", (int)view);
+}
+
+ss_status ss_view_measure_at(const ss_spine *sp, const ss_probe *probe, int level, ss_view view, bool right,
+                             ss_view_measure *out)
+{
+    memset(out, 0, sizeof *out);
+    ss_probe_pose pose;
+    ss_status st = ss_view_pose(sp, probe, level, view, right, &pose);
+    if (st != SS_OK) return st;
+    ss_interspace_info is;
+    ss_spine_interspace(sp, level, &is);
+    out->level = level;
+    out->view = view;
+    out->right = right;
+    out->rotation_deg = is.rotation_deg;
+    ss_view_measure_pose(sp, probe, &pose, &out->canal_visibility, &out->window_width_mm);
+    /* lateral offset from the interspinous point, tilt from the view normal */
+    double d[3] = {pose.origin_mm[0] - is.interspinous_mm[0], pose.origin_mm[1] - is.interspinous_mm[1],
+                   pose.origin_mm[2] - is.interspinous_mm[2]};
+    out->lateral_offset_mm = fabs(d[0] * is.view_lateral[0] + d[1] * is.view_lateral[1] + d[2] * is.view_lateral[2]);
+    double c = -(pose.axis_y[0] * is.view_normal[0] + pose.axis_y[1] * is.view_normal[1] +
+                 pose.axis_y[2] * is.view_normal[2]);
+    out->tilt_deg = acos(fmin(1.0, fmax(-1.0, c))) * 180.0 / M_PI;
+    return SS_OK;
+}

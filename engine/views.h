@@ -1,0 +1,66 @@
+/* views.h: the standard ultrasound views of the lumbar spine, placed on the patient
+ * model, and what each of them shows.
+ *
+ * The views (DESIGN.md; Wei et al. 2023, Fig. 1):
+ *   spinous                  probe on the skin over the midline at the interspace,
+ *                            sagittal (array cranio-caudal), beam perpendicular to the
+ *                            spine: the spinous processes and their shadows;
+ *   near-spinous             from `spinous`, slid toward the chosen side, still parallel
+ *                            to the spine, just until the canal (posterior to anterior
+ *                            dura) shows — the paper's view; not yet parasagittal;
+ *   parasagittal-oblique     SS_VIEW_PARASAGITTAL_OFFSET_MM lateral, tilted medially so
+ *                            the central beam passes through the thecal sac centre;
+ *   transverse-interlaminar  transverse over the interspinous space;
+ *   transverse-spinous       transverse over the spinous process tip of the upper vertebra.
+ * "Perpendicular to the spine" is the interspace's view frame (spine.h), which follows
+ * the curve but not the axial rotation: what a sonographer sees from the back.
+ *
+ * Measures (instructor tools, tests):
+ *   canal_visibility  over the central scan lines (|angle| <= SS_VIEW_CENTRAL_DEG), the
+ *                     fraction of the thecal-sac path (dura, CSF, roots) that the beam
+ *                     reaches before any bone, graft or metal;
+ *   window_width_mm   the widest run of adjacent scan lines reaching the sac without bone,
+ *                     measured across the image at the depth of the posterior dura.
+ */
+#ifndef SS_VIEWS_H
+#define SS_VIEWS_H
+
+#include <stdbool.h>
+
+#include "probe.h"
+#include "session_script.h"
+#include "spine.h"
+
+#define SS_VIEW_PARASAGITTAL_OFFSET_MM 15.0
+#define SS_VIEW_NEAR_SPINOUS_MAX_MM 12.0 /* beyond this it is no longer "near" */
+#define SS_VIEW_NEAR_SPINOUS_MIN_VISIBILITY 0.5
+#define SS_VIEW_CENTRAL_DEG 10.0
+
+typedef struct ss_view_measure {
+    int level;
+    ss_view view;
+    bool right;
+    double canal_visibility;   /* 0..1 */
+    double window_width_mm;
+    double rotation_deg;       /* posterior-element rotation at the interspace */
+    double lateral_offset_mm;  /* probe centre from the midline */
+    double tilt_deg;           /* beam tilt from the view normal */
+} ss_view_measure;
+
+/* Pose of a standard view (the probe face centre on the skin). */
+ss_status ss_view_pose(const ss_spine *spine, const ss_probe *probe, int level, ss_view view, bool right,
+                       ss_probe_pose *out);
+
+/* Sagittal pose (beam along the view normal) lateral_mm from the interspinous point
+ * toward the side, on the skin. */
+ss_status ss_view_sagittal_pose(const ss_spine *spine, int level, double lateral_mm, bool right, ss_probe_pose *out);
+
+/* Canal visibility and window width of any probe pose (e.g. the trainee's). */
+void ss_view_measure_pose(const ss_spine *spine, const ss_probe *probe, const ss_probe_pose *pose, double *visibility,
+                          double *window_width_mm);
+
+/* The measures of a view at its pose. */
+ss_status ss_view_measure_at(const ss_spine *spine, const ss_probe *probe, int level, ss_view view, bool right,
+                             ss_view_measure *out);
+
+#endif

@@ -1,0 +1,17 @@
+/* cli_case.h: loading a scenario for a command, with its diagnostics printed the one
+ * way (file:line:col: json.path: message) and the exit code to return on failure. */
+#ifndef SS_CLI_CASE_H
+#define SS_CLI_CASE_H
+
+#include "patient_case.h"
+
+/* Returns 0 on success, else the exit code (2: bad input file). Resolves the default
+ * scenario when path is NULL. */
+int ss_cli_load_case(const char *cmd, const char *path, ss_case *out);
+void ss_cli_print_diags(const ss_diag_list *dl, const char *file);
+
+/* Bridges from scenario probe settings to the renderer's settings (gain, TGC, DR, seed). */
+#include "bmode_cpu.h"
+void ss_cli_bmode_settings(const ss_scenario *sc, ss_bmode_settings *out);
+
+#endif

@@ -1,0 +1,146 @@
+/* cmd_render.c: `sonospine render`: one B-mode frame of a scenario at a standard view
+ * (or of a test phantom), headless, to PNG, with the linear envelope on request. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bmode_cpu.h"
+#include "cli.h"
+#include "cli_args.h"
+#include "cli_case.h"
+#include "commands.h"
+#include "patient.h"
+#include "phantom.h"
+#include "views.h"
+
+int ss_cmd_render(int argc, char **argv)
+{
+    const char *level_s = NULL, *view_s = NULL, *side_s = "right", *backend = "cpu", *out_png = NULL,
+               *envelope = NULL, *phantom_s = NULL;
+    int lines = 0, samples = 0;
+    double freq = 0, depth = 0, spacing = 0.5;
+    const ss_opt opts[] = {
+        {"--level", SS_OPT_STRING, &level_s, 0, 0, NULL},
+        {"--view", SS_OPT_CHOICE, &view_s, 0, 0,
+         "spinous|near-spinous|parasagittal-oblique|transverse-interlaminar|transverse-spinous"},
+        {"--side", SS_OPT_CHOICE, &side_s, 0, 0, "left|right"},
+        {"--backend", SS_OPT_CHOICE, &backend, 0, 0, "cpu|gpu"},
+        {"--lines", SS_OPT_INT, &lines, 16, 1024, NULL},
+        {"--samples", SS_OPT_INT, &samples, 64, 8192, NULL},
+        {"--freq", SS_OPT_DOUBLE, &freq, 1, 15, NULL},
+        {"--depth", SS_OPT_DOUBLE, &depth, 20, 250, NULL},
+        {"--spacing", SS_OPT_DOUBLE, &spacing, 0.25, 2.0, NULL},
+        {"-o", SS_OPT_STRING, &out_png, 0, 0, NULL},
+        {"--envelope", SS_OPT_STRING, &envelope, 0, 0, NULL},
+        {"--phantom", SS_OPT_STRING, &phantom_s, 0, 0, NULL},
+    };
+    ss_args a;
+    if (!ss_args_parse("render", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), &a)) return SS_EXIT_USAGE;
+    if (!out_png) {
+        fprintf(stderr, "sonospine render: -o OUT.png is required\n");
+        return SS_EXIT_USAGE;
+    }
+    if (strcmp(backend, "gpu") == 0) {
+        fprintf(stderr, "sonospine render: the GPU backend is not built yet in this version; use --backend cpu\n");
+        return SS_EXIT_USAGE;
+    }
+    ss_probe probe;
+    ss_probe_pose pose;
+    ss_bmode_settings settings;
+    ss_bmode_scene scene = {0};
+    ss_case cs;
+    ss_phantom ph;
+    bool have_case = false, have_phantom = false;
+    int code = SS_EXIT_USAGE;
+
+    if (phantom_s) {
+        int kind = ss_phantom_from_name(phantom_s);
+        if (kind < 0) {
+            fprintf(stderr, "sonospine render: --phantom: unknown phantom '%s' (expected one of", phantom_s);
+            for (int k = 0; k < SS_PHANTOM_COUNT; k++) fprintf(stderr, " %s", ss_phantom_name((ss_phantom_kind)k));
+            fprintf(stderr, ")\n");
+            return SS_EXIT_USAGE;
+        }
+        if (a.npositional) {
+            fprintf(stderr, "sonospine render: give either SCENARIO or --phantom, not both\n");
+            return SS_EXIT_USAGE;
+        }
+        ss_phantom_params pp;
+        ss_phantom_params_default(&pp, (ss_phantom_kind)kind);
+        if (ss_phantom_build(&pp, &ph) != SS_OK) {
+            fprintf(stderr, "sonospine render: %s\n", ss_error_message());
+            return SS_EXIT_FAILED;
+        }
+        have_phantom = true;
+        scene = ss_phantom_scene(&ph);
+        ss_probe_default(&probe);
+        ss_phantom_probe_pose(&pose);
+        ss_bmode_settings_default(&settings);
+    } else {
+        if (a.npositional != 1) {
+            fprintf(stderr, "sonospine render: expected one SCENARIO (or --phantom NAME), got %d\n", a.npositional);
+            return SS_EXIT_USAGE;
+        }
+        if (!level_s || !view_s) {
+            fprintf(stderr, "sonospine render: --level and --view are required with a SCENARIO\n");
+            return SS_EXIT_USAGE;
+        }
+        int level = ss_level_from_name(level_s);
+        if (level < 0) {
+            fprintf(stderr, "sonospine render: --level: expected L1-L2, L2-L3, L3-L4, L4-L5 or L5-S1, got '%s'\n",
+                    level_s);
+            return SS_EXIT_USAGE;
+        }
+        int rc = ss_cli_load_case("render", a.positional[0], &cs);
+        if (rc) return rc;
+        have_case = true;
+        ss_scenario_probe(&cs.scenario, &probe);
+        ss_cli_bmode_settings(&cs.scenario, &settings);
+        const ss_volume *vol;
+        if (ss_case_volume(&cs, (float)spacing, &vol) != SS_OK) {
+            fprintf(stderr, "sonospine render: %s\n", ss_error_message());
+            code = SS_EXIT_FAILED;
+            goto done;
+        }
+        scene.volume = vol;
+        if (freq > 0) probe.freq_mhz = (float)freq;
+        if (depth > 0) probe.depth_mm = (float)depth;
+        if (ss_view_pose(cs.spine, &probe, level, (ss_view)ss_view_from_name(view_s), strcmp(side_s, "right") == 0,
+                         &pose) != SS_OK) {
+            fprintf(stderr, "sonospine render: %s\n", ss_error_message());
+            code = SS_EXIT_FAILED;
+            goto done;
+        }
+    }
+    if (freq > 0) probe.freq_mhz = (float)freq;
+    if (depth > 0) probe.depth_mm = (float)depth;
+    if (lines) probe.lines = lines;
+    if (samples) probe.samples = samples;
+    if (probe.focal_depth_mm > probe.depth_mm) probe.focal_depth_mm = probe.depth_mm * 0.6f;
+    if (ss_probe_validate(&probe) != SS_OK) {
+        fprintf(stderr, "sonospine render: %s\n", ss_error_message());
+        goto done;
+    }
+    ss_bmode_frame frame = {0};
+    if (ss_bmode_cpu_render(&scene, &probe, &pose, &settings, &frame) != SS_OK) {
+        fprintf(stderr, "sonospine render: %s\n", ss_error_message());
+        code = SS_EXIT_FAILED;
+        ss_bmode_frame_free(&frame);
+        goto done;
+    }
+    if (ss_image_write_png(&frame.image, out_png) != SS_OK ||
+        (envelope && ss_bmode_envelope_write_f32(envelope, &frame) != SS_OK)) {
+        fprintf(stderr, "sonospine render: %s\n", ss_error_message());
+        code = SS_EXIT_FAILED;
+        ss_bmode_frame_free(&frame);
+        goto done;
+    }
+    printf("%s: %d x %d px, %.4f mm/px, %d lines x %d samples, %.1f MHz, %.0f mm deep\n", out_png, frame.image.width,
+           frame.image.height, frame.geom.mm_per_px, probe.lines, probe.samples, probe.freq_mhz, probe.depth_mm);
+    if (envelope) printf("%s: envelope (+ %s.json)\n", envelope, envelope);
+    ss_bmode_frame_free(&frame);
+    code = SS_EXIT_OK;
+done:
+    if (have_case) ss_case_free(&cs);
+    if (have_phantom) ss_phantom_free(&ph);
+    return code;
+}

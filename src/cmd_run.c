@@ -1,0 +1,233 @@
+/* cmd_run.c: `sonospine run`: the trainer. With --headless (or without a display) no
+ * window opens: the simulation runs the session script as fast as the machine allows,
+ * recording the log, the metrics and the last B-mode frame. Without --script the
+ * scenario's expert demonstration is run (what `make run` shows on a machine with no
+ * display). The window itself is the trainer issue's; until it exists a display
+ * changes nothing here. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "bmode_cpu.h"
+#include "cli.h"
+#include "cli_args.h"
+#include "cli_case.h"
+#include "commands.h"
+#include "demo_script.h"
+#include "platform/gl_context.h"
+#include "session.h"
+#include "spine_world.h"
+#include "tissue.h"
+
+typedef struct ss__printer {
+    bool quiet;
+} ss__printer;
+
+static void ss__print_event(void *user, const ss_event *e)
+{
+    ss__printer *p = user;
+    if (p->quiet || e->type == SS_EV_LAYER_ENTER) return;
+    printf("  %8.2f s  %-16s", e->t_s, ss_event_name(e->type));
+    if (e->tissue >= 0) printf(" %s", ss_tissue_get(e->tissue)->label);
+    if (e->level >= 0) printf("  at %s", ss_level_name(e->level));
+    if (e->type == SS_EV_SKIN_ENTRY || e->type == SS_EV_BONE_CONTACT || e->type == SS_EV_DURA_POP ||
+        e->type == SS_EV_CSF_OUTFLOW)
+        printf("  depth %.1f mm", e->depth_mm);
+    if (e->type == SS_EV_INJECT) printf("  %.1f ml", e->value);
+    printf("\n");
+}
+
+static int ss__mkdir_p(const char *dir)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return (mkdir(tmp, 0755) != 0 && errno != EEXIST) ? -1 : 0;
+}
+
+static int ss__write_json(const char *path, const cJSON *o)
+{
+    char *text = cJSON_Print(o);
+    FILE *f = fopen(path, "wb");
+    if (!f || !text) {
+        free(text);
+        if (f) fclose(f);
+        return -1;
+    }
+    fputs(text, f);
+    fputc('\n', f);
+    free(text);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+/* The B-mode frame the trainee would see now: CPU reference, scenario settings. */
+static int ss__screenshot(ss_case *cs, ss_session *session, const char *path)
+{
+    const ss_sim_state *st = ss_sim_get_state(ss_session_sim(session));
+    if (!st->probe_on_skin) {
+        fprintf(stderr, "sonospine run: --screenshot: the probe never touched the patient, no image to write\n");
+        return -1;
+    }
+    const ss_volume *vol;
+    if (ss_case_volume(cs, 0.5f, &vol) != SS_OK) return -1;
+    ss_probe probe;
+    ss_scenario_probe(&cs->scenario, &probe);
+    ss_bmode_settings s;
+    ss_cli_bmode_settings(&cs->scenario, &s);
+    ss_needle_geom needle;
+    ss_bmode_scene scene = {.volume = vol};
+    if (st->needle_placed) {
+        ss_sim_needle_geom(ss_session_sim(session), needle.tip_mm, needle.dir, &needle.length_mm);
+        needle.outer_diameter_mm = (float)ss_needle_outer_diameter_mm(st->needle.spec.gauge);
+        scene.needle = &needle;
+    }
+    ss_bmode_frame frame = {0};
+    int rc = 0;
+    if (ss_bmode_cpu_render(&scene, &probe, &st->pose, &s, &frame) != SS_OK ||
+        ss_image_write_png(&frame.image, path) != SS_OK)
+        rc = -1;
+    ss_bmode_frame_free(&frame);
+    return rc;
+}
+
+int ss_cmd_run(int argc, char **argv)
+{
+    const char *mode = "practice", *trainee = NULL, *script_path = NULL, *log_path = NULL, *metrics_path = NULL,
+               *shot_path = NULL, *stats_path = NULL;
+    bool exit_after = false, headless = false, quiet = false;
+    double speed = 1.0;
+    const ss_opt opts[] = {
+        {"--mode", SS_OPT_CHOICE, &mode, 0, 0, "practice|exam"},
+        {"--trainee", SS_OPT_STRING, &trainee, 0, 0, NULL},
+        {"--script", SS_OPT_STRING, &script_path, 0, 0, NULL},
+        {"--exit-after-script", SS_OPT_FLAG, &exit_after, 0, 0, NULL},
+        {"--speed", SS_OPT_DOUBLE, &speed, 0.1, 1000, NULL},
+        {"--log", SS_OPT_STRING, &log_path, 0, 0, NULL},
+        {"--metrics-json", SS_OPT_STRING, &metrics_path, 0, 0, NULL},
+        {"--screenshot", SS_OPT_STRING, &shot_path, 0, 0, NULL},
+        {"--frame-stats", SS_OPT_STRING, &stats_path, 0, 0, NULL},
+        {"--headless", SS_OPT_FLAG, &headless, 0, 0, NULL},
+        {"--quiet", SS_OPT_FLAG, &quiet, 0, 0, NULL},
+    };
+    ss_args a;
+    if (!ss_args_parse("run", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), &a)) return SS_EXIT_USAGE;
+    if (a.npositional > 1) {
+        fprintf(stderr, "sonospine run: expected at most one SCENARIO, got %d\n", a.npositional);
+        return SS_EXIT_USAGE;
+    }
+    if (!headless) {
+        if (ss_gl_display_available())
+            printf("sonospine run: the trainer window is not built yet in this version; running headless\n");
+        else
+            printf("sonospine run: no display: running headless\n");
+        headless = true;
+    }
+    if (stats_path) {
+        fprintf(stderr, "sonospine run: --frame-stats measures drawn frames and needs the trainer window, which "
+                        "a headless run does not open\n");
+        return SS_EXIT_USAGE;
+    }
+    (void)exit_after; /* headless runs always end with the script */
+    (void)speed;      /* headless scripts run as fast as the machine allows */
+
+    ss_script script = {0};
+    if (script_path && ss_script_load(script_path, &script) != SS_OK) {
+        fprintf(stderr, "%s\n", ss_error_message());
+        return SS_EXIT_USAGE;
+    }
+    ss_case cs;
+    int rc = ss_cli_load_case("run", a.npositional ? a.positional[0] : NULL, &cs);
+    if (rc) {
+        ss_script_free(&script);
+        return rc;
+    }
+    bool demo = !script_path;
+    if (demo && ss_demo_script(&cs.scenario, &script) != SS_OK) {
+        fprintf(stderr, "sonospine run: %s\n", ss_error_message());
+        ss_case_free(&cs);
+        return SS_EXIT_FAILED;
+    }
+    /* A demo with nowhere named to write goes to out/, under names that never collide. */
+    char def_log[256], def_metrics[256], def_shot[256];
+    if (demo && !log_path && !metrics_path && !shot_path) {
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        if (ss__mkdir_p("out") != 0) {
+            fprintf(stderr, "sonospine run: cannot create out/: %s\n", strerror(errno));
+            ss_case_free(&cs);
+            ss_script_free(&script);
+            return SS_EXIT_FAILED;
+        }
+        snprintf(def_log, sizeof def_log, "out/demo-%s-%s.jsonl", cs.scenario.id, stamp);
+        snprintf(def_metrics, sizeof def_metrics, "out/demo-%s-%s-metrics.json", cs.scenario.id, stamp);
+        snprintf(def_shot, sizeof def_shot, "out/demo-%s-%s-bmode.png", cs.scenario.id, stamp);
+        log_path = def_log;
+        metrics_path = def_metrics;
+        shot_path = def_shot;
+    }
+
+    printf("%s %s: %s\n", demo ? "Expert demonstration on" : "Scripted attempt on", cs.path, cs.scenario.title);
+    ss__printer printer = {quiet};
+    ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .log_path = log_path, .mode = mode,
+                         .trainee = trainee, .extra_sink = {ss__print_event, &printer}};
+    ss_spine_world(cs.spine, &d.world);
+    ss_session *session;
+    if (ss_session_begin(&d, &session) != SS_OK) {
+        fprintf(stderr, "sonospine run: %s\n", ss_error_message());
+        ss_case_free(&cs);
+        ss_script_free(&script);
+        return SS_EXIT_FAILED;
+    }
+    ss_session_run_script(session, &script);
+    const char *note = ss_sim_get_state(ss_session_sim(session))->note;
+    if (note[0]) printf("  last refused command: %s\n", note);
+    int code = SS_EXIT_OK;
+    if (shot_path) {
+        if (ss__screenshot(&cs, session, shot_path) != 0) {
+            fprintf(stderr, "sonospine run: --screenshot %s: %s\n", shot_path, ss_error_message());
+            code = SS_EXIT_FAILED;
+        }
+    }
+    ss_metrics m;
+    ss_grade g;
+    if (ss_session_end(session, &m, &g) != SS_OK) {
+        fprintf(stderr, "sonospine run: the session log %s could not be completed: %s\n", log_path,
+                ss_error_message());
+        code = SS_EXIT_FAILED;
+    }
+    ss_session_free(session);
+    printf("\n%s: %s, score %.0f/100 (%s)\n", g.pass ? "PASS" : "FAIL", m.success ? "drug in the CSF" : "no CSF",
+           g.score, g.pass_reason);
+    char pt[32] = "none (no CSF)";
+    if (m.puncture_time_s == m.puncture_time_s) snprintf(pt, sizeof pt, "%.1f s", m.puncture_time_s);
+    printf("  insertions %d, interspaces %d, bone contacts %d, puncture time %s, operation time %.1f s\n",
+           m.insertions, m.interspaces_tried, m.bone_contacts, pt, m.operation_time_s);
+    for (int i = 0; i < g.nweaknesses; i++) printf("  - %s\n", g.weaknesses[i]);
+    for (int i = 0; i < g.nstrengths; i++) printf("  + %s\n", g.strengths[i]);
+    if (metrics_path) {
+        cJSON *mj = ss_metrics_to_json(&m);
+        if (ss__write_json(metrics_path, mj) != 0) {
+            fprintf(stderr, "sonospine run: --metrics-json %s: %s\n", metrics_path, strerror(errno));
+            code = SS_EXIT_FAILED;
+        }
+        cJSON_Delete(mj);
+    }
+    if (log_path) printf("log      %s\n", log_path);
+    if (metrics_path) printf("metrics  %s\n", metrics_path);
+    if (shot_path) printf("image    %s\n", shot_path);
+    ss_case_free(&cs);
+    ss_script_free(&script);
+    return code;
+}
