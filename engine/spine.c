@@ -153,7 +153,7 @@ typedef struct ss__prim {
     int type, layer, label, part, vertebra, level;
     unsigned cut_mask;  /* bit k: laminotomy channel k is subtracted */
     ss__frame f;
-    double p[6];        /* box: hx hy hz r | ellcyl: a b h r vcut | eseg: L ra0 rb0 ra1 rb1 | disc: a b vcut */
+    double p[6];        /* box: hx hy hz r | ellcyl: a b h r vcut | eseg: L ra0 rb0 ra1 rb1 inset | disc: a b vcut - h */
     double plane[2][4]; /* disc: outward normal (xyz) and offset: d = n.p - off */
     double lo[3], hi[3]; /* tight world bounding box */
 } ss__prim;
@@ -163,7 +163,11 @@ static double ss__ell2(double x, double y, double a, double b)
     double k0 = sqrt((x / a) * (x / a) + (y / b) * (y / b));
     double k1 = sqrt((x / (a * a)) * (x / (a * a)) + (y / (b * b)) * (y / (b * b)));
     if (k1 < 1e-12) return -fmin(a, b);
-    return k0 * (k0 - 1.0) / k1;
+    double d = k0 * (k0 - 1.0) / k1;
+    /* inside, the estimate can exceed the true depth; the ellipse is the unit disc under
+       diag(a, b), so the depth is at least (1 - k0) * min(a, b): keep the smaller */
+    if (k0 < 1.0) d = fmax(d, -(1.0 - k0) * fmin(a, b));
+    return d;
 }
 
 static double ss__ell3(double x, double y, double z, double a, double b, double c)
@@ -171,7 +175,9 @@ static double ss__ell3(double x, double y, double z, double a, double b, double 
     double k0 = sqrt((x / a) * (x / a) + (y / b) * (y / b) + (z / c) * (z / c));
     double k1 = sqrt((x / (a * a)) * (x / (a * a)) + (y / (b * b)) * (y / (b * b)) + (z / (c * c)) * (z / (c * c)));
     if (k1 < 1e-12) return -fmin(a, fmin(b, c));
-    return k0 * (k0 - 1.0) / k1;
+    double d = k0 * (k0 - 1.0) / k1;
+    if (k0 < 1.0) d = fmax(d, -(1.0 - k0) * fmin(a, fmin(b, c))); /* as in ss__ell2 */
+    return d;
 }
 
 static double ss__round2(double dx, double dy, double r)
@@ -203,7 +209,7 @@ static double ss__prim_eval(const ss__prim *pr, const double p[3])
         double t = L > 1e-9 ? s / L : 0.0;
         double ra = pr->p[1] + t * (pr->p[3] - pr->p[1]);
         double rb = pr->p[2] + t * (pr->p[4] - pr->p[2]);
-        return ss__ell3(l[0], l[1], l[2] - s, ra, rb, fmin(ra, rb));
+        return ss__ell3(l[0], l[1], l[2] - s, ra, rb, fmin(ra, rb)) + pr->p[5];
     }
     case SS__PT_DISC: {
         double d = ss__ell2(l[0], l[1], pr->p[0], pr->p[1]);
@@ -913,8 +919,11 @@ static ss_status ss__canal(ss_spine *s)
         ss__v_axpy(cb, b->c, b->sac_dv, b->v);
         double bra = b->sac_ra, brb = b->sac_rb;
         SS__CHK(ss__seg(s, ca, cb, ref, a->sac_ra, a->sac_rb, bra, brb, SS__LY_DURA, SS_TISSUE_DURA, SS_PART_DURA, -1, -1));
-        SS__CHK(ss__seg(s, ca, cb, ref, a->sac_ra - dt, a->sac_rb - dt, bra - dt, brb - dt, SS__LY_CSF, SS_TISSUE_CSF,
-                        SS_PART_CSF, -1, -1));
+        /* CSF: the same tube inset by the dura thickness, so that the wall is dt thick
+           everywhere (radii - dt would thin it between the axes of the ellipse) */
+        ss__prim *csf = ss__seg(s, ca, cb, ref, a->sac_ra, a->sac_rb, bra, brb, SS__LY_CSF, SS_TISSUE_CSF, SS_PART_CSF, -1, -1);
+        SS__CHK(csf);
+        csf->p[5] = dt;
         /* cauda equina: 10 roots in the anterior half of the sac */
         for (int r = 0; r < 10; r++) {
             double ang = (200.0 + r * (140.0 / 9.0)) * SS__DEG;
@@ -1352,6 +1361,22 @@ const ss_patient_params *ss_spine_params(const ss_spine *s) { return &s->params;
 
 void ss_spine_get_info(const ss_spine *s, ss_spine_info *out) { *out = s->info; }
 
+/* Stored distance quantum (tissue_volume.h); the sign survives quantization so that
+   "inside" means the same in the volume and in the query. */
+static int8_t ss__quant(double d)
+{
+    double q = d / SS_VOLUME_SDF_UNIT_MM;
+    if (q > 127) return 127;
+    if (q < -127) return -127;
+    long r = lrint(q);
+    if (d < 0 && r >= 0) r = -1;
+    return (int8_t)r;
+}
+
+/* cancellous when deeper than the cortical shell, decided on the quantized distance as
+   the voxelizer must */
+static int8_t ss__shell_q(const ss_spine *s) { return (int8_t)(-lrint(s->shell / SS_VOLUME_SDF_UNIT_MM)); }
+
 /* ------------------------------------------------------------------ queries */
 
 static double ss__eval_cut(const ss_spine *s, const ss__prim *p, const double q[3])
@@ -1406,7 +1431,7 @@ static void ss__resolve(const ss_spine *s, const double q[3], const ss__hit *h, 
     if (h->metal < 0) { p = h->metal_p; out->label = p->label; }
     else if (h->bone < 0) {
         p = h->bone_p;
-        out->label = h->bone < -s->shell ? SS_TISSUE_CANCELLOUS : SS_TISSUE_CORTICAL;
+        out->label = ss__quant(h->bone) < ss__shell_q(s) ? SS_TISSUE_CANCELLOUS : SS_TISSUE_CORTICAL;
         /* the shell boundary is a surface too */
         out->boundary_mm = fmin(out->boundary_mm, fabs(h->bone + s->shell));
     } else if (h->graft < 0) { p = h->graft_p; out->label = SS_TISSUE_GRAFT; }
@@ -1512,13 +1537,6 @@ const char *ss_spine_part_name(int part)
 
 /* ------------------------------------------------------------------ voxel filling */
 
-static int8_t ss__quant(double d)
-{
-    double q = d / SS_VOLUME_SDF_UNIT_MM;
-    if (q > 127) return 127;
-    if (q < -127) return -127;
-    return (int8_t)lrint(q);
-}
 
 /* index ranges of a box in the volume, clipped to the slab; false if empty */
 static bool ss__range(const ss_volume *vol, const double lo[3], const double hi[3], double pad, int k0, int k1,
@@ -1569,7 +1587,7 @@ void ss_spine_fill_slab(const ss_spine *s, ss_volume *vol, int k0, int k1)
     }
     free(ys);
     const double band = SS_VOLUME_SDF_RANGE_MM;
-    const int8_t shell_q = (int8_t)(-lrint(s->shell / SS_VOLUME_SDF_UNIT_MM));
+    const int8_t shell_q = ss__shell_q(s);
     /* 2..6. primitives by layer */
     for (int layer = 0; layer < SS__LY_COUNT; layer++) {
         bool hard = layer >= SS__LY_FIRST_HARD;
