@@ -4,18 +4,41 @@
 #include <stdio.h>
 
 #include "patient.h"
+#include "plan.h"
 
-ss_status ss_demo_script(const ss_scenario *sc, ss_script *out)
+ss_status ss_demo_script(const ss_scenario *sc, const ss_world *world, ss_script *out)
 {
+    if (!sc->task.guide_allowed)
+        return ss_error_set(SS_ERR_UNSUPPORTED,
+                            "scenario %s does not allow the puncture frame; the free-hand demonstration is not "
+                            "built yet (give a --script)",
+                            sc->id);
     int level = sc->task.n_expected_interspaces > 0 ? sc->task.expected_interspaces[0] : SS_LEVEL_L3_L4;
-    const char *view = "near-spinous";
-    if (sc->task.approach == SS_APPROACH_PARASAGITTAL_OBLIQUE) view = "parasagittal-oblique";
-    char text[1024];
+    ss_view view = sc->task.approach == SS_APPROACH_PARASAGITTAL_OBLIQUE ? SS_VIEW_PARASAGITTAL_OBLIQUE
+                                                                          : SS_VIEW_NEAR_SPINOUS;
+    ss_probe probe;
+    ss_scenario_probe(sc, &probe);
+    ss_probe_pose pose;
+    ss_status st = world->view_pose(world->user, &probe, level, view, true, &pose);
+    if (st != SS_OK) return st;
+    ss_plan plan;
+    st = ss_plan_puncture(world, &probe, &pose, level, sc->task.guide_angle_min_deg, sc->task.guide_angle_max_deg,
+                          &plan);
+    if (st != SS_OK) return st;
+    char move[128] = "# no bone-free path found from this view: try the frame's automatic aim\n";
+    char guide[64] = "guide.attach auto";
+    if (plan.found) {
+        snprintf(move, sizeof move, "10  probe.move %.3f %.3f %.3f   # plan: slide %.0f mm along the spine\n",
+                 plan.slide_world_mm[0], plan.slide_world_mm[1], plan.slide_world_mm[2], plan.slide_mm);
+        snprintf(guide, sizeof guide, "guide.attach %.1f", plan.angle_deg);
+    }
+    char text[2048];
     /* Times are when an unhurried expert starts each step; the runner waits for each
      * movement to finish before the next. 3 mm/s is a careful advance under guidance. */
     int n = snprintf(text, sizeof text,
                      "# expert demonstration: %s\n"
                      "0   probe.view %s %s right\n"
+                     "%s"
                      "20  %s\n"
                      "30  needle.enter\n"
                      "35  needle.advance-until dura_pop %.0f 3\n"
@@ -24,13 +47,8 @@ ss_status ss_demo_script(const ss_scenario *sc, ss_script *out)
                      "45  inject %g\n"
                      "46  needle.remove\n"
                      "50  end\n",
-                     sc->id, ss_level_name(level), view, sc->task.guide_allowed ? "guide.attach auto" : "# free hand",
-                     sc->task.needle_length_mm - 10.0, sc->task.volume_ml);
+                     sc->id, ss_level_name(level), ss_view_name(view), move, guide, sc->task.needle_length_mm - 10.0,
+                     sc->task.volume_ml);
     if (n < 0 || (size_t)n >= sizeof text) return ss_error_set(SS_ERR_INTERNAL, "demo script too long");
-    if (!sc->task.guide_allowed)
-        return ss_error_set(SS_ERR_UNSUPPORTED,
-                            "scenario %s does not allow the puncture frame; the free-hand demonstration is not "
-                            "built yet (give a --script)",
-                            sc->id);
     return ss_script_parse(text, "demo", out);
 }

@@ -12,10 +12,9 @@
 /* Leaving a placed standard view: the probe moved or turned more than this. */
 #define SS__VIEW_KEEP_MM 5.0
 #define SS__VIEW_KEEP_DEG 10.0
+#define SS__VIEW_SLIDE_MM 40.0
 /* A guided needle may be re-angled in the body only while its tip is this shallow. */
 #define SS__REDIRECT_MAX_DEPTH_MM 15.0
-/* The needle starts this far outside the frame's exit, then is advanced to the skin. */
-#define SS__NEEDLE_STANDOFF_MM 5.0
 
 typedef enum { SS__MOTION_NONE, SS__MOTION_NEEDLE, SS__MOTION_INJECT } ss__motion_kind;
 
@@ -153,16 +152,19 @@ static void ss__probe_moved(ss_sim *sim)
                                                                                sim->s.pose.origin_mm[2]});
     }
     if (sim->s.view >= 0) {
-        double dd = 0, dot = 0;
+        /* Sliding in the image plane keeps the view (the sonographer moves along the
+         * spine to line the frame up); moving out of the plane or turning leaves it. */
+        double out_of_plane = 0, along = 0, dot = 0, dx = 0;
         for (int i = 0; i < 3; i++) {
             double e = sim->s.pose.origin_mm[i] - sim->anchor.origin_mm[i];
-            dd += e * e;
+            out_of_plane += e * sim->anchor.axis_z[i];
+            along += e * sim->anchor.axis_x[i];
             dot += sim->s.pose.axis_y[i] * sim->anchor.axis_y[i];
+            dx += sim->s.pose.axis_x[i] * sim->anchor.axis_x[i];
         }
-        double dx = 0;
-        for (int i = 0; i < 3; i++) dx += sim->s.pose.axis_x[i] * sim->anchor.axis_x[i];
         double ang = acos(fmin(1.0, fmin(dot, dx))) * 180.0 / M_PI;
-        if (sqrt(dd) > SS__VIEW_KEEP_MM || ang > SS__VIEW_KEEP_DEG) sim->s.view = -1;
+        if (fabs(out_of_plane) > SS__VIEW_KEEP_MM || fabs(along) > SS__VIEW_SLIDE_MM || ang > SS__VIEW_KEEP_DEG)
+            sim->s.view = -1;
     }
     /* A needle waiting in the frame moves with the probe; one in the body does not. */
     if (sim->guided && sim->s.needle_placed && !sim->s.needle.in_body) ss__place_guided_needle(sim);
@@ -170,14 +172,29 @@ static void ss__probe_moved(ss_sim *sim)
 
 /* ---------------------------------------------------------------- guide and needle */
 
+void ss_guide_line(const ss_probe *probe, const ss_probe_pose *pose, double angle_deg, double start[3], double dir[3])
+{
+    double a = angle_deg * M_PI / 180.0;
+    double xm = ss__aperture_half_mm(probe) + SS_SIM_GUIDE_OFFSET_MM;
+    double dq[3] = {-sin(a), cos(a), 0};
+    double mq[3] = {xm - dq[0] * SS_SIM_NEEDLE_STANDOFF_MM, -dq[1] * SS_SIM_NEEDLE_STANDOFF_MM, 0};
+    ss__to_world(pose, mq, start);
+    ss__dir_to_world(pose, dq, dir);
+}
+
+bool ss_guide_angle_to(const ss_probe *probe, const ss_probe_pose *pose, const double point_mm[3], double *angle_deg)
+{
+    double q[3];
+    ss__to_probe(pose, point_mm, q);
+    if (q[1] <= 1.0) return false;
+    double xm = ss__aperture_half_mm(probe) + SS_SIM_GUIDE_OFFSET_MM;
+    *angle_deg = atan2(xm - q[0], q[1]) * 180.0 / M_PI;
+    return true;
+}
+
 static void ss__guide_line(const ss_sim *sim, double start[3], double dir[3])
 {
-    double a = sim->s.guide_angle_deg * M_PI / 180.0;
-    double xm = ss__aperture_half_mm(&sim->d.probe) + SS_SIM_GUIDE_OFFSET_MM;
-    double dq[3] = {-sin(a), cos(a), 0};
-    double mq[3] = {xm - dq[0] * SS__NEEDLE_STANDOFF_MM, -dq[1] * SS__NEEDLE_STANDOFF_MM, 0};
-    ss__to_world(&sim->s.pose, mq, start);
-    ss__dir_to_world(&sim->s.pose, dq, dir);
+    ss_guide_line(&sim->d.probe, &sim->s.pose, sim->s.guide_angle_deg, start, dir);
 }
 
 static void ss__place_guided_needle(ss_sim *sim)
@@ -200,13 +217,11 @@ static double ss__auto_angle(ss_sim *sim, bool *ok)
         level = sim->d.world.level_of_line(sim->d.world.user, o, b);
     }
     double target[3];
-    if (level < 0 || !sim->d.world.target_mm || !sim->d.world.target_mm(sim->d.world.user, level, target)) return 0;
-    double q[3];
-    ss__to_probe(&sim->s.pose, target, q);
-    if (q[1] <= 1.0) return 0;
-    double xm = ss__aperture_half_mm(&sim->d.probe) + SS_SIM_GUIDE_OFFSET_MM;
+    if (level < 0 || !sim->d.world.aim_mm || !sim->d.world.aim_mm(sim->d.world.user, level, target)) return 0;
+    double angle;
+    if (!ss_guide_angle_to(&sim->d.probe, &sim->s.pose, target, &angle)) return 0;
     *ok = true;
-    return atan2(xm - q[0], q[1]) * 180.0 / M_PI;
+    return angle;
 }
 
 static bool ss__guide_attach(ss_sim *sim, const ss_script_cmd *c)

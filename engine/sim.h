@@ -13,9 +13,10 @@
  * Geometry of the puncture frame (the paper's technique): the frame is clipped to the
  * probe's +x end (along the array) at the face, SS_SIM_GUIDE_OFFSET_MM beyond the
  * aperture; the needle runs in the image plane toward -x at `angle` to the beam axis,
- * so it crosses the beam and is seen in plane. "auto" aims it at the thecal sac centre
- * of the current level projected into the image plane (as planned in the pre-procedure
- * scan), clamped to the scenario's allowed angles.
+ * so it crosses the beam and is seen in plane. "auto" aims it through the interlaminar
+ * window of the current level into the thecal sac (the world's aim point, projected
+ * into the image plane: the path planned in the pre-procedure scan), clamped to the
+ * scenario's allowed angles.
  * Probe rotations (probe.rotate yaw pitch roll, degrees) are about the probe's own
  * axes: yaw about the beam (sagittal <-> transverse), pitch about the array axis
  * (tilting the beam across the image plane), roll about the elevation axis (rocking in
@@ -45,8 +46,10 @@ typedef struct ss_world {
     /* probe pose of a standard view at a level and side */
     ss_status (*view_pose)(void *user, const ss_probe *probe, int level, ss_view view, bool right,
                            ss_probe_pose *out);
-    /* thecal sac centre at an interspace */
-    bool (*target_mm)(void *user, int level, double out_mm[3]);
+    /* where a planned puncture line crosses into the canal at an interspace: the centre
+     * of the interlaminar window (a line through it at any usable angle goes on into
+     * the thecal sac) */
+    bool (*aim_mm)(void *user, int level, double out_mm[3]);
     /* the interspace a needle line is aimed at (nearest window centre to the line) */
     int (*level_of_line)(void *user, const double p_mm[3], const double dir[3]);
 } ss_world;
@@ -85,6 +88,16 @@ typedef struct ss_sim_state {
 } ss_sim_state;
 
 typedef struct ss_sim ss_sim;
+
+/* The puncture frame's needle line for a probe pose and frame angle: start (outside the
+ * skin, SS_SIM_NEEDLE_STANDOFF_MM back from the frame's exit) and unit direction. */
+#define SS_SIM_NEEDLE_STANDOFF_MM 5.0
+void ss_guide_line(const ss_probe *probe, const ss_probe_pose *pose, double angle_deg, double start_mm[3],
+                   double dir[3]);
+
+/* Frame angle (deg) whose line passes through a point projected into the image plane;
+ * false when the point is not below the face. */
+bool ss_guide_angle_to(const ss_probe *probe, const ss_probe_pose *pose, const double point_mm[3], double *angle_deg);
 
 ss_status ss_sim_create(const ss_sim_desc *desc, ss_sim **out);
 void ss_sim_free(ss_sim *sim);

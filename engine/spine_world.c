@@ -18,7 +18,7 @@ static bool ss__target(void *user, int level, double out[3])
 {
     ss_interspace_info is;
     if (ss_spine_interspace(user, level, &is) != SS_OK) return false;
-    for (int i = 0; i < 3; i++) out[i] = is.sac_centre_mm[i];
+    for (int i = 0; i < 3; i++) out[i] = is.window_centre_mm[i];
     return true;
 }
 
@@ -50,6 +50,6 @@ void ss_spine_world(const ss_spine *spine, ss_world *out)
     out->label_at = ss__label;
     out->skin_y = ss__skin;
     out->view_pose = ss__view;
-    out->target_mm = ss__target;
+    out->aim_mm = ss__target;
     out->level_of_line = ss__level_of_line;
 }

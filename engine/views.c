@@ -134,10 +134,11 @@ void ss_view_measure_pose(const ss_spine *sp, const ss_probe *probe, const ss_pr
 static ss_status ss__sagittal_at(const ss_spine *sp, const ss_interspace_info *is, double lateral_mm, bool right,
                                  ss_probe_pose *out);
 
-/* Any scan line of the image crossing a spinous process. */
+/* A central scan line (|angle| <= SS_VIEW_CENTRAL_DEG) crossing a spinous process. */
 static bool ss__plane_hits_spinous(const ss_spine *sp, const ss_probe *probe, const ss_probe_pose *pose)
 {
-    for (int l = 0; l < probe->lines; l += 2) {
+    for (int l = 0; l < probe->lines; l++) {
+        if (probe->kind == SS_PROBE_CONVEX && fabs(ss_probe_line_angle_deg(probe, l)) > SS_VIEW_CENTRAL_DEG) continue;
         ss__line_result r;
         ss__march_line(sp, probe, pose, l, &r);
         if (r.spinous) return true;
@@ -162,7 +163,8 @@ static ss_status ss__sagittal_at(const ss_spine *sp, const ss_interspace_info *i
     double skin[3];
     ss__to_skin(sp, p, is->view_normal, skin);
     double beam[3] = {-is->view_normal[0], -is->view_normal[1], -is->view_normal[2]};
-    return ss__pose(skin, beam, is->view_cranial, out);
+    double caudal[3] = {-is->view_cranial[0], -is->view_cranial[1], -is->view_cranial[2]};
+    return ss__pose(skin, beam, caudal, out);
 }
 
 ss_status ss_view_pose(const ss_spine *sp, const ss_probe *probe, int level, ss_view view, bool right,
@@ -174,24 +176,33 @@ ss_status ss_view_pose(const ss_spine *sp, const ss_probe *probe, int level, ss_
     switch (view) {
     case SS_VIEW_SPINOUS: return ss__sagittal_at(sp, &is, 0.0, right, out);
     case SS_VIEW_NEAR_SPINOUS: {
-        /* Slide from the midline toward the side until the image plane is off the
-         * spinous processes and the canal shows (the paper's Fig. 1c: "the spinal canal
-         * is clearly shown without bony structures"). */
-        ss_probe_pose pose;
-        for (double off = 0.5; off <= SS_VIEW_NEAR_SPINOUS_MAX_MM + 1e-9; off += 0.5) {
-            st = ss__sagittal_at(sp, &is, off, right, &pose);
+        /* Slide from the midline toward the side, not yet parasagittal, to where the
+         * canal shows: the smallest offset whose central lines are off the spinous
+         * processes ("the spinal canal is clearly shown without bony structures",
+         * Fig. 1c) and that keeps most (SS_VIEW_NEAR_SPINOUS_KEEP) of the best canal
+         * visibility within reach; where rotation leaves a spinous process in every
+         * such plane, the smallest offset (>= 2 mm) that keeps that visibility. */
+        enum { N = (int)(SS_VIEW_NEAR_SPINOUS_MAX_MM * 2) + 1 };
+        double vis[N];
+        bool spinous[N];
+        double best = 0;
+        for (int k = 0; k < N; k++) {
+            ss_probe_pose pose;
+            st = ss__sagittal_at(sp, &is, 0.5 * k, right, &pose);
             if (st != SS_OK) return st;
-            if (ss__plane_hits_spinous(sp, probe, &pose)) continue;
-            double vis, width;
-            ss_view_measure_pose(sp, probe, &pose, &vis, &width);
-            if (vis >= SS_VIEW_NEAR_SPINOUS_MIN_VISIBILITY) {
-                *out = pose;
-                return SS_OK;
-            }
+            double width;
+            ss_view_measure_pose(sp, probe, &pose, &vis[k], &width);
+            spinous[k] = ss__plane_hits_spinous(sp, probe, &pose);
+            if (vis[k] > best) best = vis[k];
         }
-        /* The canal never shows this close to the midline: the view stays at the
-         * limit (the image will say so: no canal). */
-        return ss__sagittal_at(sp, &is, SS_VIEW_NEAR_SPINOUS_MAX_MM, right, out);
+        int pick = -1;
+        double need = fmax(best * SS_VIEW_NEAR_SPINOUS_KEEP, SS_VIEW_NEAR_SPINOUS_MIN_VISIBILITY);
+        for (int k = 1; k < N && pick < 0; k++)
+            if (!spinous[k] && vis[k] >= need) pick = k;
+        for (int k = 4; k < N && pick < 0; k++)
+            if (vis[k] >= need) pick = k;
+        if (pick < 0) pick = N - 1; /* the canal never shows this close: stay at the limit */
+        return ss__sagittal_at(sp, &is, 0.5 * pick, right, out);
     }
     case SS_VIEW_PARASAGITTAL_OBLIQUE: {
         double side = right ? -1.0 : 1.0;
@@ -200,7 +211,8 @@ ss_status ss_view_pose(const ss_spine *sp, const ss_probe *probe, int level, ss_
         ss__to_skin(sp, p, is.view_normal, skin);
         double beam[3] = {is.sac_centre_mm[0] - skin[0], is.sac_centre_mm[1] - skin[1], is.sac_centre_mm[2] - skin[2]};
         ss__normalize(beam);
-        return ss__pose(skin, beam, is.view_cranial, out);
+        double caudal[3] = {-is.view_cranial[0], -is.view_cranial[1], -is.view_cranial[2]};
+        return ss__pose(skin, beam, caudal, out);
     }
     case SS_VIEW_TRANSVERSE_INTERLAMINAR:
     case SS_VIEW_TRANSVERSE_SPINOUS: {

@@ -12,6 +12,9 @@
  *                            the central beam passes through the thecal sac centre;
  *   transverse-interlaminar  transverse over the interspinous space;
  *   transverse-spinous       transverse over the spinous process tip of the upper vertebra.
+ * Sagittal views hold the probe with its marker cephalad: cranial on the image's left,
+ * the array's +x toward the feet, so a puncture frame on the +x end sends the needle
+ * cephalad, under the upper lamina, as in every paramedian approach.
  * "Perpendicular to the spine" is the interspace's view frame (spine.h), which follows
  * the curve but not the axial rotation: what a sonographer sees from the back.
  *
@@ -33,7 +36,8 @@
 
 #define SS_VIEW_PARASAGITTAL_OFFSET_MM 15.0
 #define SS_VIEW_NEAR_SPINOUS_MAX_MM 12.0 /* beyond this it is no longer "near" */
-#define SS_VIEW_NEAR_SPINOUS_MIN_VISIBILITY 0.5
+#define SS_VIEW_NEAR_SPINOUS_MIN_VISIBILITY 0.1
+#define SS_VIEW_NEAR_SPINOUS_KEEP 0.75
 #define SS_VIEW_CENTRAL_DEG 10.0
 
 typedef struct ss_view_measure {

@@ -151,7 +151,9 @@ int ss_cmd_run(int argc, char **argv)
         return rc;
     }
     bool demo = !script_path;
-    if (demo && ss_demo_script(&cs.scenario, &script) != SS_OK) {
+    ss_world demo_world;
+    ss_spine_world(cs.spine, &demo_world);
+    if (demo && ss_demo_script(&cs.scenario, &demo_world, &script) != SS_OK) {
         fprintf(stderr, "sonospine run: %s\n", ss_error_message());
         ss_case_free(&cs);
         return SS_EXIT_FAILED;

@@ -75,6 +75,6 @@ void pw_world(ss_world *w)
     w->label_at = pw__label;
     w->skin_y = pw__skin;
     w->view_pose = pw__view;
-    w->target_mm = pw__target;
+    w->aim_mm = pw__target;
     w->level_of_line = pw__level_of_line;
 }

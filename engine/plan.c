@@ -1,0 +1,60 @@
+/* plan.c: see plan.h. */
+#include "plan.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "tissue.h"
+
+#define SS__STEP_MM 0.5
+#define SS__MAX_PATH_MM 150.0
+
+/* Walks the line: > 0 = depth from the skin where CSF is reached, < 0 = blocked. */
+static double ss__walk(const ss_world *w, const double start[3], const double dir[3])
+{
+    double entry = -1;
+    for (double t = 0; t < SS__MAX_PATH_MM; t += SS__STEP_MM) {
+        double p[3] = {start[0] + dir[0] * t, start[1] + dir[1] * t, start[2] + dir[2] * t};
+        int lab = w->label_at(w->user, p);
+        if (entry < 0 && lab != SS_TISSUE_AIR) entry = t;
+        if (ss_tissue_get(lab)->hard) return -1;
+        if (lab == SS_TISSUE_NERVE && entry >= 0) return -1; /* an exiting root: not a safe path */
+        if (lab == SS_TISSUE_CSF) return entry >= 0 ? t - entry : -1;
+    }
+    return -1;
+}
+
+ss_status ss_plan_puncture(const ss_world *w, const ss_probe *probe, const ss_probe_pose *pose, int level,
+                           double min_deg, double max_deg, ss_plan *out)
+{
+    memset(out, 0, sizeof *out);
+    double aim[3];
+    if (!w->aim_mm || !w->aim_mm(w->user, level, aim))
+        return ss_error_set(SS_ERR_INVALID, "plan: no aim point at interspace %d", level);
+    for (int k = 0; k <= 2 * (int)SS_PLAN_MAX_SLIDE_MM; k++) {
+        double slide = (k % 2 ? 1.0 : -1.0) * (double)((k + 1) / 2); /* 0, 1, -1, 2, -2, ... */
+        ss_probe_pose p = *pose;
+        for (int i = 0; i < 3; i++) p.origin_mm[i] += (float)(slide * pose->axis_x[i]);
+        p.origin_mm[1] = (float)w->skin_y(w->user, p.origin_mm[0], p.origin_mm[2]);
+        double a0;
+        if (!ss_guide_angle_to(probe, &p, aim, &a0)) continue;
+        a0 = fmin(fmax(a0, min_deg), max_deg);
+        for (int j = 0; j <= 2 * (int)ceil(max_deg - min_deg); j++) {
+            double a = a0 + (j % 2 ? 1.0 : -1.0) * (double)((j + 1) / 2);
+            if (a < min_deg - 1e-9 || a > max_deg + 1e-9) continue;
+            double start[3], dir[3];
+            ss_guide_line(probe, &p, a, start, dir);
+            out->tried++;
+            double depth = ss__walk(w, start, dir);
+            if (depth > 0) {
+                out->found = true;
+                out->slide_mm = slide;
+                for (int i = 0; i < 3; i++) out->slide_world_mm[i] = p.origin_mm[i] - pose->origin_mm[i];
+                out->angle_deg = a;
+                out->depth_to_csf_mm = depth;
+                return SS_OK;
+            }
+        }
+    }
+    return SS_OK;
+}
