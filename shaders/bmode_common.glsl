@@ -32,6 +32,11 @@ layout(std430, binding = 5) coherent buffer NPieces { int npieces[]; };
 layout(std430, binding = 6) coherent buffer Bins { float bins[]; };
 layout(std430, binding = 7) coherent buffer Env { float env[]; };
 layout(std430, binding = 8) coherent buffer Grey { float grey[]; };
+// the tissue volume as bytes (x fastest, 4 per uint): labels and hard_sdf (int8, units of
+// SS_VOLUME_SDF_RANGE_MM / 127). Plain loads: on llvmpipe a texelFetch of a 3D texture
+// costs several times more, and these are read ~50 times per interface (normals).
+layout(std430, binding = 9) readonly buffer VolLabels { uint vol_label_words[]; };
+layout(std430, binding = 10) readonly buffer VolSdf { uint vol_sdf_words[]; };
 
 // ---------------------------------------------------------------- uniforms
 uniform usampler3D vol_labels;
@@ -59,12 +64,24 @@ int nsteps1() { return u_nsteps + 1; }
 float beam_at(int table, int k) { return beam[table * (u_nsteps + 1) + k]; }
 
 // ---------------------------------------------------------------- volume access (as ss__label_at)
+int vol_index(ivec3 i) { return i.x + vol_size.x * (i.y + vol_size.y * i.z); }
+int vol_label(ivec3 i)
+{
+    int o = vol_index(i);
+    return int(bitfieldExtract(vol_label_words[o >> 2], (o & 3) * 8, 8));
+}
+float vol_sdf_mm(ivec3 i)
+{
+    int o = vol_index(i);
+    return float(bitfieldExtract(int(vol_sdf_words[o >> 2]), (o & 3) * 8, 8)) * (SS_VOLUME_SDF_RANGE_MM / 127.0);
+}
+
 int label_at(vec3 p)
 {
     precise vec3 g = (p - vol_origin_mm) * vol_inv_sp + 0.5;
     ivec3 i = ivec3(floor(g));
     if (any(lessThan(i, ivec3(0))) || any(greaterThanEqual(i, vol_size))) return SS_TISSUE_AIR;
-    return int(texelFetch(vol_labels, i, 0).r);
+    return vol_label(i);
 }
 
 // trilinear hard_sdf (mm; outside: SDF range) or impedance of the labels (outside: gel)
@@ -81,9 +98,9 @@ float trilinear(vec3 p, bool sdf)
         bool inside = all(greaterThanEqual(idx, ivec3(0))) && all(lessThan(idx, vol_size));
         float val;
         if (sdf)
-            val = inside ? texelFetch(vol_sdf, idx, 0).r * SS_VOLUME_SDF_RANGE_MM : SS_VOLUME_SDF_RANGE_MM;
+            val = inside ? vol_sdf_mm(idx) : SS_VOLUME_SDF_RANGE_MM;
         else
-            val = lab_z[inside ? int(texelFetch(vol_labels, idx, 0).r) : SS_TISSUE_AIR];
+            val = lab_z[inside ? vol_label(idx) : SS_TISSUE_AIR];
         acc += w * val;
     }
     return acc;

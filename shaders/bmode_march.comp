@@ -1,7 +1,7 @@
 #version 430
 // bmode_march.comp: pass 1 of the GPU B-mode renderer, one invocation per scan line
 // (engine/bmode_cpu.c ss__march_ray + ss__needle, same order, same arithmetic):
-//   - clears the line's RF bins;
+//   (the RF bins arrive cleared: glClearBufferData before this pass);
 //   - marches every elevation ray with a fixed step: interfaces (R, Snell, total
 //     reflection), tau (two-way amplitude) per step, interface echoes, metal ring-down;
 //     the central ray records its straight pieces for the speckle pass;
@@ -288,8 +288,6 @@ void main()
 {
     int line = int(gl_GlobalInvocationID.x);
     if (line >= u_lines) return;
-    const int bb = line * 2 * u_nbins;
-    for (int b = 0; b < 2 * u_nbins; b++) bins[bb + b] = 0.0;
     vec3 O = line_geo[4 * line].xyz, D = line_geo[4 * line + 1].xyz;
     vec3 U = line_geo[4 * line + 2].xyz, V = line_geo[4 * line + 3].xyz;
     const int ncen = u_nrays / 2;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "gpu_march.h"
@@ -18,7 +19,7 @@ static const char *const ss__pass_files[SS__P_COUNT] = {"bmode_march.comp", "bmo
                                                         "bmode_envelope.comp", "bmode_grey.comp", "bmode_scan.comp"};
 
 enum { SS__B_TABLES, SS__B_BEAM, SS__B_LINES, SS__B_TAU, SS__B_PIECES, SS__B_NPIECES, SS__B_BINS, SS__B_ENV,
-       SS__B_GREY, SS__B_COUNT };
+       SS__B_GREY, SS__B_VOL_LABELS, SS__B_VOL_SDF, SS__B_COUNT };
 
 /* std430 layout of the Tables block in bmode_common.glsl (all 4-byte scalars) */
 #define SS__TABLES_FLOATS \
@@ -153,9 +154,29 @@ ss_status ss_bmode_gpu_set_volume(ss_bmode_gpu *g, const ss_volume *v)
         return ss_error_set(SS_ERR_INVALID, "bmode gpu: volume missing or empty (labels, hard_sdf, spacing)");
     if (g->have_vol) ss_gpu_volume_release(&g->vol);
     g->have_vol = false;
-    ss_status st = ss_gpu_volume_upload(v, &g->vol);
+    ss_status st = ss_gpu_volume_upload(v, &g->vol); /* textures: the bare march baseline */
     if (st != SS_OK) return st;
     g->have_vol = true;
+    /* the renderer reads the same bytes from storage buffers (see bmode_common.glsl) */
+    size_t n = (size_t)v->nx * (size_t)v->ny * (size_t)v->nz, padded = (n + 3) & ~(size_t)3;
+    GLint64 max_block = 0;
+    glGetInteger64v(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &max_block);
+    if ((GLint64)padded > max_block)
+        return ss_error_set(SS_ERR_UNSUPPORTED, "bmode gpu: volume %dx%dx%d (%zu bytes) exceeds the GL storage block limit %lld",
+                            v->nx, v->ny, v->nz, padded, (long long)max_block);
+    uint8_t *tmp = calloc(padded, 1);
+    if (!tmp) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory for the volume upload");
+    memcpy(tmp, v->labels, n);
+    g->buf_size[SS__B_VOL_LABELS] = 0;
+    ss__buffer(g, SS__B_VOL_LABELS, padded, tmp);
+    memcpy(tmp, v->hard_sdf, n);
+    g->buf_size[SS__B_VOL_SDF] = 0;
+    ss__buffer(g, SS__B_VOL_SDF, padded, tmp);
+    free(tmp);
+    GLenum err = glGetError();
+    if (err != GL_NO_ERROR)
+        return ss_error_set(err == GL_OUT_OF_MEMORY ? SS_ERR_NOMEM : SS_ERR_GL,
+                            "bmode gpu: volume %dx%dx%d upload: GL error 0x%04x", v->nx, v->ny, v->nz, err);
     return SS_OK;
 }
 
@@ -339,6 +360,9 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
     }
     SS__LAP(0);
     const GLuint lg = (GLuint)((pr->lines + 7) / 8), sg = (GLuint)((pr->samples + 63) / 64);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_BINS]);
+    glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32F, GL_RED, GL_FLOAT, NULL); /* RF bins = 0 */
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     glUseProgram(g->prog[SS__P_MARCH]);
     glDispatchCompute(lg, 1, 1);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
