@@ -25,14 +25,15 @@
 #include "tissue.h"
 
 #define SS__PI 3.14159265358979f
-#define SS__MAX_RAYS 7
-#define SS__MAX_PIECES 48
-#define SS__KERNEL_HALF 160
-#define SS__PHASE_N 4096 /* phasor table: 2 pi / 4096 phase steps */
-#define SS__GAUSS_N 2048 /* exp(-q) table over q in [0, SS__GAUSS_QMAX], linear interpolation */
-#define SS__GAUSS_QMAX 4.f
-#define SS__REF_DENSITY_MM3 16.f
-#define SS__TUBE_SIGMAS 2.0f /* beam tube half-width in sigmas (intensity kept: erf(2)^2 = 99.1 %) */ /* density at which speckle_level_db holds for amplitude 1 */
+/* (the constants live in bmode_cpu.h, shared with the GPU renderer) */
+#define SS__MAX_RAYS SS_BMODE_MAX_RAYS
+#define SS__MAX_PIECES SS_BMODE_MAX_PIECES
+#define SS__KERNEL_HALF SS_BMODE_KERNEL_HALF
+#define SS__PHASE_N SS_BMODE_PHASE_N /* phasor table: 2 pi / 4096 phase steps */
+#define SS__GAUSS_N SS_BMODE_GAUSS_N /* exp(-q) table over q in [0, SS__GAUSS_QMAX], linear interpolation */
+#define SS__GAUSS_QMAX SS_BMODE_GAUSS_QMAX
+#define SS__REF_DENSITY_MM3 SS_BMODE_REF_DENSITY_MM3 /* density at which speckle_level_db holds for amplitude 1 */
+#define SS__TUBE_SIGMAS SS_BMODE_TUBE_SIGMAS /* beam tube half-width in sigmas (intensity kept: erf(2)^2 = 99.1 %) */
 
 void ss_bmode_settings_default(ss_bmode_settings *s)
 {
@@ -145,7 +146,7 @@ static float ss__trilinear(const ss__vol *V, const float p[3], int field, const 
 
 /* ------------------------------------------------------------------ render context */
 
-enum { SS__CLASS_SOFT, SS__CLASS_BONE, SS__CLASS_METAL };
+enum { SS__CLASS_SOFT = SS_BMODE_CLASS_SOFT, SS__CLASS_BONE = SS_BMODE_CLASS_BONE, SS__CLASS_METAL = SS_BMODE_CLASS_METAL };
 
 typedef struct ss__ctx {
     const ss_bmode_scene *scene;
@@ -748,7 +749,18 @@ static ss_status ss__run_jobs(const ss__ctx *C, int mode, int nthreads, float *b
 
 /* ------------------------------------------------------------------ setup */
 
-static ss_status ss__check_inputs(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
+ss_status ss_bmode_needle_validate(const ss_needle_geom *n)
+{
+    float l = sqrtf(n->dir[0] * n->dir[0] + n->dir[1] * n->dir[1] + n->dir[2] * n->dir[2]);
+    if (!(l > 1e-6f) || !(n->length_mm > 0.f) || !(n->outer_diameter_mm > 0.f && n->outer_diameter_mm < 5.f))
+        return ss_error_set(SS_ERR_INVALID,
+                            "bmode: needle dir |%g|, length_mm %g, outer_diameter_mm %g: expected non-zero "
+                            "direction, length > 0, diameter in (0, 5)",
+                            (double)l, (double)n->length_mm, (double)n->outer_diameter_mm);
+    return SS_OK;
+}
+
+ss_status ss_bmode_check_inputs(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
                                   const ss_bmode_settings *s)
 {
     if (!scene || !probe || !pose || !s) return ss_error_set(SS_ERR_INVALID, "bmode: NULL argument");
@@ -756,20 +768,15 @@ static ss_status ss__check_inputs(const ss_bmode_scene *scene, const ss_probe *p
     if (!v || !v->labels || !v->hard_sdf || v->nx <= 0 || v->ny <= 0 || v->nz <= 0 || !(v->spacing_mm > 0.f))
         return ss_error_set(SS_ERR_INVALID, "bmode: scene.volume missing or empty (labels, hard_sdf, n, spacing)");
     if (scene->needle) {
-        const ss_needle_geom *n = scene->needle;
-        float l = sqrtf(n->dir[0] * n->dir[0] + n->dir[1] * n->dir[1] + n->dir[2] * n->dir[2]);
-        if (!(l > 1e-6f) || !(n->length_mm > 0.f) || !(n->outer_diameter_mm > 0.f && n->outer_diameter_mm < 5.f))
-            return ss_error_set(SS_ERR_INVALID,
-                                "bmode: needle dir |%g|, length_mm %g, outer_diameter_mm %g: expected non-zero "
-                                "direction, length > 0, diameter in (0, 5)",
-                                (double)l, (double)n->length_mm, (double)n->outer_diameter_mm);
+        ss_status stn = ss_bmode_needle_validate(scene->needle);
+        if (stn != SS_OK) return stn;
     }
     ss_status st = ss_probe_validate(probe);
     if (st != SS_OK) return st;
     return ss_bmode_settings_validate(s);
 }
 
-static ss_status ss__frame_prepare(ss_bmode_frame *f, const ss_probe *p, const ss_bmode_settings *s)
+ss_status ss_bmode_frame_prepare(ss_bmode_frame *f, const ss_probe *p, const ss_bmode_settings *s)
 {
     ss_scan_geometry g;
     ss_status st = ss_scan_geometry_for_probe(p, s->image_width_px, &g);
@@ -918,13 +925,87 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     return SS_OK;
 }
 
+ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bmode_settings *s,
+                              ss_bmode_model *out)
+{
+    if (!probe || !s || !out || !(voxel_mm > 0.f))
+        return ss_error_set(SS_ERR_INVALID, "bmode model: NULL argument or voxel size %g mm", (double)voxel_mm);
+    ss_status st = ss_probe_validate(probe);
+    if (st == SS_OK) st = ss_bmode_settings_validate(s);
+    if (st != SS_OK) return st;
+    ss_volume v = {.nx = 1, .ny = 1, .nz = 1, .spacing_mm = voxel_mm};
+    ss_bmode_scene scene = {&v, NULL};
+    ss_probe_pose pose = {0};
+    ss__ctx *C = malloc(sizeof *C);
+    if (!C) return ss_error_set(SS_ERR_NOMEM, "bmode model: out of memory");
+    st = ss__ctx_init(C, &scene, probe, &pose, s, NULL);
+    if (st != SS_OK) {
+        free(C);
+        return st;
+    }
+    ss_bmode_model *m = out;
+    memcpy(m->z_mrayl, C->z_mrayl, sizeof m->z_mrayl);
+    memcpy(m->c_m_s, C->c_m_s, sizeof m->c_m_s);
+    memcpy(m->att_half, C->att_half, sizeof m->att_half);
+    memcpy(m->p_occ, C->p_occ, sizeof m->p_occ);
+    memcpy(m->amp, C->amp, sizeof m->amp);
+    memcpy(m->cls, C->cls, sizeof m->cls);
+    m->ds = C->ds;
+    m->inv_ds = C->inv_ds;
+    m->depth = C->depth;
+    m->lambda = C->lambda;
+    m->k2 = C->k2;
+    m->sigma_a = C->sigma_a;
+    m->delta = C->delta;
+    m->inv_delta = C->inv_delta;
+    m->m = C->m;
+    m->nbins = C->nbins;
+    m->nsteps = C->nsteps;
+    m->nrays = C->nrays;
+    m->per_cell = C->per_cell;
+    m->kernel_half = C->kernel_half;
+    m->kernel_frac = C->kernel_frac;
+    m->ray_de = C->ray_de;
+    memcpy(m->ray_e, C->ray_e, sizeof m->ray_e);
+    memcpy(m->ray_w, C->ray_w, sizeof m->ray_w);
+    memcpy(m->kernel, C->kernel, sizeof m->kernel);
+    m->dir_soft = C->dir_soft;
+    m->dir_bone = C->dir_bone;
+    m->dir_metal = C->dir_metal;
+    m->dir_needle = C->dir_needle;
+    m->noise_rms = C->noise_rms;
+    m->cell = C->cell;
+    m->phase_scale = C->phase_scale;
+    m->tgc_lin_db_per_mm = C->tgc_lin_db_per_mm;
+    memcpy(m->cos_tab, C->cos_tab, sizeof m->cos_tab);
+    memcpy(m->sin_tab, C->sin_tab, sizeof m->sin_tab);
+    memcpy(m->gauss_tab, C->gauss_tab, sizeof m->gauss_tab);
+    size_t ns = (size_t)C->nsteps + 1;
+    m->inv2sl2 = C->inv2sl2; /* the one allocation of 7 tables, now owned by m */
+    m->inv2se2 = m->inv2sl2 + ns;
+    m->lim_l2 = m->inv2sl2 + 2 * ns;
+    m->lim_e2 = m->inv2sl2 + 3 * ns;
+    m->norm = m->inv2sl2 + 4 * ns;
+    m->sig_l = m->inv2sl2 + 5 * ns;
+    m->sig_e = m->inv2sl2 + 6 * ns;
+    free(C);
+    return SS_OK;
+}
+
+void ss_bmode_model_free(ss_bmode_model *m)
+{
+    if (!m) return;
+    free(m->inv2sl2);
+    m->inv2sl2 = m->inv2se2 = m->lim_l2 = m->lim_e2 = m->norm = m->sig_l = m->sig_e = NULL;
+}
+
 ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
                               const ss_bmode_settings *s, ss_bmode_frame *out)
 {
     if (!out) return ss_error_set(SS_ERR_INVALID, "bmode: NULL frame");
-    ss_status st = ss__check_inputs(scene, probe, pose, s);
+    ss_status st = ss_bmode_check_inputs(scene, probe, pose, s);
     if (st != SS_OK) return st;
-    st = ss__frame_prepare(out, probe, s);
+    st = ss_bmode_frame_prepare(out, probe, s);
     if (st != SS_OK) return st;
     ss__ctx C;
     st = ss__ctx_init(&C, scene, probe, pose, s, out);
@@ -939,7 +1020,7 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
 ss_status ss_bmode_cpu_bare_march(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
                                   const ss_bmode_settings *s, float *out)
 {
-    ss_status st = ss__check_inputs(scene, probe, pose, s);
+    ss_status st = ss_bmode_check_inputs(scene, probe, pose, s);
     if (st != SS_OK) return st;
     if (!out) return ss_error_set(SS_ERR_INVALID, "bmode bare march: NULL output");
     ss__ctx C;
@@ -971,7 +1052,7 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
 {
     if (frames < 1 || frames > 10000 || !out)
         return ss_error_set(SS_ERR_INVALID, "bench frames = %d: expected 1..10000", frames);
-    ss_status st = ss__check_inputs(scene, probe, pose, s);
+    ss_status st = ss_bmode_check_inputs(scene, probe, pose, s);
     if (st != SS_OK) return st;
     double *t = malloc(sizeof(double) * (size_t)frames * 2);
     float *bare = malloc(sizeof(float) * (size_t)probe->lines * (size_t)probe->samples);

@@ -124,6 +124,59 @@ typedef struct ss_bmode_bench {
 ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
                              const ss_bmode_settings *s, int frames, ss_bmode_bench *out);
 
+/* ------------------------------------------------------------------ shared with the GPU
+ * The numbers both backends derive from (probe, voxel size, settings), so that the GPU
+ * renderer (engine/gpu/bmode_gpu.c) uses exactly the CPU's constants and tables: per
+ * label acoustic tables from ss_tissue_get(), beam tables per march step, the axial
+ * pulse kernel, phasor and Gaussian tables. Filled by the same code the CPU renderer
+ * uses (one source of truth). */
+#define SS_BMODE_MAX_RAYS 7
+#define SS_BMODE_MAX_PIECES 48     /* straight ray pieces per line (refraction) */
+#define SS_BMODE_KERNEL_HALF 160
+#define SS_BMODE_PHASE_N 4096      /* phasor table: 2 pi / 4096 phase steps */
+#define SS_BMODE_GAUSS_N 2048      /* exp(-q) table over q in [0, SS_BMODE_GAUSS_QMAX] */
+#define SS_BMODE_GAUSS_QMAX 4.f
+#define SS_BMODE_TUBE_SIGMAS 2.0f  /* speckle beam tube half-width in sigmas */
+#define SS_BMODE_REF_DENSITY_MM3 16.f
+
+enum { SS_BMODE_CLASS_SOFT = 0, SS_BMODE_CLASS_BONE = 1, SS_BMODE_CLASS_METAL = 2 };
+
+typedef struct ss_bmode_model {
+    /* per label (0..255; labels without a table entry are AIR) */
+    float z_mrayl[256], c_m_s[256];
+    float att_half[256];   /* two-way amplitude factor over half a march step */
+    float p_occ[256], amp[256]; /* scatterer occupancy probability and amplitude factor */
+    int cls[256];          /* SS_BMODE_CLASS_* */
+    /* geometry */
+    float ds, inv_ds, depth, lambda, k2, sigma_a, delta, inv_delta;
+    int m, nbins, nsteps, nrays, per_cell, kernel_half;
+    float kernel_frac, ray_de;
+    float ray_e[SS_BMODE_MAX_RAYS], ray_w[SS_BMODE_MAX_RAYS];
+    float kernel[2 * SS_BMODE_KERNEL_HALF + 2];
+    float dir_soft, dir_bone, dir_metal, dir_needle; /* 1 / sigma^2 in rad^-2 */
+    float noise_rms, cell, phase_scale, tgc_lin_db_per_mm;
+    float cos_tab[SS_BMODE_PHASE_N + 1], sin_tab[SS_BMODE_PHASE_N + 1];
+    float gauss_tab[SS_BMODE_GAUSS_N + 2];
+    /* per march step k (depth (k + 0.5) ds), nsteps + 1 entries each, one allocation */
+    float *inv2sl2, *inv2se2, *lim_l2, *lim_e2, *norm, *sig_l, *sig_e;
+} ss_bmode_model;
+
+/* Fills *out (free with ss_bmode_model_free). voxel_mm: the volume's spacing. */
+ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bmode_settings *s,
+                              ss_bmode_model *out);
+void ss_bmode_model_free(ss_bmode_model *m);
+
+/* Sizes a frame's buffers, scan geometry, scan map and line tables for probe and
+ * settings (what every backend does before writing into it). */
+ss_status ss_bmode_frame_prepare(ss_bmode_frame *f, const ss_probe *probe, const ss_bmode_settings *s);
+
+/* The needle checks of ss_bmode_cpu_render (direction, length, diameter). */
+ss_status ss_bmode_needle_validate(const ss_needle_geom *n);
+
+/* The input checks of ss_bmode_cpu_render (scene, needle, probe, settings). */
+ss_status ss_bmode_check_inputs(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
+                                const ss_bmode_settings *s);
+
 /* Raw little-endian float32 envelope (samples fastest) at path, and path + ".json"
  * with lines, samples, sample_spacing_mm, first_sample_mm, line_angles_deg,
  * line_x_mm and the probe. */

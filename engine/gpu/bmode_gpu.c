@@ -1,0 +1,536 @@
+/* bmode_gpu.c: see bmode_gpu.h; docs/gpu.md for passes, buffers and figures. */
+#define _POSIX_C_SOURCE 200809L
+#include "bmode_gpu.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "gpu_march.h"
+#include "gpu_volume.h"
+#include "shader.h"
+#include "tissue.h"
+
+enum { SS__P_MARCH, SS__P_SPECKLE, SS__P_ENVELOPE, SS__P_GREY, SS__P_SCAN, SS__P_COUNT };
+static const char *const ss__pass_files[SS__P_COUNT] = {"bmode_march.comp", "bmode_speckle.comp",
+                                                        "bmode_envelope.comp", "bmode_grey.comp", "bmode_scan.comp"};
+
+enum { SS__B_TABLES, SS__B_BEAM, SS__B_LINES, SS__B_TAU, SS__B_PIECES, SS__B_NPIECES, SS__B_BINS, SS__B_ENV,
+       SS__B_GREY, SS__B_VOL_LABELS, SS__B_VOL_SDF, SS__B_COUNT };
+
+/* std430 layout of the Tables block in bmode_common.glsl (all 4-byte scalars) */
+#define SS__TABLES_FLOATS \
+    (6 * 256 + 2 * (SS_BMODE_PHASE_N + 1) + (SS_BMODE_GAUSS_N + 2) + (2 * SS_BMODE_KERNEL_HALF + 2))
+
+struct ss_bmode_gpu {
+    ss_probe probe;
+    GLuint prog[SS__P_COUNT];
+    GLuint buf[SS__B_COUNT];
+    size_t buf_size[SS__B_COUNT];
+    GLuint map_tex, image_tex;
+    ss_scan_map map;
+    ss_scan_geometry geom;
+    bool have_geom;
+    ss_gpu_volume vol;
+    bool have_vol;
+    ss_bmode_model model;
+    bool have_model;
+    ss_bmode_settings model_settings;
+    float model_voxel_mm;
+    int nchunks;
+    float chunk_mm;
+    float *lines_host; /* 16 floats per line */
+};
+
+/* ------------------------------------------------------------------ setup */
+
+static char *ss__prelude(ss_status *st)
+{
+    char *common = NULL;
+    *st = ss_shader_source("bmode_common.glsl", &common, NULL, 0);
+    if (*st != SS_OK) return NULL;
+    size_t ntis = ss_tissue_glsl_defines(NULL, 0);
+    char consts[2048];
+    int nc = snprintf(consts, sizeof consts,
+                      "#define SS_BMODE_MAX_RAYS %d\n#define SS_BMODE_MAX_PIECES %d\n#define SS_BMODE_KERNEL_HALF %d\n"
+                      "#define SS_BMODE_PHASE_N %d\n#define SS_BMODE_GAUSS_N %d\n#define SS_BMODE_GAUSS_QMAX %.9g\n"
+                      "#define SS_BMODE_TUBE_SIGMAS %.9g\n#define SS_BMODE_TGC_SLIDERS %d\n"
+                      "#define SS_BMODE_CLASS_SOFT %d\n#define SS_BMODE_CLASS_BONE %d\n#define SS_BMODE_CLASS_METAL %d\n"
+                      "#define SS_BMODE_NO_SPECKLE %uu\n#define SS_BMODE_NO_SPECULAR %uu\n#define SS_BMODE_NO_NOISE %uu\n"
+                      "#define SS_BMODE_NO_REFRACTION %uu\n#define SS_VOLUME_SDF_RANGE_MM %.9g\n"
+                      "#define SS_PROBE_C0_M_S %.9g\n",
+                      SS_BMODE_MAX_RAYS, SS_BMODE_MAX_PIECES, SS_BMODE_KERNEL_HALF, SS_BMODE_PHASE_N, SS_BMODE_GAUSS_N,
+                      (double)SS_BMODE_GAUSS_QMAX, (double)SS_BMODE_TUBE_SIGMAS, SS_BMODE_TGC_SLIDERS,
+                      SS_BMODE_CLASS_SOFT, SS_BMODE_CLASS_BONE, SS_BMODE_CLASS_METAL, (unsigned)SS_BMODE_NO_SPECKLE,
+                      (unsigned)SS_BMODE_NO_SPECULAR, (unsigned)SS_BMODE_NO_NOISE, (unsigned)SS_BMODE_NO_REFRACTION,
+                      (double)SS_VOLUME_SDF_RANGE_MM, (double)SS_PROBE_C0_M_S);
+    size_t total = ntis + (size_t)nc + strlen(common) + 16;
+    char *out = malloc(total);
+    if (!out) {
+        free(common);
+        *st = ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory for the shader prelude");
+        return NULL;
+    }
+    ss_tissue_glsl_defines(out, ntis + 1);
+    memcpy(out + ntis, consts, (size_t)nc);
+    strcpy(out + ntis + (size_t)nc, common);
+    free(common);
+    return out;
+}
+
+static void ss__buffer(ss_bmode_gpu *g, int which, size_t bytes, const void *data)
+{
+    if (!g->buf[which]) glGenBuffers(1, &g->buf[which]);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[which]);
+    if (g->buf_size[which] != bytes || data) {
+        if (g->buf_size[which] != bytes)
+            glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)bytes, data, GL_DYNAMIC_DRAW);
+        else
+            glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)bytes, data);
+        g->buf_size[which] = bytes;
+    }
+}
+
+ss_status ss_bmode_gpu_create(const ss_probe *probe, ss_bmode_gpu **out)
+{
+    if (!out) return ss_error_set(SS_ERR_INVALID, "bmode gpu: NULL output");
+    *out = NULL;
+    if (!probe) return ss_error_set(SS_ERR_INVALID, "bmode gpu: NULL probe");
+    ss_status st = ss_probe_validate(probe);
+    if (st != SS_OK) return st;
+    ss_bmode_gpu *g = calloc(1, sizeof *g);
+    if (!g) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory");
+    g->probe = *probe;
+    g->lines_host = malloc(sizeof(float) * 16 * (size_t)probe->lines);
+    if (!g->lines_host) {
+        free(g);
+        return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory");
+    }
+    char *prelude = ss__prelude(&st);
+    for (int i = 0; i < SS__P_COUNT && st == SS_OK; i++) st = ss_shader_compute_program(ss__pass_files[i], prelude, &g->prog[i]);
+    free(prelude);
+    if (st != SS_OK) {
+        ss_bmode_gpu_destroy(g);
+        return st;
+    }
+    size_t n = (size_t)probe->lines * (size_t)probe->samples;
+    ss__buffer(g, SS__B_LINES, sizeof(float) * 16 * (size_t)probe->lines, NULL);
+    ss__buffer(g, SS__B_NPIECES, sizeof(int) * (size_t)probe->lines, NULL);
+    ss__buffer(g, SS__B_PIECES, sizeof(float) * 16 * SS_BMODE_MAX_PIECES * (size_t)probe->lines, NULL);
+    ss__buffer(g, SS__B_ENV, sizeof(float) * n, NULL);
+    ss__buffer(g, SS__B_GREY, sizeof(float) * n, NULL);
+    GLenum err = glGetError();
+    if (err != GL_NO_ERROR) {
+        ss_bmode_gpu_destroy(g);
+        return ss_error_set(err == GL_OUT_OF_MEMORY ? SS_ERR_NOMEM : SS_ERR_GL,
+                            "bmode gpu: buffers for %d x %d: GL error 0x%04x", probe->lines, probe->samples, err);
+    }
+    *out = g;
+    return SS_OK;
+}
+
+void ss_bmode_gpu_destroy(ss_bmode_gpu *g)
+{
+    if (!g) return;
+    for (int i = 0; i < SS__P_COUNT; i++)
+        if (g->prog[i]) glDeleteProgram(g->prog[i]);
+    for (int i = 0; i < SS__B_COUNT; i++)
+        if (g->buf[i]) glDeleteBuffers(1, &g->buf[i]);
+    if (g->map_tex) glDeleteTextures(1, &g->map_tex);
+    if (g->image_tex) glDeleteTextures(1, &g->image_tex);
+    if (g->have_vol) ss_gpu_volume_release(&g->vol);
+    if (g->have_model) ss_bmode_model_free(&g->model);
+    ss_scan_map_free(&g->map);
+    free(g->lines_host);
+    free(g);
+}
+
+ss_status ss_bmode_gpu_set_volume(ss_bmode_gpu *g, const ss_volume *v)
+{
+    if (!g || !v || !v->labels || !v->hard_sdf || !(v->spacing_mm > 0.f))
+        return ss_error_set(SS_ERR_INVALID, "bmode gpu: volume missing or empty (labels, hard_sdf, spacing)");
+    if (g->have_vol) ss_gpu_volume_release(&g->vol);
+    g->have_vol = false;
+    ss_status st = ss_gpu_volume_upload(v, &g->vol); /* textures: the bare march baseline */
+    if (st != SS_OK) return st;
+    g->have_vol = true;
+    /* the renderer reads the same bytes from storage buffers (see bmode_common.glsl) */
+    size_t n = (size_t)v->nx * (size_t)v->ny * (size_t)v->nz, padded = (n + 3) & ~(size_t)3;
+    GLint64 max_block = 0;
+    glGetInteger64v(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &max_block);
+    if ((GLint64)padded > max_block)
+        return ss_error_set(SS_ERR_UNSUPPORTED, "bmode gpu: volume %dx%dx%d (%zu bytes) exceeds the GL storage block limit %lld",
+                            v->nx, v->ny, v->nz, padded, (long long)max_block);
+    uint8_t *tmp = calloc(padded, 1);
+    if (!tmp) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory for the volume upload");
+    memcpy(tmp, v->labels, n);
+    g->buf_size[SS__B_VOL_LABELS] = 0;
+    ss__buffer(g, SS__B_VOL_LABELS, padded, tmp);
+    memcpy(tmp, v->hard_sdf, n);
+    g->buf_size[SS__B_VOL_SDF] = 0;
+    ss__buffer(g, SS__B_VOL_SDF, padded, tmp);
+    free(tmp);
+    GLenum err = glGetError();
+    if (err != GL_NO_ERROR)
+        return ss_error_set(err == GL_OUT_OF_MEMORY ? SS_ERR_NOMEM : SS_ERR_GL,
+                            "bmode gpu: volume %dx%dx%d upload: GL error 0x%04x", v->nx, v->ny, v->nz, err);
+    return SS_OK;
+}
+
+/* Model, tables and per-model buffers: rebuilt only when the settings or voxel size change. */
+static ss_status ss__ensure_model(ss_bmode_gpu *g, const ss_bmode_settings *s)
+{
+    if (g->have_model && g->model_voxel_mm == g->vol.spacing_mm && memcmp(&g->model_settings, s, sizeof *s) == 0)
+        return SS_OK;
+    if (g->have_model) ss_bmode_model_free(&g->model);
+    g->have_model = false;
+    ss_status st = ss_bmode_model_make(&g->probe, g->vol.spacing_mm, s, &g->model);
+    if (st != SS_OK) return st;
+    g->have_model = true;
+    g->model_settings = *s;
+    g->model_voxel_mm = g->vol.spacing_mm;
+    const ss_bmode_model *M = &g->model;
+    float *tab = malloc(sizeof(float) * SS__TABLES_FLOATS);
+    if (!tab) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory");
+    float *p = tab;
+    memcpy(p, M->z_mrayl, sizeof M->z_mrayl), p += 256;
+    memcpy(p, M->c_m_s, sizeof M->c_m_s), p += 256;
+    memcpy(p, M->att_half, sizeof M->att_half), p += 256;
+    memcpy(p, M->p_occ, sizeof M->p_occ), p += 256;
+    memcpy(p, M->amp, sizeof M->amp), p += 256;
+    for (int i = 0; i < 256; i++) {
+        int32_t c = M->cls[i];
+        memcpy(p + i, &c, 4);
+    }
+    p += 256;
+    memcpy(p, M->cos_tab, sizeof M->cos_tab), p += SS_BMODE_PHASE_N + 1;
+    memcpy(p, M->sin_tab, sizeof M->sin_tab), p += SS_BMODE_PHASE_N + 1;
+    memcpy(p, M->gauss_tab, sizeof M->gauss_tab), p += SS_BMODE_GAUSS_N + 2;
+    memcpy(p, M->kernel, sizeof M->kernel);
+    ss__buffer(g, SS__B_TABLES, sizeof(float) * SS__TABLES_FLOATS, tab);
+    free(tab);
+    size_t ns = (size_t)M->nsteps + 1;
+    ss__buffer(g, SS__B_BEAM, sizeof(float) * 7 * ns, M->inv2sl2);
+    ss__buffer(g, SS__B_TAU, sizeof(float) * (size_t)g->probe.lines * (size_t)M->nrays * ns, NULL);
+    ss__buffer(g, SS__B_BINS, sizeof(float) * 2 * (size_t)g->probe.lines * (size_t)M->nbins, NULL);
+    /* speckle chunks: at least 4 bins long so that chunks two apart never share a bin */
+    g->chunk_mm = fmaxf(4.f, 4.f * M->delta);
+    g->nchunks = (int)ceilf((M->depth + 4.f * M->sigma_a) / g->chunk_mm);
+    if (g->nchunks < 1) g->nchunks = 1;
+    /* scan geometry, map and image texture */
+    ss_scan_geometry geom;
+    st = ss_scan_geometry_for_probe(&g->probe, s->image_width_px, &geom);
+    if (st != SS_OK) return st;
+    if (!g->have_geom || memcmp(&geom, &g->geom, sizeof geom) != 0) {
+        st = ss_scan_map_update(&g->map, &g->probe, &geom);
+        if (st != SS_OK) return st;
+        size_t np = (size_t)geom.width * (size_t)geom.height;
+        float *rg = malloc(sizeof(float) * 2 * np);
+        if (!rg) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory for the scan map");
+        for (size_t i = 0; i < np; i++) {
+            rg[2 * i] = g->map.line_f[i];
+            rg[2 * i + 1] = g->map.sample_f[i];
+        }
+        if (g->map_tex) glDeleteTextures(1, &g->map_tex);
+        if (g->image_tex) glDeleteTextures(1, &g->image_tex);
+        glGenTextures(1, &g->map_tex);
+        glBindTexture(GL_TEXTURE_2D, g->map_tex);
+        glTexStorage2D(GL_TEXTURE_2D, 1, GL_RG32F, geom.width, geom.height);
+        glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, geom.width, geom.height, GL_RG, GL_FLOAT, rg);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+        free(rg);
+        glGenTextures(1, &g->image_tex);
+        glBindTexture(GL_TEXTURE_2D, g->image_tex);
+        glTexStorage2D(GL_TEXTURE_2D, 1, GL_R8, geom.width, geom.height);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+        g->geom = geom;
+        g->have_geom = true;
+    }
+    GLenum err = glGetError();
+    if (err != GL_NO_ERROR)
+        return ss_error_set(err == GL_OUT_OF_MEMORY ? SS_ERR_NOMEM : SS_ERR_GL,
+                            "bmode gpu: model buffers: GL error 0x%04x", err);
+    return SS_OK;
+}
+
+/* ------------------------------------------------------------------ per frame */
+
+static void ss__uniforms(const ss_bmode_gpu *g, GLuint pr, const ss_needle_geom *needle, const ss_bmode_settings *s)
+{
+    const ss_bmode_model *M = &g->model;
+    glUseProgram(pr);
+    ss_gpu_volume_bind(&g->vol, pr, 0, 1);
+#define SS__LOC(name) glGetUniformLocation(pr, name)
+    glUniform1f(SS__LOC("vol_inv_sp"), 1.f / g->vol.spacing_mm);
+    glUniform1i(SS__LOC("u_lines"), g->probe.lines);
+    glUniform1i(SS__LOC("u_samples"), g->probe.samples);
+    glUniform1f(SS__LOC("u_ds"), M->ds);
+    glUniform1f(SS__LOC("u_inv_ds"), M->inv_ds);
+    glUniform1f(SS__LOC("u_depth"), M->depth);
+    glUniform1f(SS__LOC("u_sigma_a"), M->sigma_a);
+    glUniform1f(SS__LOC("u_inv_delta"), M->inv_delta);
+    glUniform1f(SS__LOC("u_phase_scale"), M->phase_scale);
+    glUniform1f(SS__LOC("u_cell"), M->cell);
+    glUniform1i(SS__LOC("u_m"), M->m);
+    glUniform1i(SS__LOC("u_nbins"), M->nbins);
+    glUniform1i(SS__LOC("u_nsteps"), M->nsteps);
+    glUniform1i(SS__LOC("u_nrays"), M->nrays);
+    glUniform1i(SS__LOC("u_per_cell"), M->per_cell);
+    glUniform1i(SS__LOC("u_kernel_half"), M->kernel_half);
+    glUniform1f(SS__LOC("u_ray_de"), M->ray_de);
+    glUniform1fv(SS__LOC("u_ray_e"), SS_BMODE_MAX_RAYS, M->ray_e);
+    glUniform1fv(SS__LOC("u_ray_w"), SS_BMODE_MAX_RAYS, M->ray_w);
+    glUniform1f(SS__LOC("u_dir_soft"), M->dir_soft);
+    glUniform1f(SS__LOC("u_dir_bone"), M->dir_bone);
+    glUniform1f(SS__LOC("u_dir_metal"), M->dir_metal);
+    glUniform1f(SS__LOC("u_dir_needle"), M->dir_needle);
+    glUniform1f(SS__LOC("u_noise_rms"), M->noise_rms);
+    glUniform1f(SS__LOC("u_tgc_lin_db_per_mm"), M->tgc_lin_db_per_mm);
+    glUniform1ui(SS__LOC("u_seed"), s->seed);
+    glUniform1ui(SS__LOC("u_flags"), s->flags);
+    glUniform1f(SS__LOC("u_reverb_decay"), s->reverb_decay);
+    glUniform1i(SS__LOC("u_reverb_count"), s->reverb_count);
+    glUniform1f(SS__LOC("u_tip_amplitude"), s->needle_tip_amplitude);
+    glUniform1f(SS__LOC("u_gain_db"), s->gain_db);
+    glUniform1f(SS__LOC("u_dr_db"), s->dynamic_range_db);
+    glUniform1fv(SS__LOC("u_tgc_db"), SS_BMODE_TGC_SLIDERS, s->tgc_db);
+    glUniform1i(SS__LOC("u_tgc_auto"), s->tgc_auto);
+    glUniform1f(SS__LOC("u_z_steel"), ss_tissue_impedance_mrayl(SS_TISSUE_STEEL));
+    glUniform1f(SS__LOC("u_z_muscle"), M->z_mrayl[SS_TISSUE_MUSCLE]);
+    glUniform1i(SS__LOC("u_has_needle"), needle != NULL);
+    if (needle) {
+        glUniform3fv(SS__LOC("u_needle_tip"), 1, needle->tip_mm);
+        glUniform3fv(SS__LOC("u_needle_dir"), 1, needle->dir);
+        glUniform1f(SS__LOC("u_needle_len"), needle->length_mm);
+        glUniform1f(SS__LOC("u_needle_od"), needle->outer_diameter_mm);
+    }
+    glUniform1f(SS__LOC("u_chunk_mm"), g->chunk_mm);
+    glUniform1i(SS__LOC("u_nchunks"), g->nchunks);
+    glUniform1i(SS__LOC("u_map"), 2);
+    glUniform2i(SS__LOC("u_image_size"), g->geom.width, g->geom.height);
+#undef SS__LOC
+}
+
+static double ss__now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
+/* Runs the passes; with times != NULL, glFinish after each and its ms in times[0..5]. */
+static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const ss_probe_pose *pose,
+                           const ss_bmode_settings *s, double *times)
+{
+    double t0 = times ? ss__now_ms() : 0.0;
+    const ss_probe *pr = &g->probe;
+    for (int l = 0; l < pr->lines; l++) {
+        float o2[2], d2[2];
+        ss_probe_line_geometry(pr, l, o2, d2);
+        float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, up[3] = {d2[1], -d2[0], 0.f},
+              vp[3] = {0.f, 0.f, 1.f};
+        float *L = g->lines_host + 16 * l;
+        ss_probe_pose_point_to_world(pose, op, L);
+        ss_probe_pose_dir_to_world(pose, dp, L + 4);
+        ss_probe_pose_dir_to_world(pose, up, L + 8);
+        ss_probe_pose_dir_to_world(pose, vp, L + 12);
+        L[3] = L[7] = L[11] = L[15] = 0.f;
+    }
+    ss__buffer(g, SS__B_LINES, sizeof(float) * 16 * (size_t)pr->lines, g->lines_host);
+    for (int i = 0; i < SS__B_COUNT; i++) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, (GLuint)i, g->buf[i]);
+    for (int i = 0; i < SS__P_COUNT; i++) ss__uniforms(g, g->prog[i], needle, s);
+    glActiveTexture(GL_TEXTURE2);
+    glBindTexture(GL_TEXTURE_2D, g->map_tex);
+    glActiveTexture(GL_TEXTURE0);
+    glBindImageTexture(0, g->image_tex, 0, GL_FALSE, 0, GL_WRITE_ONLY, GL_R8);
+#define SS__LAP(i)                                                                                                   \
+    if (times) {                                                                                                     \
+        glFinish();                                                                                                  \
+        double t1 = ss__now_ms();                                                                                    \
+        times[i] = t1 - t0;                                                                                          \
+        t0 = t1;                                                                                                     \
+    }
+    SS__LAP(0);
+    const GLuint lg = (GLuint)((pr->lines + 7) / 8), sg = (GLuint)((pr->samples + 63) / 64);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_BINS]);
+    glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32F, GL_RED, GL_FLOAT, NULL); /* RF bins = 0 */
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    glUseProgram(g->prog[SS__P_MARCH]);
+    glDispatchCompute(lg, 1, 1);
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    SS__LAP(1);
+    if (!(s->flags & SS_BMODE_NO_SPECKLE)) {
+        glUseProgram(g->prog[SS__P_SPECKLE]);
+        GLint par = glGetUniformLocation(g->prog[SS__P_SPECKLE], "u_parity");
+        for (int parity = 0; parity < 2; parity++) {
+            GLuint ny = (GLuint)((g->nchunks - parity + 1) / 2);
+            if (ny == 0) continue;
+            glUniform1i(par, parity);
+            glDispatchCompute(lg, ny, 1);
+            glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+        }
+    }
+    SS__LAP(2);
+    glUseProgram(g->prog[SS__P_ENVELOPE]);
+    glDispatchCompute(sg, (GLuint)pr->lines, 1);
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    SS__LAP(3);
+    glUseProgram(g->prog[SS__P_GREY]);
+    glDispatchCompute(sg, (GLuint)pr->lines, 1);
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    SS__LAP(4);
+    glUseProgram(g->prog[SS__P_SCAN]);
+    glDispatchCompute((GLuint)((g->geom.width + 7) / 8), (GLuint)((g->geom.height + 7) / 8), 1);
+    glMemoryBarrier(GL_TEXTURE_FETCH_BARRIER_BIT | GL_TEXTURE_UPDATE_BARRIER_BIT |
+                    GL_SHADER_IMAGE_ACCESS_BARRIER_BIT | GL_BUFFER_UPDATE_BARRIER_BIT);
+    SS__LAP(5);
+#undef SS__LAP
+    GLenum err = glGetError();
+    if (err != GL_NO_ERROR) return ss_error_set(SS_ERR_GL, "bmode gpu: GL error 0x%04x in the render passes", err);
+    return SS_OK;
+}
+
+static ss_status ss__prepare(ss_bmode_gpu *g, const ss_needle_geom *needle, const ss_probe_pose *pose,
+                             const ss_bmode_settings *s)
+{
+    if (!g || !pose || !s) return ss_error_set(SS_ERR_INVALID, "bmode gpu: NULL argument");
+    if (!g->have_vol) return ss_error_set(SS_ERR_INVALID, "bmode gpu: no volume (call ss_bmode_gpu_set_volume first)");
+    if (needle) {
+        ss_status st = ss_bmode_needle_validate(needle);
+        if (st != SS_OK) return st;
+    }
+    ss_status st = ss_bmode_settings_validate(s);
+    if (st != SS_OK) return st;
+    while (glGetError() != GL_NO_ERROR) {}
+    return ss__ensure_model(g, s);
+}
+
+ss_status ss_bmode_gpu_render(ss_bmode_gpu *g, const ss_needle_geom *needle_or_null, const ss_probe_pose *pose,
+                              const ss_bmode_settings *s, bool read_back, ss_bmode_frame *out)
+{
+    ss_status st = ss__prepare(g, needle_or_null, pose, s);
+    if (st != SS_OK) return st;
+    if (read_back && !out) return ss_error_set(SS_ERR_INVALID, "bmode gpu: read-back asked into a NULL frame");
+    st = ss__frame(g, needle_or_null, pose, s, NULL);
+    if (st != SS_OK || !read_back) return st;
+    st = ss_bmode_frame_prepare(out, &g->probe, s);
+    if (st != SS_OK) return st;
+    size_t n = (size_t)g->probe.lines * (size_t)g->probe.samples;
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_ENV]);
+    glGetBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)(n * sizeof(float)), out->envelope);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_GREY]);
+    glGetBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)(n * sizeof(float)), out->grey);
+    glBindTexture(GL_TEXTURE_2D, g->image_tex);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glGetTexImage(GL_TEXTURE_2D, 0, GL_RED, GL_UNSIGNED_BYTE, out->image.pixels);
+    GLenum err = glGetError();
+    if (err != GL_NO_ERROR) return ss_error_set(SS_ERR_GL, "bmode gpu: read-back: GL error 0x%04x", err);
+    return SS_OK;
+}
+
+GLuint ss_bmode_gpu_image_texture(const ss_bmode_gpu *g, int *width_out, int *height_out)
+{
+    if (width_out) *width_out = g && g->have_geom ? g->geom.width : 0;
+    if (height_out) *height_out = g && g->have_geom ? g->geom.height : 0;
+    return g ? g->image_tex : 0;
+}
+
+/* ------------------------------------------------------------------ bench */
+
+static int ss__cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double ss__median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(double), ss__cmp_double);
+    return v[n / 2];
+}
+
+ss_status ss_bmode_gpu_bench(ss_bmode_gpu *g, const ss_needle_geom *needle_or_null, const ss_probe_pose *pose,
+                             const ss_bmode_settings *s, int frames, ss_bmode_bench *out,
+                             ss_bmode_gpu_pass_ms *passes)
+{
+    if (frames < 1 || frames > 10000 || !out)
+        return ss_error_set(SS_ERR_INVALID, "bench frames = %d: expected 1..10000", frames);
+    ss_status st = ss__prepare(g, needle_or_null, pose, s);
+    if (st != SS_OK) return st;
+    const ss_probe *pr = &g->probe;
+    double *t = malloc(sizeof(double) * (size_t)frames * 8);
+    float *od = malloc(sizeof(float) * 6 * (size_t)pr->lines);
+    if (!t || !od) {
+        free(t);
+        free(od);
+        return ss_error_set(SS_ERR_NOMEM, "bench: out of memory");
+    }
+    st = ss__frame(g, needle_or_null, pose, s, NULL); /* warm-up */
+    glFinish();
+    for (int i = 0; i < frames && st == SS_OK; i++) {
+        double t0 = ss__now_ms();
+        st = ss__frame(g, needle_or_null, pose, s, NULL);
+        glFinish();
+        t[i] = ss__now_ms() - t0;
+    }
+    /* the bare march of the same lines and samples */
+    ss_gpu_march *bm = NULL;
+    if (st == SS_OK) {
+        for (int l = 0; l < pr->lines; l++) {
+            memcpy(od + 3 * l, g->lines_host + 16 * l, 3 * sizeof(float));
+            memcpy(od + 3 * pr->lines + 3 * l, g->lines_host + 16 * l + 4, 3 * sizeof(float));
+        }
+        st = ss_gpu_march_create(pr->lines, pr->samples, ss_probe_sample_spacing_mm(pr), od, od + 3 * pr->lines, &bm);
+    }
+    if (st == SS_OK) {
+        st = ss_gpu_march_run(bm, &g->vol);
+        ss_gpu_march_finish();
+    }
+    for (int i = 0; i < frames && st == SS_OK; i++) {
+        double t0 = ss__now_ms();
+        st = ss_gpu_march_run(bm, &g->vol);
+        ss_gpu_march_finish();
+        t[frames + i] = ss__now_ms() - t0;
+    }
+    ss_gpu_march_destroy(bm);
+    if (st == SS_OK && passes) {
+        double *pt = t + 2 * (size_t)frames; /* 6 x frames */
+        for (int i = 0; i < frames && st == SS_OK; i++) {
+            double lap[6];
+            st = ss__frame(g, needle_or_null, pose, s, lap);
+            for (int k = 0; k < 6; k++) pt[(size_t)k * (size_t)frames + (size_t)i] = lap[k];
+        }
+        if (st == SS_OK) {
+            passes->upload = ss__median(pt, frames);
+            passes->march = ss__median(pt + frames, frames);
+            passes->speckle = ss__median(pt + 2 * frames, frames);
+            passes->envelope = ss__median(pt + 3 * frames, frames);
+            passes->grey = ss__median(pt + 4 * frames, frames);
+            passes->scan = ss__median(pt + 5 * frames, frames);
+        }
+    }
+    if (st == SS_OK) {
+        *out = (ss_bmode_bench){0};
+        out->lines = pr->lines;
+        out->samples = pr->samples;
+        out->frames = frames;
+        out->threads = 0;
+        out->ms_per_frame = ss__median(t, frames);
+        out->bare_ms_per_frame = ss__median(t + frames, frames);
+        out->fps = out->ms_per_frame > 0 ? 1000.0 / out->ms_per_frame : 0.0;
+        out->msamples_per_s =
+            out->ms_per_frame > 0 ? (double)pr->lines * pr->samples / (out->ms_per_frame * 1e3) : 0.0;
+        out->ratio_to_bare = out->bare_ms_per_frame > 0 ? out->ms_per_frame / out->bare_ms_per_frame : 0.0;
+    }
+    free(t);
+    free(od);
+    return st;
+}

@@ -1,0 +1,68 @@
+/* bmode_gpu.h: the GPU B-mode renderer: the CPU reference (bmode_cpu.h) in OpenGL 4.3
+ * compute shaders, same physics, same parameters, same tissue table, same world-fixed
+ * scatterers, so that the 8-bit images match the CPU's (tests/test_gl_bmode.c).
+ *
+ * Passes (shaders/bmode_*.comp, shared declarations in shaders/bmode_common.glsl):
+ *   1 march     per line: elevation rays, interfaces, tau, interface echoes, needle
+ *   2 speckle   per (line, axial chunk): scatterers in the beam tube -> RF bins
+ *   3 envelope  per sample: axial pulse convolution, noise, |IQ|
+ *   4 grey      per sample: TGC, gain, log compression
+ *   5 scan      per pixel: scan conversion into an R8 texture
+ * The tissue volume is uploaded once (ss_bmode_gpu_set_volume); probe pose, needle and
+ * settings that keep the model (ss_bmode_model) cost only uniforms and a small buffer
+ * of line origins; the image stays on the GPU unless read back.
+ * Needs a current GL 4.3 context on the calling thread for every call; it never
+ * creates one (src/platform/gl_context.h does). It does not print.
+ */
+#ifndef SS_BMODE_GPU_H
+#define SS_BMODE_GPU_H
+
+#include <GL/glew.h>
+#include <stdbool.h>
+
+#include "bmode_cpu.h"
+#include "error.h"
+#include "probe.h"
+
+typedef struct ss_bmode_gpu ss_bmode_gpu;
+
+/* Compiles the passes for a probe (lines, samples and geometry are fixed for the
+ * object's life; make another for another probe). */
+ss_status ss_bmode_gpu_create(const ss_probe *probe, ss_bmode_gpu **out);
+void ss_bmode_gpu_destroy(ss_bmode_gpu *g);
+
+/* Uploads the tissue volume (labels and hard_sdf, both required) as 3D textures:
+ * once per scenario. The volume may be freed afterwards. */
+ss_status ss_bmode_gpu_set_volume(ss_bmode_gpu *g, const ss_volume *v);
+
+/* Renders one frame. needle may be NULL. read_back: copy envelope, grey and the 8-bit
+ * image into *out (an ss_bmode_frame as ss_bmode_cpu_render fills it, zero-initialised
+ * before first use, freed with ss_bmode_frame_free); without read_back out may be NULL
+ * and the result is only in ss_bmode_gpu_image_texture(). */
+ss_status ss_bmode_gpu_render(ss_bmode_gpu *g, const ss_needle_geom *needle_or_null, const ss_probe_pose *pose,
+                              const ss_bmode_settings *s, bool read_back, ss_bmode_frame *out);
+
+/* The scan-converted image of the last render: GL_R8 2D texture, width x height of the
+ * frame's ss_scan_geometry (row 0 in memory = top of the image, next to the probe: draw
+ * with v flipped). 0 before the first render. */
+GLuint ss_bmode_gpu_image_texture(const ss_bmode_gpu *g, int *width_out, int *height_out);
+
+/* Milliseconds per pass (medians), measured with glFinish after each pass. */
+typedef struct ss_bmode_gpu_pass_ms {
+    double upload;   /* line origins + uniforms */
+    double march;    /* march + needle */
+    double speckle;
+    double envelope;
+    double grey;
+    double scan;
+} ss_bmode_gpu_pass_ms;
+
+/* Renders `frames` frames (no read-back; each bounded by glFinish) and reports the
+ * median in out (same fields as ss_bmode_cpu_bench; threads = 0), with the bare march
+ * (gpu_march.h: one label fetch per sample) of the same lines x samples measured in the
+ * same run; passes (optional) gets per-pass medians from a further `frames` frames. */
+ss_status ss_bmode_gpu_bench(ss_bmode_gpu *g, const ss_needle_geom *needle_or_null, const ss_probe_pose *pose,
+                             const ss_bmode_settings *s, int frames, ss_bmode_bench *out,
+                             ss_bmode_gpu_pass_ms *passes);
+
+#endif

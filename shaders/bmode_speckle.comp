@@ -1,0 +1,115 @@
+#version 430
+// bmode_speckle.comp: pass 2 of the GPU B-mode renderer: the world-fixed scatterers in
+// the two-sigma beam tube around the central ray's straight pieces (engine/bmode_cpu.c
+// ss__speckle_piece, same sweep, same tests, same arithmetic), added to the line's RF bins.
+// One invocation per (line, axial chunk): a chunk owns the scatterers whose axial
+// coordinate a lies in [chunk * u_chunk_mm, (chunk + 1) * u_chunk_mm) (the last chunk
+// to the end), so the chunks of one line partition the CPU's set of scatterers exactly.
+// A scatterer writes bins floor(a / delta) and the next, so neighbouring chunks could
+// touch one common bin: even chunks run in one dispatch, odd ones in the next
+// (u_parity), and no two invocations of a dispatch ever write the same bin.
+layout(local_size_x = 8, local_size_y = 1) in;
+
+uniform int u_parity, u_nchunks;
+uniform float u_chunk_mm;
+
+int step_index(float a)
+{
+    int k = int(a / u_ds);
+    return k < 0 ? 0 : k >= u_nsteps ? u_nsteps - 1 : k;
+}
+
+void speckle_piece(int line, int pi, float c0, float c1)
+{
+    const int o = (line * SS_BMODE_MAX_PIECES + pi) * 4;
+    const vec3 A = pieces[o].xyz, d = pieces[o + 1].xyz, u = pieces[o + 2].xyz, v = pieces[o + 3].xyz;
+    const float a0 = pieces[o].w;
+    float a1 = min(pieces[o + 1].w, u_depth + 4.0 * u_sigma_a);
+    float ca0 = max(a0, c0), ca1 = min(a1, c1);
+    if (ca1 <= ca0) return;
+    const float h = u_cell;
+    const int bb = line * 2 * u_nbins;
+    int m = 0;
+    if (abs(d[1]) > abs(d[m])) m = 1;
+    if (abs(d[2]) > abs(d[m])) m = 2;
+    int n1 = m == 0 ? 1 : 0, n2 = m == 2 ? 1 : 2;
+    float dm = d[m];
+    int k0s = step_index(ca0), k1s = step_index(ca1);
+    float wl = SS_BMODE_TUBE_SIGMAS * max(beam_at(5, k0s), beam_at(5, k1s));
+    float we = SS_BMODE_TUBE_SIGMAS * max(beam_at(6, k0s), beam_at(6, k1s));
+    float E = wl * abs(u[m]) + we * abs(v[m]);
+    float Pm0 = A[m] + (ca0 - a0) * dm, Pm1 = A[m] + (ca1 - a0) * dm;
+    float tlo = min(Pm0, Pm1) - E, thi = max(Pm0, Pm1) + E;
+    int slab0 = int(floor(tlo / h)), slab1 = int(floor(thi / h));
+    float r1 = d[n1] / dm, r2 = d[n2] / dm;
+    float u1 = u[n1] - u[m] * r1, v1 = v[n1] - v[m] * r1;
+    float u2 = u[n2] - u[m] * r2, v2 = v[n2] - v[m] * r2;
+    const int ncen = u_nrays / 2;
+    const float inv_de = u_ray_de > 0.0 ? 1.0 / u_ray_de : 0.0;
+    const int ns1 = u_nsteps + 1;
+    for (int sl = slab0; sl <= slab1; sl++) {
+        float t0 = float(sl) * h, t1 = t0 + h;
+        float aa = a0 + (t0 - A[m] - E) / dm, ab = a0 + (t1 - A[m] + E) / dm;
+        float alo = max(ca0, min(aa, ab)), ahi = min(ca1, max(aa, ab));
+        if (alo >= ahi) continue;
+        int ka = step_index(alo), kb = step_index(ahi);
+        float swl = SS_BMODE_TUBE_SIGMAS * max(beam_at(5, ka), beam_at(5, kb));
+        float swe = SS_BMODE_TUBE_SIGMAS * max(beam_at(6, ka), beam_at(6, kb));
+        float ext1 = swl * abs(u1) + swe * abs(v1), ext2 = swl * abs(u2) + swe * abs(v2);
+        float c1a = A[n1] + (t0 - A[m]) * r1, c1b = A[n1] + (t1 - A[m]) * r1;
+        float c2a = A[n2] + (t0 - A[m]) * r2, c2b = A[n2] + (t1 - A[m]) * r2;
+        int i1lo = int(floor((min(c1a, c1b) - ext1) / h)), i1hi = int(floor((max(c1a, c1b) + ext1) / h));
+        int i2lo = int(floor((min(c2a, c2b) - ext2) / h)), i2hi = int(floor((max(c2a, c2b) + ext2) / h));
+        for (int i2 = i2lo; i2 <= i2hi; i2++)
+            for (int i1 = i1lo; i1 <= i1hi; i1++) {
+                ivec3 ic;
+                ic[m] = sl;
+                ic[n1] = i1;
+                ic[n2] = i2;
+                uint h0 = ss_scatter_hash(u_seed, ic);
+                for (int sk = 0; sk < u_per_cell; sk++) {
+                    uint hs = sk == 0 ? h0 : ss_scatter_nth(h0, sk);
+                    vec3 pos = ss_scatter_position(hs, ic, h);
+                    vec3 rel = pos - A;
+                    float a = a0 + dot(rel, d);
+                    if (a < ca0 || a >= ca1) continue;
+                    int k = int(a * u_inv_ds);
+                    if (k >= u_nsteps) continue;
+                    float l = dot(rel, u);
+                    float l2 = l * l;
+                    if (l2 > beam[2 * ns1 + k]) continue;
+                    float e = dot(rel, v);
+                    float e2 = e * e;
+                    if (e2 > beam[3 * ns1 + k]) continue;
+                    int lab = label_at(pos);
+                    float amp = lab_amp[lab];
+                    if (amp <= 0.0) continue;
+                    uint h2 = ss_scatter_rehash(hs);
+                    float occ = float(h2 & 0xFFFFu) * (1.0 / 65536.0);
+                    float au = 1.7320508 * ((float(h2 >> 16) + 0.5) * (1.0 / 32768.0) - 1.0);
+                    if (occ >= lab_pocc[lab]) continue;
+                    int ry = ncen + int(roundEven(e * inv_de));
+                    ry = clamp(ry, 0, u_nrays - 1);
+                    float t = tau[(line * u_nrays + ry) * ns1 + k];
+                    if (t <= 0.0) continue;
+                    float q = (l2 * beam[k] + e2 * beam[ns1 + k]) * (float(SS_BMODE_GAUSS_N) / SS_BMODE_GAUSS_QMAX);
+                    int qi = int(q);
+                    float qf = q - float(qi);
+                    float gw = (1.0 - qf) * gauss_tab[qi] + qf * gauss_tab[qi + 1];
+                    float w = amp * au * t * beam[4 * ns1 + k] * gw;
+                    deposit(bb, a, w);
+                }
+            }
+    }
+}
+
+void main()
+{
+    int line = int(gl_GlobalInvocationID.x);
+    int chunk = int(gl_GlobalInvocationID.y) * 2 + u_parity;
+    if (line >= u_lines || chunk >= u_nchunks) return;
+    float c0 = float(chunk) * u_chunk_mm;
+    float c1 = chunk == u_nchunks - 1 ? 1e30 : float(chunk + 1) * u_chunk_mm;
+    int np = npieces[line];
+    for (int i = 0; i < np; i++) speckle_piece(line, i, c0, c1);
+}
