@@ -6,16 +6,22 @@
 
 #include "tissue.h"
 
-#define SS__STEP_MM 0.5
+/* The needle's own resolution: a bone sliver thinner than a coarse step must not be
+ * stepped over (the needle would find it). With a world that knows its clearance the
+ * walk strides through uniform tissue and slows to this near surfaces. */
+#define SS__FINE_STEP_MM 0.05
 #define SS__MAX_PATH_MM 150.0
 
 /* Walks the line: > 0 = depth from the skin where CSF is reached, < 0 = blocked. */
 static double ss__walk(const ss_world *w, const double start[3], const double dir[3])
 {
     double entry = -1;
-    for (double t = 0; t < SS__MAX_PATH_MM; t += SS__STEP_MM) {
+    for (double t = 0; t < SS__MAX_PATH_MM;) {
         double p[3] = {start[0] + dir[0] * t, start[1] + dir[1] * t, start[2] + dir[2] * t};
         int lab = w->label_at(w->user, p);
+        double step = SS__FINE_STEP_MM;
+        if (w->clearance_mm) step = fmax(step, w->clearance_mm(w->user, p));
+        t += step;
         if (entry < 0 && lab != SS_TISSUE_AIR) entry = t;
         if (ss_tissue_get(lab)->hard) return -1;
         if (lab == SS_TISSUE_NERVE && entry >= 0) return -1; /* an exiting root: not a safe path */
@@ -31,16 +37,16 @@ ss_status ss_plan_puncture(const ss_world *w, const ss_probe *probe, const ss_pr
     double aim[3];
     if (!w->aim_mm || !w->aim_mm(w->user, level, aim))
         return ss_error_set(SS_ERR_INVALID, "plan: no aim point at interspace %d", level);
-    for (int k = 0; k <= 2 * (int)SS_PLAN_MAX_SLIDE_MM; k++) {
-        double slide = (k % 2 ? 1.0 : -1.0) * (double)((k + 1) / 2); /* 0, 1, -1, 2, -2, ... */
+    for (int k = 0; k <= (int)SS_PLAN_MAX_SLIDE_MM; k++) {
+        double slide = (k % 2 ? 1.0 : -1.0) * 2.0 * (double)((k + 1) / 2); /* 0, 2, -2, 4, -4, ... */
         ss_probe_pose p = *pose;
         for (int i = 0; i < 3; i++) p.origin_mm[i] += (float)(slide * pose->axis_x[i]);
         p.origin_mm[1] = (float)w->skin_y(w->user, p.origin_mm[0], p.origin_mm[2]);
         double a0;
         if (!ss_guide_angle_to(probe, &p, aim, &a0)) continue;
         a0 = fmin(fmax(a0, min_deg), max_deg);
-        for (int j = 0; j <= 2 * (int)ceil(max_deg - min_deg); j++) {
-            double a = a0 + (j % 2 ? 1.0 : -1.0) * (double)((j + 1) / 2);
+        for (int j = 0; j <= (int)ceil(max_deg - min_deg); j++) {
+            double a = a0 + (j % 2 ? 1.0 : -1.0) * 2.0 * (double)((j + 1) / 2); /* a0, +2, -2, ... */
             if (a < min_deg - 1e-9 || a > max_deg + 1e-9) continue;
             double start[3], dir[3];
             ss_guide_line(probe, &p, a, start, dir);

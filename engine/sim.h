@@ -52,6 +52,9 @@ typedef struct ss_world {
     bool (*aim_mm)(void *user, int level, double out_mm[3]);
     /* the interspace a needle line is aimed at (nearest window centre to the line) */
     int (*level_of_line)(void *user, const double p_mm[3], const double dir[3]);
+    /* optional: a distance from p within which the label cannot change (0 on a
+     * surface); lets line walks (plan.h) step far through uniform tissue */
+    double (*clearance_mm)(void *user, const double p_mm[3]);
 } ss_world;
 
 typedef struct ss_sim_desc {

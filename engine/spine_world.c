@@ -44,6 +44,13 @@ static int ss__level_of_line(void *user, const double p[3], const double dir[3])
     return best;
 }
 
+static double ss__clearance(void *user, const double p[3])
+{
+    ss_spine_sample s;
+    ss_spine_query(user, p, &s);
+    return s.boundary_mm;
+}
+
 void ss_spine_world(const ss_spine *spine, ss_world *out)
 {
     out->user = (void *)spine;
@@ -52,4 +59,5 @@ void ss_spine_world(const ss_spine *spine, ss_world *out)
     out->view_pose = ss__view;
     out->aim_mm = ss__target;
     out->level_of_line = ss__level_of_line;
+    out->clearance_mm = ss__clearance;
 }

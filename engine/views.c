@@ -81,17 +81,20 @@ static void ss__march_line(const ss_spine *sp, const ss_probe *probe, const ss_p
     ss_probe_pose_point_to_world(pose, o3, ow);
     ss_probe_pose_dir_to_world(pose, d3, dw);
     bool blocked = false;
-    for (double t = 0; t < probe->depth_mm; t += SS__STEP_MM) {
+    double step = SS__STEP_MM;
+    for (double t = 0; t < probe->depth_mm; t += step) {
         double p[3] = {ow[0] + dw[0] * t, ow[1] + dw[1] * t, ow[2] + dw[2] * t};
         ss_spine_sample s;
         ss_spine_query(sp, p, &s);
+        /* stride through uniform tissue; the sample counts for the whole stride */
+        step = fmax(SS__STEP_MM, fmin(s.boundary_mm, 5.0));
         if (ss_tissue_get(s.label)->hard) blocked = true;
         if (s.part == SS_PART_SPINOUS) r->spinous = true;
         if (ss__in_sac(s.part)) {
             if (r->first_sac_depth_mm < 0) r->first_sac_depth_mm = t;
-            r->sac_total_mm += SS__STEP_MM;
+            r->sac_total_mm += step;
             if (!blocked) {
-                r->sac_seen_mm += SS__STEP_MM;
+                r->sac_seen_mm += step;
                 r->reaches_sac = true;
             }
         }
@@ -99,6 +102,29 @@ static void ss__march_line(const ss_spine *sp, const ss_probe *probe, const ss_p
 }
 
 /* canal visibility and window width of a pose */
+static bool ss__central(const ss_probe *probe, int line)
+{
+    return probe->kind == SS_PROBE_LINEAR || fabs(ss_probe_line_angle_deg(probe, line)) <= SS_VIEW_CENTRAL_DEG;
+}
+
+/* Canal visibility over the central lines, and whether any of them crosses a spinous
+ * process (one pass for the near-spinous search). */
+static void ss__central_measure(const ss_spine *sp, const ss_probe *probe, const ss_probe_pose *pose, double *vis,
+                                bool *spinous)
+{
+    double total = 0, seen = 0;
+    *spinous = false;
+    for (int l = 0; l < probe->lines; l++) {
+        if (!ss__central(probe, l)) continue;
+        ss__line_result r;
+        ss__march_line(sp, probe, pose, l, &r);
+        total += r.sac_total_mm;
+        seen += r.sac_seen_mm;
+        *spinous |= r.spinous;
+    }
+    *vis = total > 0 ? seen / total : 0.0;
+}
+
 void ss_view_measure_pose(const ss_spine *sp, const ss_probe *probe, const ss_probe_pose *pose, double *vis,
                           double *width)
 {
@@ -109,7 +135,7 @@ void ss_view_measure_pose(const ss_spine *sp, const ss_probe *probe, const ss_pr
     for (int l = 0; l < probe->lines; l++) {
         ss__line_result r;
         ss__march_line(sp, probe, pose, l, &r);
-        if (fabs(ss_probe_line_angle_deg(probe, l)) <= SS_VIEW_CENTRAL_DEG || probe->kind == SS_PROBE_LINEAR) {
+        if (ss__central(probe, l)) {
             total += r.sac_total_mm;
             seen += r.sac_seen_mm;
         }
@@ -134,17 +160,6 @@ void ss_view_measure_pose(const ss_spine *sp, const ss_probe *probe, const ss_pr
 static ss_status ss__sagittal_at(const ss_spine *sp, const ss_interspace_info *is, double lateral_mm, bool right,
                                  ss_probe_pose *out);
 
-/* A central scan line (|angle| <= SS_VIEW_CENTRAL_DEG) crossing a spinous process. */
-static bool ss__plane_hits_spinous(const ss_spine *sp, const ss_probe *probe, const ss_probe_pose *pose)
-{
-    for (int l = 0; l < probe->lines; l++) {
-        if (probe->kind == SS_PROBE_CONVEX && fabs(ss_probe_line_angle_deg(probe, l)) > SS_VIEW_CENTRAL_DEG) continue;
-        ss__line_result r;
-        ss__march_line(sp, probe, pose, l, &r);
-        if (r.spinous) return true;
-    }
-    return false;
-}
 
 ss_status ss_view_sagittal_pose(const ss_spine *sp, int level, double lateral_mm, bool right, ss_probe_pose *out)
 {
@@ -182,27 +197,25 @@ ss_status ss_view_pose(const ss_spine *sp, const ss_probe *probe, int level, ss_
          * Fig. 1c) and that keeps most (SS_VIEW_NEAR_SPINOUS_KEEP) of the best canal
          * visibility within reach; where rotation leaves a spinous process in every
          * such plane, the smallest offset (>= 2 mm) that keeps that visibility. */
-        enum { N = (int)(SS_VIEW_NEAR_SPINOUS_MAX_MM * 2) + 1 };
+        enum { N = (int)SS_VIEW_NEAR_SPINOUS_MAX_MM + 1 }; /* 1 mm steps */
         double vis[N];
         bool spinous[N];
         double best = 0;
         for (int k = 0; k < N; k++) {
             ss_probe_pose pose;
-            st = ss__sagittal_at(sp, &is, 0.5 * k, right, &pose);
+            st = ss__sagittal_at(sp, &is, (double)k, right, &pose);
             if (st != SS_OK) return st;
-            double width;
-            ss_view_measure_pose(sp, probe, &pose, &vis[k], &width);
-            spinous[k] = ss__plane_hits_spinous(sp, probe, &pose);
+            ss__central_measure(sp, probe, &pose, &vis[k], &spinous[k]);
             if (vis[k] > best) best = vis[k];
         }
         int pick = -1;
         double need = fmax(best * SS_VIEW_NEAR_SPINOUS_KEEP, SS_VIEW_NEAR_SPINOUS_MIN_VISIBILITY);
         for (int k = 1; k < N && pick < 0; k++)
             if (!spinous[k] && vis[k] >= need) pick = k;
-        for (int k = 4; k < N && pick < 0; k++)
+        for (int k = 2; k < N && pick < 0; k++)
             if (vis[k] >= need) pick = k;
         if (pick < 0) pick = N - 1; /* the canal never shows this close: stay at the limit */
-        return ss__sagittal_at(sp, &is, 0.5 * pick, right, out);
+        return ss__sagittal_at(sp, &is, (double)pick, right, out);
     }
     case SS_VIEW_PARASAGITTAL_OBLIQUE: {
         double side = right ? -1.0 : 1.0;
