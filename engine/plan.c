@@ -51,6 +51,8 @@ ss_status ss_plan_puncture(const ss_world *w, const ss_probe *probe, const ss_pr
             double start[3], dir[3];
             ss_guide_line(probe, &p, a, start, dir);
             out->tried++;
+            /* the line must go in through this interspace, not a neighbour's */
+            if (w->level_of_line && w->level_of_line(w->user, start, dir) != level) continue;
             double depth = ss__walk(w, start, dir);
             if (depth > 0) {
                 out->found = true;

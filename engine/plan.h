@@ -22,7 +22,8 @@ typedef struct ss_plan {
 
 /* Searches slides from 0 outward (2 mm steps up to SS_PLAN_MAX_SLIDE_MM) and, for each,
  * frame angles in [min_deg, max_deg] from the one aimed at the world's aim point
- * outward (2 deg steps); the first clear line wins. */
+ * outward (2 deg steps); the first clear line that enters the canal through this
+ * interspace wins. */
 ss_status ss_plan_puncture(const ss_world *w, const ss_probe *probe, const ss_probe_pose *pose, int level,
                            double min_deg, double max_deg, ss_plan *out);
 

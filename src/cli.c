@@ -64,7 +64,14 @@ static const ss_command ss__commands[] = {
      "measured in the same run and the ratio full/bare. --json: one object a line.\n",
      NULL},
     {"replay", "re-simulate a session log and check it reproduces its results",
-     "usage: sonospine replay LOG [--metrics-json FILE]\n", NULL},
+     "usage: sonospine replay LOG [--metrics-json FILE]\n"
+     "\n"
+     "Re-simulates the attempt from the log's inputs and its scenario (the path recorded in\n"
+     "the log, or the file of that name in the scenario directory; its SHA-256 must match)\n"
+     "and checks that every event and metric comes out the same. A log cut short by a crash\n"
+     "is replayed up to its last whole record. Exit 0 reproduced, 1 not reproduced or\n"
+     "tampered, 2 unreadable log or scenario.\n",
+     ss_cmd_replay},
     {"verify", "check the hash chain and signature of a session log",
      "usage: sonospine verify LOG\n"
      "\n"
