@@ -86,7 +86,7 @@ typedef struct ss_volume_bench_result {
     int nx, ny, nz;
     size_t voxels;
     size_t bytes;           /* labels + hard_sdf */
-    double build_ms;        /* fastest of the repeats, wall clock */
+    double build_ms;        /* median of the repeats, wall clock */
     uint64_t hash;
 } ss_volume_bench_result;
 
