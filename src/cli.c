@@ -87,6 +87,16 @@ static const ss_command ss__commands[] = {
      "usage: sonospine history --trainee ID [-o DIR]\n", NULL},
     {"igtl", "OpenIGTLink server: stream images, take tracked probe and needle",
      "usage: sonospine igtl SCENARIO [--port 18944]\n", NULL},
+    {"anatomy", "what the patient model measures: windows, depths, rotation, Cobb; label slices",
+     "usage: sonospine anatomy SCENARIO [--json] [--slices DIR] [--spacing MM]\n"
+     "\n"
+     "Builds the scenario's patient and measures it the way one would on a CT: per lumbar\n"
+     "interspace the interlaminar window (width x height), the interspinous gap, skin to\n"
+     "ligamentum flavum and to dura along the midline, the axial rotation and the access a\n"
+     "fusion left (laminotomy channel, ungrafted level); and the Cobb angle measured back\n"
+     "from the generated spine. --slices writes mid-sagittal, coronal and axial label slices\n"
+     "of the tissue volume as PNG into DIR.\n",
+     ss_cmd_anatomy},
     {"doctor", "check this machine: display, OpenGL 4.3 context, compute shaders, data files",
      "usage: sonospine doctor\n"
      "\n"

@@ -11,5 +11,6 @@ int ss_cmd_render(int argc, char **argv);
 int ss_cmd_run(int argc, char **argv);
 int ss_cmd_replay(int argc, char **argv);
 int ss_cmd_bench(int argc, char **argv);
+int ss_cmd_anatomy(int argc, char **argv);
 
 #endif
