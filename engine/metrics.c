@@ -28,7 +28,22 @@ struct ss_metrics_state {
     long adv_ticks;
     double last_tick_t;
     bool protocol_broken;
+    ss_needle_spec needle;
 };
+
+/* Post-dural-puncture headache per puncture: REFERENCE §3 (Cochrane: pencil-point 4.2 %
+ * vs cutting 11 %). The 11 % is taken for a 20G cutting needle; larger cutting needles
+ * do worse: x1.3 for 18G, x0.6 for 22G (unconfirmed scaling, in the direction the
+ * literature reports). n punctures: 1 - (1 - p)^n. */
+double ss_metrics_pdph_risk_pct(const ss_needle_spec *spec, int n)
+{
+    if (n <= 0) return 0.0;
+    double p = 0.042;
+    if (spec->tip == SS_TIP_QUINCKE) p = 0.11 * (spec->gauge <= 18 ? 1.3 : spec->gauge >= 22 ? 0.6 : 1.0);
+    return 100.0 * (1.0 - pow(1.0 - p, n));
+}
+
+void ss_metrics_set_needle(ss_metrics_state *m, const ss_needle_spec *spec) { m->needle = *spec; }
 
 ss_metrics_state *ss_metrics_begin(void)
 {
@@ -39,6 +54,7 @@ ss_metrics_state *ss_metrics_begin(void)
     m->r.view = -1;
     m->current_level = -1;
     m->view_at_entry = -1;
+    ss_needle_spec_default(&m->needle);
     return m;
 }
 
@@ -170,6 +186,7 @@ void ss_metrics_finish(ss_metrics_state *m, double t_end_s, ss_metrics *out)
     r->plane_distance_mean_mm = m->adv_ticks ? m->dist_sum / (double)m->adv_ticks : 0.0;
     if (!r->success && !r->ct_called && m->levels_failed >= SS_PROTOCOL_LEVELS_BEFORE_CT)
         ss__broken(m, "three interspaces failed but CT guidance was never called");
+    r->pdph_risk_pct = ss_metrics_pdph_risk_pct(&m->needle, r->dural_punctures);
     r->protocol_followed = !m->protocol_broken;
     if (r->protocol_followed) snprintf(r->protocol_note, sizeof r->protocol_note, "followed");
     *out = *r;
@@ -211,6 +228,7 @@ cJSON *ss_metrics_to_json(const ss_metrics *mt)
     cJSON_AddNumberToObject(o, "probe_path_mm", mt->probe_path_mm);
     cJSON_AddNumberToObject(o, "time_in_tissue_s", mt->time_in_tissue_s);
     cJSON_AddNumberToObject(o, "injected_ml", mt->injected_ml);
+    cJSON_AddNumberToObject(o, "pdph_risk_pct", mt->pdph_risk_pct);
     if (mt->graded) {
         cJSON_AddNumberToObject(o, "score", mt->score);
         cJSON_AddBoolToObject(o, "pass", mt->pass);
@@ -225,7 +243,7 @@ static const char *const ss__gradable[] = {
     "success", "insertions", "interspaces_tried", "redirections", "operation_time_s", "puncture_time_s",
     "bone_contacts", "nerve_contacts", "vessel_punctures", "dural_punctures", "tip_visible_pct",
     "path_in_tissue_mm", "tissue_damage_mm2", "ct_called", "protocol_followed", "level_correct",
-    "plane_angle_mean_deg", "plane_distance_mean_mm", "probe_path_mm", "time_in_tissue_s", NULL};
+    "plane_angle_mean_deg", "plane_distance_mean_mm", "probe_path_mm", "time_in_tissue_s", "pdph_risk_pct", NULL};
 
 const char *const *ss_metrics_names(void) { return ss__gradable; }
 
@@ -252,6 +270,7 @@ bool ss_metrics_value(const ss_metrics *mt, const char *name, int expected_level
         {"plane_distance_mean_mm", mt->plane_distance_mean_mm},
         {"probe_path_mm", mt->probe_path_mm},
         {"time_in_tissue_s", mt->time_in_tissue_s},
+        {"pdph_risk_pct", mt->pdph_risk_pct},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (strcmp(name, t[i].n) == 0) {

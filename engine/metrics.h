@@ -59,6 +59,8 @@ typedef struct ss_metrics {
     double probe_path_mm;
     double time_in_tissue_s;
     double injected_ml;
+    double pdph_risk_pct;          /* post-dural-puncture headache risk from gauge, tip and
+                                      the number of dural punctures (see metrics.c) */
     /* filled by the rubric */
     double score;
     bool pass;
@@ -68,6 +70,11 @@ typedef struct ss_metrics {
 typedef struct ss_metrics_state ss_metrics_state;
 
 ss_metrics_state *ss_metrics_begin(void);
+/* The needle in use (for the post-dural-puncture headache risk); default 18G cutting. */
+#include "needle.h"
+void ss_metrics_set_needle(ss_metrics_state *m, const ss_needle_spec *spec);
+/* Risk (%) of a post-dural-puncture headache after n dural punctures with this needle. */
+double ss_metrics_pdph_risk_pct(const ss_needle_spec *spec, int dural_punctures);
 void ss_metrics_event(ss_metrics_state *m, const ss_event *e);
 void ss_metrics_tick(ss_metrics_state *m, const ss_tick_sample *s);
 /* Closes the attempt at time t_end_s and writes the result. */

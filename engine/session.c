@@ -106,6 +106,7 @@ static ss_status ss__make(const ss_session_desc *d, bool replaying, ss_session *
     sd.on_tick = ss__on_tick;
     sd.on_command = ss__on_command;
     sd.tick_user = s;
+    if (s->metrics) ss_metrics_set_needle(s->metrics, &sd.needle);
     ss_status st = ss_sim_create(&sd, &s->sim);
     if (st != SS_OK || !s->metrics) {
         ss_session_free(s);

@@ -140,3 +140,16 @@ Test(metrics, redirections_visibility_and_path_from_ticks)
     /* plane angle averaged over the 22 advancing ticks: (10*2 + 10*6 + 0 + 0) / 22 */
     cr_assert_float_eq(r.plane_angle_mean_deg, 80.0 / 22.0, 1e-9);
 }
+
+Test(metrics, headache_risk_follows_tip_gauge_and_punctures)
+{
+    ss_needle_spec pencil = {22, 90, SS_TIP_PENCIL}, cut18 = {18, 180, SS_TIP_QUINCKE}, cut22 = {22, 90, SS_TIP_QUINCKE};
+    /* REFERENCE §3: pencil-point 4.2 % a puncture; no puncture, no risk. */
+    cr_assert_float_eq(ss_metrics_pdph_risk_pct(&pencil, 1), 4.2, 1e-9);
+    cr_assert_float_eq(ss_metrics_pdph_risk_pct(&pencil, 0), 0.0, 1e-12);
+    /* cutting worse than pencil, larger cutting needles worse than smaller */
+    cr_assert_gt(ss_metrics_pdph_risk_pct(&cut22, 1), ss_metrics_pdph_risk_pct(&pencil, 1));
+    cr_assert_gt(ss_metrics_pdph_risk_pct(&cut18, 1), ss_metrics_pdph_risk_pct(&cut22, 1));
+    /* independent punctures: 1 - (1 - p)^2 */
+    cr_assert_float_eq(ss_metrics_pdph_risk_pct(&pencil, 2), 100.0 * (1.0 - 0.958 * 0.958), 1e-9);
+}
