@@ -148,7 +148,7 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
 #define SS_BMODE_PHASE_N 4096      /* phasor table: 2 pi / 4096 phase steps */
 #define SS_BMODE_GAUSS_N 2048      /* exp(-q) table over q in [0, SS_BMODE_GAUSS_QMAX] */
 #define SS_BMODE_GAUSS_QMAX 4.f
-#define SS_BMODE_TUBE_SIGMAS 2.0f  /* speckle slab half-width in elevation sigmas */
+#define SS_BMODE_TUBE_SIGMAS 1.5f  /* speckle slab half-width in elevation sigmas (96.6 % of the intensity) */
 #define SS_BMODE_LAT_MAX 32        /* lateral speckle kernel: at most 2 * 32 + 1 lines */
 #define SS_BMODE_LAT_SIGMAS 2.5f   /* lateral kernel half-width in lateral sigmas */
 #define SS_BMODE_LAT_STRIDE (SS_BMODE_LAT_MAX + 3) /* per step: J, bracket, w_0..w_LAT_MAX */
