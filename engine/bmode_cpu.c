@@ -4,9 +4,12 @@
  * Structure (each stage is a per-line or per-sample pass, as the GPU port will be):
  *   ss__march_ray      one ray: interfaces, refraction, tau per step, interface echoes
  *   ss__needle         analytic needle echoes, reverberation, shadow (central ray)
- *   ss__speckle_piece  scatterers in the beam tube around one straight piece of ray
- *   ss__line_envelope  axial PSF convolution, |IQ|, noise
- *   ss__grey_line      TGC, gain, log compression
+ *   ss__contact        where the line first meets tissue (the probe pressed in)
+ *   ss__speckle_piece  scatterers within a line spacing of one straight piece of ray,
+ *                      splatted with their exact axial phase (hat weight laterally)
+ *   ss__line_rf        phase 1 per line: contact, march, needle, speckle splat
+ *   ss__line_image     phase 2 per line (after every line's phase 1): lateral speckle
+ *                      kernel across lines, axial PSF, |IQ|, noise, TGC, log compression
  *   ss_scan_convert_rows
  */
 #define _POSIX_C_SOURCE 200809L
@@ -90,6 +93,8 @@ void ss_bmode_frame_free(ss_bmode_frame *f)
     free(f->grey);
     free(f->line_angle_deg);
     free(f->line_x_mm);
+    free(f->line_contact_mm);
+    free(f->work);
     ss_image_free(&f->image);
     ss_scan_map_free(&f->map);
     *f = (ss_bmode_frame){0};
@@ -164,7 +169,10 @@ typedef struct ss__ctx {
     int m, nbins, nsteps, nrays;
     float ray_e[SS__MAX_RAYS], ray_w[SS__MAX_RAYS], ray_de;
     /* per step (depth (k + 0.5) ds) beam tables */
-    float *inv2sl2, *inv2se2, *lim_l2, *lim_e2, *norm, *sig_l, *sig_e;
+    float *inv2sl2, *inv2se2, *lim_l2, *lim_e2, *norm, *sig_l, *sig_e, *hat, *inv_hat, *lat;
+    int contact_steps;
+    /* per frame: complex RF per line, specular (and needle) echoes and the speckle splat */
+    float *spec, *spk;
     float kernel[2 * SS__KERNEL_HALF + 2];
     int kernel_half;
     float kernel_frac;
@@ -183,7 +191,6 @@ typedef struct ss__piece {
 } ss__piece;
 
 typedef struct ss__scratch {
-    float *bins;  /* 2 * nbins (re, im) */
     float *tau;   /* nrays * (nsteps + 1) */
     ss__piece pieces[SS__MAX_PIECES];
     int npieces;
@@ -528,7 +535,7 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
     int n1 = m == 0 ? 1 : 0, n2 = m == 2 ? 1 : 2;
     float dm = P->d[m];
     int k0s = ss__step_index(C, P->a0), k1s = ss__step_index(C, a1);
-    float wl = SS__TUBE_SIGMAS * fmaxf(C->sig_l[k0s], C->sig_l[k1s]), we = SS__TUBE_SIGMAS * fmaxf(C->sig_e[k0s], C->sig_e[k1s]);
+    float wl = fmaxf(C->hat[k0s], C->hat[k1s]), we = SS__TUBE_SIGMAS * fmaxf(C->sig_e[k0s], C->sig_e[k1s]);
     float E = wl * fabsf(P->u[m]) + we * fabsf(P->v[m]);
     float Bm = P->A[m] + (a1 - P->a0) * dm;
     float tlo = fminf(P->A[m], Bm) - E, thi = fmaxf(P->A[m], Bm) + E;
@@ -545,7 +552,7 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
         float alo = fmaxf(P->a0, fminf(aa, ab)), ahi = fminf(a1, fmaxf(aa, ab));
         if (alo >= ahi) continue;
         int ka = ss__step_index(C, alo), kb = ss__step_index(C, ahi);
-        float swl = SS__TUBE_SIGMAS * fmaxf(C->sig_l[ka], C->sig_l[kb]), swe = SS__TUBE_SIGMAS * fmaxf(C->sig_e[ka], C->sig_e[kb]);
+        float swl = fmaxf(C->hat[ka], C->hat[kb]), swe = SS__TUBE_SIGMAS * fmaxf(C->sig_e[ka], C->sig_e[kb]);
         float ext1 = swl * fabsf(u1) + swe * fabsf(v1), ext2 = swl * fabsf(u2) + swe * fabsf(v2);
         float c1a = P->A[n1] + (t0 - P->A[m]) * r1, c1b = P->A[n1] + (t1 - P->A[m]) * r1;
         float c2a = P->A[n2] + (t0 - P->A[m]) * r2, c2b = P->A[n2] + (t1 - P->A[m]) * r2;
@@ -569,7 +576,7 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
                 if (k >= C->nsteps) continue;
                 float l = ss__dot(rel, P->u);
                 float l2 = l * l;
-                if (l2 > C->lim_l2[k]) continue;
+                if (l2 >= C->lim_l2[k]) continue;
                 float e = ss__dot(rel, P->v);
                 float e2 = e * e;
                 if (e2 > C->lim_e2[k]) continue;
@@ -584,11 +591,14 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
                 if (ry >= C->nrays) ry = C->nrays - 1;
                 float t = S->tau[(size_t)ry * (size_t)(C->nsteps + 1) + (size_t)k];
                 if (t <= 0.f) continue;
-                float q = (l2 * C->inv2sl2[k] + e2 * C->inv2se2[k]) * ((float)SS__GAUSS_N / SS__GAUSS_QMAX);
+                /* elevation profile x lateral hat (the lateral Gaussian comes later,
+                 * as a kernel across lines: ss__line_image) */
+                float q = e2 * C->inv2se2[k] * ((float)SS__GAUSS_N / SS__GAUSS_QMAX);
                 int qi = (int)q;
                 float qf = q - (float)qi;
                 float gw = (1.f - qf) * C->gauss_tab[qi] + qf * C->gauss_tab[qi + 1];
-                float w = amp * au * t * C->norm[k] * gw;
+                float hw = 1.f - fabsf(l) * C->inv_hat[k];
+                float w = amp * au * t * C->norm[k] * (gw * hw);
                 ss__deposit(C, bins, a, w);
                 }
             }
@@ -607,7 +617,23 @@ static void ss__noise(uint32_t seed, int line, int sample, float *g0, float *g1)
     *g1 = rad * sinf(2.f * SS__PI * u2);
 }
 
-static void ss__render_line(const ss__ctx *C, ss__scratch *S, int line)
+/* Contact: the distance along the line from the face to the first non-gel voxel, tried
+ * at whole march steps up to contact_steps; 0 when the face touches tissue or no tissue
+ * is found within the cap (the line then stays in gel). */
+static float ss__contact(const ss__ctx *C, const float O[3], const float D[3])
+{
+    if ((C->s->flags & SS_BMODE_NO_CONTACT) || ss__label_at(&C->vol, O) != SS_TISSUE_AIR) return 0.f;
+    for (int i = 1; i <= C->contact_steps; i++) {
+        float sc = (float)i * C->ds;
+        float q[3] = {O[0] + sc * D[0], O[1] + sc * D[1], O[2] + sc * D[2]};
+        if (ss__label_at(&C->vol, q) != SS_TISSUE_AIR) return sc;
+    }
+    return 0.f;
+}
+
+/* Phase 1 of a line: contact, elevation rays (tau, specular echoes), needle, speckle
+ * splat. Writes only this line's rows of spec and spk. */
+static void ss__line_rf(const ss__ctx *C, ss__scratch *S, int line)
 {
     const ss_probe *pr = C->probe;
     const ss_bmode_settings *s = C->s;
@@ -620,8 +646,13 @@ static void ss__render_line(const ss__ctx *C, ss__scratch *S, int line)
     ss_probe_pose_dir_to_world(C->pose, dp, D);
     ss_probe_pose_dir_to_world(C->pose, up, U);
     ss_probe_pose_dir_to_world(C->pose, vp, V);
-    float *bins = S->bins;
+    float s0 = ss__contact(C, O, D);
+    for (int i = 0; i < 3; i++) O[i] += s0 * D[i];
+    C->out->line_contact_mm[line] = s0;
+    size_t row = (size_t)line * 2 * (size_t)C->nbins;
+    float *bins = C->spec + row, *spk = C->spk + row;
     memset(bins, 0, sizeof(float) * 2 * (size_t)C->nbins);
+    memset(spk, 0, sizeof(float) * 2 * (size_t)C->nbins);
     const int ncen = C->nrays / 2;
     for (int r = 0; r < C->nrays; r++) {
         float Or[3] = {O[0] + C->ray_e[r] * V[0], O[1] + C->ray_e[r] * V[1], O[2] + C->ray_e[r] * V[2]};
@@ -630,7 +661,57 @@ static void ss__render_line(const ss__ctx *C, ss__scratch *S, int line)
     }
     if (C->scene->needle) ss__needle(C, S, bins);
     if (!(s->flags & SS_BMODE_NO_SPECKLE))
-        for (int i = 0; i < S->npieces; i++) ss__speckle_piece(C, S, &S->pieces[i], bins);
+        for (int i = 0; i < S->npieces; i++) ss__speckle_piece(C, S, &S->pieces[i], spk);
+}
+
+/* Lateral speckle kernel at bin b of a line: sum over lines line + j, j in [-J, J] (the
+ * image's lines only; at the edges the sum is rescaled to the full kernel's power). */
+static inline void ss__lateral(const ss__ctx *C, int line, int b, float *re_out, float *im_out)
+{
+    int k = (int)((float)b * C->delta * C->inv_ds);
+    if (k > C->nsteps - 1) k = C->nsteps - 1;
+    const float *L = C->lat + (size_t)k * SS_BMODE_LAT_STRIDE;
+    const int J = (int)L[0], lines = C->probe->lines;
+    int j0 = -J, j1 = J;
+    if (line + j0 < 0) j0 = -line;
+    if (line + j1 > lines - 1) j1 = lines - 1 - line;
+    const size_t stride = 2 * (size_t)C->nbins;
+    const float *p = C->spk + (size_t)(line + j0) * stride + 2 * (size_t)b;
+    float re = 0.f, im = 0.f;
+    for (int j = j0; j <= j1; j++, p += stride) {
+        float w = L[2 + (j < 0 ? -j : j)];
+        re += w * p[0];
+        im += w * p[1];
+    }
+    if (j0 != -J || j1 != J) {
+        float sq = 0.f, cr = 0.f;
+        for (int j = j0; j <= j1; j++) {
+            float w = L[2 + (j < 0 ? -j : j)];
+            sq += w * w;
+            if (j < j1) cr += w * L[2 + (j + 1 < 0 ? -(j + 1) : j + 1)];
+        }
+        float f = sqrtf(L[1] / ((2.f / 3.f) * sq + (1.f / 3.f) * cr));
+        re *= f;
+        im *= f;
+    }
+    *re_out = re;
+    *im_out = im;
+}
+
+/* Phase 2 of a line (every line's phase 1 done): lateral speckle kernel added to the
+ * specular RF, axial PSF, noise, envelope, TGC and log compression. */
+static void ss__line_image(const ss__ctx *C, int line)
+{
+    const ss_probe *pr = C->probe;
+    const ss_bmode_settings *s = C->s;
+    float *bins = C->spec + (size_t)line * 2 * (size_t)C->nbins;
+    if (!(s->flags & SS_BMODE_NO_SPECKLE))
+        for (int b = 0; b < C->nbins; b++) {
+            float re, im;
+            ss__lateral(C, line, b, &re, &im);
+            bins[2 * b] += re;
+            bins[2 * b + 1] += im;
+        }
 
     /* axial PSF: envelope(z_j) = |sum_b bins_b g(z_j - z_b)| */
     float *env = C->out->envelope + (size_t)line * (size_t)pr->samples;
@@ -680,7 +761,7 @@ static void ss__render_line(const ss__ctx *C, ss__scratch *S, int line)
 typedef struct ss__job {
     const ss__ctx *C;
     int index, count;
-    int mode; /* 0 lines, 1 scan conversion rows, 2 bare march */
+    int mode; /* 0 lines phase 1, 3 lines phase 2, 1 scan conversion rows, 2 bare march */
     float *bare_out;
     ss_status status;
 } ss__job;
@@ -713,15 +794,17 @@ static void *ss__worker(void *arg)
         }
         return NULL;
     }
+    if (J->mode == 3) {
+        for (int line = J->index; line < pr->lines; line += J->count) ss__line_image(C, line);
+        return NULL;
+    }
     ss__scratch S = {0};
-    S.bins = malloc(sizeof(float) * 2 * (size_t)C->nbins);
     S.tau = malloc(sizeof(float) * (size_t)C->nrays * (size_t)(C->nsteps + 1));
-    if (!S.bins || !S.tau) {
+    if (!S.tau) {
         J->status = SS_ERR_NOMEM;
     } else {
-        for (int line = J->index; line < pr->lines; line += J->count) ss__render_line(C, &S, line);
+        for (int line = J->index; line < pr->lines; line += J->count) ss__line_rf(C, &S, line);
     }
-    free(S.bins);
     free(S.tau);
     return NULL;
 }
@@ -787,11 +870,13 @@ ss_status ss_bmode_frame_prepare(ss_bmode_frame *f, const ss_probe *p, const ss_
         free(f->grey);
         free(f->line_angle_deg);
         free(f->line_x_mm);
+        free(f->line_contact_mm);
         f->envelope = malloc(n * sizeof(float));
         f->grey = malloc(n * sizeof(float));
         f->line_angle_deg = malloc((size_t)p->lines * sizeof(float));
         f->line_x_mm = malloc((size_t)p->lines * sizeof(float));
-        if (!f->envelope || !f->grey || !f->line_angle_deg || !f->line_x_mm) {
+        f->line_contact_mm = calloc((size_t)p->lines, sizeof(float));
+        if (!f->envelope || !f->grey || !f->line_angle_deg || !f->line_x_mm || !f->line_contact_mm) {
             ss_bmode_frame_free(f);
             return ss_error_set(SS_ERR_NOMEM, "bmode frame %d x %d: out of memory", p->lines, p->samples);
         }
@@ -887,7 +972,7 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     }
     for (int r = 0; r < C->nrays; r++) C->ray_w[r] /= wsum;
     size_t ns = (size_t)C->nsteps + 1;
-    float *tab = malloc(7 * ns * sizeof(float));
+    float *tab = malloc((SS_BMODE_BEAM_TABLES + SS_BMODE_LAT_STRIDE) * ns * sizeof(float));
     if (!tab) return ss_error_set(SS_ERR_NOMEM, "bmode: out of memory for beam tables");
     C->inv2sl2 = tab;
     C->inv2se2 = tab + ns;
@@ -896,6 +981,10 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     C->norm = tab + 4 * ns;
     C->sig_l = tab + 5 * ns;
     C->sig_e = tab + 6 * ns;
+    C->hat = tab + 7 * ns;
+    C->inv_hat = tab + 8 * ns;
+    C->lat = tab + SS_BMODE_BEAM_TABLES * ns;
+    C->contact_steps = (int)floorf(SS_BMODE_CONTACT_MAX_MM / C->ds + 1e-3f);
     /* Scatterers per cell: enough for >= 20 in the effective resolution volume
      * 2^(3/2) pi^(3/2) sa sl se (fully developed speckle at high frequency / thin
      * slices); the first scatterer of every cell is the same at any setting. */
@@ -906,10 +995,12 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
         float neff = veff / (C->cell * C->cell * C->cell);
         C->per_cell = (int)ceilf(20.f / neff);
         if (C->per_cell < 1) C->per_cell = 1;
-        if (C->per_cell > 4) C->per_cell = 4;
+        if (C->per_cell > SS_BMODE_MAX_PER_CELL) C->per_cell = SS_BMODE_MAX_PER_CELL;
     }
     float klev = powf(10.f, s->speckle_level_db / 20.f) / sqrtf((float)C->per_cell);
-    float tube_keep = erff(SS__TUBE_SIGMAS) * erff(SS__TUBE_SIGMAS); /* intensity inside the tube */
+    float tube_keep = erff(SS__TUBE_SIGMAS); /* intensity inside the elevation slab */
+    /* line spacing: convex (R + z) dtheta, linear width / lines */
+    float dth = pr->lines > 1 ? pr->fov_deg * (SS__PI / 180.f) / (float)(pr->lines - 1) : 0.f;
     for (size_t k = 0; k < ns; k++) {
         float z = ((float)k + 0.5f) * C->ds;
         float sl = ss_probe_lateral_sigma_mm(pr, z), se = ss_probe_elevation_sigma_mm(pr, z);
@@ -917,10 +1008,34 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
         C->sig_e[k] = se;
         C->inv2sl2[k] = 1.f / (2.f * sl * sl);
         C->inv2se2[k] = 1.f / (2.f * se * se);
-        C->lim_l2[k] = SS__TUBE_SIGMAS * SS__TUBE_SIGMAS * sl * sl;
+        float hat = pr->lines < 2 ? SS__TUBE_SIGMAS * sl
+                    : pr->kind == SS_PROBE_LINEAR ? pr->width_mm / (float)pr->lines
+                                                  : (pr->radius_mm + z) * dth;
+        C->hat[k] = hat;
+        C->inv_hat[k] = 1.f / hat;
+        C->lim_l2[k] = hat * hat;
         C->lim_e2[k] = SS__TUBE_SIGMAS * SS__TUBE_SIGMAS * se * se;
-        /* E|IQ|^2 = density amp^2 pi^(3/2) sl se sa  ->  rms = klev amp sqrt(density / ref) */
-        C->norm[k] = klev / sqrtf(SS__REF_DENSITY_MM3 * powf(SS__PI, 1.5f) * sl * se * C->sigma_a * tube_keep);
+        /* lateral kernel across lines: w_j = exp(-(j hat)^2 / 2 sl^2), |j| <= J */
+        float *L = C->lat + k * SS_BMODE_LAT_STRIDE;
+        int J = pr->lines < 2 ? 0 : (int)ceilf(SS_BMODE_LAT_SIGMAS * sl / hat);
+        if (J > SS_BMODE_LAT_MAX) J = SS_BMODE_LAT_MAX;
+        L[0] = (float)J;
+        for (int j = 0; j <= SS_BMODE_LAT_MAX; j++) {
+            float x = (float)j * hat;
+            L[2 + j] = j <= J ? expf(-x * x / (2.f * sl * sl)) : 0.f;
+        }
+        /* hat splat then kernel: E|RF|^2 per unit density and amplitude^2 is, laterally,
+         * hat * (2/3 sum w_j^2 + 1/3 sum w_j w_j+1) (the hats of neighbouring lines overlap
+         * by 1/6); -> sl sqrt(pi) for fine line spacing, as the Gaussian it replaces */
+        float sq = 0.f, cr = 0.f;
+        for (int j = -J; j <= J; j++) {
+            float w = L[2 + (j < 0 ? -j : j)];
+            sq += w * w;
+            if (j < J) cr += w * L[2 + (j + 1 < 0 ? -(j + 1) : j + 1)];
+        }
+        L[1] = (2.f / 3.f) * sq + (1.f / 3.f) * cr;
+        /* E|IQ|^2 = density amp^2 (lateral) se sqrt(pi) sa sqrt(pi) -> rms = klev amp sqrt(density / ref) */
+        C->norm[k] = klev / sqrtf(SS__REF_DENSITY_MM3 * SS__PI * hat * L[1] * se * C->sigma_a * tube_keep);
     }
     return SS_OK;
 }
@@ -981,13 +1096,17 @@ ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bm
     memcpy(m->sin_tab, C->sin_tab, sizeof m->sin_tab);
     memcpy(m->gauss_tab, C->gauss_tab, sizeof m->gauss_tab);
     size_t ns = (size_t)C->nsteps + 1;
-    m->inv2sl2 = C->inv2sl2; /* the one allocation of 7 tables, now owned by m */
+    m->inv2sl2 = C->inv2sl2; /* the one allocation of the tables, now owned by m */
     m->inv2se2 = m->inv2sl2 + ns;
     m->lim_l2 = m->inv2sl2 + 2 * ns;
     m->lim_e2 = m->inv2sl2 + 3 * ns;
     m->norm = m->inv2sl2 + 4 * ns;
     m->sig_l = m->inv2sl2 + 5 * ns;
     m->sig_e = m->inv2sl2 + 6 * ns;
+    m->hat = m->inv2sl2 + 7 * ns;
+    m->inv_hat = m->inv2sl2 + 8 * ns;
+    m->lat = m->inv2sl2 + SS_BMODE_BEAM_TABLES * ns;
+    m->contact_steps = C->contact_steps;
     free(C);
     return SS_OK;
 }
@@ -997,6 +1116,7 @@ void ss_bmode_model_free(ss_bmode_model *m)
     if (!m) return;
     free(m->inv2sl2);
     m->inv2sl2 = m->inv2se2 = m->lim_l2 = m->lim_e2 = m->norm = m->sig_l = m->sig_e = NULL;
+    m->hat = m->inv_hat = m->lat = NULL;
 }
 
 ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
@@ -1010,8 +1130,21 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
     ss__ctx C;
     st = ss__ctx_init(&C, scene, probe, pose, s, out);
     if (st != SS_OK) return st;
+    size_t need = 4 * (size_t)probe->lines * (size_t)C.nbins;
+    if (out->work_floats < need) {
+        free(out->work);
+        out->work = malloc(need * sizeof(float));
+        out->work_floats = out->work ? need : 0;
+        if (!out->work) {
+            free(C.inv2sl2);
+            return ss_error_set(SS_ERR_NOMEM, "bmode: out of memory for the RF of %d lines", probe->lines);
+        }
+    }
+    C.spec = out->work;
+    C.spk = out->work + need / 2;
     int nt = s->threads > 0 ? s->threads : 2;
     st = ss__run_jobs(&C, 0, nt, NULL);
+    if (st == SS_OK) st = ss__run_jobs(&C, 3, nt, NULL);
     if (st == SS_OK) st = ss__run_jobs(&C, 1, nt, NULL);
     free(C.inv2sl2);
     return st;

@@ -12,11 +12,18 @@
  *      transmissions and 10^(-2 alpha f d / 20) attenuation) is kept per step.
  *      Metal adds a ring-down comet tail. The needle (analytic steel cylinder) adds a
  *      specular shaft echo, a tip echo, a reverberation tail and a partial shadow.
- *   2. Speckle: every world-fixed scatterer (scatter.h) inside the two-sigma beam tube
- *      around the (refracted) central ray adds a * tau * exp(-l^2/2sl^2 - e^2/2se^2)
- *      * e^{-i 2 k0 a} at its axial position a, so the pattern belongs to the anatomy.
+ *   2. Speckle: every world-fixed scatterer (scatter.h) within one line spacing of the
+ *      (refracted) central ray, inside the two-sigma elevation slab, is splatted once
+ *      per neighbouring line: a * tau * (1 - |l| / line spacing) * exp(-e^2/2se^2) *
+ *      e^{-i 2 k0 a} at its exact axial position a (so the pattern belongs to the
+ *      anatomy); then a lateral Gaussian (sigma_l(z), in line units) convolution across
+ *      lines of the complex speckle RF gives the lateral PSF. Cost ~ 2 x scatterers in
+ *      the image slab + lines x bins x a small kernel, not lines x beam tube.
  *   3. PSF/envelope: axial Gaussian pulse (sigma_a = lambda/2) convolution of the
  *      complex line, |IQ| = envelope, plus deterministic electronic noise.
+ *   Contact: each line starts where it first meets tissue (gel gaps under a convex
+ *      face are skipped, up to SS_BMODE_CONTACT_MAX_MM): the tissue under every part
+ *      of the face is pushed up to touch it, a rigid shift per line.
  *   4. TGC (8 sliders + optional automatic 2 alpha f z), gain, log compression
  *      B = 255 clip((20 log10 E + G + DR) / DR), scan conversion to 8 bits.
  * Envelope units: a perfect planar reflector (R = 1) at normal incidence with no loss
@@ -58,6 +65,7 @@ enum {
     SS_BMODE_NO_SPECULAR = 1u << 1, /* no interface / needle echoes (transmission still applies) */
     SS_BMODE_NO_NOISE = 1u << 2,
     SS_BMODE_NO_REFRACTION = 1u << 3,
+    SS_BMODE_NO_CONTACT = 1u << 4, /* lines start at the face even where gel lies under it */
 };
 
 typedef struct ss_bmode_settings {
@@ -94,10 +102,14 @@ typedef struct ss_bmode_frame {
     float *grey;           /* lines x samples, after TGC + log compression, 0..255 */
     float *line_angle_deg; /* lines (convex; 0 for linear) */
     float *line_x_mm;      /* lines: probe-frame x of each line's origin on the face */
+    float *line_contact_mm; /* lines: gel path skipped by the contact model (sample 0 lies this
+                               far along the line in the undeformed volume; 0 = none) */
     ss_probe probe;        /* the probe this frame was made with */
     ss_scan_geometry geom; /* pixel <-> probe-frame mm */
     ss_image image;        /* geom.width x geom.height, 8-bit */
     ss_scan_map map;       /* private cache */
+    float *work;           /* private: per-frame RF buffers of the CPU renderer */
+    size_t work_floats;
 } ss_bmode_frame;
 
 void ss_bmode_frame_free(ss_bmode_frame *f);
@@ -136,7 +148,12 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
 #define SS_BMODE_PHASE_N 4096      /* phasor table: 2 pi / 4096 phase steps */
 #define SS_BMODE_GAUSS_N 2048      /* exp(-q) table over q in [0, SS_BMODE_GAUSS_QMAX] */
 #define SS_BMODE_GAUSS_QMAX 4.f
-#define SS_BMODE_TUBE_SIGMAS 2.0f  /* speckle beam tube half-width in sigmas */
+#define SS_BMODE_TUBE_SIGMAS 1.5f  /* speckle slab half-width in elevation sigmas (96.6 % of the intensity) */
+#define SS_BMODE_LAT_MAX 32        /* lateral speckle kernel: at most 2 * 32 + 1 lines */
+#define SS_BMODE_LAT_SIGMAS 2.5f   /* lateral kernel half-width in lateral sigmas */
+#define SS_BMODE_LAT_STRIDE (SS_BMODE_LAT_MAX + 3) /* per step: J, bracket, w_0..w_LAT_MAX */
+#define SS_BMODE_MAX_PER_CELL 6    /* scatterers drawn per lattice cell at most */
+#define SS_BMODE_CONTACT_MAX_MM 15.f /* contact search along a line (gel gap at most) */
 #define SS_BMODE_REF_DENSITY_MM3 16.f
 
 enum { SS_BMODE_CLASS_SOFT = 0, SS_BMODE_CLASS_BONE = 1, SS_BMODE_CLASS_METAL = 2 };
@@ -157,9 +174,16 @@ typedef struct ss_bmode_model {
     float noise_rms, cell, phase_scale, tgc_lin_db_per_mm;
     float cos_tab[SS_BMODE_PHASE_N + 1], sin_tab[SS_BMODE_PHASE_N + 1];
     float gauss_tab[SS_BMODE_GAUSS_N + 2];
-    /* per march step k (depth (k + 0.5) ds), nsteps + 1 entries each, one allocation */
+    /* per march step k (depth (k + 0.5) ds), nsteps + 1 entries each, one allocation:
+     * SS_BMODE_BEAM_TABLES tables in this order, then the lateral kernels */
     float *inv2sl2, *inv2se2, *lim_l2, *lim_e2, *norm, *sig_l, *sig_e;
+    float *hat, *inv_hat; /* speckle splat: half-width (= line spacing at that depth) and 1/it */
+    /* lateral speckle kernel per step: lat[k * SS_BMODE_LAT_STRIDE + 0] = J (as float),
+     * + 1 = bracket (2/3 sum w_j^2 + 1/3 sum w_j w_j+1 over j = -J..J), + 2 + j = w_j */
+    float *lat;
+    int contact_steps; /* contact search: up to this many march steps from the face */
 } ss_bmode_model;
+#define SS_BMODE_BEAM_TABLES 9
 
 /* Fills *out (free with ss_bmode_model_free). voxel_mm: the volume's spacing. */
 ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bmode_settings *s,

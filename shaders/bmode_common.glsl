@@ -18,7 +18,9 @@ layout(std430, binding = 0) readonly buffer Tables {
     float gauss_tab[SS_BMODE_GAUSS_N + 2];
     float kern[2 * SS_BMODE_KERNEL_HALF + 2];
 };
-// 7 tables of nsteps + 1: inv2sl2, inv2se2, lim_l2, lim_e2, norm, sig_l, sig_e
+// SS_BMODE_BEAM_TABLES tables of nsteps + 1: inv2sl2, inv2se2, lim_l2, lim_e2, norm, sig_l,
+// sig_e, hat, inv_hat; then the lateral speckle kernels, SS_BMODE_LAT_STRIDE per step
+// (J, bracket, w_0 .. w_LAT_MAX) (ss_bmode_model)
 layout(std430, binding = 1) readonly buffer Beam { float beam[]; };
 // per line: origin, direction, lateral (u), elevation (v) in the patient frame
 layout(std430, binding = 2) readonly buffer Lines { vec4 line_geo[]; };
@@ -37,6 +39,10 @@ layout(std430, binding = 8) coherent buffer Grey { float grey[]; };
 // costs several times more, and these are read ~50 times per interface (normals).
 layout(std430, binding = 9) readonly buffer VolLabels { uint vol_label_words[]; };
 layout(std430, binding = 10) readonly buffer VolSdf { uint vol_sdf_words[]; };
+// per line: 2 * nbins floats of the speckle splat before the lateral kernel (pass 2 -> 3)
+layout(std430, binding = 11) coherent buffer SpkBins { float spk[]; };
+// per line: gel path skipped by the contact model (mm)
+layout(std430, binding = 12) coherent buffer Contact { float contact_mm[]; };
 
 // ---------------------------------------------------------------- uniforms
 uniform usampler3D vol_labels;
@@ -47,8 +53,8 @@ uniform float vol_inv_sp; // 1 / spacing computed in C, as the CPU does
 uniform ivec3 vol_size;
 
 uniform int u_lines, u_samples;
-uniform float u_ds, u_inv_ds, u_depth, u_sigma_a, u_inv_delta, u_phase_scale, u_cell;
-uniform int u_m, u_nbins, u_nsteps, u_nrays, u_per_cell, u_kernel_half;
+uniform float u_ds, u_inv_ds, u_depth, u_sigma_a, u_delta, u_inv_delta, u_phase_scale, u_cell;
+uniform int u_m, u_nbins, u_nsteps, u_nrays, u_per_cell, u_kernel_half, u_contact_steps;
 uniform float u_ray_de;
 uniform float u_ray_e[SS_BMODE_MAX_RAYS], u_ray_w[SS_BMODE_MAX_RAYS];
 uniform float u_dir_soft, u_dir_bone, u_dir_metal, u_dir_needle;
@@ -128,6 +134,24 @@ void deposit(int base, float a, float amp)
     bins[o + 1] += (1.0 - f) * im;
     bins[o + 2] += f * re;
     bins[o + 3] += f * im;
+}
+
+// the same into the speckle splat (pass 2)
+void deposit_spk(int base, float a, float amp)
+{
+    if (a < 0.0) return;
+    float x = a * u_inv_delta;
+    int b = int(x);
+    if (b >= u_nbins - 1) return;
+    float f = x - float(b);
+    float pt = a * u_phase_scale;
+    int pi = int(uint(int(pt + 0.5)) & uint(SS_BMODE_PHASE_N - 1));
+    float re = amp * cos_tab[pi], im = amp * sin_tab[pi];
+    int o = base + 2 * b;
+    spk[o] += (1.0 - f) * re;
+    spk[o + 1] += (1.0 - f) * im;
+    spk[o + 2] += f * re;
+    spk[o + 3] += f * im;
 }
 
 // ---------------------------------------------------------------- world-fixed scatterers (scatter.h)

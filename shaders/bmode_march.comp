@@ -284,12 +284,28 @@ void needle(int line)
     }
 }
 
+// contact (ss__contact): distance to the first non-gel voxel at whole steps, 0 if none
+float contact(vec3 O, vec3 D)
+{
+    if ((u_flags & SS_BMODE_NO_CONTACT) != 0u || label_at(O) != SS_TISSUE_AIR) return 0.0;
+    for (int i = 1; i <= u_contact_steps; i++) {
+        precise float sc = float(i) * u_ds;
+        precise vec3 q = O + sc * D;
+        if (label_at(q) != SS_TISSUE_AIR) return sc;
+    }
+    return 0.0;
+}
+
 void main()
 {
     int line = int(gl_GlobalInvocationID.x);
     if (line >= u_lines) return;
     vec3 O = line_geo[4 * line].xyz, D = line_geo[4 * line + 1].xyz;
     vec3 U = line_geo[4 * line + 2].xyz, V = line_geo[4 * line + 3].xyz;
+    float s0 = contact(O, D);
+    O += s0 * D;
+    contact_mm[line] = s0;
+    // (the speckle splat of this line arrives cleared: glClearBufferData)
     const int ncen = u_nrays / 2;
     for (int r = 0; r < u_nrays; r++) {
         vec3 Or = O + u_ray_e[r] * V;

@@ -1,7 +1,9 @@
 #version 430
-// bmode_speckle.comp: pass 2 of the GPU B-mode renderer: the world-fixed scatterers in
-// the two-sigma beam tube around the central ray's straight pieces (engine/bmode_cpu.c
-// ss__speckle_piece, same sweep, same tests, same arithmetic), added to the line's RF bins.
+// bmode_speckle.comp: pass 2 of the GPU B-mode renderer: the world-fixed scatterers within
+// one line spacing (lateral) and two elevation sigmas of the central ray's straight pieces
+// (engine/bmode_cpu.c ss__speckle_piece, same sweep, same tests, same arithmetic), splatted
+// with a lateral hat weight and their exact axial phase into the line's speckle bins (the
+// lateral Gaussian follows in pass 3, bmode_lateral.comp).
 // One invocation per (line, axial chunk): a chunk owns the scatterers whose axial
 // coordinate a lies in [chunk * u_chunk_mm, (chunk + 1) * u_chunk_mm) (the last chunk
 // to the end), so the chunks of one line partition the CPU's set of scatterers exactly.
@@ -35,7 +37,7 @@ void speckle_piece(int line, int pi, float c0, float c1)
     int n1 = m == 0 ? 1 : 0, n2 = m == 2 ? 1 : 2;
     float dm = d[m];
     int k0s = step_index(ca0), k1s = step_index(ca1);
-    float wl = SS_BMODE_TUBE_SIGMAS * max(beam_at(5, k0s), beam_at(5, k1s));
+    float wl = max(beam_at(7, k0s), beam_at(7, k1s));
     float we = SS_BMODE_TUBE_SIGMAS * max(beam_at(6, k0s), beam_at(6, k1s));
     float E = wl * abs(u[m]) + we * abs(v[m]);
     float Pm0 = A[m] + (ca0 - a0) * dm, Pm1 = A[m] + (ca1 - a0) * dm;
@@ -53,7 +55,7 @@ void speckle_piece(int line, int pi, float c0, float c1)
         float alo = max(ca0, min(aa, ab)), ahi = min(ca1, max(aa, ab));
         if (alo >= ahi) continue;
         int ka = step_index(alo), kb = step_index(ahi);
-        float swl = SS_BMODE_TUBE_SIGMAS * max(beam_at(5, ka), beam_at(5, kb));
+        float swl = max(beam_at(7, ka), beam_at(7, kb));
         float swe = SS_BMODE_TUBE_SIGMAS * max(beam_at(6, ka), beam_at(6, kb));
         float ext1 = swl * abs(u1) + swe * abs(v1), ext2 = swl * abs(u2) + swe * abs(v2);
         float c1a = A[n1] + (t0 - A[m]) * r1, c1b = A[n1] + (t1 - A[m]) * r1;
@@ -77,7 +79,7 @@ void speckle_piece(int line, int pi, float c0, float c1)
                     if (k >= u_nsteps) continue;
                     float l = dot(rel, u);
                     float l2 = l * l;
-                    if (l2 > beam[2 * ns1 + k]) continue;
+                    if (l2 >= beam[2 * ns1 + k]) continue;
                     float e = dot(rel, v);
                     float e2 = e * e;
                     if (e2 > beam[3 * ns1 + k]) continue;
@@ -92,12 +94,13 @@ void speckle_piece(int line, int pi, float c0, float c1)
                     ry = clamp(ry, 0, u_nrays - 1);
                     float t = tau[(line * u_nrays + ry) * ns1 + k];
                     if (t <= 0.0) continue;
-                    float q = (l2 * beam[k] + e2 * beam[ns1 + k]) * (float(SS_BMODE_GAUSS_N) / SS_BMODE_GAUSS_QMAX);
+                    float q = e2 * beam[ns1 + k] * (float(SS_BMODE_GAUSS_N) / SS_BMODE_GAUSS_QMAX);
                     int qi = int(q);
                     float qf = q - float(qi);
                     float gw = (1.0 - qf) * gauss_tab[qi] + qf * gauss_tab[qi + 1];
-                    float w = amp * au * t * beam[4 * ns1 + k] * gw;
-                    deposit(bb, a, w);
+                    float hw = 1.0 - abs(l) * beam[8 * ns1 + k];
+                    float w = amp * au * t * beam[4 * ns1 + k] * (gw * hw);
+                    deposit_spk(bb, a, w);
                 }
             }
     }

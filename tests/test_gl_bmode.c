@@ -137,6 +137,12 @@ static void check_phantom(ss_phantom_kind kind)
      * float rounding (fused multiply-adds, GLSL exp/log/acos) moving a few speckle nulls */
     cr_expect(d.mean_abs <= 2.0, "%s: mean |diff| %.3f > 2 grey levels", ss_phantom_name(kind), d.mean_abs);
     cr_expect(d.p99 <= 10.0, "%s: 99th percentile |diff| %.0f > 10", ss_phantom_name(kind), d.p99);
+    /* the contact model (every phantom's outer lines start in the gel wedges under the
+     * convex face): the same search on both backends, so the same gap, to rounding */
+    double cmax = 0;
+    for (int l = 0; l < r.probe.lines; l++) cmax = fmax(cmax, fabs(r.cpu.line_contact_mm[l] - r.gpu.line_contact_mm[l]));
+    cr_expect(cmax <= 1e-4, "%s: contact gaps differ by up to %.4f mm", ss_phantom_name(kind), cmax);
+    cr_expect_gt(r.cpu.line_contact_mm[0], 1.f, "%s: the outer line found no gel gap", ss_phantom_name(kind));
     /* and the image is not trivially equal because it is empty */
     long lit = 0;
     for (long i = 0; i < (long)r.gpu.image.width * r.gpu.image.height; i++) lit += r.gpu.image.pixels[i] > 20;

@@ -14,12 +14,13 @@
 #include "shader.h"
 #include "tissue.h"
 
-enum { SS__P_MARCH, SS__P_SPECKLE, SS__P_ENVELOPE, SS__P_GREY, SS__P_SCAN, SS__P_COUNT };
-static const char *const ss__pass_files[SS__P_COUNT] = {"bmode_march.comp", "bmode_speckle.comp",
-                                                        "bmode_envelope.comp", "bmode_grey.comp", "bmode_scan.comp"};
+enum { SS__P_MARCH, SS__P_SPECKLE, SS__P_LATERAL, SS__P_ENVELOPE, SS__P_GREY, SS__P_SCAN, SS__P_COUNT };
+static const char *const ss__pass_files[SS__P_COUNT] = {"bmode_march.comp",    "bmode_speckle.comp",
+                                                        "bmode_lateral.comp",  "bmode_envelope.comp",
+                                                        "bmode_grey.comp",     "bmode_scan.comp"};
 
 enum { SS__B_TABLES, SS__B_BEAM, SS__B_LINES, SS__B_TAU, SS__B_PIECES, SS__B_NPIECES, SS__B_BINS, SS__B_ENV,
-       SS__B_GREY, SS__B_VOL_LABELS, SS__B_VOL_SDF, SS__B_COUNT };
+       SS__B_GREY, SS__B_VOL_LABELS, SS__B_VOL_SDF, SS__B_SPK, SS__B_CONTACT, SS__B_COUNT };
 
 /* std430 layout of the Tables block in bmode_common.glsl (all 4-byte scalars) */
 #define SS__TABLES_FLOATS \
@@ -61,12 +62,14 @@ static char *ss__prelude(ss_status *st)
                       "#define SS_BMODE_CLASS_SOFT %d\n#define SS_BMODE_CLASS_BONE %d\n#define SS_BMODE_CLASS_METAL %d\n"
                       "#define SS_BMODE_NO_SPECKLE %uu\n#define SS_BMODE_NO_SPECULAR %uu\n#define SS_BMODE_NO_NOISE %uu\n"
                       "#define SS_BMODE_NO_REFRACTION %uu\n#define SS_VOLUME_SDF_RANGE_MM %.9g\n"
-                      "#define SS_PROBE_C0_M_S %.9g\n",
+                      "#define SS_PROBE_C0_M_S %.9g\n#define SS_BMODE_NO_CONTACT %uu\n"
+                      "#define SS_BMODE_BEAM_TABLES %d\n#define SS_BMODE_LAT_STRIDE %d\n",
                       SS_BMODE_MAX_RAYS, SS_BMODE_MAX_PIECES, SS_BMODE_KERNEL_HALF, SS_BMODE_PHASE_N, SS_BMODE_GAUSS_N,
                       (double)SS_BMODE_GAUSS_QMAX, (double)SS_BMODE_TUBE_SIGMAS, SS_BMODE_TGC_SLIDERS,
                       SS_BMODE_CLASS_SOFT, SS_BMODE_CLASS_BONE, SS_BMODE_CLASS_METAL, (unsigned)SS_BMODE_NO_SPECKLE,
                       (unsigned)SS_BMODE_NO_SPECULAR, (unsigned)SS_BMODE_NO_NOISE, (unsigned)SS_BMODE_NO_REFRACTION,
-                      (double)SS_VOLUME_SDF_RANGE_MM, (double)SS_PROBE_C0_M_S);
+                      (double)SS_VOLUME_SDF_RANGE_MM, (double)SS_PROBE_C0_M_S, (unsigned)SS_BMODE_NO_CONTACT,
+                      SS_BMODE_BEAM_TABLES, SS_BMODE_LAT_STRIDE);
     size_t total = ntis + (size_t)nc + strlen(common) + 16;
     char *out = malloc(total);
     if (!out) {
@@ -122,6 +125,7 @@ ss_status ss_bmode_gpu_create(const ss_probe *probe, ss_bmode_gpu **out)
     ss__buffer(g, SS__B_PIECES, sizeof(float) * 16 * SS_BMODE_MAX_PIECES * (size_t)probe->lines, NULL);
     ss__buffer(g, SS__B_ENV, sizeof(float) * n, NULL);
     ss__buffer(g, SS__B_GREY, sizeof(float) * n, NULL);
+    ss__buffer(g, SS__B_CONTACT, sizeof(float) * (size_t)probe->lines, NULL);
     GLenum err = glGetError();
     if (err != GL_NO_ERROR) {
         ss_bmode_gpu_destroy(g);
@@ -213,9 +217,10 @@ static ss_status ss__ensure_model(ss_bmode_gpu *g, const ss_bmode_settings *s)
     ss__buffer(g, SS__B_TABLES, sizeof(float) * SS__TABLES_FLOATS, tab);
     free(tab);
     size_t ns = (size_t)M->nsteps + 1;
-    ss__buffer(g, SS__B_BEAM, sizeof(float) * 7 * ns, M->inv2sl2);
+    ss__buffer(g, SS__B_BEAM, sizeof(float) * (SS_BMODE_BEAM_TABLES + SS_BMODE_LAT_STRIDE) * ns, M->inv2sl2);
     ss__buffer(g, SS__B_TAU, sizeof(float) * (size_t)g->probe.lines * (size_t)M->nrays * ns, NULL);
     ss__buffer(g, SS__B_BINS, sizeof(float) * 2 * (size_t)g->probe.lines * (size_t)M->nbins, NULL);
+    ss__buffer(g, SS__B_SPK, sizeof(float) * 2 * (size_t)g->probe.lines * (size_t)M->nbins, NULL);
     /* speckle chunks: at least 4 bins long so that chunks two apart never share a bin */
     g->chunk_mm = fmaxf(4.f, 4.f * M->delta);
     g->nchunks = (int)ceilf((M->depth + 4.f * M->sigma_a) / g->chunk_mm);
@@ -276,7 +281,9 @@ static void ss__uniforms(const ss_bmode_gpu *g, GLuint pr, const ss_needle_geom 
     glUniform1f(SS__LOC("u_inv_ds"), M->inv_ds);
     glUniform1f(SS__LOC("u_depth"), M->depth);
     glUniform1f(SS__LOC("u_sigma_a"), M->sigma_a);
+    glUniform1f(SS__LOC("u_delta"), M->delta);
     glUniform1f(SS__LOC("u_inv_delta"), M->inv_delta);
+    glUniform1i(SS__LOC("u_contact_steps"), M->contact_steps);
     glUniform1f(SS__LOC("u_phase_scale"), M->phase_scale);
     glUniform1f(SS__LOC("u_cell"), M->cell);
     glUniform1i(SS__LOC("u_m"), M->m);
@@ -326,7 +333,7 @@ static double ss__now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
 }
 
-/* Runs the passes; with times != NULL, glFinish after each and its ms in times[0..5]. */
+/* Runs the passes; with times != NULL, glFinish after each and its ms in times[0..6]. */
 static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const ss_probe_pose *pose,
                            const ss_bmode_settings *s, double *times)
 {
@@ -360,14 +367,19 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
     }
     SS__LAP(0);
     const GLuint lg = (GLuint)((pr->lines + 7) / 8), sg = (GLuint)((pr->samples + 63) / 64);
+    const bool speckle = !(s->flags & SS_BMODE_NO_SPECKLE);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_BINS]);
     glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32F, GL_RED, GL_FLOAT, NULL); /* RF bins = 0 */
+    if (speckle) {
+        glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_SPK]);
+        glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32F, GL_RED, GL_FLOAT, NULL);
+    }
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     glUseProgram(g->prog[SS__P_MARCH]);
     glDispatchCompute(lg, 1, 1);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     SS__LAP(1);
-    if (!(s->flags & SS_BMODE_NO_SPECKLE)) {
+    if (speckle) {
         glUseProgram(g->prog[SS__P_SPECKLE]);
         GLint par = glGetUniformLocation(g->prog[SS__P_SPECKLE], "u_parity");
         for (int parity = 0; parity < 2; parity++) {
@@ -379,19 +391,25 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
         }
     }
     SS__LAP(2);
+    if (speckle) {
+        glUseProgram(g->prog[SS__P_LATERAL]);
+        glDispatchCompute((GLuint)((g->model.nbins + 63) / 64), (GLuint)pr->lines, 1);
+        glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    }
+    SS__LAP(3);
     glUseProgram(g->prog[SS__P_ENVELOPE]);
     glDispatchCompute(sg, (GLuint)pr->lines, 1);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-    SS__LAP(3);
+    SS__LAP(4);
     glUseProgram(g->prog[SS__P_GREY]);
     glDispatchCompute(sg, (GLuint)pr->lines, 1);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-    SS__LAP(4);
+    SS__LAP(5);
     glUseProgram(g->prog[SS__P_SCAN]);
     glDispatchCompute((GLuint)((g->geom.width + 7) / 8), (GLuint)((g->geom.height + 7) / 8), 1);
     glMemoryBarrier(GL_TEXTURE_FETCH_BARRIER_BIT | GL_TEXTURE_UPDATE_BARRIER_BIT |
                     GL_SHADER_IMAGE_ACCESS_BARRIER_BIT | GL_BUFFER_UPDATE_BARRIER_BIT);
-    SS__LAP(5);
+    SS__LAP(6);
 #undef SS__LAP
     GLenum err = glGetError();
     if (err != GL_NO_ERROR) return ss_error_set(SS_ERR_GL, "bmode gpu: GL error 0x%04x in the render passes", err);
@@ -428,6 +446,9 @@ ss_status ss_bmode_gpu_render(ss_bmode_gpu *g, const ss_needle_geom *needle_or_n
     glGetBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)(n * sizeof(float)), out->envelope);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_GREY]);
     glGetBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)(n * sizeof(float)), out->grey);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_CONTACT]);
+    glGetBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)((size_t)g->probe.lines * sizeof(float)),
+                       out->line_contact_mm);
     glBindTexture(GL_TEXTURE_2D, g->image_tex);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glGetTexImage(GL_TEXTURE_2D, 0, GL_RED, GL_UNSIGNED_BYTE, out->image.pixels);
@@ -466,7 +487,7 @@ ss_status ss_bmode_gpu_bench(ss_bmode_gpu *g, const ss_needle_geom *needle_or_nu
     ss_status st = ss__prepare(g, needle_or_null, pose, s);
     if (st != SS_OK) return st;
     const ss_probe *pr = &g->probe;
-    double *t = malloc(sizeof(double) * (size_t)frames * 8);
+    double *t = malloc(sizeof(double) * (size_t)frames * 9);
     float *od = malloc(sizeof(float) * 6 * (size_t)pr->lines);
     if (!t || !od) {
         free(t);
@@ -502,19 +523,20 @@ ss_status ss_bmode_gpu_bench(ss_bmode_gpu *g, const ss_needle_geom *needle_or_nu
     }
     ss_gpu_march_destroy(bm);
     if (st == SS_OK && passes) {
-        double *pt = t + 2 * (size_t)frames; /* 6 x frames */
+        double *pt = t + 2 * (size_t)frames; /* 7 x frames */
         for (int i = 0; i < frames && st == SS_OK; i++) {
-            double lap[6];
+            double lap[7];
             st = ss__frame(g, needle_or_null, pose, s, lap);
-            for (int k = 0; k < 6; k++) pt[(size_t)k * (size_t)frames + (size_t)i] = lap[k];
+            for (int k = 0; k < 7; k++) pt[(size_t)k * (size_t)frames + (size_t)i] = lap[k];
         }
         if (st == SS_OK) {
             passes->upload = ss__median(pt, frames);
             passes->march = ss__median(pt + frames, frames);
             passes->speckle = ss__median(pt + 2 * frames, frames);
-            passes->envelope = ss__median(pt + 3 * frames, frames);
-            passes->grey = ss__median(pt + 4 * frames, frames);
-            passes->scan = ss__median(pt + 5 * frames, frames);
+            passes->lateral = ss__median(pt + 3 * frames, frames);
+            passes->envelope = ss__median(pt + 4 * frames, frames);
+            passes->grey = ss__median(pt + 5 * frames, frames);
+            passes->scan = ss__median(pt + 6 * frames, frames);
         }
     }
     if (st == SS_OK) {

@@ -3,11 +3,12 @@
  * scatterers, so that the 8-bit images match the CPU's (tests/test_gl_bmode.c).
  *
  * Passes (shaders/bmode_*.comp, shared declarations in shaders/bmode_common.glsl):
- *   1 march     per line: elevation rays, interfaces, tau, interface echoes, needle
- *   2 speckle   per (line, axial chunk): scatterers in the beam tube -> RF bins
- *   3 envelope  per sample: axial pulse convolution, noise, |IQ|
- *   4 grey      per sample: TGC, gain, log compression
- *   5 scan      per pixel: scan conversion into an R8 texture
+ *   1 march     per line: contact, elevation rays, interfaces, tau, interface echoes, needle
+ *   2 speckle   per (line, axial chunk): scatterers within a line spacing -> speckle splat
+ *   3 lateral   per (bin, line): lateral PSF kernel across lines, added to the RF bins
+ *   4 envelope  per sample: axial pulse convolution, noise, |IQ|
+ *   5 grey      per sample: TGC, gain, log compression
+ *   6 scan      per pixel: scan conversion into an R8 texture
  * The tissue volume is uploaded once (ss_bmode_gpu_set_volume); probe pose, needle and
  * settings that keep the model (ss_bmode_model) cost only uniforms and a small buffer
  * of line origins; the image stays on the GPU unless read back.
@@ -51,7 +52,8 @@ GLuint ss_bmode_gpu_image_texture(const ss_bmode_gpu *g, int *width_out, int *he
 typedef struct ss_bmode_gpu_pass_ms {
     double upload;   /* line origins + uniforms */
     double march;    /* march + needle */
-    double speckle;
+    double speckle;  /* splat */
+    double lateral;  /* lateral speckle kernel */
     double envelope;
     double grey;
     double scan;
