@@ -166,8 +166,9 @@ int ss_cmd_bench(int argc, char **argv)
                 } else {
                     ss__print("gpu", &b, json);
                     if (!json)
-                        printf("     passes (ms): march %.2f  speckle %.2f  envelope %.2f  grey %.2f  scan %.2f\n",
-                               passes.march, passes.speckle, passes.envelope, passes.grey, passes.scan);
+                        printf("     passes (ms): march %.2f  speckle %.2f  lateral %.2f  envelope %.2f  grey %.2f  "
+                               "scan %.2f\n",
+                               passes.march, passes.speckle, passes.lateral, passes.envelope, passes.grey, passes.scan);
                 }
                 ss_bmode_gpu_destroy(g);
             }
