@@ -559,6 +559,16 @@ static void ss__curve(ss_spine *s, double tilt[SS__NV], double rot_deg[SS__NV], 
             }
             rot_deg[i] = r;
         }
+        /* A Nash-Moe grade describes the most rotated lumbar vertebra on the X-ray (Wei et
+         * al. 2023, Table 1 footnote a: "maximum degree of lumbar spine rotation"), not the
+         * apex of a curve that may be thoracic: scale the profile so the largest lumbar
+         * body rotation equals the grade's degrees. */
+        if (d->nash_moe_grade >= 0 && ap > 0) {
+            double lumbar_max = 0;
+            for (int i = SS_VERT_L1; i <= SS_VERT_L5; i++) lumbar_max = fmax(lumbar_max, fabs(rot_deg[i]));
+            if (lumbar_max > 1e-9)
+                for (int i = 0; i < SS__NV; i++) rot_deg[i] *= ap / lumbar_max;
+        }
     }
     *apical_rot = ap;
 }
