@@ -12,8 +12,9 @@
 #define SS__FINE_STEP_MM 0.05
 #define SS__MAX_PATH_MM 150.0
 
-/* Walks the line: > 0 = depth from the skin where CSF is reached, < 0 = blocked. */
-static double ss__walk(const ss_world *w, const double start[3], const double dir[3])
+/* Walks the line: > 0 = depth from the skin where CSF is reached (its position in
+ * csf_at), < 0 = blocked. */
+static double ss__walk(const ss_world *w, const double start[3], const double dir[3], double csf_at[3])
 {
     double entry = -1;
     for (double t = 0; t < SS__MAX_PATH_MM;) {
@@ -25,13 +26,44 @@ static double ss__walk(const ss_world *w, const double start[3], const double di
         if (entry < 0 && lab != SS_TISSUE_AIR) entry = t;
         if (ss_tissue_get(lab)->hard) return -1;
         if (lab == SS_TISSUE_NERVE && entry >= 0) return -1; /* an exiting root: not a safe path */
-        if (lab == SS_TISSUE_CSF) return entry >= 0 ? t - entry : -1;
+        if (lab == SS_TISSUE_CSF) {
+            for (int i = 0; i < 3; i++) csf_at[i] = p[i];
+            return entry >= 0 ? t - entry : -1;
+        }
     }
     return -1;
 }
 
+/* Can the probe see a point: the scan line through it reaches it without bone (so the
+ * needle tip will be seen entering the canal)? */
+static bool ss__visible(const ss_world *w, const ss_probe *probe, const ss_probe_pose *pose, const double pt[3])
+{
+    double rel[3] = {pt[0] - pose->origin_mm[0], pt[1] - pose->origin_mm[1], pt[2] - pose->origin_mm[2]};
+    float x = (float)(rel[0] * pose->axis_x[0] + rel[1] * pose->axis_x[1] + rel[2] * pose->axis_x[2]);
+    float y = (float)(rel[0] * pose->axis_y[0] + rel[1] * pose->axis_y[1] + rel[2] * pose->axis_y[2]);
+    float line, sample;
+    if (!ss_probe_line_sample_at(probe, x, y, &line, &sample)) return false;
+    float o2[2], d2[2];
+    ss_probe_line_geometry(probe, (int)(line + 0.5f), o2, d2);
+    float o3[3] = {o2[0], o2[1], 0}, ow[3];
+    ss_probe_pose_point_to_world(pose, o3, ow);
+    double from[3] = {ow[0], ow[1], ow[2]};
+    double d[3] = {pt[0] - from[0], pt[1] - from[1], pt[2] - from[2]};
+    double len = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+    if (len <= 0) return true;
+    for (int i = 0; i < 3; i++) d[i] /= len;
+    for (double t = 0; t < len - 0.5;) {
+        double p[3] = {from[0] + d[0] * t, from[1] + d[1] * t, from[2] + d[2] * t};
+        if (ss_tissue_get(w->label_at(w->user, p))->hard) return false;
+        double step = SS__FINE_STEP_MM;
+        if (w->clearance_mm) step = fmax(step, w->clearance_mm(w->user, p));
+        t += step;
+    }
+    return true;
+}
+
 ss_status ss_plan_puncture(const ss_world *w, const ss_probe *probe, const ss_probe_pose *pose, int level,
-                           double min_deg, double max_deg, ss_plan *out)
+                           double min_deg, double max_deg, ss_plan_sight need, ss_plan *out)
 {
     memset(out, 0, sizeof *out);
     double aim[3];
@@ -53,9 +85,22 @@ ss_status ss_plan_puncture(const ss_world *w, const ss_probe *probe, const ss_pr
             out->tried++;
             /* the line must go in through this interspace, not a neighbour's */
             if (w->level_of_line && w->level_of_line(w->user, start, dir) != level) continue;
-            double depth = ss__walk(w, start, dir);
-            if (depth > 0) {
+            double csf_at[3] = {0, 0, 0};
+            double depth = ss__walk(w, start, dir, csf_at);
+            /* how much of the tip's arrival the probe can watch */
+            bool seen = depth > 0 && need == SS_PLAN_SEE_NOTHING;
+            if (depth > 0 && need == SS_PLAN_SEE_TIP) {
+                double q[3] = {csf_at[0] + dir[0] * SS_PLAN_TIP_IN_CSF_MM, csf_at[1] + dir[1] * SS_PLAN_TIP_IN_CSF_MM,
+                               csf_at[2] + dir[2] * SS_PLAN_TIP_IN_CSF_MM};
+                seen = ss__visible(w, probe, &p, csf_at) && ss__visible(w, probe, &p, q);
+            }
+            for (double o = -3.0; depth > 0 && need == SS_PLAN_SEE_PATH && o <= 4.0 && !seen; o += 0.5) {
+                double q[3] = {csf_at[0] + dir[0] * o, csf_at[1] + dir[1] * o, csf_at[2] + dir[2] * o};
+                seen = ss__visible(w, probe, &p, q);
+            }
+            if (depth > 0 && seen) {
                 out->found = true;
+                out->sight = need;
                 out->slide_mm = slide;
                 for (int i = 0; i < 3; i++) out->slide_world_mm[i] = p.origin_mm[i] - pose->origin_mm[i];
                 out->angle_deg = a;

@@ -1,6 +1,8 @@
 /* plan.h: planning a guided puncture, as the pre-procedure scan does: with the probe in a
  * view, slide it along the image plane and choose the puncture-frame angle so that the
- * needle line reaches the CSF without touching bone, graft or metal. Used by the expert
+ * needle line reaches the CSF without touching bone, graft or metal, and the probe sees the
+ * tip arrive (ss_plan_sight: at best the scan lines to the point where it enters the CSF
+ * and to where it stops, SS_PLAN_TIP_IN_CSF_MM further, cross no bone). Used by the expert
  * demonstration and, later, for the trainee's hints. It does not move anything. */
 #ifndef SS_PLAN_H
 #define SS_PLAN_H
@@ -10,8 +12,18 @@
 #include "sim.h"
 
 #define SS_PLAN_MAX_SLIDE_MM 35.0
+/* how far past the dura an expert takes the tip before withdrawing the stylet */
+#define SS_PLAN_TIP_IN_CSF_MM 1.5
+
+/* How much of the tip's arrival in the canal the probe must see. */
+typedef enum ss_plan_sight {
+    SS_PLAN_SEE_NOTHING = 0, /* bone-free path only */
+    SS_PLAN_SEE_PATH = 1,    /* some point from 3 mm before the CSF to 4 mm into it */
+    SS_PLAN_SEE_TIP = 2      /* where it enters the CSF and where it stops */
+} ss_plan_sight;
 
 typedef struct ss_plan {
+    ss_plan_sight sight;     /* what the found plan lets the probe see */
     bool found;              /* a bone-free line into the CSF exists */
     double slide_mm;         /* probe displacement along its array axis (+x, toward the frame) */
     double slide_world_mm[3];/* the same in the patient frame (for probe.move) */
@@ -25,6 +37,6 @@ typedef struct ss_plan {
  * outward (2 deg steps); the first clear line that enters the canal through this
  * interspace wins. */
 ss_status ss_plan_puncture(const ss_world *w, const ss_probe *probe, const ss_probe_pose *pose, int level,
-                           double min_deg, double max_deg, ss_plan *out);
+                           double min_deg, double max_deg, ss_plan_sight need, ss_plan *out);
 
 #endif

@@ -25,14 +25,27 @@
 
 typedef struct ss__printer {
     bool quiet;
+    /* key frame at the first CSF outflow (the demonstration writes it) */
+    const char *csf_shot;
+    ss_case *cs;
+    ss_session *session;
+    bool csf_done;
 } ss__printer;
+
+static int ss__screenshot(ss_case *cs, ss_session *session, const char *path);
 
 static void ss__print_event(void *user, const ss_event *e)
 {
     ss__printer *p = user;
+    if (e->type == SS_EV_CSF_OUTFLOW && p->csf_shot && !p->csf_done && p->session) {
+        p->csf_done = true;
+        if (ss__screenshot(p->cs, p->session, p->csf_shot) != 0) p->csf_shot = NULL;
+    }
     if (p->quiet || e->type == SS_EV_LAYER_ENTER) return;
     printf("  %8.2f s  %-16s", e->t_s, ss_event_name(e->type));
-    if (e->tissue >= 0) printf(" %s", ss_tissue_get(e->tissue)->label);
+    if (e->type == SS_EV_VIEW_REACHED && e->view >= 0) printf(" %s", ss_view_name((ss_view)e->view));
+    else if (e->type == SS_EV_GUIDE_ATTACHED) printf(" frame at %.0f deg to the beam", e->value);
+    else if (e->tissue > 0) printf(" %s", ss_tissue_get(e->tissue)->label);
     if (e->level >= 0) printf("  at %s", ss_level_name(e->level));
     if (e->type == SS_EV_SKIN_ENTRY || e->type == SS_EV_BONE_CONTACT || e->type == SS_EV_DURA_POP ||
         e->type == SS_EV_CSF_OUTFLOW)
@@ -159,7 +172,7 @@ int ss_cmd_run(int argc, char **argv)
         return SS_EXIT_FAILED;
     }
     /* A demo with nowhere named to write goes to out/, under names that never collide. */
-    char def_log[256], def_metrics[256], def_shot[256];
+    char def_log[256], def_metrics[256], def_shot[256], def_csf[256] = "";
     if (demo && !log_path && !metrics_path && !shot_path) {
         char stamp[32];
         time_t now = time(NULL);
@@ -175,13 +188,14 @@ int ss_cmd_run(int argc, char **argv)
         snprintf(def_log, sizeof def_log, "out/demo-%s-%s.jsonl", cs.scenario.id, stamp);
         snprintf(def_metrics, sizeof def_metrics, "out/demo-%s-%s-metrics.json", cs.scenario.id, stamp);
         snprintf(def_shot, sizeof def_shot, "out/demo-%s-%s-bmode.png", cs.scenario.id, stamp);
+        snprintf(def_csf, sizeof def_csf, "out/demo-%s-%s-csf.png", cs.scenario.id, stamp);
         log_path = def_log;
         metrics_path = def_metrics;
         shot_path = def_shot;
     }
 
     printf("%s %s: %s\n", demo ? "Expert demonstration on" : "Scripted attempt on", cs.path, cs.scenario.title);
-    ss__printer printer = {quiet};
+    ss__printer printer = {.quiet = quiet, .csf_shot = def_csf[0] ? def_csf : NULL, .cs = &cs};
     ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .log_path = log_path, .mode = mode,
                          .trainee = trainee, .extra_sink = {ss__print_event, &printer}};
     ss_spine_world(cs.spine, &d.world);
@@ -192,6 +206,7 @@ int ss_cmd_run(int argc, char **argv)
         ss_script_free(&script);
         return SS_EXIT_FAILED;
     }
+    printer.session = session;
     ss_session_run_script(session, &script);
     const char *note = ss_sim_get_state(ss_session_sim(session))->note;
     if (note[0]) printf("  last refused command: %s\n", note);
@@ -228,7 +243,8 @@ int ss_cmd_run(int argc, char **argv)
     }
     if (log_path) printf("log      %s\n", log_path);
     if (metrics_path) printf("metrics  %s\n", metrics_path);
-    if (shot_path) printf("image    %s\n", shot_path);
+    if (shot_path) printf("image    %s (the last frame)\n", shot_path);
+    if (printer.csf_shot && printer.csf_done) printf("image    %s (the moment CSF flowed)\n", printer.csf_shot);
     ss_case_free(&cs);
     ss_script_free(&script);
     return code;
