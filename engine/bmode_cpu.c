@@ -57,6 +57,8 @@ void ss_bmode_settings_default(ss_bmode_settings *s)
     s->directivity_metal_deg = 20.f;
     s->directivity_needle_deg = 20.f;
     s->needle_tip_amplitude = 0.35f;
+    s->needle_diffuse_amplitude = 0.3f;
+    s->directivity_needle_diffuse_deg = 70.f;
     s->reverb_decay = 0.55f;
     s->reverb_count = 8;
 }
@@ -75,11 +77,14 @@ ss_status ss_bmode_settings_validate(const ss_bmode_settings *s)
     if (s->march_step_mm < 0.f || s->march_step_mm > 2.f)
         return ss_error_set(SS_ERR_INVALID, "bmode.march_step_mm = %g: expected 0 (auto) or up to 2",
                             (double)s->march_step_mm);
-    float d[4] = {s->directivity_soft_deg, s->directivity_bone_deg, s->directivity_metal_deg,
-                  s->directivity_needle_deg};
-    for (int i = 0; i < 4; i++)
+    float d[5] = {s->directivity_soft_deg, s->directivity_bone_deg, s->directivity_metal_deg,
+                  s->directivity_needle_deg, s->directivity_needle_diffuse_deg};
+    for (int i = 0; i < 5; i++)
         if (!(d[i] >= 1.f && d[i] <= 180.f))
             return ss_error_set(SS_ERR_INVALID, "bmode.directivity_*_deg = %g: expected 1..180", (double)d[i]);
+    if (!(s->needle_diffuse_amplitude >= 0.f && s->needle_diffuse_amplitude <= 1.f))
+        return ss_error_set(SS_ERR_INVALID, "bmode.needle_diffuse_amplitude = %g: expected 0..1",
+                            (double)s->needle_diffuse_amplitude);
     if (!(s->reverb_decay >= 0.f && s->reverb_decay < 1.f) || s->reverb_count < 0 || s->reverb_count > 64)
         return ss_error_set(SS_ERR_INVALID, "bmode.reverb_decay %g / reverb_count %d: expected [0,1) / 0..64",
                             (double)s->reverb_decay, s->reverb_count);
@@ -177,6 +182,7 @@ typedef struct ss__ctx {
     int kernel_half;
     float kernel_frac;
     float dir_soft, dir_bone, dir_metal, dir_needle; /* 1 / sigma^2 in rad^-2 */
+    float dir_needle_diffuse;
     float noise_rms, cell;
     int per_cell; /* scatterers drawn per lattice cell (1..4), see ss__ctx_init */
     float phase_scale;                   /* table entries per mm of axial position */
@@ -490,9 +496,14 @@ static void ss__needle(const ss__ctx *C, ss__scratch *S, float *bins)
             float dist = sqrtf(best);
             float half = dist < r ? sqrtf(r * r - dist * dist) / sinphi : 0.f;
             float af = best_a - half;
-            float echo = sqrtf(R) * expf(-theta * theta * C->dir_needle) * W * ss__tau_at(C, tau0, af);
-            if (specular && echo > 0.f) {
-                ss__deposit(C, bins, af, echo);
+            /* specular lobe of the smooth shaft, plus the weak, broad scatter of its real
+             * surface (machining marks, the stylet inside): a steep needle stays a faint
+             * line instead of vanishing, as on a scanner; only the specular part rings */
+            float tau_af = ss__tau_at(C, tau0, af);
+            float echo = sqrtf(R) * expf(-theta * theta * C->dir_needle) * W * tau_af;
+            float diffuse = sqrtf(R) * s->needle_diffuse_amplitude * expf(-theta * theta * C->dir_needle_diffuse) * W * tau_af;
+            if (specular && echo + diffuse > 0.f) {
+                ss__deposit(C, bins, af, echo + diffuse);
                 float step = 2.f * r / sinphi, amp = echo;
                 for (int j = 1; j <= s->reverb_count; j++) {
                     amp *= s->reverb_decay;
@@ -958,6 +969,7 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     C->dir_bone = 1.f / (s->directivity_bone_deg * dg * s->directivity_bone_deg * dg);
     C->dir_metal = 1.f / (s->directivity_metal_deg * dg * s->directivity_metal_deg * dg);
     C->dir_needle = 1.f / (s->directivity_needle_deg * dg * s->directivity_needle_deg * dg);
+    C->dir_needle_diffuse = 1.f / (s->directivity_needle_diffuse_deg * dg * s->directivity_needle_diffuse_deg * dg);
     C->noise_rms = powf(10.f, s->noise_db / 20.f);
     C->tgc_lin_db_per_mm = 2.f * s->tgc_auto_alpha_db_cm_mhz * pr->freq_mhz * 0.1f;
     /* elevation rays: spaced sigma_e at the elevation focus, Gaussian weights summing to 1 */
@@ -1088,6 +1100,7 @@ ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bm
     m->dir_bone = C->dir_bone;
     m->dir_metal = C->dir_metal;
     m->dir_needle = C->dir_needle;
+    m->dir_needle_diffuse = C->dir_needle_diffuse;
     m->noise_rms = C->noise_rms;
     m->cell = C->cell;
     m->phase_scale = C->phase_scale;

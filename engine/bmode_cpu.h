@@ -86,6 +86,8 @@ typedef struct ss_bmode_settings {
     float directivity_metal_deg;     /* 20 */
     float directivity_needle_deg;    /* 20 */
     float needle_tip_amplitude;      /* 0.35 */
+    float needle_diffuse_amplitude;  /* 0.3: the shaft's rough-surface scatter (see below) */
+    float directivity_needle_diffuse_deg; /* 70 */
     float reverb_decay;              /* 0.55 per repeat (needle and metal) */
     int reverb_count;                /* 8 */
     unsigned flags;                  /* SS_BMODE_NO_* */
@@ -171,6 +173,7 @@ typedef struct ss_bmode_model {
     float ray_e[SS_BMODE_MAX_RAYS], ray_w[SS_BMODE_MAX_RAYS];
     float kernel[2 * SS_BMODE_KERNEL_HALF + 2];
     float dir_soft, dir_bone, dir_metal, dir_needle; /* 1 / sigma^2 in rad^-2 */
+    float dir_needle_diffuse;
     float noise_rms, cell, phase_scale, tgc_lin_db_per_mm;
     float cos_tab[SS_BMODE_PHASE_N + 1], sin_tab[SS_BMODE_PHASE_N + 1];
     float gauss_tab[SS_BMODE_GAUSS_N + 2];

@@ -57,7 +57,7 @@ uniform float u_ds, u_inv_ds, u_depth, u_sigma_a, u_delta, u_inv_delta, u_phase_
 uniform int u_m, u_nbins, u_nsteps, u_nrays, u_per_cell, u_kernel_half, u_contact_steps;
 uniform float u_ray_de;
 uniform float u_ray_e[SS_BMODE_MAX_RAYS], u_ray_w[SS_BMODE_MAX_RAYS];
-uniform float u_dir_soft, u_dir_bone, u_dir_metal, u_dir_needle;
+uniform float u_dir_soft, u_dir_bone, u_dir_metal, u_dir_needle, u_dir_needle_diffuse, u_needle_diffuse;
 uniform float u_noise_rms, u_tgc_lin_db_per_mm;
 uniform uint u_seed, u_flags;
 uniform float u_reverb_decay, u_tip_amplitude;

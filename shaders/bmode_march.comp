@@ -257,9 +257,11 @@ void needle(int line)
             float dist = sqrt(best);
             float half_ = dist < r ? sqrt(r * r - dist * dist) / sinphi : 0.0;
             float af = best_a - half_;
-            float echo = sqrt(R) * exp(-theta * theta * u_dir_needle) * W * tau_at(tb0, af);
-            if (specular && echo > 0.0) {
-                deposit(bb, af, echo);
+            float tau_af = tau_at(tb0, af);
+            float echo = sqrt(R) * exp(-theta * theta * u_dir_needle) * W * tau_af;
+            float diffuse = sqrt(R) * u_needle_diffuse * exp(-theta * theta * u_dir_needle_diffuse) * W * tau_af;
+            if (specular && echo + diffuse > 0.0) {
+                deposit(bb, af, echo + diffuse);
                 float step = 2.0 * r / sinphi, amp = echo;
                 for (int j = 1; j <= u_reverb_count; j++) {
                     amp *= u_reverb_decay;

@@ -299,6 +299,8 @@ static void ss__uniforms(const ss_bmode_gpu *g, GLuint pr, const ss_needle_geom 
     glUniform1f(SS__LOC("u_dir_bone"), M->dir_bone);
     glUniform1f(SS__LOC("u_dir_metal"), M->dir_metal);
     glUniform1f(SS__LOC("u_dir_needle"), M->dir_needle);
+    glUniform1f(SS__LOC("u_dir_needle_diffuse"), M->dir_needle_diffuse);
+    glUniform1f(SS__LOC("u_needle_diffuse"), s->needle_diffuse_amplitude);
     glUniform1f(SS__LOC("u_noise_rms"), M->noise_rms);
     glUniform1f(SS__LOC("u_tgc_lin_db_per_mm"), M->tgc_lin_db_per_mm);
     glUniform1ui(SS__LOC("u_seed"), s->seed);
