@@ -54,7 +54,15 @@ static const ss_command ss__commands[] = {
     {"preview", "instructor preview: every standard view at every level, as PNG + index.html",
      "usage: sonospine preview SCENARIO -o DIR\n", NULL},
     {"views", "canal visibility and acoustic window width per standard view",
-     "usage: sonospine views SCENARIO (--level L4-L5 | --all-levels) [--json]\n", NULL},
+     "usage: sonospine views SCENARIO (--level L4-L5 | --all-levels) [--side left|right] [--json]\n"
+     "\n"
+     "For each standard view placed on the model (engine/views.h): canal visibility (the\n"
+     "share of the thecal sac on the central scan lines, |angle| <= 10 deg, that the beam\n"
+     "reaches without crossing bone, graft or metal) and the acoustic window width (the\n"
+     "widest run of scan lines reaching the sac, across the image at the depth of the\n"
+     "posterior dura), with the interspace's axial rotation. --json: an array of objects\n"
+     "with level, view, side, canal_visibility, window_width_mm, rotation_deg.\n",
+     ss_cmd_views},
     {"variants", "randomized scenario variants within the scenario's ranges",
      "usage: sonospine variants SCENARIO --count N --seed S -o DIR\n", NULL},
     {"bench", "frame rate and throughput of the acoustic simulator",

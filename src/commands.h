@@ -12,5 +12,6 @@ int ss_cmd_run(int argc, char **argv);
 int ss_cmd_replay(int argc, char **argv);
 int ss_cmd_bench(int argc, char **argv);
 int ss_cmd_anatomy(int argc, char **argv);
+int ss_cmd_views(int argc, char **argv);
 
 #endif

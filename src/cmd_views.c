@@ -1,0 +1,76 @@
+/* cmd_views.c: `sonospine views SCENARIO (--level L | --all-levels) [--side left|right]
+ * [--json]`: per standard view, what the model shows from the skin: canal visibility and
+ * the acoustic window width (views.h), with the interspace's rotation, so an instructor
+ * sees which view and which level a careful sonographer should pick. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_args.h"
+#include "cli_case.h"
+#include "commands.h"
+#include "views.h"
+
+int ss_cmd_views(int argc, char **argv)
+{
+    const char *level_s = NULL, *side = "right";
+    bool all = false, json = false;
+    const ss_opt opts[] = {
+        {"--level", SS_OPT_STRING, &level_s, 0, 0, NULL},
+        {"--all-levels", SS_OPT_FLAG, &all, 0, 0, NULL},
+        {"--side", SS_OPT_CHOICE, &side, 0, 0, "left|right"},
+        {"--json", SS_OPT_FLAG, &json, 0, 0, NULL},
+    };
+    ss_args a;
+    if (!ss_args_parse("views", argc, argv, opts, 4, &a)) return SS_EXIT_USAGE;
+    if (a.npositional != 1) {
+        fprintf(stderr, "sonospine views: expected one SCENARIO, got %d\n", a.npositional);
+        return SS_EXIT_USAGE;
+    }
+    if (!all == !level_s) {
+        fprintf(stderr, "sonospine views: give either --level L4-L5 or --all-levels\n");
+        return SS_EXIT_USAGE;
+    }
+    int only = -1;
+    if (level_s && (only = ss_level_from_name(level_s)) < 0) {
+        fprintf(stderr, "sonospine views: --level: expected L1-L2, L2-L3, L3-L4, L4-L5 or L5-S1, got '%s'\n", level_s);
+        return SS_EXIT_USAGE;
+    }
+    ss_case cs;
+    int rc = ss_cli_load_case("views", a.positional[0], &cs);
+    if (rc) return rc;
+    ss_probe probe;
+    ss_scenario_probe(&cs.scenario, &probe);
+    bool right = strcmp(side, "right") == 0;
+    int code = SS_EXIT_OK;
+    if (json) printf("[");
+    else printf("%s: %s (%s side)\n\nlevel  view                     canal visible  window (mm)  rotation (deg)\n", cs.path,
+                cs.scenario.title, side);
+    bool first = true;
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        if (only >= 0 && l != only) continue;
+        for (int v = 0; v < SS_VIEW_COUNT; v++) {
+            ss_view_measure m;
+            if (ss_view_measure_at(cs.spine, &probe, l, (ss_view)v, right, &m) != SS_OK) {
+                fprintf(stderr, "sonospine views: %s %s: %s\n", ss_level_name(l), ss_view_name((ss_view)v),
+                        ss_error_message());
+                code = SS_EXIT_FAILED;
+                continue;
+            }
+            if (json) {
+                printf("%s\n  {\"level\":\"%s\",\"view\":\"%s\",\"side\":\"%s\",\"canal_visibility\":%.3f,"
+                       "\"window_width_mm\":%.1f,\"rotation_deg\":%.1f,\"lateral_offset_mm\":%.1f,\"tilt_deg\":%.1f}",
+                       first ? "" : ",", ss_level_name(l), ss_view_name((ss_view)v), side, m.canal_visibility,
+                       m.window_width_mm, m.rotation_deg, m.lateral_offset_mm, m.tilt_deg);
+                first = false;
+            } else {
+                printf("%-6s %-24s %10.0f %%  %11.1f  %14.1f\n", v == 0 ? ss_level_name(l) : "",
+                       ss_view_name((ss_view)v), 100.0 * m.canal_visibility, m.window_width_mm, m.rotation_deg);
+            }
+            fflush(stdout);
+        }
+    }
+    if (json) printf("\n]\n");
+    ss_case_free(&cs);
+    return code;
+}
