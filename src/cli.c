@@ -82,7 +82,20 @@ static const ss_command ss__commands[] = {
      "before its seal record: a crash or kill, not tampering); 2 unreadable.\n",
      ss_cmd_verify},
     {"report", "the assessment report of a session",
-     "usage: sonospine report LOG -o OUT.(html|pdf)\n", NULL},
+     "usage: sonospine report LOG -o OUT.(html|pdf) [--scenario FILE] [--frames N]\n"
+     "\n"
+     "The assessment report of one attempt: trainee, scenario (title, id, SHA-256), date,\n"
+     "mode, the log's integrity, pass/fail and score, every measure against its target,\n"
+     "feedback, the timeline of events, the needle-tip path drawn on sagittal and axial\n"
+     "sections of the patient, the B-mode frame at each key moment (first skin entry, each\n"
+     "bone contact, CSF outflow) and an examiner's signature block. .html gives one\n"
+     "self-contained page (images inline), .pdf an A4 document.\n"
+     "The drawings come from re-simulating the log on its scenario (found as replay finds\n"
+     "it; --scenario FILE names it); without it the report says so and leaves them out.\n"
+     "--frames N: at most N key frames (default 8; 0: no drawings, fastest).\n"
+     "Exit 0 written; 1 the log is tampered (no report) or the file cannot be written;\n"
+     "2 bad usage or unreadable log.\n",
+     ss_cmd_report},
     {"history", "a trainee's attempts and learning curve",
      "usage: sonospine history --trainee ID [-o DIR]\n", NULL},
     {"igtl", "OpenIGTLink server: stream images, take tracked probe and needle",
