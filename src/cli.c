@@ -20,6 +20,7 @@ static const ss_command ss__commands[] = {
      "usage: sonospine run SCENARIO [--mode practice|exam] [--trainee ID] [--script FILE]\n"
      "                     [--exit-after-script] [--speed X] [--log FILE] [--metrics-json FILE]\n"
      "                     [--screenshot FILE] [--frame-stats FILE] [--headless]\n"
+     "                     [--results-db FILE]\n"
      "\n"
      "Starts the trainer. With --headless no window is opened (engine only, for CI and batch)\n"
      "and a --script runs as fast as the machine allows; with a window a script runs in real\n"
@@ -29,7 +30,13 @@ static const ss_command ss__commands[] = {
      "Without --script the scenario's expert demonstration runs (near-spinous view at the\n"
      "first expected interspace, puncture frame, advance until the dura pops, inject); with\n"
      "nowhere named to write, its log, metrics and last B-mode frame go to out/.\n"
-     "SCENARIO defaults to scenarios/default.json. --quiet prints no events.\n",
+     "SCENARIO defaults to scenarios/default.json. --quiet prints no events.\n"
+     "\n"
+     "With --trainee ID the attempt is recorded in the results database (--results-db FILE,\n"
+     "else $SONOSPINE_RESULTS_DB, else ~/.local/share/sonospine/results.sqlite3) with its\n"
+     "log path and the hash of the log's last record; a database error is exit 1 (the log\n"
+     "is kept). --mode exam: the scenario's aids are off, the result is recorded as an exam\n"
+     "attempt; it needs --trainee and --log.\n",
      ss_cmd_run},
     {"validate", "check scenario and exam files",
      "usage: sonospine validate FILE...\n"
@@ -97,7 +104,17 @@ static const ss_command ss__commands[] = {
      "2 bad usage or unreadable log.\n",
      ss_cmd_report},
     {"history", "a trainee's attempts and learning curve",
-     "usage: sonospine history --trainee ID [-o DIR]\n", NULL},
+     "usage: sonospine history --trainee ID [-o DIR] [--results-db FILE]\n"
+     "\n"
+     "Lists a trainee's recorded attempts, oldest first: date, scenario, mode, score, pass,\n"
+     "insertions, puncture time and the CUSUM of failures. With -o DIR also writes the\n"
+     "learning curves score.png, insertions.png, puncture_time.png and cusum.png (CUSUM with\n"
+     "acceptable failure rate 15 %, unacceptable 30 %, alpha = beta = 0.10, and the 15 %\n"
+     "competence line) and an index.html showing them with the table.\n"
+     "The database: --results-db FILE, else $SONOSPINE_RESULTS_DB, else\n"
+     "~/.local/share/sonospine/results.sqlite3 (`sonospine run --trainee ID` records there).\n"
+     "Exit 0 shown; 1 no database or no attempts for ID, or a file could not be written.\n",
+     ss_cmd_history},
     {"igtl", "OpenIGTLink server: stream images, take tracked probe and needle",
      "usage: sonospine igtl SCENARIO [--port 18944]\n", NULL},
     {"anatomy", "what the patient model measures: windows, depths, rotation, Cobb; label slices",
