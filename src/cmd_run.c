@@ -196,6 +196,12 @@ int ss_cmd_run(int argc, char **argv)
     /* Results go to the database when one is named, or to the default one when the
      * attempt has a trainee (results_db.h). */
     char db_path[1024] = "";
+    bool exam = strcmp(mode, "exam") == 0;
+    if (exam && (!trainee || !log_path)) {
+        fprintf(stderr, "sonospine run: --mode exam needs --trainee ID and --log FILE (the record the result rests "
+                        "on)\n");
+        return SS_EXIT_USAGE;
+    }
     if (db_opt && !trainee) {
         fprintf(stderr, "sonospine run: --results-db needs --trainee ID (whose attempt it is)\n");
         return SS_EXIT_USAGE;
@@ -220,6 +226,7 @@ int ss_cmd_run(int argc, char **argv)
         ss_script_free(&script);
         return rc;
     }
+    if (exam) cs.scenario.aids = (ss_aids){0}; /* no aids in an exam, whatever the scenario allows */
     bool demo = !script_path;
     ss_world demo_world;
     ss_spine_world(cs.spine, &demo_world);
