@@ -21,6 +21,7 @@ static const ss_command ss__commands[] = {
      "                     [--exit-after-script] [--speed X] [--log FILE] [--metrics-json FILE]\n"
      "                     [--screenshot FILE] [--frame-stats FILE] [--headless]\n"
      "                     [--results-db FILE]\n"
+     "       sonospine run --exam EXAM.json --case N --trainee ID --log FILE [...]\n"
      "\n"
      "Starts the trainer. With --headless no window is opened (engine only, for CI and batch)\n"
      "and a --script runs as fast as the machine allows; with a window a script runs in real\n"
@@ -36,7 +37,9 @@ static const ss_command ss__commands[] = {
      "else $SONOSPINE_RESULTS_DB, else ~/.local/share/sonospine/results.sqlite3) with its\n"
      "log path and the hash of the log's last record; a database error is exit 1 (the log\n"
      "is kept). --mode exam: the scenario's aids are off, the result is recorded as an exam\n"
-     "attempt; it needs --trainee and --log.\n",
+     "attempt; it needs --trainee and --log. --exam FILE --case N runs case N of an exam\n"
+     "file (scenarios/EXAMS.md) in exam mode with the case's time limit, and records the\n"
+     "exam's id and the case with the result.\n",
      ss_cmd_run},
     {"validate", "check scenario and exam files",
      "usage: sonospine validate FILE...\n"

@@ -18,6 +18,7 @@
 #include "cli_case.h"
 #include "commands.h"
 #include "demo_script.h"
+#include "exam.h"
 #include "platform/gl_context.h"
 #include "results_db.h"
 #include "session.h"
@@ -113,7 +114,8 @@ static void ss__utc_now(char out[32])
  * read back so the row holds exactly what the log holds: its start time and the hash
  * of its last record. Returns 0, or -1 after printing why. */
 static int ss__record_result(const char *db_path, const char *trainee, const char *mode, const ss_case *cs,
-                             const char *log_path, const ss_metrics *m, const char *started_utc, long long *id)
+                             const char *log_path, const ss_metrics *m, const char *started_utc, const char *exam_id,
+                             int exam_case, long long *id)
 {
     ss_attempt a;
     memset(&a, 0, sizeof a);
@@ -122,6 +124,8 @@ static int ss__record_result(const char *db_path, const char *trainee, const cha
     snprintf(a.scenario_title, sizeof a.scenario_title, "%s", cs->scenario.title);
     ss_session_scenario_hash(&cs->scenario, a.scenario_sha256);
     snprintf(a.mode, sizeof a.mode, "%s", mode);
+    if (exam_id) snprintf(a.exam_id, sizeof a.exam_id, "%s", exam_id);
+    a.exam_case = exam_case;
     snprintf(a.started_utc, sizeof a.started_utc, "%s", started_utc);
     ss__utc_now(a.ended_utc);
     cJSON *mj = ss_metrics_to_json(m);
@@ -158,7 +162,9 @@ static int ss__record_result(const char *db_path, const char *trainee, const cha
 int ss_cmd_run(int argc, char **argv)
 {
     const char *mode = "practice", *trainee = NULL, *script_path = NULL, *log_path = NULL, *metrics_path = NULL,
-               *shot_path = NULL, *stats_path = NULL, *db_opt = NULL;
+               *shot_path = NULL, *stats_path = NULL, *db_opt = NULL,
+               *exam_path = NULL;
+    int exam_case = 0;
     bool exit_after = false, headless = false, quiet = false;
     double speed = 1.0;
     const ss_opt opts[] = {
@@ -174,6 +180,8 @@ int ss_cmd_run(int argc, char **argv)
         {"--headless", SS_OPT_FLAG, &headless, 0, 0, NULL},
         {"--quiet", SS_OPT_FLAG, &quiet, 0, 0, NULL},
         {"--results-db", SS_OPT_STRING, &db_opt, 0, 0, NULL},
+        {"--exam", SS_OPT_STRING, &exam_path, 0, 0, NULL},
+        {"--case", SS_OPT_INT, &exam_case, 1, SS_EXAM_MAX_CASES, NULL},
     };
     ss_args a;
     if (!ss_args_parse("run", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), &a)) return SS_EXIT_USAGE;
@@ -196,8 +204,35 @@ int ss_cmd_run(int argc, char **argv)
     /* Results go to the database when one is named, or to the default one when the
      * attempt has a trainee (results_db.h). */
     char db_path[1024] = "";
-    bool exam = strcmp(mode, "exam") == 0;
-    if (exam && (!trainee || !log_path)) {
+    /* An exam case: the scenario, its time limit and exam mode come from the exam file. */
+    ss_exam *exam = NULL;
+    if (exam_path || exam_case) {
+        if (!exam_path || !exam_case || a.npositional) {
+            fprintf(stderr, "sonospine run: an exam case is run as `run --exam FILE --case N` (no SCENARIO)\n");
+            return SS_EXIT_USAGE;
+        }
+        static ss_exam exam_storage; /* 34 KB: not on the stack; one run per process */
+        exam = &exam_storage;
+        ss_diag_list dl;
+        ss_diag_list_init(&dl);
+        ss_status est = ss_exam_load(exam_path, exam, &dl);
+        ss_cli_print_diags(&dl, exam_path);
+        ss_diag_list_free(&dl);
+        if (est != SS_OK || exam_case > exam->ncases) {
+            if (est == SS_OK)
+                fprintf(stderr, "sonospine run: --case %d: exam %s has %d cases\n", exam_case, exam->id, exam->ncases);
+            return SS_EXIT_USAGE;
+        }
+        if (exam->cases[exam_case - 1].has_variant_seed) {
+            fprintf(stderr, "sonospine run: exam %s case %d is a variant (seed %u): variants are made by `sonospine "
+                            "variants`, not built yet in this version\n",
+                    exam->id, exam_case, exam->cases[exam_case - 1].variant_seed);
+            return SS_EXIT_USAGE;
+        }
+        mode = "exam";
+    }
+    bool exam_mode = strcmp(mode, "exam") == 0;
+    if (exam_mode && (!trainee || !log_path)) {
         fprintf(stderr, "sonospine run: --mode exam needs --trainee ID and --log FILE (the record the result rests "
                         "on)\n");
         return SS_EXIT_USAGE;
@@ -221,12 +256,14 @@ int ss_cmd_run(int argc, char **argv)
         return SS_EXIT_USAGE;
     }
     ss_case cs;
-    int rc = ss_cli_load_case("run", a.npositional ? a.positional[0] : NULL, &cs);
+    int rc = ss_cli_load_case("run", exam ? exam->cases[exam_case - 1].scenario : a.npositional ? a.positional[0] : NULL,
+                              &cs);
     if (rc) {
         ss_script_free(&script);
         return rc;
     }
-    if (exam) cs.scenario.aids = (ss_aids){0}; /* no aids in an exam, whatever the scenario allows */
+    if (exam_mode) cs.scenario.aids = (ss_aids){0}; /* no aids in an exam, whatever the scenario allows */
+    if (exam) cs.scenario.task.time_limit_s = exam->cases[exam_case - 1].time_limit_s;
     bool demo = !script_path;
     ss_world demo_world;
     ss_spine_world(cs.spine, &demo_world);
@@ -308,7 +345,8 @@ int ss_cmd_run(int argc, char **argv)
     long long attempt_id = 0;
     bool recorded = false;
     if (db_path[0]) {
-        if (ss__record_result(db_path, trainee, mode, &cs, log_path, &m, started_utc, &attempt_id) != 0)
+        if (ss__record_result(db_path, trainee, mode, &cs, log_path, &m, started_utc,
+                              exam_path ? exam->id : NULL, exam_case, &attempt_id) != 0)
             code = SS_EXIT_FAILED;
         else
             recorded = true;

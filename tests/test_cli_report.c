@@ -115,3 +115,34 @@ Test(cli_report, database_error_is_exit_1_and_the_log_is_kept, .timeout = 120)
     cr_expect(strstr(r.err, "--mode exam needs --trainee ID and --log FILE"), "%s", r.err);
     ts_rmtree(dir);
 }
+
+Test(cli_report, validate_checks_exam_files_and_run_takes_an_exam_case, .timeout = 120)
+{
+    const char *v[] = {"validate", ts_source_path("scenarios/exams/credential-a.json"), NULL};
+    cr_expect_eq(ts_run_sonospine(&r, v), 0, "%s", r.err);
+    cr_expect(strstr(r.out, "credential-a.json: ok"), "%s", r.out);
+    const char *dir = ts_tempdir("cliexam");
+    char bad[512], log[512], db[512];
+    snprintf(bad, sizeof bad, "%s/bad.json", dir);
+    snprintf(log, sizeof log, "%s/e.jsonl", dir);
+    snprintf(db, sizeof db, "%s/r.sqlite3", dir);
+    cr_assert_eq(ts_write_file(bad, "{\"exam\": {\"id\": \"e\", \"title\": \"t\", \"pass_rule\": \"all\",\n"
+                                    "  \"pass_k\": 1, \"cases\": []}}\n"),
+                 0);
+    const char *vb[] = {"validate", bad, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, vb), 2);
+    cr_expect(strstr(r.err, "bad.json:2:3: exam.pass_k: pass_k is only for the pass rule \"k_of_n\""), "%s", r.err);
+    cr_expect(strstr(r.err, "bad.json:2:25: exam.cases: expected 1 to 32 cases, found 0"), "%s", r.err);
+    const char *run[] = {"run", "--exam", ts_source_path("scenarios/exams/credential-a.json"), "--case", "1",
+                         "--trainee", "cand", "--log", log, "--results-db", db, "--headless", "--quiet", NULL};
+    cr_assert_eq(ts_run_sonospine(&r, run), 0, "%s", r.err);
+    cr_expect(ss_file_exists(log));
+    const char *h[] = {"history", "--trainee", "cand", "--results-db", db, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, h), 0, "%s", r.err);
+    cr_expect(strstr(r.out, "wei2023-case5") && strstr(r.out, "exam"), "recorded as an exam attempt: %s", r.out);
+    const char *c9[] = {"run", "--exam", ts_source_path("scenarios/exams/credential-a.json"), "--case", "9",
+                        "--trainee", "cand", "--log", log, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, c9), 2);
+    cr_expect(strstr(r.err, "--case 9: exam lp-credential-a has 3 cases"), "%s", r.err);
+    ts_rmtree(dir);
+}
