@@ -364,8 +364,15 @@ static double ss__draw_section(cairo_t *cr, const ss_report *r, const ss_report_
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         ss__font(cr, 8, false);
-        char name[40];
-        snprintf(name, sizeof name, "%.38s", ss_tissue_get(t[i])->label);
+        char name[64];
+        snprintf(name, sizeof name, "%s", ss_tissue_get(t[i])->label);
+        /* cut to the column, with an ellipsis (never into the next column) */
+        size_t len = strlen(name);
+        while (len > 4 && ss__text_w(cr, name) > col - 20) {
+            len--;
+            while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80) len--;
+            snprintf(name + len, sizeof name - len, "\xe2\x80\xa6");
+        }
         cairo_move_to(cr, cx + 14, cy);
         cairo_show_text(cr, name);
     }
