@@ -154,6 +154,10 @@ ss_status ss_report_write_html(const ss_report *r, const char *path);
 ss_status ss_report_write_pdf(const ss_report *r, const char *path);
 ss_status ss_report_write(const ss_report *r, const char *path);
 
+/* Releases the font and surface caches cairo keeps for the process (call once, after
+ * the last report or plot; leak checkers otherwise see them). */
+void ss_report_release_caches(void);
+
 /* A clinician's name for a metric of the metrics record ("Skin insertions") and its
  * unit ("", "s", "mm", "%"); the name itself for an unknown metric. */
 const char *ss_report_metric_label(const char *metric, const char **unit);

@@ -1296,3 +1296,8 @@ ss_status ss_report_write(const ss_report *r, const char *path)
     if (dot && !strcasecmp(dot, ".pdf")) return ss_report_write_pdf(r, path);
     return ss_error_set(SS_ERR_INVALID, "%s: expected a file name ending in .html or .pdf", path);
 }
+
+void ss_report_release_caches(void)
+{
+    cairo_debug_reset_static_data();
+}

@@ -94,5 +94,6 @@ int ss_cmd_report(int argc, char **argv)
     }
     if (have_case) ss_case_free(&cs);
     cJSON_Delete(records);
+    ss_report_release_caches();
     return code;
 }

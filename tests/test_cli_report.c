@@ -12,7 +12,7 @@
 
 static ts_run_result r;
 
-Test(cli_report, run_report_history_and_tampering, .timeout = 180)
+Test(cli_report, run_report_history_and_tampering)
 {
     const char *dir = ts_tempdir("clireport");
     char db[512], pass_log[512], fail_log[512], script[512], html[512], pdf[512], plots[512], bad[512], p[700];
@@ -95,7 +95,7 @@ Test(cli_report, run_report_history_and_tampering, .timeout = 180)
     ts_rmtree(dir);
 }
 
-Test(cli_report, database_error_is_exit_1_and_the_log_is_kept, .timeout = 120)
+Test(cli_report, database_error_is_exit_1_and_the_log_is_kept)
 {
     const char *dir = ts_tempdir("clidb");
     char log[512], db[512];
@@ -116,7 +116,7 @@ Test(cli_report, database_error_is_exit_1_and_the_log_is_kept, .timeout = 120)
     ts_rmtree(dir);
 }
 
-Test(cli_report, validate_checks_exam_files_and_run_takes_an_exam_case, .timeout = 120)
+Test(cli_report, validate_checks_exam_files_and_run_takes_an_exam_case)
 {
     const char *v[] = {"validate", ts_source_path("scenarios/exams/credential-a.json"), NULL};
     cr_expect_eq(ts_run_sonospine(&r, v), 0, "%s", r.err);

@@ -59,7 +59,7 @@ static void teardown(void)
     ts_rmtree(dir);
 }
 
-TestSuite(report, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(report, .init = setup, .fini = teardown);
 
 static void build(const char *log, ss_report *r, bool images)
 {

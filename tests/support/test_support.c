@@ -84,6 +84,8 @@ int ts_run_sonospine(ts_run_result *res, const char *const *args)
             snprintf(db, sizeof db, "/tmp/sonospine-test-results-%ld.sqlite3", (long)getuid());
             setenv("SONOSPINE_RESULTS_DB", db, 1);
         }
+        /* sanitizer builds: leaks inside third-party libraries (tests/lsan.supp) */
+        if (!getenv("LSAN_OPTIONS")) setenv("LSAN_OPTIONS", "suppressions=" SONOSPINE_SOURCE_DIR "/tests/lsan.supp", 1);
         execv(SONOSPINE_EXE, argv);
         _exit(127);
     }
