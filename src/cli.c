@@ -20,6 +20,8 @@ static const ss_command ss__commands[] = {
      "usage: sonospine run SCENARIO [--mode practice|exam] [--trainee ID] [--script FILE]\n"
      "                     [--exit-after-script] [--speed X] [--log FILE] [--metrics-json FILE]\n"
      "                     [--screenshot FILE] [--frame-stats FILE] [--headless]\n"
+     "                     [--results-db FILE]\n"
+     "       sonospine run --exam EXAM.json --case N --trainee ID --log FILE [...]\n"
      "\n"
      "Starts the trainer. With --headless no window is opened (engine only, for CI and batch)\n"
      "and a --script runs as fast as the machine allows; with a window a script runs in real\n"
@@ -29,7 +31,15 @@ static const ss_command ss__commands[] = {
      "Without --script the scenario's expert demonstration runs (near-spinous view at the\n"
      "first expected interspace, puncture frame, advance until the dura pops, inject); with\n"
      "nowhere named to write, its log, metrics and last B-mode frame go to out/.\n"
-     "SCENARIO defaults to scenarios/default.json. --quiet prints no events.\n",
+     "SCENARIO defaults to scenarios/default.json. --quiet prints no events.\n"
+     "\n"
+     "With --trainee ID the attempt is recorded in the results database (--results-db FILE,\n"
+     "else $SONOSPINE_RESULTS_DB, else ~/.local/share/sonospine/results.sqlite3) with its\n"
+     "log path and the hash of the log's last record; a database error is exit 1 (the log\n"
+     "is kept). --mode exam: the scenario's aids are off, the result is recorded as an exam\n"
+     "attempt; it needs --trainee and --log. --exam FILE --case N runs case N of an exam\n"
+     "file (scenarios/EXAMS.md) in exam mode with the case's time limit, and records the\n"
+     "exam's id and the case with the result.\n",
      ss_cmd_run},
     {"validate", "check scenario and exam files",
      "usage: sonospine validate FILE...\n"
@@ -90,9 +100,32 @@ static const ss_command ss__commands[] = {
      "before its seal record: a crash or kill, not tampering); 2 unreadable.\n",
      ss_cmd_verify},
     {"report", "the assessment report of a session",
-     "usage: sonospine report LOG -o OUT.(html|pdf)\n", NULL},
+     "usage: sonospine report LOG -o OUT.(html|pdf) [--scenario FILE] [--frames N]\n"
+     "\n"
+     "The assessment report of one attempt: trainee, scenario (title, id, SHA-256), date,\n"
+     "mode, the log's integrity, pass/fail and score, every measure against its target,\n"
+     "feedback, the timeline of events, the needle-tip path drawn on sagittal and axial\n"
+     "sections of the patient, the B-mode frame at each key moment (first skin entry, each\n"
+     "bone contact, CSF outflow) and an examiner's signature block. .html gives one\n"
+     "self-contained page (images inline), .pdf an A4 document.\n"
+     "The drawings come from re-simulating the log on its scenario (found as replay finds\n"
+     "it; --scenario FILE names it); without it the report says so and leaves them out.\n"
+     "--frames N: at most N key frames (default 8; 0: no drawings, fastest).\n"
+     "Exit 0 written; 1 the log is tampered (no report) or the file cannot be written;\n"
+     "2 bad usage or unreadable log.\n",
+     ss_cmd_report},
     {"history", "a trainee's attempts and learning curve",
-     "usage: sonospine history --trainee ID [-o DIR]\n", NULL},
+     "usage: sonospine history --trainee ID [-o DIR] [--results-db FILE]\n"
+     "\n"
+     "Lists a trainee's recorded attempts, oldest first: date, scenario, mode, score, pass,\n"
+     "insertions, puncture time and the CUSUM of failures. With -o DIR also writes the\n"
+     "learning curves score.png, insertions.png, puncture_time.png and cusum.png (CUSUM with\n"
+     "acceptable failure rate 15 %, unacceptable 30 %, alpha = beta = 0.10, and the 15 %\n"
+     "competence line) and an index.html showing them with the table.\n"
+     "The database: --results-db FILE, else $SONOSPINE_RESULTS_DB, else\n"
+     "~/.local/share/sonospine/results.sqlite3 (`sonospine run --trainee ID` records there).\n"
+     "Exit 0 shown; 1 no database or no attempts for ID, or a file could not be written.\n",
+     ss_cmd_history},
     {"igtl", "OpenIGTLink server: stream images, take tracked probe and needle",
      "usage: sonospine igtl SCENARIO [--port 18944]\n", NULL},
     {"anatomy", "what the patient model measures: windows, depths, rotation, Cobb; label slices",

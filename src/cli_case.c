@@ -2,8 +2,10 @@
 #include "cli_case.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
+#include "paths.h"
 
 void ss_cli_print_diags(const ss_diag_list *dl, const char *file)
 {
@@ -46,4 +48,16 @@ void ss_cli_bmode_settings(const ss_scenario *sc, ss_bmode_settings *out)
     out->dynamic_range_db = (float)sc->probe.dynamic_range_db;
     for (int i = 0; i < SS_BMODE_TGC_SLIDERS && i < SS_PROBE_TGC_SLIDERS; i++) out->tgc_db[i] = (float)sc->probe.tgc_db[i];
     out->tgc_auto = 1; /* a scanner's default: depth gain compensation on, sliders fine-tune */
+}
+
+void ss_cli_resolve_log_scenario(const char *recorded, char *out, size_t n)
+{
+    snprintf(out, n, "%s", recorded);
+    if (ss_file_exists(out)) return;
+    char dir[4096];
+    if (ss_paths_data_dir("scenarios", dir, sizeof dir, NULL) != SS_OK) return;
+    const char *base = strrchr(recorded, '/');
+    base = base ? base + 1 : recorded;
+    snprintf(out, n, "%s/%s", dir, base);
+    if (!ss_file_exists(out)) snprintf(out, n, "%s", recorded);
 }

@@ -18,8 +18,11 @@
 #include "cli_case.h"
 #include "commands.h"
 #include "demo_script.h"
+#include "exam.h"
 #include "platform/gl_context.h"
+#include "results_db.h"
 #include "session.h"
+#include "session_log.h"
 #include "spine_world.h"
 #include "tissue.h"
 
@@ -112,10 +115,69 @@ static int ss__screenshot(ss_case *cs, ss_session *session, const char *path)
     return rc;
 }
 
+static void ss__utc_now(char out[32])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Records the finished attempt in the results database. The log (when there is one) is
+ * read back so the row holds exactly what the log holds: its start time and the hash
+ * of its last record. Returns 0, or -1 after printing why. */
+static int ss__record_result(const char *db_path, const char *trainee, const char *mode, const ss_case *cs,
+                             const char *log_path, const ss_metrics *m, const char *started_utc, const char *exam_id,
+                             int exam_case, long long *id)
+{
+    ss_attempt a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.trainee, sizeof a.trainee, "%s", trainee);
+    snprintf(a.scenario_id, sizeof a.scenario_id, "%s", cs->scenario.id);
+    snprintf(a.scenario_title, sizeof a.scenario_title, "%s", cs->scenario.title);
+    ss_session_scenario_hash(&cs->scenario, a.scenario_sha256);
+    snprintf(a.mode, sizeof a.mode, "%s", mode);
+    if (exam_id) snprintf(a.exam_id, sizeof a.exam_id, "%s", exam_id);
+    a.exam_case = exam_case;
+    snprintf(a.started_utc, sizeof a.started_utc, "%s", started_utc);
+    ss__utc_now(a.ended_utc);
+    cJSON *mj = ss_metrics_to_json(m);
+    ss_attempt_from_metrics_json(&a, mj);
+    if (log_path) {
+        ss_log_check ck;
+        cJSON *records = NULL;
+        if (ss_log_read(log_path, &ck, &records) != SS_OK) {
+            fprintf(stderr, "sonospine run: results database: cannot read back the log: %s\n", ss_error_message());
+            cJSON_Delete(mj);
+            return -1;
+        }
+        snprintf(a.log_path, sizeof a.log_path, "%s", log_path);
+        snprintf(a.log_hash, sizeof a.log_hash, "%s", ck.last_hash);
+        const cJSON *h = cJSON_GetArrayItem(records, 0);
+        const cJSON *su = cJSON_GetObjectItemCaseSensitive(h, "started_utc");
+        if (cJSON_IsString(su)) snprintf(a.started_utc, sizeof a.started_utc, "%s", su->valuestring);
+        cJSON_Delete(records);
+    }
+    ss_results_db *db;
+    ss_status st = ss_results_db_open(db_path, true, &db);
+    if (st == SS_OK) {
+        st = ss_results_db_add(db, &a, mj, id);
+        ss_results_db_close(db);
+    }
+    cJSON_Delete(mj);
+    if (st != SS_OK) {
+        fprintf(stderr, "sonospine run: the attempt was not recorded: %s (the log is kept)\n", ss_error_message());
+        return -1;
+    }
+    return 0;
+}
+
 int ss_cmd_run(int argc, char **argv)
 {
     const char *mode = "practice", *trainee = NULL, *script_path = NULL, *log_path = NULL, *metrics_path = NULL,
-               *shot_path = NULL, *stats_path = NULL;
+               *shot_path = NULL, *stats_path = NULL, *db_opt = NULL,
+               *exam_path = NULL;
+    int exam_case = 0;
     bool exit_after = false, headless = false, quiet = false;
     double speed = 1.0;
     const ss_opt opts[] = {
@@ -130,6 +192,9 @@ int ss_cmd_run(int argc, char **argv)
         {"--frame-stats", SS_OPT_STRING, &stats_path, 0, 0, NULL},
         {"--headless", SS_OPT_FLAG, &headless, 0, 0, NULL},
         {"--quiet", SS_OPT_FLAG, &quiet, 0, 0, NULL},
+        {"--results-db", SS_OPT_STRING, &db_opt, 0, 0, NULL},
+        {"--exam", SS_OPT_STRING, &exam_path, 0, 0, NULL},
+        {"--case", SS_OPT_INT, &exam_case, 1, SS_EXAM_MAX_CASES, NULL},
     };
     ss_args a;
     if (!ss_args_parse("run", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), &a)) return SS_EXIT_USAGE;
@@ -149,6 +214,52 @@ int ss_cmd_run(int argc, char **argv)
                         "a headless run does not open\n");
         return SS_EXIT_USAGE;
     }
+    /* Results go to the database when one is named, or to the default one when the
+     * attempt has a trainee (results_db.h). */
+    char db_path[1024] = "";
+    /* An exam case: the scenario, its time limit and exam mode come from the exam file. */
+    ss_exam *exam = NULL;
+    if (exam_path || exam_case) {
+        if (!exam_path || !exam_case || a.npositional) {
+            fprintf(stderr, "sonospine run: an exam case is run as `run --exam FILE --case N` (no SCENARIO)\n");
+            return SS_EXIT_USAGE;
+        }
+        static ss_exam exam_storage; /* 34 KB: not on the stack; one run per process */
+        exam = &exam_storage;
+        ss_diag_list dl;
+        ss_diag_list_init(&dl);
+        ss_status est = ss_exam_load(exam_path, exam, &dl);
+        ss_cli_print_diags(&dl, exam_path);
+        ss_diag_list_free(&dl);
+        if (est != SS_OK || exam_case > exam->ncases) {
+            if (est == SS_OK)
+                fprintf(stderr, "sonospine run: --case %d: exam %s has %d cases\n", exam_case, exam->id, exam->ncases);
+            return SS_EXIT_USAGE;
+        }
+        if (exam->cases[exam_case - 1].has_variant_seed) {
+            fprintf(stderr, "sonospine run: exam %s case %d is a variant (seed %u): variants are made by `sonospine "
+                            "variants`, not built yet in this version\n",
+                    exam->id, exam_case, exam->cases[exam_case - 1].variant_seed);
+            return SS_EXIT_USAGE;
+        }
+        mode = "exam";
+    }
+    bool exam_mode = strcmp(mode, "exam") == 0;
+    if (exam_mode && (!trainee || !log_path)) {
+        fprintf(stderr, "sonospine run: --mode exam needs --trainee ID and --log FILE (the record the result rests "
+                        "on)\n");
+        return SS_EXIT_USAGE;
+    }
+    if (db_opt && !trainee) {
+        fprintf(stderr, "sonospine run: --results-db needs --trainee ID (whose attempt it is)\n");
+        return SS_EXIT_USAGE;
+    }
+    if (db_opt) {
+        snprintf(db_path, sizeof db_path, "%s", db_opt);
+    } else if (trainee && ss_results_db_default_path(db_path, sizeof db_path) != SS_OK) {
+        fprintf(stderr, "sonospine run: %s\n", ss_error_message());
+        return SS_EXIT_USAGE;
+    }
     (void)exit_after; /* headless runs always end with the script */
     (void)speed;      /* headless scripts run as fast as the machine allows */
 
@@ -158,11 +269,14 @@ int ss_cmd_run(int argc, char **argv)
         return SS_EXIT_USAGE;
     }
     ss_case cs;
-    int rc = ss_cli_load_case("run", a.npositional ? a.positional[0] : NULL, &cs);
+    int rc = ss_cli_load_case("run", exam ? exam->cases[exam_case - 1].scenario : a.npositional ? a.positional[0] : NULL,
+                              &cs);
     if (rc) {
         ss_script_free(&script);
         return rc;
     }
+    if (exam_mode) cs.scenario.aids = (ss_aids){0}; /* no aids in an exam, whatever the scenario allows */
+    if (exam) cs.scenario.task.time_limit_s = exam->cases[exam_case - 1].time_limit_s;
     bool demo = !script_path;
     ss_world demo_world;
     ss_spine_world(cs.spine, &demo_world);
@@ -200,6 +314,8 @@ int ss_cmd_run(int argc, char **argv)
                          .trainee = trainee, .extra_sink = {ss__print_event, &printer}};
     ss_spine_world(cs.spine, &d.world);
     ss_session *session;
+    char started_utc[32];
+    ss__utc_now(started_utc);
     if (ss_session_begin(&d, &session) != SS_OK) {
         fprintf(stderr, "sonospine run: %s\n", ss_error_message());
         ss_case_free(&cs);
@@ -241,10 +357,20 @@ int ss_cmd_run(int argc, char **argv)
         }
         cJSON_Delete(mj);
     }
+    long long attempt_id = 0;
+    bool recorded = false;
+    if (db_path[0]) {
+        if (ss__record_result(db_path, trainee, mode, &cs, log_path, &m, started_utc,
+                              exam_path ? exam->id : NULL, exam_case, &attempt_id) != 0)
+            code = SS_EXIT_FAILED;
+        else
+            recorded = true;
+    }
     if (log_path) printf("log      %s\n", log_path);
     if (metrics_path) printf("metrics  %s\n", metrics_path);
     if (shot_path) printf("image    %s (the last frame)\n", shot_path);
     if (printer.csf_shot && printer.csf_done) printf("image    %s (the moment CSF flowed)\n", printer.csf_shot);
+    if (recorded) printf("results  %s (attempt %lld)\n", db_path, attempt_id);
     ss_case_free(&cs);
     ss_script_free(&script);
     return code;

@@ -76,6 +76,16 @@ int ts_run_sonospine(ts_run_result *res, const char *const *args)
         dup2(fe, 2);
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0) dup2(devnull, 0);
+        /* A run with --trainee records its result in the default results database
+         * (results_db.h): never the tester's own ~/.local/share one. Tests that look at
+         * the database name their own with --results-db or SONOSPINE_RESULTS_DB. */
+        if (!getenv("SONOSPINE_RESULTS_DB")) {
+            char db[128];
+            snprintf(db, sizeof db, "/tmp/sonospine-test-results-%ld.sqlite3", (long)getuid());
+            setenv("SONOSPINE_RESULTS_DB", db, 1);
+        }
+        /* sanitizer builds: leaks inside third-party libraries (tests/lsan.supp) */
+        if (!getenv("LSAN_OPTIONS")) setenv("LSAN_OPTIONS", "suppressions=" SONOSPINE_SOURCE_DIR "/tests/lsan.supp", 1);
         execv(SONOSPINE_EXE, argv);
         _exit(127);
     }

@@ -13,7 +13,8 @@ const char *ts_source_path(const char *rel);
 const char *ts_tempdir(const char *tag);
 void ts_rmtree(const char *dir);
 
-/* Runs the sonospine executable with the given arguments (NULL-terminated), captures
+/* Runs the sonospine executable with the given arguments (NULL-terminated; with
+ * SONOSPINE_RESULTS_DB pointing under /tmp unless the caller set it), captures
  * stdout and stderr (each truncated to 64 KiB) and returns the exit code (or -1). */
 typedef struct ts_run_result {
     int exit_code;

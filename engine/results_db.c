@@ -1,0 +1,365 @@
+/* results_db.c: see results_db.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "results_db.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct ss_results_db {
+    sqlite3 *db;
+    char path[1024];
+};
+
+static const char *ss__schema =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');"
+    "CREATE TABLE IF NOT EXISTS trainees("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  created_utc TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS attempts("
+    "  id INTEGER PRIMARY KEY,"
+    "  trainee_id INTEGER NOT NULL REFERENCES trainees(id),"
+    "  scenario_id TEXT NOT NULL,"
+    "  scenario_sha256 TEXT NOT NULL,"
+    "  scenario_title TEXT,"
+    "  mode TEXT NOT NULL CHECK(mode IN ('practice', 'exam')),"
+    "  exam_id TEXT,"
+    "  exam_case INTEGER,"
+    "  started_utc TEXT NOT NULL,"
+    "  ended_utc TEXT NOT NULL,"
+    "  log_path TEXT,"
+    "  log_hash TEXT,"
+    "  pass INTEGER NOT NULL,"
+    "  score REAL NOT NULL,"
+    "  success INTEGER NOT NULL,"
+    "  insertions INTEGER NOT NULL,"
+    "  interspaces_tried INTEGER NOT NULL,"
+    "  bone_contacts INTEGER NOT NULL,"
+    "  puncture_time_s REAL,"
+    "  operation_time_s REAL NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS attempts_by_trainee ON attempts(trainee_id, started_utc, id);"
+    "CREATE TABLE IF NOT EXISTS metrics("
+    "  attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  value REAL,"
+    "  PRIMARY KEY(attempt_id, name));";
+
+ss_status ss_results_db_default_path(char *out, size_t size)
+{
+    const char *env = getenv("SONOSPINE_RESULTS_DB");
+    int n;
+    if (env && env[0]) {
+        n = snprintf(out, size, "%s", env);
+    } else {
+        const char *home = getenv("HOME");
+        if (!home || !home[0])
+            return ss_error_set(SS_ERR_IO, "results database: neither SONOSPINE_RESULTS_DB nor HOME is set; name the "
+                                           "file with --results-db FILE");
+        n = snprintf(out, size, "%s/.local/share/sonospine/results.sqlite3", home);
+    }
+    if (n < 0 || (size_t)n >= size) return ss_error_set(SS_ERR_IO, "results database: path too long");
+    return SS_OK;
+}
+
+/* mkdir -p of the directory holding path. */
+static ss_status ss__make_parent(const char *path)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) return SS_OK;
+    *slash = '\0';
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+            return ss_error_set(SS_ERR_IO, "results database %s: cannot create directory %s: %s", path, dir,
+                                strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return ss_error_set(SS_ERR_IO, "results database %s: cannot create directory %s: %s", path, dir, strerror(errno));
+    return SS_OK;
+}
+
+static ss_status ss__fail(ss_results_db *db, const char *what)
+{
+    return ss_error_set(SS_ERR_IO, "results database %s: %s: %s", db->path, what, sqlite3_errmsg(db->db));
+}
+
+ss_status ss_results_db_open(const char *path, bool create, ss_results_db **out)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (!create) return ss_error_set(SS_ERR_IO, "no results database at %s (nothing recorded yet)", path);
+        ss_status s = ss__make_parent(path);
+        if (s != SS_OK) return s;
+    } else if (!S_ISREG(st.st_mode)) {
+        return ss_error_set(SS_ERR_IO, "results database %s: not a regular file", path);
+    }
+    ss_results_db *db = calloc(1, sizeof *db);
+    if (!db) return ss_error_set(SS_ERR_NOMEM, "out of memory");
+    snprintf(db->path, sizeof db->path, "%s", path);
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path, &db->db, flags, NULL) != SQLITE_OK) {
+        ss_status s = ss__fail(db, "cannot open");
+        ss_results_db_close(db);
+        return s;
+    }
+    sqlite3_busy_timeout(db->db, 5000);
+    char *err = NULL;
+    if (sqlite3_exec(db->db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", NULL, NULL, &err) != SQLITE_OK ||
+        sqlite3_exec(db->db, ss__schema, NULL, NULL, &err) != SQLITE_OK) {
+        ss_status s = ss_error_set(SS_ERR_IO, "results database %s: %s", path, err ? err : sqlite3_errmsg(db->db));
+        sqlite3_free(err);
+        ss_results_db_close(db);
+        return s;
+    }
+    *out = db;
+    return SS_OK;
+}
+
+void ss_results_db_close(ss_results_db *db)
+{
+    if (!db) return;
+    sqlite3_close(db->db);
+    free(db);
+}
+
+static double ss__jnum(const cJSON *o, const char *k, double fallback)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (cJSON_IsNumber(v)) return v->valuedouble;
+    if (cJSON_IsBool(v)) return cJSON_IsTrue(v) ? 1 : 0;
+    return fallback;
+}
+
+void ss_attempt_from_metrics_json(ss_attempt *a, const cJSON *m)
+{
+    a->pass = ss__jnum(m, "pass", 0) != 0;
+    a->score = ss__jnum(m, "score", 0);
+    a->success = ss__jnum(m, "success", 0) != 0;
+    a->insertions = (int)ss__jnum(m, "insertions", 0);
+    a->interspaces_tried = (int)ss__jnum(m, "interspaces_tried", 0);
+    a->bone_contacts = (int)ss__jnum(m, "bone_contacts", 0);
+    a->puncture_time_s = ss__jnum(m, "puncture_time_s", NAN);
+    a->operation_time_s = ss__jnum(m, "operation_time_s", 0);
+}
+
+static void ss__bind_text_or_null(sqlite3_stmt *s, int i, const char *t)
+{
+    if (t && t[0]) sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(s, i);
+}
+
+static void ss__bind_real_or_null(sqlite3_stmt *s, int i, double v)
+{
+    if (isfinite(v)) sqlite3_bind_double(s, i, v);
+    else sqlite3_bind_null(s, i);
+}
+
+ss_status ss_results_db_add(ss_results_db *db, const ss_attempt *a, const cJSON *metrics, long long *id_out)
+{
+    if (!a->trainee[0]) return ss_error_set(SS_ERR_INVALID, "results database: an attempt needs a trainee id");
+    if (strcmp(a->mode, "practice") && strcmp(a->mode, "exam"))
+        return ss_error_set(SS_ERR_INVALID, "results database: mode '%s': expected practice or exam", a->mode);
+    if (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return ss__fail(db, "cannot begin");
+    ss_status st = SS_OK;
+    sqlite3_stmt *s = NULL;
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    long long trainee_id = 0, attempt_id = 0;
+
+    if (sqlite3_prepare_v2(db->db, "INSERT OR IGNORE INTO trainees(name, created_utc) VALUES(?, ?)", -1, &s, NULL) !=
+        SQLITE_OK) {
+        st = ss__fail(db, "add trainee");
+        goto rollback;
+    }
+    sqlite3_bind_text(s, 1, a->trainee, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        st = ss__fail(db, "add trainee");
+        goto rollback;
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    if (sqlite3_prepare_v2(db->db, "SELECT id FROM trainees WHERE name = ?", -1, &s, NULL) != SQLITE_OK) {
+        st = ss__fail(db, "find trainee");
+        goto rollback;
+    }
+    sqlite3_bind_text(s, 1, a->trainee, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        st = ss__fail(db, "find trainee");
+        goto rollback;
+    }
+    trainee_id = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    s = NULL;
+
+    if (sqlite3_prepare_v2(db->db,
+                           "INSERT INTO attempts(trainee_id, scenario_id, scenario_sha256, scenario_title, mode, exam_id, "
+                           "exam_case, started_utc, ended_utc, log_path, log_hash, pass, score, success, insertions, "
+                           "interspaces_tried, bone_contacts, puncture_time_s, operation_time_s) "
+                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK) {
+        st = ss__fail(db, "add attempt");
+        goto rollback;
+    }
+    sqlite3_bind_int64(s, 1, trainee_id);
+    sqlite3_bind_text(s, 2, a->scenario_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, a->scenario_sha256, -1, SQLITE_TRANSIENT);
+    ss__bind_text_or_null(s, 4, a->scenario_title);
+    sqlite3_bind_text(s, 5, a->mode, -1, SQLITE_TRANSIENT);
+    ss__bind_text_or_null(s, 6, a->exam_id);
+    if (a->exam_case > 0) sqlite3_bind_int(s, 7, a->exam_case);
+    else sqlite3_bind_null(s, 7);
+    sqlite3_bind_text(s, 8, a->started_utc[0] ? a->started_utc : now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 9, a->ended_utc[0] ? a->ended_utc : now, -1, SQLITE_TRANSIENT);
+    ss__bind_text_or_null(s, 10, a->log_path);
+    ss__bind_text_or_null(s, 11, a->log_hash);
+    sqlite3_bind_int(s, 12, a->pass);
+    sqlite3_bind_double(s, 13, a->score);
+    sqlite3_bind_int(s, 14, a->success);
+    sqlite3_bind_int(s, 15, a->insertions);
+    sqlite3_bind_int(s, 16, a->interspaces_tried);
+    sqlite3_bind_int(s, 17, a->bone_contacts);
+    ss__bind_real_or_null(s, 18, a->puncture_time_s);
+    sqlite3_bind_double(s, 19, a->operation_time_s);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        st = ss__fail(db, "add attempt");
+        goto rollback;
+    }
+    attempt_id = sqlite3_last_insert_rowid(db->db);
+    sqlite3_finalize(s);
+    s = NULL;
+
+    if (metrics) {
+        if (sqlite3_prepare_v2(db->db, "INSERT INTO metrics(attempt_id, name, value) VALUES(?,?,?)", -1, &s, NULL) !=
+            SQLITE_OK) {
+            st = ss__fail(db, "add metrics");
+            goto rollback;
+        }
+        for (const cJSON *it = metrics->child; it; it = it->next) {
+            if (!it->string || !(cJSON_IsNumber(it) || cJSON_IsBool(it) || cJSON_IsNull(it))) continue;
+            sqlite3_reset(s);
+            sqlite3_bind_int64(s, 1, attempt_id);
+            sqlite3_bind_text(s, 2, it->string, -1, SQLITE_TRANSIENT);
+            if (cJSON_IsNull(it)) sqlite3_bind_null(s, 3);
+            else ss__bind_real_or_null(s, 3, cJSON_IsBool(it) ? (cJSON_IsTrue(it) ? 1.0 : 0.0) : it->valuedouble);
+            if (sqlite3_step(s) != SQLITE_DONE) {
+                st = ss__fail(db, "add metrics");
+                goto rollback;
+            }
+        }
+        sqlite3_finalize(s);
+        s = NULL;
+    }
+    if (sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        st = ss__fail(db, "commit");
+        goto rollback;
+    }
+    if (id_out) *id_out = attempt_id;
+    return SS_OK;
+rollback:
+    sqlite3_finalize(s);
+    sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+static void ss__col_text(sqlite3_stmt *s, int i, char *out, size_t n)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+ss_status ss_results_db_attempts(ss_results_db *db, const char *trainee, ss_attempt **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db->db,
+                           "SELECT a.id, t.name, a.scenario_id, a.scenario_sha256, a.scenario_title, a.mode, a.exam_id, "
+                           "a.exam_case, a.started_utc, a.ended_utc, a.log_path, a.log_hash, a.pass, a.score, a.success, "
+                           "a.insertions, a.interspaces_tried, a.bone_contacts, a.puncture_time_s, a.operation_time_s "
+                           "FROM attempts a JOIN trainees t ON t.id = a.trainee_id WHERE t.name = ? "
+                           "ORDER BY a.started_utc, a.id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return ss__fail(db, "read attempts");
+    sqlite3_bind_text(s, 1, trainee, -1, SQLITE_TRANSIENT);
+    ss_attempt *list = NULL;
+    int count = 0, cap = 0, rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (count == cap) {
+            cap = cap ? 2 * cap : 16;
+            ss_attempt *g = realloc(list, (size_t)cap * sizeof *g);
+            if (!g) {
+                free(list);
+                sqlite3_finalize(s);
+                return ss_error_set(SS_ERR_NOMEM, "out of memory reading attempts");
+            }
+            list = g;
+        }
+        ss_attempt *a = &list[count++];
+        memset(a, 0, sizeof *a);
+        a->id = sqlite3_column_int64(s, 0);
+        ss__col_text(s, 1, a->trainee, sizeof a->trainee);
+        ss__col_text(s, 2, a->scenario_id, sizeof a->scenario_id);
+        ss__col_text(s, 3, a->scenario_sha256, sizeof a->scenario_sha256);
+        ss__col_text(s, 4, a->scenario_title, sizeof a->scenario_title);
+        ss__col_text(s, 5, a->mode, sizeof a->mode);
+        ss__col_text(s, 6, a->exam_id, sizeof a->exam_id);
+        a->exam_case = sqlite3_column_type(s, 7) == SQLITE_NULL ? 0 : sqlite3_column_int(s, 7);
+        ss__col_text(s, 8, a->started_utc, sizeof a->started_utc);
+        ss__col_text(s, 9, a->ended_utc, sizeof a->ended_utc);
+        ss__col_text(s, 10, a->log_path, sizeof a->log_path);
+        ss__col_text(s, 11, a->log_hash, sizeof a->log_hash);
+        a->pass = sqlite3_column_int(s, 12) != 0;
+        a->score = sqlite3_column_double(s, 13);
+        a->success = sqlite3_column_int(s, 14) != 0;
+        a->insertions = sqlite3_column_int(s, 15);
+        a->interspaces_tried = sqlite3_column_int(s, 16);
+        a->bone_contacts = sqlite3_column_int(s, 17);
+        a->puncture_time_s = sqlite3_column_type(s, 18) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 18);
+        a->operation_time_s = sqlite3_column_double(s, 19);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        free(list);
+        return ss__fail(db, "read attempts");
+    }
+    *out = list;
+    *n = count;
+    return SS_OK;
+}
+
+ss_status ss_results_db_metric(ss_results_db *db, long long attempt_id, const char *name, double *value)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db->db, "SELECT value FROM metrics WHERE attempt_id = ? AND name = ?", -1, &s, NULL) !=
+        SQLITE_OK)
+        return ss__fail(db, "read metric");
+    sqlite3_bind_int64(s, 1, attempt_id);
+    sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+    ss_status st = SS_OK;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *value = sqlite3_column_type(s, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 0);
+    else if (rc == SQLITE_DONE)
+        st = ss_error_set(SS_ERR_INVALID, "results database %s: attempt %lld has no metric '%s'", db->path, attempt_id,
+                          name);
+    else
+        st = ss__fail(db, "read metric");
+    sqlite3_finalize(s);
+    return st;
+}

@@ -1,0 +1,99 @@
+/* cmd_report.c: `sonospine report LOG -o OUT.(html|pdf)`: the assessment report of one
+ * attempt (engine/report.h). The log's chain is checked first: a tampered log gets no
+ * report (exit 1); an incomplete one gets a report marked as such. The scenario is the
+ * one the log names (as replay finds it; --scenario FILE overrides); when it is missing
+ * or changed, the report leaves out the drawings and says why. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "cli_args.h"
+#include "cli_case.h"
+#include "commands.h"
+#include "paths.h"
+#include "report.h"
+#include "session.h"
+
+int ss_cmd_report(int argc, char **argv)
+{
+    const char *out_path = NULL, *scenario_override = NULL;
+    int frames = 8;
+    const ss_opt opts[] = {
+        {"-o", SS_OPT_STRING, &out_path, 0, 0, NULL},
+        {"--scenario", SS_OPT_STRING, &scenario_override, 0, 0, NULL},
+        {"--frames", SS_OPT_INT, &frames, 0, SS_REPORT_MAX_FRAMES, NULL},
+    };
+    ss_args a;
+    if (!ss_args_parse("report", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), &a)) return SS_EXIT_USAGE;
+    if (a.npositional != 1) {
+        fprintf(stderr, "sonospine report: expected one LOG, got %d arguments\n", a.npositional);
+        return SS_EXIT_USAGE;
+    }
+    if (!out_path) {
+        fprintf(stderr, "sonospine report: -o OUT.html or -o OUT.pdf is required\n");
+        return SS_EXIT_USAGE;
+    }
+    const char *dot = strrchr(out_path, '.');
+    if (!dot || (strcasecmp(dot, ".html") && strcasecmp(dot, ".htm") && strcasecmp(dot, ".pdf"))) {
+        fprintf(stderr, "sonospine report: -o %s: expected a file name ending in .html or .pdf\n", out_path);
+        return SS_EXIT_USAGE;
+    }
+    const char *log_path = a.positional[0];
+    ss_log_check check;
+    cJSON *records = NULL;
+    if (ss_log_read(log_path, &check, &records) != SS_OK) {
+        fprintf(stderr, "sonospine report: %s\n", ss_error_message());
+        return SS_EXIT_USAGE;
+    }
+    if (check.verdict == SS_LOG_TAMPERED) {
+        fprintf(stderr, "sonospine report: %s: TAMPERED at line %ld: %s: no report is made from an altered log\n",
+                log_path, check.bad_line, check.reason);
+        cJSON_Delete(records);
+        return SS_EXIT_FAILED;
+    }
+    char recorded[1024], sha[65], scenario_path[4400];
+    if (ss_session_log_header(records, recorded, sizeof recorded, sha) != SS_OK) {
+        fprintf(stderr, "sonospine report: %s: %s\n", log_path, ss_error_message());
+        cJSON_Delete(records);
+        return SS_EXIT_USAGE;
+    }
+    if (scenario_override) snprintf(scenario_path, sizeof scenario_path, "%s", scenario_override);
+    else ss_cli_resolve_log_scenario(recorded, scenario_path, sizeof scenario_path);
+    ss_case cs;
+    bool have_case = false;
+    if (ss_file_exists(scenario_path)) {
+        if (ss_cli_load_case("report", scenario_path, &cs) == 0) have_case = true;
+        else fprintf(stderr, "sonospine report: the scenario above could not be loaded: the report leaves out the "
+                             "needle path and frames\n");
+    } else {
+        fprintf(stderr, "sonospine report: scenario %s not found: the report leaves out the needle path and frames\n",
+                recorded);
+    }
+    ss_bmode_settings bs;
+    if (have_case) ss_cli_bmode_settings(&cs.scenario, &bs);
+    ss_report_desc d = {.log_path = log_path, .records = records, .check = &check,
+                        .patient = have_case ? &cs : NULL, .bmode = have_case ? &bs : NULL,
+                        .max_frames = frames, .no_images = frames == 0};
+    ss_report rep;
+    int code = SS_EXIT_OK;
+    ss_status st = ss_report_build(&d, &rep);
+    if (st != SS_OK) {
+        fprintf(stderr, "sonospine report: %s\n", ss_error_message());
+        code = st == SS_ERR_INVALID ? SS_EXIT_FAILED : SS_EXIT_USAGE;
+    } else {
+        if (ss_report_write(&rep, out_path) != SS_OK) {
+            fprintf(stderr, "sonospine report: %s\n", ss_error_message());
+            code = SS_EXIT_FAILED;
+        } else {
+            printf("%s: %s, %s, %s, log %s\n", out_path, rep.trainee, rep.scenario_id,
+                   !rep.graded ? "not graded" : rep.pass ? "PASS" : "FAIL", ss_log_verdict_name(rep.verdict));
+        }
+        ss_report_free(&rep);
+    }
+    if (have_case) ss_case_free(&cs);
+    cJSON_Delete(records);
+    ss_report_release_caches();
+    return code;
+}
