@@ -3,7 +3,6 @@
  * same. Exit 0 reproduced, 1 not reproduced or the log is tampered, 2 unreadable log or
  * scenario. An incomplete log (cut by a crash) is replayed up to its last record. */
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,20 +15,6 @@
 #include "session.h"
 #include "session_log.h"
 #include "spine_world.h"
-
-/* The scenario named in the header, as recorded; if that path is gone, the file of the
- * same name in the scenario directory. */
-static void ss__resolve_scenario(const char *recorded, char *out, size_t n)
-{
-    snprintf(out, n, "%s", recorded);
-    if (ss_file_exists(out)) return;
-    char dir[4096];
-    if (ss_paths_data_dir("scenarios", dir, sizeof dir, NULL) != SS_OK) return;
-    char copy[1024];
-    snprintf(copy, sizeof copy, "%s", recorded);
-    snprintf(out, n, "%s/%s", dir, basename(copy));
-    if (!ss_file_exists(out)) snprintf(out, n, "%s", recorded);
-}
 
 int ss_cmd_replay(int argc, char **argv)
 {
@@ -59,7 +44,7 @@ int ss_cmd_replay(int argc, char **argv)
         cJSON_Delete(records);
         return SS_EXIT_USAGE;
     }
-    ss__resolve_scenario(recorded, scenario_path, sizeof scenario_path);
+    ss_cli_resolve_log_scenario(recorded, scenario_path, sizeof scenario_path);
     ss_case cs;
     int rc = ss_cli_load_case("replay", scenario_path, &cs);
     if (rc) {
