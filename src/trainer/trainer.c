@@ -9,6 +9,7 @@
 #include <SDL2/SDL.h>
 #include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #define SS__IMAGE_PX 480
 #define SS__MAX_EVENTS_FRAME 64
 #define SS__MAX_SCENARIOS 64
+#define SS__RECENT 10
 #define SS__TOP_H 36.0f
 #define SS__STATUS_H 58.0f
 #define SS__CONTROLS_W 272.0f
@@ -61,6 +63,8 @@ typedef struct ss__attempt {
     ss_event last;
     bool have_last;
     bool dura_popped;
+    ss_event recent[SS__RECENT];
+    int nrecent;
     ss_event frame_events[SS__MAX_EVENTS_FRAME];
     int nframe_events;
     double last_depth_mm;
@@ -110,13 +114,23 @@ typedef struct ss__app {
     /* camera drag */
     int cam_drag; /* 0 none, 1 orbit */
     /* hints */
-    double vis_at_pose, vis_checked_ms;
+    pthread_t vis_thread;
+    bool vis_thread_started, vis_quit, vis_job, vis_running;
+    pthread_mutex_t vis_mu;
+    pthread_cond_t vis_cv;
+    ss_probe_pose vis_job_pose;
+    double vis_at_pose;
     ss_probe_pose vis_pose;
     bool vis_valid;
     char message[512];
     double message_until_ms;
     ss_frame_stats fs;
     int exit_code;
+    bool skip_3d, skip_bmode, profile, offscreen;
+    int bmode_threads;
+    float view3d_scale;       /* 3D view resolution relative to the drawable */
+    unsigned image_version;
+    long view3d_renders; /* SONOSPINE_TRAINER_SKIP=3d,bmode: what costs what (profiling) */
 } ss__app;
 
 static double ss__now_ms(void)
@@ -138,6 +152,11 @@ static void ss__on_event(void *user, const ss_event *e)
 {
     ss__app *a = user;
     ss__attempt *at = &a->at;
+    if (e->type != SS_EV_PROBE_CONTACT && !(a->exam && e->type == SS_EV_LAYER_ENTER)) {
+        if (at->nrecent == SS__RECENT) memmove(at->recent, at->recent + 1, sizeof at->recent[0] * (SS__RECENT - 1));
+        else at->nrecent++;
+        at->recent[at->nrecent - 1] = *e;
+    }
     if (e->type == SS_EV_LAYER_ENTER) return;
     if (e->type == SS_EV_PROBE_CONTACT && at->first_contact_t < 0) at->first_contact_t = e->t_s;
     if (e->type == SS_EV_SKIN_ENTRY) {
@@ -292,9 +311,10 @@ static int ss__case_views_make(ss__app *a)
         fprintf(stderr, "sonospine run: B-mode: %s\n", ss_error_message());
         return -1;
     }
-    a->vis_valid = false;
     return 0;
 }
+
+static void ss__vis_drain(ss__app *a);
 
 static int ss__name_cmp(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
 
@@ -342,6 +362,7 @@ static int ss__switch_case(ss__app *a, const char *path)
     }
     ss__attempt_end(a);
     ss__attempt_free(a);
+    ss__vis_drain(a);
     ss__case_views_free(a);
     if (a->owns_case) ss_case_free(&a->owned);
     a->owned = next;
@@ -372,7 +393,7 @@ static void ss__bmode_settings(const ss__app *a, ss_bmode_settings *s)
     s->dynamic_range_db = a->dr_db;
     for (int i = 0; i < 8; i++) s->tgc_db[i] = a->tgc_db[i];
     s->image_width_px = SS__IMAGE_PX;
-    s->threads = 2;
+    s->threads = a->bmode_threads;
 }
 
 static bool ss__tip_visible(const ss_probe *probe, const ss_probe_pose *pose, const double tip[3])
@@ -441,7 +462,7 @@ static void ss__layout(ss__app *a)
     float top = SS__TOP_H, bottom = H - SS__STATUS_H;
     float cw = SS__CONTROLS_W;
     float avail = W - cw - 4 * SS__GAP;
-    float bw = floorf(avail * 0.52f);
+    float bw = floorf(avail * 0.56f);
     a->r_bmode = (ss_rect){SS__GAP, top + SS__GAP, bw, bottom - top - 2 * SS__GAP};
     a->r_view3d = (ss_rect){2 * SS__GAP + bw, top + SS__GAP, avail - bw, bottom - top - 2 * SS__GAP};
     a->r_controls = (ss_rect){W - cw - SS__GAP, top + SS__GAP, cw, bottom - top - 2 * SS__GAP};
@@ -500,8 +521,7 @@ static void ss__draw_bmode(ss__app *a, const ss_sim_state *st)
     ss_scan_geometry g;
     ss_probe p;
     GLuint tex = ss_bmode_view_texture(a->bm, &g, &p);
-    float hint_h = 64;
-    ss_rect room = {c.x + 34, c.y + 16, c.w - 34 - 40, c.h - hint_h - 24};
+    ss_rect room = {c.x + 34, c.y + 18, c.w - 34 - 40, c.h * 0.62f};
     a->r_image = (ss_rect){0, 0, 0, 0};
     if (!st->probe_on_skin) {
         ss_ui_fill(ui, room, SS_RGBA(0, 0, 0, 255));
@@ -535,7 +555,7 @@ static void ss__draw_bmode(ss__app *a, const ss_sim_state *st)
                            SS_UI_TEXT_DIM, lab);
             }
         }
-        ss_ui_text(ui, SS_FONT_SMALL, x0 - 24, img.y + img.h - 4, SS_UI_TEXT_DIM, "cm");
+        ss_ui_text(ui, SS_FONT_SMALL, x0 - 22, img.y - 18, SS_UI_TEXT_DIM, "cm");
         /* focus marker on the right */
         float fy = ss__depth_y(&p, &g, img, p.focal_depth_mm);
         float fx = img.x + img.w + 6;
@@ -553,18 +573,39 @@ static void ss__draw_bmode(ss__app *a, const ss_sim_state *st)
         snprintf(info, sizeof info, "%.1f MHz   depth %.0f mm   gain %+.0f dB   DR %.0f dB", (double)p.freq_mhz,
                  (double)p.depth_mm, (double)a->gain_db, (double)a->dr_db);
         ss_ui_text(ui, SS_FONT_SMALL, img.x, img.y + img.h + 4, SS_UI_TEXT_DIM, info);
+        room.h = img.h + 18;
     } else {
         ss_ui_fill(ui, room, SS_RGBA(0, 0, 0, 255));
         ss_ui_text(ui, SS_FONT_BODY, room.x + 20, room.y + room.h / 2, SS_UI_TEXT_DIM, "rendering the first image...");
     }
     /* hint line and refused-command message */
-    ss_rect hr = {c.x, c.y + c.h - hint_h, c.w, hint_h};
+    ss_rect hr = {c.x, room.y + room.h + 10, c.w, 0};
     const char *hint = ss__hint(a, st);
     float y = hr.y;
-    if (a->message[0] && ss__now_ms() < a->message_until_ms) {
-        y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 40}, SS_UI_WARN, a->message);
+    if (a->message[0] && ss__now_ms() < a->message_until_ms)
+        y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 40}, SS_UI_WARN, a->message) + 4;
+    if (hint) y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 60}, SS_UI_GOOD, hint) + 4;
+    /* the attempt so far: the latest events */
+    y = fmaxf(y + 6, c.y + c.h - (float)SS__RECENT * (ss_ui_line_height(ui, SS_FONT_SMALL) + 2) - 20);
+    ss_ui_text(ui, SS_FONT_SMALL, c.x, y, SS_UI_TEXT_DIM, "EVENTS");
+    y += ss_ui_line_height(ui, SS_FONT_SMALL) + 4;
+    for (int i = 0; i < a->at.nrecent && y < c.y + c.h - 12; i++) {
+        const ss_event *e = &a->at.recent[i];
+        char line[200];
+        snprintf(line, sizeof line, "%7.1f s   %s%s%s", e->t_s, ss_event_name(e->type), e->tissue >= 0 ? "  " : "",
+                 e->tissue >= 0 ? ss_tissue_get(e->tissue)->label : "");
+        if (e->type == SS_EV_SKIN_ENTRY || e->type == SS_EV_BONE_CONTACT || e->type == SS_EV_DURA_POP ||
+            e->type == SS_EV_CSF_OUTFLOW)
+            snprintf(line + strlen(line), sizeof line - strlen(line), "  at %.1f mm", e->depth_mm);
+        if (e->type == SS_EV_INJECT) snprintf(line + strlen(line), sizeof line - strlen(line), "  %.1f ml", e->value);
+        ss_rgba col = e->type == SS_EV_BONE_CONTACT || e->type == SS_EV_NERVE_CONTACT ||
+                              e->type == SS_EV_VESSEL_PUNCTURE
+                          ? SS_UI_BAD
+                      : e->type == SS_EV_CSF_OUTFLOW || e->type == SS_EV_INJECT ? SS_UI_GOOD
+                                                                                : SS_UI_TEXT;
+        ss_ui_text(ui, SS_FONT_SMALL, c.x, y, col, line);
+        y += ss_ui_line_height(ui, SS_FONT_SMALL) + 2;
     }
-    if (hint) ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, hr.y + hr.h - y}, SS_UI_GOOD, hint);
 }
 
 static const char *ss__hint(ss__app *a, const ss_sim_state *st)
@@ -590,7 +631,10 @@ static const char *ss__hint(ss__app *a, const ss_sim_state *st)
                  ss_tissue_get(n->tip_tissue)->label, n->record_depth_mm - n->entry_depth_mm);
         return buf;
     }
-    if (a->vis_valid && a->vis_at_pose < 0.1)
+    pthread_mutex_lock(&a->vis_mu);
+    bool no_canal = a->vis_valid && a->vis_at_pose < 0.1;
+    pthread_mutex_unlock(&a->vis_mu);
+    if (no_canal)
         return "Hint: no canal in view here. Slide the probe just lateral of the spinous processes (near-spinous) "
                "or tilt it until the dura shows.";
     if (!st->guide_attached)
@@ -609,17 +653,19 @@ static void ss__draw_view3d(ss__app *a, const ss_sim_state *st)
     ss_ui_fill(ui, (ss_rect){r.x, r.y, r.w, top}, SS_UI_PANEL);
     ss_ui_frame(ui, r, 1, SS_UI_PANEL_EDGE);
     ss_ui_text(ui, SS_FONT_SMALL, r.x + 8, r.y + 5, SS_UI_TEXT_DIM,
-               "3D VIEW   drag: slide probe   middle/Alt-drag: orbit   Ctrl+wheel: zoom   V: reset");
+               "3D VIEW    drag: probe    middle/Alt-drag: orbit    Ctrl+wheel: zoom");
     (void)st;
 }
 
+/* The 3D view, rendered into its own texture when something visible changed, drawn
+ * as an image under the panel's title strip. */
 static void ss__draw_view3d_gl(ss__app *a, const ss_sim_state *st)
 {
     ss_rect r = a->r_view3d;
     float top = 5 + ss_ui_line_height(a->ui, SS_FONT_SMALL) + 4;
+    ss_rect img = {r.x + 1, r.y + top, r.w - 2, r.h - top - 1};
     float sx = (float)a->fb_w / (float)a->w, sy = (float)a->fb_h / (float)a->h;
-    int x = (int)((r.x + 1) * sx), w = (int)((r.w - 2) * sx);
-    int h = (int)((r.h - top - 1) * sy), y = (int)((float)a->fb_h - (r.y + r.h - 1) * sy);
+    int w = (int)(img.w * sx * a->view3d_scale), h = (int)(img.h * sy * a->view3d_scale);
     ss_scan_geometry g;
     ss_probe ip;
     GLuint tex = ss_bmode_view_texture(a->bm, &g, &ip);
@@ -627,10 +673,14 @@ static void ss__draw_view3d_gl(ss__app *a, const ss_sim_state *st)
                           .guide_attached = st->guide_attached, .guide_angle_deg = st->guide_angle_deg,
                           .needle_placed = st->needle_placed, .skin_transparent = a->skin_transparent,
                           .anatomy = a->anatomy && a->aids_overlay, .image_tex = tex, .image_probe = &ip,
-                          .image_geom = &g, .image_pose = ss_bmode_view_pose(a->bm)};
+                          .image_geom = &g, .image_pose = ss_bmode_view_pose(a->bm),
+                          .image_version = a->image_version};
     if (st->needle_placed)
         ss_sim_needle_geom(ss_session_sim(a->at.session), sc.needle_tip_mm, sc.needle_dir, &sc.needle_length_mm);
-    ss_view3d_draw(a->v3, &sc, x, y, w, h);
+    bool redrawn;
+    GLuint t = ss_view3d_render(a->v3, &sc, w, h, &redrawn);
+    if (redrawn) a->view3d_renders++;
+    ss_ui_image(a->ui, img, t, 0, 1, 1, 0, false);
 }
 
 static void ss__draw_controls(ss__app *a, const ss_sim_state *st)
@@ -1143,20 +1193,74 @@ static void ss__run_ticks(ss__app *a, double real_dt_s)
     }
 }
 
+/* Canal visibility of the trainee's pose for the hints: a few hundred ms on the spine
+ * model, so it runs on its own thread; the hint uses the latest answer. */
+static void *ss__vis_worker(void *arg)
+{
+    ss__app *a = arg;
+    pthread_mutex_lock(&a->vis_mu);
+    for (;;) {
+        while (!a->vis_quit && !a->vis_job) pthread_cond_wait(&a->vis_cv, &a->vis_mu);
+        if (a->vis_quit) break;
+        ss_probe_pose pose = a->vis_job_pose;
+        const ss_spine *spine = a->cs->spine;
+        ss_probe probe = a->sim_probe;
+        a->vis_job = false;
+        pthread_mutex_unlock(&a->vis_mu);
+        double vis, ww;
+        ss_view_measure_pose(spine, &probe, &pose, &vis, &ww);
+        pthread_mutex_lock(&a->vis_mu);
+        a->vis_at_pose = vis;
+        a->vis_pose = pose;
+        a->vis_valid = true;
+        a->vis_running = false;
+        pthread_cond_broadcast(&a->vis_cv);
+    }
+    pthread_mutex_unlock(&a->vis_mu);
+    return NULL;
+}
+
+static void ss__vis_stop(ss__app *a)
+{
+    if (!a->vis_thread_started) return;
+    pthread_mutex_lock(&a->vis_mu);
+    a->vis_quit = true;
+    pthread_cond_broadcast(&a->vis_cv);
+    pthread_mutex_unlock(&a->vis_mu);
+    pthread_join(a->vis_thread, NULL);
+    a->vis_thread_started = false;
+}
+
+/* Waits for a running measure (before the spine it reads is freed). */
+static void ss__vis_drain(ss__app *a)
+{
+    if (!a->vis_thread_started) return;
+    pthread_mutex_lock(&a->vis_mu);
+    a->vis_job = false;
+    while (a->vis_running) pthread_cond_wait(&a->vis_cv, &a->vis_mu);
+    a->vis_valid = false;
+    pthread_mutex_unlock(&a->vis_mu);
+}
+
 static void ss__update_visibility(ss__app *a, const ss_sim_state *st)
 {
     if (!a->aids_hints || !st->probe_on_skin) return;
-    double now = ss__now_ms();
-    if (a->vis_valid && memcmp(&a->vis_pose, &st->pose, sizeof st->pose) == 0) return;
-    if (now - a->vis_checked_ms < 300) return;
-    double ww;
-    ss_view_measure_pose(a->cs->spine, &a->sim_probe, &st->pose, &a->vis_at_pose, &ww);
-    a->vis_pose = st->pose;
-    a->vis_valid = true;
-    a->vis_checked_ms = now;
+    if (!a->vis_thread_started) {
+        if (pthread_create(&a->vis_thread, NULL, ss__vis_worker, a) != 0) return;
+        a->vis_thread_started = true;
+    }
+    pthread_mutex_lock(&a->vis_mu);
+    bool same = a->vis_valid && memcmp(&a->vis_pose, &st->pose, sizeof st->pose) == 0;
+    if (!same && !a->vis_running) {
+        a->vis_job_pose = st->pose;
+        a->vis_job = true;
+        a->vis_running = true;
+        pthread_cond_broadcast(&a->vis_cv);
+    }
+    pthread_mutex_unlock(&a->vis_mu);
 }
 
-static void ss__frame(ss__app *a, bool *shot)
+static void ss__frame(ss__app *a, bool *shot, bool sync_bmode)
 {
     if (a->win) {
         SDL_GetWindowSize(a->win, &a->w, &a->h);
@@ -1193,8 +1297,12 @@ static void ss__frame(ss__app *a, bool *shot)
         }
         ss_bmode_view_request(a->bm, &dp, &st->pose, np, &s);
     }
-    ss_bmode_view_update(a->bm);
+    if (sync_bmode) ss_bmode_view_flush(a->bm);
+    double q0 = ss__now_ms();
+    if (!a->skip_bmode && ss_bmode_view_update(a->bm)) a->image_version++;
+    double q1 = ss__now_ms();
     ss__update_visibility(a, st);
+    double q2 = ss__now_ms();
 
     glViewport(0, 0, a->fb_w, a->fb_h);
     glClearColor(24 / 255.0f, 26 / 255.0f, 30 / 255.0f, 1);
@@ -1203,14 +1311,20 @@ static void ss__frame(ss__app *a, bool *shot)
     ss__draw_top(a);
     ss__draw_bmode(a, st);
     ss__draw_view3d(a, st);
+    if (!a->skip_3d) ss__draw_view3d_gl(a, st);
     ss__draw_controls(a, st);
     ss__draw_status(a, st);
     if (a->results && !a->picker) ss__draw_results(a);
     if (a->picker) ss__draw_picker(a);
     if (a->help) ss__draw_help(a);
     /* the 3D view goes under the panels' overlays: draw it first, then the UI */
-    ss__draw_view3d_gl(a, ss_sim_get_state(ss_session_sim(a->at.session)));
+    double q3 = ss__now_ms();
     ss_ui_end(a->ui);
+    if (a->profile) glFinish();
+    double q4 = ss__now_ms();
+    if (a->profile && q4 - q0 > 100)
+        fprintf(stderr, "  frame parts: bmode update %.0f, visibility %.0f, describe+3d %.0f, ui draw+finish %.0f\n",
+                q1 - q0, q2 - q1, q3 - q2, q4 - q3);
     if (*shot) {
         ss__screenshot_now(a);
         *shot = false;
@@ -1228,6 +1342,8 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     a->cs = desc->cs;
     a->script = desc->script;
     a->help = desc->show_help;
+    pthread_mutex_init(&a->vis_mu, NULL);
+    pthread_cond_init(&a->vis_cv, NULL);
     a->w = desc->width > 0 ? desc->width : 1280;
     a->h = desc->height > 0 ? desc->height : 800;
     int code = 1;
@@ -1242,6 +1358,7 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     }
     const ss_gl_info *gi = ss_gl_context_info(a->gl);
     a->win = ss_gl_context_window(a->gl);
+    a->offscreen = gi->egl || !a->win;
     a->fb_w = a->w;
     a->fb_h = a->h;
     SDL_GL_SetSwapInterval(1);
@@ -1250,6 +1367,15 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     const char *env = getenv("SONOSPINE_BMODE_BACKEND");
     bool software = gi->renderer && (strstr(gi->renderer, "llvmpipe") || strstr(gi->renderer, "softpipe"));
     a->use_gpu = env ? strcmp(env, "gpu") == 0 : !software;
+    const char *skip = getenv("SONOSPINE_TRAINER_SKIP");
+    a->skip_3d = skip && strstr(skip, "3d");
+    a->skip_bmode = skip && strstr(skip, "bmode");
+    a->profile = getenv("SONOSPINE_TRAINER_PROFILE") != NULL;
+    const char *bt = getenv("SONOSPINE_BMODE_THREADS");
+    a->bmode_threads = bt && atoi(bt) > 0 ? atoi(bt) : 1;
+    const char *vs = getenv("SONOSPINE_VIEW3D_SCALE");
+    /* software GL: the 3D view at 3/4 resolution (a 3D redraw is most of a frame's cost) */
+    a->view3d_scale = vs && atof(vs) >= 0.25 && atof(vs) <= 1 ? (float)atof(vs) : software ? 0.75f : 1.0f;
     const char *font = getenv("SONOSPINE_FONT");
     if (ss_ui_create(font && *font ? font : SS__DEFAULT_FONT, a->win ? (float)a->fb_w / (float)a->w : 1.0f, &a->ui) !=
         SS_OK) {
@@ -1287,10 +1413,13 @@ int ss_trainer_run(const ss_trainer_desc *desc)
         double now = ss__now_ms();
         double dt = (now - last) / 1000.0;
         last = now;
+        double p0 = ss__now_ms();
         ss__events(a, &shot);
         ss__run_ticks(a, dt);
         if (a->script_over && a->d.exit_after_script) break;
-        ss__frame(a, &shot);
+        double p1 = ss__now_ms();
+        ss__frame(a, &shot, false);
+        double p2 = ss__now_ms();
         ss_input_feedback fb = {.needle_in_body = false};
         const ss_sim_state *st = ss_sim_get_state(ss_session_sim(a->at.session));
         fb.needle_in_body = st->needle_placed && st->needle.in_body;
@@ -1300,6 +1429,14 @@ int ss_trainer_run(const ss_trainer_desc *desc)
         ss_input_hub_feedback(&a->hub, &fb);
         a->at.nframe_events = 0;
         ss_gl_context_swap(a->gl);
+        /* An offscreen (EGL pbuffer) swap presents nothing and flushes nothing: without a
+         * finish, software GL would queue frame after frame (memory grows, and the frame
+         * times would measure only the queuing). */
+        if (a->offscreen) glFinish();
+        double p3 = ss__now_ms();
+        if (a->profile && p3 - p0 > 100)
+            fprintf(stderr, "slow frame %.0f ms: events+ticks %.0f, draw %.0f, swap %.0f\n", p3 - p0, p1 - p0, p2 - p1,
+                    p3 - p2);
         /* at most ~60 frames a second: the B-mode worker needs the CPU more than a
          * window that cannot show more frames (software GL has no vsync to wait on) */
         double spent = ss__now_ms() - frame_start;
@@ -1310,9 +1447,8 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     }
     /* the last frame, with the image of the final state, for --screenshot */
     if (a->d.screenshot_path) {
-        ss_bmode_view_flush(a->bm);
         bool no = false;
-        ss__frame(a, &no);
+        ss__frame(a, &no, true);
         glFinish();
         if (ss__write_screenshot(a, a->d.screenshot_path) != 0) {
             fprintf(stderr, "sonospine run: --screenshot %s: cannot write the PNG\n", a->d.screenshot_path);
@@ -1330,10 +1466,11 @@ int ss_trainer_run(const ss_trainer_desc *desc)
         snprintf(header, sizeof header,
                  "# sonospine trainer frame times (ms between presented frames)\n"
                  "# window %dx%d (drawable %dx%d), GL %s, %s, video driver %s\n"
-                 "# B-mode %s: %d images, median %.1f ms each (%d lines x %d samples)\n",
+                 "# B-mode %s: %d images, median %.1f ms each (%d lines x %d samples)\n"
+                 "# 3D view rendered %ld times (only when something visible changed)\n",
                  a->w, a->h, a->fb_w, a->fb_h, gi->version ? gi->version : "?", gi->renderer ? gi->renderer : "?",
                  gi->video_driver ? gi->video_driver : "?", ss_bmode_view_backend(a->bm), frames, bm_ms, SS__LINES,
-                 SS__SAMPLES);
+                 SS__SAMPLES, a->view3d_renders);
         if (ss_frame_stats_write(&a->fs, a->d.frame_stats_path, header) != 0) {
             fprintf(stderr, "sonospine run: --frame-stats %s: cannot write\n", a->d.frame_stats_path);
             code = 1;
@@ -1345,6 +1482,9 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     }
     if (a->exit_code) code = a->exit_code;
 done:
+    ss__vis_stop(a);
+    pthread_mutex_destroy(&a->vis_mu);
+    pthread_cond_destroy(&a->vis_cv);
     ss__attempt_free(a);
     ss_input_hub_free(&a->hub);
     ss__case_views_free(a);

@@ -44,6 +44,13 @@ struct ss_view3d {
     float home_target[3];
     mat4 view, proj;
     float eye[3];
+    /* cached render */
+    GLuint fbo, color, depth;
+    int fb_w, fb_h;
+    bool have_last;
+    ss_view3d_scene last;
+    ss_probe_pose last_pose, last_image_pose;
+    float last_cam[6];
 };
 
 /* ------------------------------------------------------------------ meshes */
@@ -375,6 +382,9 @@ ss_status ss_view3d_create(const ss_spine *spine, ss_view3d **out)
 void ss_view3d_destroy(ss_view3d *v)
 {
     if (!v) return;
+    if (v->fbo) glDeleteFramebuffers(1, &v->fbo);
+    if (v->color) glDeleteTextures(1, &v->color);
+    if (v->depth) glDeleteRenderbuffers(1, &v->depth);
     ss__mesh_free(&v->cube);
     ss__mesh_free(&v->cyl);
     ss__mesh_free(&v->body);
@@ -386,9 +396,9 @@ void ss_view3d_destroy(ss_view3d *v)
 void ss_view3d_reset(ss_view3d *v)
 {
     memcpy(v->target, v->home_target, sizeof v->target);
-    v->yaw = -30.0f;
-    v->pitch = 32.0f;
-    v->dist = 520.0f;
+    v->yaw = -35.0f;
+    v->pitch = 40.0f;
+    v->dist = 700.0f;
     v->fov_deg = 40.0f;
 }
 
@@ -508,7 +518,7 @@ void ss_view3d_draw(ss_view3d *v, const ss_view3d_scene *sc, int x, int y, int w
         const ss_probe *pr = sc->probe;
         float half = pr->kind == SS_PROBE_LINEAR ? pr->width_mm / 2
                                                  : pr->radius_mm * sinf(glm_rad(pr->fov_deg / 2));
-        ss__probe_box(v, sc->pose, (float[3]){-half - 3, -75, -9}, (float[3]){half + 3, -1, 9},
+        ss__probe_box(v, sc->pose, (float[3]){-half - 3, -45, -8}, (float[3]){half + 3, -1, 8},
                       (float[4]){0.82f, 0.84f, 0.88f, 1});
         /* orientation marker: a ridge on the -x end (the image's left) */
         ss__probe_box(v, sc->pose, (float[3]){-half - 6, -30, -4}, (float[3]){-half - 2, -12, 4},
@@ -576,4 +586,69 @@ void ss_view3d_draw(ss_view3d *v, const ss_view3d_scene *sc, int x, int y, int w
     glUseProgram(0);
     glDisable(GL_BLEND);
     glDisable(GL_DEPTH_TEST);
+}
+
+static bool ss__pose_near(const ss_probe_pose *a, const ss_probe_pose *b)
+{
+    for (int i = 0; i < 3; i++) {
+        if (fabsf(a->origin_mm[i] - b->origin_mm[i]) > 0.3f) return false;
+        if (fabsf(a->axis_x[i] - b->axis_x[i]) > 0.004f || fabsf(a->axis_y[i] - b->axis_y[i]) > 0.004f) return false;
+    }
+    return true;
+}
+
+static bool ss__scene_same(const ss_view3d *v, const ss_view3d_scene *s)
+{
+    const ss_view3d_scene *l = &v->last;
+    if (!v->have_last || l->probe_on_skin != s->probe_on_skin || l->guide_attached != s->guide_attached ||
+        fabs(l->guide_angle_deg - s->guide_angle_deg) > 0.2 || l->needle_placed != s->needle_placed ||
+        l->skin_transparent != s->skin_transparent || l->anatomy != s->anatomy || l->image_tex != s->image_tex ||
+        l->image_version != s->image_version)
+        return false;
+    if (s->pose && !ss__pose_near(&v->last_pose, s->pose)) return false;
+    if (s->image_pose && !ss__pose_near(&v->last_image_pose, s->image_pose)) return false;
+    if (s->needle_placed)
+        for (int i = 0; i < 3; i++)
+            if (fabsf(l->needle_tip_mm[i] - s->needle_tip_mm[i]) > 0.4f || fabsf(l->needle_dir[i] - s->needle_dir[i]) > 0.003f)
+                return false;
+    float cam[6] = {v->target[0], v->target[1], v->target[2], v->yaw, v->pitch, v->dist};
+    return memcmp(cam, v->last_cam, sizeof cam) == 0;
+}
+
+GLuint ss_view3d_render(ss_view3d *v, const ss_view3d_scene *sc, int w, int h, bool *redrawn)
+{
+    if (redrawn) *redrawn = false;
+    if (w <= 0 || h <= 0) return v->color;
+    if (!v->fbo || w != v->fb_w || h != v->fb_h) {
+        if (!v->fbo) {
+            glGenFramebuffers(1, &v->fbo);
+            glGenTextures(1, &v->color);
+            glGenRenderbuffers(1, &v->depth);
+        }
+        glBindTexture(GL_TEXTURE_2D, v->color);
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+        glBindRenderbuffer(GL_RENDERBUFFER, v->depth);
+        glRenderbufferStorage(GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, w, h);
+        glBindFramebuffer(GL_FRAMEBUFFER, v->fbo);
+        glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, v->color, 0);
+        glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, v->depth);
+        glBindFramebuffer(GL_FRAMEBUFFER, 0);
+        v->fb_w = w;
+        v->fb_h = h;
+        v->have_last = false;
+    }
+    if (ss__scene_same(v, sc)) return v->color;
+    glBindFramebuffer(GL_FRAMEBUFFER, v->fbo);
+    ss_view3d_draw(v, sc, 0, 0, w, h);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    v->last = *sc;
+    if (sc->pose) v->last_pose = *sc->pose;
+    if (sc->image_pose) v->last_image_pose = *sc->image_pose;
+    float cam[6] = {v->target[0], v->target[1], v->target[2], v->yaw, v->pitch, v->dist};
+    memcpy(v->last_cam, cam, sizeof cam);
+    v->have_last = true;
+    if (redrawn) *redrawn = true;
+    return v->color;
 }

@@ -35,6 +35,7 @@ typedef struct ss_view3d_scene {
     const ss_probe *image_probe;
     const ss_scan_geometry *image_geom;
     const ss_probe_pose *image_pose;
+    unsigned image_version;      /* changes when the image does */
 } ss_view3d_scene;
 
 ss_status ss_view3d_create(const ss_spine *spine, ss_view3d **out);
@@ -42,6 +43,13 @@ void ss_view3d_destroy(ss_view3d *v);
 
 /* Draws into the viewport (pixels, GL's origin at the bottom left). */
 void ss_view3d_draw(ss_view3d *v, const ss_view3d_scene *scene, int x, int y, int w, int h);
+
+/* Renders into the view's own w x h pixel texture (RGBA, GL's bottom-up rows: draw
+ * with v flipped) only when something visible changed since the last call (the probe
+ * or needle moved more than a fraction of a millimetre, the image, the camera, the
+ * toggles or the size), and returns it. Software GL spends most of a frame on the 3D
+ * view; a needle creeping at 2 mm/s need not redraw it 60 times a second. */
+GLuint ss_view3d_render(ss_view3d *v, const ss_view3d_scene *scene, int w, int h, bool *redrawn);
 
 void ss_view3d_orbit(ss_view3d *v, float dyaw_deg, float dpitch_deg);
 void ss_view3d_zoom(ss_view3d *v, float factor);
