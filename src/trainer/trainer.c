@@ -485,7 +485,7 @@ static void ss__draw_top(ss__app *a)
     x += badge.w + 12;
     ss_ui_text(ui, SS_FONT_BODY, x, 9, SS_UI_TEXT, a->cs->scenario.title);
     float bx = (float)a->w - 8;
-    const char *labels[3] = {"End attempt", "Scenarios", "Help (?)"};
+    const char *labels[3] = {a->at.ended ? "Results" : "End attempt", "Scenarios", "Help (?)"};
     for (int i = 0; i < 3; i++) {
         float bwid = ss_ui_text_width(ui, SS_FONT_BODY, labels[i]) + 22;
         bx -= bwid;
@@ -738,7 +738,7 @@ static void ss__draw_controls(ss__app *a, const ss_sim_state *st)
     }
     row = ss_ui_rows_next(&rows, 26);
     char gl[64];
-    snprintf(gl, sizeof gl, st->guide_attached ? "Frame off (G)" : "Frame on (G)");
+    snprintf(gl, sizeof gl, st->guide_attached ? "Detach (G)" : "Frame (G)");
     if (ss_ui_button(ui, ss_ui_column(row, 3, 0, 4), gl)) ss__push_key(SDLK_g, KMOD_NONE);
     if (ss_ui_button(ui, ss_ui_column(row, 3, 1, 4), "- angle")) ss__push_key(SDLK_COMMA, KMOD_NONE);
     if (ss_ui_button(ui, ss_ui_column(row, 3, 2, 4), "+ angle")) ss__push_key(SDLK_PERIOD, KMOD_NONE);
@@ -931,7 +931,7 @@ static void ss__draw_results(ss__app *a)
     ss__dim(a);
     const ss_metrics *m = &a->at.m;
     const ss_grade *g = &a->at.g;
-    ss_rect r = ss__centered(a, 940, 640);
+    ss_rect r = ss__centered(a, 940, 540);
     ss_rect c = ss_ui_panel(ui, r, "RESULTS OF THE ATTEMPT");
     char v[256];
     snprintf(v, sizeof v, "%s   %.0f / 100", g->pass ? "PASS" : "FAIL", g->score);
@@ -955,9 +955,10 @@ static void ss__draw_results(ss__app *a)
         ss__fmt_time(v, sizeof v, m->puncture_time_s);
         ss__metric_row(a, left.x, &ly, left.w, "Puncture time (skin to CSF)", v);
     }
-    snprintf(v, sizeof v, "%d / %d / %d / %d", m->bone_contacts, m->nerve_contacts, m->vessel_punctures,
-             m->dural_punctures);
-    ss__metric_row(a, left.x, &ly, left.w, "Bone / nerve / vessel / dura", v);
+    snprintf(v, sizeof v, "%d / %d / %d", m->bone_contacts, m->nerve_contacts, m->vessel_punctures);
+    ss__metric_row(a, left.x, &ly, left.w, "Bone / nerve / vessel contacts", v);
+    snprintf(v, sizeof v, "%d", m->dural_punctures);
+    ss__metric_row(a, left.x, &ly, left.w, "Dural punctures", v);
     if (m->insertions > 0) {
         snprintf(v, sizeof v, "%.0f %%", m->tip_visible_pct);
         ss__metric_row(a, left.x, &ly, left.w, "Advance with the tip visible", v);
@@ -996,6 +997,7 @@ static void ss__draw_results(ss__app *a)
         }
     }
     ss_rect row = {c.x, c.y + c.h - 30, c.w, 30};
+    if (ss_ui_button(ui, ss_ui_column(row, 4, 0, 8), "Close (look at the image)")) a->results = false;
     if (ss_ui_button(ui, ss_ui_column(row, 4, 1, 8), "Try again")) {
         ss__attempt_free(a);
         ss__attempt_begin(a);
@@ -1046,6 +1048,7 @@ static bool ss__app_key(ss__app *a, const SDL_KeyboardEvent *k, bool *shot)
     if (s == SDLK_ESCAPE) {
         if (a->help) a->help = false;
         else if (a->picker) a->picker = false;
+        else if (a->results) a->results = false;
         return true;
     }
     if (s == SDLK_TAB) {
@@ -1341,7 +1344,8 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     a->exam = strcmp(a->d.mode, "exam") == 0;
     a->cs = desc->cs;
     a->script = desc->script;
-    a->help = desc->show_help;
+    /* a trainee at the keyboard starts with the list of controls (Esc or ? closes it) */
+    a->help = desc->show_help || !desc->script;
     pthread_mutex_init(&a->vis_mu, NULL);
     pthread_cond_init(&a->vis_cv, NULL);
     a->w = desc->width > 0 ? desc->width : 1280;
