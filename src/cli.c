@@ -26,9 +26,12 @@ static const ss_command ss__commands[] = {
      "time unless --speed X. --screenshot writes the last frame as PNG; --frame-stats writes\n"
      "frame-time figures ending 'frames N median M ms F fps p99 P ms'.\n"
      "\n"
-     "Without --script the scenario's expert demonstration runs (near-spinous view at the\n"
-     "first expected interspace, puncture frame, advance until the dura pops, inject); with\n"
-     "nowhere named to write, its log, metrics and last B-mode frame go to out/.\n"
+     "The window opens when a display exists (or SDL_VIDEODRIVER is set, e.g. offscreen);\n"
+     "without --script the trainee drives it (docs/controls.md; ? lists the keys) and\n"
+     "--screenshot is the whole window at exit. Headless without --script, the scenario's\n"
+     "expert demonstration runs (near-spinous view at the first expected interspace,\n"
+     "puncture frame, advance until the dura pops, inject); with nowhere named to write,\n"
+     "its log, metrics and last B-mode frame go to out/.\n"
      "SCENARIO defaults to scenarios/default.json. --quiet prints no events.\n",
      ss_cmd_run},
     {"validate", "check scenario and exam files",
