@@ -785,6 +785,7 @@ static void ss__draw_status(ss__app *a, const ss_sim_state *st)
     ss__status_item(a, &x, y, "Operation time", v, SS_UI_TEXT);
     if (at->first_skin_t < 0) snprintf(v, sizeof v, "-");
     else if (at->csf_t >= 0) ss__fmt_time(v, sizeof v, at->csf_t - at->first_skin_t);
+    else if (at->ended) snprintf(v, sizeof v, "- (no CSF)");
     else {
         ss__fmt_time(v, sizeof v, now - at->first_skin_t);
         strncat(v, " (running)", sizeof v - strlen(v) - 1);
