@@ -2,8 +2,8 @@
  * window opens: the simulation runs the session script as fast as the machine allows,
  * recording the log, the metrics and the last B-mode frame. Without --script the
  * scenario's expert demonstration is run (what `make run` shows on a machine with no
- * display). The window itself is the trainer issue's; until it exists a display
- * changes nothing here. */
+ * display). With a display (or SDL_VIDEODRIVER set, e.g. offscreen) and without
+ * --headless the trainer window opens instead (src/trainer/trainer.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +25,7 @@
 #include "session_log.h"
 #include "spine_world.h"
 #include "tissue.h"
+#include "trainer/trainer.h"
 
 typedef struct ss__printer {
     bool quiet;
@@ -202,14 +203,13 @@ int ss_cmd_run(int argc, char **argv)
         fprintf(stderr, "sonospine run: expected at most one SCENARIO, got %d\n", a.npositional);
         return SS_EXIT_USAGE;
     }
-    if (!headless) {
-        if (ss_gl_display_available())
-            printf("sonospine run: the trainer window is not built yet in this version; running headless\n");
-        else
-            printf("sonospine run: no display: running headless\n");
+    const char *video_driver = getenv("SDL_VIDEODRIVER");
+    bool window = !headless && (ss_gl_display_available() || (video_driver && *video_driver));
+    if (!headless && !window) {
+        printf("sonospine run: no display: running headless\n");
         headless = true;
     }
-    if (stats_path) {
+    if (stats_path && headless) {
         fprintf(stderr, "sonospine run: --frame-stats measures drawn frames and needs the trainer window, which "
                         "a headless run does not open\n");
         return SS_EXIT_USAGE;
@@ -260,8 +260,8 @@ int ss_cmd_run(int argc, char **argv)
         fprintf(stderr, "sonospine run: %s\n", ss_error_message());
         return SS_EXIT_USAGE;
     }
-    (void)exit_after; /* headless runs always end with the script */
-    (void)speed;      /* headless scripts run as fast as the machine allows */
+    /* headless runs always end with the script, as fast as the machine allows:
+     * --exit-after-script and --speed matter only in the window */
 
     ss_script script = {0};
     if (script_path && ss_script_load(script_path, &script) != SS_OK) {
@@ -277,6 +277,16 @@ int ss_cmd_run(int argc, char **argv)
     }
     if (exam_mode) cs.scenario.aids = (ss_aids){0}; /* no aids in an exam, whatever the scenario allows */
     if (exam) cs.scenario.task.time_limit_s = exam->cases[exam_case - 1].time_limit_s;
+    if (window) {
+        ss_trainer_desc td = {.cs = &cs, .mode = mode, .trainee = trainee, .script = script_path ? &script : NULL,
+                              .speed = speed, .exit_after_script = exit_after, .log_path = log_path,
+                              .metrics_path = metrics_path, .screenshot_path = shot_path,
+                              .frame_stats_path = stats_path, .quiet = quiet};
+        int trc = ss_trainer_run(&td);
+        ss_case_free(&cs);
+        ss_script_free(&script);
+        return trc;
+    }
     bool demo = !script_path;
     ss_world demo_world;
     ss_spine_world(cs.spine, &demo_world);

@@ -1,0 +1,48 @@
+/* bmode_view.h: the trainer's live B-mode image: renders a frame when what it shows
+ * (probe settings, pose, needle, TGC/gain) changed and hands the image out as a GL
+ * texture to draw.
+ *
+ * Two backends behind one interface:
+ *   gpu         engine/gpu/bmode_gpu.h on the window's context (read_back off: the image
+ *               stays a texture), rendered on the main thread when a frame is due;
+ *   cpu thread  the CPU reference (engine/bmode_cpu.h) on a worker thread; the main
+ *               thread uploads each finished image (a few hundred kB), so a slow
+ *               renderer never stalls the window. The right choice on software GL
+ *               (llvmpipe), where the CPU reference is the faster of the two.
+ * The image shown is always the latest finished one; while a frame renders, newer
+ * requests replace each other and only the last is rendered next.
+ * It does not draw (the trainer does) and never blocks on the worker except in destroy.
+ */
+#ifndef SS_TRAINER_BMODE_VIEW_H
+#define SS_TRAINER_BMODE_VIEW_H
+
+#include <GL/glew.h>
+#include <stdbool.h>
+
+#include "bmode_cpu.h"
+
+typedef struct ss_bmode_view ss_bmode_view;
+
+/* volume must outlive the view. gpu: try the GPU renderer (falls back to the CPU
+ * thread, saying why in *note, when it cannot be made). */
+ss_status ss_bmode_view_create(const ss_volume *volume, bool gpu, ss_bmode_view **out, char *note, size_t note_size);
+void ss_bmode_view_destroy(ss_bmode_view *v);
+
+/* What to show now (copied); needle may be NULL. */
+void ss_bmode_view_request(ss_bmode_view *v, const ss_probe *probe, const ss_probe_pose *pose,
+                           const ss_needle_geom *needle, const ss_bmode_settings *s);
+/* Once a frame on the GL thread: uploads a finished image, starts the next render.
+ * Returns true when a new image arrived. */
+bool ss_bmode_view_update(ss_bmode_view *v);
+
+/* The latest image (0 before the first) with the probe and scan geometry it was made with. */
+GLuint ss_bmode_view_texture(const ss_bmode_view *v, ss_scan_geometry *geom, ss_probe *probe);
+/* The pose the latest image was made at. */
+const ss_probe_pose *ss_bmode_view_pose(const ss_bmode_view *v);
+const char *ss_bmode_view_backend(const ss_bmode_view *v);
+/* Frames rendered and their median render time (ms). */
+void ss_bmode_view_stats(const ss_bmode_view *v, int *frames, double *median_ms);
+/* Blocks until no render is in flight and the latest request is shown (screenshots, tests). */
+void ss_bmode_view_flush(ss_bmode_view *v);
+
+#endif

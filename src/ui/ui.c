@@ -1,0 +1,619 @@
+/* ui.c: see ui.h. One draw list per frame: triangles with position, texture
+ * coordinate and colour, in batches that share a texture, a mode and a clip rectangle. */
+#define _POSIX_C_SOURCE 200809L
+#include "ui.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stb_truetype.h>
+
+#include "paths.h"
+#include "shader.h"
+
+#define SS__ATLAS 1024
+#define SS__MAX_BLOCKS 64
+
+typedef struct ss__vtx {
+    float x, y, u, v;
+    ss_rgba c;
+} ss__vtx;
+
+typedef enum { SS__MODE_ATLAS = 0, SS__MODE_RGBA = 1, SS__MODE_GREY = 2 } ss__mode;
+
+typedef struct ss__batch {
+    GLuint tex;
+    int mode;
+    ss_rect clip; /* w < 0: none */
+    int first, count;
+} ss__batch;
+
+typedef struct ss__font {
+    float size_px;          /* in drawable pixels */
+    float ascent_px, line_px;
+    stbtt_packedchar ascii[95];  /* 32..126 */
+    stbtt_packedchar latin[96];  /* 160..255 */
+} ss__font;
+
+struct ss_ui {
+    float scale;
+    GLuint program, vao, vbo, atlas;
+    GLint u_view, u_mode, u_tex;
+    ss__font fonts[SS_FONT_COUNT];
+    float white_u, white_v;
+    /* frame */
+    int w, h, fb_w, fb_h;
+    ss_ui_input in;
+    ss__vtx *v;
+    int nv, capv;
+    ss__batch *b;
+    int nb, capb;
+    ss_rect clip;
+    bool clipping;
+    uintptr_t hot, active;
+    float drag_off;
+    ss_rect blocks[SS__MAX_BLOCKS], prev_blocks[SS__MAX_BLOCKS];
+    int nblocks, nprev_blocks;
+};
+
+static const float ss__font_pt[SS_FONT_COUNT] = {12.5f, 15.0f, 22.0f};
+
+ss_status ss_ui_create(const char *font_path, float pixel_scale, ss_ui **out)
+{
+    *out = NULL;
+    char *ttf = NULL;
+    size_t ttf_len = 0;
+    if (ss_file_read(font_path, 64u << 20, &ttf, &ttf_len) != SS_OK)
+        return ss_error_set(SS_ERR_IO,
+                            "font %s cannot be read (install the Debian package fonts-dejavu-core, or set "
+                            "SONOSPINE_FONT to a TrueType file): %s",
+                            font_path, ss_error_message());
+    ss_ui *ui = calloc(1, sizeof *ui);
+    unsigned char *pixels = calloc(SS__ATLAS, SS__ATLAS);
+    if (!ui || !pixels) {
+        free(ttf);
+        free(ui);
+        free(pixels);
+        return ss_error_set(SS_ERR_NOMEM, "out of memory for the font atlas");
+    }
+    ui->scale = pixel_scale > 0.5f ? pixel_scale : 1.0f;
+    stbtt_fontinfo info;
+    if (!stbtt_InitFont(&info, (const unsigned char *)ttf, stbtt_GetFontOffsetForIndex((const unsigned char *)ttf, 0))) {
+        free(ttf);
+        free(ui);
+        free(pixels);
+        return ss_error_set(SS_ERR_PARSE, "font %s: not a TrueType font stb_truetype can read", font_path);
+    }
+    int asc, desc, gap;
+    stbtt_GetFontVMetrics(&info, &asc, &desc, &gap);
+    stbtt_pack_context pc;
+    stbtt_PackBegin(&pc, pixels, SS__ATLAS, SS__ATLAS, 0, 1, NULL);
+    stbtt_PackSetOversampling(&pc, 1, 1);
+    bool ok = true;
+    for (int f = 0; f < SS_FONT_COUNT; f++) {
+        ss__font *fo = &ui->fonts[f];
+        fo->size_px = roundf(ss__font_pt[f] * ui->scale);
+        float s = stbtt_ScaleForPixelHeight(&info, fo->size_px);
+        fo->ascent_px = roundf(asc * s);
+        fo->line_px = roundf((asc - desc + gap) * s);
+        stbtt_pack_range r[2] = {
+            {.font_size = fo->size_px, .first_unicode_codepoint_in_range = 32, .num_chars = 95,
+             .chardata_for_range = fo->ascii},
+            {.font_size = fo->size_px, .first_unicode_codepoint_in_range = 160, .num_chars = 96,
+             .chardata_for_range = fo->latin},
+        };
+        ok = ok && stbtt_PackFontRanges(&pc, (const unsigned char *)ttf, 0, r, 2);
+    }
+    stbtt_PackEnd(&pc);
+    free(ttf);
+    if (!ok) {
+        free(ui);
+        free(pixels);
+        return ss_error_set(SS_ERR_INTERNAL, "font atlas %dx%d too small at scale %.2f", SS__ATLAS, SS__ATLAS,
+                            (double)pixel_scale);
+    }
+    /* A white texel for solid fills: the bottom-right corner (never packed at these sizes). */
+    for (int y = SS__ATLAS - 3; y < SS__ATLAS; y++)
+        for (int x = SS__ATLAS - 3; x < SS__ATLAS; x++) pixels[y * SS__ATLAS + x] = 255;
+    ui->white_u = (SS__ATLAS - 1.5f) / SS__ATLAS;
+    ui->white_v = (SS__ATLAS - 1.5f) / SS__ATLAS;
+
+    ss_status st = ss_shader_render_program("ui.vert", "ui.frag", NULL, &ui->program);
+    if (st != SS_OK) {
+        free(ui);
+        free(pixels);
+        return st;
+    }
+    ui->u_view = glGetUniformLocation(ui->program, "u_view");
+    ui->u_mode = glGetUniformLocation(ui->program, "u_mode");
+    ui->u_tex = glGetUniformLocation(ui->program, "u_tex");
+    glGenTextures(1, &ui->atlas);
+    glBindTexture(GL_TEXTURE_2D, ui->atlas);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, SS__ATLAS, SS__ATLAS, 0, GL_RED, GL_UNSIGNED_BYTE, pixels);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    free(pixels);
+    glGenVertexArrays(1, &ui->vao);
+    glGenBuffers(1, &ui->vbo);
+    glBindVertexArray(ui->vao);
+    glBindBuffer(GL_ARRAY_BUFFER, ui->vbo);
+    glEnableVertexAttribArray(0);
+    glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, sizeof(ss__vtx), (void *)0);
+    glEnableVertexAttribArray(1);
+    glVertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, sizeof(ss__vtx), (void *)(2 * sizeof(float)));
+    glEnableVertexAttribArray(2);
+    glVertexAttribPointer(2, 4, GL_UNSIGNED_BYTE, GL_TRUE, sizeof(ss__vtx), (void *)(4 * sizeof(float)));
+    glBindVertexArray(0);
+    *out = ui;
+    return SS_OK;
+}
+
+void ss_ui_destroy(ss_ui *ui)
+{
+    if (!ui) return;
+    glDeleteProgram(ui->program);
+    glDeleteTextures(1, &ui->atlas);
+    glDeleteBuffers(1, &ui->vbo);
+    glDeleteVertexArrays(1, &ui->vao);
+    free(ui->v);
+    free(ui->b);
+    free(ui);
+}
+
+void ss_ui_begin(ss_ui *ui, int w, int h, int fb_w, int fb_h, const ss_ui_input *in)
+{
+    ui->w = w;
+    ui->h = h;
+    ui->fb_w = fb_w;
+    ui->fb_h = fb_h;
+    ui->in = *in;
+    ui->nv = 0;
+    ui->nb = 0;
+    ui->clipping = false;
+    memcpy(ui->prev_blocks, ui->blocks, sizeof ui->blocks);
+    ui->nprev_blocks = ui->nblocks;
+    ui->nblocks = 0;
+    ui->hot = 0;
+    if (!in->mouse_down && !in->mouse_released) ui->active = 0;
+}
+
+bool ss_ui_rect_contains(ss_rect r, float x, float y) { return x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h; }
+
+bool ss_ui_mouse_captured(const ss_ui *ui)
+{
+    if (ui->active) return true;
+    for (int i = 0; i < ui->nprev_blocks; i++)
+        if (ss_ui_rect_contains(ui->prev_blocks[i], ui->in.mouse_x, ui->in.mouse_y)) return true;
+    return false;
+}
+
+void ss_ui_block(ss_ui *ui, ss_rect r)
+{
+    if (ui->nblocks < SS__MAX_BLOCKS) ui->blocks[ui->nblocks++] = r;
+}
+
+/* ------------------------------------------------------------------ draw list */
+
+static ss__batch *ss__batch_for(ss_ui *ui, GLuint tex, int mode)
+{
+    ss_rect clip = ui->clipping ? ui->clip : (ss_rect){0, 0, -1, -1};
+    if (ui->nb > 0) {
+        ss__batch *b = &ui->b[ui->nb - 1];
+        if (b->tex == tex && b->mode == mode && memcmp(&b->clip, &clip, sizeof clip) == 0) return b;
+    }
+    if (ui->nb == ui->capb) {
+        int cap = ui->capb ? ui->capb * 2 : 64;
+        ss__batch *nb = realloc(ui->b, (size_t)cap * sizeof *nb);
+        if (!nb) return NULL;
+        ui->b = nb;
+        ui->capb = cap;
+    }
+    ss__batch *b = &ui->b[ui->nb++];
+    *b = (ss__batch){tex, mode, clip, ui->nv, 0};
+    return b;
+}
+
+static ss__vtx *ss__push(ss_ui *ui, GLuint tex, int mode, int n)
+{
+    ss__batch *b = ss__batch_for(ui, tex, mode);
+    if (!b) return NULL;
+    if (ui->nv + n > ui->capv) {
+        int cap = ui->capv ? ui->capv : 4096;
+        while (cap < ui->nv + n) cap *= 2;
+        ss__vtx *nv = realloc(ui->v, (size_t)cap * sizeof *nv);
+        if (!nv) return NULL;
+        ui->v = nv;
+        ui->capv = cap;
+    }
+    ss__vtx *v = ui->v + ui->nv;
+    ui->nv += n;
+    b->count += n;
+    return v;
+}
+
+static void ss__quad(ss_ui *ui, GLuint tex, int mode, float x0, float y0, float x1, float y1, float u0, float v0,
+                     float u1, float v1, ss_rgba c)
+{
+    ss__vtx *v = ss__push(ui, tex, mode, 6);
+    if (!v) return;
+    v[0] = (ss__vtx){x0, y0, u0, v0, c};
+    v[1] = (ss__vtx){x1, y0, u1, v0, c};
+    v[2] = (ss__vtx){x1, y1, u1, v1, c};
+    v[3] = v[0];
+    v[4] = v[2];
+    v[5] = (ss__vtx){x0, y1, u0, v1, c};
+}
+
+void ss_ui_fill(ss_ui *ui, ss_rect r, ss_rgba c)
+{
+    ss__quad(ui, ui->atlas, SS__MODE_ATLAS, r.x, r.y, r.x + r.w, r.y + r.h, ui->white_u, ui->white_v, ui->white_u,
+             ui->white_v, c);
+}
+
+void ss_ui_frame(ss_ui *ui, ss_rect r, float t, ss_rgba c)
+{
+    ss_ui_fill(ui, (ss_rect){r.x, r.y, r.w, t}, c);
+    ss_ui_fill(ui, (ss_rect){r.x, r.y + r.h - t, r.w, t}, c);
+    ss_ui_fill(ui, (ss_rect){r.x, r.y + t, t, r.h - 2 * t}, c);
+    ss_ui_fill(ui, (ss_rect){r.x + r.w - t, r.y + t, t, r.h - 2 * t}, c);
+}
+
+void ss_ui_triangle(ss_ui *ui, float x0, float y0, float x1, float y1, float x2, float y2, ss_rgba c)
+{
+    ss__vtx *v = ss__push(ui, ui->atlas, SS__MODE_ATLAS, 3);
+    if (!v) return;
+    v[0] = (ss__vtx){x0, y0, ui->white_u, ui->white_v, c};
+    v[1] = (ss__vtx){x1, y1, ui->white_u, ui->white_v, c};
+    v[2] = (ss__vtx){x2, y2, ui->white_u, ui->white_v, c};
+}
+
+void ss_ui_line(ss_ui *ui, float x0, float y0, float x1, float y1, float t, ss_rgba c)
+{
+    float dx = x1 - x0, dy = y1 - y0, l = sqrtf(dx * dx + dy * dy);
+    if (l < 1e-6f) return;
+    float nx = -dy / l * t * 0.5f, ny = dx / l * t * 0.5f;
+    ss_ui_triangle(ui, x0 + nx, y0 + ny, x1 + nx, y1 + ny, x1 - nx, y1 - ny, c);
+    ss_ui_triangle(ui, x0 + nx, y0 + ny, x1 - nx, y1 - ny, x0 - nx, y0 - ny, c);
+}
+
+void ss_ui_image(ss_ui *ui, ss_rect r, GLuint tex, float u0, float v0, float u1, float v1, bool grey)
+{
+    ss__quad(ui, tex, grey ? SS__MODE_GREY : SS__MODE_RGBA, r.x, r.y, r.x + r.w, r.y + r.h, u0, v0, u1, v1,
+             SS_RGBA(255, 255, 255, 255));
+}
+
+void ss_ui_clip_push(ss_ui *ui, ss_rect r)
+{
+    ui->clip = r;
+    ui->clipping = true;
+}
+
+void ss_ui_clip_pop(ss_ui *ui) { ui->clipping = false; }
+
+/* ------------------------------------------------------------------ text */
+
+/* Next code point of UTF-8 text (Latin-1 is all the fonts hold); advances *s. */
+static int ss__utf8_next(const char **s)
+{
+    const unsigned char *p = (const unsigned char *)*s;
+    int c = p[0];
+    if (c < 0x80) {
+        *s += 1;
+        return c;
+    }
+    if ((c & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
+        *s += 2;
+        return ((c & 0x1F) << 6) | (p[1] & 0x3F);
+    }
+    int n = (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+    for (int i = 1; i < n; i++)
+        if (!p[i]) {
+            n = i;
+            break;
+        }
+    *s += n;
+    return '?';
+}
+
+static const stbtt_packedchar *ss__glyph(const ss__font *f, int cp, int *index, const stbtt_packedchar **table)
+{
+    if (cp >= 32 && cp <= 126) {
+        *index = cp - 32;
+        *table = f->ascii;
+    } else if (cp >= 160 && cp <= 255) {
+        *index = cp - 160;
+        *table = f->latin;
+    } else {
+        *index = '?' - 32;
+        *table = f->ascii;
+    }
+    return *table + *index;
+}
+
+float ss_ui_text_width(const ss_ui *ui, ss_ui_font f, const char *text)
+{
+    const ss__font *fo = &ui->fonts[f];
+    float w = 0;
+    for (const char *s = text; *s;) {
+        int cp = ss__utf8_next(&s), idx;
+        const stbtt_packedchar *t;
+        w += ss__glyph(fo, cp, &idx, &t)->xadvance;
+    }
+    return w / ui->scale;
+}
+
+float ss_ui_line_height(const ss_ui *ui, ss_ui_font f) { return ui->fonts[f].line_px / ui->scale; }
+
+float ss_ui_text(ss_ui *ui, ss_ui_font f, float x, float y, ss_rgba c, const char *text)
+{
+    const ss__font *fo = &ui->fonts[f];
+    float px = roundf(x * ui->scale), py = roundf(y * ui->scale) + fo->ascent_px, x0 = px;
+    for (const char *s = text; *s;) {
+        int cp = ss__utf8_next(&s), idx;
+        const stbtt_packedchar *t;
+        ss__glyph(fo, cp, &idx, &t);
+        stbtt_aligned_quad q;
+        stbtt_GetPackedQuad(t, SS__ATLAS, SS__ATLAS, idx, &px, &py, &q, 1);
+        if (cp != ' ')
+            ss__quad(ui, ui->atlas, SS__MODE_ATLAS, q.x0 / ui->scale, q.y0 / ui->scale, q.x1 / ui->scale,
+                     q.y1 / ui->scale, q.s0, q.t0, q.s1, q.t1, c);
+    }
+    return (px - x0) / ui->scale;
+}
+
+float ss_ui_textf(ss_ui *ui, ss_ui_font f, float x, float y, ss_rgba c, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return ss_ui_text(ui, f, x, y, c, buf);
+}
+
+float ss_ui_text_wrapped(ss_ui *ui, ss_ui_font f, ss_rect r, ss_rgba c, const char *text)
+{
+    float lh = ss_ui_line_height(ui, f), y = r.y;
+    char line[512];
+    const char *s = text;
+    while (*s) {
+        /* take words while they fit */
+        size_t n = 0, last_break = 0;
+        const char *p = s;
+        while (*p && *p != '\n' && n + 1 < sizeof line) {
+            line[n++] = *p++;
+            line[n] = '\0';
+            if (ss_ui_text_width(ui, f, line) > r.w) {
+                if (last_break > 0) {
+                    n = last_break;
+                    p = s + last_break;
+                } else {
+                    n--;
+                    p--;
+                }
+                break;
+            }
+            if (*p == ' ') last_break = n;
+        }
+        line[n] = '\0';
+        ss_ui_text(ui, f, r.x, y, c, line);
+        y += lh;
+        s = p;
+        while (*s == ' ') s++;
+        if (*s == '\n') s++;
+    }
+    return y - r.y;
+}
+
+/* ------------------------------------------------------------------ render */
+
+void ss_ui_end(ss_ui *ui)
+{
+    if (ui->nv == 0) return;
+    glDisable(GL_DEPTH_TEST);
+    glDisable(GL_CULL_FACE);
+    glEnable(GL_BLEND);
+    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    glViewport(0, 0, ui->fb_w, ui->fb_h);
+    glUseProgram(ui->program);
+    glUniform2f(ui->u_view, (float)ui->w, (float)ui->h);
+    glUniform1i(ui->u_tex, 0);
+    glActiveTexture(GL_TEXTURE0);
+    glBindVertexArray(ui->vao);
+    glBindBuffer(GL_ARRAY_BUFFER, ui->vbo);
+    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)((size_t)ui->nv * sizeof(ss__vtx)), ui->v, GL_STREAM_DRAW);
+    float sx = (float)ui->fb_w / (float)(ui->w > 0 ? ui->w : 1), sy = (float)ui->fb_h / (float)(ui->h > 0 ? ui->h : 1);
+    for (int i = 0; i < ui->nb; i++) {
+        const ss__batch *b = &ui->b[i];
+        if (b->count == 0) continue;
+        if (b->clip.w >= 0) {
+            glEnable(GL_SCISSOR_TEST);
+            glScissor((GLint)floorf(b->clip.x * sx), (GLint)floorf((float)ui->fb_h - (b->clip.y + b->clip.h) * sy),
+                      (GLsizei)ceilf(b->clip.w * sx), (GLsizei)ceilf(b->clip.h * sy));
+        } else {
+            glDisable(GL_SCISSOR_TEST);
+        }
+        glBindTexture(GL_TEXTURE_2D, b->tex);
+        glUniform1i(ui->u_mode, b->mode);
+        glDrawArrays(GL_TRIANGLES, b->first, b->count);
+    }
+    glDisable(GL_SCISSOR_TEST);
+    glBindVertexArray(0);
+    glUseProgram(0);
+}
+
+/* ------------------------------------------------------------------ widgets */
+
+static uintptr_t ss__id(const void *p, const char *label, ss_rect r)
+{
+    uintptr_t h = (uintptr_t)p ^ 1469598103u;
+    for (const char *s = label ? label : ""; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    h ^= (uintptr_t)(r.x * 7.0f) * 31u + (uintptr_t)(r.y * 13.0f) * 17u;
+    return h ? h : 1;
+}
+
+/* Hot/active bookkeeping; returns true when released over the widget (a click). */
+static bool ss__interact(ss_ui *ui, uintptr_t id, ss_rect r, bool *hot_out)
+{
+    bool over = ss_ui_rect_contains(r, ui->in.mouse_x, ui->in.mouse_y);
+    ss_ui_block(ui, r);
+    if (over && (!ui->active || ui->active == id)) ui->hot = id;
+    if (over && ui->in.mouse_pressed && !ui->active) ui->active = id;
+    bool clicked = ui->active == id && ui->in.mouse_released && over;
+    if (hot_out) *hot_out = over;
+    return clicked;
+}
+
+ss_rect ss_ui_panel(ss_ui *ui, ss_rect r, const char *title)
+{
+    ss_ui_block(ui, r);
+    ss_ui_fill(ui, r, SS_UI_PANEL);
+    ss_ui_frame(ui, r, 1, SS_UI_PANEL_EDGE);
+    float pad = 8, top = r.y + pad;
+    if (title && *title) {
+        ss_ui_text(ui, SS_FONT_SMALL, r.x + pad, r.y + 5, SS_UI_TEXT_DIM, title);
+        top = r.y + 5 + ss_ui_line_height(ui, SS_FONT_SMALL) + 4;
+    }
+    return (ss_rect){r.x + pad, top, r.w - 2 * pad, r.y + r.h - pad - top};
+}
+
+void ss_ui_label(ss_ui *ui, ss_rect r, ss_rgba c, const char *text)
+{
+    float y = r.y + (r.h - ss_ui_line_height(ui, SS_FONT_BODY)) * 0.5f;
+    ss_ui_text(ui, SS_FONT_BODY, r.x, y, c, text);
+}
+
+bool ss_ui_button(ss_ui *ui, ss_rect r, const char *label)
+{
+    uintptr_t id = ss__id(NULL, label, r);
+    bool hot;
+    bool clicked = ss__interact(ui, id, r, &hot);
+    ss_rgba bg = ui->active == id ? SS_UI_ACCENT : hot ? SS_UI_WIDGET_HOT : SS_UI_WIDGET;
+    ss_ui_fill(ui, r, bg);
+    ss_ui_frame(ui, r, 1, SS_UI_PANEL_EDGE);
+    float tw = ss_ui_text_width(ui, SS_FONT_BODY, label);
+    ss_ui_text(ui, SS_FONT_BODY, r.x + (r.w - tw) * 0.5f, r.y + (r.h - ss_ui_line_height(ui, SS_FONT_BODY)) * 0.5f,
+               SS_UI_TEXT, label);
+    return clicked;
+}
+
+static float ss__snap(float v, float lo, float hi, float step)
+{
+    if (step > 0) v = lo + roundf((v - lo) / step) * step;
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+bool ss_ui_slider(ss_ui *ui, ss_rect r, const char *label, float *v, float lo, float hi, float step, const char *fmt)
+{
+    uintptr_t id = ss__id(v, label, r);
+    bool hot;
+    ss__interact(ui, id, r, &hot);
+    float lw = label && *label ? r.w * 0.42f : 0;
+    ss_rect track = {r.x + lw, r.y + 2, r.w - lw, r.h - 4};
+    float old = *v;
+    if (ui->active == id && ui->in.mouse_down) {
+        float f = (ui->in.mouse_x - track.x) / (track.w > 1 ? track.w : 1);
+        *v = ss__snap(lo + f * (hi - lo), lo, hi, step);
+    } else if (hot && ui->in.wheel_y != 0) {
+        float s = step > 0 ? step : (hi - lo) / 50.0f;
+        *v = ss__snap(*v + s * ui->in.wheel_y, lo, hi, step);
+    }
+    if (lw > 0)
+        ss_ui_text(ui, SS_FONT_BODY, r.x, r.y + (r.h - ss_ui_line_height(ui, SS_FONT_BODY)) * 0.5f, SS_UI_TEXT_DIM,
+                   label);
+    ss_ui_fill(ui, track, hot || ui->active == id ? SS_UI_WIDGET_HOT : SS_UI_WIDGET);
+    float f = (hi > lo) ? (*v - lo) / (hi - lo) : 0;
+    ss_ui_fill(ui, (ss_rect){track.x, track.y, track.w * f, track.h}, SS_RGBA(50, 100, 170, 255));
+    char buf[64];
+    snprintf(buf, sizeof buf, fmt ? fmt : "%.1f", (double)*v);
+    float tw = ss_ui_text_width(ui, SS_FONT_SMALL, buf);
+    ss_ui_text(ui, SS_FONT_SMALL, track.x + (track.w - tw) * 0.5f,
+               track.y + (track.h - ss_ui_line_height(ui, SS_FONT_SMALL)) * 0.5f, SS_UI_TEXT, buf);
+    return *v != old;
+}
+
+bool ss_ui_vslider(ss_ui *ui, ss_rect r, float *v, float lo, float hi)
+{
+    uintptr_t id = ss__id(v, "v", r);
+    bool hot;
+    ss__interact(ui, id, r, &hot);
+    float old = *v;
+    if (ui->active == id && ui->in.mouse_down) {
+        float f = 1.0f - (ui->in.mouse_y - r.y) / (r.h > 1 ? r.h : 1);
+        *v = ss__snap(lo + f * (hi - lo), lo, hi, 1.0f);
+    } else if (hot && ui->in.wheel_y != 0) {
+        *v = ss__snap(*v + ui->in.wheel_y, lo, hi, 1.0f);
+    }
+    ss_ui_fill(ui, (ss_rect){r.x + r.w * 0.5f - 2, r.y, 4, r.h}, SS_UI_WIDGET_HOT);
+    float f = (hi > lo) ? (*v - lo) / (hi - lo) : 0;
+    float ky = r.y + (1 - f) * r.h;
+    ss_ui_fill(ui, (ss_rect){r.x, ky - 3, r.w, 6}, hot || ui->active == id ? SS_UI_ACCENT : SS_UI_TEXT_DIM);
+    return *v != old;
+}
+
+bool ss_ui_toggle(ss_ui *ui, ss_rect r, const char *label, bool *v, bool enabled)
+{
+    uintptr_t id = ss__id(v, label, r);
+    bool hot;
+    bool clicked = ss__interact(ui, id, r, &hot) && enabled;
+    if (clicked) *v = !*v;
+    float bs = r.h - 6;
+    ss_rect box = {r.x, r.y + 3, bs, bs};
+    ss_ui_fill(ui, box, hot && enabled ? SS_UI_WIDGET_HOT : SS_UI_WIDGET);
+    ss_ui_frame(ui, box, 1, SS_UI_PANEL_EDGE);
+    if (*v) ss_ui_fill(ui, (ss_rect){box.x + 3, box.y + 3, bs - 6, bs - 6}, enabled ? SS_UI_ACCENT : SS_UI_TEXT_DIM);
+    ss_ui_text(ui, SS_FONT_BODY, r.x + bs + 6, r.y + (r.h - ss_ui_line_height(ui, SS_FONT_BODY)) * 0.5f,
+               enabled ? SS_UI_TEXT : SS_UI_TEXT_DIM, label);
+    return clicked;
+}
+
+int ss_ui_list(ss_ui *ui, ss_rect r, const char *const *items, int n, int *selected, float *scroll)
+{
+    ss_ui_block(ui, r);
+    ss_ui_fill(ui, r, SS_UI_WIDGET);
+    ss_ui_frame(ui, r, 1, SS_UI_PANEL_EDGE);
+    float ih = ss_ui_line_height(ui, SS_FONT_BODY) + 8;
+    int visible = (int)(r.h / ih);
+    if (ss_ui_rect_contains(r, ui->in.mouse_x, ui->in.mouse_y) && ui->in.wheel_y != 0) *scroll -= ui->in.wheel_y;
+    float maxs = (float)(n - visible);
+    if (*scroll > maxs) *scroll = maxs;
+    if (*scroll < 0) *scroll = 0;
+    int first = (int)*scroll, clicked = -1;
+    ss_ui_clip_push(ui, r);
+    for (int i = first; i < n && i < first + visible + 1; i++) {
+        ss_rect ir = {r.x + 1, r.y + (float)(i - first) * ih, r.w - 2, ih};
+        uintptr_t id = ss__id(selected, items[i], (ss_rect){(float)i, 0, 0, 0});
+        bool hot;
+        bool c = ss__interact(ui, id, ir, &hot);
+        if (c) {
+            *selected = i;
+            clicked = i;
+        }
+        if (i == *selected) ss_ui_fill(ui, ir, SS_RGBA(50, 100, 170, 255));
+        else if (hot) ss_ui_fill(ui, ir, SS_UI_WIDGET_HOT);
+        ss_ui_text(ui, SS_FONT_BODY, ir.x + 6, ir.y + 4, SS_UI_TEXT, items[i]);
+    }
+    ss_ui_clip_pop(ui);
+    return clicked;
+}
+
+ss_ui_rows ss_ui_rows_begin(ss_rect area, float gap) { return (ss_ui_rows){area, area.y, gap}; }
+
+ss_rect ss_ui_rows_next(ss_ui_rows *rows, float h)
+{
+    ss_rect r = {rows->area.x, rows->y, rows->area.w, h};
+    rows->y += h + rows->gap;
+    return r;
+}
+
+ss_rect ss_ui_column(ss_rect r, int n, int i, float gap)
+{
+    float w = (r.w - gap * (float)(n - 1)) / (float)n;
+    return (ss_rect){r.x + (float)i * (w + gap), r.y, w, r.h};
+}

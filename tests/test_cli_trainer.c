@@ -1,0 +1,181 @@
+/* test_cli_trainer.c: the trainer window end to end, offscreen (SDL's offscreen video
+ * driver, Mesa llvmpipe): a scripted attempt at speed 8 writes a screenshot whose
+ * panels hold what they should, frame-time figures in DESIGN.md's format, and a session
+ * log that replays exactly and carries the same events as the same script run headless. */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <stb_image.h>
+
+#include "paths.h"
+#include "test_support.h"
+
+static ts_run_result r;
+
+/* A short guided attempt: near-spinous view at L3-L4, frame aimed automatically, dura,
+ * CSF, a small injection (3.6 s at the paper's rate), end. About 12 s of simulation. */
+static const char *k_script = "0   probe.view L3-L4 near-spinous right\n"
+                              "0.5 guide.attach auto\n"
+                              "1   needle.enter\n"
+                              "1   needle.advance-until dura_pop 80 10\n"
+                              "1   needle.advance 1 2\n"
+                              "1   stylet.remove\n"
+                              "1   inject 0.2\n";
+
+typedef struct region_stats {
+    double mean, sd;        /* luminance */
+    int distinct;           /* distinct colours (quantized to 5 bits a channel) */
+    double grey_fraction;   /* pixels with r == g == b */
+} region_stats;
+
+static region_stats stats_of(const unsigned char *px, int w, int x0, int y0, int x1, int y1)
+{
+    region_stats s = {0};
+    static unsigned char seen[32 * 32 * 32];
+    memset(seen, 0, sizeof seen);
+    double sum = 0, sum2 = 0;
+    long n = 0, grey = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            const unsigned char *p = px + ((size_t)y * w + x) * 3;
+            double l = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+            sum += l;
+            sum2 += l * l;
+            n++;
+            grey += p[0] == p[1] && p[1] == p[2];
+            int key = (p[0] >> 3) << 10 | (p[1] >> 3) << 5 | (p[2] >> 3);
+            if (!seen[key]) {
+                seen[key] = 1;
+                s.distinct++;
+            }
+        }
+    s.mean = sum / n;
+    s.sd = sqrt(fmax(0, sum2 / n - s.mean * s.mean));
+    s.grey_fraction = (double)grey / n;
+    return s;
+}
+
+static cJSON *read_log_events(const char *path, int *ninputs)
+{
+    char *text;
+    cr_assert_eq(ss_file_read(path, 64u << 20, &text, NULL), SS_OK, "%s", ss_error_message());
+    cJSON *events = cJSON_CreateArray();
+    *ninputs = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *o = cJSON_Parse(line);
+        cr_assert_not_null(o, "log line is not JSON: %.80s", line);
+        const cJSON *t = cJSON_GetObjectItem(o, "type");
+        if (cJSON_IsString(t) && strcmp(t->valuestring, "event") == 0) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddItemToObject(e, "tick", cJSON_Duplicate(cJSON_GetObjectItem(o, "tick"), 1));
+            cJSON_AddItemToObject(e, "event", cJSON_Duplicate(cJSON_GetObjectItem(o, "event"), 1));
+            cJSON_AddItemToObject(e, "depth_mm", cJSON_Duplicate(cJSON_GetObjectItem(o, "depth_mm"), 1));
+            cJSON_AddItemToArray(events, e);
+        }
+        if (cJSON_IsString(t) && strcmp(t->valuestring, "input") == 0) (*ninputs)++;
+        cJSON_Delete(o);
+    }
+    free(text);
+    return events;
+}
+
+Test(cli_trainer, offscreen_window_script_screenshot_stats_and_replay, .timeout = 300)
+{
+    const char *dir = ts_tempdir("trainer");
+    char script[512], shot[512], stats[512], log[512], log2[512];
+    snprintf(script, sizeof script, "%s/s.txt", dir);
+    snprintf(shot, sizeof shot, "%s/window.png", dir);
+    snprintf(stats, sizeof stats, "%s/stats.txt", dir);
+    snprintf(log, sizeof log, "%s/window.jsonl", dir);
+    snprintf(log2, sizeof log2, "%s/headless.jsonl", dir);
+    cr_assert_eq(ts_write_file(script, k_script), 0);
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    const char *args[] = {"run", ts_source_path("scenarios/default.json"), "--script", script, "--exit-after-script",
+                          "--speed", "8", "--screenshot", shot, "--frame-stats", stats, "--log", log, "--quiet", NULL};
+    cr_assert_eq(ts_run_sonospine(&r, args), 0, "stdout: %s\nstderr: %s", r.out, r.err);
+
+    /* the screenshot is the whole 1280 x 800 window */
+    int w, h, comp;
+    unsigned char *px = stbi_load(shot, &w, &h, &comp, 3);
+    cr_assert_not_null(px, "%s is not a PNG stb_image can read", shot);
+    cr_assert_eq(w, 1280, "default window width");
+    cr_assert_eq(h, 800, "default window height");
+    /* Layout (trainer.c): B-mode panel on the left (x 6..557), 3D view in the middle
+     * (x 563..997), controls on the right (x 1002..1274), status strip at the bottom
+     * (y 742..794). The regions tested sit well inside each panel. */
+    region_stats bmode = stats_of(px, w, 120, 130, 440, 300);
+    region_stats view = stats_of(px, w, 600, 120, 960, 650);
+    region_stats controls = stats_of(px, w, 1010, 60, 1270, 560);
+    region_stats status = stats_of(px, w, 10, 746, 1000, 790);
+    /* B-mode: grey levels only (the image is drawn as grey), with speckle: a standard
+     * deviation of grey levels above 12 (uniform fills have 0; B-mode speckle over
+     * tissue and shadows here is ~30-50). */
+    cr_expect_geq(bmode.grey_fraction, 0.99, "B-mode region is grey: %.3f of pixels", bmode.grey_fraction);
+    cr_expect_gt(bmode.sd, 12.0, "B-mode region has speckle: grey-level sd %.1f", bmode.sd);
+    cr_expect_gt(bmode.distinct, 20, "B-mode region has many grey levels: %d", bmode.distinct);
+    /* 3D view: not one colour, and in colour (skin, bone, table): at least 40 distinct
+     * colours (a flat fill has 1) and mostly non-grey pixels. */
+    cr_expect_gt(view.distinct, 40, "3D view has %d distinct colours", view.distinct);
+    cr_expect_gt(view.sd, 8.0, "3D view luminance sd %.1f", view.sd);
+    cr_expect_lt(view.grey_fraction, 0.9, "3D view is coloured: %.3f grey", view.grey_fraction);
+    /* controls and status strip hold text and widgets: more than a handful of colours */
+    cr_expect_gt(controls.distinct, 10, "controls panel has %d colours", controls.distinct);
+    cr_expect_gt(status.distinct, 5, "status strip has %d colours", status.distinct);
+    cr_expect_gt(status.sd, 3.0, "status strip is not blank: sd %.1f", status.sd);
+    stbi_image_free(px);
+
+    /* frame statistics: the last line in DESIGN.md's format, fps = 1000 / median */
+    char *text;
+    cr_assert_eq(ss_file_read(stats, 1 << 20, &text, NULL), SS_OK, "%s", ss_error_message());
+    size_t len = strlen(text);
+    while (len > 0 && text[len - 1] == '\n') text[--len] = '\0';
+    const char *last = strrchr(text, '\n');
+    last = last ? last + 1 : text;
+    int frames;
+    double median, fps, p99;
+    char tail[8] = "";
+    int got = sscanf(last, "frames %d median %lf ms %lf fps p99 %lf ms%7s", &frames, &median, &fps, &p99, tail);
+    cr_assert_eq(got, 4, "last line \"%s\" is not `frames N median X ms Y fps p99 Z ms`", last);
+    cr_expect_gt(frames, 0, "frames were drawn");
+    cr_expect_gt(median, 0.0);
+    /* both printed with one decimal: 1000/median within the rounding of the two */
+    cr_expect_leq(fabs(fps - 1000.0 / median), 0.05 * fps + 0.1, "fps %.1f vs 1000/median %.2f", fps, 1000.0 / median);
+    cr_expect_geq(p99, median, "p99 %.1f >= median %.1f", p99, median);
+    free(text);
+
+    /* the window's log replays exactly */
+    const char *rp[] = {"replay", log, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, rp), 0, "%s %s", r.out, r.err);
+    cr_assert(strstr(r.out, "REPRODUCED"), "%s", r.out);
+
+    /* and the window played the script as the headless runner does: same events at the
+     * same ticks (the script source is an input device issuing commands per tick) */
+    const char *hl[] = {"run", ts_source_path("scenarios/default.json"), "--script", script, "--headless", "--log",
+                        log2, "--quiet", NULL};
+    cr_assert_eq(ts_run_sonospine(&r, hl), 0, "%s", r.err);
+    int in1, in2;
+    cJSON *e1 = read_log_events(log, &in1), *e2 = read_log_events(log2, &in2);
+    cr_expect_eq(in1, in2, "inputs: window %d, headless %d", in1, in2);
+    cr_expect_gt(cJSON_GetArraySize(e1), 5, "the attempt produced events");
+    char *s1 = cJSON_PrintUnformatted(e1), *s2 = cJSON_PrintUnformatted(e2);
+    cr_expect_str_eq(s1, s2, "window and headless events differ");
+    cr_expect(strstr(s1, "csf_outflow") != NULL, "CSF reached: %s", s1);
+    free(s1);
+    free(s2);
+    cJSON_Delete(e1);
+    cJSON_Delete(e2);
+    ts_rmtree(dir);
+}
+
+Test(cli_trainer, frame_stats_needs_the_window)
+{
+    const char *args[] = {"run", ts_source_path("scenarios/default.json"), "--headless", "--frame-stats",
+                          "/tmp/never-written.txt", NULL};
+    cr_assert_eq(ts_run_sonospine(&r, args), 2, "usage error without a window: %s", r.err);
+    cr_expect(strstr(r.err, "--frame-stats") != NULL, "%s", r.err);
+}
