@@ -141,6 +141,9 @@ static void ss__resolve(ss_needle *n, const ss_tissue_query *q, double t_s, cons
     while (n->record_depth_mm + 1e-9 < n->depth_mm) {
         double next_depth = n->record_depth_mm + SS_NEEDLE_STEP_MM;
         int next = ss__label(n, q, next_depth);
+        /* Hard tissue is never entered: the tip rests against it (a move split into
+         * steps shorter than SS_NEEDLE_STEP_MM can leave the record one step from bone). */
+        if (!ss_tissue_mech_get(next)->penetrable) break;
         if (next != n->tip_tissue) {
             double threshold = ss__threshold(n, n->tip_tissue, next);
             if (threshold > 0) {

@@ -216,3 +216,46 @@ Test(needle, redirect_pivots_about_the_skin_entry)
     cr_assert_float_eq(n.dir[2], sin(10 * M_PI / 180), 1e-12);
     cr_assert(n.in_body);
 }
+
+/* Bone 10.03 mm below the start: between two 0.05 mm grid points. */
+static int fat_then_bone(void *user, const double p[3])
+{
+    (void)user;
+    return p[1] > 59.99 ? SS_TISSUE_AIR : p[1] > 49.97 ? SS_TISSUE_FAT : SS_TISSUE_CORTICAL;
+}
+
+Test(needle, bone_between_grid_points_is_a_contact_not_a_layer)
+{
+    const ss_tissue_query q = {fat_then_bone, NULL};
+    ss_needle n;
+    place(&n, 18, SS_TIP_QUINCKE, 0.0);
+    recorder r = {.n = 0};
+    ss_event_sink sink = {record, &r};
+    for (int i = 0; i < 400 && !n.on_bone; i++) ss_needle_move(&n, &q, 0.06, 0.0, &sink, -1);
+    cr_assert(n.on_bone);
+    for (int i = 0; i < r.n; i++)
+        cr_assert(!(r.ev[i].type == SS_EV_LAYER_ENTER && r.ev[i].tissue == SS_TISSUE_CORTICAL),
+                  "bone entered as a layer (event %d)", i);
+    cr_assert_eq(n.tip_tissue, SS_TISSUE_FAT, "the tip rests in fat against the bone");
+    cr_assert(n.depth_mm <= 10.03 + 1e-9, "tip at %.3f mm, bone at 10.03", n.depth_mm);
+}
+
+Test(needle, ticks_shorter_than_a_step_never_enter_bone)
+{
+    /* 6 mm/s at the 100 Hz tick = 0.06 mm a move: steps of 0.05 then 0.01 mm. The tip
+     * must stop at the bone surface without a layer of bone ever being "entered". */
+    ss_needle a, b;
+    place(&a, 18, SS_TIP_QUINCKE, 0.0);
+    place(&b, 18, SS_TIP_QUINCKE, 0.0);
+    recorder ra = {.n = 0}, rb = {.n = 0};
+    ss_event_sink sa = {record, &ra}, sb = {record, &rb};
+    ss_needle_move(&a, &query, 100.0, 0.0, &sa, -1);
+    for (int i = 0; i < 2000 && !b.on_bone; i++) ss_needle_move(&b, &query, 0.06, 0.0, &sb, -1);
+    for (int i = 0; i < rb.n; i++)
+        cr_expect(!(rb.ev[i].type == SS_EV_LAYER_ENTER && !ss_tissue_mech_get(rb.ev[i].tissue)->penetrable),
+                  "event %d enters %s", i, ss_tissue_get(rb.ev[i].tissue)->name);
+    cr_assert_eq(ra.n, rb.n, "same events however the move is split (%d vs %d)", ra.n, rb.n);
+    for (int i = 0; i < ra.n; i++) cr_expect_eq(ra.ev[i].type, rb.ev[i].type, "event %d", i);
+    cr_assert(fabs(a.depth_mm - b.depth_mm) <= SS_NEEDLE_STEP_MM + 1e-9, "stops at the same surface");
+    cr_assert_eq(b.tip_tissue, SS_TISSUE_CSF, "the tip rests in the CSF against the bone");
+}
