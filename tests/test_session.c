@@ -2,6 +2,7 @@
  * and grade; it verifies intact; replay reproduces every event and metric exactly;
  * a log cut short replays up to its last record; a changed scenario is refused. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,4 +155,60 @@ Test(session, a_changed_scenario_is_refused)
     cr_assert(strstr(ss_error_message(), "changed since the attempt was recorded"), "%s", ss_error_message());
     ss_scenario_free(&other);
     cJSON_Delete(recs);
+}
+
+/* A scripted novice on the layered phantom (tests/support/phantom_world.h: laminae
+ * between the interspaces, |dz| > 14 mm): the frame held straight down 45 mm cranial of
+ * L2-L3's probe position lands on bone; four insertions there, then CT. Every figure
+ * below is counted by hand from the script. */
+Test(session, scripted_novice_metrics_match_the_hand_count)
+{
+    const char *text = "0   probe.view L2-L3 spinous right\n"
+                       "1   probe.move 0 0 8\n"   /* frame exit 8 + 36.7 mm cranial: over the lamina */
+                       "2   guide.attach 0\n"
+                       "3   needle.enter\n"
+                       "3   needle.advance 80 20\n" /* bone at 35 mm below the skin (y 15) */
+                       "10  needle.remove\n"
+                       "11  needle.enter\n"
+                       "11  needle.advance 80 20\n"
+                       "20  needle.remove\n"
+                       "21  needle.enter\n"
+                       "21  needle.advance 80 20\n"
+                       "30  needle.remove\n"
+                       "31  needle.enter\n"
+                       "31  needle.advance 80 20\n"
+                       "40  needle.remove\n"
+                       "50  escalate.ct\n"
+                       "60  end\n";
+    ss_script s2;
+    cr_assert_eq(ss_script_parse(text, "novice", &s2), SS_OK, "%s", ss_error_message());
+    ss_session_desc d = {.scenario = &sc};
+    pw_world(&d.world);
+    ss_session *s;
+    cr_assert_eq(ss_session_begin(&d, &s), SS_OK);
+    ss_session_run_script(s, &s2);
+    ss_metrics m;
+    ss_grade g;
+    ss_session_end(s, &m, &g);
+    ss_session_free(s);
+    ss_script_free(&s2);
+    cr_assert(!m.success);
+    cr_assert_eq(m.insertions, 4);
+    cr_assert_eq(m.bone_contacts, 4);
+    cr_assert_eq(m.interspaces_tried, 1);
+    cr_assert_eq(m.dural_punctures, 0);
+    cr_assert(isnan(m.puncture_time_s));
+    cr_assert(m.ct_called);
+    cr_assert(!m.protocol_followed);
+    cr_assert_str_eq(m.protocol_note, "a fourth insertion at an interspace where three had failed");
+    /* first probe contact at 0 s, no injection: operation time runs to the end, 60 s */
+    cr_assert_float_eq(m.operation_time_s, 60.0, 1e-9);
+    /* the straight frame keeps the needle in the image plane the whole way */
+    cr_assert_float_eq(m.tip_visible_pct, 100.0, 1e-9);
+    /* each insertion: skin at y 50, bone top at y 15 = 35 mm, of which the first 3 mm
+     * tent the skin before it is pierced (3 N at 1 N/mm) and are not yet in the body; the
+     * removal is one jump out of the body: 4 x 32 mm (one 0.05 mm step of tolerance per
+     * stop) */
+    cr_assert(fabs(m.path_in_tissue_mm - 4 * 32.0) <= 4 * 0.05 + 1e-6, "path %.3f mm", m.path_in_tissue_mm);
+    cr_assert(!g.pass);
 }
