@@ -173,6 +173,24 @@ static int ss__record_result(const char *db_path, const char *trainee, const cha
     return 0;
 }
 
+/* What a window attempt needs to be recorded like a headless one. */
+typedef struct ss__window_record {
+    const char *db_path, *trainee, *mode, *exam_id, *started_utc;
+    int exam_case;
+} ss__window_record;
+
+static int ss__record_window_attempt(void *user, const ss_case *cs, const ss_metrics *m, const char *log_path)
+{
+    const ss__window_record *w = user;
+    if (!w->db_path[0]) return 0;
+    long long id = 0;
+    if (ss__record_result(w->db_path, w->trainee, w->mode, cs, log_path, m, w->started_utc, w->exam_id, w->exam_case,
+                          &id) != 0)
+        return -1;
+    printf("results  %s (attempt %lld)\n", w->db_path, id);
+    return 0;
+}
+
 int ss_cmd_run(int argc, char **argv)
 {
     const char *mode = "practice", *trainee = NULL, *script_path = NULL, *log_path = NULL, *metrics_path = NULL,
@@ -278,10 +296,15 @@ int ss_cmd_run(int argc, char **argv)
     if (exam_mode) cs.scenario.aids = (ss_aids){0}; /* no aids in an exam, whatever the scenario allows */
     if (exam) cs.scenario.task.time_limit_s = exam->cases[exam_case - 1].time_limit_s;
     if (window) {
+        char started[32];
+        ss__utc_now(started);
+        ss__window_record wr = {.db_path = db_path, .trainee = trainee, .mode = mode,
+                                .exam_id = exam ? exam->id : NULL, .started_utc = started, .exam_case = exam_case};
         ss_trainer_desc td = {.cs = &cs, .mode = mode, .trainee = trainee, .script = script_path ? &script : NULL,
                               .speed = speed, .exit_after_script = exit_after, .log_path = log_path,
                               .metrics_path = metrics_path, .screenshot_path = shot_path,
-                              .frame_stats_path = stats_path, .quiet = quiet};
+                              .frame_stats_path = stats_path, .quiet = quiet,
+                              .on_graded = ss__record_window_attempt, .user = &wr};
         int trc = ss_trainer_run(&td);
         ss_case_free(&cs);
         ss_script_free(&script);

@@ -179,3 +179,22 @@ Test(cli_trainer, frame_stats_needs_the_window)
     cr_assert_eq(ts_run_sonospine(&r, args), 2, "usage error without a window: %s", r.err);
     cr_expect(strstr(r.err, "--frame-stats") != NULL, "%s", r.err);
 }
+
+Test(cli_trainer, a_window_attempt_with_a_trainee_is_recorded_like_a_headless_one)
+{
+    const char *dir = ts_tempdir("trainerdb");
+    char script[512], db[512], log[512];
+    snprintf(script, sizeof script, "%s/s.txt", dir);
+    snprintf(db, sizeof db, "%s/results.sqlite3", dir);
+    snprintf(log, sizeof log, "%s/w.jsonl", dir);
+    cr_assert_eq(ts_write_file(script, "0 probe.view L3-L4 near-spinous right\n1 end\n"), 0);
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    const char *args[] = {"run", ts_source_path("scenarios/default.json"), "--script", script, "--exit-after-script",
+                          "--speed", "50", "--trainee", "W1", "--results-db", db, "--log", log, "--quiet", NULL};
+    cr_assert_eq(ts_run_sonospine(&r, args), 0, "stdout: %s\nstderr: %s", r.out, r.err);
+    cr_assert(strstr(r.out, "results  "), "the window run says where it recorded: %s", r.out);
+    const char *h[] = {"history", "--trainee", "W1", "--results-db", db, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, h), 0, "%s", r.err);
+    cr_assert(strstr(r.out, "default"), "the attempt is in the history: %s", r.out);
+    ts_rmtree(dir);
+}

@@ -251,6 +251,9 @@ static void ss__attempt_end(ss__app *a)
         a->exit_code = 1;
     }
     at->ended = at->graded = true;
+    if (a->d.on_graded &&
+        a->d.on_graded(a->d.user, a->cs, &at->m, at->log_path[0] ? at->log_path : NULL) != 0)
+        a->exit_code = 1;
     if (a->d.metrics_path && at->number == 1) {
         int rc = 0;
         cJSON_Delete(ss__json_file_write(a->d.metrics_path, ss_metrics_to_json(&at->m), &rc));

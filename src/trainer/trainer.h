@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 
+#include "metrics.h"
 #include "patient_case.h"
 #include "session_script.h"
 
@@ -30,6 +31,10 @@ typedef struct ss_trainer_desc {
     int width, height;           /* window size; 0 -> 1280 x 800 */
     bool show_help;              /* open with the controls overlay shown */
     bool quiet;                  /* no event lines on stdout */
+    /* called when an attempt has been graded (e.g. to record it in the results
+     * database); returns 0, or non-zero to make the run's exit code 1 */
+    int (*on_graded)(void *user, const ss_case *cs, const ss_metrics *m, const char *log_path);
+    void *user;
 } ss_trainer_desc;
 
 /* Opens the window and runs until the trainee quits (or the script is over with
