@@ -77,7 +77,13 @@ static const ss_command ss__commands[] = {
      "with level, view, side, canal_visibility, window_width_mm, rotation_deg.\n",
      ss_cmd_views},
     {"variants", "randomized scenario variants within the scenario's ranges",
-     "usage: sonospine variants SCENARIO --count N --seed S -o DIR\n", NULL},
+     "usage: sonospine variants SCENARIO --count N --seed S -o DIR\n"
+     "\n"
+     "Writes N scenarios drawn within the ranges of the scenario's \"variants\" section\n"
+     "(uniform in [min, max], rounded to 0.1 or a whole number, or one of the choices), each\n"
+     "validated, named <id>-s<S>-v<k>.json, and DIR/variants.tsv with the values drawn. The\n"
+     "same scenario and seed always give the same files.\n",
+     ss_cmd_variants},
     {"bench", "frame rate and throughput of the acoustic simulator",
      "usage: sonospine bench [--backend cpu|gpu|both] [--lines N] [--samples N] [--frames N] [--json]\n"
      "\n"
