@@ -207,8 +207,10 @@ ss_status ss_preview_draw_spine(const ss_volume *vol, const ss_spine *spine, ss_
                         : "Sagittal drawing, cut through the spinal canal (follows the curve)",
                 14, true, -1);
     ss__pv_text(cr, 12, 40,
-                coronal ? "rods and screws projected on top; rot = axial rotation of the posterior elements"
-                        : "rods and screws projected (translucent); posterior (skin) on the right",
+                coronal ? (have_metal ? "rods and screws projected on top; rot = axial rotation of the posterior elements"
+                                      : "no hardware; rot = axial rotation of the posterior elements")
+                        : (have_metal ? "rods and screws projected (translucent); posterior (skin) on the right"
+                                      : "no hardware; posterior (skin) on the right"),
                 10.5, false, -1);
     ss__pv_boxed(cr, ml + 4, mt + 14, coronal ? "patient's L" : "anterior", 10, -1);
     ss__pv_boxed(cr, ml + img_w - 4, mt + 14, coronal ? "patient's R" : "posterior", 10, 1);
