@@ -65,7 +65,19 @@ static const ss_command ss__commands[] = {
      "needle, wire, rod). --spacing MM sets the tissue volume's voxel size (default 0.5).\n",
      ss_cmd_render},
     {"preview", "instructor preview: every standard view at every level, as PNG + index.html",
-     "usage: sonospine preview SCENARIO -o DIR\n", NULL},
+     "usage: sonospine preview SCENARIO -o DIR [--side left|right] [--lines N] [--samples N]\n"
+     "                         [--threads N]\n"
+     "\n"
+     "Writes into DIR (created if missing): view_LEVEL_VIEW.png for every lumbar interspace\n"
+     "(L1-L2 .. L5-S1) and standard view (spinous, near-spinous, parasagittal-oblique,\n"
+     "transverse-interlaminar, transverse-spinous), rendered by the CPU renderer (default\n"
+     "128 lines x 512 samples, 2 threads; lateral views on the right unless --side left);\n"
+     "spine_coronal.png and spine_sagittal.png, drawings of the model with vertebrae,\n"
+     "rotation, interspaces, hardware, channel/ungrafted levels, a 20 mm scale bar and a\n"
+     "legend; and index.html: the views in a grid (rows interspaces, columns views) with\n"
+     "each view's canal visibility and window width, beside the scenario's parameters and\n"
+     "the model's measurements. Exit 2 for bad usage or scenario, 1 if writing fails.\n",
+     ss_cmd_preview},
     {"views", "canal visibility and acoustic window width per standard view",
      "usage: sonospine views SCENARIO (--level L4-L5 | --all-levels) [--side left|right] [--json]\n"
      "\n"

@@ -14,6 +14,7 @@ int ss_cmd_bench(int argc, char **argv);
 int ss_cmd_anatomy(int argc, char **argv);
 int ss_cmd_views(int argc, char **argv);
 int ss_cmd_variants(int argc, char **argv);
+int ss_cmd_preview(int argc, char **argv);
 int ss_cmd_report(int argc, char **argv);
 int ss_cmd_history(int argc, char **argv);
 

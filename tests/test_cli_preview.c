@@ -1,0 +1,110 @@
+/* test_cli_preview.c: `sonospine preview` through the executable: every view PNG, both
+ * drawings and index.html are written, every src/href of the page names a file in the
+ * output directory, the page names every interspace and view; bad usage exits 2. */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "paths.h"
+#include "test_support.h"
+
+static ts_run_result r;
+
+static const char *const levels[] = {"L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1"};
+static const char *const views[] = {"spinous", "near-spinous", "parasagittal-oblique", "transverse-interlaminar",
+                                    "transverse-spinous"};
+
+/* A PNG of at least a header's size: its signature. */
+static void expect_png(const char *dir, const char *name)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    char *data = NULL;
+    size_t n = 0;
+    cr_expect_eq(ss_file_read(p, 1 << 26, &data, &n), SS_OK, "%s: written", name);
+    if (data) cr_expect(n > 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0, "%s: a PNG (signature)", name);
+    free(data);
+}
+
+/* Every src="..." and href="..." in html names an existing file under dir (relative). */
+static int check_refs(const char *html, const char *dir)
+{
+    int count = 0;
+    const char *keys[] = {"src=\"", "href=\""};
+    for (int k = 0; k < 2; k++) {
+        for (const char *s = strstr(html, keys[k]); s; s = strstr(s, keys[k])) {
+            s += strlen(keys[k]);
+            const char *e = strchr(s, '"');
+            cr_assert_not_null(e, "attribute closed");
+            char name[512];
+            size_t len = (size_t)(e - s);
+            cr_assert_lt(len, sizeof name);
+            memcpy(name, s, len);
+            name[len] = '\0';
+            cr_expect(name[0] != '/' && !strstr(name, "://") && !strstr(name, ".."), "'%s' is relative, inside DIR",
+                      name);
+            char p[2048];
+            snprintf(p, sizeof p, "%s/%s", dir, name);
+            struct stat st;
+            cr_expect(stat(p, &st) == 0 && S_ISREG(st.st_mode), "index.html references '%s', which must exist", name);
+            count++;
+        }
+    }
+    return count;
+}
+
+Test(cli_preview, writes_every_file_and_only_references_existing_ones, .timeout = 300)
+{
+    const char *tmp = ts_tempdir("clipreview");
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/sub/preview", tmp); /* created with its parent */
+    const char *a[] = {"preview", ts_source_path("scenarios/wei2023-case2.json"), "-o", dir, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a), 0, "%s", r.err);
+    cr_expect(strstr(r.out, "25 views"), "summary line counts 5 x 5 views: %s", r.out);
+
+    char name[256];
+    for (int l = 0; l < 5; l++)
+        for (int v = 0; v < 5; v++) {
+            snprintf(name, sizeof name, "view_%s_%s.png", levels[l], views[v]);
+            expect_png(dir, name);
+        }
+    expect_png(dir, "spine_coronal.png");
+    expect_png(dir, "spine_sagittal.png");
+
+    char p[1024], *html = NULL;
+    size_t n = 0;
+    snprintf(p, sizeof p, "%s/index.html", dir);
+    cr_assert_eq(ss_file_read(p, 1 << 24, &html, &n), SS_OK, "index.html written");
+    /* 25 views + 2 drawings: each referenced once, and nothing missing */
+    cr_expect_eq(check_refs(html, dir), 27, "27 references (25 views + 2 drawings)");
+    for (int l = 0; l < 5; l++) cr_expect(strstr(html, levels[l]), "interspace %s on the page", levels[l]);
+    for (int v = 0; v < 5; v++) {
+        snprintf(name, sizeof name, "<th>%s</th>", views[v]);
+        cr_expect(strstr(html, name), "view %s as a column header", views[v]);
+    }
+    cr_expect(strstr(html, "Nash-Moe") && strstr(html, "expected interspaces") && strstr(html, "canal "),
+              "parameters and per-view measures on the page");
+    free(html);
+    ts_rmtree(tmp);
+}
+
+Test(cli_preview, bad_usage_exits_2)
+{
+    const char *tmp = ts_tempdir("clipreviewbad");
+    const char *no_out[] = {"preview", ts_source_path("scenarios/wei2023-case2.json"), NULL};
+    cr_expect_eq(ts_run_sonospine(&r, no_out), 2, "-o missing: exit 2 (%s)", r.err);
+    cr_expect(strstr(r.err, "-o"), "says what is missing: %s", r.err);
+    const char *missing[] = {"preview", "/nonexistent/scenario.json", "-o", tmp, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, missing), 2, "missing scenario: exit 2 (%s)", r.err);
+    char p[600];
+    snprintf(p, sizeof p, "%s/file", tmp);
+    cr_assert_eq(ts_write_file(p, "x"), 0);
+    char under[700];
+    snprintf(under, sizeof under, "%s/dir", p); /* a directory under a regular file */
+    const char *unwritable[] = {"preview", ts_source_path("scenarios/wei2023-case2.json"), "-o", under, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, unwritable), 1, "cannot create DIR: exit 1 (%s)", r.err);
+    ts_rmtree(tmp);
+}
