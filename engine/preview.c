@@ -1,6 +1,7 @@
 /* preview.c: the instructor preview's drawings (cairo, from the label volume) and its
  * index.html (preview.h). */
 #define _POSIX_C_SOURCE 200809L
+#include "draw.h"
 #include "preview.h"
 
 #include <cairo.h>
@@ -13,47 +14,18 @@
 #include "spine_measure.h"
 #include "tissue.h"
 
-#define SS__PV_FONT "DejaVu Sans"
 #define SS__PV_PX_PER_MM 3.0
 #define SS__PV_SCALE_MM 20.0
 #define SS__PV_PI 3.14159265358979323846
 
 /* ------------------------------------------------------------------ drawing helpers */
 
-static void ss__pv_font(cairo_t *cr, double size, bool bold)
-{
-    cairo_select_font_face(cr, SS__PV_FONT, CAIRO_FONT_SLANT_NORMAL,
-                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, size);
-}
-
-static double ss__pv_text_w(cairo_t *cr, const char *s)
-{
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, s, &e);
-    return e.x_advance;
-}
-
 static void ss__pv_text(cairo_t *cr, double x, double y, const char *s, double size, bool bold, int anchor)
 {
-    ss__pv_font(cr, size, bold);
-    double w = ss__pv_text_w(cr, s);
+    ss_draw_font(cr, size, bold);
+    double w = ss_draw_text_width(cr, s);
     double x0 = anchor < 0 ? x : anchor == 0 ? x - w / 2 : x - w;
     cairo_set_source_rgb(cr, 0.08, 0.08, 0.08);
-    cairo_move_to(cr, x0, y);
-    cairo_show_text(cr, s);
-}
-
-/* Label with a white box (over the drawing). */
-static void ss__pv_boxed(cairo_t *cr, double x, double y, const char *s, double size, int anchor)
-{
-    ss__pv_font(cr, size, true);
-    double w = ss__pv_text_w(cr, s);
-    double x0 = anchor < 0 ? x : anchor == 0 ? x - w / 2 : x - w;
-    cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
-    cairo_rectangle(cr, x0 - 2, y - size, w + 4, size * 1.35);
-    cairo_fill(cr);
-    cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
     cairo_move_to(cr, x0, y);
     cairo_show_text(cr, s);
 }
@@ -212,8 +184,8 @@ ss_status ss_preview_draw_spine(const ss_volume *vol, const ss_spine *spine, ss_
                         : (have_metal ? "rods and screws projected (translucent); posterior (skin) on the right"
                                       : "no hardware; posterior (skin) on the right"),
                 10.5, false, -1);
-    ss__pv_boxed(cr, ml + 4, mt + 14, coronal ? "patient's L" : "anterior", 10, -1);
-    ss__pv_boxed(cr, ml + img_w - 4, mt + 14, coronal ? "patient's R" : "posterior", 10, 1);
+    ss_draw_label(cr, ml + 4, mt + 14, coronal ? "patient's L" : "anterior", 10, -1, true);
+    ss_draw_label(cr, ml + img_w - 4, mt + 14, coronal ? "patient's R" : "posterior", 10, 1, true);
     ss__pv_text(cr, ml + img_w / 2, mt - 4, "cranial", 10, true, 0);
 
     /* vertebrae: name and rotation in the left margin, leader to the body centre */
@@ -225,7 +197,7 @@ ss_status ss_preview_draw_spine(const ss_volume *vol, const ss_spine *spine, ss_
         else snprintf(t, sizeof t, "%s  rot %+.0f\xc2\xb0", ss_vertebra_name(v), vi[v].posterior_rotation_deg);
         ss__pv_text(cr, ml - 12, Y + 4, t, 12, true, 1);
         ss__pv_leader(cr, ml - 8, Y, X, Y);
-        ss__pv_boxed(cr, X, Y + 4, ss_vertebra_name(v), 11, 0);
+        ss_draw_label(cr, X, Y + 4, ss_vertebra_name(v), 11, 0, true);
     }
     /* interspaces: name and flags in the right margin, leader to the window centre;
        channel / ungrafted windows outlined */
@@ -262,7 +234,7 @@ ss_status ss_preview_draw_spine(const ss_volume *vol, const ss_spine *spine, ss_
         bool cocr = pp->fusion.rod_material == SS_ROD_COCR;
         snprintf(t, sizeof t, "%s%s", pp->fusion.rods ? (cocr ? "CoCr rods" : "titanium rods") : "hardware",
                  pp->fusion.rods ? " + Ti screws" : "");
-        ss__pv_boxed(cr, X, Y - 8 < mt + 28 ? mt + 28 : Y - 8, t, 10.5, 0);
+        ss_draw_label(cr, X, Y - 8 < mt + 28 ? mt + 28 : Y - 8, t, 10.5, 0, true);
     }
 
     /* scale bar */

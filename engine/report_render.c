@@ -3,6 +3,7 @@
  * (sections with the tip path, B-mode frames) are drawn by the same cairo code for
  * both: into a PNG for the HTML, as vectors over the embedded bitmap in the PDF. */
 #define _POSIX_C_SOURCE 200809L
+#include "draw.h"
 #include "report.h"
 
 #include <cairo-pdf.h>
@@ -18,7 +19,6 @@
 
 #include "tissue.h"
 
-#define SS__FONT "DejaVu Sans"
 #define SS__PI 3.14159265358979323846
 
 /* ------------------------------------------------------------------ growing text */
@@ -94,33 +94,6 @@ static const double ss__insertion_rgb[][3] = {
 };
 enum { SS__NCOLOURS = (int)(sizeof ss__insertion_rgb / sizeof ss__insertion_rgb[0]) };
 
-static void ss__font(cairo_t *cr, double size, bool bold)
-{
-    cairo_select_font_face(cr, SS__FONT, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, size);
-}
-
-static double ss__text_w(cairo_t *cr, const char *s)
-{
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, s, &e);
-    return e.x_advance;
-}
-
-/* Text with a white box behind it (labels over images). */
-static void ss__label(cairo_t *cr, double x, double y, const char *s, double size, int anchor /* -1 l 0 c 1 r */)
-{
-    ss__font(cr, size, false);
-    double w = ss__text_w(cr, s);
-    double x0 = anchor < 0 ? x : anchor == 0 ? x - w / 2 : x - w;
-    cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
-    cairo_rectangle(cr, x0 - 2, y - size, w + 4, size * 1.3);
-    cairo_fill(cr);
-    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    cairo_move_to(cr, x0, y);
-    cairo_show_text(cr, s);
-}
-
 static cairo_surface_t *ss__rgb_surface(const unsigned char *rgb, int w, int h, bool air_tint)
 {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
@@ -178,12 +151,12 @@ static void ss__scale_bar(cairo_t *cr, double x, double y, double pt_per_mm, dou
     cairo_line_to(cr, x + len, y + 4);
     cairo_stroke(cr);
     if (on_dark) {
-        ss__font(cr, 9, false);
+        ss_draw_font(cr, 9, false);
         cairo_set_source_rgb(cr, 1, 1, 1);
         cairo_move_to(cr, x + len + 5, y + 3);
         cairo_show_text(cr, t);
     } else {
-        ss__label(cr, x + len + 5, y + 3, t, 9, -1);
+        ss_draw_label(cr, x + len + 5, y + 3, t, 9, -1, false);
     }
 }
 
@@ -309,10 +282,10 @@ static double ss__draw_section(cairo_t *cr, const ss_report *r, const ss_report_
         ss__draw_marker(cr, e->name, x + px[0] * k, y + px[1] * k);
     }
     ss__scale_bar(cr, x + 10, y + h - 10, k / s->mm_per_px, 20, false);
-    ss__label(cr, x + 4, y + h / 2, s->left, 9, -1);
-    ss__label(cr, x + w - 4, y + h / 2, s->right, 9, 1);
-    ss__label(cr, x + w / 2, y + 12, s->top, 9, 0);
-    ss__label(cr, x + w / 2, y + h - 4, s->bottom, 9, 0);
+    ss_draw_label(cr, x + 4, y + h / 2, s->left, 9, -1, false);
+    ss_draw_label(cr, x + w - 4, y + h / 2, s->right, 9, 1, false);
+    ss_draw_label(cr, x + w / 2, y + 12, s->top, 9, 0, false);
+    ss_draw_label(cr, x + w / 2, y + h - 4, s->bottom, 9, 0, false);
     cairo_restore(cr);
     cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
     cairo_set_line_width(cr, 0.75);
@@ -320,7 +293,7 @@ static double ss__draw_section(cairo_t *cr, const ss_report *r, const ss_report_
     cairo_stroke(cr);
     /* legends */
     double ly = y + h + 8 + 9;
-    ss__font(cr, 8.5, false);
+    ss_draw_font(cr, 8.5, false);
     double lx = x;
     for (int i = 0; i < r->insertions && i < 4; i++) {
         const double *c = ss__insertion_rgb[i % SS__NCOLOURS];
@@ -334,7 +307,7 @@ static double ss__draw_section(cairo_t *cr, const ss_report *r, const ss_report_
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         cairo_move_to(cr, lx + 20, ly);
         cairo_show_text(cr, t);
-        lx += 28 + ss__text_w(cr, t);
+        lx += 28 + ss_draw_text_width(cr, t);
     }
     if (r->insertions > 4) {
         cairo_move_to(cr, lx, ly);
@@ -344,11 +317,11 @@ static double ss__draw_section(cairo_t *cr, const ss_report *r, const ss_report_
     const char *marks[][2] = {{"skin_entry", "skin entry"}, {"bone_contact", "bone contact"}, {"csf_outflow", "CSF outflow"}};
     for (int i = 0; i < 3; i++) {
         ss__draw_marker(cr, marks[i][0], lx + 5, ly - 3);
-        ss__font(cr, 8.5, false);
+        ss_draw_font(cr, 8.5, false);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         cairo_move_to(cr, lx + 13, ly);
         cairo_show_text(cr, marks[i][1]);
-        lx += 22 + ss__text_w(cr, marks[i][1]);
+        lx += 22 + ss_draw_text_width(cr, marks[i][1]);
     }
     int t[SS_TISSUE_COUNT];
     int n = ss__section_tissues(s, t);
@@ -363,12 +336,12 @@ static double ss__draw_section(cairo_t *cr, const ss_report *r, const ss_report_
         cairo_set_line_width(cr, 0.5);
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        ss__font(cr, 8, false);
+        ss_draw_font(cr, 8, false);
         char name[64];
         snprintf(name, sizeof name, "%s", ss_tissue_get(t[i])->label);
         /* cut to the column, with an ellipsis (never into the next column) */
         size_t len = strlen(name);
-        while (len > 4 && ss__text_w(cr, name) > col - 20) {
+        while (len > 4 && ss_draw_text_width(cr, name) > col - 20) {
             len--;
             while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80) len--;
             snprintf(name + len, sizeof name - len, "\xe2\x80\xa6");
@@ -401,7 +374,7 @@ static double ss__draw_frame(cairo_t *cr, const ss_report_frame *f, double x, do
         cairo_set_line_width(cr, 1.5);
         cairo_arc(cr, tx, ty, 6, 0, 2 * SS__PI);
         cairo_stroke(cr);
-        ss__font(cr, 8, true);
+        ss_draw_font(cr, 8, true);
         cairo_move_to(cr, tx + 8, ty - 6);
         cairo_show_text(cr, "tip");
     }
@@ -820,12 +793,12 @@ static void ss__pdf_footer(ss__pdf *p)
     char t[400];
     snprintf(t, sizeof t, "SonoSpine assessment report \xc2\xb7 %s \xc2\xb7 %s \xc2\xb7 log %.16s\xe2\x80\xa6", p->r->trainee,
              p->r->scenario_id, p->r->log_last_hash[0] ? p->r->log_last_hash : "(no hash)");
-    ss__font(cr, 7.5, false);
+    ss_draw_font(cr, 7.5, false);
     cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
     cairo_move_to(cr, SS__MARGIN, SS__A4_H - 28);
     cairo_show_text(cr, t);
     snprintf(t, sizeof t, "page %d of %d", p->page, p->pages > 0 ? p->pages : p->page);
-    cairo_move_to(cr, SS__A4_W - SS__MARGIN - ss__text_w(cr, t), SS__A4_H - 28);
+    cairo_move_to(cr, SS__A4_W - SS__MARGIN - ss_draw_text_width(cr, t), SS__A4_H - 28);
     cairo_show_text(cr, t);
     cairo_set_line_width(cr, 0.5);
     cairo_move_to(cr, SS__MARGIN, SS__A4_H - 38);
@@ -865,7 +838,7 @@ static int ss__wrap(cairo_t *cr, const char *text, double w, void (*line)(void *
             size_t take = j < sizeof buf - 1 ? j : sizeof buf - 1;
             memcpy(buf, s, take);
             buf[take] = '\0';
-            if (ss__text_w(cr, buf) > w) break;
+            if (ss_draw_text_width(cr, buf) > w) break;
             best = j;
             i = j;
         }
@@ -877,7 +850,7 @@ static int ss__wrap(cairo_t *cr, const char *text, double w, void (*line)(void *
                 size_t take = k < sizeof buf - 1 ? k : sizeof buf - 1;
                 memcpy(buf, s, take);
                 buf[take] = '\0';
-                if (ss__text_w(cr, buf) > w && j > 0) break;
+                if (ss_draw_text_width(cr, buf) > w && j > 0) break;
                 j = k;
             }
             best = j ? j : 1;
@@ -910,7 +883,7 @@ static void ss__emit_line(void *user, const char *s, size_t n)
 /* A wrapped paragraph at x, width w. */
 static void ss__pdf_para(ss__pdf *p, const char *text, double size, bool bold, double x, double w, double grey)
 {
-    ss__font(p->cr, size, bold);
+    ss_draw_font(p->cr, size, bold);
     cairo_set_source_rgb(p->cr, grey, grey, grey);
     ss__line_ctx c = {p, x, size * 1.35};
     ss__wrap(p->cr, text, w, ss__emit_line, &c);
@@ -920,7 +893,7 @@ static void ss__pdf_heading(ss__pdf *p, const char *text)
 {
     ss__pdf_need(p, 60);
     p->y += 12;
-    ss__font(p->cr, 13, true);
+    ss_draw_font(p->cr, 13, true);
     cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     cairo_move_to(p->cr, SS__MARGIN, p->y + 12);
     cairo_show_text(p->cr, text);
@@ -955,7 +928,7 @@ static void ss__cell_line(void *user, const char *s, size_t n)
     memcpy(buf, s, n);
     buf[n] = '\0';
     if (c->draw) {
-        double x = c->right ? c->x + c->w - ss__text_w(c->cr, buf) : c->x;
+        double x = c->right ? c->x + c->w - ss_draw_text_width(c->cr, buf) : c->x;
         cairo_move_to(c->cr, x, c->y + c->lh * 0.78);
         cairo_show_text(c->cr, buf);
     }
@@ -970,7 +943,7 @@ static void ss__pdf_row(ss__pdf *p, const ss__col *cols, int ncols, const char *
     int lines = 1;
     for (int i = 0; i < ncols; i++) {
         if (mono_last && i == ncols - 1) cairo_select_font_face(cr, "DejaVu Sans Mono", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL), cairo_set_font_size(cr, size - 1);
-        else ss__font(cr, size, header || cols[i].bold);
+        else ss_draw_font(cr, size, header || cols[i].bold);
         int n = ss__wrap(cr, cells[i], cols[i].w - 2 * pad, NULL, NULL);
         if (n > lines) lines = n;
     }
@@ -984,7 +957,7 @@ static void ss__pdf_row(ss__pdf *p, const ss__col *cols, int ncols, const char *
     double x = SS__MARGIN;
     for (int i = 0; i < ncols; i++) {
         if (mono_last && i == ncols - 1) cairo_select_font_face(cr, "DejaVu Sans Mono", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL), cairo_set_font_size(cr, size - 1);
-        else ss__font(cr, size, header || cols[i].bold);
+        else ss_draw_font(cr, size, header || cols[i].bold);
         cairo_set_source_rgb(cr, cols[i].rgb[0], cols[i].rgb[1], cols[i].rgb[2]);
         ss__cell_ctx c = {cr, x + pad, p->y + pad, lh, cols[i].w - 2 * pad, cols[i].right && !header, true};
         ss__wrap(cr, cells[i], cols[i].w - 2 * pad, ss__cell_line, &c);
@@ -1006,7 +979,7 @@ static void ss__pdf_layout(ss__pdf *p)
     p->page = 1;
     p->y = SS__MARGIN;
     double W = ss__pdf_width();
-    ss__font(cr, 20, true);
+    ss_draw_font(cr, 20, true);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     cairo_move_to(cr, SS__MARGIN, p->y + 20);
     cairo_show_text(cr, "SonoSpine assessment report");
@@ -1022,10 +995,10 @@ static void ss__pdf_layout(ss__pdf *p)
     else cairo_set_source_rgb(cr, 0.70, 0.15, 0.12);
     cairo_rectangle(cr, SS__MARGIN, p->y, 150, bh);
     cairo_fill(cr);
-    ss__font(cr, 24, true);
+    ss_draw_font(cr, 24, true);
     cairo_set_source_rgb(cr, 1, 1, 1);
     const char *word = ss__result_word(r);
-    cairo_move_to(cr, SS__MARGIN + 75 - ss__text_w(cr, word) / 2, p->y + 31);
+    cairo_move_to(cr, SS__MARGIN + 75 - ss_draw_text_width(cr, word) / 2, p->y + 31);
     cairo_show_text(cr, word);
     double y0 = p->y;
     p->y += 4;
@@ -1035,7 +1008,7 @@ static void ss__pdf_layout(ss__pdf *p)
     if (p->y < y0 + bh) p->y = y0 + bh;
     p->y += 10;
     /* log integrity banner */
-    ss__font(cr, 9.5, true);
+    ss_draw_font(cr, 9.5, true);
     int lines = ss__wrap(cr, r->verdict_text, W - 16, NULL, NULL);
     double hh = lines * 9.5 * 1.35 + 10;
     if (r->verdict == SS_LOG_INTACT) cairo_set_source_rgb(cr, 0.91, 0.96, 0.92);
@@ -1193,7 +1166,7 @@ static void ss__pdf_layout(ss__pdf *p)
             const ss_report_frame *f = &r->frames[i];
             if (!f->has_image) continue;
             double h = f->height * cw / f->width;
-            ss__font(cr, 8.5, false);
+            ss_draw_font(cr, 8.5, false);
             int cl = ss__wrap(cr, f->caption, cw, NULL, NULL);
             double fh = h + 4 + cl * 8.5 * 1.35;
             if (col == 0) {
@@ -1224,7 +1197,7 @@ static void ss__pdf_layout(ss__pdf *p)
     ss__pdf_need(p, 130);
     ss__pdf_heading(p, "Examiner");
     p->y += 20;
-    ss__font(cr, 10, false);
+    ss_draw_font(cr, 10, false);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     const char *labels[2][2] = {{"Examiner name", "Date"}, {"Signature", "Place"}};
     for (int row = 0; row < 2; row++) {
