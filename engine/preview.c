@@ -1,7 +1,6 @@
 /* preview.c: the instructor preview's drawings (cairo, from the label volume) and its
  * index.html (preview.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "draw.h"
 #include "preview.h"
 
 #include <cairo.h>
@@ -11,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "draw.h"
 #include "spine_measure.h"
 #include "tissue.h"
 
