@@ -3,7 +3,6 @@
  * (sections with the tip path, B-mode frames) are drawn by the same cairo code for
  * both: into a PNG for the HTML, as vectors over the embedded bitmap in the PDF. */
 #define _POSIX_C_SOURCE 200809L
-#include "draw.h"
 #include "report.h"
 
 #include <cairo-pdf.h>
@@ -17,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "draw.h"
 #include "tissue.h"
 
 #define SS__PI 3.14159265358979323846
