@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bmode_cpu.h"
+#include "bmode_stats.h"
 #include "phantom.h"
 #include "tissue.h"
 
@@ -49,16 +50,6 @@ static void tb_free(tb *t)
     ss_phantom_free(&t->ph);
 }
 
-static float env_at(const ss_bmode_frame *f, int line, int sample)
-{
-    return f->envelope[(size_t)line * (size_t)f->samples + (size_t)sample];
-}
-
-static int sample_of_depth(const ss_probe *p, float depth_mm)
-{
-    return (int)lrintf(depth_mm / ss_probe_sample_spacing_mm(p) - 0.5f);
-}
-
 /* ------------------------------------------------------------------ speckle statistics */
 
 Test(bmode_physics, homogeneous_speckle_is_rayleigh)
@@ -72,24 +63,13 @@ Test(bmode_physics, homogeneous_speckle_is_rayleigh)
     /* undo the known round-trip attenuation so that depths can be pooled; central
      * lines only (|angle| <= 15 deg), whose gel path before the skin is the same */
     const ss_tissue_props *m = ss_tissue_get(SS_TISSUE_MUSCLE);
-    double sum = 0, sum2 = 0;
     long n = 0;
-    for (int l = 0; l < t.probe.lines; l++) {
-        if (fabsf(ss_probe_line_angle_deg(&t.probe, l)) > 15.f) continue;
-        for (int j = sample_of_depth(&t.probe, 15.f); j < sample_of_depth(&t.probe, 85.f); j++) {
-            float z_cm = ss_probe_sample_depth_mm(&t.probe, j) * 0.1f;
-            double e = env_at(&t.f, l, j) * pow(10.0, 2.0 * m->alpha_db_cm_mhz * t.probe.freq_mhz * z_cm / 20.0);
-            sum += e;
-            sum2 += e * e;
-            n++;
-        }
-    }
-    double mean = sum / (double)n, sd = sqrt(sum2 / (double)n - mean * mean);
-    printf("homogeneous muscle: envelope mean/std = %.3f (Rayleigh 1.913) over %ld samples\n", mean / sd, n);
+    double ratio = bs_rayleigh_ratio(&t.f, &t.probe, m->alpha_db_cm_mhz, &n);
+    printf("homogeneous muscle: envelope mean/std = %.3f (Rayleigh 1.913) over %ld samples\n", ratio, n);
     /* fully developed speckle: Rayleigh envelope, mean/std = sqrt(pi/(4-pi)) = 1.913;
      * +-0.10 covers the estimation error of ~1000 independent speckle cells and the
      * residual non-Gaussianity of a finite number of scatterers per cell */
-    cr_assert(fabs(mean / sd - 1.913) <= 0.10, "mean/std %.3f not within 1.91 +- 0.10", mean / sd);
+    cr_assert(fabs(ratio - 1.913) <= 0.10, "mean/std %.3f not within 1.91 +- 0.10", ratio);
     tb_free(&t);
 }
 
@@ -106,20 +86,7 @@ Test(bmode_physics, attenuation_slope_is_two_alpha_f)
         t.s.tgc_auto = 0; /* the envelope is before TGC anyway; stated for clarity */
         tb_render(&t);
         /* least-squares fit of 20 log10(mean envelope over lines) vs depth, 10..85 mm */
-        double sx = 0, sy = 0, sxx = 0, sxy = 0;
-        int n = 0;
-        for (int j = sample_of_depth(&t.probe, 10.f); j <= sample_of_depth(&t.probe, 85.f); j++) {
-            double mean = 0;
-            for (int l = 0; l < t.probe.lines; l++) mean += env_at(&t.f, l, j);
-            mean /= t.probe.lines;
-            double x = ss_probe_sample_depth_mm(&t.probe, j) * 0.1, y = 20.0 * log10(mean);
-            sx += x;
-            sy += y;
-            sxx += x * x;
-            sxy += x * y;
-            n++;
-        }
-        double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+        double slope = bs_attenuation_slope_db_cm(&t.f, &t.probe);
         double expect = -2.0 * ss_tissue_get(SS_TISSUE_MUSCLE)->alpha_db_cm_mhz * freqs[fi];
         printf("attenuation at %.1f MHz: slope %.3f dB/cm, expected %.3f\n", freqs[fi], slope, expect);
         /* 5 %: the speckle of ~128 lines averaged per depth leaves a few % of fit error */
@@ -149,7 +116,7 @@ static double axial_width(float freq_mhz)
     tb_render(&t);
     enum { NLAG = 40 };
     double acf[NLAG] = {0};
-    int j0 = sample_of_depth(&t.probe, 12.f), j1 = sample_of_depth(&t.probe, 26.f);
+    int j0 = bs_sample_of_depth(&t.probe, 12.f), j1 = bs_sample_of_depth(&t.probe, 26.f);
     /* undo the round-trip attenuation (13 dB/cm at 6 MHz): a trend would widen the ACF */
     const float alpha = ss_tissue_get(SS_TISSUE_MUSCLE)->alpha_db_cm_mhz;
     for (int l = 0; l < t.probe.lines; l++)
@@ -158,12 +125,12 @@ static double axial_width(float freq_mhz)
                 powf(10.f, 2.f * alpha * freq_mhz * 0.1f * ss_probe_sample_depth_mm(&t.probe, j) / 20.f);
     for (int l = 0; l < t.probe.lines; l++) {
         double mean = 0, var = 0;
-        for (int j = j0; j < j1; j++) mean += env_at(&t.f, l, j);
+        for (int j = j0; j < j1; j++) mean += bs_env_at(&t.f, l, j);
         mean /= (j1 - j0);
-        for (int j = j0; j < j1; j++) var += pow(env_at(&t.f, l, j) - mean, 2);
+        for (int j = j0; j < j1; j++) var += pow(bs_env_at(&t.f, l, j) - mean, 2);
         for (int k = 0; k < NLAG; k++) {
             double c = 0;
-            for (int j = j0; j < j1 - k; j++) c += (env_at(&t.f, l, j) - mean) * (env_at(&t.f, l, j + k) - mean);
+            for (int j = j0; j < j1 - k; j++) c += (bs_env_at(&t.f, l, j) - mean) * (bs_env_at(&t.f, l, j + k) - mean);
             acf[k] += c / var;
         }
     }
@@ -198,16 +165,16 @@ static double lateral_width(float f_number, float *expect_sigma)
     tb_render(&t);
     enum { NLAG = 60 };
     double acf[NLAG] = {0};
-    int j0 = sample_of_depth(&t.probe, 18.f), j1 = sample_of_depth(&t.probe, 22.f);
+    int j0 = bs_sample_of_depth(&t.probe, 18.f), j1 = bs_sample_of_depth(&t.probe, 22.f);
     for (int j = j0; j < j1; j++) {
         double mean = 0, var = 0;
-        for (int l = 0; l < t.probe.lines; l++) mean += env_at(&t.f, l, j);
+        for (int l = 0; l < t.probe.lines; l++) mean += bs_env_at(&t.f, l, j);
         mean /= t.probe.lines;
-        for (int l = 0; l < t.probe.lines; l++) var += pow(env_at(&t.f, l, j) - mean, 2);
+        for (int l = 0; l < t.probe.lines; l++) var += pow(bs_env_at(&t.f, l, j) - mean, 2);
         for (int k = 0; k < NLAG; k++) {
             double c = 0;
             for (int l = 0; l < t.probe.lines - k; l++)
-                c += (env_at(&t.f, l, j) - mean) * (env_at(&t.f, l + k, j) - mean);
+                c += (bs_env_at(&t.f, l, j) - mean) * (bs_env_at(&t.f, l + k, j) - mean);
             acf[k] += c / var;
         }
     }
@@ -297,8 +264,8 @@ static double region_mean_db(const tb *t, float max_angle_deg, float d0, float d
     long n = 0;
     for (int l = 0; l < t->probe.lines; l++) {
         if (fabsf(ss_probe_line_angle_deg(&t->probe, l)) > max_angle_deg) continue;
-        for (int j = sample_of_depth(&t->probe, d0); j <= sample_of_depth(&t->probe, d1); j++) {
-            sum += env_at(&t->f, l, j);
+        for (int j = bs_sample_of_depth(&t->probe, d0); j <= bs_sample_of_depth(&t->probe, d1); j++) {
+            sum += bs_env_at(&t->f, l, j);
             n++;
         }
     }
@@ -316,8 +283,8 @@ Test(bmode_physics, bone_plate_bright_surface_and_deep_shadow)
     float surface = 0;
     for (int l = 0; l < t.probe.lines; l++)
         if (fabsf(ss_probe_line_angle_deg(&t.probe, l)) <= 15.f)
-            for (int j = sample_of_depth(&t.probe, 38.f); j <= sample_of_depth(&t.probe, 42.f); j++)
-                surface = fmaxf(surface, env_at(&t.f, l, j));
+            for (int j = bs_sample_of_depth(&t.probe, 38.f); j <= bs_sample_of_depth(&t.probe, 42.f); j++)
+                surface = fmaxf(surface, bs_env_at(&t.f, l, j));
     printf("bone plate: tissue above %.1f dB, surface peak %.1f dB, shadow %.1f dB (%.1f dB below)\n", above,
            20.0 * log10(surface), shadow, above - shadow);
     /* the shadow: bone reflects/attenuates nearly everything (REFERENCE §4) */
@@ -347,7 +314,7 @@ Test(bmode_physics, anechoic_cyst_contrast)
             int g = im->pixels[v * im->width + u];
             int li = (int)lrintf(line), sj = (int)lrintf(sample);
             if (sj < 0 || sj >= t.probe.samples) continue;
-            double e = env_at(&t.f, li, sj);
+            double e = bs_env_at(&t.f, li, sj);
             if (r <= 3.5) {
                 si += g;
                 si2 += g * g;
@@ -393,7 +360,7 @@ static float needle_peak(float angle_deg, float *out_line_env, int *out_samples,
     float peak = 0;
     for (int l = 0; l < t.probe.lines; l++) {
         if (fabsf(t.f.line_x_mm[l]) > 0.5f) continue;
-        for (int j = 0; j < t.probe.samples; j++) peak = fmaxf(peak, env_at(&t.f, l, j));
+        for (int j = 0; j < t.probe.samples; j++) peak = fmaxf(peak, bs_env_at(&t.f, l, j));
     }
     if (out_line_env) {
         int lc = t.probe.lines / 2; /* x = +0.2 mm: through the shaft */
@@ -516,10 +483,10 @@ Test(bmode_physics, speckle_is_fixed_to_the_world)
 /* Peak of the central line's envelope (sample index) within +-6 mm of depth_mm. */
 static int central_peak(const tb *t, float depth_mm)
 {
-    int l = t->probe.lines / 2, j0 = sample_of_depth(&t->probe, depth_mm - 6.f),
-        j1 = sample_of_depth(&t->probe, depth_mm + 6.f), best = j0;
+    int l = t->probe.lines / 2, j0 = bs_sample_of_depth(&t->probe, depth_mm - 6.f),
+        j1 = bs_sample_of_depth(&t->probe, depth_mm + 6.f), best = j0;
     for (int j = j0; j <= j1; j++)
-        if (env_at(&t->f, l, j) > env_at(&t->f, l, best)) best = j;
+        if (bs_env_at(&t->f, l, j) > bs_env_at(&t->f, l, best)) best = j;
     return best;
 }
 
@@ -536,11 +503,11 @@ Test(bmode_physics, contact_puts_tissue_under_the_whole_face)
     ss_probe_pose_translate_local(&t.pose, lift);
     tb_render(&t);
     const float noise = powf(10.f, t.s.noise_db / 20.f);
-    int j0 = sample_of_depth(&t.probe, 0.5f), j1 = sample_of_depth(&t.probe, 2.f);
+    int j0 = bs_sample_of_depth(&t.probe, 0.5f), j1 = bs_sample_of_depth(&t.probe, 2.f);
     float worst = INFINITY;
     for (int l = 0; l < t.probe.lines; l++) {
         double m = 0;
-        for (int j = j0; j <= j1; j++) m += env_at(&t.f, l, j);
+        for (int j = j0; j <= j1; j++) m += bs_env_at(&t.f, l, j);
         m /= (j1 - j0 + 1);
         worst = fminf(worst, (float)m);
         /* tissue: fat speckle at ~-40 dB; gel: only the -110 dB noise. 30 dB over the
@@ -571,7 +538,7 @@ Test(bmode_physics, contact_puts_tissue_under_the_whole_face)
     t.s.flags = SS_BMODE_NO_CONTACT;
     tb_render(&t);
     double m = 0;
-    for (int j = j0; j <= j1; j++) m += env_at(&t.f, 0, j);
+    for (int j = j0; j <= j1; j++) m += bs_env_at(&t.f, 0, j);
     m /= (j1 - j0 + 1);
     cr_assert(m < 31.6 * noise, "control: without contact line 0 starts in tissue (%.1f dB)", 20.0 * log10(m));
     tb_free(&t);

@@ -13,6 +13,7 @@
 
 #include "bmode_cpu.h"
 #include "bmode_gpu.h"
+#include "bmode_stats.h"
 #include "phantom.h"
 #include "platform/gl_context.h"
 #include "tissue.h"
@@ -216,16 +217,6 @@ Test(gl_bmode, texture_holds_the_image_and_pose_moves_it)
 
 /* ------------------------------------------------------------------ the CPU's envelope statistics on the GPU */
 
-static float env_at(const ss_bmode_frame *f, int line, int sample)
-{
-    return f->envelope[(size_t)line * (size_t)f->samples + (size_t)sample];
-}
-
-static int sample_of_depth(const ss_probe *p, float depth_mm)
-{
-    return (int)lrintf(depth_mm / ss_probe_sample_spacing_mm(p) - 0.5f);
-}
-
 Test(gl_bmode, homogeneous_speckle_is_rayleigh_on_the_gpu)
 {
     /* as tests/test_bmode_physics.c homogeneous_speckle_is_rayleigh, GPU output */
@@ -238,23 +229,12 @@ Test(gl_bmode, homogeneous_speckle_is_rayleigh_on_the_gpu)
     r.s.flags = SS_BMODE_NO_NOISE;
     rig_gpu(&r);
     const ss_tissue_props *m = ss_tissue_get(SS_TISSUE_MUSCLE);
-    double sum = 0, sum2 = 0;
     long n = 0;
-    for (int l = 0; l < p.lines; l++) {
-        if (fabsf(ss_probe_line_angle_deg(&p, l)) > 15.f) continue;
-        for (int j = sample_of_depth(&p, 15.f); j < sample_of_depth(&p, 85.f); j++) {
-            float z_cm = ss_probe_sample_depth_mm(&p, j) * 0.1f;
-            double e = env_at(&r.gpu, l, j) * pow(10.0, 2.0 * m->alpha_db_cm_mhz * p.freq_mhz * z_cm / 20.0);
-            sum += e;
-            sum2 += e * e;
-            n++;
-        }
-    }
-    double mean = sum / (double)n, sd = sqrt(sum2 / (double)n - mean * mean);
-    printf("GPU homogeneous muscle: envelope mean/std = %.3f (Rayleigh 1.913) over %ld samples\n", mean / sd, n);
+    double ratio = bs_rayleigh_ratio(&r.gpu, &p, m->alpha_db_cm_mhz, &n);
+    printf("GPU homogeneous muscle: envelope mean/std = %.3f (Rayleigh 1.913) over %ld samples\n", ratio, n);
     /* same bound and reason as the CPU test: Rayleigh sqrt(pi/(4-pi)) = 1.913, +-0.10 for
      * the estimation error of ~1000 speckle cells */
-    cr_assert(fabs(mean / sd - 1.913) <= 0.10, "mean/std %.3f not within 1.91 +- 0.10", mean / sd);
+    cr_assert(fabs(ratio - 1.913) <= 0.10, "mean/std %.3f not within 1.91 +- 0.10", ratio);
     rig_free(&r);
 }
 
@@ -272,20 +252,7 @@ Test(gl_bmode, attenuation_slope_is_two_alpha_f_on_the_gpu)
         r.s.flags = SS_BMODE_NO_NOISE;
         r.s.tgc_auto = 0;
         rig_gpu(&r);
-        double sx = 0, sy = 0, sxx = 0, sxy = 0;
-        int n = 0;
-        for (int j = sample_of_depth(&p, 10.f); j <= sample_of_depth(&p, 85.f); j++) {
-            double mean = 0;
-            for (int l = 0; l < p.lines; l++) mean += env_at(&r.gpu, l, j);
-            mean /= p.lines;
-            double x = ss_probe_sample_depth_mm(&p, j) * 0.1, y = 20.0 * log10(mean);
-            sx += x;
-            sy += y;
-            sxx += x * x;
-            sxy += x * y;
-            n++;
-        }
-        double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+        double slope = bs_attenuation_slope_db_cm(&r.gpu, &p);
         double expect = -2.0 * ss_tissue_get(SS_TISSUE_MUSCLE)->alpha_db_cm_mhz * freqs[fi];
         printf("GPU attenuation at %.1f MHz: slope %.3f dB/cm, expected %.3f\n", freqs[fi], slope, expect);
         /* 5 %, as the CPU test: speckle of ~128 lines averaged per depth leaves a few % of fit error */
