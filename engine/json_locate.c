@@ -462,6 +462,34 @@ static bool ss__chk_word(ss__chk *c)
                     (int)w, s, (w == 4 && !memcmp(s, "True", 4)) || (w == 5 && !memcmp(s, "False", 5)) ? " (JSON literals are lower case)" : "");
 }
 
+/* After an object member's or array element's value: ',' and another item (returns 1:
+ * go on), the closing bracket (returns 0: done, consumed), or an error naming what was
+ * found (returns -1). A trailing comma before the bracket is an error. */
+static int ss__chk_after_item(ss__chk *c, char close, size_t saved, const char *item, const char *where)
+{
+    char what[48];
+    ss__skip_ws(c);
+    if (c->i < c->n && c->t[c->i] == ',') {
+        size_t comma = c->i;
+        c->i++;
+        ss__skip_ws(c);
+        if (c->i < c->n && c->t[c->i] == close) {
+            ss__fail(c, comma, "expected another %s after ',', found '%c' (JSON allows no trailing comma)", item, close);
+            return -1;
+        }
+        ss__path_pop(c, saved);
+        return 1;
+    }
+    if (c->i < c->n && c->t[c->i] == close) {
+        ss__path_pop(c, saved);
+        c->i++;
+        return 0;
+    }
+    ss__describe(c, c->i, what, sizeof what);
+    ss__fail(c, c->i, "expected ',' or '%c' %s, found %s", close, where, what);
+    return -1;
+}
+
 static bool ss__chk_object(ss__chk *c)
 {
     char what[48];
@@ -490,29 +518,13 @@ static bool ss__chk_object(ss__chk *c)
         c->i++;
         ss__skip_ws(c);
         if (!ss__chk_value(c)) return false;
-        ss__skip_ws(c);
-        if (c->i < c->n && c->t[c->i] == ',') {
-            size_t comma = c->i;
-            c->i++;
-            ss__skip_ws(c);
-            if (c->i < c->n && c->t[c->i] == '}')
-                return ss__fail(c, comma, "expected another member after ',', found '}' (JSON allows no trailing comma)");
-            ss__path_pop(c, saved);
-            continue;
-        }
-        if (c->i < c->n && c->t[c->i] == '}') {
-            ss__path_pop(c, saved);
-            c->i++;
-            return true;
-        }
-        ss__describe(c, c->i, what, sizeof what);
-        return ss__fail(c, c->i, "expected ',' or '}' after the member's value, found %s", what);
+        int r = ss__chk_after_item(c, '}', saved, "member", "after the member's value");
+        if (r <= 0) return r == 0;
     }
 }
 
 static bool ss__chk_array(ss__chk *c)
 {
-    char what[48];
     c->i++;
     ss__skip_ws(c);
     if (c->i < c->n && c->t[c->i] == ']') {
@@ -523,23 +535,8 @@ static bool ss__chk_array(ss__chk *c)
         size_t saved = c->plen;
         ss__path_push_index(c, idx);
         if (!ss__chk_value(c)) return false;
-        ss__skip_ws(c);
-        if (c->i < c->n && c->t[c->i] == ',') {
-            size_t comma = c->i;
-            c->i++;
-            ss__skip_ws(c);
-            if (c->i < c->n && c->t[c->i] == ']')
-                return ss__fail(c, comma, "expected another element after ',', found ']' (JSON allows no trailing comma)");
-            ss__path_pop(c, saved);
-            continue;
-        }
-        if (c->i < c->n && c->t[c->i] == ']') {
-            ss__path_pop(c, saved);
-            c->i++;
-            return true;
-        }
-        ss__describe(c, c->i, what, sizeof what);
-        return ss__fail(c, c->i, "expected ',' or ']' after an array element, found %s", what);
+        int r = ss__chk_after_item(c, ']', saved, "element", "after an array element");
+        if (r <= 0) return r == 0;
     }
 }
 
