@@ -929,6 +929,18 @@ static void ss__metric_row(ss__app *a, float x, float *y, float w, const char *l
     *y += ss_ui_line_height(a->ui, SS_FONT_BODY) + 3;
 }
 
+/* A titled list of the grade's strengths or weaknesses; returns the y below it. */
+static float ss__grade_notes(ss_ui *ui, ss_rect area, float y, ss_rgba colour, const char *title,
+                             const char (*notes)[200], int n)
+{
+    if (n <= 0) return y;
+    ss_ui_text(ui, SS_FONT_BODY, area.x, y, colour, title);
+    y += ss_ui_line_height(ui, SS_FONT_BODY) + 2;
+    for (int i = 0; i < n; i++)
+        y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){area.x + 10, y, area.w - 10, 80}, SS_UI_TEXT, notes[i]) + 4;
+    return y + 8;
+}
+
 static void ss__draw_results(ss__app *a)
 {
     ss_ui *ui = a->ui;
@@ -974,22 +986,8 @@ static void ss__draw_results(ss__app *a)
     if (!m->protocol_followed && m->protocol_note[0])
         ly += ss_ui_text_wrapped(ui, SS_FONT_SMALL, (ss_rect){left.x, ly, left.w, 40}, SS_UI_TEXT_DIM, m->protocol_note);
     float ry = right.y;
-    if (g->nstrengths > 0) {
-        ss_ui_text(ui, SS_FONT_BODY, right.x, ry, SS_UI_GOOD, "Strengths");
-        ry += ss_ui_line_height(ui, SS_FONT_BODY) + 2;
-        for (int i = 0; i < g->nstrengths; i++)
-            ry += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){right.x + 10, ry, right.w - 10, 80}, SS_UI_TEXT,
-                                     g->strengths[i]) + 4;
-        ry += 8;
-    }
-    if (g->nweaknesses > 0) {
-        ss_ui_text(ui, SS_FONT_BODY, right.x, ry, SS_UI_WARN, "To work on");
-        ry += ss_ui_line_height(ui, SS_FONT_BODY) + 2;
-        for (int i = 0; i < g->nweaknesses; i++)
-            ry += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){right.x + 10, ry, right.w - 10, 80}, SS_UI_TEXT,
-                                     g->weaknesses[i]) + 4;
-        ry += 8;
-    }
+    ry = ss__grade_notes(ui, right, ry, SS_UI_GOOD, "Strengths", g->strengths, g->nstrengths);
+    ry = ss__grade_notes(ui, right, ry, SS_UI_WARN, "To work on", g->weaknesses, g->nweaknesses);
     if (g->nitems > 0) {
         ss_ui_text(ui, SS_FONT_BODY, right.x, ry, SS_UI_TEXT_DIM, "Rubric");
         ry += ss_ui_line_height(ui, SS_FONT_BODY) + 2;
