@@ -129,31 +129,45 @@ void ss_view_measure_pose(const ss_spine *sp, const ss_probe *probe, const ss_pr
                           double *width)
 {
     double total = 0, seen = 0;
-    int run = 0, best_run = 0;
-    double depth_sum = 0;
-    int depth_n = 0;
-    for (int l = 0; l < probe->lines; l++) {
+    /* The window is the run of adjacent lines reaching the sac that holds a central line:
+       the gap the view is aimed at. Runs elsewhere in a wide fan belong to the
+       neighbouring interspaces; a view whose central lines all meet bone first shows no
+       window (width 0), whatever opens at the edges of its image. */
+    int run = 0, run_depth_n = 0, best_run = 0;
+    bool run_central = false;
+    double run_depth = 0, best_depth = 0;
+    for (int l = 0; l <= probe->lines; l++) {
         ss__line_result r;
-        ss__march_line(sp, probe, pose, l, &r);
-        if (ss__central(probe, l)) {
-            total += r.sac_total_mm;
-            seen += r.sac_seen_mm;
+        bool central = false;
+        if (l < probe->lines) {
+            ss__march_line(sp, probe, pose, l, &r);
+            central = ss__central(probe, l);
+            if (central) {
+                total += r.sac_total_mm;
+                seen += r.sac_seen_mm;
+            }
         }
-        if (r.reaches_sac) {
+        if (l < probe->lines && r.reaches_sac) {
             run++;
-            depth_sum += r.first_sac_depth_mm;
-            depth_n++;
-            if (run > best_run) best_run = run;
+            run_depth += r.first_sac_depth_mm;
+            run_depth_n++;
+            run_central |= central;
         } else {
+            if (run_central && run > best_run) {
+                best_run = run;
+                best_depth = run_depth / run_depth_n;
+            }
             run = 0;
+            run_depth = 0;
+            run_depth_n = 0;
+            run_central = false;
         }
     }
     *vis = total > 0 ? seen / total : 0.0;
     /* Line spacing across the image at the depth of the posterior dura. */
-    double depth = depth_n ? depth_sum / depth_n : probe->depth_mm / 2;
     double spacing;
     if (probe->kind == SS_PROBE_LINEAR) spacing = probe->width_mm / probe->lines;
-    else spacing = (probe->radius_mm + depth) * (probe->fov_deg * M_PI / 180.0) / (probe->lines - 1);
+    else spacing = (probe->radius_mm + best_depth) * (probe->fov_deg * M_PI / 180.0) / (probe->lines - 1);
     *width = best_run * spacing;
 }
 
@@ -189,7 +203,21 @@ ss_status ss_view_pose(const ss_spine *sp, const ss_probe *probe, int level, ss_
     ss_status st = ss_spine_interspace(sp, level, &is);
     if (st != SS_OK) return st;
     switch (view) {
-    case SS_VIEW_SPINOUS: return ss__sagittal_at(sp, &is, 0.0, right, out);
+    case SS_VIEW_SPINOUS: {
+        /* Over the spinous processes as the sonographer finds them: the plane through the
+           line of the two tips, the most superficial bone ("moved toward the median plane
+           to reveal the spinous process", Wei et al. 2023, Fig. 1b). With axial rotation
+           the tips swing toward the concavity, away from the canal. */
+        ss_vertebra_info vu, vl;
+        st = ss_spine_vertebra(sp, level, &vu);
+        if (st == SS_OK) st = ss_spine_vertebra(sp, level + 1, &vl);
+        if (st != SS_OK) return st;
+        double off = 0;
+        for (int i = 0; i < 3; i++)
+            off += (0.5 * (vu.spinous_tip_mm[i] + vl.spinous_tip_mm[i]) - is.interspinous_mm[i]) * is.view_lateral[i];
+        /* ss__sagittal_at measures toward the chosen side */
+        return ss__sagittal_at(sp, &is, right ? -off : off, right, out);
+    }
     case SS_VIEW_NEAR_SPINOUS: {
         /* Slide from the midline toward the side, not yet parasagittal, to where the
          * canal shows: the smallest offset whose central lines are off the spinous

@@ -2,9 +2,11 @@
  * model, and what each of them shows.
  *
  * The views (DESIGN.md; Wei et al. 2023, Fig. 1):
- *   spinous                  probe on the skin over the midline at the interspace,
- *                            sagittal (array cranio-caudal), beam perpendicular to the
- *                            spine: the spinous processes and their shadows;
+ *   spinous                  probe on the skin over the line of the two spinous tips at
+ *                            the interspace (where the sonographer sees them; with axial
+ *                            rotation the tips swing toward the concavity, away from the
+ *                            canal), sagittal (array cranio-caudal), beam perpendicular to
+ *                            the spine: the spinous processes and their shadows;
  *   near-spinous             from `spinous`, slid toward the chosen side, still parallel
  *                            to the spine, just until the canal (posterior to anterior
  *                            dura) shows — the paper's view; not yet parasagittal;
@@ -22,8 +24,11 @@
  *   canal_visibility  over the central scan lines (|angle| <= SS_VIEW_CENTRAL_DEG), the
  *                     fraction of the thecal-sac path (dura, CSF, roots) that the beam
  *                     reaches before any bone, graft or metal;
- *   window_width_mm   the widest run of adjacent scan lines reaching the sac without bone,
- *                     measured across the image at the depth of the posterior dura.
+ *   window_width_mm   the run of adjacent scan lines reaching the sac without bone that
+ *                     holds a central line (the gap the view is aimed at; runs at the
+ *                     edges of a wide fan belong to neighbouring interspaces), measured
+ *                     across the image at the depth of the posterior dura. A view whose
+ *                     central lines all meet bone first (visibility 0) has width 0.
  */
 #ifndef SS_VIEWS_H
 #define SS_VIEWS_H

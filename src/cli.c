@@ -84,8 +84,10 @@ static const ss_command ss__commands[] = {
      "For each standard view placed on the model (engine/views.h): canal visibility (the\n"
      "share of the thecal sac on the central scan lines, |angle| <= 10 deg, that the beam\n"
      "reaches without crossing bone, graft or metal) and the acoustic window width (the\n"
-     "widest run of scan lines reaching the sac, across the image at the depth of the\n"
-     "posterior dura), with the interspace's axial rotation. --json: an array of objects\n"
+     "run of adjacent scan lines reaching the sac that holds a central line, across the\n"
+     "image at the depth of the posterior dura; 0 when no central line reaches the sac,\n"
+     "so a view with 0 % visibility has no window), with the interspace's axial rotation.\n"
+     "The spinous view sits over the line of the spinous tips. --json: an array of objects\n"
      "with level, view, side, canal_visibility, window_width_mm, rotation_deg.\n",
      ss_cmd_views},
     {"variants", "randomized scenario variants within the scenario's ranges",
