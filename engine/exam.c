@@ -13,6 +13,7 @@
 #include "json_locate.h"
 #include "paths.h"
 #include "scenario.h"
+#include "variants.h"
 
 #define SS__EXAM_MAX_BYTES ((size_t)1 << 20)
 
@@ -172,6 +173,16 @@ static void ss__case(ss__ctx *c, const cJSON *item, int i, ss_exam *e)
         snprintf(sub, sizeof sub, "%s.variant_seed", path);
         ss__err(c, sub, false, "scenario %s has no variants section: a variant seed needs ranges to draw from",
                 sc->valuestring);
+    } else if (k->has_variant_seed) {
+        /* the variant the case runs must exist: draw it as `run --exam` will */
+        ss_variant_result r;
+        if (ss_variant_make(&s, k->variant_seed, SS_EXAM_VARIANT_K, &r) != SS_OK) {
+            snprintf(sub, sizeof sub, "%s.variant_seed", path);
+            ss__err(c, sub, false, "no valid variant of %s for seed %u: %s", sc->valuestring, k->variant_seed,
+                    ss_error_message());
+        } else {
+            ss_variant_result_free(&r);
+        }
     }
     ss_scenario_free(&s);
     ss_diag_list_free(&sdl);
@@ -355,4 +366,58 @@ bool ss_exam_passed(const ss_exam *e, const bool *case_passed, int *npassed)
 const char *ss_exam_rule_name(ss_exam_rule r)
 {
     return r == SS_EXAM_PASS_K_OF_N ? "k_of_n" : "all";
+}
+
+ss_status ss_exam_case_scenario(const ss_exam *e, int index, const char *dir, char *out, size_t n)
+{
+    if (!e || index < 0 || index >= e->ncases) return ss_error_set(SS_ERR_INVALID, "exam case %d does not exist", index + 1);
+    const ss_exam_case *k = &e->cases[index];
+    if (!k->has_variant_seed) {
+        if ((size_t)snprintf(out, n, "%s", k->scenario) >= n)
+            return ss_error_set(SS_ERR_INVALID, "exam case %d: scenario path too long", index + 1);
+        return SS_OK;
+    }
+    ss_scenario sc;
+    ss_status st = ss_scenario_load(k->scenario, &sc, NULL);
+    if (st != SS_OK) return st;
+    ss_variant_result r;
+    st = ss_variant_make(&sc, k->variant_seed, SS_EXAM_VARIANT_K, &r);
+    ss_scenario_free(&sc);
+    if (st != SS_OK) return st;
+    if ((size_t)snprintf(out, n, "%s/%s.json", dir && *dir ? dir : ".", r.id) >= n) {
+        ss_variant_result_free(&r);
+        return ss_error_set(SS_ERR_INVALID, "exam case %d: variant path too long", index + 1);
+    }
+    /* the file as `sonospine variants` writes it: the text and a newline */
+    size_t len = strlen(r.json);
+    char *want = malloc(len + 2);
+    if (!want) {
+        ss_variant_result_free(&r);
+        return ss_error_set(SS_ERR_NOMEM, "out of memory");
+    }
+    memcpy(want, r.json, len);
+    want[len] = '\n';
+    want[len + 1] = 0;
+    ss_variant_result_free(&r);
+    if (ss_file_exists(out)) {
+        char *have = NULL;
+        size_t hn = 0;
+        st = ss_file_read(out, 1u << 24, &have, &hn);
+        bool same = st == SS_OK && hn == len + 1 && memcmp(have, want, hn) == 0;
+        free(have);
+        free(want);
+        if (st != SS_OK) return st;
+        if (!same)
+            return ss_error_set(SS_ERR_IO,
+                                "%s exists and differs from variant %u of %s (the scenario changed since it was "
+                                "written): not overwriting the file an earlier attempt's log names; move it away",
+                                out, k->variant_seed, k->scenario);
+        return SS_OK;
+    }
+    FILE *f = fopen(out, "wb");
+    bool ok = f && fwrite(want, 1, len + 1, f) == len + 1;
+    if (f && fclose(f) != 0) ok = false;
+    free(want);
+    if (!ok) return ss_error_set(SS_ERR_IO, "%s: cannot write the variant scenario", out);
+    return SS_OK;
 }

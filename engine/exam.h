@@ -11,7 +11,9 @@
  * A file is an exam file when its top-level object has the member "exam". Validation
  * reports every problem as `file:line:col: json.path: message` (diag.h), scenario paths
  * are resolved against the exam file's directory and each scenario is validated too.
- * What it does not do: run cases (sonospine run --exam does), make variants, record
+ * A variant case runs variant SS_EXAM_VARIANT_K of its seed: the file that `sonospine
+ * variants SCENARIO --count 1 --seed S -o DIR` writes (variants.h); validation checks that
+ * it can be drawn. What it does not do: run cases (sonospine run --exam does), record
  * results (results_db.h).
  */
 #ifndef SS_EXAM_H
@@ -27,6 +29,7 @@
 enum { SS_EXAM_MAX_CASES = 32, SS_EXAM_ID_MAX = 64, SS_EXAM_TITLE_MAX = 128, SS_EXAM_PATH_MAX = 1024 };
 
 #define SS_EXAM_DEFAULT_TIME_LIMIT_S 1800.0
+#define SS_EXAM_VARIANT_K 1 /* a variant case is variant 1 of its seed */
 #define SS_EXAM_MIN_TIME_LIMIT_S 60.0
 #define SS_EXAM_MAX_TIME_LIMIT_S 7200.0
 
@@ -67,5 +70,13 @@ ss_status ss_exam_parse(const char *text, size_t len, const char *filename, ss_e
 bool ss_exam_passed(const ss_exam *e, const bool *case_passed, int *npassed);
 
 const char *ss_exam_rule_name(ss_exam_rule r);
+
+/* The scenario file case `index` (0-based) runs, into out. A plain case: its scenario
+ * path. A variant case: variant SS_EXAM_VARIANT_K of its seed, written as
+ * DIR/<variant id>.json (DIR NULL or "": the current directory) byte for byte as
+ * `sonospine variants` writes it, so that the attempt's log names a file that replays.
+ * An existing file of that name is reused when identical; when it differs (the scenario
+ * changed since) SS_ERR_IO and nothing is overwritten. */
+ss_status ss_exam_case_scenario(const ss_exam *e, int index, const char *dir, char *out, size_t n);
 
 #endif

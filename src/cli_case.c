@@ -50,14 +50,22 @@ void ss_cli_bmode_settings(const ss_scenario *sc, ss_bmode_settings *out)
     out->tgc_auto = 1; /* a scanner's default: depth gain compensation on, sliders fine-tune */
 }
 
-void ss_cli_resolve_log_scenario(const char *recorded, char *out, size_t n)
+void ss_cli_resolve_log_scenario(const char *recorded, const char *log_path, char *out, size_t n)
 {
     snprintf(out, n, "%s", recorded);
     if (ss_file_exists(out)) return;
-    char dir[4096];
-    if (ss_paths_data_dir("scenarios", dir, sizeof dir, NULL) != SS_OK) return;
     const char *base = strrchr(recorded, '/');
     base = base ? base + 1 : recorded;
+    /* beside the log: where `run --exam` writes a variant case's scenario */
+    const char *ls = log_path ? strrchr(log_path, '/') : NULL;
+    if (log_path) {
+        if (ls) snprintf(out, n, "%.*s/%s", (int)(ls - log_path), log_path, base);
+        else snprintf(out, n, "%s", base);
+        if (ss_file_exists(out)) return;
+    }
+    snprintf(out, n, "%s", recorded);
+    char dir[4096];
+    if (ss_paths_data_dir("scenarios", dir, sizeof dir, NULL) != SS_OK) return;
     snprintf(out, n, "%s/%s", dir, base);
     if (!ss_file_exists(out)) snprintf(out, n, "%s", recorded);
 }

@@ -11,9 +11,11 @@ int ss_cli_load_case(const char *cmd, const char *path, ss_case *out);
 void ss_cli_print_diags(const ss_diag_list *dl, const char *file);
 
 /* The scenario a session log names: the path recorded in its header, or, when that
- * file is gone, the file of the same name in the scenario data directory (paths.h).
- * Writes the recorded path when neither exists (the caller's load then says so). */
-void ss_cli_resolve_log_scenario(const char *recorded, char *out, size_t n);
+ * file is gone (e.g. a relative path read from another directory), the file of the
+ * same name beside the log (log_path may be NULL; `run --exam` writes variant cases
+ * there), then in the scenario data directory (paths.h). Writes the recorded path when
+ * none exists (the caller's load then says so). */
+void ss_cli_resolve_log_scenario(const char *recorded, const char *log_path, char *out, size_t n);
 
 /* Bridges from scenario probe settings to the renderer's settings (gain, TGC, DR, seed). */
 #include "bmode_cpu.h"

@@ -44,7 +44,7 @@ int ss_cmd_replay(int argc, char **argv)
         cJSON_Delete(records);
         return SS_EXIT_USAGE;
     }
-    ss_cli_resolve_log_scenario(recorded, scenario_path, sizeof scenario_path);
+    ss_cli_resolve_log_scenario(recorded, log_path, scenario_path, sizeof scenario_path);
     ss_case cs;
     int rc = ss_cli_load_case("replay", scenario_path, &cs);
     if (rc) {

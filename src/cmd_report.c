@@ -60,7 +60,7 @@ int ss_cmd_report(int argc, char **argv)
         return SS_EXIT_USAGE;
     }
     if (scenario_override) snprintf(scenario_path, sizeof scenario_path, "%s", scenario_override);
-    else ss_cli_resolve_log_scenario(recorded, scenario_path, sizeof scenario_path);
+    else ss_cli_resolve_log_scenario(recorded, log_path, scenario_path, sizeof scenario_path);
     ss_case cs;
     bool have_case = false;
     if (ss_file_exists(scenario_path)) {

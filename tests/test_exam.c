@@ -10,6 +10,8 @@
 #include <cjson/cJSON.h>
 
 #include "exam.h"
+#include "scenario.h"
+#include "variants.h"
 #include "paths.h"
 #include "test_support.h"
 
@@ -129,4 +131,57 @@ Test(exam, pass_rules)
     cr_expect(ss_exam_passed(&e, r, NULL), "2 of 3 passed");
     e.pass_k = 3;
     cr_expect(!ss_exam_passed(&e, r, NULL));
+}
+
+/* A variant case runs variant 1 of its seed, written byte for byte as `sonospine
+ * variants` writes it; an identical file is reused, a different one is never overwritten
+ * (an earlier attempt's log may name it). */
+Test(exam, variant_case_writes_the_seeded_variant_once)
+{
+    const char *dir = ts_tempdir("exam_variant");
+    char exam_path[512], text[1024];
+    snprintf(exam_path, sizeof exam_path, "%s/exam.json", dir);
+    snprintf(text, sizeof text,
+             "{\"exam\": {\"id\": \"v\", \"title\": \"variants\", \"pass_rule\": \"all\", \"cases\": ["
+             "\"%s\", {\"scenario\": \"%s\", \"variant_seed\": 7}]}}",
+             ts_source_path("scenarios/wei2023-case6.json"), ts_source_path("scenarios/normal-adult.json"));
+    cr_assert_eq(ts_write_file(exam_path, text), 0);
+    ss_exam e;
+    cr_assert_eq(ss_exam_load(exam_path, &e, NULL), SS_OK, "%s", ss_error_message());
+    char out[2048];
+    /* a plain case: its own scenario, nothing written */
+    cr_assert_eq(ss_exam_case_scenario(&e, 0, dir, out, sizeof out), SS_OK, "%s", ss_error_message());
+    cr_expect_str_eq(out, e.cases[0].scenario);
+    /* the variant case */
+    cr_assert_eq(ss_exam_case_scenario(&e, 1, dir, out, sizeof out), SS_OK, "%s", ss_error_message());
+    char want_path[1024];
+    snprintf(want_path, sizeof want_path, "%s/normal-adult-s7-v1.json", dir);
+    cr_assert_str_eq(out, want_path);
+    ss_scenario base;
+    cr_assert_eq(ss_scenario_load(e.cases[1].scenario, &base, NULL), SS_OK);
+    ss_variant_result vr;
+    cr_assert_eq(ss_variant_make(&base, 7, 1, &vr), SS_OK);
+    char *have;
+    size_t n;
+    cr_assert_eq(ss_file_read(out, 1 << 20, &have, &n), SS_OK);
+    cr_expect_eq(n, strlen(vr.json) + 1, "the variant's text and a newline");
+    cr_expect(n == strlen(vr.json) + 1 && !memcmp(have, vr.json, n - 1) && have[n - 1] == '\n');
+    free(have);
+    ss_scenario sc;
+    cr_expect_eq(ss_scenario_load(out, &sc, NULL), SS_OK, "the written variant is a valid scenario: %s",
+                 ss_error_message());
+    cr_expect_str_eq(sc.id, "normal-adult-s7-v1");
+    ss_scenario_free(&sc);
+    /* again: the identical file is reused */
+    cr_expect_eq(ss_exam_case_scenario(&e, 1, dir, out, sizeof out), SS_OK, "%s", ss_error_message());
+    /* a changed file is refused, and kept */
+    cr_assert_eq(ts_write_file(want_path, "{\"changed\": true}\n"), 0);
+    cr_expect_eq(ss_exam_case_scenario(&e, 1, dir, out, sizeof out), SS_ERR_IO);
+    cr_expect(strstr(ss_error_message(), "not overwriting"), "%s", ss_error_message());
+    cr_assert_eq(ss_file_read(want_path, 1 << 20, &have, &n), SS_OK);
+    cr_expect_str_eq(have, "{\"changed\": true}\n");
+    free(have);
+    ss_variant_result_free(&vr);
+    ss_scenario_free(&base);
+    ts_rmtree(dir);
 }
