@@ -106,12 +106,12 @@ static void fused_case(const char *name)
     }
 }
 
-Test(views, case2_fused_channel, .timeout = 120) { fused_case("wei2023-case2"); }
-Test(views, case4_fused_channel, .timeout = 120) { fused_case("wei2023-case4"); }
+Test(views, case2_fused_channel, .timeout = 400) { fused_case("wei2023-case2"); }
+Test(views, case4_fused_channel, .timeout = 400) { fused_case("wei2023-case4"); }
 
 /* Case 6: severe scoliosis (Cobb 77, Nash-Moe III), failed at L2-L3 and L3-L4, succeeded
  * at L4-L5 through the near-spinous view. */
-Test(views, case6_scoliosis, .timeout = 120)
+Test(views, case6_scoliosis, .timeout = 400)
 {
     const char *name = "wei2023-case6";
     meas m;
@@ -134,7 +134,7 @@ Test(views, case6_scoliosis, .timeout = 120)
 
 /* Case 7: severe scoliosis (Cobb 75, Nash-Moe IV), L5-S1 "with the smallest rotation
  * angle in the lumbar spine" chosen, near-spinous view. */
-Test(views, case7_scoliosis_least_rotated_level, .timeout = 120)
+Test(views, case7_scoliosis_least_rotated_level, .timeout = 400)
 {
     const char *name = "wei2023-case7";
     meas m;
@@ -164,7 +164,7 @@ Test(views, case7_scoliosis_least_rotated_level, .timeout = 120)
  * window is not narrower than the parasagittal oblique one's (they see the same
  * interlaminar gap; the paper's "wider" needs a window that narrows laterally, which the
  * model's laminae do not: README). */
-Test(views, normal_adult, .timeout = 120)
+Test(views, normal_adult, .timeout = 400)
 {
     const char *name = "normal-adult";
     meas m;
