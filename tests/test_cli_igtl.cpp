@@ -67,12 +67,19 @@ struct Server {
 
     void start(const char *dir, const std::vector<std::string> &extra)
     {
-        out = std::string(dir) + "/igtl.out";
-        err = std::string(dir) + "/igtl.err";
         log = std::string(dir) + "/igtl.jsonl";
-        std::vector<std::string> args = {SONOSPINE_EXE, "igtl"};
+        std::vector<std::string> args = {"igtl"};
         args.insert(args.end(), extra.begin(), extra.end());
         args.insert(args.end(), {"--port", "0", "--log", log, "--quiet"});
+        spawn(dir, args);
+    }
+
+    /* Runs `sonospine ARGS...` and waits for its "listening on port N" line. */
+    void spawn(const char *dir, std::vector<std::string> args)
+    {
+        out = std::string(dir) + "/igtl.out";
+        err = std::string(dir) + "/igtl.err";
+        args.insert(args.begin(), SONOSPINE_EXE);
         pid = fork();
         cr_assert_geq(pid, 0, "fork failed");
         if (pid == 0) {
@@ -101,6 +108,19 @@ struct Server {
         }
         cr_assert_gt(port, 0, "no 'listening on port N' line; stdout: %s stderr: %s", slurp(out).c_str(),
                      slurp(err).c_str());
+    }
+
+    /* Waits for the process to end by itself; returns the exit status. */
+    int wait_exit()
+    {
+        int status = 0;
+        double t0 = now_s();
+        while (waitpid(pid, &status, WNOHANG) == 0) {
+            if (now_s() - t0 > kDeadlineS) return stop();
+            usleep(50000);
+        }
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
 
     /* SIGTERM ends the session (graded, log sealed); returns the exit status. */
@@ -495,5 +515,40 @@ Test(cli_igtl, malformed_messages_are_rejected_and_the_server_keeps_serving)
     cr_assert_eq(srv.stop(), 0, "stderr: %s", slurp(srv.err).c_str());
     std::string out = slurp(srv.out);
     cr_expect(out.find("clients dropped") != std::string::npos, "no closing summary: %s", out.c_str());
+    ts_rmtree(dir);
+}
+
+/* The trainer takes tracked tools as an input device (SONOSPINE_IGTL_PORT): a
+ * ProbeToReference moved 2 mm cranially moves the trainer's probe (its returned pose,
+ * 0.05 mm), and the move is a logged command: the attempt replays. The window runs
+ * offscreen with a script that only places the probe and lasts 20 s of simulated time. */
+Test(cli_igtl, trainer_takes_tracked_tools_as_an_input_device)
+{
+    const char *dir = ts_tempdir("igtl_trainer");
+    std::string script = std::string(dir) + "/s.txt", log = std::string(dir) + "/t.jsonl";
+    cr_assert_eq(ts_write_file(script.c_str(), "0.0 probe.view L3-L4 near-spinous right\n20.0 stylet.replace\n"), 0);
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    setenv("SONOSPINE_IGTL_PORT", "0", 1);
+    Server srv;
+    srv.spawn(dir, {"run", ts_source_path("scenarios/normal-adult.json"), "--script", script, "--exit-after-script",
+                    "--log", log, "--quiet"});
+    unsetenv("SONOSPINE_IGTL_PORT");
+    igtl::ClientSocket::Pointer s = connect_client(srv.port);
+    Seen seen;
+    receive_until(s, seen, [](const Seen &x) { return x.probe; }, "the trainer's ProbeToReference");
+    igtl::Matrix4x4 p1;
+    memcpy(p1, seen.probe_m, sizeof p1);
+    p1[2][3] += 2.0f;
+    send_transform(s, "ProbeToReference", p1);
+    receive_until(s, seen, [&](const Seen &x) { return std::fabs(x.probe_m[2][3] - p1[2][3]) < 0.05; },
+                  "the trainer's probe to follow the tracked probe");
+    s->CloseSocket();
+    cr_assert_eq(srv.wait_exit(), 0, "stderr: %s", slurp(srv.err).c_str());
+    std::string logtext = slurp(log);
+    cr_expect(logtext.find("\"probe.move\"") != std::string::npos, "no probe.move in the trainer's log");
+    ts_run_result *r = (ts_run_result *)calloc(1, sizeof *r);
+    const char *pargs[] = {"replay", log.c_str(), NULL};
+    cr_expect_eq(ts_run_sonospine(r, pargs), 0, "replay: %s %s", r->out, r->err);
+    free(r);
     ts_rmtree(dir);
 }
