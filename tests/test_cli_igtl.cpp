@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -83,6 +84,8 @@ struct Server {
         pid = fork();
         cr_assert_geq(pid, 0, "fork failed");
         if (pid == 0) {
+            /* a failed assertion ends the test process without stop(): take the server with it */
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
             int fo = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             int fe = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             dup2(fo, 1);
