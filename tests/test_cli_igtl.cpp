@@ -9,6 +9,7 @@
  * builds the tissue volume and renders frames slowly), and only what arrives is checked. */
 #include <criterion/criterion.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -343,6 +344,40 @@ Test(cli_igtl, tracked_probe_and_needle_drive_the_simulation_and_are_logged)
                   "the probe to move 2 mm cranially");
     cr_expect(std::fabs(seen.probe_m[0][3] - p1[0][3]) < 0.05, "x moved: %g vs %g", seen.probe_m[0][3], p1[0][3]);
 
+    /* a turned probe: 8 deg about its beam, 4 deg about its array axis, 3 deg about the
+     * elevation axis (any orientation, not one probe.rotate happens to produce in one
+     * axis); the returned orientation matches within 1e-3 (0.06 deg: float32 and the
+     * 0.05 deg deadband) */
+    {
+        const double k = M_PI / 180.0, a = 8 * k, b = 4 * k, c = 3 * k;
+        double Ry[3][3] = {{cos(a), 0, sin(a)}, {0, 1, 0}, {-sin(a), 0, cos(a)}};
+        double Rx[3][3] = {{1, 0, 0}, {0, cos(b), -sin(b)}, {0, sin(b), cos(b)}};
+        double Rz[3][3] = {{cos(c), -sin(c), 0}, {sin(c), cos(c), 0}, {0, 0, 1}};
+        double t1[3][3] = {}, rel[3][3] = {};
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                for (int q = 0; q < 3; q++) t1[i][j] += Ry[i][q] * Rx[q][j];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                for (int q = 0; q < 3; q++) rel[i][j] += t1[i][q] * Rz[q][j];
+        igtl::Matrix4x4 p2;
+        memcpy(p2, seen.probe_m, sizeof p2);
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                double v = 0;
+                for (int q = 0; q < 3; q++) v += seen.probe_m[i][q] * rel[q][j];
+                p2[i][j] = (float)v;
+            }
+        send_transform(s, "ProbeToReference", p2);
+        auto turned = [&](const Seen &x) {
+            double worst = 0;
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) worst = std::max(worst, (double)std::fabs(x.probe_m[i][j] - p2[i][j]));
+            return worst < 1e-3;
+        };
+        receive_until(s, seen, turned, "the probe to turn to the tracked orientation");
+    }
+
     /* a needle in the image plane, from 40 mm along the array and 10 mm above the face
      * toward the beam axis at 30 deg to it; its shaft axis is +x of NeedleToReference */
     double ax[3], ay[3], az[3], o[3];
@@ -396,6 +431,7 @@ Test(cli_igtl, tracked_probe_and_needle_drive_the_simulation_and_are_logged)
     cr_expect(logtext.find("\"probe.rotate\"") != std::string::npos ||
                   logtext.find("\"probe.move\"") != std::string::npos,
               "no probe command logged");
+    cr_expect(logtext.find("\"probe.rotate\"") != std::string::npos, "no probe.rotate logged");
     cr_expect(logtext.find("\"needle.place\"") != std::string::npos, "no needle.place logged");
     cr_expect(logtext.find("\"needle.advance\"") != std::string::npos, "no needle.advance logged");
     ts_run_result *r = (ts_run_result *)calloc(1, sizeof *r);
