@@ -150,7 +150,27 @@ static const ss_command ss__commands[] = {
      "Exit 0 shown; 1 no database or no attempts for ID, or a file could not be written.\n",
      ss_cmd_history},
     {"igtl", "OpenIGTLink server: stream images, take tracked probe and needle",
-     "usage: sonospine igtl SCENARIO [--port 18944]\n", NULL},
+     "usage: sonospine igtl SCENARIO [--port 18944] [--bind ADDR] [--level L4-L5] [--view VIEW]\n"
+     "                      [--side left|right] [--fps F] [--lines N] [--samples N] [--log FILE]\n"
+     "                      [--probe-name NAME] [--needle-name NAME] [--needle-axis +x|-x|+y|-y|+z|-z]\n"
+     "                      [--max-frames N] [--duration S] [--quiet]\n"
+     "\n"
+     "An OpenIGTLink server (docs/igtl.md) for 3D Slicer (OpenIGTLinkIF, client to this port) and\n"
+     "PLUS. The simulation runs in real time; while a client is connected it sends, at up to --fps\n"
+     "frames a second (default 10; as fast as the CPU renderer goes when that is slower), the B-mode\n"
+     "image as an IMAGE 'Image' (uint8, the frame `render` makes for the same pose; its matrix maps\n"
+     "pixels to the patient frame, mm) with the poses as TRANSFORMs 'ProbeToReference' and\n"
+     "'NeedleToReference', and the events as STRINGs 'SonoSpineEvent'. TRANSFORMs received under\n"
+     "the probe and needle names (--probe-name, --needle-name) drive the probe and the needle\n"
+     "(tip at the origin, shaft along --needle-axis, default +x, hub to tip); each becomes a\n"
+     "session-script command, logged with --log FILE like any session (replay, verify, report).\n"
+     "The probe starts at --view (default near-spinous, right) of --level (default the scenario's\n"
+     "first expected interspace). --port 0 takes any free port; the port is printed as\n"
+     "'listening on port N'. Listens on 127.0.0.1 unless --bind 0.0.0.0. Runs until Ctrl-C or\n"
+     "SIGTERM, --duration S seconds or --max-frames N frames; the session is then ended, graded\n"
+     "and its log sealed. Exit 0, 1 when the server cannot start or the log cannot be written,\n"
+     "2 bad usage or scenario.\n",
+     ss_cmd_igtl},
     {"anatomy", "what the patient model measures: windows, depths, rotation, Cobb; label slices",
      "usage: sonospine anatomy SCENARIO [--json] [--slices DIR] [--spacing MM]\n"
      "\n"

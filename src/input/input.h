@@ -17,9 +17,9 @@
  *   finished  a scripted source says it has nothing more to give, optional;
  *   destroy.
  * Devices here: mouse + keyboard (input_mouse_keyboard.c), SDL game controller
- * (input_gamepad.c), the session script (input_script.c) and force feedback through
- * SDL's haptic API (input_haptics.c). A tracked tool (OpenIGTLink) or a 3/6-DOF haptic
- * stylus is one more device: it turns poses into probe.move/probe.rotate or
+ * (input_gamepad.c), the session script (input_script.c), force feedback through
+ * SDL's haptic API (input_haptics.c) and OpenIGTLink tracked tools (input_igtl.c). A
+ * 3/6-DOF haptic stylus would be one more device: it turns poses into probe.move/probe.rotate or
  * needle.advance commands in poll and renders the force in feedback; the engine and the
  * trainer do not change.
  * What it does not do: draw, or decide anything about the attempt (the simulation
@@ -138,5 +138,23 @@ ss_input_device ss_input_haptics_create(bool *found, char *name_out, size_t name
 #define SS_INPUT_HAPTIC_MAX_N 15.0
 double ss_input_haptic_level(double axial_force_n);
 double ss_input_haptic_pulse(const ss_event *events, int nevents);
+
+/* ------------------------------------------------------------------ OpenIGTLink tracked tools */
+/* A tracked probe and needle over OpenIGTLink (docs/igtl.md): listens on bind_addr:port
+ * (0: any free port) without ever blocking; TRANSFORMs named ProbeToReference and
+ * NeedleToReference (needle shaft along needle_axis, igtl/igtl_track.h) become the same
+ * logged commands as `sonospine igtl` issues; the simulation's poses go back at 20 Hz and
+ * its events as STRING messages. *cs is the trainer's current case (followed when the
+ * trainee picks another scenario). False, with ss_error_message(), when the port cannot
+ * be opened. */
+#include "patient_case.h"
+bool ss_input_igtl_create(const ss_case *const *cs, const char *bind_addr, int port, int needle_axis,
+                          ss_input_device *out);
+int ss_input_igtl_port(const ss_input_device *dev);
+/* Adds the device when the environment asks for it: SONOSPINE_IGTL_PORT (unset: no
+ * device), SONOSPINE_IGTL_BIND (default 127.0.0.1), SONOSPINE_IGTL_NEEDLE_AXIS (default
+ * +x). Prints "OpenIGTLink tracked tools: listening on port N". False, after printing
+ * why, on a bad value or a port that cannot be opened. */
+bool ss_input_igtl_from_env(ss_input_hub *hub, const ss_case *const *cs);
 
 #endif

@@ -1404,6 +1404,7 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     ss_input_hub_add(&a->hub, ss_input_gamepad_create());
     ss_input_hub_add(&a->hub, ss_input_haptics_create(&a->haptic_found, a->haptic_name, sizeof a->haptic_name));
     if (a->script) ss_input_hub_add(&a->hub, ss_input_script_create(a->script));
+    if (!ss_input_igtl_from_env(&a->hub, (const ss_case *const *)&a->cs)) goto done;
     if (!a->mk) goto done;
     if (ss__case_views_make(a) != 0) goto done;
     ss__scan_scenarios(a);
