@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "paths.h"
@@ -49,6 +50,9 @@ ss_status ss_log_create(const char *path, ss_log_writer **out)
     if (strlen(path) >= sizeof((ss_log_writer *)0)->path)
         return ss_error_set(SS_ERR_IO, "%s: path too long", path);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    struct stat sb;
+    if (fd < 0 && errno == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return ss_error_set(SS_ERR_IO, "%s: is a directory: expected the name of a new session log file", path);
     if (fd < 0)
         return ss_error_set(SS_ERR_IO, "%s: cannot create session log: %s%s", path, strerror(errno),
                             errno == EEXIST ? " (logs are never overwritten; choose another name)" : "");

@@ -125,8 +125,8 @@ static ss_status ss__load(const char *path, ss_station_key *k)
     } else if ((st.st_mode & 077) != 0) {
         rc = ss_error_set(SS_ERR_INVALID,
                           "station key %s: permissions %04o let other users read or change it; expected 0600 "
-                          "(chmod 600 %s, or remove it to make a new key: logs it signed then verify only with "
-                          "--key of the old public key)",
+                          "(chmod 600 %s; if it may have been copied, remove it instead and a new key is made "
+                          "on next use)",
                           path, (unsigned)(st.st_mode & 07777), path);
     } else if (st.st_uid != geteuid()) {
         rc = ss_error_set(SS_ERR_INVALID, "station key %s: owned by uid %ld, not by this user (uid %ld)", path,

@@ -352,10 +352,13 @@ int ss_cmd_run(int argc, char **argv)
     char started_utc[32];
     ss__utc_now(started_utc);
     if (ss_session_begin(&d, &session) != SS_OK) {
+        /* --log names a file that cannot be made, or the station key is refused: bad
+         * input (2); out of memory or a broken invariant: the task failed (1). */
+        ss_status why = ss_error_status();
         fprintf(stderr, "sonospine run: %s\n", ss_error_message());
         ss_case_free(&cs);
         ss_script_free(&script);
-        return SS_EXIT_FAILED;
+        return why == SS_ERR_NOMEM || why == SS_ERR_INTERNAL ? SS_EXIT_FAILED : SS_EXIT_USAGE;
     }
     printer.session = session;
     ss_session_run_script(session, &script);
