@@ -552,14 +552,18 @@ ss_status ss_report_build(const ss_report_desc *d, ss_report *out)
     if (ck) {
         r->verdict = ck->verdict;
         r->records = ck->records;
-        snprintf(r->log_last_hash, sizeof r->log_last_hash, "%s", ck->last_hash);
+        /* The seal's hash when there is one: what the station key signed and what the
+         * results database records (results_db.h log_hash). */
+        snprintf(r->log_last_hash, sizeof r->log_last_hash, "%s", ck->seal_hash[0] ? ck->seal_hash : ck->last_hash);
         if (ck->verdict == SS_LOG_INTACT)
             snprintf(r->verdict_text, sizeof r->verdict_text,
-                     "INTACT: all %ld records chain by SHA-256 and the log ends with its seal", ck->records);
+                     "INTACT: all %ld records chain by SHA-256, the log ends with its seal, and the seal is signed "
+                     "(Ed25519) by station key %s",
+                     ck->records, ck->key_id);
         else
             snprintf(r->verdict_text, sizeof r->verdict_text,
-                     "INCOMPLETE: %ld records chain, but the log stops before its seal (%.500s): the attempt was "
-                     "interrupted; results below are only what the log holds",
+                     "INCOMPLETE: %ld records chain, but the log stops before its seal or signature (%.500s): the "
+                     "attempt was interrupted; results below are only what the log holds",
                      ck->records, ck->reason);
     } else {
         r->verdict = SS_LOG_INCOMPLETE;

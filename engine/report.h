@@ -96,7 +96,7 @@ typedef struct ss_report {
     char started_utc[32];
     char mode[16];
     char version[32];
-    char log_last_hash[65];
+    char log_last_hash[65];  /* the seal's hash (signed) when sealed, else the last record's */
     ss_log_verdict verdict;
     long records;
     char verdict_text[800];

@@ -611,7 +611,7 @@ static char *ss__html_make(const ss_report *r)
     ss__html_row(&b, "Date (UTC)", r->started_utc, false);
     ss__html_row(&b, "Mode", r->mode, false);
     ss__html_row(&b, "Session log", r->log_path, true);
-    ss__html_row(&b, "Log's last record hash", r->log_last_hash, true);
+    ss__html_row(&b, "Log seal hash (signed)", r->log_last_hash, true);
     ss__html_row(&b, "Re-simulation", r->resim_note, false);
     snprintf(t, sizeof t, "SonoSpine %s (report made %s)", r->version, r->generated_utc);
     ss__html_row(&b, "Program", t, false);
@@ -743,7 +743,7 @@ static char *ss__html_make(const ss_report *r)
                 "(reason:&nbsp;______________________)</td></tr>\n</table>\n");
     ss__printf(&b, "<footer>SonoSpine %s &middot; report of ", r->version);
     ss__html(&b, r->log_path);
-    ss__printf(&b, " &middot; last record hash <span class=\"mono\">%s</span></footer>\n</body>\n</html>\n",
+    ss__printf(&b, " &middot; log seal hash <span class=\"mono\">%s</span></footer>\n</body>\n</html>\n",
                r->log_last_hash);
     if (b.failed) {
         free(b.s);
@@ -1038,7 +1038,7 @@ static void ss__pdf_layout(ss__pdf *p)
     }
     const char *mono_rows[][2] = {{"Scenario SHA-256", r->scenario_sha256},
                                   {"Session log", r->log_path},
-                                  {"Log's last record hash", r->log_last_hash}};
+                                  {"Log seal hash (signed)", r->log_last_hash}};
     for (size_t i = 0; i < sizeof mono_rows / sizeof mono_rows[0]; i++) {
         const char *cells[2] = {mono_rows[i][0], mono_rows[i][1]};
         ss__pdf_row(p, kv, 2, cells, 9.5, false, true);

@@ -10,7 +10,7 @@
  *   trainees (id, name UNIQUE, created_utc)
  *   attempts (id, trainee_id, scenario_id, scenario_sha256, scenario_title, mode
  *             'practice'|'exam', exam_id, exam_case, started_utc, ended_utc, log_path,
- *             log_hash = the hash of the log's last record (its seal), pass, score, and the
+ *             log_hash = the hash of the log's seal record (what the station key signs), pass, score, and the
  *             key metrics success, insertions, interspaces_tried, bone_contacts,
  *             puncture_time_s (NULL without CSF), operation_time_s)
  *   metrics  (attempt_id, name, value): every numeric or yes/no measure of the attempt's

@@ -10,6 +10,7 @@
 
 #include "paths.h"
 #include "session_log.h"
+#include "station_key.h"
 #include "tissue.h"
 
 struct ss_session {
@@ -17,6 +18,7 @@ struct ss_session {
     ss_sim *sim;
     ss_metrics_state *metrics;
     ss_log_writer *log;
+    ss_station_key *key;        /* signs the log at its end (station_key.h) */
     ss_status log_status;       /* first write error */
     cJSON *events;              /* when replaying: events produced, for comparison */
     bool ended;
@@ -122,6 +124,13 @@ ss_status ss_session_begin(const ss_session_desc *d, ss_session **out)
     ss_status st = ss__make(d, false, &s);
     if (st != SS_OK) return st;
     if (d->log_path) {
+        /* The key first: a refused key (wrong permissions, damaged) stops the attempt
+         * before it starts rather than leaving an unsigned log at its end. */
+        st = ss_station_key_open(NULL, true, &s->key, NULL);
+        if (st != SS_OK) {
+            ss_session_free(s);
+            return st;
+        }
         st = ss_log_create(d->log_path, &s->log);
         if (st != SS_OK) {
             ss_session_free(s);
@@ -198,7 +207,7 @@ ss_status ss_session_end(ss_session *s, ss_metrics *metrics_out, ss_grade *grade
     ss__append(s, grec);
     ss_status st = s->log_status;
     if (s->log) {
-        ss_status c = st == SS_OK ? ss_log_close(s->log) : (ss_log_abandon(s->log), st);
+        ss_status c = st == SS_OK ? ss_log_close_signed(s->log, s->key) : (ss_log_abandon(s->log), st);
         s->log = NULL;
         if (st == SS_OK) st = c;
     }
@@ -210,6 +219,7 @@ void ss_session_free(ss_session *s)
 {
     if (!s) return;
     if (s->log) ss_log_abandon(s->log); /* not ended: the log reads as incomplete */
+    ss_station_key_free(s->key);
     ss_sim_free(s->sim);
     ss_metrics_free(s->metrics);
     cJSON_Delete(s->events);

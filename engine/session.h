@@ -10,7 +10,8 @@
  *            "pos_mm":[x,y,z],"depth_mm","value"}
  *   metrics {"type":"metrics","end_tick":N, ...--metrics-json keys...}
  *   grade   {"type":"grade", ...rubric.h's grade...}
- *   seal    (session_log.h)
+ *   seal, signature (session_log.h): signed by this station's key (station_key.h),
+ *            opened (created on first use) by ss_session_begin when there is a log
  * Replay needs nothing but the log and the scenario file (its SHA-256 must match the
  * header's): the inputs are fed to a fresh simulation at their ticks and the events and
  * metrics it produces must equal the logged ones exactly.

@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "paths.h"
 
-enum { SS_LOG_MAX_BYTES = 256 << 20 }; /* a 30-minute session at full tick is ~20 MB */
+enum { SS_LOG_MAX_BYTES = 256 << 20 }; /* a 30-minute scripted session logs ~0.75 MB (bench_long_session) */
 
 static const char ss__zero_hash[SS_LOG_HASH_HEX] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -49,6 +50,9 @@ ss_status ss_log_create(const char *path, ss_log_writer **out)
     if (strlen(path) >= sizeof((ss_log_writer *)0)->path)
         return ss_error_set(SS_ERR_IO, "%s: path too long", path);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    struct stat sb;
+    if (fd < 0 && errno == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return ss_error_set(SS_ERR_IO, "%s: is a directory: expected the name of a new session log file", path);
     if (fd < 0)
         return ss_error_set(SS_ERR_IO, "%s: cannot create session log: %s%s", path, strerror(errno),
                             errno == EEXIST ? " (logs are never overwritten; choose another name)" : "");
@@ -128,19 +132,37 @@ ss_status ss_log_sync(ss_log_writer *w)
 long ss_log_records(const ss_log_writer *w) { return w->seq; }
 const char *ss_log_last_hash(const ss_log_writer *w) { return w->last_hash; }
 
-ss_status ss_log_close(ss_log_writer *w)
+static const char ss__sig_prefix[] = "sonospine-log-seal-v1:";
+
+ss_status ss_log_close_signed(ss_log_writer *w, const ss_station_key *key)
 {
     cJSON *seal = cJSON_CreateObject();
     cJSON_AddStringToObject(seal, "type", "seal");
     cJSON_AddNumberToObject(seal, "records", (double)w->seq + 1);
     ss_status st = ss_log_append(w, seal);
     cJSON_Delete(seal);
+    if (st == SS_OK && key) {
+        char msg[sizeof ss__sig_prefix + 64], sig[SS_STATION_SIG_HEX];
+        snprintf(msg, sizeof msg, "%s%s", ss__sig_prefix, w->last_hash);
+        ss_station_key_sign(key, msg, strlen(msg), sig);
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "type", "signature");
+        cJSON_AddStringToObject(s, "alg", "ed25519");
+        cJSON_AddStringToObject(s, "signs", w->last_hash);
+        cJSON_AddStringToObject(s, "key_id", ss_station_key_id(key));
+        cJSON_AddStringToObject(s, "public_key", ss_station_key_public_hex(key));
+        cJSON_AddStringToObject(s, "sig", sig);
+        st = ss_log_append(w, s);
+        cJSON_Delete(s);
+    }
     if (st == SS_OK) st = ss_log_sync(w);
     if (close(w->fd) != 0 && st == SS_OK)
         st = ss_error_set(SS_ERR_IO, "%s: close failed: %s", w->path, strerror(errno));
     free(w);
     return st;
 }
+
+ss_status ss_log_close(ss_log_writer *w) { return ss_log_close_signed(w, NULL); }
 
 void ss_log_abandon(ss_log_writer *w)
 {
@@ -154,6 +176,43 @@ static void ss__tampered(ss_log_check *c, long line, const char *fmt, const char
     c->verdict = SS_LOG_TAMPERED;
     c->bad_line = line;
     snprintf(c->reason, sizeof c->reason, fmt, line, detail);
+}
+
+/* Checks the record that follows the seal (whose hash is seal_hash): it must be a
+ * signature record whose signature verifies. Returns NULL when it does (filling the
+ * signer into c), else why not. */
+static const char *ss__check_signature(const cJSON *rec, const char *seal_hash, ss_log_check *c)
+{
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
+    if (!cJSON_IsString(type) || strcmp(type->valuestring, "signature") != 0)
+        return "record after the seal that is not its signature (inserted or appended later)";
+    c->bad_signature = true; /* until it verifies */
+    const cJSON *alg = cJSON_GetObjectItemCaseSensitive(rec, "alg");
+    const cJSON *signs = cJSON_GetObjectItemCaseSensitive(rec, "signs");
+    const cJSON *pk = cJSON_GetObjectItemCaseSensitive(rec, "public_key");
+    const cJSON *kid = cJSON_GetObjectItemCaseSensitive(rec, "key_id");
+    const cJSON *sig = cJSON_GetObjectItemCaseSensitive(rec, "sig");
+    if (!cJSON_IsString(alg) || strcmp(alg->valuestring, "ed25519") != 0)
+        return "bad signature: the signature record's alg is not \"ed25519\"";
+    if (!cJSON_IsString(signs) || strcmp(signs->valuestring, seal_hash) != 0)
+        return "bad signature: the signature record signs another seal hash than the seal's";
+    char id[SS_STATION_KEY_ID];
+    if (!cJSON_IsString(pk) || !ss_station_key_id_of(pk->valuestring, id))
+        return "bad signature: public_key is not 64 hex digits";
+    if (!cJSON_IsString(kid) || strcmp(kid->valuestring, id) != 0)
+        return "bad signature: key_id does not belong to public_key";
+    if (!cJSON_IsString(sig) || strlen(sig->valuestring) != 128)
+        return "bad signature: sig is not 128 hex digits";
+    char msg[sizeof ss__sig_prefix + 64];
+    snprintf(msg, sizeof msg, "%s%s", ss__sig_prefix, seal_hash);
+    if (!ss_station_key_verify(pk->valuestring, msg, strlen(msg), sig->valuestring))
+        return "bad signature: sig does not verify with the public key the record names (the seal or the "
+               "signature was changed, or the record was made without that key)";
+    c->bad_signature = false;
+    c->signature_ok = true;
+    snprintf(c->key_id, sizeof c->key_id, "%s", id);
+    snprintf(c->public_key, sizeof c->public_key, "%s", pk->valuestring);
+    return NULL;
 }
 
 ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
@@ -185,8 +244,8 @@ ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
         char *line = text + pos;
         size_t len = (size_t)(nl - line);
         pos += len + 1;
-        if (sealed) {
-            ss__tampered(c, line_no, "line %ld: %s", "record after the seal (inserted or appended later)");
+        if (c->signature_ok) {
+            ss__tampered(c, line_no, "line %ld: %s", "record after the signature (inserted or appended later)");
             break;
         }
         /* Split off ,"hash":"<64>"} and recompute. */
@@ -229,9 +288,17 @@ ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
                          "record does not follow the one before it (removed, reordered or inserted record)");
             break;
         }
-        memcpy(prev, stored, SS_LOG_HASH_HEX);
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
-        if (cJSON_IsString(type) && strcmp(type->valuestring, "seal") == 0) {
+        if (sealed) { /* the one record allowed after the seal: its signature */
+            const char *why = ss__check_signature(rec, prev, c);
+            if (why) {
+                cJSON_Delete(rec);
+                ss__tampered(c, line_no, "line %ld: %s", why);
+                break;
+            }
+        }
+        memcpy(prev, stored, SS_LOG_HASH_HEX);
+        if (!sealed && cJSON_IsString(type) && strcmp(type->valuestring, "seal") == 0) {
             const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "records");
             if (!cJSON_IsNumber(n) || n->valuedouble != (double)line_no) {
                 cJSON_Delete(rec);
@@ -239,6 +306,8 @@ ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
                 break;
             }
             sealed = true;
+            c->sealed = true;
+            memcpy(c->seal_hash, stored, SS_LOG_HASH_HEX);
         }
         c->records++;
         if (records) cJSON_AddItemToArray(records, rec);
@@ -246,9 +315,16 @@ ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
     }
     memcpy(c->last_hash, prev, SS_LOG_HASH_HEX);
     if (c->verdict != SS_LOG_TAMPERED) {
-        if (sealed) {
+        if (c->signature_ok) {
             c->verdict = SS_LOG_INTACT;
-            snprintf(c->reason, sizeof c->reason, "%ld records, chain intact, sealed", c->records);
+            snprintf(c->reason, sizeof c->reason, "%ld records, chain intact, sealed, signed by station key %s",
+                     c->records, c->key_id);
+        } else if (sealed) {
+            c->verdict = SS_LOG_INCOMPLETE;
+            snprintf(c->reason, sizeof c->reason,
+                     "%ld whole records chain correctly and the log is sealed, but it ends %sbefore its signature "
+                     "record (cut after the seal, or written without a station key)",
+                     c->records, c->partial_tail ? "inside a record, " : "");
         } else {
             c->verdict = SS_LOG_INCOMPLETE;
             snprintf(c->reason, sizeof c->reason, "%ld whole records chain correctly, but the log ends %sbefore its seal",

@@ -9,11 +9,22 @@
  * - hash = SHA-256 of the line's bytes with the trailing `,"hash":"..."` removed, i.e. of
  *   `{"seq":N,...,"prev":"..."}` exactly as written.
  * - prev = the hash field of the previous line, so the lines form a chain.
- * - a log closed normally ends with a record {"type":"seal","records":N}; one that
- *   stops earlier (crash, kill, power cut) is "incomplete", which is not tampering.
+ * - a log closed normally ends with a record {"type":"seal","records":N} followed by
+ *   one signature record (below); one that stops earlier (crash, kill, power cut, or a
+ *   log sealed without a station key) is "incomplete", which is not tampering but never
+ *   verifies as intact.
+ * - signature record, the last line (station_key.h):
+ *   {"seq":N+1,"type":"signature","alg":"ed25519","signs":"<hash of the seal line>",
+ *    "key_id":"<16 hex>","public_key":"<64 hex>","sig":"<128 hex>","prev":...,"hash":...}
+ *   sig is the Ed25519 signature, by the station key, of the ASCII bytes
+ *   "sonospine-log-seal-v1:" followed by the seal's 64-digit hash. The seal's hash
+ *   covers the whole chain, so the signature covers every byte before it; whoever
+ *   re-hashes an edited log cannot re-sign it without the station's secret key.
  * Each record is written with one write(2) call on an O_APPEND descriptor as soon as it
  * is appended (no user-space buffering), so a killed process loses nothing already
- * appended. What it does not do: sign (see the signing module), interpret payloads.
+ * appended. What it does not do: keep keys (station_key.h), decide which station keys
+ * to trust (the reader reports the signer; `sonospine verify --key` checks it),
+ * interpret payloads.
  */
 #ifndef SS_SESSION_LOG_H
 #define SS_SESSION_LOG_H
@@ -23,6 +34,7 @@
 #include <cjson/cJSON.h>
 
 #include "error.h"
+#include "station_key.h"
 
 #define SS_LOG_HASH_HEX 65 /* 64 hex digits + NUL */
 
@@ -38,18 +50,23 @@ ss_status ss_log_append(ss_log_writer *w, const cJSON *payload);
 /* Forces the records written so far to stable storage (fdatasync). */
 ss_status ss_log_sync(ss_log_writer *w);
 
-/* Appends the seal record, syncs and closes. ss_log_abandon() closes without a seal
- * (the log then reads as incomplete). Both free w. */
-ss_status ss_log_close(ss_log_writer *w);
+/* Appends the seal record and, when key is non-NULL, the signature record; syncs and
+ * closes. Without a key the log reads as incomplete (sealed but unsigned).
+ * ss_log_abandon() closes without a seal (the log then reads as incomplete).
+ * All free w. */
+ss_status ss_log_close_signed(ss_log_writer *w, const ss_station_key *key);
+ss_status ss_log_close(ss_log_writer *w); /* = ss_log_close_signed(w, NULL) */
 void ss_log_abandon(ss_log_writer *w);
 
 long ss_log_records(const ss_log_writer *w);
 const char *ss_log_last_hash(const ss_log_writer *w);
 
 typedef enum ss_log_verdict {
-    SS_LOG_INTACT,      /* every record chains and the log ends with its seal */
-    SS_LOG_INCOMPLETE,  /* every whole record chains, but the log stops before a seal */
-    SS_LOG_TAMPERED     /* a record was changed, removed, reordered or inserted */
+    SS_LOG_INTACT,      /* every record chains, the log ends with its seal and a valid signature */
+    SS_LOG_INCOMPLETE,  /* every whole record chains, but the log stops before its seal or its
+                         * signature record */
+    SS_LOG_TAMPERED     /* a record was changed, removed, reordered or inserted, or the
+                         * signature does not verify */
 } ss_log_verdict;
 
 typedef struct ss_log_check {
@@ -57,8 +74,14 @@ typedef struct ss_log_check {
     long records;          /* whole, valid records read (up to the first bad one) */
     long bad_line;         /* 1-based line of the first bad record (TAMPERED), else 0 */
     bool partial_tail;     /* the file ends inside a record (cut mid-write) */
+    bool sealed;           /* the seal record was read */
+    bool signature_ok;     /* a signature record followed the seal and verified */
+    bool bad_signature;    /* TAMPERED because of the signature record itself */
     char reason[512];      /* human-readable explanation */
-    char last_hash[SS_LOG_HASH_HEX];
+    char last_hash[SS_LOG_HASH_HEX];  /* hash of the last valid record */
+    char seal_hash[SS_LOG_HASH_HEX];  /* hash of the seal record ("" without one): what is signed */
+    char key_id[SS_STATION_KEY_ID];   /* signer's key id ("" unless signature_ok) */
+    char public_key[SS_STATION_PK_HEX]; /* signer's public key ("" unless signature_ok) */
 } ss_log_check;
 
 /* Reads a log and checks its chain. Returns SS_OK when the file could be read (the

@@ -117,10 +117,15 @@ static const ss_command ss__commands[] = {
      "tampered, 2 unreadable log or scenario.\n",
      ss_cmd_replay},
     {"verify", "check the hash chain and signature of a session log",
-     "usage: sonospine verify LOG\n"
+     "usage: sonospine verify LOG [--key PUBLIC_KEY|KEY_ID|station.pub]\n"
      "\n"
-     "Exit 0 intact; 1 tampered (naming the first bad record) or incomplete (the log ends\n"
-     "before its seal record: a crash or kill, not tampering); 2 unreadable.\n",
+     "Checks every record's hash and its link to the one before, then the Ed25519 signature\n"
+     "of the seal by the station key named in the log, and prints that key's id. With --key\n"
+     "the log must also be signed by that station (its 64-hex public key, its 16-hex key id,\n"
+     "or a station.pub file). Exit 0 intact and signed; 1 tampered (naming the first bad\n"
+     "record, or the bad signature), signed by another station than --key, or incomplete\n"
+     "(the log ends before its seal or signature: a crash or kill, not tampering);\n"
+     "2 unreadable log or bad --key.\n",
      ss_cmd_verify},
     {"report", "the assessment report of a session",
      "usage: sonospine report LOG -o OUT.(html|pdf) [--scenario FILE] [--frames N]\n"

@@ -126,7 +126,7 @@ static void ss__utc_now(char out[32])
 
 /* Records the finished attempt in the results database. The log (when there is one) is
  * read back so the row holds exactly what the log holds: its start time and the hash
- * of its last record. Returns 0, or -1 after printing why. */
+ * of its seal (the record the station key signs). Returns 0, or -1 after printing why. */
 static int ss__record_result(const char *db_path, const char *trainee, const char *mode, const ss_case *cs,
                              const char *log_path, const ss_metrics *m, const char *started_utc, const char *exam_id,
                              int exam_case, long long *id)
@@ -153,7 +153,9 @@ static int ss__record_result(const char *db_path, const char *trainee, const cha
             return -1;
         }
         snprintf(a.log_path, sizeof a.log_path, "%s", log_path);
-        snprintf(a.log_hash, sizeof a.log_hash, "%s", ck.last_hash);
+        /* The seal's hash: what the station key signed (session_log.h), so the row names
+         * exactly the signed state of the log. */
+        snprintf(a.log_hash, sizeof a.log_hash, "%s", ck.seal_hash[0] ? ck.seal_hash : ck.last_hash);
         const cJSON *h = cJSON_GetArrayItem(records, 0);
         const cJSON *su = cJSON_GetObjectItemCaseSensitive(h, "started_utc");
         if (cJSON_IsString(su)) snprintf(a.started_utc, sizeof a.started_utc, "%s", su->valuestring);
@@ -361,10 +363,13 @@ int ss_cmd_run(int argc, char **argv)
     char started_utc[32];
     ss__utc_now(started_utc);
     if (ss_session_begin(&d, &session) != SS_OK) {
+        /* --log names a file that cannot be made, or the station key is refused: bad
+         * input (2); out of memory or a broken invariant: the task failed (1). */
+        ss_status why = ss_error_status();
         fprintf(stderr, "sonospine run: %s\n", ss_error_message());
         ss_case_free(&cs);
         ss_script_free(&script);
-        return SS_EXIT_FAILED;
+        return why == SS_ERR_NOMEM || why == SS_ERR_INTERNAL ? SS_EXIT_FAILED : SS_EXIT_USAGE;
     }
     printer.session = session;
     ss_session_run_script(session, &script);

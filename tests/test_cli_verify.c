@@ -1,4 +1,5 @@
-/* test_cli_verify.c: `sonospine verify` exit codes and messages (DESIGN.md contract). */
+/* test_cli_verify.c: `sonospine verify` exit codes and messages (DESIGN.md contract):
+ * chain, signature, signer key id, and --key requiring one station. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,14 @@
 #include "test_support.h"
 
 static ts_run_result r;
+static ss_station_key *key;
 
 static void make_log(const char *path, int events, bool seal)
 {
+    if (!key) {
+        /* the station key the executable would use too (test_support sets the variable) */
+        cr_assert_eq(ss_station_key_open(NULL, true, &key, NULL), SS_OK, "%s", ss_error_message());
+    }
     ss_log_writer *w;
     cr_assert_eq(ss_log_create(path, &w), SS_OK, "%s", ss_error_message());
     for (int i = 0; i < events; i++) {
@@ -21,7 +27,7 @@ static void make_log(const char *path, int events, bool seal)
         cr_assert_eq(ss_log_append(w, e), SS_OK);
         cJSON_Delete(e);
     }
-    if (seal) cr_assert_eq(ss_log_close(w), SS_OK);
+    if (seal) cr_assert_eq(ss_log_close_signed(w, key), SS_OK);
     else ss_log_abandon(w);
 }
 
@@ -38,6 +44,9 @@ Test(cli_verify, intact_tampered_incomplete_unreadable)
     const char *a1[] = {"verify", good, NULL};
     cr_assert_eq(ts_run_sonospine(&r, a1), 0, "stdout %s stderr %s", r.out, r.err);
     cr_assert(strstr(r.out, "intact"));
+    char idline[64];
+    snprintf(idline, sizeof idline, "signer key id %s", ss_station_key_id(key));
+    cr_assert(strstr(r.out, idline), "verify names the signer: %s", r.out);
 
     const char *a2[] = {"verify", cut, NULL};
     cr_assert_eq(ts_run_sonospine(&r, a2), 1);
@@ -62,5 +71,82 @@ Test(cli_verify, intact_tampered_incomplete_unreadable)
 
     const char *a5[] = {"verify", NULL};
     cr_assert_eq(ts_run_sonospine(&r, a5), 2);
+    ts_rmtree(dir);
+}
+
+Test(cli_verify, signature_and_required_station)
+{
+    const char *dir = ts_tempdir("verify-sig");
+    char good[512], forged[512], unsigned_log[512], other_pub[512], other_key[512];
+    snprintf(good, sizeof good, "%s/good.jsonl", dir);
+    snprintf(forged, sizeof forged, "%s/forged.jsonl", dir);
+    snprintf(unsigned_log, sizeof unsigned_log, "%s/unsigned.jsonl", dir);
+    snprintf(other_key, sizeof other_key, "%s/other/station.key", dir);
+    snprintf(other_pub, sizeof other_pub, "%s/other/station.pub", dir);
+    make_log(good, 4, true);
+
+    /* --key as the public key, the key id, and this station's station.pub */
+    char pub[600];
+    snprintf(pub, sizeof pub, "%s", ss_station_key_path(key));
+    snprintf(strrchr(pub, '/') + 1, 20, "station.pub");
+    const char *keys[] = {ss_station_key_public_hex(key), ss_station_key_id(key), pub};
+    for (int i = 0; i < 3; i++) {
+        const char *a[] = {"verify", good, "--key", keys[i], NULL};
+        cr_assert_eq(ts_run_sonospine(&r, a), 0, "--key %s: %s %s", keys[i], r.out, r.err);
+        cr_assert(strstr(r.out, "the one required by --key"), "%s", r.out);
+    }
+
+    /* another station's key: intact, but not the station required */
+    ss_station_key *k2;
+    cr_assert_eq(ss_station_key_open(other_key, true, &k2, NULL), SS_OK);
+    const char *a1[] = {"verify", good, "--key", other_pub, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a1), 1, "%s", r.out);
+    cr_assert(strstr(r.out, "WRONG STATION") && strstr(r.out, ss_station_key_id(k2)), "%s", r.out);
+
+    /* a forger who rebuilds the chain after an edit cannot rebuild the signature: here the
+     * whole log is re-written by another key's holder pretending to be this station */
+    ss_log_writer *w;
+    cr_assert_eq(ss_log_create(forged, &w), SS_OK);
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "type", "probe_contact");
+    cr_assert_eq(ss_log_append(w, e), SS_OK);
+    cJSON_Delete(e);
+    cr_assert_eq(ss_log_close_signed(w, k2), SS_OK);
+    /* claim this station: swap in its public key and id, then re-hash the last line */
+    cJSON *recs = NULL;
+    ss_log_check c;
+    cr_assert_eq(ss_log_read(forged, &c, &recs), SS_OK);
+    cr_assert_eq(c.verdict, SS_LOG_INTACT, "signed by the other key before the swap: %s", c.reason);
+    remove(forged);
+    cr_assert_eq(ss_log_create(forged, &w), SS_OK);
+    cJSON *rec;
+    cJSON_ArrayForEach(rec, recs)
+    {
+        cJSON_DeleteItemFromObject(rec, "seq");
+        cJSON_DeleteItemFromObject(rec, "prev");
+        if (cJSON_GetObjectItem(rec, "sig")) {
+            cJSON_ReplaceItemInObject(rec, "public_key", cJSON_CreateString(ss_station_key_public_hex(key)));
+            cJSON_ReplaceItemInObject(rec, "key_id", cJSON_CreateString(ss_station_key_id(key)));
+        }
+        cr_assert_eq(ss_log_append(w, rec), SS_OK);
+    }
+    ss_log_abandon(w);
+    cJSON_Delete(recs);
+    const char *a2[] = {"verify", forged, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a2), 1, "%s", r.out);
+    cr_assert(strstr(r.out, "TAMPERED (bad signature) at line 3"), "%s", r.out);
+
+    /* sealed without a key: incomplete, never intact */
+    cr_assert_eq(ss_log_create(unsigned_log, &w), SS_OK);
+    cr_assert_eq(ss_log_close(w), SS_OK);
+    const char *a3[] = {"verify", unsigned_log, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a3), 1);
+    cr_assert(strstr(r.out, "incomplete (not tampered)") && strstr(r.out, "before its signature"), "%s", r.out);
+
+    /* an unusable --key is bad usage */
+    const char *a4[] = {"verify", good, "--key", "not-a-key", NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a4), 2);
+    cr_assert(strstr(r.err, "--key") && strstr(r.err, "not-a-key"), "%s", r.err);
+    ss_station_key_free(k2);
     ts_rmtree(dir);
 }

@@ -126,6 +126,11 @@ Test(report, passing_attempt_html_and_pdf)
     build(pass_log, &r, true);
     cr_expect(r.graded && r.pass, "the expert demonstration passes");
     cr_expect_eq(r.verdict, SS_LOG_INTACT);
+    /* the report cites the signed seal and its signer (session_log.h, station_key.h) */
+    ss_log_check ck;
+    cr_assert_eq(ss_log_read(pass_log, &ck, NULL), SS_OK);
+    cr_expect_str_eq(r.log_last_hash, ck.seal_hash);
+    cr_expect(ck.key_id[0] && strstr(r.verdict_text, ck.key_id), "%s", r.verdict_text);
     cr_expect(r.resimulated, "%s", r.resim_note);
     cr_expect(strstr(r.resim_note, "came out as logged"), "%s", r.resim_note);
     cr_expect_gt(r.npath, 10, "the tip path in tissue was traced");

@@ -1,6 +1,7 @@
-/* test_session_log.c: the hash-chained session log: whatever was appended survives a
- * cut at any byte, and any changed, removed, reordered or inserted byte or record is
- * reported as tampering with the first bad line named. */
+/* test_session_log.c: the hash-chained, signed session log: whatever was appended
+ * survives a cut at any byte, any changed, removed, reordered or inserted byte or record
+ * is reported as tampering with the first bad line named, and a log re-hashed after an
+ * edit (which the chain alone cannot catch) fails its station signature. */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -11,19 +12,23 @@
 #include "session_log.h"
 #include "test_support.h"
 
-enum { N_EVENTS = 12 };
+enum { N_EVENTS = 12, N_LINES = N_EVENTS + 2 }; /* + seal + signature */
 
 static const char *dir;
 static char log_path[512], mut_path[512];
 static char *orig;
 static size_t orig_len;
-static size_t line_start[N_EVENTS + 2], line_end[N_EVENTS + 2]; /* end = index of '\n' */
+static size_t line_start[N_LINES], line_end[N_LINES]; /* end = index of '\n' */
+static char key_path[512];
+static ss_station_key *key;
 
 static void write_log(void)
 {
     dir = ts_tempdir("log");
     snprintf(log_path, sizeof log_path, "%s/session.jsonl", dir);
     snprintf(mut_path, sizeof mut_path, "%s/mutated.jsonl", dir);
+    snprintf(key_path, sizeof key_path, "%s/keys/station.key", dir);
+    cr_assert_eq(ss_station_key_open(key_path, true, &key, NULL), SS_OK, "%s", ss_error_message());
     ss_log_writer *w;
     cr_assert_eq(ss_log_create(log_path, &w), SS_OK, "%s", ss_error_message());
     for (int i = 0; i < N_EVENTS; i++) {
@@ -36,7 +41,7 @@ static void write_log(void)
         cJSON_Delete(e);
     }
     cr_assert_eq(ss_log_records(w), N_EVENTS);
-    cr_assert_eq(ss_log_close(w), SS_OK);
+    cr_assert_eq(ss_log_close_signed(w, key), SS_OK);
     cr_assert_eq(ss_file_read(log_path, 1 << 20, &orig, &orig_len), SS_OK);
     size_t k = 0, start = 0;
     for (size_t i = 0; i < orig_len; i++)
@@ -45,12 +50,13 @@ static void write_log(void)
             line_end[k++] = i;
             start = i + 1;
         }
-    cr_assert_eq(k, (size_t)N_EVENTS + 1, "12 events + the seal");
+    cr_assert_eq(k, (size_t)N_LINES, "12 events + the seal + the signature");
 }
 
 static void cleanup(void)
 {
     free(orig);
+    ss_station_key_free(key);
     ts_rmtree(dir);
 }
 
@@ -73,8 +79,18 @@ Test(log, intact_log_verifies_and_reads_back_every_record)
     cJSON *recs = NULL;
     cr_assert_eq(ss_log_read(log_path, &c, &recs), SS_OK);
     cr_assert_eq(c.verdict, SS_LOG_INTACT, "%s", c.reason);
-    cr_assert_eq(c.records, N_EVENTS + 1);
-    cr_assert_eq(cJSON_GetArraySize(recs), N_EVENTS + 1);
+    cr_assert_eq(c.records, N_LINES);
+    cr_assert_eq(cJSON_GetArraySize(recs), N_LINES);
+    cr_assert(c.signature_ok);
+    cr_assert_str_eq(c.key_id, ss_station_key_id(key));
+    cr_assert_str_eq(c.public_key, ss_station_key_public_hex(key));
+    /* The seal's hash is what the signature covers and what results and reports cite. */
+    const cJSON *seal = cJSON_GetArrayItem(recs, N_EVENTS);
+    cr_assert_str_eq(cJSON_GetObjectItem(seal, "type")->valuestring, "seal");
+    const cJSON *sig = cJSON_GetArrayItem(recs, N_LINES - 1);
+    cr_assert_str_eq(cJSON_GetObjectItem(sig, "type")->valuestring, "signature");
+    cr_assert_str_eq(c.seal_hash, cJSON_GetObjectItem(sig, "prev")->valuestring, "the seal's hash chains on");
+    cr_assert_str_eq(c.seal_hash, cJSON_GetObjectItem(sig, "signs")->valuestring);
     const cJSON *r5 = cJSON_GetArrayItem(recs, 5);
     cr_assert_float_eq(cJSON_GetObjectItem(r5, "depth_mm")->valuedouble, 7.5, 1e-12, "payload round-trips");
     cJSON_Delete(recs);
@@ -93,7 +109,7 @@ Test(log, a_cut_at_any_byte_keeps_every_whole_record_and_is_not_tampering)
     for (size_t cut = 0; cut < orig_len; cut++) {
         ss_log_check c = check_bytes(orig, cut);
         long whole = 0;
-        for (int k = 0; k <= N_EVENTS; k++)
+        for (int k = 0; k < N_LINES; k++)
             if (line_end[k] < cut) whole++;
         cr_assert_eq(c.verdict, SS_LOG_INCOMPLETE, "cut at %zu: %s", cut, c.reason);
         cr_assert_eq(c.records, whole, "cut at %zu: %ld records read, %ld whole", cut, c.records, whole);
@@ -131,32 +147,42 @@ Test(log, removed_reordered_and_inserted_records_are_tampering)
     char *buf = malloc(orig_len * 2);
     /* removed: line 4 (seq 3) dropped -> line 4 now holds seq 4 */
     size_t n = 0;
-    for (int k = 0; k <= N_EVENTS; k++)
+    for (int k = 0; k < N_LINES; k++)
         if (k != 3) n = append_line(buf, n, k);
     ss_log_check c = check_bytes(buf, n);
     cr_assert_eq(c.verdict, SS_LOG_TAMPERED);
     cr_assert_eq(c.bad_line, 4);
     /* reordered: lines 6 and 7 swapped */
     n = 0;
-    for (int k = 0; k <= N_EVENTS; k++) n = append_line(buf, n, k == 5 ? 6 : k == 6 ? 5 : k);
+    for (int k = 0; k < N_LINES; k++) n = append_line(buf, n, k == 5 ? 6 : k == 6 ? 5 : k);
     c = check_bytes(buf, n);
     cr_assert_eq(c.verdict, SS_LOG_TAMPERED);
     cr_assert_eq(c.bad_line, 6);
     /* inserted: line 2 duplicated after itself */
     n = 0;
-    for (int k = 0; k <= N_EVENTS; k++) {
+    for (int k = 0; k < N_LINES; k++) {
         n = append_line(buf, n, k);
         if (k == 1) n = append_line(buf, n, k);
     }
     c = check_bytes(buf, n);
     cr_assert_eq(c.verdict, SS_LOG_TAMPERED);
     cr_assert_eq(c.bad_line, 3);
-    /* appended after the seal */
+    /* appended after the signature */
     memcpy(buf, orig, orig_len);
     n = append_line(buf, orig_len, 2);
     c = check_bytes(buf, n);
     cr_assert_eq(c.verdict, SS_LOG_TAMPERED);
-    cr_assert_eq(c.bad_line, N_EVENTS + 2);
+    cr_assert_eq(c.bad_line, N_LINES + 1);
+    /* inserted between the seal and its signature */
+    n = 0;
+    for (int k = 0; k < N_LINES; k++) {
+        if (k == N_LINES - 1) n = append_line(buf, n, 2);
+        n = append_line(buf, n, k);
+    }
+    c = check_bytes(buf, n);
+    cr_assert_eq(c.verdict, SS_LOG_TAMPERED);
+    cr_assert_eq(c.bad_line, N_LINES);
+    cr_assert(!c.bad_signature, "a misplaced record, not a bad signature: %s", c.reason);
     free(buf);
 }
 
@@ -175,4 +201,133 @@ Test(log, abandoned_log_is_incomplete_not_tampered)
     cr_assert_eq(ss_log_read(path, &c, NULL), SS_OK);
     cr_assert_eq(c.verdict, SS_LOG_INCOMPLETE, "%s", c.reason);
     cr_assert_eq(c.records, 1);
+}
+
+/* What a forger without the station's secret key can do: change records and rebuild the
+ * whole hash chain (hashes are not secret). Writes the records of the original log,
+ * passed through edit(), with a fresh chain to mut_path and returns its check. */
+typedef void (*edit_fn)(cJSON *records);
+
+static ss_log_check forge(edit_fn edit)
+{
+    ss_log_check c;
+    cJSON *recs = NULL;
+    cr_assert_eq(ss_log_read(log_path, &c, &recs), SS_OK);
+    edit(recs);
+    remove(mut_path);
+    ss_log_writer *w;
+    cr_assert_eq(ss_log_create(mut_path, &w), SS_OK, "%s", ss_error_message());
+    cJSON *r;
+    cJSON_ArrayForEach(r, recs)
+    {
+        cJSON_DeleteItemFromObject(r, "seq");
+        cJSON_DeleteItemFromObject(r, "prev");
+        cJSON_DeleteItemFromObject(r, "hash");
+        /* the signature record names the seal it signs: keep it pointing at the new seal */
+        const cJSON *t = cJSON_GetObjectItem(r, "type");
+        if (cJSON_IsString(t) && !strcmp(t->valuestring, "signature") && cJSON_GetObjectItem(r, "signs"))
+            cJSON_ReplaceItemInObject(r, "signs", cJSON_CreateString(ss_log_last_hash(w)));
+        cr_assert_eq(ss_log_append(w, r), SS_OK, "%s", ss_error_message());
+    }
+    ss_log_abandon(w);
+    cJSON_Delete(recs);
+    cr_assert_eq(ss_log_read(mut_path, &c, NULL), SS_OK);
+    return c;
+}
+
+static void edit_nothing(cJSON *recs) { (void)recs; }
+
+static void edit_depth(cJSON *recs)
+{
+    cJSON_ReplaceItemInObject(cJSON_GetArrayItem(recs, 5), "depth_mm", cJSON_CreateNumber(99.0));
+}
+
+static void flip_sig_digit(cJSON *recs)
+{
+    cJSON *sig = cJSON_GetObjectItem(cJSON_GetArrayItem(recs, N_LINES - 1), "sig");
+    char *s = sig->valuestring;
+    s[10] = s[10] == '0' ? '1' : '0';
+}
+
+static void drop_signature(cJSON *recs) { cJSON_DeleteItemFromArray(recs, N_LINES - 1); }
+
+/* Another station's public key (and its matching key id) put in place of the signer's. */
+static void swap_key(cJSON *recs)
+{
+    char other[600];
+    snprintf(other, sizeof other, "%s/other/station.key", dir);
+    ss_station_key *k2;
+    cr_assert_eq(ss_station_key_open(other, true, &k2, NULL), SS_OK, "%s", ss_error_message());
+    cJSON *sg = cJSON_GetArrayItem(recs, N_LINES - 1);
+    cJSON_ReplaceItemInObject(sg, "public_key", cJSON_CreateString(ss_station_key_public_hex(k2)));
+    cJSON_ReplaceItemInObject(sg, "key_id", cJSON_CreateString(ss_station_key_id(k2)));
+    ss_station_key_free(k2);
+}
+
+static void wrong_key_id(cJSON *recs)
+{
+    cJSON_ReplaceItemInObject(cJSON_GetArrayItem(recs, N_LINES - 1), "key_id", cJSON_CreateString("0123456789abcdef"));
+}
+
+Test(log, rebuilding_the_chain_unchanged_still_verifies)
+{
+    /* Control for the forgeries below: the rebuild itself changes nothing. */
+    ss_log_check c = forge(edit_nothing);
+    cr_assert_eq(c.verdict, SS_LOG_INTACT, "%s", c.reason);
+}
+
+Test(log, an_edit_with_the_chain_rebuilt_fails_the_signature)
+{
+    ss_log_check c = forge(edit_depth);
+    cr_assert_eq(c.verdict, SS_LOG_TAMPERED, "%s", c.reason);
+    cr_assert(c.bad_signature);
+    cr_assert_eq(c.bad_line, N_LINES, "the signature record is named: %s", c.reason);
+    cr_assert(strstr(c.reason, "does not verify"), "%s", c.reason);
+}
+
+Test(log, a_changed_signature_digit_is_a_bad_signature)
+{
+    ss_log_check c = forge(flip_sig_digit);
+    cr_assert_eq(c.verdict, SS_LOG_TAMPERED, "%s", c.reason);
+    cr_assert(c.bad_signature);
+    cr_assert_eq(c.bad_line, N_LINES);
+}
+
+Test(log, another_stations_key_in_the_signature_record_is_a_bad_signature)
+{
+    ss_log_check c = forge(swap_key);
+    cr_assert_eq(c.verdict, SS_LOG_TAMPERED, "%s", c.reason);
+    cr_assert(c.bad_signature);
+    cr_assert(strstr(c.reason, "does not verify"), "%s", c.reason);
+    c = forge(wrong_key_id);
+    cr_assert_eq(c.verdict, SS_LOG_TAMPERED, "%s", c.reason);
+    cr_assert(strstr(c.reason, "key_id"), "%s", c.reason);
+}
+
+Test(log, a_removed_signature_record_reads_as_incomplete)
+{
+    /* Without its last line the log is byte for byte a log cut after its seal. */
+    ss_log_check c = check_bytes(orig, line_start[N_LINES - 1]);
+    cr_assert_eq(c.verdict, SS_LOG_INCOMPLETE, "%s", c.reason);
+    cr_assert(c.sealed && !c.signature_ok);
+    cr_assert(strstr(c.reason, "before its signature"), "%s", c.reason);
+    c = forge(drop_signature);
+    cr_assert_eq(c.verdict, SS_LOG_INCOMPLETE, "%s", c.reason);
+}
+
+Test(log, a_log_sealed_without_a_key_is_incomplete)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/unsigned.jsonl", dir);
+    ss_log_writer *w;
+    cr_assert_eq(ss_log_create(path, &w), SS_OK);
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "type", "header");
+    cr_assert_eq(ss_log_append(w, e), SS_OK);
+    cJSON_Delete(e);
+    cr_assert_eq(ss_log_close(w), SS_OK);
+    ss_log_check c;
+    cr_assert_eq(ss_log_read(path, &c, NULL), SS_OK);
+    cr_assert_eq(c.verdict, SS_LOG_INCOMPLETE, "an unsigned log is never intact: %s", c.reason);
+    cr_assert(c.sealed);
 }

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,16 +62,68 @@ struct ss_ui {
 
 static const float ss__font_pt[SS_FONT_COUNT] = {12.5f, 15.0f, 22.0f};
 
+static uint32_t ss__be32(const unsigned char *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* stb_truetype trusts the file it is given: check the outline of a TrueType file first
+ * (sfnt version, table directory inside the file, every table it uses present and
+ * inside the file), so that a text file or a cut-off font is refused, not read out of
+ * bounds. */
+static bool ss__font_looks_whole(const unsigned char *f, size_t n, char *why, size_t why_size)
+{
+    if (n < 12) {
+        snprintf(why, why_size, "%zu bytes, too short for a font", n);
+        return false;
+    }
+    uint32_t version = ss__be32(f);
+    if (version != 0x00010000u && version != 0x74727565u /* 'true' */) {
+        snprintf(why, why_size, "does not start with a TrueType signature");
+        return false;
+    }
+    unsigned ntables = (unsigned)f[4] << 8 | f[5];
+    if (ntables == 0 || 12 + 16 * (size_t)ntables > n) {
+        snprintf(why, why_size, "table directory (%u tables) does not fit in its %zu bytes", ntables, n);
+        return false;
+    }
+    static const char *const needed[] = {"cmap", "head", "hhea", "hmtx", "loca", "glyf", "maxp"};
+    for (size_t k = 0; k < sizeof needed / sizeof needed[0]; k++) {
+        bool found = false;
+        for (unsigned i = 0; i < ntables && !found; i++) {
+            const unsigned char *e = f + 12 + 16 * (size_t)i;
+            if (memcmp(e, needed[k], 4) != 0) continue;
+            uint32_t off = ss__be32(e + 8), len = ss__be32(e + 12);
+            if ((uint64_t)off + len > n) {
+                snprintf(why, why_size, "table %s lies beyond the end of the file (cut short?)", needed[k]);
+                return false;
+            }
+            found = true;
+        }
+        if (!found) {
+            snprintf(why, why_size, "no %s table", needed[k]);
+            return false;
+        }
+    }
+    return true;
+}
+
 ss_status ss_ui_create(const char *font_path, float pixel_scale, ss_ui **out)
 {
     *out = NULL;
     char *ttf = NULL;
     size_t ttf_len = 0;
-    if (ss_file_read(font_path, 64u << 20, &ttf, &ttf_len) != SS_OK)
+    if (ss_file_read(font_path, 64u << 20, &ttf, &ttf_len) != SS_OK) {
+        char why[600]; /* the message is rewritten below: keep the reason apart */
+        snprintf(why, sizeof why, "%s", ss_error_message());
         return ss_error_set(SS_ERR_IO,
                             "font %s cannot be read (install the Debian package fonts-dejavu-core, or set "
                             "SONOSPINE_FONT to a TrueType file): %s",
-                            font_path, ss_error_message());
+                            font_path, why);
+    }
+    char why[160];
+    if (!ss__font_looks_whole((const unsigned char *)ttf, ttf_len, why, sizeof why)) {
+        free(ttf);
+        return ss_error_set(SS_ERR_PARSE, "font %s: %s; expected a TrueType font (set SONOSPINE_FONT to one)",
+                            font_path, why);
+    }
     ss_ui *ui = calloc(1, sizeof *ui);
     unsigned char *pixels = calloc(SS__ATLAS, SS__ATLAS);
     if (!ui || !pixels) {

@@ -59,6 +59,18 @@ static void ts__slurp(int fd, char *buf, size_t cap)
     buf[used] = '\0';
 }
 
+/* Session logs are signed with the station key (station_key.h), created on first use:
+ * tests, in process or through the executable, use one under /tmp, never the tester's
+ * own ~/.local/share key. A test that examines the key names its own path. */
+__attribute__((constructor)) static void ts__station_key_env(void)
+{
+    if (!getenv("SONOSPINE_STATION_KEY")) {
+        char key[128];
+        snprintf(key, sizeof key, "/tmp/sonospine-test-station-%ld/station.key", (long)getuid());
+        setenv("SONOSPINE_STATION_KEY", key, 1);
+    }
+}
+
 int ts_run_sonospine(ts_run_result *res, const char *const *args)
 {
     char out_path[] = "/tmp/sonospine-out-XXXXXX";
