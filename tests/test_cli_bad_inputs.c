@@ -202,6 +202,10 @@ Test(bad_inputs, wrong_typed_flags_name_the_flag_and_the_range)
     expect(2, a9, "--key", "zz");
     const char *a10[] = {"run", scen, "--headless", "--lines", NULL};
     expect(2, a10, "--lines", NULL);
+    const char *a11[] = {"igtl", scen, "--port", "-1", NULL};
+    expect(2, a11, "--port: expected an integer from 0 to 65535, got '-1'", NULL);
+    const char *a12[] = {"igtl", scen, "--port", "70000", NULL};
+    expect(2, a12, "--port", "got '70000'");
     cr_assert(!ss_file_exists(png), "nothing rendered after a bad flag");
 }
 
