@@ -118,3 +118,26 @@ ss_status ss_file_read(const char *path, size_t max_bytes, char **text_out, size
     if (size_out) *size_out = n;
     return SS_OK;
 }
+
+ss_status ss_make_parent_dirs(const char *what, const char *path, unsigned mode)
+{
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+        return ss_error_set(SS_ERR_IO, "%s: path too long: %s", what, path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) return SS_OK;
+    *slash = '\0';
+    for (char *p = dir + 1;; p++) {
+        bool last = *p == '\0';
+        if (!last && *p != '/') continue;
+        *p = '\0';
+        if (mkdir(dir, (mode_t)mode) != 0 && errno != EEXIST)
+            return ss_error_set(SS_ERR_IO, "%s: cannot create directory %s: %s", what, dir, strerror(errno));
+        struct stat st;
+        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+            return ss_error_set(SS_ERR_IO, "%s: %s is not a directory", what, dir);
+        if (last) break;
+        *p = '/';
+    }
+    return SS_OK;
+}

@@ -28,6 +28,12 @@ ss_status ss_file_read(const char *path, size_t max_bytes, char **text_out, size
 
 bool ss_file_exists(const char *path);
 
+/* mkdir -p of the directory that holds path; directories it creates get `mode`
+ * (existing ones are left as they are). The error names `what` (e.g. "station key"),
+ * the directory and the reason; a component that exists but is not a directory is an
+ * error. A path with no directory part needs nothing. */
+ss_status ss_make_parent_dirs(const char *what, const char *path, unsigned mode);
+
 /* The program's version ("0.1.0"), as recorded in session logs. */
 const char *ss_version(void);
 

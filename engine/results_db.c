@@ -1,6 +1,7 @@
 /* results_db.c: see results_db.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "results_db.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <math.h>
@@ -68,27 +69,6 @@ ss_status ss_results_db_default_path(char *out, size_t size)
     return SS_OK;
 }
 
-/* mkdir -p of the directory holding path. */
-static ss_status ss__make_parent(const char *path)
-{
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir) return SS_OK;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-            return ss_error_set(SS_ERR_IO, "results database %s: cannot create directory %s: %s", path, dir,
-                                strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return ss_error_set(SS_ERR_IO, "results database %s: cannot create directory %s: %s", path, dir, strerror(errno));
-    return SS_OK;
-}
-
 static ss_status ss__fail(ss_results_db *db, const char *what)
 {
     return ss_error_set(SS_ERR_IO, "results database %s: %s: %s", db->path, what, sqlite3_errmsg(db->db));
@@ -100,7 +80,9 @@ ss_status ss_results_db_open(const char *path, bool create, ss_results_db **out)
     struct stat st;
     if (stat(path, &st) != 0) {
         if (!create) return ss_error_set(SS_ERR_IO, "no results database at %s (nothing recorded yet)", path);
-        ss_status s = ss__make_parent(path);
+        char what[1100];
+        snprintf(what, sizeof what, "results database %s", path);
+        ss_status s = ss_make_parent_dirs(what, path, 0755);
         if (s != SS_OK) return s;
     } else if (!S_ISREG(st.st_mode)) {
         return ss_error_set(SS_ERR_IO, "results database %s: not a regular file", path);

@@ -1,6 +1,7 @@
 /* station_key.c: see station_key.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "station_key.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,29 +38,6 @@ ss_status ss_station_key_default_path(char *out, size_t size)
         }
     }
     if (n < 0 || (size_t)n >= size) return ss_error_set(SS_ERR_IO, "station key: path too long");
-    return SS_OK;
-}
-
-/* mkdir -p of the directory holding path; new directories get mode 0700. */
-static ss_status ss__make_parent_dirs(const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir) return SS_OK;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return ss_error_set(SS_ERR_IO, "station key: cannot create directory %s: %s", dir, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return ss_error_set(SS_ERR_IO, "station key: cannot create directory %s: %s", dir, strerror(errno));
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return ss_error_set(SS_ERR_IO, "station key: %s is not a directory", dir);
     return SS_OK;
 }
 
@@ -181,7 +159,7 @@ ss_status ss_station_key_open(const char *path, bool create, ss_station_key **ou
             if (!create) {
                 st = ss_error_set(SS_ERR_IO, "station key %s: no such file", k->path);
             } else {
-                st = ss__make_parent_dirs(k->path);
+                st = ss_make_parent_dirs("station key", k->path, 0700);
                 if (st == SS_OK) {
                     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
                     crypto_sign_keypair(pk, k->sk);
