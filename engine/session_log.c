@@ -156,14 +156,10 @@ static void ss__tampered(ss_log_check *c, long line, const char *fmt, const char
     snprintf(c->reason, sizeof c->reason, fmt, line, detail);
 }
 
-ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
+/* Checks the log text (size bytes, writable: each line's hash field is cut off in place
+ * while its hash is recomputed, then restored). */
+static void ss__check_text(char *text, size_t size, ss_log_check *c, cJSON **records_out)
 {
-    memset(c, 0, sizeof *c);
-    if (records_out) *records_out = NULL;
-    char *text = NULL;
-    size_t size = 0;
-    ss_status st = ss_file_read(path, SS_LOG_MAX_BYTES, &text, &size);
-    if (st != SS_OK) return st;
     if (memchr(text, '\0', size)) {
         /* NUL bytes inside: treat the file as ending at the first one (a torn write). */
         size = strlen(text);
@@ -255,7 +251,34 @@ ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
                      c->records, c->partial_tail ? "inside a record, " : "");
         }
     }
-    free(text);
     if (records_out) *records_out = records;
+}
+
+ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
+{
+    memset(c, 0, sizeof *c);
+    if (records_out) *records_out = NULL;
+    char *text = NULL;
+    size_t size = 0;
+    ss_status st = ss_file_read(path, SS_LOG_MAX_BYTES, &text, &size);
+    if (st != SS_OK) return st;
+    ss__check_text(text, size, c, records_out);
+    free(text);
+    return SS_OK;
+}
+
+ss_status ss_log_read_text(const char *text, size_t len, ss_log_check *c, cJSON **records_out)
+{
+    memset(c, 0, sizeof *c);
+    if (records_out) *records_out = NULL;
+    if (len > SS_LOG_MAX_BYTES)
+        return ss_error_set(SS_ERR_IO, "session log text is %zu bytes, more than the %d allowed", len,
+                            (int)SS_LOG_MAX_BYTES);
+    char *copy = malloc(len + 1);
+    if (!copy) return ss_error_set(SS_ERR_NOMEM, "out of memory copying %zu bytes of session log", len);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    ss__check_text(copy, len, c, records_out);
+    free(copy);
     return SS_OK;
 }
