@@ -10,6 +10,7 @@ PACKAGES=(
   libgl1-mesa-dri libegl-mesa0 libegl-dev libgl-dev
   libcjson-dev libstb-dev fonts-dejavu-core
   libcairo2-dev libsqlite3-dev libsodium-dev
+  clang libclang-rt-14-dev
 )
 
 missing=()

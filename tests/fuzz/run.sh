@@ -9,8 +9,9 @@
 # whose `sonospine` records the session logs used as seeds; SECONDS per fuzzer (60);
 # PARALLEL fuzzers at once (2). Seeds come from the shipped files (scenarios/,
 # scenarios/exams/, tests/data/scenarios_bad/, tests/data/scripts/), from logs recorded
-# now by `sonospine run --headless`, and from tests/data/fuzz_regressions/ (inputs that
-# once crashed a harness; each also has a Criterion test). The corpus each fuzzer grows
+# now by `sonospine run --headless`, from tests/data/fuzz_seeds/NAME/ (hand-written
+# seeds where the shipped files are few) and from tests/data/fuzz_regressions/NAME-*
+# (inputs that once broke a harness; test_fuzz_regressions.c keeps them as tests). The corpus each fuzzer grows
 # is kept in BUILD_FUZZ/fuzz/corpus/NAME and reused by the next run; FUZZ_FRESH=1
 # starts from the seeds only (what CI does on a fresh machine).
 # A failing input is saved as BUILD_FUZZ/fuzz/artifacts/NAME-crash-<sha1> (or leak-,
@@ -31,7 +32,9 @@ mkdir -p "$work/seeds" "$work/logs" "$work/artifacts"
 for f in "${fuzzers[@]}"; do
   [ -x "$bf/fuzz_$f" ] || { echo "run.sh: $bf/fuzz_$f not built (cmake --build $bf --target fuzzers)" >&2; exit 2; }
   mkdir -p "$work/seeds/$f" "$work/corpus/$f"
-  for r in "$src"/tests/data/fuzz_regressions/"$f"-*; do [ -f "$r" ] && cp "$r" "$work/seeds/$f/"; done
+  for r in "$src"/tests/data/fuzz_regressions/"$f"-* "$src"/tests/data/fuzz_seeds/"$f"/*; do
+    if [ -f "$r" ]; then cp "$r" "$work/seeds/$f/"; fi
+  done
 done
 
 # ------------------------------------------------------------------ seeds
@@ -39,8 +42,8 @@ cp "$src"/scenarios/*.json "$src"/tests/data/scenarios_bad/*.json "$work/seeds/s
 cp "$src"/scenarios/exams/*.json "$work/seeds/exam/"
 cp "$src"/tests/data/scripts/* "$work/seeds/session_script/"
 # Session logs recorded now, in the current format: the expert demonstration on the
-# default scenario (sealed), a scripted attempt on a fused scoliotic spine, and the
-# latter cut inside its last record (incomplete).
+# default scenario (sealed), a scripted attempt on a fused scoliotic spine, one with
+# every script command, and the second cut inside its last record (incomplete).
 exe=$build/sonospine
 [ -x "$exe" ] || { echo "run.sh: $exe not built (needed to record seed logs)" >&2; exit 2; }
 logtmp=$(mktemp -d)
@@ -48,6 +51,8 @@ trap 'rm -rf "$logtmp"' EXIT
 (cd "$src" && "$exe" run scenarios/default.json --headless --log "$logtmp/demo-default.log" >/dev/null)
 (cd "$src" && "$exe" run scenarios/wei2023-case6.json --headless --script tests/data/scripts/design-example.txt \
   --exit-after-script --log "$logtmp/scripted-case6.log" >/dev/null)
+(cd "$src" && "$exe" run scenarios/normal-adult.json --headless \
+  --script tests/data/fuzz_seeds/session_script/every-command.txt --log "$logtmp/every-command.log" >/dev/null)
 head -c -40 "$logtmp/scripted-case6.log" > "$logtmp/cut-case6.log"
 cp "$logtmp"/*.log "$work/seeds/session_log/"
 
@@ -86,7 +91,7 @@ summary=$bf/fuzz-summary.txt
 failed=0
 {
   echo "# libFuzzer + ASan + UBSan, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${secs} s each, $par at a time"
-  printf '%-15s %6s %11s %8s %6s %7s %15s %7s %8s  %s\n' fuzzer seeds executions execs/s edges features \
+  printf '%-15s %6s %11s %8s %12s %7s %15s %7s %8s  %s\n' fuzzer seeds executions execs/s edges/linked features \
     "corpus" "new" "rss_mb" result
   for f in "${fuzzers[@]}"; do
     log=$work/logs/$f.log
@@ -96,13 +101,15 @@ failed=0
     cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$last")
     ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<<"$last")
     corp=$(sed -n 's/.*corp: \([0-9]*\/[0-9]*[a-zA-Z]*\).*/\1/p' <<<"$last")
+    # edges instrumented in the executable (the engine code it links, not only the module fuzzed)
+    total=$(sed -n 's/^INFO: Loaded 1 modules *(\([0-9]*\) inline 8-bit counters).*/\1/p' "$log" | head -1)
     res=ok
     if [ "${rc[$f]}" -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|fuzz check failed' "$log"; then
       res="FAILED (exit ${rc[$f]})"
       failed=1
     fi
-    printf '%-15s %6s %11s %8s %6s %7s %15s %7s %8s  %s\n' "$f" "$nseeds" "$(stat "$f" number_of_executed_units)" \
-      "$(stat "$f" average_exec_per_sec)" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$(stat "$f" new_units_added)" \
+    printf '%-15s %6s %11s %8s %12s %7s %15s %7s %8s  %s\n' "$f" "$nseeds" "$(stat "$f" number_of_executed_units)" \
+      "$(stat "$f" average_exec_per_sec)" "${cov:-?}/${total:-?}" "${ft:-?}" "${corp:-?}" "$(stat "$f" new_units_added)" \
       "$(stat "$f" peak_rss_mb)" "$res"
   done
 } > "$summary"
