@@ -174,8 +174,12 @@ static void ss__check_text(char *text, size_t size, ss_log_check *c, cJSON **rec
     while (pos < size) {
         char *nl = memchr(text + pos, '\n', size - pos);
         line_no++;
-        if (!nl) { /* the file ends inside a record: cut mid-write */
-            c->partial_tail = true;
+        if (!nl) {
+            if (sealed) { /* nothing may follow the seal, not even part of a line */
+                ss__tampered(c, line_no, "line %ld: %s", "bytes after the seal (appended later)");
+                break;
+            }
+            c->partial_tail = true; /* the file ends inside a record: cut mid-write */
             break;
         }
         char *line = text + pos;

@@ -11,6 +11,7 @@
  * - prev = the hash field of the previous line, so the lines form a chain.
  * - a log closed normally ends with a record {"type":"seal","records":N}; one that
  *   stops earlier (crash, kill, power cut) is "incomplete", which is not tampering.
+ *   Anything after the seal, even part of a line, is tampering.
  * Each record is written with one write(2) call on an O_APPEND descriptor as soon as it
  * is appended (no user-space buffering), so a killed process loses nothing already
  * appended. What it does not do: sign (see the signing module), interpret payloads.

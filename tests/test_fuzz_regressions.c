@@ -9,7 +9,10 @@
  *    did not survive its own JSON round trip, and replay would have fed the simulation
  *    a needle movement of zero speed, an injection of less than nothing or a free-hand
  *    needle with no direction. Each such record is now refused as malformed.
- * 2. ss_log_read_text() (the harness's way in, no files) gives the same verdict,
+ * 2. fuzz_session_log: a sealed log followed by bytes with no final newline read as
+ *    "intact" (the reader took the unterminated tail for a record cut mid-write before
+ *    looking at the seal), so `verify` passed a log with data appended after its seal.
+ * 3. ss_log_read_text() (the harness's way in, no files) gives the same verdict,
  *    records and hash as ss_log_read() on the same bytes.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -154,5 +157,27 @@ Test(fuzz_regressions, reading_from_memory_agrees_with_reading_the_file)
         ts_rmtree(dir);
         free(copy);
     }
+    free(text);
+}
+
+Test(fuzz_regressions, bytes_after_the_seal_are_tampering_even_without_a_newline)
+{
+    /* The sealed 10-record log with the start of an 11th record appended (no '\n'). */
+    const char *path = ts_source_path("tests/data/fuzz_regressions/session_log-bytes-after-seal.log");
+    ss_log_check ck;
+    cr_assert_eq(ss_log_read(path, &ck, NULL), SS_OK, "%s", ss_error_message());
+    cr_assert_eq(ck.verdict, SS_LOG_TAMPERED, "appended after the seal, found %s: %s",
+                 ss_log_verdict_name(ck.verdict), ck.reason);
+    cr_assert_eq(ck.bad_line, 11, "the appended bytes are line 11, found %ld", ck.bad_line);
+    cr_assert_eq(ck.records, 10, "the 10 sealed records still read");
+    /* The same log cut inside its seal instead is incomplete, not tampered: the
+     * unterminated tail alone is not the fault, what comes before it is. */
+    char *text;
+    size_t len;
+    cr_assert_eq(ss_file_read(path, 1 << 20, &text, &len), SS_OK);
+    size_t seal_end = (size_t)(strrchr(text, '\n') - text);
+    cr_assert_eq(ss_log_read_text(text, seal_end - 5, &ck, NULL), SS_OK);
+    cr_assert_eq(ck.verdict, SS_LOG_INCOMPLETE, "cut inside the seal: %s", ck.reason);
+    cr_assert(ck.partial_tail);
     free(text);
 }

@@ -10,7 +10,9 @@
  *   variant names a variable field with min <= max;
  * - every diagnostic formats, with a position inside the text;
  * - text that ss_json_check_syntax() accepts, cJSON reads too (the header's promise),
- *   and every value ss_json_locate_path() finds lies inside the text.
+ *   and every value ss_json_locate_path() finds lies inside the text;
+ * - a valid scenario with variant ranges makes a variant (engine/variants.c) that is
+ *   itself a valid scenario without variants, byte-identical when made again.
  */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -21,6 +23,7 @@
 #include "fuzz_check.h"
 #include "json_locate.h"
 #include "scenario.h"
+#include "variants.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -99,6 +102,25 @@ static void check_valid(const ss_scenario *s, const char *text, size_t len)
     ss_scenario_needle(s, &needle);
 }
 
+static void check_variant(const ss_scenario *s, uint32_t seed)
+{
+    ss_variant_result a, b;
+    if (ss_variant_make(s, seed, 1, &a) != SS_OK) return; /* contradictory ranges: refused, with a reason */
+    FUZZ_CHECK(a.json != NULL && a.draws >= 1 && a.draws <= SS_VARIANT_MAX_DRAWS, "a variant has its text");
+    FUZZ_CHECK(ss_variant_make(s, seed, 1, &b) == SS_OK, "the same variant again");
+    FUZZ_CHECK(strcmp(a.json, b.json) == 0, "same scenario, seed and k give the same file");
+    ss_diag_list diags;
+    ss_diag_list_init(&diags);
+    ss_scenario v;
+    FUZZ_CHECK(ss_scenario_parse(a.json, strlen(a.json), "variant.json", &v, &diags) == SS_OK,
+               "a variant is a valid scenario");
+    FUZZ_CHECK(v.nvariants == 0, "a variant has no variants section");
+    ss_scenario_free(&v);
+    ss_diag_list_free(&diags);
+    ss_variant_result_free(&a);
+    ss_variant_result_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > SS_SCENARIO_MAX_BYTES) return -1; /* load refuses such files before parsing */
@@ -122,7 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(d->line <= end.line, "diagnostic line inside the text");
         }
     }
-    if (st == SS_OK) check_valid(&s, text, size);
+    if (st == SS_OK) {
+        check_valid(&s, text, size);
+        if (s.nvariants > 0) check_variant(&s, (uint32_t)size * 2654435761u);
+    }
     else FUZZ_CHECK(s.raw == NULL, "a failed parse owns nothing");
     ss_scenario_free(&s);
     ss_diag_list_free(&diags);

@@ -86,7 +86,7 @@ for f in "${fuzzers[@]}"; do
 done
 
 # ------------------------------------------------------------------ figures and verdict
-stat() { sed -n "s/^stat::$2: *//p" "$work/logs/$1.log" | tail -1; }
+fuzz_stat() { sed -n "s/^stat::$2: *//p" "$work/logs/$1.log" | tail -1; }
 summary=$bf/fuzz-summary.txt
 failed=0
 {
@@ -108,9 +108,9 @@ failed=0
       res="FAILED (exit ${rc[$f]})"
       failed=1
     fi
-    printf '%-15s %6s %11s %8s %12s %7s %15s %7s %8s  %s\n' "$f" "$nseeds" "$(stat "$f" number_of_executed_units)" \
-      "$(stat "$f" average_exec_per_sec)" "${cov:-?}/${total:-?}" "${ft:-?}" "${corp:-?}" "$(stat "$f" new_units_added)" \
-      "$(stat "$f" peak_rss_mb)" "$res"
+    printf '%-15s %6s %11s %8s %12s %7s %15s %7s %8s  %s\n' "$f" "$nseeds" "$(fuzz_stat "$f" number_of_executed_units)" \
+      "$(fuzz_stat "$f" average_exec_per_sec)" "${cov:-?}/${total:-?}" "${ft:-?}" "${corp:-?}" "$(fuzz_stat "$f" new_units_added)" \
+      "$(fuzz_stat "$f" peak_rss_mb)" "$res"
   done
 } > "$summary"
 cat "$summary"
