@@ -48,6 +48,9 @@ exe=$build/sonospine
 [ -x "$exe" ] || { echo "run.sh: $exe not built (needed to record seed logs)" >&2; exit 2; }
 logtmp=$(mktemp -d)
 trap 'rm -rf "$logtmp"' EXIT
+# Recording must leave no trace outside: the results database and anything else a run
+# keeps under the home directory go to the temporary directory.
+export SONOSPINE_RESULTS_DB=$logtmp/results.sqlite3 HOME=$logtmp XDG_DATA_HOME=$logtmp XDG_CONFIG_HOME=$logtmp
 (cd "$src" && "$exe" run scenarios/default.json --headless --log "$logtmp/demo-default.log" >/dev/null)
 (cd "$src" && "$exe" run scenarios/wei2023-case6.json --headless --script tests/data/scripts/design-example.txt \
   --exit-after-script --log "$logtmp/scripted-case6.log" >/dev/null)
