@@ -215,14 +215,10 @@ static const char *ss__check_signature(const cJSON *rec, const char *seal_hash, 
     return NULL;
 }
 
-ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
+/* Checks the log text (size bytes, writable: each line's hash field is cut off in place
+ * while its hash is recomputed, then restored). */
+static void ss__check_text(char *text, size_t size, ss_log_check *c, cJSON **records_out)
 {
-    memset(c, 0, sizeof *c);
-    if (records_out) *records_out = NULL;
-    char *text = NULL;
-    size_t size = 0;
-    ss_status st = ss_file_read(path, SS_LOG_MAX_BYTES, &text, &size);
-    if (st != SS_OK) return st;
     if (memchr(text, '\0', size)) {
         /* NUL bytes inside: treat the file as ending at the first one (a torn write). */
         size = strlen(text);
@@ -237,8 +233,12 @@ ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
     while (pos < size) {
         char *nl = memchr(text + pos, '\n', size - pos);
         line_no++;
-        if (!nl) { /* the file ends inside a record: cut mid-write */
-            c->partial_tail = true;
+        if (!nl) {
+            if (c->signature_ok) { /* nothing may follow the signature, not even part of a line */
+                ss__tampered(c, line_no, "line %ld: %s", "bytes after the signature (appended later)");
+                break;
+            }
+            c->partial_tail = true; /* the file ends inside a record: cut mid-write */
             break;
         }
         char *line = text + pos;
@@ -331,7 +331,34 @@ ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
                      c->records, c->partial_tail ? "inside a record, " : "");
         }
     }
-    free(text);
     if (records_out) *records_out = records;
+}
+
+ss_status ss_log_read(const char *path, ss_log_check *c, cJSON **records_out)
+{
+    memset(c, 0, sizeof *c);
+    if (records_out) *records_out = NULL;
+    char *text = NULL;
+    size_t size = 0;
+    ss_status st = ss_file_read(path, SS_LOG_MAX_BYTES, &text, &size);
+    if (st != SS_OK) return st;
+    ss__check_text(text, size, c, records_out);
+    free(text);
+    return SS_OK;
+}
+
+ss_status ss_log_read_text(const char *text, size_t len, ss_log_check *c, cJSON **records_out)
+{
+    memset(c, 0, sizeof *c);
+    if (records_out) *records_out = NULL;
+    if (len > SS_LOG_MAX_BYTES)
+        return ss_error_set(SS_ERR_IO, "session log text is %zu bytes, more than the %d allowed", len,
+                            (int)SS_LOG_MAX_BYTES);
+    char *copy = malloc(len + 1);
+    if (!copy) return ss_error_set(SS_ERR_NOMEM, "out of memory copying %zu bytes of session log", len);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    ss__check_text(copy, len, c, records_out);
+    free(copy);
     return SS_OK;
 }

@@ -13,6 +13,7 @@
  *   one signature record (below); one that stops earlier (crash, kill, power cut, or a
  *   log sealed without a station key) is "incomplete", which is not tampering but never
  *   verifies as intact.
+ *   Anything after the signature, even part of a line, is tampering.
  * - signature record, the last line (station_key.h):
  *   {"seq":N+1,"type":"signature","alg":"ed25519","signs":"<hash of the seal line>",
  *    "key_id":"<16 hex>","public_key":"<64 hex>","sig":"<128 hex>","prev":...,"hash":...}
@@ -89,6 +90,9 @@ typedef struct ss_log_check {
  * it receives a cJSON array of the valid records up to the first bad one (caller
  * deletes it). */
 ss_status ss_log_read(const char *path, ss_log_check *check, cJSON **records_out);
+/* The same check on log text in memory (len bytes, need not end in NUL; the text is
+ * only read). SS_ERR_IO when len is over the size a log file may have. */
+ss_status ss_log_read_text(const char *text, size_t len, ss_log_check *check, cJSON **records_out);
 
 const char *ss_log_verdict_name(ss_log_verdict v);
 

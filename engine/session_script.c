@@ -345,12 +345,31 @@ bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out)
         if (strcmp(cmd->valuestring, ss__ops[i].name) == 0) op = i;
     if (op < 0) return false;
     out->op = (ss_script_op)op;
+    if (out->op == SS_OP_GUIDE_ATTACH) out->guide_auto = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "auto"));
+    /* Exactly the arguments ss_script_cmd_to_json() writes for this command. */
+    int nargs = out->op == SS_OP_GUIDE_ATTACH ? (out->guide_auto ? 0 : 1) : ss__ops[out->op].nargs;
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "args");
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > SS_SCRIPT_MAX_ARGS) return false;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != nargs) return false;
     int i = 0;
     for (const cJSON *x = a->child; x; x = x->next, i++) {
         if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) return false;
         out->args[i] = x->valuedouble;
+    }
+    /* What no input device or script can give: a movement of no length or speed, an
+     * injection of nothing, a free-hand needle with no direction. */
+    switch (out->op) {
+    case SS_OP_NEEDLE_ADVANCE:
+    case SS_OP_NEEDLE_WITHDRAW:
+    case SS_OP_NEEDLE_ADVANCE_UNTIL:
+        if (!(out->args[0] > 0) || !(out->args[1] > 0)) return false;
+        break;
+    case SS_OP_INJECT:
+        if (!(out->args[0] > 0)) return false;
+        break;
+    case SS_OP_NEEDLE_PLACE:
+        if (out->args[3] == 0 && out->args[4] == 0 && out->args[5] == 0) return false;
+        break;
+    default: break;
     }
     if (out->op == SS_OP_PROBE_VIEW) {
         const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "level"), *v = cJSON_GetObjectItemCaseSensitive(o, "view"),
@@ -360,9 +379,9 @@ bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out)
         int view = ss_view_from_name(v->valuestring);
         if (out->level < 0 || view < 0) return false;
         out->view = (ss_view)view;
-        out->side_right = strcmp(sd->valuestring, "left") != 0;
+        if (strcmp(sd->valuestring, "left") != 0 && strcmp(sd->valuestring, "right") != 0) return false;
+        out->side_right = strcmp(sd->valuestring, "right") == 0;
     }
-    if (out->op == SS_OP_GUIDE_ATTACH) out->guide_auto = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "auto"));
     if (out->op == SS_OP_NEEDLE_ADVANCE_UNTIL) {
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "event");
         if (!cJSON_IsString(e) || !ss_event_name_known(e->valuestring)) return false;

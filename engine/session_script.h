@@ -70,7 +70,12 @@ ss_status ss_script_load(const char *path, ss_script *out);
 void ss_script_free(ss_script *s);
 
 /* A command as a JSON object {"cmd":"needle.advance","args":[45,5],...} (the session
- * log's input records) and back. from_json returns false for a malformed object. */
+ * log's input records) and back. from_json returns false for a malformed object: an
+ * unknown command, other than the command's number of arguments (guide.attach: none
+ * with "auto":true, else one), a non-finite argument, an unknown level or view, a side
+ * other than "left"/"right", a needle movement or injection of zero or less, a
+ * free-hand needle with no direction. It does not apply the script's upper limits
+ * (input devices may move the needle faster than a script may ask for). */
 #include <cjson/cJSON.h>
 cJSON *ss_script_cmd_to_json(const ss_script_cmd *c);
 bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out);

@@ -11,6 +11,7 @@ PACKAGES=(
   libcjson-dev libstb-dev fonts-dejavu-core
   libcairo2-dev libsqlite3-dev libsodium-dev
   libopenigtlink-dev
+  clang libclang-rt-14-dev
 )
 
 missing=()
