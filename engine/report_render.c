@@ -571,6 +571,13 @@ static const char *ss__css =
     "footer{margin-top:30px;color:#777;font-size:12px}"
     "@media print{body{max-width:none}.frames figure{width:48%}}";
 
+/* Only an intact log's hash is the signed seal; a report made from an incomplete log
+ * (reports refuse tampered ones) must not read as authenticated. */
+static const char *ss__log_hash_label(const ss_report *r)
+{
+    return r->verdict == SS_LOG_INTACT ? "Log seal hash (signed)" : "Last log hash (NOT signed: log incomplete)";
+}
+
 static void ss__html_row(ss__buf *b, const char *k, const char *v, bool mono)
 {
     ss__puts(b, "<tr><td>");
@@ -611,7 +618,7 @@ static char *ss__html_make(const ss_report *r)
     ss__html_row(&b, "Date (UTC)", r->started_utc, false);
     ss__html_row(&b, "Mode", r->mode, false);
     ss__html_row(&b, "Session log", r->log_path, true);
-    ss__html_row(&b, "Log seal hash (signed)", r->log_last_hash, true);
+    ss__html_row(&b, ss__log_hash_label(r), r->log_last_hash, true);
     ss__html_row(&b, "Re-simulation", r->resim_note, false);
     snprintf(t, sizeof t, "SonoSpine %s (report made %s)", r->version, r->generated_utc);
     ss__html_row(&b, "Program", t, false);
@@ -1038,7 +1045,7 @@ static void ss__pdf_layout(ss__pdf *p)
     }
     const char *mono_rows[][2] = {{"Scenario SHA-256", r->scenario_sha256},
                                   {"Session log", r->log_path},
-                                  {"Log seal hash (signed)", r->log_last_hash}};
+                                  {ss__log_hash_label(r), r->log_last_hash}};
     for (size_t i = 0; i < sizeof mono_rows / sizeof mono_rows[0]; i++) {
         const char *cells[2] = {mono_rows[i][0], mono_rows[i][1]};
         ss__pdf_row(p, kv, 2, cells, 9.5, false, true);

@@ -85,22 +85,28 @@ static ss_status ss__write_all(ss_log_writer *w, const char *buf, size_t len)
     return SS_OK;
 }
 
+/* The bytes of a record before its hash field: {"seq":N,<payload fields>,"prev":"..."},
+ * exactly as the writer prints them (the reader rebuilds the signature record with it). */
+static char *ss__record_body(long seq, const cJSON *payload, const char *prev)
+{
+    cJSON *rec = cJSON_CreateObject();
+    if (!rec) return NULL;
+    cJSON_AddNumberToObject(rec, "seq", (double)seq);
+    for (const cJSON *it = payload->child; it; it = it->next)
+        cJSON_AddItemToObject(rec, it->string, cJSON_Duplicate(it, 1));
+    cJSON_AddStringToObject(rec, "prev", prev);
+    char *body = cJSON_PrintUnformatted(rec);
+    cJSON_Delete(rec);
+    return body;
+}
+
 ss_status ss_log_append(ss_log_writer *w, const cJSON *payload)
 {
     if (!cJSON_IsObject(payload)) return ss_error_set(SS_ERR_INTERNAL, "session log payload is not an object");
-    cJSON *rec = cJSON_CreateObject();
-    if (!rec) return ss_error_set(SS_ERR_NOMEM, "out of memory");
-    cJSON_AddNumberToObject(rec, "seq", (double)w->seq);
-    for (const cJSON *it = payload->child; it; it = it->next) {
-        if (!it->string || !strcmp(it->string, "seq") || !strcmp(it->string, "prev") || !strcmp(it->string, "hash")) {
-            cJSON_Delete(rec);
+    for (const cJSON *it = payload->child; it; it = it->next)
+        if (!it->string || !strcmp(it->string, "seq") || !strcmp(it->string, "prev") || !strcmp(it->string, "hash"))
             return ss_error_set(SS_ERR_INTERNAL, "session log payload uses a reserved or empty key");
-        }
-        cJSON_AddItemToObject(rec, it->string, cJSON_Duplicate(it, 1));
-    }
-    cJSON_AddStringToObject(rec, "prev", w->last_hash);
-    char *body = cJSON_PrintUnformatted(rec);
-    cJSON_Delete(rec);
+    char *body = ss__record_body(w->seq, payload, w->last_hash);
     if (!body) return ss_error_set(SS_ERR_NOMEM, "out of memory printing a log record");
     size_t blen = strlen(body);
     char hash[SS_LOG_HASH_HEX];
@@ -134,6 +140,28 @@ const char *ss_log_last_hash(const ss_log_writer *w) { return w->last_hash; }
 
 static const char ss__sig_prefix[] = "sonospine-log-seal-v1:";
 
+/* The signature record's fields, in the order they are written. */
+static cJSON *ss__signature_payload(const char *seal_hash, const char *key_id, const char *pk_hex, const char *sig_hex)
+{
+    cJSON *s = cJSON_CreateObject();
+    if (!s) return NULL;
+    cJSON_AddStringToObject(s, "type", "signature");
+    cJSON_AddStringToObject(s, "alg", "ed25519");
+    cJSON_AddStringToObject(s, "signs", seal_hash);
+    cJSON_AddStringToObject(s, "key_id", key_id);
+    cJSON_AddStringToObject(s, "public_key", pk_hex);
+    cJSON_AddStringToObject(s, "sig", sig_hex);
+    return s;
+}
+
+static bool ss__lower_hex(const char *s, size_t n)
+{
+    if (strlen(s) != n) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
+    return true;
+}
+
 ss_status ss_log_close_signed(ss_log_writer *w, const ss_station_key *key)
 {
     cJSON *seal = cJSON_CreateObject();
@@ -145,14 +173,8 @@ ss_status ss_log_close_signed(ss_log_writer *w, const ss_station_key *key)
         char msg[sizeof ss__sig_prefix + 64], sig[SS_STATION_SIG_HEX];
         snprintf(msg, sizeof msg, "%s%s", ss__sig_prefix, w->last_hash);
         ss_station_key_sign(key, msg, strlen(msg), sig);
-        cJSON *s = cJSON_CreateObject();
-        cJSON_AddStringToObject(s, "type", "signature");
-        cJSON_AddStringToObject(s, "alg", "ed25519");
-        cJSON_AddStringToObject(s, "signs", w->last_hash);
-        cJSON_AddStringToObject(s, "key_id", ss_station_key_id(key));
-        cJSON_AddStringToObject(s, "public_key", ss_station_key_public_hex(key));
-        cJSON_AddStringToObject(s, "sig", sig);
-        st = ss_log_append(w, s);
+        cJSON *s = ss__signature_payload(w->last_hash, ss_station_key_id(key), ss_station_key_public_hex(key), sig);
+        st = s ? ss_log_append(w, s) : ss_error_set(SS_ERR_NOMEM, "out of memory");
         cJSON_Delete(s);
     }
     if (st == SS_OK) st = ss_log_sync(w);
@@ -181,7 +203,8 @@ static void ss__tampered(ss_log_check *c, long line, const char *fmt, const char
 /* Checks the record that follows the seal (whose hash is seal_hash): it must be a
  * signature record whose signature verifies. Returns NULL when it does (filling the
  * signer into c), else why not. */
-static const char *ss__check_signature(const cJSON *rec, const char *seal_hash, ss_log_check *c)
+static const char *ss__check_signature(const cJSON *rec, const char *line, size_t body_len, long seq,
+                                       const char *seal_hash, ss_log_check *c)
 {
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
     if (!cJSON_IsString(type) || strcmp(type->valuestring, "signature") != 0)
@@ -201,8 +224,20 @@ static const char *ss__check_signature(const cJSON *rec, const char *seal_hash, 
         return "bad signature: public_key is not 64 hex digits";
     if (!cJSON_IsString(kid) || strcmp(kid->valuestring, id) != 0)
         return "bad signature: key_id does not belong to public_key";
-    if (!cJSON_IsString(sig) || strlen(sig->valuestring) != 128)
-        return "bad signature: sig is not 128 hex digits";
+    if (!cJSON_IsString(sig) || !ss__lower_hex(sig->valuestring, 128))
+        return "bad signature: sig is not 128 lower-case hex digits";
+    if (!ss__lower_hex(pk->valuestring, 64)) return "bad signature: public_key is not 64 lower-case hex digits";
+    /* The Ed25519 signature covers the seal; the signature record itself is bound by
+     * being exactly the bytes the writer prints for these values: no other field, no
+     * repeated key, no other spelling of a value can ride along on a valid signature. */
+    cJSON *expect = ss__signature_payload(seal_hash, id, pk->valuestring, sig->valuestring);
+    char *body = expect ? ss__record_body(seq, expect, seal_hash) : NULL;
+    cJSON_Delete(expect);
+    bool same = body && strlen(body) == body_len + 1 && memcmp(body, line, body_len) == 0 && body[body_len] == '}';
+    free(body);
+    if (!same)
+        return "bad signature: the signature record holds other bytes than the writer's (an extra or repeated "
+               "field, or a value spelled differently)";
     char msg[sizeof ss__sig_prefix + 64];
     snprintf(msg, sizeof msg, "%s%s", ss__sig_prefix, seal_hash);
     if (!ss_station_key_verify(pk->valuestring, msg, strlen(msg), sig->valuestring))
@@ -219,10 +254,19 @@ static const char *ss__check_signature(const cJSON *rec, const char *seal_hash, 
  * while its hash is recomputed, then restored). */
 static void ss__check_text(char *text, size_t size, ss_log_check *c, cJSON **records_out)
 {
-    if (memchr(text, '\0', size)) {
-        /* NUL bytes inside: treat the file as ending at the first one (a torn write). */
-        size = strlen(text);
-    }
+    /* NUL bytes: a run of them to the end of the file is what a power cut can leave
+     * (the size was extended, the data never written): the log ends where they start,
+     * unless it was already signed. A NUL with anything but NULs after it was put there. */
+    const char *nul = memchr(text, '\0', size);
+    size_t nul_at = nul ? (size_t)(nul - text) : size;
+    bool nul_inside = false;
+    for (size_t i = nul_at; i < size; i++)
+        if (text[i] != '\0') {
+            nul_inside = true;
+            break;
+        }
+    const size_t orig_size = size;
+    if (!nul_inside) size = nul_at;
     cJSON *records = records_out ? cJSON_CreateArray() : NULL;
     char prev[SS_LOG_HASH_HEX];
     memcpy(prev, ss__zero_hash, SS_LOG_HASH_HEX);
@@ -234,6 +278,10 @@ static void ss__check_text(char *text, size_t size, ss_log_check *c, cJSON **rec
         char *nl = memchr(text + pos, '\n', size - pos);
         line_no++;
         if (!nl) {
+            if (nul_inside) { /* the NUL is in this unterminated tail, with bytes after it */
+                ss__tampered(c, line_no, "line %ld: %s", "NUL byte inside the log, with more after it (changed or inserted)");
+                break;
+            }
             if (c->signature_ok) { /* nothing may follow the signature, not even part of a line */
                 ss__tampered(c, line_no, "line %ld: %s", "bytes after the signature (appended later)");
                 break;
@@ -244,6 +292,10 @@ static void ss__check_text(char *text, size_t size, ss_log_check *c, cJSON **rec
         char *line = text + pos;
         size_t len = (size_t)(nl - line);
         pos += len + 1;
+        if (nul_inside && memchr(line, '\0', len)) {
+            ss__tampered(c, line_no, "line %ld: %s", "NUL byte inside the log, with more after it (changed or inserted)");
+            break;
+        }
         if (c->signature_ok) {
             ss__tampered(c, line_no, "line %ld: %s", "record after the signature (inserted or appended later)");
             break;
@@ -290,7 +342,7 @@ static void ss__check_text(char *text, size_t size, ss_log_check *c, cJSON **rec
         }
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
         if (sealed) { /* the one record allowed after the seal: its signature */
-            const char *why = ss__check_signature(rec, prev, c);
+            const char *why = ss__check_signature(rec, line, blen, line_no - 1, prev, c);
             if (why) {
                 cJSON_Delete(rec);
                 ss__tampered(c, line_no, "line %ld: %s", why);
@@ -314,6 +366,8 @@ static void ss__check_text(char *text, size_t size, ss_log_check *c, cJSON **rec
         else cJSON_Delete(rec);
     }
     memcpy(c->last_hash, prev, SS_LOG_HASH_HEX);
+    if (c->verdict != SS_LOG_TAMPERED && c->signature_ok && size < orig_size)
+        ss__tampered(c, line_no + 1, "line %ld: %s", "NUL bytes after the signature (appended later)");
     if (c->verdict != SS_LOG_TAMPERED) {
         if (c->signature_ok) {
             c->verdict = SS_LOG_INTACT;

@@ -92,7 +92,11 @@ static ss_status ss__create_atomic(const char *path, const void *bytes, size_t l
 
 static ss_status ss__load(const char *path, ss_station_key *k)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NOFOLLOW: the checks below must be of the key file itself, not of whatever a
+     * symbolic link put in its place points to. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 && errno == ELOOP)
+        return ss_error_set(SS_ERR_INVALID, "station key %s: is a symbolic link; expected the key file itself", path);
     if (fd < 0) return ss_error_set(SS_ERR_IO, "station key %s: %s", path, strerror(errno));
     struct stat st;
     ss_status rc = SS_OK;
@@ -100,9 +104,10 @@ static ss_status ss__load(const char *path, ss_station_key *k)
         rc = ss_error_set(SS_ERR_IO, "station key %s: %s", path, strerror(errno));
     } else if (!S_ISREG(st.st_mode)) {
         rc = ss_error_set(SS_ERR_INVALID, "station key %s: not a regular file", path);
-    } else if ((st.st_mode & 077) != 0) {
+    } else if ((st.st_mode & 07177) != 0) {
         rc = ss_error_set(SS_ERR_INVALID,
-                          "station key %s: permissions %04o let other users read or change it; expected 0600 "
+                          "station key %s: permissions %04o are not 0600 or 0400 (others could read or change it, "
+                          "or it is executable or set-id); expected 0600 "
                           "(chmod 600 %s; if it may have been copied, remove it instead and a new key is made "
                           "on next use)",
                           path, (unsigned)(st.st_mode & 07777), path);

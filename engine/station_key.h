@@ -13,8 +13,8 @@
  *
  * File format: exactly 64 bytes, libsodium's Ed25519 secret key (32-byte seed followed
  * by the 32-byte public key). Opening refuses a key that is not a regular file, is
- * readable or writable by group or others (mode must be 0600 or 0400), has another
- * size, or whose public half does not belong to its seed; the message names the file
+ * readable or writable by group or others (mode must be 0600 or 0400), is a symbolic
+ * link, has another size, or whose public half does not belong to its seed; the message names the file
  * and what was expected, and nothing is overwritten (the instructor fixes or removes it).
  *
  * Key id: the first 16 hex digits of SHA-256 of the 32-byte public key; what verify

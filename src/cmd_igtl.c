@@ -39,6 +39,8 @@ static double ss__now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+enum { SS__MAX_UNKNOWN = 16 };
+
 typedef struct ss__igtl_app {
     ss_igtl_server *server;
     ss_igtl_track track;
@@ -46,7 +48,8 @@ typedef struct ss__igtl_app {
     const char *probe_name, *needle_name;
     bool quiet;
     long unknown_devices;
-    char last_unknown[21];
+    char unknown[SS__MAX_UNKNOWN][21]; /* TRANSFORM names ignored, each said once */
+    int nunknown;
 } ss__igtl_app;
 
 static void ss__on_transform(void *user, const char *device, const float m[12])
@@ -56,9 +59,12 @@ static void ss__on_transform(void *user, const char *device, const float m[12])
         ss_igtl_track_set_probe(&a->track, m);
     } else if (strcmp(device, a->needle_name) == 0) {
         ss_igtl_track_set_needle(&a->track, m);
-    } else if (strcmp(device, a->last_unknown) != 0) {
-        /* said once per new name: trackers send many tools */
-        snprintf(a->last_unknown, sizeof a->last_unknown, "%s", device);
+    } else {
+        /* said once per name: trackers stream many tools, each many times a second */
+        for (int i = 0; i < a->nunknown; i++)
+            if (strcmp(a->unknown[i], device) == 0) return;
+        if (a->nunknown == SS__MAX_UNKNOWN) return; /* the first ones were named; enough */
+        snprintf(a->unknown[a->nunknown++], sizeof a->unknown[0], "%s", device);
         fprintf(stderr, "sonospine igtl: TRANSFORM '%s' ignored (the probe is '%s', the needle '%s')\n", device,
                 a->probe_name, a->needle_name);
     }
@@ -186,15 +192,16 @@ int ss_cmd_igtl(int argc, char **argv)
                 ss_sim_get_state(sim)->note);
         goto end;
     }
-    printf("listening on port %d\n", ss_igtl_server_port(app.server));
-    fflush(stdout);
-
+    /* Handlers before the port is announced: a supervisor may stop the server as soon
+     * as it sees the line, and the attempt must still be graded and its log sealed. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = ss__on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN); /* sends use MSG_NOSIGNAL as well */
+    printf("listening on port %d\n", ss_igtl_server_port(app.server));
+    fflush(stdout);
 
     ss_needle_geom needle;
     long notes_seen = 0;

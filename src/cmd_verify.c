@@ -29,10 +29,12 @@ static bool ss__all_hex(const char *s, size_t n)
     return true;
 }
 
-/* --key as a 16-hex key id: a 64-hex public key, or a file holding one (station.pub).
- * Returns false after printing why. */
-static bool ss__wanted_key_id(const char *key, char id[SS_STATION_KEY_ID])
+/* --key as a 16-hex key id, and as the whole public key (lower case) when it was given
+ * as one: a 64-hex public key or a file holding one (station.pub); pk is "" for a bare
+ * id. Returns false after printing why. */
+static bool ss__wanted_key(const char *key, char id[SS_STATION_KEY_ID], char pk[SS_STATION_PK_HEX])
 {
+    pk[0] = '\0';
     char buf[SS_STATION_PK_HEX];
     const char *hex = key;
     if (!ss__all_hex(key, 64) && !ss__all_hex(key, 16)) {
@@ -63,6 +65,8 @@ static bool ss__wanted_key_id(const char *key, char id[SS_STATION_KEY_ID])
         fprintf(stderr, "sonospine verify: --key: not a public key: %s\n", hex);
         return false;
     }
+    for (int i = 0; i < 64; i++) pk[i] = (char)tolower((unsigned char)hex[i]);
+    pk[64] = '\0';
     return true;
 }
 
@@ -76,8 +80,8 @@ int ss_cmd_verify(int argc, char **argv)
         fprintf(stderr, "sonospine verify: expected one LOG file, got %d arguments\n", args.npositional);
         return SS_EXIT_USAGE;
     }
-    char want[SS_STATION_KEY_ID] = "";
-    if (key && !ss__wanted_key_id(key, want)) return SS_EXIT_USAGE;
+    char want[SS_STATION_KEY_ID] = "", want_pk[SS_STATION_PK_HEX] = "";
+    if (key && !ss__wanted_key(key, want, want_pk)) return SS_EXIT_USAGE;
     const char *path = args.positional[0];
     ss_log_check c;
     if (ss_log_read(path, &c, NULL) != SS_OK) {
@@ -86,13 +90,17 @@ int ss_cmd_verify(int argc, char **argv)
     }
     switch (c.verdict) {
     case SS_LOG_INTACT:
-        if (key && strcmp(want, c.key_id) != 0) {
+        /* A whole public key is compared whole: the 16-digit id alone is 64 bits. */
+        if (key && (strcmp(want, c.key_id) != 0 || (want_pk[0] && strcmp(want_pk, c.public_key) != 0))) {
             printf("%s: WRONG STATION: chain and signature intact, but signed by key %s, not by the required %s\n",
                    path, c.key_id, want);
             return SS_EXIT_FAILED;
         }
         printf("%s: intact: %s\nsigner key id %s (public key %s)%s\nseal hash %s\n", path, c.reason, c.key_id,
-               c.public_key, key ? ", the one required by --key" : "", c.seal_hash);
+               c.public_key,
+               key ? ", the one required by --key"
+                   : "; the signer was not checked: compare the key id with the station's, or pass --key",
+               c.seal_hash);
         return SS_EXIT_OK;
     case SS_LOG_INCOMPLETE:
         printf("%s: incomplete (not tampered): %s\n", path, c.reason);

@@ -380,11 +380,10 @@ Test(cli_igtl, tracked_probe_and_needle_drive_the_simulation_and_are_logged)
 
     /* a needle in the image plane, from 40 mm along the array and 10 mm above the face
      * toward the beam axis at 30 deg to it; its shaft axis is +x of NeedleToReference */
-    double ax[3], ay[3], az[3], o[3];
+    double ax[3], ay[3], o[3];
     for (int i = 0; i < 3; i++) {
         ax[i] = seen.probe_m[i][0];
         ay[i] = seen.probe_m[i][1];
-        az[i] = seen.probe_m[i][2];
         o[i] = seen.probe_m[i][3];
     }
     double ndir[3], tip0[3], side[3], third[3];
@@ -392,13 +391,14 @@ Test(cli_igtl, tracked_probe_and_needle_drive_the_simulation_and_are_logged)
         ndir[i] = -0.5 * ax[i] + 0.8660254 * ay[i];
         tip0[i] = o[i] + 40.0 * ax[i] - 10.0 * ay[i];
         side[i] = 0.8660254 * ax[i] + 0.5 * ay[i];
-        third[i] = az[i];
     }
+    /* a rotation, not a reflection: the third column is ndir x side */
+    for (int i = 0; i < 3; i++) third[i] = ndir[(i + 1) % 3] * side[(i + 2) % 3] - ndir[(i + 2) % 3] * side[(i + 1) % 3];
     igtl::Matrix4x4 nm;
     igtl::IdentityMatrix(nm);
     for (int i = 0; i < 3; i++) {
         nm[i][0] = (float)ndir[i];
-        nm[i][1] = (float)(dir[(i + 1) % 3] * 0 + side[i]);
+        nm[i][1] = (float)side[i];
         nm[i][2] = (float)third[i];
     }
     double reached = 0;
@@ -480,9 +480,13 @@ Test(cli_igtl, malformed_messages_are_rejected_and_the_server_keeps_serving)
     /* a client that never reads: its frames must be dropped, not buffered or waited for */
     igtl::ClientSocket::Pointer stalled = connect_client(srv.port);
 
-    /* bad CRC: flip one byte of a packed TRANSFORM's body; then an unused type (STRING);
-     * then garbage where a header should be */
+    /* bad CRC: flip one byte of a packed TRANSFORM's body; then an unused type (STRING)
+     * and a TRANSFORM too large for a pose, both skipped unread; then a good pose, which
+     * must take effect (the skips kept the stream in step); then garbage where a header
+     * should be */
     igtl::ClientSocket::Pointer a = connect_client(srv.port);
+    Seen seen_a;
+    receive_until(a, seen_a, [](const Seen &x) { return x.probe; }, "the probe pose for client a");
     std::vector<unsigned char> bad = packed_transform("ProbeToReference", 500.0f);
     bad[58 + 20] ^= 0x5a;
     send_raw(a, bad);
@@ -491,6 +495,18 @@ Test(cli_igtl, malformed_messages_are_rejected_and_the_server_keeps_serving)
     sm->SetString("hello");
     sm->Pack();
     cr_assert_eq(a->Send(sm->GetPackPointer(), sm->GetPackSize()), 1);
+    std::vector<unsigned char> fat = packed_transform("ProbeToReference", 500.0f);
+    fat.resize(58 + 5000, 0);
+    for (int i = 0; i < 8; i++) fat[42 + i] = 0;
+    fat[42 + 6] = (unsigned char)(5000 >> 8); /* body_size = 5000, big-endian */
+    fat[42 + 7] = (unsigned char)(5000 & 0xff);
+    send_raw(a, fat);
+    igtl::Matrix4x4 pa;
+    memcpy(pa, seen_a.probe_m, sizeof pa);
+    pa[2][3] -= 2.0f;
+    send_transform(a, "ProbeToReference", pa);
+    receive_until(a, seen_a, [&](const Seen &x) { return std::fabs(x.probe_m[2][3] - pa[2][3]) < 0.05; },
+                  "client a's good pose after the skipped messages to take effect");
     std::vector<unsigned char> garbage(58, 0xff);
     send_raw(a, garbage);
 
@@ -521,7 +537,8 @@ Test(cli_igtl, malformed_messages_are_rejected_and_the_server_keeps_serving)
 
     /* the server says why, for each */
     double t0 = now_s();
-    const char *expect[] = {"CRC does not match", "STRING messages are not used", "not an OpenIGTLink header",
+    const char *expect[] = {"CRC does not match", "STRING messages are not used", "over the 4096 a pose needs",
+                            "not an OpenIGTLink header",
                             "over the 16777216-byte limit", "disconnected in the middle of a message"};
     for (;;) {
         std::string err = slurp(srv.err);

@@ -149,6 +149,7 @@ Test(report, passing_attempt_html_and_pdf)
     size_t n;
     char *html = slurp(html_path, &n);
     cr_expect(strstr(html, "trainee &lt;A&amp;B&gt;"), "the trainee, HTML-escaped");
+    cr_expect(strstr(html, "Log seal hash (signed)"), "a signed log's seal hash is labelled so");
     cr_expect(strstr(html, "<span class=\"result pass\">PASS</span>"));
     cr_expect(strstr(html, "normal-adult"));
     expect_every_metric_row(&r, html);
@@ -243,6 +244,8 @@ Test(report, incomplete_log_and_changed_scenario_are_marked)
     cr_assert_eq(ss_report_write_html(&r, html_path), SS_OK);
     char *html = slurp(html_path, &n);
     cr_expect(strstr(html, "NOT GRADED") && strstr(html, "INCOMPLETE"), "marked, not passed off as a result");
+    cr_expect(strstr(html, "NOT signed") && !strstr(html, "(signed)"),
+              "an unsigned log's hash is not labelled as the signed seal");
     free(html);
     ss_report_free(&r);
 

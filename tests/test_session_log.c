@@ -331,3 +331,66 @@ Test(log, a_log_sealed_without_a_key_is_incomplete)
     cr_assert_eq(c.verdict, SS_LOG_INCOMPLETE, "an unsigned log is never intact: %s", c.reason);
     cr_assert(c.sealed);
 }
+
+/* Riding along on a valid signature: the Ed25519 signature covers the seal, so the
+ * signature record itself must be exactly what the writer prints for its values. */
+static void extra_field_in_signature(cJSON *recs)
+{
+    cJSON_AddBoolToObject(cJSON_GetArrayItem(recs, N_LINES - 1), "pass", 1);
+}
+
+static void repeated_type_in_signature(cJSON *recs)
+{
+    /* cJSON reads the first "type", other JSON readers (Python, jq) the last one */
+    cJSON_AddItemToObject(cJSON_GetArrayItem(recs, N_LINES - 1), "type", cJSON_CreateString("grade"));
+}
+
+static void upper_case_signature(cJSON *recs)
+{
+    /* libsodium's hex decoder takes either case: the same signature, other bytes */
+    for (char *s = cJSON_GetObjectItem(cJSON_GetArrayItem(recs, N_LINES - 1), "sig")->valuestring; *s; s++)
+        if (*s >= 'a' && *s <= 'f') *s = (char)(*s - 'a' + 'A');
+}
+
+Test(log, a_signature_record_with_other_bytes_is_a_bad_signature_though_its_sig_verifies)
+{
+    edit_fn edits[] = {extra_field_in_signature, repeated_type_in_signature, upper_case_signature};
+    const char *names[] = {"extra field", "repeated key", "upper-case hex"};
+    for (int i = 0; i < 3; i++) {
+        ss_log_check c = forge(edits[i]);
+        cr_assert_eq(c.verdict, SS_LOG_TAMPERED, "%s: %s", names[i], c.reason);
+        cr_assert(c.bad_signature, "%s", names[i]);
+        cr_assert_eq(c.bad_line, N_LINES, "%s: the signature record is named: %s", names[i], c.reason);
+    }
+}
+
+Test(log, nul_bytes_are_tampering_unless_they_only_end_an_unsigned_log)
+{
+    /* NULs then a record after the signature: other tools read the record, so it is
+     * tampering, never a torn write. */
+    const char tail[] = "\0\n{\"type\":\"grade\",\"pass\":true}\n";
+    char *buf = malloc(orig_len + sizeof tail);
+    memcpy(buf, orig, orig_len);
+    memcpy(buf + orig_len, tail, sizeof tail - 1);
+    ss_log_check c = check_bytes(buf, orig_len + sizeof tail - 1);
+    cr_assert_eq(c.verdict, SS_LOG_TAMPERED, "record hidden behind a NUL: %s", c.reason);
+    cr_assert_eq(c.bad_line, N_LINES + 1, "%s", c.reason);
+    /* NULs alone after the signature: appended later as well. */
+    memset(buf + orig_len, 0, 16);
+    c = check_bytes(buf, orig_len + 16);
+    cr_assert_eq(c.verdict, SS_LOG_TAMPERED, "NULs after the signature: %s", c.reason);
+    /* A byte of record 4 overwritten with NUL: tampering at line 4, not a cut. */
+    memcpy(buf, orig, orig_len);
+    buf[line_start[3] + 5] = '\0';
+    c = check_bytes(buf, orig_len);
+    cr_assert_eq(c.verdict, SS_LOG_TAMPERED, "NUL inside record 4: %s", c.reason);
+    cr_assert_eq(c.bad_line, 4, "%s", c.reason);
+    /* What a power cut leaves (the file extended, the data never written): NULs from
+     * inside record 6 to the end. Incomplete, with the five whole records before. */
+    memcpy(buf, orig, orig_len);
+    memset(buf + line_start[5] + 7, 0, orig_len - line_start[5] - 7);
+    c = check_bytes(buf, orig_len);
+    cr_assert_eq(c.verdict, SS_LOG_INCOMPLETE, "NULs to the end: %s", c.reason);
+    cr_assert_eq(c.records, 5);
+    free(buf);
+}

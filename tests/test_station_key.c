@@ -133,6 +133,32 @@ Test(station_key, refuses_a_key_others_can_read)
     cr_assert_eq(mode_of(key_path), 0644, "a refused key is left as it is, not rewritten");
 }
 
+Test(station_key, refuses_an_executable_key_and_a_symbolic_link)
+{
+    ss_station_key *k;
+    cr_assert_eq(ss_station_key_open(key_path, true, &k, NULL), SS_OK);
+    char id[SS_STATION_KEY_ID];
+    snprintf(id, sizeof id, "%s", ss_station_key_id(k));
+    ss_station_key_free(k);
+    /* 0700 keeps others out but is not a key file's mode: refused, like the header says. */
+    cr_assert_eq(chmod(key_path, 0700), 0);
+    cr_assert_eq(ss_station_key_open(key_path, false, &k, NULL), SS_ERR_INVALID);
+    cr_assert(strstr(ss_error_message(), "0700"), "%s", ss_error_message());
+    cr_assert_eq(chmod(key_path, 0600), 0);
+    /* A link in the key's place is refused even though its target is a good 0600 key:
+     * the permission and owner checks must be of the file named, not of a target. */
+    char link_path[600];
+    snprintf(link_path, sizeof link_path, "%s/link.key", dir);
+    cr_assert_eq(symlink(key_path, link_path), 0);
+    cr_assert_eq(ss_station_key_open(link_path, true, &k, NULL), SS_ERR_INVALID);
+    cr_assert_null(k);
+    cr_assert(strstr(ss_error_message(), "symbolic link"), "%s", ss_error_message());
+    /* The key itself still opens, unchanged. */
+    cr_assert_eq(ss_station_key_open(key_path, false, &k, NULL), SS_OK);
+    cr_assert_str_eq(ss_station_key_id(k), id);
+    ss_station_key_free(k);
+}
+
 Test(station_key, refuses_a_key_of_the_wrong_size_or_damaged)
 {
     char p[600];

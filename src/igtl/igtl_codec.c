@@ -33,8 +33,9 @@ bool ss_igtl_header_unpack(const uint8_t raw[SS_IGTL_HEADER_BYTES], ss_igtl_head
     memcpy(&h, raw, sizeof h);
     igtl_header_convert_byte_order(&h);
     memset(out, 0, sizeof *out);
-    if (h.version < 1 || h.version > 3) {
-        snprintf(why, why_size, "header version %u (expected 1, 2 or 3)", (unsigned)h.version);
+    /* 1 and 2 are the header versions OpenIGTLink defines (protocol 3 uses header 2). */
+    if (h.version < 1 || h.version > 2) {
+        snprintf(why, why_size, "header version %u (expected 1 or 2)", (unsigned)h.version);
         return false;
     }
     if (!ss__name_ok(h.name, IGTL_HEADER_TYPE_SIZE, true)) {

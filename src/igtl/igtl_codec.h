@@ -25,6 +25,9 @@
 #define SS_IGTL_TRANSFORM_BYTES 48
 /* Largest body the server accepts from a client (bigger: the client is dropped). */
 #define SS_IGTL_MAX_BODY_BYTES (16u * 1024u * 1024u)
+/* The most a TRANSFORM body may hold to be read: 48 bytes of pose, a version-2
+ * extended header (12) and metadata; larger ones are skipped, not buffered. */
+#define SS_IGTL_MAX_TRANSFORM_BODY_BYTES 4096u
 
 typedef struct ss_igtl_header {
     unsigned version;

@@ -281,7 +281,16 @@ static bool ss__read(ss_igtl_server *s, int slot, ss_igtl_on_transform cb, void 
                 ss__drop(s, slot, true, msg);
                 return false;
             }
-            if (strcmp(c->h.type, "TRANSFORM") == 0) {
+            if (strcmp(c->h.type, "TRANSFORM") == 0 && c->h.body_size > SS_IGTL_MAX_TRANSFORM_BODY_BYTES) {
+                /* A TRANSFORM is 48 bytes (plus a version-2 extended header and
+                 * metadata): a larger one is not buffered, it is skipped unread. */
+                snprintf(msg, sizeof msg, "TRANSFORM '%s' of %llu bytes, over the %u a pose needs: skipped", c->h.device,
+                         (unsigned long long)c->h.body_size, SS_IGTL_MAX_TRANSFORM_BODY_BYTES);
+                fprintf(stderr, "%s: client %d (%s): %s\n", s->prefix, c->id, c->addr, msg);
+                s->stats.messages_rejected++;
+                c->skip_left = c->h.body_size;
+                c->skipping = true;
+            } else if (strcmp(c->h.type, "TRANSFORM") == 0) {
                 c->body = malloc(c->h.body_size ? (size_t)c->h.body_size : 1);
                 if (!c->body) {
                     ss__drop(s, slot, true, "out of memory for a message body");
