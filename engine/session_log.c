@@ -70,9 +70,10 @@ ss_status ss_log_create(const char *path, ss_log_writer **out)
 
 static ss_status ss__write_all(ss_log_writer *w, const char *buf, size_t len)
 {
-    /* One write(2) for the whole line: O_APPEND writes of a regular file are not split
-     * by the kernel, so a kill leaves either the whole line or none of it (a power cut
-     * can still leave a partial tail, which the reader reports). */
+    /* One write(2) for the whole line on an O_APPEND descriptor, as soon as it is
+     * appended: nothing waits in a user-space buffer, so a kill loses no record already
+     * appended. A kill or power cut in the middle of a write can still leave part of the
+     * last line; the reader reports that as a cut (incomplete), not as tampering. */
     size_t done = 0;
     while (done < len) {
         ssize_t n = write(w->fd, buf + done, len - done);

@@ -38,7 +38,7 @@ static const ss_command ss__commands[] = {
      "\n"
      "With --trainee ID the attempt is recorded in the results database (--results-db FILE,\n"
      "else $SONOSPINE_RESULTS_DB, else ~/.local/share/sonospine/results.sqlite3) with its\n"
-     "log path and the hash of the log's last record; a database error is exit 1 (the log\n"
+     "log path and the log's seal hash (what the station key signs); a database error is exit 1 (the log\n"
      "is kept). --mode exam: the scenario's aids are off, the result is recorded as an exam\n"
      "attempt; it needs --trainee and --log. --exam FILE --case N runs case N of an exam\n"
      "file (scenarios/EXAMS.md) in exam mode with the case's time limit, and records the\n"
