@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "needle.h"
 #include "paths.h"
 
 void ss_cli_print_diags(const ss_diag_list *dl, const char *file)
@@ -68,4 +69,13 @@ void ss_cli_resolve_log_scenario(const char *recorded, const char *log_path, cha
     if (ss_paths_data_dir("scenarios", dir, sizeof dir, NULL) != SS_OK) return;
     snprintf(out, n, "%s/%s", dir, base);
     if (!ss_file_exists(out)) snprintf(out, n, "%s", recorded);
+}
+
+const ss_needle_geom *ss_cli_sim_needle(const ss_sim *sim, ss_needle_geom *out)
+{
+    const ss_sim_state *st = ss_sim_get_state(sim);
+    if (!st->needle_placed) return NULL;
+    ss_sim_needle_geom(sim, out->tip_mm, out->dir, &out->length_mm);
+    out->outer_diameter_mm = (float)ss_needle_outer_diameter_mm(st->needle.spec.gauge);
+    return out;
 }

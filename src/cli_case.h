@@ -3,7 +3,9 @@
 #ifndef SS_CLI_CASE_H
 #define SS_CLI_CASE_H
 
+#include "bmode_cpu.h"
 #include "patient_case.h"
+#include "sim.h"
 
 /* Returns 0 on success, else the exit code (2: bad input file). Resolves the default
  * scenario when path is NULL. */
@@ -18,7 +20,11 @@ void ss_cli_print_diags(const ss_diag_list *dl, const char *file);
 void ss_cli_resolve_log_scenario(const char *recorded, const char *log_path, char *out, size_t n);
 
 /* Bridges from scenario probe settings to the renderer's settings (gain, TGC, DR, seed). */
-#include "bmode_cpu.h"
 void ss_cli_bmode_settings(const ss_scenario *sc, ss_bmode_settings *out);
+
+/* The simulated needle as the renderer draws it (tip, direction, length, outer
+ * diameter from the gauge): fills *out and returns it when a needle is placed, else
+ * returns NULL (no needle in the picture). */
+const ss_needle_geom *ss_cli_sim_needle(const ss_sim *sim, ss_needle_geom *out);
 
 #endif

@@ -226,12 +226,7 @@ int ss_cmd_igtl(int argc, char **argv)
         now = ss__now_s();
         if (now >= next_frame && ss_igtl_server_client_count(app.server) > 0) {
             const ss_sim_state *st = ss_sim_get_state(sim);
-            ss_bmode_scene scene = {.volume = vol};
-            if (st->needle_placed) {
-                ss_sim_needle_geom(sim, needle.tip_mm, needle.dir, &needle.length_mm);
-                needle.outer_diameter_mm = (float)ss_needle_outer_diameter_mm(st->needle.spec.gauge);
-                scene.needle = &needle;
-            }
+            ss_bmode_scene scene = {.volume = vol, .needle = ss_cli_sim_needle(sim, &needle)};
             if (ss_bmode_cpu_render(&scene, &probe, &st->pose, &settings, &frame) != SS_OK) {
                 fprintf(stderr, "sonospine igtl: render: %s\n", ss_error_message());
                 code = SS_EXIT_FAILED;

@@ -101,12 +101,7 @@ static int ss__screenshot(ss_case *cs, ss_session *session, const char *path)
     ss_bmode_settings s;
     ss_cli_bmode_settings(&cs->scenario, &s);
     ss_needle_geom needle;
-    ss_bmode_scene scene = {.volume = vol};
-    if (st->needle_placed) {
-        ss_sim_needle_geom(ss_session_sim(session), needle.tip_mm, needle.dir, &needle.length_mm);
-        needle.outer_diameter_mm = (float)ss_needle_outer_diameter_mm(st->needle.spec.gauge);
-        scene.needle = &needle;
-    }
+    ss_bmode_scene scene = {.volume = vol, .needle = ss_cli_sim_needle(ss_session_sim(session), &needle)};
     ss_bmode_frame frame = {0};
     int rc = 0;
     if (ss_bmode_cpu_render(&scene, &probe, &st->pose, &s, &frame) != SS_OK ||

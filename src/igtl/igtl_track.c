@@ -140,7 +140,8 @@ static void ss__needle_poll(ss_igtl_track *t, const ss_sim *sim, ss_igtl_issue_f
          * wait for the next tracked pose instead of pushing again every tick */
         t->needle_moving = false;
         if (!st->needle_placed || fabs(st->needle.depth_mm - t->needle_depth_before) < 1e-6) {
-            t->needle_pending = false;
+            /* ...unless a pose that differs arrived while it ran: act on that one */
+            t->needle_pending = ss__changed(t->needle_m, t->needle_acted);
             return;
         }
     }

@@ -1294,13 +1294,7 @@ static void ss__frame(ss__app *a, bool *shot, bool sync_bmode)
         ss_bmode_settings s;
         ss__bmode_settings(a, &s);
         ss_needle_geom ng;
-        const ss_needle_geom *np = NULL;
-        if (st->needle_placed) {
-            ss_sim_needle_geom(ss_session_sim(a->at.session), ng.tip_mm, ng.dir, &ng.length_mm);
-            ng.outer_diameter_mm = (float)ss_needle_outer_diameter_mm(st->needle.spec.gauge);
-            np = &ng;
-        }
-        ss_bmode_view_request(a->bm, &dp, &st->pose, np, &s);
+        ss_bmode_view_request(a->bm, &dp, &st->pose, ss_cli_sim_needle(ss_session_sim(a->at.session), &ng), &s);
     }
     if (sync_bmode) ss_bmode_view_flush(a->bm);
     double q0 = ss__now_ms();
