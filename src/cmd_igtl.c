@@ -236,8 +236,8 @@ int ss_cmd_igtl(int argc, char **argv)
             ss_igtl_image_matrix(&st->pose, &frame.geom, ijk);
             float m[12];
             ss_igtl_probe_transform(&st->pose, m);
-            ss_igtl_server_send_transform(app.server, probe_name, m);
-            if (ss_igtl_needle_transform(sim, td.needle_axis, m)) ss_igtl_server_send_transform(app.server, needle_name, m);
+            ss_igtl_server_send_transform(app.server, SS_IGTL_SIM_PROBE_DEVICE, m);
+            if (ss_igtl_needle_transform(sim, td.needle_axis, m)) ss_igtl_server_send_transform(app.server, SS_IGTL_SIM_NEEDLE_DEVICE, m);
             ss_igtl_server_send_image(app.server, SS_IGTL_IMAGE_DEVICE, frame.image.pixels, frame.image.width,
                                       frame.image.height, ijk);
             frames++;

@@ -199,10 +199,10 @@ bool receive_one(igtl::ClientSocket::Pointer &s, Seen &seen)
         if (s->Receive(tm->GetPackBodyPointer(), tm->GetPackBodySize()) != tm->GetPackBodySize()) return false;
         int c = tm->Unpack(1);
         cr_assert(c & igtl::MessageHeader::UNPACK_BODY, "TRANSFORM body did not unpack with its CRC checked");
-        if (name == "ProbeToReference") {
+        if (name == "SimProbeToReference") {
             tm->GetMatrix(seen.probe_m);
             seen.probe = true;
-        } else if (name == "NeedleToReference") {
+        } else if (name == "SimNeedleToReference") {
             tm->GetMatrix(seen.needle_m);
             seen.needle = true;
         }

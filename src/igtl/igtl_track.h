@@ -41,6 +41,11 @@
 
 #define SS_IGTL_PROBE_DEVICE "ProbeToReference"
 #define SS_IGTL_NEEDLE_DEVICE "NeedleToReference"
+/* The simulated poses go out under names of their own: sent back as ProbeToReference
+ * they would meet the tracked pose of that name in a relay such as 3D Slicer (which
+ * holds one node per name) and come back in as if tracked. */
+#define SS_IGTL_SIM_PROBE_DEVICE "SimProbeToReference"
+#define SS_IGTL_SIM_NEEDLE_DEVICE "SimNeedleToReference"
 #define SS_IGTL_IMAGE_DEVICE "Image"
 #define SS_IGTL_EVENT_DEVICE "SonoSpineEvent"
 #define SS_IGTL_NOTE_DEVICE "SonoSpineNote"

@@ -52,10 +52,10 @@ static void ss__igtl_poll(void *self, const ss_input_tick *tick, const ss_input_
         float m[12];
         if (st->probe_on_skin) {
             ss_igtl_probe_transform(&st->pose, m);
-            ss_igtl_server_send_transform(d->server, SS_IGTL_PROBE_DEVICE, m);
+            ss_igtl_server_send_transform(d->server, SS_IGTL_SIM_PROBE_DEVICE, m);
         }
         if (ss_igtl_needle_transform(tick->sim, d->track.d.needle_axis, m))
-            ss_igtl_server_send_transform(d->server, SS_IGTL_NEEDLE_DEVICE, m);
+            ss_igtl_server_send_transform(d->server, SS_IGTL_SIM_NEEDLE_DEVICE, m);
     }
 }
 
