@@ -186,17 +186,23 @@ Test(log, removed_reordered_and_inserted_records_are_tampering)
     free(buf);
 }
 
-Test(log, abandoned_log_is_incomplete_not_tampered)
+/* A new log in dir holding one header record, left open for the caller to end. */
+static ss_log_writer *one_record_log(const char *name, char path[600])
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/abandoned.jsonl", dir);
+    snprintf(path, 600, "%s/%s", dir, name);
     ss_log_writer *w;
     cr_assert_eq(ss_log_create(path, &w), SS_OK);
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "type", "header");
     cr_assert_eq(ss_log_append(w, e), SS_OK);
     cJSON_Delete(e);
-    ss_log_abandon(w);
+    return w;
+}
+
+Test(log, abandoned_log_is_incomplete_not_tampered)
+{
+    char path[600];
+    ss_log_abandon(one_record_log("abandoned.jsonl", path));
     ss_log_check c;
     cr_assert_eq(ss_log_read(path, &c, NULL), SS_OK);
     cr_assert_eq(c.verdict, SS_LOG_INCOMPLETE, "%s", c.reason);
@@ -318,14 +324,7 @@ Test(log, a_removed_signature_record_reads_as_incomplete)
 Test(log, a_log_sealed_without_a_key_is_incomplete)
 {
     char path[600];
-    snprintf(path, sizeof path, "%s/unsigned.jsonl", dir);
-    ss_log_writer *w;
-    cr_assert_eq(ss_log_create(path, &w), SS_OK);
-    cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "type", "header");
-    cr_assert_eq(ss_log_append(w, e), SS_OK);
-    cJSON_Delete(e);
-    cr_assert_eq(ss_log_close(w), SS_OK);
+    cr_assert_eq(ss_log_close(one_record_log("unsigned.jsonl", path)), SS_OK);
     ss_log_check c;
     cr_assert_eq(ss_log_read(path, &c, NULL), SS_OK);
     cr_assert_eq(c.verdict, SS_LOG_INCOMPLETE, "an unsigned log is never intact: %s", c.reason);
