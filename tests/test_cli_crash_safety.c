@@ -1,10 +1,10 @@
 /* test_cli_crash_safety.c: what a SIGKILL in the middle of an attempt leaves behind.
  *
- * A scripted 60-minute attempt runs headless as a child process and is killed once its
- * log holds KILL_AT_LINES lines (the child writes ~3 lines a millisecond and has
- * thousands still to write, so the kill lands mid-attempt; the assertions hold wherever
- * it lands before the seal, and a run that finished first is reported as such rather
- * than passing). Then: the log reads back to its last whole record, `verify` calls it
+ * A scripted 60-minute attempt runs headless as a child process, in slices of a few
+ * milliseconds between SIGSTOPs, and is killed while stopped once its log holds
+ * KILL_AT_LINES lines (it has thousands still to write, so the kill lands mid-attempt
+ * however the machine schedules the test; the assertions hold wherever it lands before
+ * the seal, and a run that ended first is reported as such rather than passing). Then: the log reads back to its last whole record, `verify` calls it
  * incomplete rather than tampered (exit 1, DESIGN.md), `replay` reproduces every event
  * it holds (exit 0), and the results database that earlier attempts went into opens,
  * passes SQLite's integrity check and still holds them. A second test kills a process
@@ -87,19 +87,29 @@ Test(crash, killed_attempt_leaves_an_incomplete_log_that_verifies_and_replays, .
     if (pid == 0) {
         int devnull = open("/dev/null", O_WRONLY);
         if (devnull >= 0) dup2(devnull, 1);
+        raise(SIGSTOP); /* runs only in the slices the parent gives it */
         execl(SONOSPINE_EXE, SONOSPINE_EXE, "run", scenario, "--headless", "--script", script, "--log", log,
               "--trainee", "K", "--results-db", db, (char *)NULL);
         _exit(127);
     }
+    /* The child runs headless as fast as it can and writes its whole log in a fraction
+     * of a second, faster than a loaded machine may schedule a polling parent. So it is
+     * stopped, let run for a few milliseconds at a time, and stopped again before the
+     * log is looked at; the kill lands while it is stopped, mid-attempt, wherever the
+     * parent was delayed. */
+    int st;
+    cr_assert_eq(waitpid(pid, &st, WUNTRACED), pid);
+    cr_assert(WIFSTOPPED(st), "the child stops itself before it starts");
     long lines = 0;
-    for (int polls = 0; polls < 600000 && lines < KILL_AT_LINES; polls++) {
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            cr_assert_fail("the attempt finished (exit %d) before its log reached %d lines: this machine ran the "
-                           "hour-long script faster than the test polls",
+    for (int slices = 0; slices < 600000 && lines < KILL_AT_LINES; slices++) {
+        cr_assert_eq(kill(pid, SIGCONT), 0);
+        sleep_ms(2);
+        cr_assert_eq(kill(pid, SIGSTOP), 0);
+        cr_assert_eq(waitpid(pid, &st, WUNTRACED), pid);
+        if (!WIFSTOPPED(st))
+            cr_assert_fail("the attempt ended (exit %d) before its log reached %d lines",
                            WIFEXITED(st) ? WEXITSTATUS(st) : -1, KILL_AT_LINES);
         lines = count_lines(log, NULL);
-        if (lines < KILL_AT_LINES) sleep_ms(1);
     }
     cr_assert_geq(lines, KILL_AT_LINES, "the log never grew to %d lines", KILL_AT_LINES);
     cr_assert_eq(kill(pid, SIGKILL), 0);
