@@ -571,6 +571,21 @@ static const char *ss__css =
     "footer{margin-top:30px;color:#777;font-size:12px}"
     "@media print{body{max-width:none}.frames figure{width:48%}}";
 
+/* A titled bullet list of feedback notes (nothing when there are none). */
+static void ss__html_notes(ss__buf *b, const char *title, const char (*notes)[200], int n)
+{
+    if (!n) return;
+    ss__puts(b, "<p><b>");
+    ss__puts(b, title);
+    ss__puts(b, "</b></p>\n<ul>\n");
+    for (int i = 0; i < n; i++) {
+        ss__puts(b, "<li>");
+        ss__html(b, notes[i]);
+        ss__puts(b, "</li>\n");
+    }
+    ss__puts(b, "</ul>\n");
+}
+
 /* Only an intact log's hash is the signed seal; a report made from an incomplete log
  * (reports refuse tampered ones) must not read as authenticated. */
 static const char *ss__log_hash_label(const ss_report *r)
@@ -653,24 +668,8 @@ static char *ss__html_make(const ss_report *r)
     }
     if (r->nstrengths || r->nweaknesses) {
         ss__puts(&b, "<h2 id=\"feedback\">Feedback</h2>\n");
-        if (r->nweaknesses) {
-            ss__puts(&b, "<p><b>To work on</b></p>\n<ul>\n");
-            for (int i = 0; i < r->nweaknesses; i++) {
-                ss__puts(&b, "<li>");
-                ss__html(&b, r->weaknesses[i]);
-                ss__puts(&b, "</li>\n");
-            }
-            ss__puts(&b, "</ul>\n");
-        }
-        if (r->nstrengths) {
-            ss__puts(&b, "<p><b>Done well</b></p>\n<ul>\n");
-            for (int i = 0; i < r->nstrengths; i++) {
-                ss__puts(&b, "<li>");
-                ss__html(&b, r->strengths[i]);
-                ss__puts(&b, "</li>\n");
-            }
-            ss__puts(&b, "</ul>\n");
-        }
+        ss__html_notes(&b, "To work on", r->weaknesses, r->nweaknesses);
+        ss__html_notes(&b, "Done well", r->strengths, r->nstrengths);
     }
     if (r->metrics) {
         ss__puts(&b, "<h2 id=\"other\">Other measures</h2>\n<table>\n");
@@ -896,6 +895,19 @@ static void ss__pdf_para(ss__pdf *p, const char *text, double size, bool bold, d
     ss__wrap(p->cr, text, w, ss__emit_line, &c);
 }
 
+/* The PDF form of ss__html_notes; returns whether it drew anything. */
+static bool ss__pdf_notes(ss__pdf *p, const char *title, const char (*notes)[200], int n, double w)
+{
+    if (!n) return false;
+    ss__pdf_para(p, title, 10, true, SS__MARGIN, w, 0.1);
+    for (int i = 0; i < n; i++) {
+        char t[240];
+        snprintf(t, sizeof t, "\xe2\x80\xa2 %s", notes[i]);
+        ss__pdf_para(p, t, 10, false, SS__MARGIN + 8, w - 8, 0.1);
+    }
+    return true;
+}
+
 static void ss__pdf_heading(ss__pdf *p, const char *text)
 {
     ss__pdf_need(p, 60);
@@ -1089,21 +1101,8 @@ static void ss__pdf_layout(ss__pdf *p)
     }
     if (r->nweaknesses || r->nstrengths) {
         ss__pdf_heading(p, "Feedback");
-        if (r->nweaknesses) {
-            ss__pdf_para(p, "To work on", 10, true, SS__MARGIN, W, 0.1);
-            for (int i = 0; i < r->nweaknesses; i++) {
-                snprintf(t, sizeof t, "\xe2\x80\xa2 %s", r->weaknesses[i]);
-                ss__pdf_para(p, t, 10, false, SS__MARGIN + 8, W - 8, 0.1);
-            }
-            p->y += 4;
-        }
-        if (r->nstrengths) {
-            ss__pdf_para(p, "Done well", 10, true, SS__MARGIN, W, 0.1);
-            for (int i = 0; i < r->nstrengths; i++) {
-                snprintf(t, sizeof t, "\xe2\x80\xa2 %s", r->strengths[i]);
-                ss__pdf_para(p, t, 10, false, SS__MARGIN + 8, W - 8, 0.1);
-            }
-        }
+        if (ss__pdf_notes(p, "To work on", r->weaknesses, r->nweaknesses, W)) p->y += 4;
+        ss__pdf_notes(p, "Done well", r->strengths, r->nstrengths, W);
     }
     if (r->metrics) {
         ss__pdf_heading(p, "Other measures");
