@@ -185,6 +185,15 @@ Test(report, failing_attempt_shows_bone_contacts)
     cr_expect(strstr(html, "<span class=\"result fail\">FAIL</span>"));
     cr_expect(strstr(html, "t-novice"));
     cr_expect(strstr(html, "Bone contact"), "in the timeline");
+    /* the rubric's points to work on are listed, each as a list item in its own words */
+    cr_assert_geq(r.nweaknesses, 1, "a failing attempt has something to work on");
+    cr_expect(strstr(html, "<p><b>To work on</b></p>"), "the feedback list");
+    for (int i = 0; i < r.nweaknesses; i++) {
+        if (strpbrk(r.weaknesses[i], "<>&\"")) continue; /* escaped in the HTML */
+        char li[240];
+        snprintf(li, sizeof li, "<li>%s</li>", r.weaknesses[i]);
+        cr_expect(strstr(html, li), "weakness %d listed: %s", i, r.weaknesses[i]);
+    }
     expect_every_metric_row(&r, html);
     expect_self_contained(html);
     free(html);
