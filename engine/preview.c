@@ -353,6 +353,7 @@ ss_status ss_preview_write_html(const ss_preview_page *page, const char *html_pa
           ".grid img{width:180px;height:auto;display:block;margin:auto;background:#000}\n"
           ".grid td.expected{background:#fff4d6}\n"
           ".cap{font-size:11px;color:#333;margin-top:3px}\n"
+          ".pick{background:#eef6ee;border-left:3px solid #2a7a3a;padding:6px 8px}\n"
           ".meas th,.meas td{border:1px solid #ccc;padding:3px 6px;text-align:right}\n"
           ".meas th:first-child,.meas td:first-child{text-align:left}\n"
           ".drawings img{max-width:48%;vertical-align:top;border:1px solid #ccc;margin:0 8px 10px 0}\n"
@@ -431,6 +432,31 @@ ss_status ss_preview_write_html(const ss_preview_page *page, const char *html_pa
                 m.rotation_deg, ss__pv_yes(m.bone_free_path), notes);
     }
     fputs("</table>\n<p class=\"cap\">-1 = not reached on the view normal through the window centre.</p>\n", f);
+    /* the level the paper's rule leads to (views.h), checked against the scenario */
+    ss_view_measure ns[SS_LEVEL_COUNT];
+    bool all_ns = true;
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        all_ns &= page->cells[l][SS_VIEW_NEAR_SPINOUS].measured;
+        ns[l] = page->cells[l][SS_VIEW_NEAR_SPINOUS].measure;
+    }
+    ss_level_pick pick;
+    if (all_ns && ss_view_pick_level(page->spine, ns, &pick) == SS_OK) {
+        if (pick.level < 0) {
+            snprintf(buf2, sizeof buf2, "Level to pick: none (%s).", ss_pick_reason_text(pick.reason));
+        } else {
+            snprintf(buf2, sizeof buf2,
+                     "Level to pick by the paper's rule: %s, %s (rotation %.1f\xc2\xb0). Widest near-spinous window: %s "
+                     "(%.1f mm).",
+                     ss_level_name(pick.level), ss_pick_reason_text(pick.reason), pick.rotation_deg,
+                     ss_level_name(pick.widest_level), pick.widest_mm);
+        }
+        fputs("<p class=\"pick\">", f);
+        ss__pv_html(f, buf2);
+        bool expected = false;
+        for (int i = 0; i < sc->task.n_expected_interspaces; i++) expected |= sc->task.expected_interspaces[i] == pick.level;
+        if (pick.level >= 0 && !expected) fputs(" <strong>Not among the scenario's expected interspaces.</strong>", f);
+        fputs("</p>\n", f);
+    }
     fputs("</div>\n", f);
 
     /* the grid */

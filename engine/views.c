@@ -303,3 +303,58 @@ ss_status ss_view_measure_at(const ss_spine *sp, const ss_probe *probe, int leve
     out->tilt_deg = acos(fmin(1.0, fmax(-1.0, c))) * 180.0 / M_PI;
     return SS_OK;
 }
+
+/* Among interspaces the X-ray cannot tell apart by rotation, the customary lumbar-puncture
+ * levels first: L3-L4, L4-L5 (below the conus, widest lumbar spaces), then L2-L3, L5-S1,
+ * L1-L2. */
+static int ss__pick_rank(int level)
+{
+    static const int rank[SS_LEVEL_COUNT] = {4, 2, 0, 1, 3}; /* L1-L2 .. L5-S1 */
+    return rank[level];
+}
+
+ss_status ss_view_pick_level(const ss_spine *sp, const ss_view_measure ns[SS_LEVEL_COUNT], ss_level_pick *out)
+{
+    out->level = -1;
+    out->reason = SS_PICK_NONE;
+    out->rotation_deg = 0;
+    out->widest_level = -1;
+    out->widest_mm = 0;
+    ss_interspace_info is[SS_LEVEL_COUNT];
+    bool fused = false, reserved = false;
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        if (ns[l].level != l || ns[l].view != SS_VIEW_NEAR_SPINOUS)
+            return ss_error_set(SS_ERR_INVALID, "pick: measure %d is not the near-spinous view at %s", l,
+                                ss_level_name(l));
+        ss_status st = ss_spine_interspace(sp, l, &is[l]);
+        if (st != SS_OK) return st;
+        fused |= is[l].fused;
+        reserved |= is[l].channel || is[l].ungrafted;
+        if (ns[l].canal_visibility > 0 && ns[l].window_width_mm > out->widest_mm) {
+            out->widest_mm = ns[l].window_width_mm;
+            out->widest_level = l;
+        }
+    }
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        if (ns[l].canal_visibility <= 0 || ns[l].window_width_mm <= 0) continue; /* the scan shows no canal */
+        if (fused && reserved && !(is[l].channel || is[l].ungrafted)) continue;
+        double d = out->level < 0 ? -INFINITY : fabs(ns[l].rotation_deg) - fabs(out->rotation_deg);
+        if (out->level < 0 || d < -SS_VIEW_PICK_TIE_DEG ||
+            (d <= SS_VIEW_PICK_TIE_DEG && ss__pick_rank(l) < ss__pick_rank(out->level))) {
+            out->level = l;
+            out->rotation_deg = ns[l].rotation_deg;
+        }
+    }
+    if (out->level >= 0) out->reason = fused && reserved ? SS_PICK_CHANNEL : SS_PICK_LEAST_ROTATED;
+    return SS_OK;
+}
+
+const char *ss_pick_reason_text(ss_pick_reason reason)
+{
+    switch (reason) {
+    case SS_PICK_CHANNEL: return "the reserved channel through the fusion";
+    case SS_PICK_LEAST_ROTATED: return "the least rotated interspace";
+    case SS_PICK_NONE: break;
+    }
+    return "no interspace shows the canal in the near-spinous view";
+}

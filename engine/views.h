@@ -44,6 +44,9 @@
 #define SS_VIEW_NEAR_SPINOUS_MIN_VISIBILITY 0.1
 #define SS_VIEW_NEAR_SPINOUS_KEEP 0.75
 #define SS_VIEW_CENTRAL_DEG 10.0
+/* Rotations closer than this count as equal when picking the level (unconfirmed: below
+ * what the pre-procedure X-ray tells apart; a Nash-Moe grade spans far more). */
+#define SS_VIEW_PICK_TIE_DEG 2.0
 
 typedef struct ss_view_measure {
     int level;
@@ -71,5 +74,33 @@ void ss_view_measure_pose(const ss_spine *spine, const ss_probe *probe, const ss
 /* The measures of a view at its pose. */
 ss_status ss_view_measure_at(const ss_spine *spine, const ss_probe *probe, int level, ss_view view, bool right,
                              ss_view_measure *out);
+
+/* The interspace a careful sonographer picks, by the paper's rule (Wei et al. 2023,
+ * Methods and Discussion): after fusion, the interspace with the reserved channel
+ * (laminotomy, or left ungrafted); otherwise the interspace with the smallest rotation.
+ * Either way only among interspaces whose near-spinous view shows the canal in the
+ * pre-procedure scan, and by smallest rotation where several qualify; rotations within
+ * SS_VIEW_PICK_TIE_DEG are taken as equal and the customary puncture levels (L3-L4,
+ * L4-L5, then L2-L3, L5-S1, L1-L2) go first. The widest
+ * near-spinous window is reported beside it: the two need not agree, because the
+ * interlaminar windows themselves shrink from L1-L2 to L5-S1. */
+typedef enum ss_pick_reason {
+    SS_PICK_NONE = 0,       /* no interspace shows the canal in the near-spinous view */
+    SS_PICK_CHANNEL,        /* the reserved channel through a fusion */
+    SS_PICK_LEAST_ROTATED,  /* the least rotated interspace */
+} ss_pick_reason;
+
+typedef struct ss_level_pick {
+    int level;              /* SS_LEVEL_*, -1 with SS_PICK_NONE */
+    ss_pick_reason reason;
+    double rotation_deg;
+    int widest_level;       /* widest near-spinous window, -1 if none shows */
+    double widest_mm;
+} ss_level_pick;
+
+/* near_spinous[l]: ss_view_measure_at(..., l, SS_VIEW_NEAR_SPINOUS, ...) for every level. */
+ss_status ss_view_pick_level(const ss_spine *spine, const ss_view_measure near_spinous[SS_LEVEL_COUNT],
+                             ss_level_pick *out);
+const char *ss_pick_reason_text(ss_pick_reason reason);
 
 #endif

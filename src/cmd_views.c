@@ -46,7 +46,8 @@ int ss_cmd_views(int argc, char **argv)
     if (json) printf("[");
     else printf("%s: %s (%s side)\n\nlevel  view                     canal visible  window (mm)  rotation (deg)\n", cs.path,
                 cs.scenario.title, side);
-    bool first = true;
+    bool first = true, have_all = true;
+    ss_view_measure ns[SS_LEVEL_COUNT];
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
         if (only >= 0 && l != only) continue;
         for (int v = 0; v < SS_VIEW_COUNT; v++) {
@@ -55,8 +56,10 @@ int ss_cmd_views(int argc, char **argv)
                 fprintf(stderr, "sonospine views: %s %s: %s\n", ss_level_name(l), ss_view_name((ss_view)v),
                         ss_error_message());
                 code = SS_EXIT_FAILED;
+                have_all &= v != SS_VIEW_NEAR_SPINOUS;
                 continue;
             }
+            if (v == SS_VIEW_NEAR_SPINOUS) ns[l] = m;
             if (json) {
                 printf("%s\n  {\"level\":\"%s\",\"view\":\"%s\",\"side\":\"%s\",\"canal_visibility\":%.3f,"
                        "\"window_width_mm\":%.1f,\"rotation_deg\":%.1f,\"lateral_offset_mm\":%.1f,\"tilt_deg\":%.1f}",
@@ -71,6 +74,23 @@ int ss_cmd_views(int argc, char **argv)
         }
     }
     if (json) printf("\n]\n");
+    else if (all && have_all) {
+        /* the level the paper's protocol leads to, beside the widest window */
+        ss_level_pick pick;
+        if (ss_view_pick_level(cs.spine, ns, &pick) != SS_OK) {
+            fprintf(stderr, "sonospine views: level pick: %s\n", ss_error_message());
+            code = SS_EXIT_FAILED;
+        } else if (pick.level < 0) {
+            printf("\npick: none (%s)\n", ss_pick_reason_text(pick.reason));
+        } else {
+            printf("\npick: %s, %s (rotation %.1f deg), near-spinous view (Wei et al. 2023)\n",
+                   ss_level_name(pick.level), ss_pick_reason_text(pick.reason), pick.rotation_deg);
+            if (pick.reason == SS_PICK_LEAST_ROTATED)
+                printf("      rotations within %.0f deg count as equal; then L3-L4, L4-L5, L2-L3, L5-S1, L1-L2\n",
+                       SS_VIEW_PICK_TIE_DEG);
+            printf("widest near-spinous window: %s (%.1f mm)\n", ss_level_name(pick.widest_level), pick.widest_mm);
+        }
+    }
     ss_case_free(&cs);
     return code;
 }

@@ -1,6 +1,7 @@
 /* test_cli_preview.c: `sonospine preview` through the executable: every view PNG, both
  * drawings and index.html are written, every src/href of the page names a file in the
- * output directory, the page names every interspace and view; bad usage exits 2. */
+ * output directory, the page names every interspace and view; bad usage exits 2. Also
+ * `sonospine views`: the table, the level pick and the JSON. */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -87,6 +88,11 @@ Test(cli_preview, writes_every_file_and_only_references_existing_ones, .timeout 
     }
     cr_expect(strstr(html, "Nash-Moe") && strstr(html, "expected interspaces") && strstr(html, "canal "),
               "parameters and per-view measures on the page");
+    /* case 2: the laminotomy channel at L3-L4, Table 1's level, which the scenario expects */
+    cr_expect(strstr(html, "Level to pick by the paper&#39;s rule: L3-L4, the reserved channel") ||
+                  strstr(html, "Level to pick by the paper's rule: L3-L4, the reserved channel"),
+              "the level pick on the page");
+    cr_expect_null(strstr(html, "Not among the scenario"), "case 2 expects its pick");
     free(html);
     ts_rmtree(tmp);
 }
@@ -107,4 +113,32 @@ Test(cli_preview, bad_usage_exits_2)
     const char *unwritable[] = {"preview", ts_source_path("scenarios/wei2023-case2.json"), "-o", under, NULL};
     cr_expect_eq(ts_run_sonospine(&r, unwritable), 1, "cannot create DIR: exit 1 (%s)", r.err);
     ts_rmtree(tmp);
+}
+
+/* `views --all-levels`: a row per view and level, then the level the paper's protocol
+ * leads to beside the widest window (case 7: L5-S1, the least rotated, as in Table 1);
+ * `--level L --json`: five records, one per view; a bad level is a usage error naming it. */
+Test(cli_views, all_levels_table_with_the_pick_and_json)
+{
+    const char *a1[] = {"views", ts_source_path("scenarios/wei2023-case7.json"), "--all-levels", NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a1), 0, "stderr: %s", r.err);
+    int rows = 0;
+    for (const char *s = r.out; (s = strstr(s, " %  ")); s++) rows++;
+    cr_expect_eq(rows, 25, "5 levels x 5 views: %s", r.out);
+    cr_expect(strstr(r.out, "pick: L5-S1, the least rotated interspace"), "%s", r.out);
+    cr_expect(strstr(r.out, "widest near-spinous window: L5-S1"), "%s", r.out);
+    const char *a2[] = {"views", ts_source_path("scenarios/wei2023-case2.json"), "--level", "L3-L4", "--json", NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a2), 0, "stderr: %s", r.err);
+    int records = 0;
+    for (int v = 0; v < 5; v++) {
+        char key[64];
+        snprintf(key, sizeof key, "\"view\":\"%s\"", views[v]);
+        records += strstr(r.out, key) != NULL;
+    }
+    cr_expect_eq(records, 5, "%s", r.out);
+    cr_expect(strchr(r.out, '[') && strrchr(r.out, ']'), "a JSON array: %s", r.out);
+    cr_expect_null(strstr(r.out, "pick:"), "--level prints no pick (it needs every level): %s", r.out);
+    const char *a3[] = {"views", ts_source_path("scenarios/wei2023-case2.json"), "--level", "L6-L7", NULL};
+    cr_expect_eq(ts_run_sonospine(&r, a3), 2);
+    cr_expect(strstr(r.err, "L6-L7"), "%s", r.err);
 }

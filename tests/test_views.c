@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "patient_case.h"
 #include "scenario.h"
@@ -177,4 +178,105 @@ Test(views, normal_adult, .timeout = 400)
                       "%s %s: near-spinous %.1f mm vs parasagittal oblique %.1f mm", name, ss_level_name(l),
                       width(&m, l, SS_VIEW_NEAR_SPINOUS), width(&m, l, SS_VIEW_PARASAGITTAL_OBLIQUE));
     }
+}
+
+/* The level the paper's protocol leads to (ss_view_pick_level) is the level Table 1 gives
+ * for each of its seven patients: the reserved channel after fusion (cases 1-5), the
+ * least rotated interspace in scoliosis (case 6: L4-L5, 2.3 deg, over L5-S1 at 0.8 deg,
+ * which the X-ray does not tell apart; case 7: L5-S1). Only the near-spinous view is
+ * measured: it is what the rule reads. */
+static void pick_of(const char *name, ss_level_pick *pick, ss_view_measure ns[SS_LEVEL_COUNT])
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "scenarios/%s.json", name);
+    ss_case cs;
+    cr_assert_eq(ss_case_load(ts_source_path(rel), NULL, &cs), SS_OK, "%s: %s", name, ss_error_message());
+    ss_probe probe;
+    ss_scenario_probe(&cs.scenario, &probe);
+    for (int l = 0; l < SS_LEVEL_COUNT; l++)
+        cr_assert_eq(ss_view_measure_at(cs.spine, &probe, l, SS_VIEW_NEAR_SPINOUS, true, &ns[l]), SS_OK, "%s: %s",
+                     name, ss_error_message());
+    cr_assert_eq(ss_view_pick_level(cs.spine, ns, pick), SS_OK, "%s: %s", name, ss_error_message());
+    ss_case_free(&cs);
+}
+
+Test(views, pick_is_the_papers_level_for_every_case, .timeout = 600)
+{
+    static const struct {
+        const char *name;
+        int level;
+        ss_pick_reason reason;
+    } table1[] = {
+        {"wei2023-case1", SS_LEVEL_L4_L5, SS_PICK_CHANNEL},      {"wei2023-case2", SS_LEVEL_L3_L4, SS_PICK_CHANNEL},
+        {"wei2023-case3", SS_LEVEL_L3_L4, SS_PICK_CHANNEL},      {"wei2023-case4", SS_LEVEL_L3_L4, SS_PICK_CHANNEL},
+        {"wei2023-case5", SS_LEVEL_L3_L4, SS_PICK_CHANNEL},      {"wei2023-case6", SS_LEVEL_L4_L5, SS_PICK_LEAST_ROTATED},
+        {"wei2023-case7", SS_LEVEL_L5_S1, SS_PICK_LEAST_ROTATED},
+    };
+    for (size_t i = 0; i < sizeof table1 / sizeof table1[0]; i++) {
+        ss_level_pick pick;
+        ss_view_measure ns[SS_LEVEL_COUNT];
+        pick_of(table1[i].name, &pick, ns);
+        cr_expect_eq(pick.level, table1[i].level, "%s: picked %s (%s), Table 1 says %s", table1[i].name,
+                     pick.level >= 0 ? ss_level_name(pick.level) : "none", ss_pick_reason_text(pick.reason),
+                     ss_level_name(table1[i].level));
+        cr_expect_eq(pick.reason, table1[i].reason, "%s: %s", table1[i].name, ss_pick_reason_text(pick.reason));
+        /* the picked level shows the canal, and no qualifying level is clearly less rotated */
+        if (pick.level < 0) continue;
+        cr_expect_gt(ns[pick.level].canal_visibility, 0.0, "%s", table1[i].name);
+        if (pick.reason == SS_PICK_LEAST_ROTATED)
+            for (int l = 0; l < SS_LEVEL_COUNT; l++)
+                if (ns[l].canal_visibility > 0)
+                    cr_expect_geq(fabs(ns[l].rotation_deg) + SS_VIEW_PICK_TIE_DEG, fabs(pick.rotation_deg),
+                                  "%s: %s (%.1f deg) is less rotated than the pick %s (%.1f deg)", table1[i].name,
+                                  ss_level_name(l), ns[l].rotation_deg, ss_level_name(pick.level), pick.rotation_deg);
+    }
+}
+
+/* The rule itself, on the normal adult's measures with parts of the scan taken away: ties
+ * in rotation go to the customary levels in order, a level whose near-spinous view shows
+ * no canal is never picked, a clearly less rotated level wins over the customary one, and
+ * measures of another view are refused. */
+Test(views, pick_rule, .timeout = 300)
+{
+    ss_case cs;
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/normal-adult.json"), NULL, &cs), SS_OK, "%s",
+                 ss_error_message());
+    ss_probe probe;
+    ss_scenario_probe(&cs.scenario, &probe);
+    ss_view_measure ns[SS_LEVEL_COUNT], t[SS_LEVEL_COUNT];
+    for (int l = 0; l < SS_LEVEL_COUNT; l++)
+        cr_assert_eq(ss_view_measure_at(cs.spine, &probe, l, SS_VIEW_NEAR_SPINOUS, true, &ns[l]), SS_OK);
+    ss_level_pick p;
+    cr_assert_eq(ss_view_pick_level(cs.spine, ns, &p), SS_OK);
+    cr_expect_eq(p.level, SS_LEVEL_L3_L4, "unrotated: %s", ss_level_name(p.level));
+    cr_expect_eq(p.reason, SS_PICK_LEAST_ROTATED);
+    cr_expect_geq(p.widest_level, 0);
+    for (int l = 0; l < SS_LEVEL_COUNT; l++)
+        cr_expect_leq(ns[l].canal_visibility > 0 ? ns[l].window_width_mm : 0, p.widest_mm, "%s", ss_level_name(l));
+    /* L3-L4 shows no canal: next customary level */
+    memcpy(t, ns, sizeof t);
+    t[SS_LEVEL_L3_L4].canal_visibility = 0;
+    t[SS_LEVEL_L3_L4].window_width_mm = 0;
+    cr_assert_eq(ss_view_pick_level(cs.spine, t, &p), SS_OK);
+    cr_expect_eq(p.level, SS_LEVEL_L4_L5, "without L3-L4: %s", ss_level_name(p.level));
+    /* the customary levels rotated by more than the tie: L2-L3 wins; within the tie they stay */
+    memcpy(t, ns, sizeof t);
+    t[SS_LEVEL_L3_L4].rotation_deg = t[SS_LEVEL_L4_L5].rotation_deg = SS_VIEW_PICK_TIE_DEG + 0.5;
+    cr_assert_eq(ss_view_pick_level(cs.spine, t, &p), SS_OK);
+    cr_expect_eq(p.level, SS_LEVEL_L2_L3, "L3-L5 rotated: %s", ss_level_name(p.level));
+    t[SS_LEVEL_L3_L4].rotation_deg = -(SS_VIEW_PICK_TIE_DEG - 0.5);
+    cr_assert_eq(ss_view_pick_level(cs.spine, t, &p), SS_OK);
+    cr_expect_eq(p.level, SS_LEVEL_L3_L4, "L3-L4 within the tie: %s", ss_level_name(p.level));
+    /* nothing shows the canal */
+    memcpy(t, ns, sizeof t);
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) t[l].canal_visibility = t[l].window_width_mm = 0;
+    cr_assert_eq(ss_view_pick_level(cs.spine, t, &p), SS_OK);
+    cr_expect_eq(p.level, -1);
+    cr_expect_eq(p.reason, SS_PICK_NONE);
+    /* another view's measures */
+    memcpy(t, ns, sizeof t);
+    t[SS_LEVEL_L2_L3].view = SS_VIEW_SPINOUS;
+    cr_expect_neq(ss_view_pick_level(cs.spine, t, &p), SS_OK);
+    cr_expect(strstr(ss_error_message(), "L2-L3"), "%s", ss_error_message());
+    ss_case_free(&cs);
 }
