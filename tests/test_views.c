@@ -24,15 +24,21 @@ typedef struct meas {
     double line_mm; /* line spacing at 60 mm depth: an upper bound at dura depths */
 } meas;
 
-/* All views at all levels of a shipped scenario, right side (the paper's side). */
-static void measure(const char *name, meas *out)
+/* A shipped scenario (scenarios/NAME.json) and its probe. */
+static void load_shipped(const char *name, ss_case *cs, ss_probe *probe)
 {
     char rel[128];
     snprintf(rel, sizeof rel, "scenarios/%s.json", name);
+    cr_assert_eq(ss_case_load(ts_source_path(rel), NULL, cs), SS_OK, "%s: %s", name, ss_error_message());
+    ss_scenario_probe(&cs->scenario, probe);
+}
+
+/* All views at all levels of a shipped scenario, right side (the paper's side). */
+static void measure(const char *name, meas *out)
+{
     ss_case cs;
-    cr_assert_eq(ss_case_load(ts_source_path(rel), NULL, &cs), SS_OK, "%s: %s", name, ss_error_message());
     ss_probe probe;
-    ss_scenario_probe(&cs.scenario, &probe);
+    load_shipped(name, &cs, &probe);
     cr_assert_eq(probe.kind, SS_PROBE_CONVEX, "%s: the paper's probe is convex", name);
     out->line_mm = (probe.radius_mm + 60.0) * (probe.fov_deg * M_PI / 180.0) / (probe.lines - 1);
     for (int l = 0; l < SS_LEVEL_COUNT; l++)
@@ -187,12 +193,9 @@ Test(views, normal_adult, .timeout = 400)
  * measured: it is what the rule reads. */
 static void pick_of(const char *name, ss_level_pick *pick, ss_view_measure ns[SS_LEVEL_COUNT])
 {
-    char rel[128];
-    snprintf(rel, sizeof rel, "scenarios/%s.json", name);
     ss_case cs;
-    cr_assert_eq(ss_case_load(ts_source_path(rel), NULL, &cs), SS_OK, "%s: %s", name, ss_error_message());
     ss_probe probe;
-    ss_scenario_probe(&cs.scenario, &probe);
+    load_shipped(name, &cs, &probe);
     for (int l = 0; l < SS_LEVEL_COUNT; l++)
         cr_assert_eq(ss_view_measure_at(cs.spine, &probe, l, SS_VIEW_NEAR_SPINOUS, true, &ns[l]), SS_OK, "%s: %s",
                      name, ss_error_message());
@@ -239,10 +242,8 @@ Test(views, pick_is_the_papers_level_for_every_case, .timeout = 600)
 Test(views, pick_rule, .timeout = 300)
 {
     ss_case cs;
-    cr_assert_eq(ss_case_load(ts_source_path("scenarios/normal-adult.json"), NULL, &cs), SS_OK, "%s",
-                 ss_error_message());
     ss_probe probe;
-    ss_scenario_probe(&cs.scenario, &probe);
+    load_shipped("normal-adult", &cs, &probe);
     ss_view_measure ns[SS_LEVEL_COUNT], t[SS_LEVEL_COUNT];
     for (int l = 0; l < SS_LEVEL_COUNT; l++)
         cr_assert_eq(ss_view_measure_at(cs.spine, &probe, l, SS_VIEW_NEAR_SPINOUS, true, &ns[l]), SS_OK);
