@@ -335,12 +335,18 @@ ss_status ss_view_pick_level(const ss_spine *sp, const ss_view_measure ns[SS_LEV
             out->widest_level = l;
         }
     }
+    /* the candidates: the scan shows the canal, and after fusion the reserved channel */
+    bool cand[SS_LEVEL_COUNT];
+    double least = INFINITY;
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
-        if (ns[l].canal_visibility <= 0 || ns[l].window_width_mm <= 0) continue; /* the scan shows no canal */
-        if (fused && reserved && !(is[l].channel || is[l].ungrafted)) continue;
-        double d = out->level < 0 ? -INFINITY : fabs(ns[l].rotation_deg) - fabs(out->rotation_deg);
-        if (out->level < 0 || d < -SS_VIEW_PICK_TIE_DEG ||
-            (d <= SS_VIEW_PICK_TIE_DEG && ss__pick_rank(l) < ss__pick_rank(out->level))) {
+        cand[l] = ns[l].canal_visibility > 0 && ns[l].window_width_mm > 0 &&
+                  !(fused && reserved && !(is[l].channel || is[l].ungrafted));
+        if (cand[l]) least = fmin(least, fabs(ns[l].rotation_deg));
+    }
+    /* within the tie of the least rotation, the customary level first */
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        if (!cand[l] || fabs(ns[l].rotation_deg) > least + SS_VIEW_PICK_TIE_DEG) continue;
+        if (out->level < 0 || ss__pick_rank(l) < ss__pick_rank(out->level)) {
             out->level = l;
             out->rotation_deg = ns[l].rotation_deg;
         }

@@ -80,8 +80,8 @@ ss_status ss_view_measure_at(const ss_spine *spine, const ss_probe *probe, int l
  * (laminotomy, or left ungrafted); otherwise the interspace with the smallest rotation.
  * Either way only among interspaces whose near-spinous view shows the canal in the
  * pre-procedure scan, and by smallest rotation where several qualify; rotations within
- * SS_VIEW_PICK_TIE_DEG are taken as equal and the customary puncture levels (L3-L4,
- * L4-L5, then L2-L3, L5-S1, L1-L2) go first. The widest
+ * SS_VIEW_PICK_TIE_DEG of the least are taken as equal and the customary puncture levels
+ * (L3-L4, L4-L5, then L2-L3, L5-S1, L1-L2) go first. The widest
  * near-spinous window is reported beside it: the two need not agree, because the
  * interlaminar windows themselves shrink from L1-L2 to L5-S1. */
 typedef enum ss_pick_reason {

@@ -86,7 +86,7 @@ int ss_cmd_views(int argc, char **argv)
             printf("\npick: %s, %s (rotation %.1f deg), near-spinous view (Wei et al. 2023)\n",
                    ss_level_name(pick.level), ss_pick_reason_text(pick.reason), pick.rotation_deg);
             if (pick.reason == SS_PICK_LEAST_ROTATED)
-                printf("      rotations within %.0f deg count as equal; then L3-L4, L4-L5, L2-L3, L5-S1, L1-L2\n",
+                printf("      rotations within %.0f deg of the least count as equal; then L3-L4, L4-L5, L2-L3, L5-S1, L1-L2\n",
                        SS_VIEW_PICK_TIE_DEG);
             printf("widest near-spinous window: %s (%.1f mm)\n", ss_level_name(pick.widest_level), pick.widest_mm);
         }

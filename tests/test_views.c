@@ -268,6 +268,15 @@ Test(views, pick_rule, .timeout = 300)
     t[SS_LEVEL_L3_L4].rotation_deg = -(SS_VIEW_PICK_TIE_DEG - 0.5);
     cr_assert_eq(ss_view_pick_level(cs.spine, t, &p), SS_OK);
     cr_expect_eq(p.level, SS_LEVEL_L3_L4, "L3-L4 within the tie: %s", ss_level_name(p.level));
+    /* the tie counts from the least rotation, not from level to level: 0, 1.5, 3 deg on
+       L1-L2, L2-L3, L3-L4 (others out of the running) give L2-L3, not L3-L4 */
+    memcpy(t, ns, sizeof t);
+    t[SS_LEVEL_L1_L2].rotation_deg = 0;
+    t[SS_LEVEL_L2_L3].rotation_deg = 0.75 * SS_VIEW_PICK_TIE_DEG;
+    t[SS_LEVEL_L3_L4].rotation_deg = 1.5 * SS_VIEW_PICK_TIE_DEG;
+    t[SS_LEVEL_L4_L5].rotation_deg = t[SS_LEVEL_L5_S1].rotation_deg = 10 * SS_VIEW_PICK_TIE_DEG;
+    cr_assert_eq(ss_view_pick_level(cs.spine, t, &p), SS_OK);
+    cr_expect_eq(p.level, SS_LEVEL_L2_L3, "chained ties: %s", ss_level_name(p.level));
     /* nothing shows the canal */
     memcpy(t, ns, sizeof t);
     for (int l = 0; l < SS_LEVEL_COUNT; l++) t[l].canal_visibility = t[l].window_width_mm = 0;
