@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 #include "paths.h"
+#include "patient_case.h"
+#include "preview.h"
 #include "test_support.h"
 
 static ts_run_result r;
@@ -141,4 +143,43 @@ Test(cli_views, all_levels_table_with_the_pick_and_json)
     const char *a3[] = {"views", ts_source_path("scenarios/wei2023-case2.json"), "--level", "L6-L7", NULL};
     cr_expect_eq(ts_run_sonospine(&r, a3), 2);
     cr_expect(strstr(r.err, "L6-L7"), "%s", r.err);
+}
+
+/* The page flags a pick the scenario does not expect (an author's slip to catch), and only
+ * then: the normal adult picks L3-L4; expecting L3-L4 gives no flag, expecting only L1-L2
+ * does. Written with ss_preview_write_html from the near-spinous measures alone (the
+ * images play no part in the pick). */
+Test(cli_preview, page_flags_a_pick_the_scenario_does_not_expect)
+{
+    ss_case cs;
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/normal-adult.json"), NULL, &cs), SS_OK, "%s",
+                 ss_error_message());
+    ss_probe probe;
+    ss_scenario_probe(&cs.scenario, &probe);
+    static ss_preview_page page;
+    page.scenario = &cs.scenario;
+    page.spine = cs.spine;
+    page.right = true;
+    for (int l = 0; l < 5; l++) {
+        ss_preview_cell *c = &page.cells[l][SS_VIEW_NEAR_SPINOUS];
+        c->measured = ss_view_measure_at(cs.spine, &probe, l, SS_VIEW_NEAR_SPINOUS, true, &c->measure) == SS_OK;
+        cr_assert(c->measured, "%s: %s", levels[l], ss_error_message());
+    }
+    const char *tmp = ts_tempdir("previewpick");
+    char path[600];
+    snprintf(path, sizeof path, "%s/index.html", tmp);
+    for (int k = 0; k < 2; k++) {
+        cs.scenario.task.expected_interspaces[0] = k == 0 ? SS_LEVEL_L3_L4 : SS_LEVEL_L1_L2;
+        cs.scenario.task.n_expected_interspaces = 1;
+        cr_assert_eq(ss_preview_write_html(&page, path), SS_OK, "%s", ss_error_message());
+        char *html = NULL;
+        size_t n = 0;
+        cr_assert_eq(ss_file_read(path, 1 << 24, &html, &n), SS_OK);
+        cr_expect(strstr(html, "rule: L3-L4, the least rotated interspace"), "pick on the page (k=%d)", k);
+        cr_expect_eq(strstr(html, "Not among the scenario") != NULL, k == 1, "flag when expecting %s",
+                     k == 0 ? "L3-L4" : "L1-L2 only");
+        free(html);
+    }
+    ss_case_free(&cs);
+    ts_rmtree(tmp);
 }

@@ -94,6 +94,22 @@ static void spinous_hidden_where_rotated(const char *name, const meas *m)
     cr_expect_geq(n, 1, "%s: no level rotated >= 14 deg: the test checks nothing", name);
 }
 
+/* Near-spinous wider than the parasagittal oblique at a level, by more than a line. */
+static void near_spinous_wider(const char *name, const meas *m, int l)
+{
+    cr_expect_gt(width(m, l, SS_VIEW_NEAR_SPINOUS), width(m, l, SS_VIEW_PARASAGITTAL_OBLIQUE) + m->line_mm,
+                 "%s %s: near-spinous %.1f mm vs parasagittal oblique %.1f mm", name, ss_level_name(l),
+                 width(m, l, SS_VIEW_NEAR_SPINOUS), width(m, l, SS_VIEW_PARASAGITTAL_OBLIQUE));
+}
+
+/* Near-spinous not narrower than the parasagittal oblique at a level, within a line. */
+static void near_spinous_not_narrower(const char *name, const meas *m, int l)
+{
+    cr_expect_geq(width(m, l, SS_VIEW_NEAR_SPINOUS) + m->line_mm, width(m, l, SS_VIEW_PARASAGITTAL_OBLIQUE),
+                  "%s %s: near-spinous %.1f mm vs parasagittal oblique %.1f mm", name, ss_level_name(l),
+                  width(m, l, SS_VIEW_NEAR_SPINOUS), width(m, l, SS_VIEW_PARASAGITTAL_OBLIQUE));
+}
+
 /* Cases 2 and 4: spinal fusion, Nash-Moe IV, L3-L4 laminotomy channel (Table 1). */
 static void fused_case(const char *name)
 {
@@ -103,10 +119,7 @@ static void fused_case(const char *name)
     near_spinous_shows_canal(name, &m, SS_LEVEL_L3_L4);
     /* near-spinous wider than the parasagittal oblique: the PSO view, 15 mm out, looks
        through the graft beside the channel */
-    cr_expect_gt(width(&m, SS_LEVEL_L3_L4, SS_VIEW_NEAR_SPINOUS),
-                 width(&m, SS_LEVEL_L3_L4, SS_VIEW_PARASAGITTAL_OBLIQUE) + m.line_mm,
-                 "%s L3-L4: near-spinous %.1f mm vs parasagittal oblique %.1f mm", name,
-                 width(&m, SS_LEVEL_L3_L4, SS_VIEW_NEAR_SPINOUS), width(&m, SS_LEVEL_L3_L4, SS_VIEW_PARASAGITTAL_OBLIQUE));
+    near_spinous_wider(name, &m, SS_LEVEL_L3_L4);
     spinous_hidden_where_rotated(name, &m);
     /* grafted levels: no view shows the canal */
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
@@ -134,13 +147,8 @@ Test(views, case6_scoliosis, .timeout = 400)
        line: at L4-L5, 2 deg of rotation, both views see the same gap); wider by more
        than a line at L1-L2, where the PSO view meets the rotated lamina */
     for (int l = 0; l < SS_LEVEL_COUNT; l++)
-        cr_expect_geq(width(&m, l, SS_VIEW_NEAR_SPINOUS) + m.line_mm, width(&m, l, SS_VIEW_PARASAGITTAL_OBLIQUE),
-                      "%s %s: near-spinous %.1f mm vs parasagittal oblique %.1f mm", name, ss_level_name(l),
-                      width(&m, l, SS_VIEW_NEAR_SPINOUS), width(&m, l, SS_VIEW_PARASAGITTAL_OBLIQUE));
-    cr_expect_gt(width(&m, SS_LEVEL_L1_L2, SS_VIEW_NEAR_SPINOUS),
-                 width(&m, SS_LEVEL_L1_L2, SS_VIEW_PARASAGITTAL_OBLIQUE) + m.line_mm,
-                 "%s L1-L2: near-spinous %.1f mm vs parasagittal oblique %.1f mm", name,
-                 width(&m, SS_LEVEL_L1_L2, SS_VIEW_NEAR_SPINOUS), width(&m, SS_LEVEL_L1_L2, SS_VIEW_PARASAGITTAL_OBLIQUE));
+        near_spinous_not_narrower(name, &m, l);
+    near_spinous_wider(name, &m, SS_LEVEL_L1_L2);
 }
 
 /* Case 7: severe scoliosis (Cobb 75, Nash-Moe IV), L5-S1 "with the smallest rotation
@@ -153,10 +161,7 @@ Test(views, case7_scoliosis_least_rotated_level, .timeout = 400)
     no_window_without_visibility(name, &m);
     near_spinous_shows_canal(name, &m, SS_LEVEL_L5_S1);
     spinous_hidden_where_rotated(name, &m);
-    cr_expect_gt(width(&m, SS_LEVEL_L5_S1, SS_VIEW_NEAR_SPINOUS),
-                 width(&m, SS_LEVEL_L5_S1, SS_VIEW_PARASAGITTAL_OBLIQUE) + m.line_mm,
-                 "%s L5-S1: near-spinous %.1f mm vs parasagittal oblique %.1f mm", name,
-                 width(&m, SS_LEVEL_L5_S1, SS_VIEW_NEAR_SPINOUS), width(&m, SS_LEVEL_L5_S1, SS_VIEW_PARASAGITTAL_OBLIQUE));
+    near_spinous_wider(name, &m, SS_LEVEL_L5_S1);
     /* the least rotated level has the widest near-spinous window, by more than a line */
     int least = 0;
     for (int l = 1; l < SS_LEVEL_COUNT; l++)
@@ -184,9 +189,7 @@ Test(views, normal_adult, .timeout = 400)
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
         cr_expect_float_eq(m.m[l][0].rotation_deg, 0.0, 1e-6, "%s %s: rotation", name, ss_level_name(l));
         near_spinous_shows_canal(name, &m, l);
-        cr_expect_geq(width(&m, l, SS_VIEW_NEAR_SPINOUS) + m.line_mm, width(&m, l, SS_VIEW_PARASAGITTAL_OBLIQUE),
-                      "%s %s: near-spinous %.1f mm vs parasagittal oblique %.1f mm", name, ss_level_name(l),
-                      width(&m, l, SS_VIEW_NEAR_SPINOUS), width(&m, l, SS_VIEW_PARASAGITTAL_OBLIQUE));
+        near_spinous_not_narrower(name, &m, l);
     }
 }
 
