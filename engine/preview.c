@@ -353,6 +353,7 @@ ss_status ss_preview_write_html(const ss_preview_page *page, const char *html_pa
           ".grid img{width:180px;height:auto;display:block;margin:auto;background:#000}\n"
           ".grid td.expected{background:#fff4d6}\n"
           ".cap{font-size:11px;color:#333;margin-top:3px}\n"
+          ".claims{margin:4px 0 0 0;padding-left:18px;font-size:90%}\n"
           ".pick{background:#eef6ee;border-left:3px solid #2a7a3a;padding:6px 8px}\n"
           ".meas th,.meas td{border:1px solid #ccc;padding:3px 6px;text-align:right}\n"
           ".meas th:first-child,.meas td:first-child{text-align:left}\n"
@@ -456,6 +457,28 @@ ss_status ss_preview_write_html(const ss_preview_page *page, const char *html_pa
         for (int i = 0; i < sc->task.n_expected_interspaces; i++) expected |= sc->task.expected_interspaces[i] == pick.level;
         if (pick.level >= 0 && !expected) fputs(" <strong>Not among the scenario's expected interspaces.</strong>", f);
         fputs("</p>\n", f);
+    }
+    /* where the paper's claims about the views hold on this model (views.h) */
+    static ss_view_measure every[SS_LEVEL_COUNT][SS_VIEW_COUNT];
+    bool all = page->probe != NULL;
+    for (int l = 0; l < SS_LEVEL_COUNT; l++)
+        for (int v = 0; v < SS_VIEW_COUNT; v++) {
+            all &= page->cells[l][v].measured;
+            every[l][v] = page->cells[l][v].measure;
+        }
+    ss_view_claims claims;
+    if (all && ss_view_claims_check(page->probe, (const ss_view_measure(*)[SS_VIEW_COUNT])every, &claims) == SS_OK) {
+        fputs("<p class=\"cap\">The paper's claims about the views (Wei et al. 2023, Discussion) on this model:</p>\n"
+              "<ul class=\"claims\">\n",
+              f);
+        for (int k = 0; k < 3; k++) {
+            char claim[1024];
+            ss_view_claims_text(&claims, (const ss_view_measure(*)[SS_VIEW_COUNT])every, k, claim, sizeof claim);
+            fputs("<li>", f);
+            ss__pv_html(f, claim);
+            fputs("</li>\n", f);
+        }
+        fputs("</ul>\n", f);
     }
     fputs("</div>\n", f);
 

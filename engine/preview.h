@@ -38,6 +38,7 @@ typedef struct ss_preview_cell {
 typedef struct ss_preview_page {
     const ss_scenario *scenario;
     const ss_spine *spine;
+    const ss_probe *probe;                   /* the probe the cells were measured with */
     char coronal_png[SS_PREVIEW_NAME_MAX];  /* relative names */
     char sagittal_png[SS_PREVIEW_NAME_MAX];
     ss_preview_cell cells[SS_LEVEL_COUNT][SS_VIEW_COUNT];

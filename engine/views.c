@@ -3,6 +3,8 @@
 #include "views.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tissue.h"
@@ -363,4 +365,147 @@ const char *ss_pick_reason_text(ss_pick_reason reason)
     case SS_PICK_NONE: break;
     }
     return "no interspace shows the canal in the near-spinous view";
+}
+
+static bool ss__shows(const ss_view_measure *m) { return m->canal_visibility > 0 && m->window_width_mm > 0; }
+
+ss_status ss_view_claims_check(const ss_probe *probe, const ss_view_measure m[SS_LEVEL_COUNT][SS_VIEW_COUNT],
+                               ss_view_claims *out)
+{
+    memset(out, 0, sizeof *out);
+    out->least_level = -1;
+    out->rival_level = -1;
+    out->widest_level = -1;
+    for (int l = 0; l < SS_LEVEL_COUNT; l++)
+        for (int v = 0; v < SS_VIEW_COUNT; v++)
+            if (m[l][v].level != l || m[l][v].view != (ss_view)v)
+                return ss_error_set(SS_ERR_INVALID, "claims: measure [%d][%d] is not the %s view at %s", l, v,
+                                    ss_view_name((ss_view)v), ss_level_name(l));
+    /* line spacing 60 mm deep (the tests' tolerance) */
+    out->line_mm = probe->kind == SS_PROBE_LINEAR ? probe->width_mm / probe->lines
+                                                  : (probe->radius_mm + 60.0) * (probe->fov_deg * M_PI / 180.0) /
+                                                        (probe->lines - 1);
+    bool cand[SS_LEVEL_COUNT];
+    int ncand = 0;
+    double least = INFINITY, widest = 0;
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        const ss_view_measure *ns = &m[l][SS_VIEW_NEAR_SPINOUS], *pso = &m[l][SS_VIEW_PARASAGITTAL_OBLIQUE];
+        if (ss__shows(ns) || ss__shows(pso))
+            out->wider[l] = ns->window_width_mm > pso->window_width_mm + out->line_mm ? SS_CLAIM_HOLDS : SS_CLAIM_FAILS;
+        bool any = false;
+        for (int v = 0; v < SS_VIEW_COUNT; v++) any |= m[l][v].canal_visibility > 0;
+        if (any) out->hidden[l] = m[l][SS_VIEW_SPINOUS].canal_visibility > 0 ? SS_CLAIM_FAILS : SS_CLAIM_HOLDS;
+        cand[l] = ss__shows(ns);
+        if (!cand[l]) continue;
+        ncand++;
+        least = fmin(least, fabs(ns->rotation_deg));
+        if (ns->window_width_mm > widest) {
+            widest = ns->window_width_mm;
+            out->widest_level = l;
+        }
+    }
+    /* the least rotated: within the pick's tie of the least rotation (the X-ray does not
+       tell them apart); judged only when some interspace is clearly more rotated */
+    double in_best = 0, out_best = 0;
+    int nin = 0;
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        if (!cand[l]) continue;
+        double w = m[l][SS_VIEW_NEAR_SPINOUS].window_width_mm;
+        if (fabs(m[l][SS_VIEW_NEAR_SPINOUS].rotation_deg) <= least + SS_VIEW_PICK_TIE_DEG) {
+            nin++;
+            if (w > in_best) {
+                in_best = w;
+                out->least_level = l;
+            }
+        } else if (w > out_best) {
+            out_best = w;
+            out->rival_level = l;
+        }
+    }
+    out->showing = ncand;
+    out->least_rotation_deg = least;
+    if (ncand >= 2 && nin < ncand)
+        out->least_widest = in_best > out_best + out->line_mm ? SS_CLAIM_HOLDS : SS_CLAIM_FAILS;
+    else
+        out->least_level = out->rival_level = -1;
+    return SS_OK;
+}
+
+/* appends to buf (bounded) */
+static void ss__cat(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void ss__cat(char *buf, size_t n, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    if (len + 1 >= n) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, n - len, fmt, ap);
+    va_end(ap);
+}
+
+/* "holds at A (x), B (y); does not hold at C (z); not judged (...) at D" for a per-level claim */
+static void ss__levels_text(const ss_claim c[SS_LEVEL_COUNT], const ss_view_measure m[SS_LEVEL_COUNT][SS_VIEW_COUNT],
+                            bool wider, char *buf, size_t n)
+{
+    static const ss_claim order[] = {SS_CLAIM_HOLDS, SS_CLAIM_FAILS, SS_CLAIM_NOT_JUDGED};
+    static const char *const head[] = {"holds at", "does not hold at", "not judged (no view shows the canal) at"};
+    bool any_group = false;
+    for (int g = 0; g < 3; g++) {
+        bool first = true;
+        for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+            if (c[l] != order[g]) continue;
+            if (first) ss__cat(buf, n, "%s%s %s", any_group ? "; " : "", head[g], ss_level_name(l));
+            else ss__cat(buf, n, ", %s", ss_level_name(l));
+            if (wider && order[g] != SS_CLAIM_NOT_JUDGED)
+                ss__cat(buf, n, " (%.1f vs %.1f mm)", m[l][SS_VIEW_NEAR_SPINOUS].window_width_mm,
+                        m[l][SS_VIEW_PARASAGITTAL_OBLIQUE].window_width_mm);
+            else if (!wider && order[g] == SS_CLAIM_FAILS)
+                ss__cat(buf, n, " (%.0f %% of the canal seen)", 100.0 * m[l][SS_VIEW_SPINOUS].canal_visibility);
+            first = false;
+            any_group = true;
+        }
+    }
+}
+
+void ss_view_claims_text(const ss_view_claims *c, const ss_view_measure m[SS_LEVEL_COUNT][SS_VIEW_COUNT], int claim,
+                         char *buf, size_t n)
+{
+    if (n == 0) return;
+    buf[0] = '\0';
+    switch (claim) {
+    case 0:
+        ss__cat(buf, n, "near-spinous window wider than the parasagittal oblique one (by more than a line, %.1f mm): ",
+                c->line_mm);
+        ss__levels_text(c->wider, m, true, buf, n);
+        break;
+    case 1:
+        ss__cat(buf, n, "spinous view hides the canal: ");
+        ss__levels_text(c->hidden, m, false, buf, n);
+        break;
+    default: {
+        ss__cat(buf, n, "least rotated interspace has the widest near-spinous window: ");
+        if (c->least_widest == SS_CLAIM_NOT_JUDGED) {
+            if (c->showing < 2)
+                ss__cat(buf, n, "not judged (%d interspace%s show%s the canal in the near-spinous view)", c->showing,
+                        c->showing == 1 ? "" : "s", c->showing == 1 ? "s" : "");
+            else
+                ss__cat(buf, n, "not judged (no interspace is more than %.0f deg more rotated than the least)",
+                        SS_VIEW_PICK_TIE_DEG);
+            break;
+        }
+        const ss_view_measure *lo = &m[c->least_level][SS_VIEW_NEAR_SPINOUS];
+        const ss_view_measure *ri = &m[c->rival_level][SS_VIEW_NEAR_SPINOUS];
+        ss__cat(buf, n, "%s (the least rotated: ", c->least_widest == SS_CLAIM_HOLDS ? "holds" : "does not hold");
+        bool first = true;
+        for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+            const ss_view_measure *x = &m[l][SS_VIEW_NEAR_SPINOUS];
+            if (!ss__shows(x) || fabs(x->rotation_deg) > c->least_rotation_deg + SS_VIEW_PICK_TIE_DEG) continue;
+            ss__cat(buf, n, "%s%s %.1f deg", first ? "" : ", ", ss_level_name(l), x->rotation_deg);
+            first = false;
+        }
+        ss__cat(buf, n, ", widest %.1f mm at %s; the others: widest %.1f mm at %s, %.1f deg)", lo->window_width_mm,
+                ss_level_name(c->least_level), ri->window_width_mm, ss_level_name(c->rival_level), ri->rotation_deg);
+        break;
+    }
+    }
 }

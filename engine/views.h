@@ -34,6 +34,7 @@
 #define SS_VIEWS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "probe.h"
 #include "session_script.h"
@@ -102,5 +103,47 @@ typedef struct ss_level_pick {
 ss_status ss_view_pick_level(const ss_spine *spine, const ss_view_measure near_spinous[SS_LEVEL_COUNT],
                              ss_level_pick *out);
 const char *ss_pick_reason_text(ss_pick_reason reason);
+
+/* The paper's claims about the views (Wei et al. 2023, Discussion), checked on one
+ * patient's measures at every level, one side, so an instructor sees where the model of
+ * a case teaches them and where it does not:
+ *   wider          the near-spinous window is wider than the parasagittal oblique one,
+ *                  by more than one scan line (line_mm: the line spacing 60 mm deep, an
+ *                  upper bound at the depths of the dura); not judged where neither view
+ *                  shows the canal;
+ *   hidden         the spinous view shows no canal ("acoustic shadows appear under the
+ *                  spinous processes"); not judged where no view shows the canal (a
+ *                  grafted level hides it from every view);
+ *   least_widest   among the interspaces whose near-spinous view shows the canal, the
+ *                  least rotated (within SS_VIEW_PICK_TIE_DEG of the least, as the pick
+ *                  counts them) have the widest near-spinous window, by more than one line
+ *                  over every other; not judged when no interspace is clearly more rotated
+ *                  (an unrotated spine) or fewer than two show the canal. */
+typedef enum ss_claim {
+    SS_CLAIM_NOT_JUDGED = 0,
+    SS_CLAIM_HOLDS,
+    SS_CLAIM_FAILS,
+} ss_claim;
+
+typedef struct ss_view_claims {
+    double line_mm;
+    ss_claim wider[SS_LEVEL_COUNT];
+    ss_claim hidden[SS_LEVEL_COUNT];
+    ss_claim least_widest;
+    double least_rotation_deg;    /* |rotation| of the least rotated that shows the canal */
+    int least_level;              /* widest of the least rotated; -1 when not judged */
+    int rival_level;              /* widest of the others; -1 when not judged */
+    int widest_level;             /* widest near-spinous window, -1 when none shows */
+    int showing;                  /* interspaces whose near-spinous view shows the canal */
+} ss_view_claims;
+
+/* m[l][v]: ss_view_measure_at(..., l, v, ...) for every level and view, one side. */
+ss_status ss_view_claims_check(const ss_probe *probe, const ss_view_measure m[SS_LEVEL_COUNT][SS_VIEW_COUNT],
+                               ss_view_claims *out);
+
+/* One sentence per claim (0 wider, 1 hidden, 2 least_widest) naming the levels where it
+ * holds and where it does not, with the figures; plain text without markup characters. */
+void ss_view_claims_text(const ss_view_claims *c, const ss_view_measure m[SS_LEVEL_COUNT][SS_VIEW_COUNT], int claim,
+                         char *buf, size_t n);
 
 #endif

@@ -98,6 +98,7 @@ int ss_cmd_preview(int argc, char **argv)
     scene.volume = vol;
     page.scenario = &cs.scenario;
     page.spine = cs.spine;
+    page.probe = &probe;
     page.right = right;
     page.lines = lines;
     page.samples = samples;

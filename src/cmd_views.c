@@ -46,8 +46,9 @@ int ss_cmd_views(int argc, char **argv)
     if (json) printf("[");
     else printf("%s: %s (%s side)\n\nlevel  view                     canal visible  window (mm)  rotation (deg)\n", cs.path,
                 cs.scenario.title, side);
-    bool first = true, have_all = true;
+    bool first = true, have_all = true, have_every = true;
     ss_view_measure ns[SS_LEVEL_COUNT];
+    static ss_view_measure every[SS_LEVEL_COUNT][SS_VIEW_COUNT];
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
         if (only >= 0 && l != only) continue;
         for (int v = 0; v < SS_VIEW_COUNT; v++) {
@@ -57,9 +58,11 @@ int ss_cmd_views(int argc, char **argv)
                         ss_error_message());
                 code = SS_EXIT_FAILED;
                 have_all &= v != SS_VIEW_NEAR_SPINOUS;
+                have_every = false;
                 continue;
             }
             if (v == SS_VIEW_NEAR_SPINOUS) ns[l] = m;
+            every[l][v] = m;
             if (json) {
                 printf("%s\n  {\"level\":\"%s\",\"view\":\"%s\",\"side\":\"%s\",\"canal_visibility\":%.3f,"
                        "\"window_width_mm\":%.1f,\"rotation_deg\":%.1f,\"lateral_offset_mm\":%.1f,\"tilt_deg\":%.1f}",
@@ -89,6 +92,21 @@ int ss_cmd_views(int argc, char **argv)
                 printf("      rotations within %.0f deg of the least count as equal; then L3-L4, L4-L5, L2-L3, L5-S1, L1-L2\n",
                        SS_VIEW_PICK_TIE_DEG);
             printf("widest near-spinous window: %s (%.1f mm)\n", ss_level_name(pick.widest_level), pick.widest_mm);
+        }
+    }
+    if (!json && all && have_every) {
+        /* where the paper's claims about the views hold on this patient's model */
+        ss_view_claims claims;
+        if (ss_view_claims_check(&probe, (const ss_view_measure(*)[SS_VIEW_COUNT])every, &claims) != SS_OK) {
+            fprintf(stderr, "sonospine views: claims: %s\n", ss_error_message());
+            code = SS_EXIT_FAILED;
+        } else {
+            printf("\nthe paper's claims on this model (Wei et al. 2023, Discussion):\n");
+            for (int k = 0; k < 3; k++) {
+                char line[1024];
+                ss_view_claims_text(&claims, (const ss_view_measure(*)[SS_VIEW_COUNT])every, k, line, sizeof line);
+                printf("  %s\n", line);
+            }
         }
     }
     ss_case_free(&cs);

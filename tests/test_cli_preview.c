@@ -95,6 +95,9 @@ Test(cli_preview, writes_every_file_and_only_references_existing_ones, .timeout 
                   strstr(html, "Level to pick by the paper's rule: L3-L4, the reserved channel"),
               "the level pick on the page");
     cr_expect_null(strstr(html, "Not among the scenario"), "case 2 expects its pick");
+    /* the claims list: at the channel, the only open interspace, near-spinous is wider */
+    cr_expect(strstr(html, "<ul class=\"claims\">") && strstr(html, "oblique one (by more than a line, 1.1 mm): holds at L3-L4"),
+              "the paper's claims on the page");
     free(html);
     ts_rmtree(tmp);
 }
@@ -129,6 +132,11 @@ Test(cli_views, all_levels_table_with_the_pick_and_json)
     cr_expect_eq(rows, 25, "5 levels x 5 views: %s", r.out);
     cr_expect(strstr(r.out, "pick: L5-S1, the least rotated interspace"), "%s", r.out);
     cr_expect(strstr(r.out, "widest near-spinous window: L5-S1"), "%s", r.out);
+    /* the paper's claims, judged on the case: all three hold at its level, L5-S1 */
+    cr_expect(strstr(r.out, "the paper's claims on this model"), "%s", r.out);
+    cr_expect(strstr(r.out, "least rotated interspace has the widest near-spinous window: holds (the least rotated: L5-S1"),
+              "%s", r.out);
+    cr_expect(strstr(r.out, "parasagittal oblique one (by more than a line, 1.1 mm): holds at L5-S1"), "%s", r.out);
     const char *a2[] = {"views", ts_source_path("scenarios/wei2023-case2.json"), "--level", "L3-L4", "--json", NULL};
     cr_assert_eq(ts_run_sonospine(&r, a2), 0, "stderr: %s", r.err);
     int records = 0;
@@ -140,6 +148,7 @@ Test(cli_views, all_levels_table_with_the_pick_and_json)
     cr_expect_eq(records, 5, "%s", r.out);
     cr_expect(strchr(r.out, '[') && strrchr(r.out, ']'), "a JSON array: %s", r.out);
     cr_expect_null(strstr(r.out, "pick:"), "--level prints no pick (it needs every level): %s", r.out);
+    cr_expect_null(strstr(r.out, "claims"), "--json prints records only: %s", r.out);
     const char *a3[] = {"views", ts_source_path("scenarios/wei2023-case2.json"), "--level", "L6-L7", NULL};
     cr_expect_eq(ts_run_sonospine(&r, a3), 2);
     cr_expect(strstr(r.err, "L6-L7"), "%s", r.err);

@@ -167,6 +167,18 @@ Test(views, case7_scoliosis_least_rotated_level, .timeout = 400)
     for (int l = 1; l < SS_LEVEL_COUNT; l++)
         if (fabs(m.m[l][0].rotation_deg) < fabs(m.m[least][0].rotation_deg)) least = l;
     cr_expect_eq(least, SS_LEVEL_L5_S1, "%s: least rotated level %s, the paper's is L5-S1", name, ss_level_name(least));
+    /* and the claims check (views --all-levels, the preview page) reports the same */
+    ss_probe probe;
+    ss_probe_default(&probe);
+    ss_view_claims c;
+    cr_assert_eq(ss_view_claims_check(&probe, (const ss_view_measure(*)[SS_VIEW_COUNT])m.m, &c), SS_OK);
+    cr_expect_float_eq(c.line_mm, m.line_mm, 1e-9, "the scenario's probe is the default one");
+    cr_expect_eq(c.wider[SS_LEVEL_L5_S1], SS_CLAIM_HOLDS, "%s: wider at L5-S1", name);
+    cr_expect_eq(c.least_widest, SS_CLAIM_HOLDS, "%s: least rotated widest", name);
+    cr_expect_eq(c.least_level, SS_LEVEL_L5_S1, "%s: least rotated %d", name, c.least_level);
+    for (int l = 0; l < SS_LEVEL_COUNT; l++)
+        if (fabs(m.m[l][0].rotation_deg) >= 14.0)
+            cr_expect_eq(c.hidden[l], SS_CLAIM_HOLDS, "%s %s: spinous hides the canal", name, ss_level_name(l));
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
         if (l == least) continue;
         cr_expect_gt(width(&m, least, SS_VIEW_NEAR_SPINOUS), width(&m, l, SS_VIEW_NEAR_SPINOUS) + m.line_mm,
@@ -296,4 +308,105 @@ Test(views, pick_rule, .timeout = 400)
     cr_expect_neq(ss_view_pick_level(cs.spine, t, &p), SS_OK);
     cr_expect(strstr(ss_error_message(), "L2-L3"), "%s", ss_error_message());
     ss_case_free(&cs);
+}
+
+/* The claims check on measures made up to sit on each side of its edges: "wider" by more
+ * than one line (the boundary at 0.9 and 1.1 lines), "hidden" only at 0 % with some other
+ * view showing the canal, the least rotated (with the pick's 2-degree tie) widest by more
+ * than a line, nothing judged where nothing shows, and a measure in the wrong cell
+ * refused. The probe is the default convex one (line spacing ~1.1 mm at 60 mm). */
+static void made_up(ss_view_measure m[SS_LEVEL_COUNT][SS_VIEW_COUNT], const double rot[SS_LEVEL_COUNT],
+                    const double ns_w[SS_LEVEL_COUNT], double pso_w, double spinous_vis)
+{
+    memset(m, 0, sizeof(ss_view_measure) * SS_LEVEL_COUNT * SS_VIEW_COUNT);
+    for (int l = 0; l < SS_LEVEL_COUNT; l++)
+        for (int v = 0; v < SS_VIEW_COUNT; v++) {
+            ss_view_measure *x = &m[l][v];
+            x->level = l;
+            x->view = (ss_view)v;
+            x->right = true;
+            x->rotation_deg = rot[l];
+            double w = v == SS_VIEW_NEAR_SPINOUS ? ns_w[l] : v == SS_VIEW_PARASAGITTAL_OBLIQUE ? pso_w
+                       : v == SS_VIEW_SPINOUS ? (spinous_vis > 0 ? 10.0 : 0.0) : 15.0;
+            x->window_width_mm = w;
+            x->canal_visibility = v == SS_VIEW_SPINOUS ? spinous_vis : w > 0 ? 0.5 : 0.0;
+        }
+}
+
+Test(views, claims_check_edges, .timeout = 400)
+{
+    ss_probe probe;
+    ss_probe_default(&probe);
+    static ss_view_measure m[SS_LEVEL_COUNT][SS_VIEW_COUNT];
+    ss_view_claims c;
+    const double case6_rot[] = {19.9, 14.5, 7.1, 2.3, 0.8}, case6_ns[] = {17.1, 17.4, 17.8, 16.0, 16.4};
+    made_up(m, case6_rot, case6_ns, 15.0, 0.0);
+    cr_assert_eq(ss_view_claims_check(&probe, (const ss_view_measure(*)[SS_VIEW_COUNT])m, &c), SS_OK);
+    double line = c.line_mm;
+    cr_assert(line > 0.9 && line < 1.3, "line spacing %.2f mm at 60 mm for the default probe", line);
+    /* wider: 16.0 over 15.0 is within a line; 16.4, 17.1 ... more */
+    cr_expect_eq(c.wider[SS_LEVEL_L4_L5], SS_CLAIM_FAILS);
+    cr_expect_eq(c.wider[SS_LEVEL_L5_S1], SS_CLAIM_HOLDS);
+    cr_expect_eq(c.wider[SS_LEVEL_L3_L4], SS_CLAIM_HOLDS);
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) cr_expect_eq(c.hidden[l], SS_CLAIM_HOLDS, "%s", ss_level_name(l));
+    /* least rotated (L4-L5 2.3 and L5-S1 0.8 tie): 16.4 mm against L3-L4's 17.8 */
+    cr_expect_eq(c.least_widest, SS_CLAIM_FAILS);
+    cr_expect_eq(c.least_level, SS_LEVEL_L5_S1);
+    cr_expect_eq(c.rival_level, SS_LEVEL_L3_L4);
+    cr_expect_eq(c.widest_level, SS_LEVEL_L3_L4);
+    char t[1024];
+    ss_view_claims_text(&c, (const ss_view_measure(*)[SS_VIEW_COUNT])m, 2, t, sizeof t);
+    cr_expect(strstr(t, "does not hold") && strstr(t, "L4-L5 2.3 deg, L5-S1 0.8 deg") && strstr(t, "17.8 mm at L3-L4"),
+              "%s", t);
+    ss_view_claims_text(&c, (const ss_view_measure(*)[SS_VIEW_COUNT])m, 0, t, sizeof t);
+    cr_expect(strstr(t, "does not hold at L4-L5 (16.0 vs 15.0 mm)") && strstr(t, "holds at L1-L2 (17.1 vs 15.0 mm)"),
+              "%s", t);
+
+    /* the edge of "wider": 0.9 and 1.1 lines */
+    const double flat[] = {10, 10, 10, 10, 10};
+    double w9[SS_LEVEL_COUNT], w11[SS_LEVEL_COUNT];
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        w9[l] = 15.0 + 0.9 * line;
+        w11[l] = 15.0 + 1.1 * line;
+    }
+    made_up(m, flat, w9, 15.0, 0.0);
+    cr_assert_eq(ss_view_claims_check(&probe, (const ss_view_measure(*)[SS_VIEW_COUNT])m, &c), SS_OK);
+    cr_expect_eq(c.wider[0], SS_CLAIM_FAILS);
+    cr_expect_eq(c.least_widest, SS_CLAIM_NOT_JUDGED, "all equally rotated: nothing to judge");
+    made_up(m, flat, w11, 15.0, 0.0);
+    cr_assert_eq(ss_view_claims_check(&probe, (const ss_view_measure(*)[SS_VIEW_COUNT])m, &c), SS_OK);
+    cr_expect_eq(c.wider[0], SS_CLAIM_HOLDS);
+
+    /* least rotated clearly widest: holds */
+    const double wide_low[] = {15, 15, 15, 15, 20};
+    made_up(m, case6_rot, wide_low, 12.0, 0.3);
+    cr_assert_eq(ss_view_claims_check(&probe, (const ss_view_measure(*)[SS_VIEW_COUNT])m, &c), SS_OK);
+    cr_expect_eq(c.least_widest, SS_CLAIM_HOLDS);
+    cr_expect_eq(c.least_level, SS_LEVEL_L5_S1);
+    /* the spinous view at 30 %: the claim fails, with the figure */
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) cr_expect_eq(c.hidden[l], SS_CLAIM_FAILS);
+    ss_view_claims_text(&c, (const ss_view_measure(*)[SS_VIEW_COUNT])m, 1, t, sizeof t);
+    cr_expect(strstr(t, "does not hold at L1-L2 (30 % of the canal seen)"), "%s", t);
+
+    /* one interspace open (a fused spine with its channel): only there is anything judged */
+    const double one[] = {0, 0, 12, 0, 0};
+    made_up(m, case6_rot, one, 0.0, 0.0);
+    for (int l = 0; l < SS_LEVEL_COUNT; l++)
+        if (l != SS_LEVEL_L3_L4)
+            for (int v = 0; v < SS_VIEW_COUNT; v++) m[l][v].canal_visibility = m[l][v].window_width_mm = 0;
+    cr_assert_eq(ss_view_claims_check(&probe, (const ss_view_measure(*)[SS_VIEW_COUNT])m, &c), SS_OK);
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        ss_claim want = l == SS_LEVEL_L3_L4 ? SS_CLAIM_HOLDS : SS_CLAIM_NOT_JUDGED;
+        cr_expect_eq(c.wider[l], want, "%s wider", ss_level_name(l));
+        cr_expect_eq(c.hidden[l], want, "%s hidden", ss_level_name(l));
+    }
+    cr_expect_eq(c.least_widest, SS_CLAIM_NOT_JUDGED);
+    cr_expect_eq(c.showing, 1);
+    ss_view_claims_text(&c, (const ss_view_measure(*)[SS_VIEW_COUNT])m, 2, t, sizeof t);
+    cr_expect(strstr(t, "not judged (1 interspace shows the canal"), "%s", t);
+
+    /* measures in the wrong cells are refused, naming the cell */
+    m[2][1].view = SS_VIEW_SPINOUS;
+    cr_expect_eq(ss_view_claims_check(&probe, (const ss_view_measure(*)[SS_VIEW_COUNT])m, &c), SS_ERR_INVALID);
+    cr_expect(strstr(ss_error_message(), "near-spinous view at L3-L4"), "%s", ss_error_message());
 }
