@@ -459,7 +459,7 @@ ss_status ss_preview_write_html(const ss_preview_page *page, const char *html_pa
         fputs("</p>\n", f);
     }
     /* where the paper's claims about the views hold on this model (views.h) */
-    static ss_view_measure every[SS_LEVEL_COUNT][SS_VIEW_COUNT];
+    ss_view_measure every[SS_LEVEL_COUNT][SS_VIEW_COUNT];
     bool all = page->probe != NULL;
     for (int l = 0; l < SS_LEVEL_COUNT; l++)
         for (int v = 0; v < SS_VIEW_COUNT; v++) {

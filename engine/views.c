@@ -167,10 +167,13 @@ void ss_view_measure_pose(const ss_spine *sp, const ss_probe *probe, const ss_pr
     }
     *vis = total > 0 ? seen / total : 0.0;
     /* Line spacing across the image at the depth of the posterior dura. */
-    double spacing;
-    if (probe->kind == SS_PROBE_LINEAR) spacing = probe->width_mm / probe->lines;
-    else spacing = (probe->radius_mm + best_depth) * (probe->fov_deg * M_PI / 180.0) / (probe->lines - 1);
-    *width = best_run * spacing;
+    *width = best_run * ss_view_line_spacing_mm(probe, best_depth);
+}
+
+double ss_view_line_spacing_mm(const ss_probe *probe, double depth_mm)
+{
+    if (probe->kind == SS_PROBE_LINEAR) return probe->width_mm / probe->lines;
+    return (probe->radius_mm + depth_mm) * (probe->fov_deg * M_PI / 180.0) / (probe->lines - 1);
 }
 
 static ss_status ss__sagittal_at(const ss_spine *sp, const ss_interspace_info *is, double lateral_mm, bool right,
@@ -306,6 +309,9 @@ ss_status ss_view_measure_at(const ss_spine *sp, const ss_probe *probe, int leve
     return SS_OK;
 }
 
+/* the view shows the canal: some of the sac seen, and a window */
+static bool ss__shows(const ss_view_measure *m) { return m->canal_visibility > 0 && m->window_width_mm > 0; }
+
 /* Among interspaces the X-ray cannot tell apart by rotation, the customary lumbar-puncture
  * levels first: L3-L4, L4-L5 (below the conus, widest lumbar spaces), then L2-L3, L5-S1,
  * L1-L2. */
@@ -332,7 +338,7 @@ ss_status ss_view_pick_level(const ss_spine *sp, const ss_view_measure ns[SS_LEV
         if (st != SS_OK) return st;
         fused |= is[l].fused;
         reserved |= is[l].channel || is[l].ungrafted;
-        if (ns[l].canal_visibility > 0 && ns[l].window_width_mm > out->widest_mm) {
+        if (ss__shows(&ns[l]) && ns[l].window_width_mm > out->widest_mm) {
             out->widest_mm = ns[l].window_width_mm;
             out->widest_level = l;
         }
@@ -341,8 +347,7 @@ ss_status ss_view_pick_level(const ss_spine *sp, const ss_view_measure ns[SS_LEV
     bool cand[SS_LEVEL_COUNT];
     double least = INFINITY;
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
-        cand[l] = ns[l].canal_visibility > 0 && ns[l].window_width_mm > 0 &&
-                  !(fused && reserved && !(is[l].channel || is[l].ungrafted));
+        cand[l] = ss__shows(&ns[l]) && !(fused && reserved && !(is[l].channel || is[l].ungrafted));
         if (cand[l]) least = fmin(least, fabs(ns[l].rotation_deg));
     }
     /* within the tie of the least rotation, the customary level first */
@@ -367,8 +372,6 @@ const char *ss_pick_reason_text(ss_pick_reason reason)
     return "no interspace shows the canal in the near-spinous view";
 }
 
-static bool ss__shows(const ss_view_measure *m) { return m->canal_visibility > 0 && m->window_width_mm > 0; }
-
 ss_status ss_view_claims_check(const ss_probe *probe, const ss_view_measure m[SS_LEVEL_COUNT][SS_VIEW_COUNT],
                                ss_view_claims *out)
 {
@@ -382,9 +385,7 @@ ss_status ss_view_claims_check(const ss_probe *probe, const ss_view_measure m[SS
                 return ss_error_set(SS_ERR_INVALID, "claims: measure [%d][%d] is not the %s view at %s", l, v,
                                     ss_view_name((ss_view)v), ss_level_name(l));
     /* line spacing 60 mm deep (the tests' tolerance) */
-    out->line_mm = probe->kind == SS_PROBE_LINEAR ? probe->width_mm / probe->lines
-                                                  : (probe->radius_mm + 60.0) * (probe->fov_deg * M_PI / 180.0) /
-                                                        (probe->lines - 1);
+    out->line_mm = ss_view_line_spacing_mm(probe, 60.0);
     bool cand[SS_LEVEL_COUNT];
     int ncand = 0;
     double least = INFINITY, widest = 0;

@@ -72,6 +72,10 @@ ss_status ss_view_sagittal_pose(const ss_spine *spine, int level, double lateral
 void ss_view_measure_pose(const ss_spine *spine, const ss_probe *probe, const ss_probe_pose *pose, double *visibility,
                           double *window_width_mm);
 
+/* Scan-line spacing across the image depth_mm below the probe face (the unit of the
+ * window width). */
+double ss_view_line_spacing_mm(const ss_probe *probe, double depth_mm);
+
 /* The measures of a view at its pose. */
 ss_status ss_view_measure_at(const ss_spine *spine, const ss_probe *probe, int level, ss_view view, bool right,
                              ss_view_measure *out);

@@ -48,7 +48,7 @@ int ss_cmd_views(int argc, char **argv)
                 cs.scenario.title, side);
     bool first = true, have_all = true, have_every = true;
     ss_view_measure ns[SS_LEVEL_COUNT];
-    static ss_view_measure every[SS_LEVEL_COUNT][SS_VIEW_COUNT];
+    ss_view_measure every[SS_LEVEL_COUNT][SS_VIEW_COUNT];
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
         if (only >= 0 && l != only) continue;
         for (int v = 0; v < SS_VIEW_COUNT; v++) {

@@ -44,7 +44,7 @@ static void measure(const char *name, meas *out)
     ss_probe probe;
     load_shipped(name, &cs, &probe);
     cr_assert_eq(probe.kind, SS_PROBE_CONVEX, "%s: the paper's probe is convex", name);
-    out->line_mm = (probe.radius_mm + 60.0) * (probe.fov_deg * M_PI / 180.0) / (probe.lines - 1);
+    out->line_mm = ss_view_line_spacing_mm(&probe, 60.0);
     for (int l = 0; l < SS_LEVEL_COUNT; l++)
         for (int v = 0; v < SS_VIEW_COUNT; v++)
             cr_assert_eq(ss_view_measure_at(cs.spine, &probe, l, (ss_view)v, true, &out->m[l][v]), SS_OK, "%s %s %s: %s",
