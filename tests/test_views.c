@@ -189,9 +189,9 @@ Test(views, case7_scoliosis_least_rotated_level, .timeout = 400)
 }
 
 /* Normal adult, no rotation: the near-spinous view shows the canal at every level and its
- * window is not narrower than the parasagittal oblique one's (they see the same
- * interlaminar gap; the paper's "wider" needs a window that narrows laterally, which the
- * model's laminae do not: README). */
+ * window is not narrower than the parasagittal oblique one's (they see the same part of
+ * the interlaminar gap: the oblique beam, aimed at the sac centre, crosses the laminae 3-5
+ * mm from the midline; the paper's "wider" does not follow: docs/view-claims.md). */
 Test(views, normal_adult, .timeout = 400)
 {
     const char *name = "normal-adult";
