@@ -241,6 +241,20 @@ void send_transform(igtl::ClientSocket::Pointer &s, const char *device, const ig
     cr_assert_eq(s->Send(tm->GetPackPointer(), tm->GetPackSize()), 1, "send failed");
 }
 
+/* Sends the last ProbeToReference seen, moved dz mm along z (cranial), and waits until
+ * the server's pose has followed within 0.05 mm; `sent`, if not null, receives the matrix
+ * sent. */
+void move_probe_z(igtl::ClientSocket::Pointer &s, Seen &seen, float dz, const char *what,
+                  igtl::Matrix4x4 *sent = nullptr)
+{
+    igtl::Matrix4x4 m;
+    memcpy(m, seen.probe_m, sizeof m);
+    m[2][3] += dz;
+    send_transform(s, "ProbeToReference", m);
+    receive_until(s, seen, [&](const Seen &x) { return std::fabs(x.probe_m[2][3] - m[2][3]) < 0.05; }, what);
+    if (sent) memcpy(*sent, m, sizeof m);
+}
+
 bool has_event(const Seen &seen, const char *name)
 {
     for (auto &e : seen.events)
@@ -333,15 +347,8 @@ Test(cli_igtl, tracked_probe_and_needle_drive_the_simulation_and_are_logged)
     igtl::ClientSocket::Pointer s = connect_client(srv.port);
     Seen seen;
     receive_until(s, seen, [](const Seen &x) { return x.probe; }, "ProbeToReference");
-    igtl::Matrix4x4 p0;
-    memcpy(p0, seen.probe_m, sizeof p0);
-
     igtl::Matrix4x4 p1;
-    memcpy(p1, p0, sizeof p1);
-    p1[2][3] += 2.0f; /* 2 mm cranial (+z), on the skin */
-    send_transform(s, "ProbeToReference", p1);
-    receive_until(s, seen, [&](const Seen &x) { return std::fabs(x.probe_m[2][3] - p1[2][3]) < 0.05; },
-                  "the probe to move 2 mm cranially");
+    move_probe_z(s, seen, 2.0f, "the probe to move 2 mm cranially", &p1); /* on the skin */
     cr_expect(std::fabs(seen.probe_m[0][3] - p1[0][3]) < 0.05, "x moved: %g vs %g", seen.probe_m[0][3], p1[0][3]);
 
     /* a turned probe: 8 deg about its beam, 4 deg about its array axis, 3 deg about the
@@ -517,12 +524,7 @@ Test(cli_igtl, malformed_messages_are_rejected_and_the_server_keeps_serving)
     fat[42 + 6] = (unsigned char)(5000 >> 8); /* body_size = 5000, big-endian */
     fat[42 + 7] = (unsigned char)(5000 & 0xff);
     send_raw(a, fat);
-    igtl::Matrix4x4 pa;
-    memcpy(pa, seen_a.probe_m, sizeof pa);
-    pa[2][3] -= 2.0f;
-    send_transform(a, "ProbeToReference", pa);
-    receive_until(a, seen_a, [&](const Seen &x) { return std::fabs(x.probe_m[2][3] - pa[2][3]) < 0.05; },
-                  "client a's good pose after the skipped messages to take effect");
+    move_probe_z(a, seen_a, -2.0f, "client a's good pose after the skipped messages to take effect");
     std::vector<unsigned char> garbage(58, 0xff);
     send_raw(a, garbage);
 
@@ -565,12 +567,7 @@ Test(cli_igtl, malformed_messages_are_rejected_and_the_server_keeps_serving)
     Seen seen;
     receive_until(good, seen, [](const Seen &x) { return x.image && x.probe; }, "an IMAGE for the good client");
     cr_expect_lt(std::fabs(seen.probe_m[2][3]), 400.0, "the pose with the bad CRC was applied");
-    igtl::Matrix4x4 p1;
-    memcpy(p1, seen.probe_m, sizeof p1);
-    p1[2][3] -= 3.0f;
-    send_transform(good, "ProbeToReference", p1);
-    receive_until(good, seen, [&](const Seen &x) { return std::fabs(x.probe_m[2][3] - p1[2][3]) < 0.05; },
-                  "the good client's pose to take effect");
+    move_probe_z(good, seen, -3.0f, "the good client's pose to take effect");
     /* 40 more frames: the client that never reads has long filled what the kernel buffers
      * for it (about 15 frames here), so frames are dropped for it */
     for (int i = 0; i < 40; i++) {
@@ -613,12 +610,7 @@ Test(cli_igtl, trainer_takes_tracked_tools_as_an_input_device)
     igtl::ClientSocket::Pointer s = connect_client(srv.port);
     Seen seen;
     receive_until(s, seen, [](const Seen &x) { return x.probe; }, "the trainer's ProbeToReference");
-    igtl::Matrix4x4 p1;
-    memcpy(p1, seen.probe_m, sizeof p1);
-    p1[2][3] += 2.0f;
-    send_transform(s, "ProbeToReference", p1);
-    receive_until(s, seen, [&](const Seen &x) { return std::fabs(x.probe_m[2][3] - p1[2][3]) < 0.05; },
-                  "the trainer's probe to follow the tracked probe");
+    move_probe_z(s, seen, 2.0f, "the trainer's probe to follow the tracked probe");
     s->CloseSocket();
     cr_assert_eq(srv.wait_exit(), 0, "stderr: %s", slurp(srv.err).c_str());
     std::string logtext = slurp(log);
