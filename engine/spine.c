@@ -153,7 +153,7 @@ typedef struct ss__prim {
     int type, layer, label, part, vertebra, level;
     unsigned cut_mask;  /* bit k: laminotomy channel k is subtracted */
     ss__frame f;
-    double p[6];        /* box: hx hy hz r | ellcyl: a b h r vcut | eseg: L ra0 rb0 ra1 rb1 inset | disc: a b vcut - h */
+    double p[6];        /* box: hx hy hz r [w_apex slope: inverted-V cut, ss__box_vcut] | ellcyl: a b h r vcut | eseg: L ra0 rb0 ra1 rb1 inset | disc: a b vcut - h */
     double plane[2][4]; /* disc: outward normal (xyz) and offset: d = n.p - off */
     double lo[3], hi[3]; /* tight world bounding box */
 } ss__prim;
@@ -196,7 +196,14 @@ static double ss__prim_eval(const ss__prim *pr, const double p[3])
         double r = pr->p[3];
         double q0 = fabs(l[0]) - pr->p[0] + r, q1 = fabs(l[1]) - pr->p[1] + r, q2 = fabs(l[2]) - pr->p[2] + r;
         double o0 = fmax(q0, 0.0), o1 = fmax(q1, 0.0), o2 = fmax(q2, 0.0);
-        return sqrt(o0 * o0 + o1 * o1 + o2 * o2) + fmin(fmax(q0, fmax(q1, q2)), 0.0) - r;
+        double d = sqrt(o0 * o0 + o1 * o1 + o2 * o2) + fmin(fmax(q0, fmax(q1, q2)), 0.0) - r;
+        if (pr->p[5] > 0.0) {
+            /* inverted-V cut (ss__box_vcut): solid only where w >= w_apex - slope |u|; the
+               plane distance is exact outside the cut, an underestimate inside it */
+            double k = pr->p[5];
+            d = fmax(d, (pr->p[4] - k * fabs(l[0]) - l[2]) / sqrt(1.0 + k * k));
+        }
+        return d;
     }
     case SS__PT_ELLCYL: {
         double d2 = ss__ell2(l[0], l[1], pr->p[0], pr->p[1]);
@@ -342,6 +349,17 @@ static ss__prim *ss__box(ss_spine *s, const ss__frame *f, double u0, double u1, 
     p->p[3] = fmin(r, 0.99 * fmin(p->p[0], fmin(p->p[1], p->p[2])));
     ss__prim_bbox(p);
     return p;
+}
+
+/* Trims a box's caudal border into an inverted V: the box keeps only the points at or
+ * above w = w_apex - slope * |u| (coordinates of the frame f the box was built in;
+ * slope > 0). The laminae use it for their inferior border (see ss__bones). */
+static void ss__box_vcut(ss__prim *p, const ss__frame *f, double w_apex, double slope)
+{
+    double c[3];
+    ss__f_local(f, p->f.o, c); /* the box centre in f's coordinates */
+    p->p[4] = w_apex - c[2];
+    p->p[5] = slope;
 }
 
 /* elliptic tube segment from a to b (world), radii (ra along ref's direction, rb across) */
@@ -783,9 +801,19 @@ static ss_status ss__bones(ss_spine *s)
                 SS__CHK(ss__seg(s, aw, bw, ref, 0.35 * v->ph, 2.8 * s->info.scale, 0.3 * v->ph, 2.5 * s->info.scale, B,
                                 CT, SS_PART_TRANSVERSE, i, -1));
             }
-            /* laminae (one arch), spinous base and process */
-            SS__CHK(ss__box(s, P, -(cw + 0.5 * v->pw + 1.0), cw + 0.5 * v->pw + 1.0, v->v_roof, v->v_roof + v->t_lam,
-                            v->w_lb, v->w_lt, 1.0, B, CT, SS_PART_LAMINA, i, -1));
+            /* laminae (one arch), spinous base and process. Each lamina's inferior border
+               runs caudally and laterally from the spinous-process base to the inferior
+               articular process, so the interlaminar window below it is a triangle with its
+               apex at the midline (docs/anatomy.md, "Interlaminar window"): the reference
+               window height (REFERENCE.md) is its midline height, the reference width its
+               base, and at the reference posture the height falls to nothing at the facets
+               (flexion opens the whole window). The box reaches down by the window height
+               and the cut trims it along the two sloping borders. */
+            double drop = i < SS__NL ? s->win_h[i] : 0.0;
+            ss__prim *lam = ss__box(s, P, -(cw + 0.5 * v->pw + 1.0), cw + 0.5 * v->pw + 1.0, v->v_roof,
+                                    v->v_roof + v->t_lam, v->w_lb - drop, v->w_lt, 1.0, B, CT, SS_PART_LAMINA, i, -1);
+            SS__CHK(lam);
+            if (drop > 0) ss__box_vcut(lam, P, v->w_lb, drop / (0.5 * s->win_w[i]));
             SS__CHK(ss__box(s, P, -0.5 * v->sp_thk, 0.5 * v->sp_thk, v->v_roof + 0.5 * v->t_lam, v->v_roof + v->t_lam + 4.0,
                             v->w_lb, v->w_lt, 1.0, B, CT, SS_PART_SPINOUS, i, -1));
             SS__CHK(ss__box(s, P, -0.5 * v->sp_thk, 0.5 * v->sp_thk, v->v_roof + v->t_lam + 2.0, v->v_tip, v->w_sp_bot,

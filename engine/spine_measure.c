@@ -136,6 +136,20 @@ ss_status ss_spine_measure_interspace(const ss_spine *sp, int level, ss_interspa
     double amid, cmid;
     out->window_width_mm = ss__longest(sp, &I, true, 0.0, &amid);
     out->window_height_mm = out->window_width_mm > 0 ? ss__longest(sp, &I, false, amid, &cmid) : 0.0;
+    /* the lumbar window is a triangle, widest at its base: the widest row within the
+       height run, rows 1 mm apart, then 0.25 mm (the ray spacing) around the widest */
+    if (out->window_height_mm > 0) {
+        double h = out->window_height_mm, best_c = 0.0, a;
+        for (double c = cmid - 0.5 * h; c <= cmid + 0.5 * h; c += 1.0) {
+            double w = ss__longest(sp, &I, true, c, &a);
+            if (w > out->window_width_mm) {
+                out->window_width_mm = w;
+                best_c = c;
+            }
+        }
+        for (double c = best_c - 0.75; c <= best_c + 0.75 + 1e-9; c += 0.25)
+            out->window_width_mm = fmax(out->window_width_mm, ss__longest(sp, &I, true, c, &a));
+    }
     /* interspinous gap: from the midline point up and down along the spine */
     double up[3], dn[3];
     for (int i = 0; i < 3; i++) { up[i] = I.window_cranial[i]; dn[i] = -I.window_cranial[i]; }

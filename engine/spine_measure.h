@@ -22,8 +22,10 @@ typedef struct ss_interspace_measure {
        following the axial rotation): rays from 20 mm behind the window centre toward the
        canal; a ray is open when it reaches the canal (epidural fat, dura, CSF, roots)
        without crossing bone, graft or metal. The spinous processes are looked past (a
-       paramedian needle passes beside them). Width: longest open run across the window
-       centre row; height: longest open run along the spine through the middle of it. */
+       paramedian needle passes beside them). Height: longest open run along the spine
+       through the middle of the open run across the window centre row; width: the
+       longest open run across any row within that height (the lumbar window is a
+       triangle, widest at its base: docs/anatomy.md). */
     double window_width_mm;
     double window_height_mm;
     double interspinous_mm;       /* gap between the spinous processes, midline, mid depth */

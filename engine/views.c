@@ -16,13 +16,6 @@ static void ss__axpy(double out[3], const double a[3], double s, const double b[
     for (int i = 0; i < 3; i++) out[i] = a[i] + s * b[i];
 }
 
-static void ss__normalize(double v[3])
-{
-    double l = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-    if (l > 0)
-        for (int i = 0; i < 3; i++) v[i] /= l;
-}
-
 /* Walks from p along +dir (outward) until outside the body: the skin point. */
 static void ss__to_skin(const ss_spine *sp, const double p[3], const double dir[3], double out[3])
 {
@@ -210,44 +203,45 @@ ss_status ss_view_pose(const ss_spine *sp, const ss_probe *probe, int level, ss_
     switch (view) {
     case SS_VIEW_SPINOUS: {
         /* Over the spinous processes as the sonographer finds them: the plane through the
-           line of the two tips, the most superficial bone ("moved toward the median plane
-           to reveal the spinous process", Wei et al. 2023, Fig. 1b). With axial rotation
-           the tips swing toward the concavity, away from the canal. */
+           line of the two tips, the most superficial bone, centred on the upper one
+           ("moved toward the median plane to reveal the spinous process", Wei et al.
+           2023, Fig. 1b; "the canal is hidden under the spinous-process shadow",
+           REFERENCE.md). With axial rotation the tips swing toward the concavity, away
+           from the canal. */
         ss_vertebra_info vu, vl;
         st = ss_spine_vertebra(sp, level, &vu);
         if (st == SS_OK) st = ss_spine_vertebra(sp, level + 1, &vl);
         if (st != SS_OK) return st;
-        double off = 0;
-        for (int i = 0; i < 3; i++)
+        double off = 0, up = 0;
+        for (int i = 0; i < 3; i++) {
             off += (0.5 * (vu.spinous_tip_mm[i] + vl.spinous_tip_mm[i]) - is.interspinous_mm[i]) * is.view_lateral[i];
+            up += (vu.spinous_tip_mm[i] - is.interspinous_mm[i]) * is.view_cranial[i];
+        }
+        ss__axpy(is.interspinous_mm, is.interspinous_mm, up, is.view_cranial);
         /* ss__sagittal_at measures toward the chosen side */
         return ss__sagittal_at(sp, &is, right ? -off : off, right, out);
     }
     case SS_VIEW_NEAR_SPINOUS: {
-        /* Slide from the midline toward the side, not yet parasagittal, to where the
-         * canal shows: the smallest offset whose central lines are off the spinous
-         * processes ("the spinal canal is clearly shown without bony structures",
-         * Fig. 1c) and that keeps most (SS_VIEW_NEAR_SPINOUS_KEEP) of the best canal
-         * visibility within reach; where rotation leaves a spinous process in every
-         * such plane, the smallest offset (>= 2 mm) that keeps that visibility. */
-        enum { N = (int)SS_VIEW_NEAR_SPINOUS_MAX_MM + 1 }; /* 1 mm steps */
-        double vis[N];
-        bool spinous[N];
-        double best = 0;
-        for (int k = 0; k < N; k++) {
+        /* Slide from the midline toward the side, not yet parasagittal, to the first plane
+         * (1 mm steps) whose central lines are off the spinous processes and show the
+         * canal ("moved slightly toward the parasagittal view; however, it did not reach
+         * the parasagittal plane until the spinal canal was displayed"; "the spinal canal
+         * is clearly shown without bony structures", Fig. 1c). Where rotation leaves a
+         * spinous process in every such plane, the first (>= 2 mm) that shows the canal. */
+        enum { N = (int)SS_VIEW_NEAR_SPINOUS_MAX_MM + 1 };
+        int pick = -1, shows = -1;
+        for (int k = 1; k < N && pick < 0; k++) {
             ss_probe_pose pose;
+            double vis;
+            bool spinous;
             st = ss__sagittal_at(sp, &is, (double)k, right, &pose);
             if (st != SS_OK) return st;
-            ss__central_measure(sp, probe, &pose, &vis[k], &spinous[k]);
-            if (vis[k] > best) best = vis[k];
+            ss__central_measure(sp, probe, &pose, &vis, &spinous);
+            if (vis < SS_VIEW_NEAR_SPINOUS_MIN_VISIBILITY) continue;
+            if (!spinous) pick = k;
+            else if (k >= 2 && shows < 0) shows = k;
         }
-        int pick = -1;
-        double need = fmax(best * SS_VIEW_NEAR_SPINOUS_KEEP, SS_VIEW_NEAR_SPINOUS_MIN_VISIBILITY);
-        for (int k = 1; k < N && pick < 0; k++)
-            if (!spinous[k] && vis[k] >= need) pick = k;
-        for (int k = 2; k < N && pick < 0; k++)
-            if (vis[k] >= need) pick = k;
-        if (pick < 0) pick = N - 1; /* the canal never shows this close: stay at the limit */
+        if (pick < 0) pick = shows >= 0 ? shows : N - 1; /* never shows this close: stay at the limit */
         return ss__sagittal_at(sp, &is, (double)pick, right, out);
     }
     case SS_VIEW_PARASAGITTAL_OBLIQUE: {
@@ -255,8 +249,9 @@ ss_status ss_view_pose(const ss_spine *sp, const ss_probe *probe, int level, ss_
         double p[3], skin[3];
         ss__axpy(p, is.window_centre_mm, side * SS_VIEW_PARASAGITTAL_OFFSET_MM, is.view_lateral);
         ss__to_skin(sp, p, is.view_normal, skin);
-        double beam[3] = {is.sac_centre_mm[0] - skin[0], is.sac_centre_mm[1] - skin[1], is.sac_centre_mm[2] - skin[2]};
-        ss__normalize(beam);
+        /* into the body, turned toward the midline (-side * view_lateral) */
+        double t = SS_VIEW_PARASAGITTAL_TILT_DEG * M_PI / 180.0, beam[3];
+        for (int i = 0; i < 3; i++) beam[i] = -cos(t) * is.view_normal[i] - side * sin(t) * is.view_lateral[i];
         double caudal[3] = {-is.view_cranial[0], -is.view_cranial[1], -is.view_cranial[2]};
         return ss__pose(skin, beam, caudal, out);
     }

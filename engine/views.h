@@ -2,16 +2,21 @@
  * model, and what each of them shows.
  *
  * The views (DESIGN.md; Wei et al. 2023, Fig. 1):
- *   spinous                  probe on the skin over the line of the two spinous tips at
- *                            the interspace (where the sonographer sees them; with axial
- *                            rotation the tips swing toward the concavity, away from the
- *                            canal), sagittal (array cranio-caudal), beam perpendicular to
- *                            the spine: the spinous processes and their shadows;
- *   near-spinous             from `spinous`, slid toward the chosen side, still parallel
- *                            to the spine, just until the canal (posterior to anterior
- *                            dura) shows — the paper's view; not yet parasagittal;
- *   parasagittal-oblique     SS_VIEW_PARASAGITTAL_OFFSET_MM lateral, tilted medially so
- *                            the central beam passes through the thecal sac centre;
+ *   spinous                  probe on the skin over the line of the two spinous tips
+ *                            (where the sonographer sees them; with axial rotation the
+ *                            tips swing toward the concavity, away from the canal),
+ *                            centred on the upper vertebra's spinous process ("moved
+ *                            toward the median plane to reveal the spinous process",
+ *                            Fig. 1b), sagittal (array cranio-caudal), beam perpendicular
+ *                            to the spine: the spinous processes and their shadows;
+ *   near-spinous             from the midline at the interspace, slid toward the chosen
+ *                            side, still parallel to the spine, to the first plane whose
+ *                            central lines are off the spinous processes and show the
+ *                            canal (posterior to anterior dura) — the paper's view; not
+ *                            yet parasagittal;
+ *   parasagittal-oblique     SS_VIEW_PARASAGITTAL_OFFSET_MM lateral of the window centre,
+ *                            tilted medially by SS_VIEW_PARASAGITTAL_TILT_DEG ("positioned
+ *                            over the lamina and angled slightly towards the midline");
  *   transverse-interlaminar  transverse over the interspinous space;
  *   transverse-spinous       transverse over the spinous process tip of the upper vertebra.
  * Sagittal views hold the probe with its marker cephalad: cranial on the image's left,
@@ -40,11 +45,18 @@
 #include "session_script.h"
 #include "spine.h"
 
+/* "approximately 1-2 cm away from the spinous process view" (Wei et al. 2023) */
 #define SS_VIEW_PARASAGITTAL_OFFSET_MM 15.0
+/* Medial tilt of the parasagittal oblique view: "angled slightly towards the midline"
+ * (unconfirmed as a number: our choice; docs/view-claims.md measures 10 and 15 deg too). */
+#define SS_VIEW_PARASAGITTAL_TILT_DEG 12.0
 #define SS_VIEW_NEAR_SPINOUS_MAX_MM 12.0 /* beyond this it is no longer "near" */
+/* the canal "shows": this fraction of the sac on the central lines reached before bone */
 #define SS_VIEW_NEAR_SPINOUS_MIN_VISIBILITY 0.1
-#define SS_VIEW_NEAR_SPINOUS_KEEP 0.75
-#define SS_VIEW_CENTRAL_DEG 10.0
+/* The central lines: the middle fifth of the 70 deg convex image, about 25 mm across at
+ * the depth of the canal, less than one vertebral pitch (30-37 mm): the part of the image
+ * a view is aimed at and where the needle on the frame meets the canal. */
+#define SS_VIEW_CENTRAL_DEG 7.0
 /* Rotations closer than this count as equal when picking the level (unconfirmed: below
  * what the pre-procedure X-ray tells apart; a Nash-Moe grade spans far more). */
 #define SS_VIEW_PICK_TIE_DEG 2.0

@@ -1,9 +1,10 @@
 /* test_views.c: what the standard views show on the model (views.h) against the claims of
- * Wei et al. 2023 (seeds/001): on the scoliotic and fused cases the near-spinous view's
- * window is at least the parasagittal oblique one's, the spinous view hides the canal
- * under the spinous processes where rotation swings them off the canal, and on case 7 the
- * least rotated level has the widest window. Where the model does not follow the paper
- * (README, "What views shows"), these tests assert only what holds.
+ * Wei et al. 2023 (seeds/001, Discussion): the near-spinous view's window is wider than
+ * the parasagittal oblique one's, the spinous view does not show the canal, and the least
+ * rotated interspace has the widest window. They are asserted at every level of cases 2,
+ * 4, 6 and 7 and of the normal adult, both on the measures and on the verdicts that
+ * `views --all-levels` and the preview page print (ss_view_claims_check). Why they hold
+ * on the model, and how far the constants behind them can move: docs/view-claims.md.
  *
  * Tolerance: one scan line. Window widths are counts of adjacent lines times the line
  * spacing at the posterior dura, so two views that see the same gap may differ by one
@@ -77,21 +78,41 @@ static void near_spinous_shows_canal(const char *name, const meas *m, int level)
 
 static double width(const meas *m, int level, ss_view v) { return m->m[level][v].window_width_mm; }
 
-/* The spinous view hides the canal where the spinous processes have swung off it: at
- * every level rotated 14 deg or more. (From the pivot on the posterior body wall, the tip
- * line of a 13-19 y patient lies ~30-35 mm behind the sac centre: at 14 deg it swings
- * 7-8 mm, about half the sac's width, and the plane under it meets lamina, not sac.) */
-static void spinous_hidden_where_rotated(const char *name, const meas *m)
+/* The spinous view shows none of the canal at any level: centred on the upper spinous
+ * process, its central lines (+-7 deg) all meet the process, 15-25 mm tall, within 7-9 mm
+ * of the image centre at its tip ((50 + 10..25 mm) x tan 7 deg), before the canal
+ * ("the canal is hidden under the spinous-process shadow"). */
+static void spinous_hidden_everywhere(const char *name, const meas *m)
 {
-    int n = 0;
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
         const ss_view_measure *s = &m->m[l][SS_VIEW_SPINOUS];
-        if (fabs(s->rotation_deg) < 14.0) continue;
-        n++;
         cr_expect_eq(s->canal_visibility, 0.0, "%s %s (rotation %.1f deg): spinous view shows %.0f %% of the canal",
                      name, ss_level_name(l), s->rotation_deg, 100 * s->canal_visibility);
     }
-    cr_expect_geq(n, 1, "%s: no level rotated >= 14 deg: the test checks nothing", name);
+}
+
+/* The verdicts ss_view_claims_check gives (the lines `views --all-levels` and the preview
+ * page print): no claim fails at any level; `wider` and `hidden` count the levels where
+ * each is judged (some view shows the canal there), so that a case cannot pass empty. */
+static void claims_hold(const char *name, const meas *m, ss_view_claims *c, int wider, int hidden)
+{
+    ss_probe probe;
+    ss_probe_default(&probe);
+    cr_assert_eq(ss_view_claims_check(&probe, (const ss_view_measure(*)[SS_VIEW_COUNT])m->m, c), SS_OK);
+    cr_expect_float_eq(c->line_mm, m->line_mm, 1e-9, "the scenario's probe is the default one");
+    int nw = 0, nh = 0;
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        char t[1024];
+        ss_view_claims_text(c, (const ss_view_measure(*)[SS_VIEW_COUNT])m->m, 0, t, sizeof t);
+        cr_expect_neq(c->wider[l], SS_CLAIM_FAILS, "%s %s: %s", name, ss_level_name(l), t);
+        ss_view_claims_text(c, (const ss_view_measure(*)[SS_VIEW_COUNT])m->m, 1, t, sizeof t);
+        cr_expect_neq(c->hidden[l], SS_CLAIM_FAILS, "%s %s: %s", name, ss_level_name(l), t);
+        nw += c->wider[l] == SS_CLAIM_HOLDS;
+        nh += c->hidden[l] == SS_CLAIM_HOLDS;
+    }
+    cr_expect_eq(nw, wider, "%s: \"wider\" holds at %d levels, expected %d", name, nw, wider);
+    cr_expect_eq(nh, hidden, "%s: \"hidden\" holds at %d levels, expected %d", name, nh, hidden);
+    cr_expect_neq(c->least_widest, SS_CLAIM_FAILS, "%s: least rotated level not the widest", name);
 }
 
 /* Near-spinous wider than the parasagittal oblique at a level, by more than a line. */
@@ -100,14 +121,6 @@ static void near_spinous_wider(const char *name, const meas *m, int l)
     cr_expect_gt(width(m, l, SS_VIEW_NEAR_SPINOUS), width(m, l, SS_VIEW_PARASAGITTAL_OBLIQUE) + m->line_mm,
                  "%s %s: near-spinous %.1f mm vs parasagittal oblique %.1f mm", name, ss_level_name(l),
                  width(m, l, SS_VIEW_NEAR_SPINOUS), width(m, l, SS_VIEW_PARASAGITTAL_OBLIQUE));
-}
-
-/* Near-spinous not narrower than the parasagittal oblique at a level, within a line. */
-static void near_spinous_not_narrower(const char *name, const meas *m, int l)
-{
-    cr_expect_geq(width(m, l, SS_VIEW_NEAR_SPINOUS) + m->line_mm, width(m, l, SS_VIEW_PARASAGITTAL_OBLIQUE),
-                  "%s %s: near-spinous %.1f mm vs parasagittal oblique %.1f mm", name, ss_level_name(l),
-                  width(m, l, SS_VIEW_NEAR_SPINOUS), width(m, l, SS_VIEW_PARASAGITTAL_OBLIQUE));
 }
 
 /* Cases 2 and 4: spinal fusion, Nash-Moe IV, L3-L4 laminotomy channel (Table 1). */
@@ -120,7 +133,7 @@ static void fused_case(const char *name)
     /* near-spinous wider than the parasagittal oblique: the PSO view, 15 mm out, looks
        through the graft beside the channel */
     near_spinous_wider(name, &m, SS_LEVEL_L3_L4);
-    spinous_hidden_where_rotated(name, &m);
+    spinous_hidden_everywhere(name, &m);
     /* grafted levels: no view shows the canal */
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
         if (l == SS_LEVEL_L3_L4) continue;
@@ -128,13 +141,29 @@ static void fused_case(const char *name)
             cr_expect_eq(m.m[l][v].canal_visibility, 0.0, "%s %s %s: canal seen through the graft", name,
                          ss_level_name(l), ss_view_name((ss_view)v));
     }
+    ss_view_claims c;
+    claims_hold(name, &m, &c, 1, 1); /* only the channel shows the canal */
 }
 
 Test(views, case2_fused_channel, .timeout = 400) { fused_case("wei2023-case2"); }
 Test(views, case4_fused_channel, .timeout = 400) { fused_case("wei2023-case4"); }
 
-/* Case 6: severe scoliosis (Cobb 77, Nash-Moe III), failed at L2-L3 and L3-L4, succeeded
- * at L4-L5 through the near-spinous view. */
+/* The least rotated level (within the pick's tie) has the widest near-spinous window, by
+ * more than a line over every level outside the tie. */
+static void least_rotated_widest(const char *name, const meas *m, int least)
+{
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        if (fabs(m->m[l][0].rotation_deg) <= fabs(m->m[least][0].rotation_deg) + SS_VIEW_PICK_TIE_DEG) continue;
+        cr_expect_gt(width(m, least, SS_VIEW_NEAR_SPINOUS), width(m, l, SS_VIEW_NEAR_SPINOUS) + m->line_mm,
+                     "%s: near-spinous window at %s (%.1f deg) %.1f mm, at %s (%.1f deg) %.1f mm", name,
+                     ss_level_name(least), m->m[least][0].rotation_deg, width(m, least, SS_VIEW_NEAR_SPINOUS),
+                     ss_level_name(l), m->m[l][0].rotation_deg, width(m, l, SS_VIEW_NEAR_SPINOUS));
+    }
+}
+
+/* Case 6: severe scoliosis (Cobb 77, Nash-Moe III), no surgery; the parasagittal approach
+ * failed at the first dose "because of the narrow intervertebral space", L2-L3 and L3-L4
+ * failed, L4-L5 (the smallest rotation) worked through the near-spinous view. */
 Test(views, case6_scoliosis, .timeout = 400)
 {
     const char *name = "wei2023-case6";
@@ -142,13 +171,18 @@ Test(views, case6_scoliosis, .timeout = 400)
     measure(name, &m);
     no_window_without_visibility(name, &m);
     near_spinous_shows_canal(name, &m, SS_LEVEL_L4_L5);
-    spinous_hidden_where_rotated(name, &m);
-    /* near-spinous at least as wide as the parasagittal oblique at every level (within a
-       line: at L4-L5, 2 deg of rotation, both views see the same gap); wider by more
-       than a line at L1-L2, where the PSO view meets the rotated lamina */
-    for (int l = 0; l < SS_LEVEL_COUNT; l++)
-        near_spinous_not_narrower(name, &m, l);
-    near_spinous_wider(name, &m, SS_LEVEL_L1_L2);
+    spinous_hidden_everywhere(name, &m);
+    /* near-spinous wider at every level: the oblique beam crosses the triangular window
+       further out, where it is lower, and at L1-L3 meets the rotated lamina */
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) near_spinous_wider(name, &m, l);
+    /* L4-L5 (2.3 deg) and L5-S1 (0.8 deg) tie on rotation; the wider of them beats L1-L4 */
+    int least = width(&m, SS_LEVEL_L5_S1, SS_VIEW_NEAR_SPINOUS) > width(&m, SS_LEVEL_L4_L5, SS_VIEW_NEAR_SPINOUS)
+                    ? SS_LEVEL_L5_S1
+                    : SS_LEVEL_L4_L5;
+    least_rotated_widest(name, &m, least);
+    ss_view_claims c;
+    claims_hold(name, &m, &c, SS_LEVEL_COUNT, SS_LEVEL_COUNT);
+    cr_expect_eq(c.least_widest, SS_CLAIM_HOLDS, "%s: least rotated widest", name);
 }
 
 /* Case 7: severe scoliosis (Cobb 75, Nash-Moe IV), L5-S1 "with the smallest rotation
@@ -160,49 +194,43 @@ Test(views, case7_scoliosis_least_rotated_level, .timeout = 400)
     measure(name, &m);
     no_window_without_visibility(name, &m);
     near_spinous_shows_canal(name, &m, SS_LEVEL_L5_S1);
-    spinous_hidden_where_rotated(name, &m);
+    spinous_hidden_everywhere(name, &m);
     near_spinous_wider(name, &m, SS_LEVEL_L5_S1);
-    /* the least rotated level has the widest near-spinous window, by more than a line */
+    near_spinous_wider(name, &m, SS_LEVEL_L4_L5);
     int least = 0;
     for (int l = 1; l < SS_LEVEL_COUNT; l++)
         if (fabs(m.m[l][0].rotation_deg) < fabs(m.m[least][0].rotation_deg)) least = l;
     cr_expect_eq(least, SS_LEVEL_L5_S1, "%s: least rotated level %s, the paper's is L5-S1", name, ss_level_name(least));
-    /* and the claims check (views --all-levels, the preview page) reports the same */
-    ss_probe probe;
-    ss_probe_default(&probe);
+    least_rotated_widest(name, &m, least);
+    /* L1-L3, rotated 20-31 deg: no sagittal view on the right shows the canal ("wider"
+       not judged); the transverse interlaminar view does ("hidden" judged) */
     ss_view_claims c;
-    cr_assert_eq(ss_view_claims_check(&probe, (const ss_view_measure(*)[SS_VIEW_COUNT])m.m, &c), SS_OK);
-    cr_expect_float_eq(c.line_mm, m.line_mm, 1e-9, "the scenario's probe is the default one");
-    cr_expect_eq(c.wider[SS_LEVEL_L5_S1], SS_CLAIM_HOLDS, "%s: wider at L5-S1", name);
+    claims_hold(name, &m, &c, 2, SS_LEVEL_COUNT);
     cr_expect_eq(c.least_widest, SS_CLAIM_HOLDS, "%s: least rotated widest", name);
     cr_expect_eq(c.least_level, SS_LEVEL_L5_S1, "%s: least rotated %d", name, c.least_level);
-    for (int l = 0; l < SS_LEVEL_COUNT; l++)
-        if (fabs(m.m[l][0].rotation_deg) >= 14.0)
-            cr_expect_eq(c.hidden[l], SS_CLAIM_HOLDS, "%s %s: spinous hides the canal", name, ss_level_name(l));
-    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
-        if (l == least) continue;
-        cr_expect_gt(width(&m, least, SS_VIEW_NEAR_SPINOUS), width(&m, l, SS_VIEW_NEAR_SPINOUS) + m.line_mm,
-                     "%s: near-spinous window at %s (%.1f deg) %.1f mm, at %s (%.1f deg) %.1f mm", name,
-                     ss_level_name(least), m.m[least][0].rotation_deg, width(&m, least, SS_VIEW_NEAR_SPINOUS),
-                     ss_level_name(l), m.m[l][0].rotation_deg, width(&m, l, SS_VIEW_NEAR_SPINOUS));
-    }
 }
 
-/* Normal adult, no rotation: the near-spinous view shows the canal at every level and its
- * window is not narrower than the parasagittal oblique one's (they see the same part of
- * the interlaminar gap: the oblique beam, aimed at the sac centre, crosses the laminae 3-5
- * mm from the midline; the paper's "wider" does not follow: docs/view-claims.md). */
+/* Normal adult, no rotation: the near-spinous view shows the canal at every level, its
+ * window wider than the parasagittal oblique one's (which crosses the triangular window
+ * further from the midline: "the intervertebral space of the paramedian approach is
+ * relatively narrow"), and the spinous view shows none of it. */
 Test(views, normal_adult, .timeout = 400)
 {
     const char *name = "normal-adult";
     meas m;
     measure(name, &m);
     no_window_without_visibility(name, &m);
+    spinous_hidden_everywhere(name, &m);
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
         cr_expect_float_eq(m.m[l][0].rotation_deg, 0.0, 1e-6, "%s %s: rotation", name, ss_level_name(l));
         near_spinous_shows_canal(name, &m, l);
-        near_spinous_not_narrower(name, &m, l);
+        near_spinous_wider(name, &m, l);
+        /* the standard paramedian view still shows the canal: it is the view most used */
+        cr_expect_gt(m.m[l][SS_VIEW_PARASAGITTAL_OBLIQUE].canal_visibility, 0.0, "%s %s: PSO shows no canal", name,
+                     ss_level_name(l));
     }
+    ss_view_claims c;
+    claims_hold(name, &m, &c, SS_LEVEL_COUNT, SS_LEVEL_COUNT);
 }
 
 /* The level the paper's protocol leads to (ss_view_pick_level) is the level Table 1 gives
