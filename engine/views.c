@@ -217,8 +217,9 @@ ss_status ss_view_pose(const ss_spine *sp, const ss_probe *probe, int level, ss_
             off += (0.5 * (vu.spinous_tip_mm[i] + vl.spinous_tip_mm[i]) - is.interspinous_mm[i]) * is.view_lateral[i];
             up += (vu.spinous_tip_mm[i] - is.interspinous_mm[i]) * is.view_cranial[i];
         }
+        /* is is this case's copy: its interspinous point becomes the upper tip's level,
+           where ss__sagittal_at centres the probe; it measures toward the chosen side */
         ss__axpy(is.interspinous_mm, is.interspinous_mm, up, is.view_cranial);
-        /* ss__sagittal_at measures toward the chosen side */
         return ss__sagittal_at(sp, &is, right ? -off : off, right, out);
     }
     case SS_VIEW_NEAR_SPINOUS: {

@@ -6,6 +6,11 @@
 
 #include "commands.h"
 #include "paths.h"
+#include "views.h"
+
+/* a numeric macro as text, for the help strings */
+#define SS__STR2(x) #x
+#define SS__STR(x) SS__STR2(x)
 
 
 typedef struct ss_command {
@@ -82,12 +87,14 @@ static const ss_command ss__commands[] = {
      "usage: sonospine views SCENARIO (--level L4-L5 | --all-levels) [--side left|right] [--json]\n"
      "\n"
      "For each standard view placed on the model (engine/views.h): canal visibility (the\n"
-     "share of the thecal sac on the central scan lines, |angle| <= 10 deg, that the beam\n"
+     "share of the thecal sac on the central scan lines, |angle| <= " SS__STR(SS_VIEW_CENTRAL_DEG) " deg, that the beam\n"
      "reaches without crossing bone, graft or metal) and the acoustic window width (the\n"
      "run of adjacent scan lines reaching the sac that holds a central line, across the\n"
      "image at the depth of the posterior dura; 0 when no central line reaches the sac,\n"
      "so a view with 0 % visibility has no window), with the interspace's axial rotation.\n"
-     "The spinous view sits over the line of the spinous tips. --json: an array of objects\n"
+     "The spinous view sits over the line of the spinous tips, centred on the upper\n"
+     "process; the parasagittal oblique view stands " SS__STR(SS_VIEW_PARASAGITTAL_OFFSET_MM) " mm out, angled " SS__STR(SS_VIEW_PARASAGITTAL_TILT_DEG) " deg\n"
+     "toward the midline. --json: an array of objects\n"
      "with level, view, side, canal_visibility, window_width_mm, rotation_deg.\n",
      ss_cmd_views},
     {"variants", "randomized scenario variants within the scenario's ranges",

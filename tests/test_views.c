@@ -100,13 +100,13 @@ static void claims_hold(const char *name, const meas *m, ss_view_claims *c, int 
     ss_probe_default(&probe);
     cr_assert_eq(ss_view_claims_check(&probe, (const ss_view_measure(*)[SS_VIEW_COUNT])m->m, c), SS_OK);
     cr_expect_float_eq(c->line_mm, m->line_mm, 1e-9, "the scenario's probe is the default one");
+    char tw[1024], th[1024]; /* the printed verdict lines, for the failure messages */
+    ss_view_claims_text(c, (const ss_view_measure(*)[SS_VIEW_COUNT])m->m, 0, tw, sizeof tw);
+    ss_view_claims_text(c, (const ss_view_measure(*)[SS_VIEW_COUNT])m->m, 1, th, sizeof th);
     int nw = 0, nh = 0;
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
-        char t[1024];
-        ss_view_claims_text(c, (const ss_view_measure(*)[SS_VIEW_COUNT])m->m, 0, t, sizeof t);
-        cr_expect_neq(c->wider[l], SS_CLAIM_FAILS, "%s %s: %s", name, ss_level_name(l), t);
-        ss_view_claims_text(c, (const ss_view_measure(*)[SS_VIEW_COUNT])m->m, 1, t, sizeof t);
-        cr_expect_neq(c->hidden[l], SS_CLAIM_FAILS, "%s %s: %s", name, ss_level_name(l), t);
+        cr_expect_neq(c->wider[l], SS_CLAIM_FAILS, "%s %s: %s", name, ss_level_name(l), tw);
+        cr_expect_neq(c->hidden[l], SS_CLAIM_FAILS, "%s %s: %s", name, ss_level_name(l), th);
         nw += c->wider[l] == SS_CLAIM_HOLDS;
         nh += c->hidden[l] == SS_CLAIM_HOLDS;
     }
