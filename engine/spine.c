@@ -20,6 +20,7 @@
 
 #include "anatomy_table.h"
 #include "tissue.h"
+#include "vec3d.h"
 
 #define SS__PI 3.14159265358979323846
 #define SS__DEG (SS__PI / 180.0)
@@ -30,92 +31,7 @@
 #define SS__HARD_EXACT_MM 8.0  /* hard prims evaluated (not bounded) within this distance */
 #define SS__SKIP_SAFETY 0.8    /* our distances are approximate: step 80 % of them */
 
-/* ------------------------------------------------------------------ small vector maths */
-
-typedef struct ss__frame {
-    double o[3];     /* origin, patient frame */
-    double ax[3][3]; /* ax[i] = local axis i as a unit vector in the patient frame */
-} ss__frame;
-
-static void ss__v_set(double o[3], double x, double y, double z) { o[0] = x; o[1] = y; o[2] = z; }
-static void ss__v_copy(double o[3], const double a[3]) { o[0] = a[0]; o[1] = a[1]; o[2] = a[2]; }
-static double ss__v_dot(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
-static double ss__v_len(const double a[3]) { return sqrt(ss__v_dot(a, a)); }
-static void ss__v_axpy(double o[3], const double a[3], double s, const double b[3])
-{
-    o[0] = a[0] + s * b[0]; o[1] = a[1] + s * b[1]; o[2] = a[2] + s * b[2];
-}
-static void ss__v_sub(double o[3], const double a[3], const double b[3])
-{
-    o[0] = a[0] - b[0]; o[1] = a[1] - b[1]; o[2] = a[2] - b[2];
-}
-static void ss__v_lerp(double o[3], const double a[3], const double b[3], double t)
-{
-    for (int i = 0; i < 3; i++) o[i] = a[i] + t * (b[i] - a[i]);
-}
-static void ss__v_cross(double o[3], const double a[3], const double b[3])
-{
-    double r[3] = {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
-    ss__v_copy(o, r);
-}
-static void ss__v_norm(double a[3])
-{
-    double l = ss__v_len(a);
-    if (l > 1e-12) { a[0] /= l; a[1] /= l; a[2] /= l; }
-}
-
-/* world point of local coordinates (u, v, w) */
-static void ss__f_point(const ss__frame *f, double u, double v, double w, double out[3])
-{
-    for (int i = 0; i < 3; i++) out[i] = f->o[i] + u * f->ax[0][i] + v * f->ax[1][i] + w * f->ax[2][i];
-}
-static void ss__f_dir(const ss__frame *f, double u, double v, double w, double out[3])
-{
-    for (int i = 0; i < 3; i++) out[i] = u * f->ax[0][i] + v * f->ax[1][i] + w * f->ax[2][i];
-}
-static void ss__f_local(const ss__frame *f, const double p[3], double out[3])
-{
-    double d[3];
-    ss__v_sub(d, p, f->o);
-    out[0] = ss__v_dot(d, f->ax[0]);
-    out[1] = ss__v_dot(d, f->ax[1]);
-    out[2] = ss__v_dot(d, f->ax[2]);
-}
-/* frame rotated about its own w axis by angle (radians) */
-static ss__frame ss__f_rotw(const ss__frame *f, double ang)
-{
-    ss__frame r = *f;
-    double c = cos(ang), s = sin(ang);
-    for (int i = 0; i < 3; i++) {
-        r.ax[0][i] = c * f->ax[0][i] + s * f->ax[1][i];
-        r.ax[1][i] = -s * f->ax[0][i] + c * f->ax[1][i];
-    }
-    return r;
-}
-/* orthonormal frame from a cranial axis and an approximate lateral axis */
-static void ss__f_from_wu(ss__frame *f, const double w[3], const double u[3])
-{
-    double z[3], x[3], y[3];
-    ss__v_copy(z, w);
-    ss__v_norm(z);
-    ss__v_axpy(x, u, -ss__v_dot(u, z), z);
-    ss__v_norm(x);
-    ss__v_cross(y, z, x);
-    ss__v_copy(f->ax[0], x);
-    ss__v_copy(f->ax[1], y);
-    ss__v_copy(f->ax[2], z);
-}
-/* average of two frames (origins and axes), re-orthonormalized */
-static ss__frame ss__f_mean(const ss__frame *a, const ss__frame *b)
-{
-    ss__frame r;
-    double w[3], u[3];
-    ss__v_lerp(r.o, a->o, b->o, 0.5);
-    ss__v_lerp(w, a->ax[2], b->ax[2], 0.5);
-    ss__v_lerp(u, a->ax[0], b->ax[0], 0.5);
-    ss__f_from_wu(&r, w, u);
-    return r;
-}
+/* ------------------------------------------------------------------ orientation */
 
 /* R = Ry(theta) * Rx(psi) * Rz(alpha): coronal tilt, sagittal tilt (anterior +), axial */
 static void ss__rot(double theta, double psi, double alpha, double ax[3][3])
@@ -152,7 +68,7 @@ enum {
 typedef struct ss__prim {
     int type, layer, label, part, vertebra, level;
     unsigned cut_mask;  /* bit k: laminotomy channel k is subtracted */
-    ss__frame f;
+    ss_v3_frame f;
     double p[6];        /* box: hx hy hz r [w_apex slope: inverted-V cut, ss__box_vcut] | ellcyl: a b h r vcut | eseg: L ra0 rb0 ra1 rb1 inset | disc: a b vcut - h */
     double plane[2][4]; /* disc: outward normal (xyz) and offset: d = n.p - off */
     double lo[3], hi[3]; /* tight world bounding box */
@@ -190,7 +106,7 @@ static double ss__round2(double dx, double dy, double r)
 static double ss__prim_eval(const ss__prim *pr, const double p[3])
 {
     double l[3];
-    ss__f_local(&pr->f, p, l);
+    ss_v3_frame_local(&pr->f, p, l);
     switch (pr->type) {
     case SS__PT_BOX: {
         double r = pr->p[3];
@@ -221,7 +137,7 @@ static double ss__prim_eval(const ss__prim *pr, const double p[3])
     case SS__PT_DISC: {
         double d = ss__ell2(l[0], l[1], pr->p[0], pr->p[1]);
         d = fmax(d, l[1] - pr->p[2]);
-        for (int k = 0; k < 2; k++) d = fmax(d, ss__v_dot(pr->plane[k], p) - pr->plane[k][3]);
+        for (int k = 0; k < 2; k++) d = fmax(d, ss_v3_dot(pr->plane[k], p) - pr->plane[k][3]);
         return d;
     }
     default: return 1e9;
@@ -246,7 +162,7 @@ static void ss__prim_bbox(ss__prim *pr)
         break;
     }
     double cw[3];
-    ss__f_point(&pr->f, c[0], c[1], c[2], cw);
+    ss_v3_frame_point(&pr->f, c[0], c[1], c[2], cw);
     for (int j = 0; j < 3; j++) {
         double e = 0;
         for (int i = 0; i < 3; i++) e += fabs(pr->f.ax[i][j]) * h[i];
@@ -279,7 +195,7 @@ typedef struct ss__vert {
     double v_roof, v_tip, w_ped;
     double w_lt, w_lb, w_sp_top, w_sp_bot;
     double theta, psi, alpha, alpha_post; /* radians, patient-frame signs */
-    ss__frame body, post, view;
+    ss_v3_frame body, post, view;
     bool fused, screws;
     double sac_centre[3];
 } ss__vert;
@@ -303,7 +219,7 @@ struct ss_spine {
     /* per interspace */
     double disc[SS__NL], t_fl[SS__NL], win_h[SS__NL], win_w[SS__NL], isd[SS__NL], facet[SS__NL];
     double G[SS__NL], Gsp[SS__NL];
-    ss__frame isp_post[SS__NL], isp_view[SS__NL];
+    ss_v3_frame isp_post[SS__NL], isp_view[SS__NL];
     ss_interspace_info isp[SS__NL];
     /* skin */
     int nanchor;
@@ -336,13 +252,13 @@ static ss__prim *ss__add(ss_spine *s, int type, int layer, int label, int part, 
 }
 
 /* rounded box spanning [u0,u1]x[v0,v1]x[w0,w1] in frame f */
-static ss__prim *ss__box(ss_spine *s, const ss__frame *f, double u0, double u1, double v0, double v1, double w0,
+static ss__prim *ss__box(ss_spine *s, const ss_v3_frame *f, double u0, double u1, double v0, double v1, double w0,
                          double w1, double r, int layer, int label, int part, int vert, int level)
 {
     ss__prim *p = ss__add(s, SS__PT_BOX, layer, label, part, vert, level);
     if (!p) return NULL;
     p->f = *f;
-    ss__f_point(f, 0.5 * (u0 + u1), 0.5 * (v0 + v1), 0.5 * (w0 + w1), p->f.o);
+    ss_v3_frame_point(f, 0.5 * (u0 + u1), 0.5 * (v0 + v1), 0.5 * (w0 + w1), p->f.o);
     p->p[0] = 0.5 * fabs(u1 - u0);
     p->p[1] = 0.5 * fabs(v1 - v0);
     p->p[2] = 0.5 * fabs(w1 - w0);
@@ -354,10 +270,10 @@ static ss__prim *ss__box(ss_spine *s, const ss__frame *f, double u0, double u1, 
 /* Trims a box's caudal border into an inverted V: the box keeps only the points at or
  * above w = w_apex - slope * |u| (coordinates of the frame f the box was built in;
  * slope > 0). The laminae use it for their inferior border (see ss__bones). */
-static void ss__box_vcut(ss__prim *p, const ss__frame *f, double w_apex, double slope)
+static void ss__box_vcut(ss__prim *p, const ss_v3_frame *f, double w_apex, double slope)
 {
     double c[3];
-    ss__f_local(f, p->f.o, c); /* the box centre in f's coordinates */
+    ss_v3_frame_local(f, p->f.o, c); /* the box centre in f's coordinates */
     p->p[4] = w_apex - c[2];
     p->p[5] = slope;
 }
@@ -367,16 +283,16 @@ static ss__prim *ss__seg(ss_spine *s, const double a[3], const double b[3], cons
                          double ra1, double rb1, int layer, int label, int part, int vert, int level)
 {
     double d[3];
-    ss__v_sub(d, b, a);
-    double L = ss__v_len(d);
+    ss_v3_sub(d, b, a);
+    double L = ss_v3_len(d);
     if (L < 1e-6) { d[0] = 0; d[1] = 0; d[2] = 1; L = 0; }
     ss__prim *p = ss__add(s, SS__PT_ESEG, layer, label, part, vert, level);
     if (!p) return NULL;
     double r[3];
-    ss__v_copy(r, ref);
-    if (fabs(ss__v_dot(r, d)) > 0.99 * ss__v_len(r) * ss__v_len(d)) { r[0] = d[1]; r[1] = d[2]; r[2] = d[0]; }
-    ss__f_from_wu(&p->f, d, r);
-    ss__v_copy(p->f.o, a);
+    ss_v3_copy(r, ref);
+    if (fabs(ss_v3_dot(r, d)) > 0.99 * ss_v3_len(r) * ss_v3_len(d)) { r[0] = d[1]; r[1] = d[2]; r[2] = d[0]; }
+    ss_v3_frame_from_wu(&p->f, d, r);
+    ss_v3_copy(p->f.o, a);
     p->p[0] = L;
     p->p[1] = ra0; p->p[2] = rb0; p->p[3] = ra1; p->p[4] = rb1;
     ss__prim_bbox(p);
@@ -702,22 +618,22 @@ static void ss__place(ss_spine *s)
         for (int k = SS__NL - 1; k >= 0; k--) s->v[k].psi = s->v[k + 1].psi - phi[k] * SS__DEG;
         double ax[SS__NV][3][3];
         for (int i = 0; i < SS__NV; i++) ss__rot(s->v[i].theta, s->v[i].psi, s->v[i].alpha, ax[i]);
-        ss__v_axpy(c[SS_VERT_S1], (double[3]){0, 0, 0}, -0.5 * s->v[SS_VERT_S1].H, ax[SS_VERT_S1][2]);
+        ss_v3_axpy(c[SS_VERT_S1], (double[3]){0, 0, 0}, -0.5 * s->v[SS_VERT_S1].H, ax[SS_VERT_S1][2]);
         for (int k = SS__NL - 1; k >= 0; k--) {
             double e[3], m[3];
-            ss__v_axpy(e, c[k + 1], 0.5 * s->v[k + 1].H, ax[k + 1][2]);
-            ss__v_lerp(m, ax[k][2], ax[k + 1][2], 0.5);
-            ss__v_norm(m);
-            ss__v_axpy(e, e, s->disc[k], m);
-            ss__v_axpy(c[k], e, 0.5 * s->v[k].H, ax[k][2]);
+            ss_v3_axpy(e, c[k + 1], 0.5 * s->v[k + 1].H, ax[k + 1][2]);
+            ss_v3_lerp(m, ax[k][2], ax[k + 1][2], 0.5);
+            ss_v3_normalize(m);
+            ss_v3_axpy(e, e, s->disc[k], m);
+            ss_v3_axpy(c[k], e, 0.5 * s->v[k].H, ax[k][2]);
         }
         double top[3];
-        ss__v_axpy(top, c[0], 0.5 * s->v[0].H, ax[0][2]);
+        ss_v3_axpy(top, c[0], 0.5 * s->v[0].H, ax[0][2]);
         double beta = atan2(-top[1], top[2]) / SS__DEG;
         sac -= beta;
         for (int i = 0; i < SS__NV; i++) {
             ss__vert *v = &s->v[i];
-            ss__v_copy(v->body.o, c[i]);
+            ss_v3_copy(v->body.o, c[i]);
             memcpy(v->body.ax, ax[i], sizeof ax[i]);
         }
     }
@@ -726,11 +642,11 @@ static void ss__place(ss_spine *s)
         ss__vert *v = &s->v[i];
         /* posterior elements: rotated less than the body, about the middle of the
            posterior body wall */
-        ss__frame pf = ss__f_rotw(&v->body, v->alpha_post - v->alpha);
+        ss_v3_frame pf = ss_v3_frame_rotw(&v->body, v->alpha_post - v->alpha);
         double piv_b[3], piv_p[3];
-        ss__f_point(&v->body, 0, v->b_p, 0, piv_b);
-        ss__f_dir(&pf, 0, v->b_p, 0, piv_p);
-        ss__v_sub(pf.o, piv_b, piv_p);
+        ss_v3_frame_point(&v->body, 0, v->b_p, 0, piv_b);
+        ss_v3_frame_dir(&pf, 0, v->b_p, 0, piv_p);
+        ss_v3_sub(pf.o, piv_b, piv_p);
         v->post = pf;
         v->view.o[0] = v->body.o[0]; v->view.o[1] = v->body.o[1]; v->view.o[2] = v->body.o[2];
         ss__rot(v->theta, v->psi, 0.0, v->view.ax);
@@ -756,7 +672,7 @@ static ss_status ss__bones(ss_spine *s)
     const int B = SS__LY_BONE, CT = SS_TISSUE_CORTICAL;
     for (int i = 0; i < SS__NV; i++) {
         ss__vert *v = &s->v[i];
-        const ss__frame *P = &v->post;
+        const ss_v3_frame *P = &v->post;
         double cw = 0.5 * v->C;
         /* body */
         ss__prim *p = ss__add(s, SS__PT_ELLCYL, B, CT, SS_PART_BODY, i, -1);
@@ -769,7 +685,7 @@ static ss_status ss__bones(ss_spine *s)
             p = ss__add(s, SS__PT_ELLCYL, B, CT, SS_PART_BODY, i, -1);
             SS__CHK(p);
             p->f = v->body;
-            ss__f_point(&v->body, 0, -0.1 * v->b, -0.5 * v->H - 16.0, p->f.o);
+            ss_v3_frame_point(&v->body, 0, -0.1 * v->b, -0.5 * v->H - 16.0, p->f.o);
             p->p[0] = 0.8 * v->a; p->p[1] = 0.9 * v->b; p->p[2] = 15.0; p->p[3] = 2.0; p->p[4] = 0.9 * v->b_p;
             ss__prim_bbox(p);
             /* lateral masses with the alae */
@@ -788,16 +704,16 @@ static ss_status ss__bones(ss_spine *s)
                 double pc[3] = {sd * (cw + 0.5 * v->pw), v->b_p + 0.3 * v->A, v->w_ped};
                 double d[3] = {-sd * sin(v->conv), -cos(v->conv), 0};
                 double a[3], bb[3], aw[3], bw[3], ref[3];
-                ss__v_axpy(a, pc, -(0.35 * v->A + 1.0), d);
-                ss__v_axpy(bb, pc, 0.3 * v->A + 5.0, d);
-                ss__f_point(P, a[0], a[1], a[2], aw);
-                ss__f_point(P, bb[0], bb[1], bb[2], bw);
-                ss__f_dir(P, 0, 0, 1, ref);
+                ss_v3_axpy(a, pc, -(0.35 * v->A + 1.0), d);
+                ss_v3_axpy(bb, pc, 0.3 * v->A + 5.0, d);
+                ss_v3_frame_point(P, a[0], a[1], a[2], aw);
+                ss_v3_frame_point(P, bb[0], bb[1], bb[2], bw);
+                ss_v3_frame_dir(P, 0, 0, 1, ref);
                 SS__CHK(ss__seg(s, aw, bw, ref, 0.5 * v->ph, 0.5 * v->pw, 0.5 * v->ph, 0.5 * v->pw, B, CT,
                                 SS_PART_PEDICLE, i, -1));
                 /* transverse process */
-                ss__f_point(P, sd * (cw + 0.6 * v->pw), v->b_p + 0.3 * v->A, v->w_ped, aw);
-                ss__f_point(P, sd * (cw + v->pw + v->tp_len), v->b_p + 0.2 * v->A, v->w_ped - 2.0, bw);
+                ss_v3_frame_point(P, sd * (cw + 0.6 * v->pw), v->b_p + 0.3 * v->A, v->w_ped, aw);
+                ss_v3_frame_point(P, sd * (cw + v->pw + v->tp_len), v->b_p + 0.2 * v->A, v->w_ped - 2.0, bw);
                 SS__CHK(ss__seg(s, aw, bw, ref, 0.35 * v->ph, 2.8 * s->info.scale, 0.3 * v->ph, 2.5 * s->info.scale, B,
                                 CT, SS_PART_TRANSVERSE, i, -1));
             }
@@ -834,17 +750,17 @@ static ss_status ss__bones(ss_spine *s)
             double xu = cos(beta), xv = -sd * sin(beta); /* joint normal (x axis, sign-folded) */
             if (k >= 0) {
                 ss__vert *u = &s->v[k];
-                ss__frame fr = ss__f_rotw(&u->post, -sd * beta);
+                ss_v3_frame fr = ss_v3_frame_rotw(&u->post, -sd * beta);
                 double cu = sd * (0.5 * W + ext_u), cv = u->v_roof + 0.5 * u->t_lam + 1.0;
-                ss__f_point(&u->post, cu, cv, 0, fr.o);
+                ss_v3_frame_point(&u->post, cu, cv, 0, fr.o);
                 double w0 = u->w_lb - G - 2.0, w1 = u->w_lb + 5.0;
                 SS__CHK(ss__box(s, &fr, -hn, hn, -ha, ha, w0, w1, rf, B, CT, SS_PART_INFERIOR_ARTICULAR, k, k));
             }
             ss__vert *l = &s->v[lo_v];
-            ss__frame fr = ss__f_rotw(&l->post, -sd * beta);
+            ss_v3_frame fr = ss_v3_frame_rotw(&l->post, -sd * beta);
             double gap = hn + hn_s + 1.5;
             double cu = sd * (0.5 * W + ext_u) + sd * xu * gap, cv = l->v_roof + 0.5 * l->t_lam + 1.0 + xv * sd * gap;
-            ss__f_point(&l->post, cu, cv, 0, fr.o);
+            ss_v3_frame_point(&l->post, cu, cv, 0, fr.o);
             double w0 = l->w_lt - 5.0, w1 = l->w_lt + G + 2.0;
             SS__CHK(ss__box(s, &fr, -hn_s, hn_s, -ha, ha, w0, w1, 1.0, B, CT, SS_PART_SUPERIOR_ARTICULAR, lo_v,
                             k >= 0 ? k : -1));
@@ -860,17 +776,17 @@ static ss_status ss__discs(ss_spine *s)
         ss__prim *p = ss__add(s, SS__PT_DISC, SS__LY_DISC, SS_TISSUE_DISC, SS_PART_DISC, -1, k);
         SS__CHK(p);
         double eu[3], el[3];
-        ss__f_point(&u->body, 0, 0, -0.5 * u->H, eu);
-        ss__f_point(&l->body, 0, 0, 0.5 * l->H, el);
-        p->f = ss__f_mean(&u->body, &l->body);
-        ss__v_lerp(p->f.o, eu, el, 0.5);
+        ss_v3_frame_point(&u->body, 0, 0, -0.5 * u->H, eu);
+        ss_v3_frame_point(&l->body, 0, 0, 0.5 * l->H, el);
+        p->f = ss_v3_frame_mean(&u->body, &l->body);
+        ss_v3_lerp(p->f.o, eu, el, 0.5);
         p->p[0] = 0.5 * (u->a + l->a);
         p->p[1] = 0.5 * (u->b + l->b);
         p->p[2] = 0.5 * (u->b_p + l->b_p);
         p->p[5] = 0.5 * s->disc[k] + 0.6 * fmax(p->p[0], p->p[1]);
         for (int j = 0; j < 3; j++) { p->plane[0][j] = u->body.ax[2][j]; p->plane[1][j] = -l->body.ax[2][j]; }
-        p->plane[0][3] = ss__v_dot(p->plane[0], eu);
-        p->plane[1][3] = ss__v_dot(p->plane[1], el);
+        p->plane[0][3] = ss_v3_dot(p->plane[0], eu);
+        p->plane[1][3] = ss_v3_dot(p->plane[1], el);
         ss__prim_bbox(p);
     }
     return SS_OK;
@@ -895,9 +811,9 @@ static int ss__tube(ss_spine *s, ss__tube_vertex *tv)
         }
         for (int j = 0; j < nw; j++) {
             ss__tube_vertex *t = &tv[n++];
-            ss__f_point(&v->post, 0, v->b_p + 0.5 * v->A, ws[j], t->c);
-            ss__v_copy(t->u, v->post.ax[0]);
-            ss__v_copy(t->v, v->post.ax[1]);
+            ss_v3_frame_point(&v->post, 0, v->b_p + 0.5 * v->A, ws[j], t->c);
+            ss_v3_copy(t->u, v->post.ax[0]);
+            ss_v3_copy(t->v, v->post.ax[1]);
             t->ra = 0.5 * v->C + 2.0;
             t->rb = 0.5 * v->A + 2.0;
             t->sac_ra = 0.5 * fmin(v->C - 6.0, sac_max);
@@ -907,18 +823,18 @@ static int ss__tube(ss_spine *s, ss__tube_vertex *tv)
             if (i == SS_VERT_S1 && j == nw - 1) { t->sac_ra = 0; t->sac_rb = 0; }
         }
         /* the sac centre at mid-body level */
-        ss__f_point(&v->post, 0, v->b_p + 0.5 * v->A + 0.5 * (ep_ant - ep_post), 0, v->sac_centre);
+        ss_v3_frame_point(&v->post, 0, v->b_p + 0.5 * v->A + 0.5 * (ep_ant - ep_post), 0, v->sac_centre);
         if (i < SS__NL) {
             ss__vert *l = &s->v[i + 1];
             double a[3], b[3];
-            ss__f_point(&v->post, 0, v->b_p + 0.5 * v->A, -0.5 * v->H - 0.5 * s->disc[i], a);
-            ss__f_point(&l->post, 0, l->b_p + 0.5 * l->A, 0.5 * l->H + 0.5 * s->disc[i], b);
+            ss_v3_frame_point(&v->post, 0, v->b_p + 0.5 * v->A, -0.5 * v->H - 0.5 * s->disc[i], a);
+            ss_v3_frame_point(&l->post, 0, l->b_p + 0.5 * l->A, 0.5 * l->H + 0.5 * s->disc[i], b);
             ss__tube_vertex *t = &tv[n++];
-            ss__v_lerp(t->c, a, b, 0.5);
-            ss__v_lerp(t->u, v->post.ax[0], l->post.ax[0], 0.5);
-            ss__v_lerp(t->v, v->post.ax[1], l->post.ax[1], 0.5);
-            ss__v_norm(t->u);
-            ss__v_norm(t->v);
+            ss_v3_lerp(t->c, a, b, 0.5);
+            ss_v3_lerp(t->u, v->post.ax[0], l->post.ax[0], 0.5);
+            ss_v3_lerp(t->v, v->post.ax[1], l->post.ax[1], 0.5);
+            ss_v3_normalize(t->u);
+            ss_v3_normalize(t->v);
             t->ra = 0.5 * (0.5 * (v->C + l->C)) + 2.0;
             t->rb = 0.5 * (0.5 * (v->A + l->A)) + 2.0;
             t->sac_ra = 0.5 * fmin(0.5 * (v->C + l->C) - 6.0, sac_max);
@@ -939,22 +855,22 @@ static ss_status ss__canal(ss_spine *s)
     for (int j = 0; j + 1 < n; j++) {
         ss__tube_vertex *a = &tv[j], *b = &tv[j + 1];
         double ref[3];
-        ss__v_lerp(ref, a->u, b->u, 0.5);
+        ss_v3_lerp(ref, a->u, b->u, 0.5);
         SS__CHK(ss__seg(s, a->c, b->c, ref, a->ra, a->rb, b->ra, b->rb, SS__LY_CANAL, SS_TISSUE_EPIDURAL_FAT,
                         SS_PART_CANAL, -1, -1));
         /* anterior internal venous plexus: two channels in the anterolateral canal */
         for (int sd = -1; sd <= 1; sd += 2) {
             double pa[3], pb[3];
-            ss__v_axpy(pa, a->c, sd * (a->ra - 4.5), a->u);
-            ss__v_axpy(pa, pa, -(a->rb - 3.8), a->v);
-            ss__v_axpy(pb, b->c, sd * (b->ra - 4.5), b->u);
-            ss__v_axpy(pb, pb, -(b->rb - 3.8), b->v);
+            ss_v3_axpy(pa, a->c, sd * (a->ra - 4.5), a->u);
+            ss_v3_axpy(pa, pa, -(a->rb - 3.8), a->v);
+            ss_v3_axpy(pb, b->c, sd * (b->ra - 4.5), b->u);
+            ss_v3_axpy(pb, pb, -(b->rb - 3.8), b->v);
             SS__CHK(ss__seg(s, pa, pb, ref, rv, rv, rv, rv, SS__LY_VEIN, SS_TISSUE_VESSEL, SS_PART_EPIDURAL_VEIN, -1, -1));
         }
         if (a->sac_ra <= 0 || b->sac_ra <= 0) continue;
         double ca[3], cb[3];
-        ss__v_axpy(ca, a->c, a->sac_dv, a->v);
-        ss__v_axpy(cb, b->c, b->sac_dv, b->v);
+        ss_v3_axpy(ca, a->c, a->sac_dv, a->v);
+        ss_v3_axpy(cb, b->c, b->sac_dv, b->v);
         double bra = b->sac_ra, brb = b->sac_rb;
         SS__CHK(ss__seg(s, ca, cb, ref, a->sac_ra, a->sac_rb, bra, brb, SS__LY_DURA, SS_TISSUE_DURA, SS_PART_DURA, -1, -1));
         /* CSF: the same tube inset by the dura thickness, so that the wall is dt thick
@@ -967,10 +883,10 @@ static ss_status ss__canal(ss_spine *s)
             double ang = (200.0 + r * (140.0 / 9.0)) * SS__DEG;
             double pa[3], pb[3];
             double fa = 0.6;
-            ss__v_axpy(pa, ca, fa * (a->sac_ra - dt) * cos(ang), a->u);
-            ss__v_axpy(pa, pa, fa * (a->sac_rb - dt) * sin(ang), a->v);
-            ss__v_axpy(pb, cb, fa * (b->sac_ra - dt) * cos(ang), b->u);
-            ss__v_axpy(pb, pb, fa * (b->sac_rb - dt) * sin(ang), b->v);
+            ss_v3_axpy(pa, ca, fa * (a->sac_ra - dt) * cos(ang), a->u);
+            ss_v3_axpy(pa, pa, fa * (a->sac_rb - dt) * sin(ang), a->v);
+            ss_v3_axpy(pb, cb, fa * (b->sac_ra - dt) * cos(ang), b->u);
+            ss_v3_axpy(pb, pb, fa * (b->sac_rb - dt) * sin(ang), b->v);
             double rrr = fmin(rr, 0.35 * (b->sac_rb - dt));
             SS__CHK(ss__seg(s, pa, pb, ref, rrr, rrr, rrr, rrr, SS__LY_CAUDA, SS_TISSUE_NERVE, SS_PART_CAUDA_EQUINA, -1, -1));
         }
@@ -980,24 +896,24 @@ static ss_status ss__canal(ss_spine *s)
     double rs = 0.5 * ss__A(SS_ANAT_SEGMENTAL_VESSEL_DIAMETER, 0);
     for (int i = 0; i < SS__NL; i++) {
         ss__vert *v = &s->v[i];
-        const ss__frame *P = &v->post;
+        const ss_v3_frame *P = &v->post;
         double cw = 0.5 * v->C;
         double sac_ra = 0.5 * fmin(v->C - 6.0, ss__A(SS_ANAT_SAC_MAX_WIDTH, 0) * s->info.scale);
         double ref[3];
-        ss__f_dir(P, 0, 0, 1, ref);
+        ss_v3_frame_dir(P, 0, 0, 1, ref);
         for (int sd = -1; sd <= 1; sd += 2) {
             double p0[3], p1[3], p2[3];
             double svc = v->b_p + 0.5 * v->A + 0.5 * (ss__A(SS_ANAT_EPIDURAL_ANTERIOR, 0) - ss__A(SS_ANAT_EPIDURAL_POSTERIOR, 0));
-            ss__f_point(P, sd * (sac_ra - 1.0), svc, v->w_ped - 0.5 * v->ph - 1.0, p0);
-            ss__f_point(P, sd * (cw + 0.5 * v->pw), v->b_p + 2.5, v->w_ped - 0.5 * v->ph - 4.0, p1);
-            ss__f_point(P, sd * (cw + v->pw + 14.0 * s->info.scale), v->b_p - 6.0, -0.5 * v->H - 6.0, p2);
+            ss_v3_frame_point(P, sd * (sac_ra - 1.0), svc, v->w_ped - 0.5 * v->ph - 1.0, p0);
+            ss_v3_frame_point(P, sd * (cw + 0.5 * v->pw), v->b_p + 2.5, v->w_ped - 0.5 * v->ph - 4.0, p1);
+            ss_v3_frame_point(P, sd * (cw + v->pw + 14.0 * s->info.scale), v->b_p - 6.0, -0.5 * v->H - 6.0, p2);
             SS__CHK(ss__seg(s, p0, p1, ref, 1.5, 1.5, rx, rx, SS__LY_ROOT, SS_TISSUE_NERVE, SS_PART_EXITING_ROOT, i, i));
             SS__CHK(ss__seg(s, p1, p2, ref, rx, rx, 0.7 * rx, 0.7 * rx, SS__LY_ROOT, SS_TISSUE_NERVE, SS_PART_EXITING_ROOT, i, i));
             /* segmental artery/vein: around the body at mid height, to the foramen */
             double q0[3], q1[3], q2[3];
-            ss__f_point(&v->body, sd * (v->a + rs + 0.5), -0.2 * v->b, 0.0, q0);
-            ss__f_point(P, sd * (cw + v->pw + 3.0), v->b_p - 2.5, -0.5 * v->H + 4.0, q1);
-            ss__f_point(P, sd * (cw + 0.5 * v->pw + 0.5), v->b_p + 3.0, -0.5 * v->H + 1.5, q2);
+            ss_v3_frame_point(&v->body, sd * (v->a + rs + 0.5), -0.2 * v->b, 0.0, q0);
+            ss_v3_frame_point(P, sd * (cw + v->pw + 3.0), v->b_p - 2.5, -0.5 * v->H + 4.0, q1);
+            ss_v3_frame_point(P, sd * (cw + 0.5 * v->pw + 0.5), v->b_p + 3.0, -0.5 * v->H + 1.5, q2);
             SS__CHK(ss__seg(s, q0, q1, ref, rs, rs, rs, rs, SS__LY_SEGVESSEL, SS_TISSUE_VESSEL, SS_PART_SEGMENTAL_VESSEL, i, i));
             SS__CHK(ss__seg(s, q1, q2, ref, rs, rs, 0.7 * rs, 0.7 * rs, SS__LY_SEGVESSEL, SS_TISSUE_VESSEL,
                             SS_PART_SEGMENTAL_VESSEL, i, i));
@@ -1011,12 +927,12 @@ static void ss__interspace_frames(ss_spine *s)
     for (int k = 0; k < SS__NL; k++) {
         ss__vert *u = &s->v[k], *l = &s->v[k + 1];
         double pu[3], pl[3];
-        ss__f_point(&u->post, 0, u->v_roof + s->t_fl[k], u->w_lb, pu);
-        ss__f_point(&l->post, 0, l->v_roof + s->t_fl[k], l->w_lt, pl);
-        ss__frame f = ss__f_mean(&u->post, &l->post);
-        ss__v_lerp(f.o, pu, pl, 0.5);
+        ss_v3_frame_point(&u->post, 0, u->v_roof + s->t_fl[k], u->w_lb, pu);
+        ss_v3_frame_point(&l->post, 0, l->v_roof + s->t_fl[k], l->w_lt, pl);
+        ss_v3_frame f = ss_v3_frame_mean(&u->post, &l->post);
+        ss_v3_lerp(f.o, pu, pl, 0.5);
         s->isp_post[k] = f;
-        ss__frame g = ss__f_mean(&u->view, &l->view);
+        ss_v3_frame g = ss_v3_frame_mean(&u->view, &l->view);
         g.o[0] = f.o[0]; g.o[1] = f.o[1]; g.o[2] = f.o[2];
         s->isp_view[k] = g;
     }
@@ -1031,14 +947,14 @@ static ss_status ss__ligaments(ss_spine *s)
         ss__vert *v = &s->v[i];
         double wm = i == SS_VERT_S1 ? v->w_sp_top - 4.0 : 0.5 * (v->w_sp_top + v->w_sp_bot);
         if (i == 0) {
-            ss__f_point(&v->post, 0, v->v_tip + 0.5 * ssl - 0.5, v->w_sp_top + 40.0, pts[n]);
-            ss__v_copy(refs[n++], v->post.ax[0]);
+            ss_v3_frame_point(&v->post, 0, v->v_tip + 0.5 * ssl - 0.5, v->w_sp_top + 40.0, pts[n]);
+            ss_v3_copy(refs[n++], v->post.ax[0]);
         }
-        ss__f_point(&v->post, 0, v->v_tip + 0.5 * ssl - 0.5, wm, pts[n]);
-        ss__v_copy(refs[n++], v->post.ax[0]);
+        ss_v3_frame_point(&v->post, 0, v->v_tip + 0.5 * ssl - 0.5, wm, pts[n]);
+        ss_v3_copy(refs[n++], v->post.ax[0]);
         if (i == SS_VERT_S1) {
-            ss__f_point(&v->post, 0, v->v_tip + 0.5 * ssl - 0.5, -0.5 * v->H - 35.0, pts[n]);
-            ss__v_copy(refs[n++], v->post.ax[0]);
+            ss_v3_frame_point(&v->post, 0, v->v_tip + 0.5 * ssl - 0.5, -0.5 * v->H - 35.0, pts[n]);
+            ss_v3_copy(refs[n++], v->post.ax[0]);
         }
     }
     for (int j = 0; j + 1 < n; j++)
@@ -1046,14 +962,14 @@ static ss_status ss__ligaments(ss_spine *s)
                         SS__LY_LIGAMENT, SS_TISSUE_LIGAMENT, SS_PART_SUPRASPINOUS, -1, -1));
     for (int k = 0; k < SS__NL; k++) {
         ss__vert *u = &s->v[k], *l = &s->v[k + 1];
-        const ss__frame *F = &s->isp_post[k];
+        const ss_v3_frame *F = &s->isp_post[k];
         double tu[3], tl[3], d[3];
-        ss__f_point(&u->post, 0, u->v_tip, 0, tu);
-        ss__f_point(&l->post, 0, l->v_tip, 0, tl);
-        ss__v_sub(d, tu, F->o);
-        double vt = ss__v_dot(d, F->ax[1]);
-        ss__v_sub(d, tl, F->o);
-        vt = fmax(vt, ss__v_dot(d, F->ax[1]));
+        ss_v3_frame_point(&u->post, 0, u->v_tip, 0, tu);
+        ss_v3_frame_point(&l->post, 0, l->v_tip, 0, tl);
+        ss_v3_sub(d, tu, F->o);
+        double vt = ss_v3_dot(d, F->ax[1]);
+        ss_v3_sub(d, tl, F->o);
+        vt = fmax(vt, ss_v3_dot(d, F->ax[1]));
         double hw = 0.5 * fmin(u->sp_thk, l->sp_thk) - 0.3;
         SS__CHK(ss__box(s, F, -hw, hw, 0.0, vt + 1.0, -(0.5 * s->Gsp[k] + 4.0), 0.5 * s->Gsp[k] + 4.0, 0.5,
                         SS__LY_LIGAMENT, SS_TISSUE_LIGAMENT, SS_PART_INTERSPINOUS, -1, k));
@@ -1080,7 +996,7 @@ static ss_status ss__fusion(ss_spine *s)
         for (int i = 0; i < SS__NV; i++) {
             if (!s->v[i].fused) continue;
             ss__vert *v = &s->v[i];
-            const ss__frame *P = &v->post;
+            const ss_v3_frame *P = &v->post;
             double cw = 0.5 * v->C;
             double et = (i > 0 && ss__grafted(s, i - 1)) ? 1.5 : 0.0;
             double eb = (i < SS__NL && ss__grafted(s, i)) ? 1.5 : 0.0;
@@ -1096,7 +1012,7 @@ static ss_status ss__fusion(ss_spine *s)
         for (int k = 0; k < SS__NL; k++) {
             if (!ss__grafted(s, k)) continue;
             ss__vert *u = &s->v[k], *l = &s->v[k + 1];
-            const ss__frame *F = &s->isp_post[k];
+            const ss_v3_frame *F = &s->isp_post[k];
             double cw = 0.25 * (u->C + l->C), pw = 0.5 * (u->pw + l->pw), tp = 0.5 * (u->tp_len + l->tp_len);
             double tl = 0.5 * (u->t_lam + l->t_lam) - s->t_fl[k];
             double bp = 0.5 * (u->b_p + l->b_p) + 0.2 * (u->A + l->A) - (0.5 * (u->v_roof + l->v_roof) + s->t_fl[k]);
@@ -1115,7 +1031,7 @@ static ss_status ss__fusion(ss_spine *s)
     for (int i = 0; i < SS__NV; i++) {
         if (!fu->screws[i]) continue;
         ss__vert *v = &s->v[i];
-        const ss__frame *P = &v->post;
+        const ss_v3_frame *P = &v->post;
         double cw = 0.5 * v->C;
         double r = 0.5 * fmin(7.5, fmax(4.5, ss__A(SS_ANAT_SCREW_WIDTH_SHARE, 0) * v->pw));
         double len = 0.85 * v->screw_path;
@@ -1127,20 +1043,20 @@ static ss_status ss__fusion(ss_spine *s)
             if (i == SS_VERT_S1) pc[0] = sd * (cw + 4.0);
             double d[3] = {-sd * sin(conv), -cos(conv), 0};
             double e[3], tip[3], h0[3], h1[3], hc[3], ew[3], tw[3], h0w[3], h1w[3], ref[3];
-            ss__v_axpy(e, pc, -(0.35 * v->A + 3.0), d);
-            ss__v_axpy(tip, e, len, d);
-            ss__v_axpy(h0, e, -1.0, d);
-            ss__v_axpy(h1, e, -13.0, d);
-            ss__v_axpy(hc, e, -8.0, d);
-            ss__f_point(P, e[0], e[1], e[2], ew);
-            ss__f_point(P, tip[0], tip[1], tip[2], tw);
-            ss__f_point(P, h0[0], h0[1], h0[2], h0w);
-            ss__f_point(P, h1[0], h1[1], h1[2], h1w);
-            ss__f_point(P, hc[0], hc[1], hc[2], heads[side][nh]);
-            ss__f_dir(P, 0, 0, 1, ref);
+            ss_v3_axpy(e, pc, -(0.35 * v->A + 3.0), d);
+            ss_v3_axpy(tip, e, len, d);
+            ss_v3_axpy(h0, e, -1.0, d);
+            ss_v3_axpy(h1, e, -13.0, d);
+            ss_v3_axpy(hc, e, -8.0, d);
+            ss_v3_frame_point(P, e[0], e[1], e[2], ew);
+            ss_v3_frame_point(P, tip[0], tip[1], tip[2], tw);
+            ss_v3_frame_point(P, h0[0], h0[1], h0[2], h0w);
+            ss_v3_frame_point(P, h1[0], h1[1], h1[2], h1w);
+            ss_v3_frame_point(P, hc[0], hc[1], hc[2], heads[side][nh]);
+            ss_v3_frame_dir(P, 0, 0, 1, ref);
             SS__CHK(ss__seg(s, ew, tw, ref, r, r, 0.7 * r, 0.7 * r, SS__LY_METAL, SS_TISSUE_TITANIUM, SS_PART_SCREW, i, -1));
             SS__CHK(ss__seg(s, h0w, h1w, ref, hr, hr, hr, hr, SS__LY_METAL, SS_TISSUE_TITANIUM, SS_PART_SCREW, i, -1));
-            if (nh == 0) ss__v_copy(up_dir, ref);
+            if (nh == 0) ss_v3_copy(up_dir, ref);
         }
         nh++;
     }
@@ -1151,12 +1067,12 @@ static ss_status ss__fusion(ss_spine *s)
         for (int side = 0; side < 2; side++) {
             double pts[SS__NV + 2][3];
             int n = 0;
-            if (above) ss__v_axpy(pts[n++], heads[side][0], 60.0, up_dir);
-            for (int j = 0; j < nh; j++) ss__v_copy(pts[n++], heads[side][j]);
+            if (above) ss_v3_axpy(pts[n++], heads[side][0], 60.0, up_dir);
+            for (int j = 0; j < nh; j++) ss_v3_copy(pts[n++], heads[side][j]);
             double dd[3];
-            ss__v_sub(dd, pts[n - 1], pts[n - 2]);
-            ss__v_norm(dd);
-            ss__v_axpy(pts[n], pts[n - 1], 6.0, dd);
+            ss_v3_sub(dd, pts[n - 1], pts[n - 2]);
+            ss_v3_normalize(dd);
+            ss_v3_axpy(pts[n], pts[n - 1], 6.0, dd);
             n++;
             double ref[3] = {1, 0, 0};
             for (int j = 0; j + 1 < n; j++)
@@ -1169,10 +1085,10 @@ static ss_status ss__fusion(ss_spine *s)
         ss__prim *c = &s->channel[k];
         memset(c, 0, sizeof *c);
         c->type = SS__PT_BOX;
-        const ss__frame *F = &s->isp_post[k];
+        const ss_v3_frame *F = &s->isp_post[k];
         double v0 = -(s->t_fl[k] + 3.0), v1 = 100.0;
         c->f = *F;
-        ss__f_point(F, 0, 0.5 * (v0 + v1), 0, c->f.o);
+        ss_v3_frame_point(F, 0, 0.5 * (v0 + v1), 0, c->f.o);
         c->p[0] = 0.5 * fu->channel_width_mm;
         c->p[1] = 0.5 * (v1 - v0);
         c->p[2] = 0.5 * fu->channel_height_mm;
@@ -1222,11 +1138,11 @@ static void ss__skin(ss_spine *s)
     int n = 0;
     double pts[SS__MAX_ANCHORS][3];
     ss__vert *s1 = &s->v[SS_VERT_S1];
-    ss__f_point(&s1->post, 0, s1->v_tip, -0.5 * s1->H - 30.0, pts[n++]);
-    ss__f_point(&s1->post, 0, s1->v_tip, s1->w_sp_top - 4.0, pts[n++]);
+    ss_v3_frame_point(&s1->post, 0, s1->v_tip, -0.5 * s1->H - 30.0, pts[n++]);
+    ss_v3_frame_point(&s1->post, 0, s1->v_tip, s1->w_sp_top - 4.0, pts[n++]);
     for (int i = SS_VERT_L5; i >= 0; i--) {
         ss__vert *v = &s->v[i];
-        ss__f_point(&v->post, 0, v->v_tip, 0.5 * (v->w_sp_top + v->w_sp_bot), pts[n++]);
+        ss_v3_frame_point(&v->post, 0, v->v_tip, 0.5 * (v->w_sp_top + v->w_sp_bot), pts[n++]);
     }
     s->nanchor = 0;
     for (int j = 0; j < n; j++) {
@@ -1237,10 +1153,10 @@ static void ss__skin(ss_spine *s)
         s->nanchor++;
     }
     /* soft-tissue offset T: the skin passes through window centre + depth * view normal at L3-4 */
-    const ss__frame *F = &s->isp_view[SS_LEVEL_L3_L4];
+    const ss_v3_frame *F = &s->isp_view[SS_LEVEL_L3_L4];
     double q[3];
     double depth = s->info.skin_to_flavum_target_mm;
-    ss__v_axpy(q, F->o, depth, F->ax[1]);
+    ss_v3_axpy(q, F->o, depth, F->ax[1]);
     double T = q[1] - ss__skin_y_T(s, q[0], q[2], 0.0);
     double ssl = ss__A(SS_ANAT_SUPRASPINOUS_THICKNESS, 0);
     double fmin_ = ss__A(SS_ANAT_MIN_FAT_THICKNESS, 0);
@@ -1258,17 +1174,17 @@ static void ss__skin_hit(const ss_spine *s, const double p[3], const double d[3]
     double lo = 0, hi = 0;
     double q[3];
     for (double t = 0; t < 300; t += 1.0) {
-        ss__v_axpy(q, p, t, d);
+        ss_v3_axpy(q, p, t, d);
         if (q[1] > ss_spine_skin_y(s, q[0], q[2])) { hi = t; break; }
         lo = t;
         hi = t;
     }
     for (int it = 0; it < 40; it++) {
         double m = 0.5 * (lo + hi);
-        ss__v_axpy(q, p, m, d);
+        ss_v3_axpy(q, p, m, d);
         if (q[1] > ss_spine_skin_y(s, q[0], q[2])) hi = m; else lo = m;
     }
-    ss__v_axpy(out, p, 0.5 * (lo + hi), d);
+    ss_v3_axpy(out, p, 0.5 * (lo + hi), d);
 }
 
 static void ss__fill_info(ss_spine *s)
@@ -1277,30 +1193,30 @@ static void ss__fill_info(ss_spine *s)
     for (int k = 0; k < SS__NL; k++) {
         ss_interspace_info *I = &s->isp[k];
         memset(I, 0, sizeof *I);
-        const ss__frame *F = &s->isp_post[k], *V = &s->isp_view[k];
+        const ss_v3_frame *F = &s->isp_post[k], *V = &s->isp_view[k];
         ss__vert *u = &s->v[k], *l = &s->v[k + 1];
         I->level = k;
-        ss__v_copy(I->window_centre_mm, F->o);
-        ss__v_copy(I->window_lateral, F->ax[0]);
-        ss__v_copy(I->window_normal, F->ax[1]);
-        ss__v_copy(I->window_cranial, F->ax[2]);
-        ss__v_copy(I->view_lateral, V->ax[0]);
-        ss__v_copy(I->view_normal, V->ax[1]);
-        ss__v_copy(I->view_cranial, V->ax[2]);
+        ss_v3_copy(I->window_centre_mm, F->o);
+        ss_v3_copy(I->window_lateral, F->ax[0]);
+        ss_v3_copy(I->window_normal, F->ax[1]);
+        ss_v3_copy(I->window_cranial, F->ax[2]);
+        ss_v3_copy(I->view_lateral, V->ax[0]);
+        ss_v3_copy(I->view_normal, V->ax[1]);
+        ss_v3_copy(I->view_cranial, V->ax[2]);
         double tu[3], tl[3], tip[3], d[3];
-        ss__f_point(&u->post, 0, u->v_tip, 0, tu);
-        ss__f_point(&l->post, 0, l->v_tip, 0, tl);
-        ss__v_lerp(tip, tu, tl, 0.5);
-        ss__v_sub(d, tip, F->o);
-        ss__v_axpy(I->interspinous_mm, F->o, 0.5 * ss__v_dot(d, F->ax[1]), F->ax[1]);
+        ss_v3_frame_point(&u->post, 0, u->v_tip, 0, tu);
+        ss_v3_frame_point(&l->post, 0, l->v_tip, 0, tl);
+        ss_v3_lerp(tip, tu, tl, 0.5);
+        ss_v3_sub(d, tip, F->o);
+        ss_v3_axpy(I->interspinous_mm, F->o, 0.5 * ss_v3_dot(d, F->ax[1]), F->ax[1]);
         ss__skin_hit(s, F->o, V->ax[1], I->skin_entry_mm);
         ss__skin_hit(s, F->o, F->ax[1], I->skin_entry_window_mm);
-        ss__v_lerp(I->sac_centre_mm, u->sac_centre, l->sac_centre, 0.5);
+        ss_v3_lerp(I->sac_centre_mm, u->sac_centre, l->sac_centre, 0.5);
         /* move the sac centre onto the window's level: project along the window normal */
         double sd[3];
-        ss__v_sub(sd, I->sac_centre_mm, F->o);
-        double along = ss__v_dot(sd, F->ax[2]);
-        ss__v_axpy(I->sac_centre_mm, I->sac_centre_mm, -along, F->ax[2]);
+        ss_v3_sub(sd, I->sac_centre_mm, F->o);
+        double along = ss_v3_dot(sd, F->ax[2]);
+        ss_v3_axpy(I->sac_centre_mm, I->sac_centre_mm, -along, F->ax[2]);
         double sg = s->side;
         I->rotation_deg = 0.5 * (u->alpha_post + l->alpha_post) / SS__DEG * sg;
         I->body_rotation_deg = 0.5 * (u->alpha + l->alpha) / SS__DEG * sg;
@@ -1314,8 +1230,8 @@ static void ss__fill_info(ss_spine *s)
     /* built depth check: along the L3-4 view normal to the skin */
     const ss_interspace_info *I = &s->isp[SS_LEVEL_L3_L4];
     double d[3];
-    ss__v_sub(d, I->skin_entry_mm, I->window_centre_mm);
-    s->info.skin_to_flavum_built_mm = ss__v_len(d);
+    ss_v3_sub(d, I->skin_entry_mm, I->window_centre_mm);
+    s->info.skin_to_flavum_built_mm = ss_v3_len(d);
 }
 
 static void ss__bounds(ss_spine *s)
@@ -1331,7 +1247,7 @@ static void ss__bounds(ss_spine *s)
         }
     }
     double ztop[3];
-    ss__f_point(&s->v[0].body, 0, 0, 0.5 * s->v[0].H, ztop);
+    ss_v3_frame_point(&s->v[0].body, 0, 0, 0.5 * s->v[0].H, ztop);
     double z0 = -50.0 * s->info.scale, z1 = ztop[2] + 20.0;
     /* lateral: the vertebrae (not the rods running out of the region) plus 30 mm */
     double x0 = 1e9, x1 = -1e9, y0 = 1e9;
@@ -1349,8 +1265,8 @@ static void ss__bounds(ss_spine *s)
     for (double z = z0; z <= z1; z += 2.0)
         for (double x = x0; x <= x1; x += 2.0) y1 = fmax(y1, ss_spine_skin_y(s, x, z));
     y1 += 15.0;
-    ss__v_set(inf->volume_lo_mm, x0, y0, z0);
-    ss__v_set(inf->volume_hi_mm, x1, y1, z1);
+    ss_v3_set(inf->volume_lo_mm, x0, y0, z0);
+    ss_v3_set(inf->volume_hi_mm, x1, y1, z1);
 }
 
 ss_status ss_spine_build(const ss_patient_params *params, ss_spine **out)
@@ -1515,13 +1431,13 @@ void ss_spine_hard_normal(const ss_spine *s, const double p_mm[3], double n_out[
     const double h = 0.05;
     for (int i = 0; i < 3; i++) {
         double a[3], b[3];
-        ss__v_copy(a, p_mm);
-        ss__v_copy(b, p_mm);
+        ss_v3_copy(a, p_mm);
+        ss_v3_copy(b, p_mm);
         a[i] += h;
         b[i] -= h;
         n_out[i] = ss_spine_hard_sdf(s, a) - ss_spine_hard_sdf(s, b);
     }
-    ss__v_norm(n_out);
+    ss_v3_normalize(n_out);
 }
 
 ss_status ss_spine_vertebra(const ss_spine *s, int vert, ss_vertebra_info *out)
@@ -1531,15 +1447,15 @@ ss_status ss_spine_vertebra(const ss_spine *s, int vert, ss_vertebra_info *out)
     const ss__vert *v = &s->v[vert];
     memset(out, 0, sizeof *out);
     out->vertebra = vert;
-    ss__v_copy(out->centre_mm, v->body.o);
+    ss_v3_copy(out->centre_mm, v->body.o);
     memcpy(out->axis, v->body.ax, sizeof out->axis);
     memcpy(out->posterior_axis, v->post.ax, sizeof out->posterior_axis);
-    ss__f_point(&v->body, 0, 0, 0.5 * v->H, out->upper_endplate_mm);
-    ss__f_point(&v->body, 0, 0, -0.5 * v->H, out->lower_endplate_mm);
-    ss__f_point(&v->post, 0, v->b_p + 0.5 * v->A, v->w_ped, out->canal_centre_mm);
-    ss__v_copy(out->sac_centre_mm, v->sac_centre);
+    ss_v3_frame_point(&v->body, 0, 0, 0.5 * v->H, out->upper_endplate_mm);
+    ss_v3_frame_point(&v->body, 0, 0, -0.5 * v->H, out->lower_endplate_mm);
+    ss_v3_frame_point(&v->post, 0, v->b_p + 0.5 * v->A, v->w_ped, out->canal_centre_mm);
+    ss_v3_copy(out->sac_centre_mm, v->sac_centre);
     double wm = vert == SS_VERT_S1 ? v->w_sp_top - 4.0 : 0.5 * (v->w_sp_top + v->w_sp_bot);
-    ss__f_point(&v->post, 0, v->v_tip, wm, out->spinous_tip_mm);
+    ss_v3_frame_point(&v->post, 0, v->v_tip, wm, out->spinous_tip_mm);
     out->body_width_mm = v->W;
     out->body_depth_mm = v->D;
     out->body_height_mm = v->H;
