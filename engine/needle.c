@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tissue.h"
+#include "vec3d.h"
 
 #define SS__REF_DIAMETER_MM 1.27
 #define SS__PENCIL_FACTOR 1.3
@@ -38,7 +39,7 @@ void ss_needle_place(ss_needle *n, const ss_needle_spec *spec, const double star
 {
     memset(n, 0, sizeof *n);
     n->spec = *spec;
-    double l = sqrt(dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]);
+    double l = ss_v3_len(dir);
     for (int i = 0; i < 3; i++) {
         n->start_mm[i] = start_mm[i];
         n->dir[i] = l > 0 ? dir[i] / l : (i == 1 ? -1.0 : 0.0);
@@ -49,7 +50,7 @@ void ss_needle_place(ss_needle *n, const ss_needle_spec *spec, const double star
 
 void ss_needle_tip_pos(const ss_needle *n, double out_mm[3])
 {
-    for (int i = 0; i < 3; i++) out_mm[i] = n->start_mm[i] + n->dir[i] * n->depth_mm;
+    ss_v3_axpy(out_mm, n->start_mm, n->depth_mm, n->dir);
 }
 
 double ss_needle_force_n(const ss_needle *n) { return n->tip_force_n + n->friction_n; }
@@ -57,7 +58,7 @@ double ss_needle_force_n(const ss_needle *n) { return n->tip_force_n + n->fricti
 static int ss__label(const ss_needle *n, const ss_tissue_query *q, double depth)
 {
     double p[3];
-    for (int i = 0; i < 3; i++) p[i] = n->start_mm[i] + n->dir[i] * depth;
+    ss_v3_axpy(p, n->start_mm, depth, n->dir);
     return q->label_at(q->user, p);
 }
 
@@ -66,7 +67,7 @@ static void ss__emit(const ss_needle *n, const ss_event_sink *sink, ss_event_typ
 {
     if (!sink || !sink->emit) return;
     ss_event e = {.type = type, .t_s = t_s, .tissue = tissue, .value = value, .level = -1, .view = -1};
-    for (int i = 0; i < 3; i++) e.pos_mm[i] = n->start_mm[i] + n->dir[i] * n->record_depth_mm;
+    ss_v3_axpy(e.pos_mm, n->start_mm, n->record_depth_mm, n->dir);
     e.depth_mm = n->in_body ? n->record_depth_mm - n->entry_depth_mm : 0.0;
     sink->emit(sink->user, &e);
 }
@@ -217,10 +218,10 @@ double ss_needle_move(ss_needle *n, const ss_tissue_query *q, double delta_mm, d
 bool ss_needle_redirect(ss_needle *n, const ss_tissue_query *q, const double new_dir[3])
 {
     if (!n->in_body) return false;
-    double l = sqrt(new_dir[0] * new_dir[0] + new_dir[1] * new_dir[1] + new_dir[2] * new_dir[2]);
+    double l = ss_v3_len(new_dir);
     if (l <= 0) return false;
     double entry[3];
-    for (int i = 0; i < 3; i++) entry[i] = n->start_mm[i] + n->dir[i] * n->entry_depth_mm;
+    ss_v3_axpy(entry, n->start_mm, n->entry_depth_mm, n->dir);
     for (int i = 0; i < 3; i++) {
         n->dir[i] = new_dir[i] / l;
         n->start_mm[i] = entry[i] - n->dir[i] * n->entry_depth_mm;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tissue.h"
+#include "vec3d.h"
 
 /* The needle's own resolution: a bone sliver thinner than a coarse step must not be
  * stepped over (the needle would find it). With a world that knows its clearance the
@@ -18,7 +19,8 @@ static double ss__walk(const ss_world *w, const double start[3], const double di
 {
     double entry = -1;
     for (double t = 0; t < SS__MAX_PATH_MM;) {
-        double p[3] = {start[0] + dir[0] * t, start[1] + dir[1] * t, start[2] + dir[2] * t};
+        double p[3];
+        ss_v3_axpy(p, start, t, dir);
         int lab = w->label_at(w->user, p);
         double step = SS__FINE_STEP_MM;
         if (w->clearance_mm) step = fmax(step, w->clearance_mm(w->user, p));
@@ -48,12 +50,14 @@ static bool ss__visible(const ss_world *w, const ss_probe *probe, const ss_probe
     float o3[3] = {o2[0], o2[1], 0}, ow[3];
     ss_probe_pose_point_to_world(pose, o3, ow);
     double from[3] = {ow[0], ow[1], ow[2]};
-    double d[3] = {pt[0] - from[0], pt[1] - from[1], pt[2] - from[2]};
-    double len = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+    double d[3];
+    ss_v3_sub(d, pt, from);
+    double len = ss_v3_len(d);
     if (len <= 0) return true;
     for (int i = 0; i < 3; i++) d[i] /= len;
     for (double t = 0; t < len - 0.5;) {
-        double p[3] = {from[0] + d[0] * t, from[1] + d[1] * t, from[2] + d[2] * t};
+        double p[3];
+        ss_v3_axpy(p, from, t, d);
         if (ss_tissue_get(w->label_at(w->user, p))->hard) return false;
         double step = SS__FINE_STEP_MM;
         if (w->clearance_mm) step = fmax(step, w->clearance_mm(w->user, p));
@@ -90,12 +94,13 @@ ss_status ss_plan_puncture(const ss_world *w, const ss_probe *probe, const ss_pr
             /* how much of the tip's arrival the probe can watch */
             bool seen = depth > 0 && need == SS_PLAN_SEE_NOTHING;
             if (depth > 0 && need == SS_PLAN_SEE_TIP) {
-                double q[3] = {csf_at[0] + dir[0] * SS_PLAN_TIP_IN_CSF_MM, csf_at[1] + dir[1] * SS_PLAN_TIP_IN_CSF_MM,
-                               csf_at[2] + dir[2] * SS_PLAN_TIP_IN_CSF_MM};
+                double q[3];
+                ss_v3_axpy(q, csf_at, SS_PLAN_TIP_IN_CSF_MM, dir);
                 seen = ss__visible(w, probe, &p, csf_at) && ss__visible(w, probe, &p, q);
             }
             for (double o = -3.0; depth > 0 && need == SS_PLAN_SEE_PATH && o <= 4.0 && !seen; o += 0.5) {
-                double q[3] = {csf_at[0] + dir[0] * o, csf_at[1] + dir[1] * o, csf_at[2] + dir[2] * o};
+                double q[3];
+                ss_v3_axpy(q, csf_at, o, dir);
                 seen = ss__visible(w, probe, &p, q);
             }
             if (depth > 0 && seen) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tissue.h"
+#include "vec3d.h"
 
 #define SS__DEG (3.14159265358979323846 / 180.0)
 
@@ -35,7 +36,8 @@ static double ss__walk(const ss_spine *sp, const double p0[3], const double d[3]
 {
     double t = 0;
     while (t <= tmax) {
-        double q[3] = {p0[0] + t * d[0], p0[1] + t * d[1], p0[2] + t * d[2]};
+        double q[3];
+        ss_v3_axpy(q, p0, t, d);
         ss_spine_sample s;
         ss_spine_query(sp, q, &s);
         int r = stop(&s, ctx);
@@ -107,17 +109,17 @@ static double ss__skin_along(const ss_spine *sp, const double p[3], const double
 {
     double lo = 0, hi = 0, q[3];
     for (double t = 0; t < 300; t += 1.0) {
-        for (int i = 0; i < 3; i++) q[i] = p[i] + t * n[i];
+        ss_v3_axpy(q, p, t, n);
         hi = t;
         if (q[1] > ss_spine_skin_y(sp, q[0], q[2])) break;
         lo = t;
     }
     for (int it = 0; it < 40; it++) {
         double m = 0.5 * (lo + hi);
-        for (int i = 0; i < 3; i++) q[i] = p[i] + m * n[i];
+        ss_v3_axpy(q, p, m, n);
         if (q[1] > ss_spine_skin_y(sp, q[0], q[2])) hi = m; else lo = m;
     }
-    for (int i = 0; i < 3; i++) out[i] = p[i] + lo * n[i];
+    ss_v3_axpy(out, p, lo, n);
     return lo;
 }
 
@@ -170,7 +172,8 @@ ss_status ss_spine_measure_interspace(const ss_spine *sp, int level, ss_interspa
     out->skin_to_dura_mm = -1;
     double t = 0;
     while (t < 150.0) {
-        double q[3] = {skin[0] + t * d[0], skin[1] + t * d[1], skin[2] + t * d[2]};
+        double q[3];
+        ss_v3_axpy(q, skin, t, d);
         ss_spine_sample s;
         ss_spine_query(sp, q, &s);
         if (s.label == SS_TISSUE_FLAVUM && out->skin_to_flavum_mm < 0) out->skin_to_flavum_mm = t;
@@ -191,8 +194,8 @@ ss_status ss_spine_measure_interspace(const ss_spine *sp, int level, ss_interspa
                 double base[3], entry[3], dir[3];
                 ss__at(base, I.window_centre_mm, sgn * du, I.view_lateral, dc, I.view_cranial, 0.0, I.view_normal);
                 ss__skin_along(sp, base, I.view_normal, entry);
-                for (int i = 0; i < 3; i++) dir[i] = I.sac_centre_mm[i] - entry[i];
-                double len = sqrt(dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]);
+                ss_v3_sub(dir, I.sac_centre_mm, entry);
+                double len = ss_v3_len(dir);
                 for (int i = 0; i < 3; i++) dir[i] /= len;
                 int why;
                 ss__walk(sp, entry, dir, len, ss__stop_path, NULL, &why);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "vec3d.h"
 #include "views.h"
 
 static int ss__label(void *user, const double p[3]) { return ss_spine_label_at(user, p); }
@@ -29,8 +30,9 @@ static int ss__level_of_line(void *user, const double p[3], const double dir[3])
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
         ss_interspace_info is;
         if (ss_spine_interspace(user, l, &is) != SS_OK) continue;
-        double w[3] = {is.window_centre_mm[0] - p[0], is.window_centre_mm[1] - p[1], is.window_centre_mm[2] - p[2]};
-        double t = w[0] * dir[0] + w[1] * dir[1] + w[2] * dir[2];
+        double w[3];
+        ss_v3_sub(w, is.window_centre_mm, p);
+        double t = ss_v3_dot(w, dir);
         double d2 = 0;
         for (int i = 0; i < 3; i++) {
             double e = w[i] - t * dir[i];

@@ -8,13 +8,9 @@
 #include <string.h>
 
 #include "tissue.h"
+#include "vec3d.h"
 
 #define SS__STEP_MM 0.25
-
-static void ss__axpy(double out[3], const double a[3], double s, const double b[3])
-{
-    for (int i = 0; i < 3; i++) out[i] = a[i] + s * b[i];
-}
 
 /* Walks from p along +dir (outward) until outside the body: the skin point. */
 static void ss__to_skin(const ss_spine *sp, const double p[3], const double dir[3], double out[3])
@@ -23,17 +19,17 @@ static void ss__to_skin(const ss_spine *sp, const double p[3], const double dir[
     memcpy(q, p, sizeof q);
     for (int i = 0; i < 1200; i++) { /* 150 mm */
         double nxt[3];
-        ss__axpy(nxt, q, SS__STEP_MM, dir);
+        ss_v3_axpy(nxt, q, SS__STEP_MM, dir);
         if (ss_spine_label_at(sp, nxt) == SS_TISSUE_AIR) {
             /* refine within the step */
             double lo = 0, hi = SS__STEP_MM;
             for (int k = 0; k < 12; k++) {
                 double mid = 0.5 * (lo + hi), m[3];
-                ss__axpy(m, q, mid, dir);
+                ss_v3_axpy(m, q, mid, dir);
                 if (ss_spine_label_at(sp, m) == SS_TISSUE_AIR) hi = mid;
                 else lo = mid;
             }
-            ss__axpy(out, q, lo, dir);
+            ss_v3_axpy(out, q, lo, dir);
             return;
         }
         memcpy(q, nxt, sizeof q);
@@ -186,7 +182,7 @@ static ss_status ss__sagittal_at(const ss_spine *sp, const ss_interspace_info *i
 {
     double side = right ? -1.0 : 1.0; /* view_lateral points to the patient's left */
     double p[3];
-    ss__axpy(p, is->interspinous_mm, side * lateral_mm, is->view_lateral);
+    ss_v3_axpy(p, is->interspinous_mm, side * lateral_mm, is->view_lateral);
     double skin[3];
     ss__to_skin(sp, p, is->view_normal, skin);
     double beam[3] = {-is->view_normal[0], -is->view_normal[1], -is->view_normal[2]};
@@ -219,7 +215,7 @@ ss_status ss_view_pose(const ss_spine *sp, const ss_probe *probe, int level, ss_
         }
         /* is is this case's copy: its interspinous point becomes the upper tip's level,
            where ss__sagittal_at centres the probe; it measures toward the chosen side */
-        ss__axpy(is.interspinous_mm, is.interspinous_mm, up, is.view_cranial);
+        ss_v3_axpy(is.interspinous_mm, is.interspinous_mm, up, is.view_cranial);
         return ss__sagittal_at(sp, &is, right ? -off : off, right, out);
     }
     case SS_VIEW_NEAR_SPINOUS: {
@@ -248,7 +244,7 @@ ss_status ss_view_pose(const ss_spine *sp, const ss_probe *probe, int level, ss_
     case SS_VIEW_PARASAGITTAL_OBLIQUE: {
         double side = right ? -1.0 : 1.0;
         double p[3], skin[3];
-        ss__axpy(p, is.window_centre_mm, side * SS_VIEW_PARASAGITTAL_OFFSET_MM, is.view_lateral);
+        ss_v3_axpy(p, is.window_centre_mm, side * SS_VIEW_PARASAGITTAL_OFFSET_MM, is.view_lateral);
         ss__to_skin(sp, p, is.view_normal, skin);
         /* into the body, turned toward the midline (-side * view_lateral) */
         double t = SS_VIEW_PARASAGITTAL_TILT_DEG * M_PI / 180.0, beam[3];
@@ -298,7 +294,7 @@ ss_status ss_view_measure_at(const ss_spine *sp, const ss_probe *probe, int leve
     /* lateral offset from the interspinous point, tilt from the view normal */
     double d[3] = {pose.origin_mm[0] - is.interspinous_mm[0], pose.origin_mm[1] - is.interspinous_mm[1],
                    pose.origin_mm[2] - is.interspinous_mm[2]};
-    out->lateral_offset_mm = fabs(d[0] * is.view_lateral[0] + d[1] * is.view_lateral[1] + d[2] * is.view_lateral[2]);
+    out->lateral_offset_mm = fabs(ss_v3_dot(d, is.view_lateral));
     double c = -(pose.axis_y[0] * is.view_normal[0] + pose.axis_y[1] * is.view_normal[1] +
                  pose.axis_y[2] * is.view_normal[2]);
     out->tilt_deg = acos(fmin(1.0, fmax(-1.0, c))) * 180.0 / M_PI;
