@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "anatomy_table.h"
+#include "sdf_prim.h"
 #include "tissue.h"
 #include "vec3d.h"
 
@@ -55,9 +56,7 @@ static void ss__rot(double theta, double psi, double alpha, double ax[3][3])
         for (int r = 0; r < 3; r++) ax[c][r] = m[r][c]; /* columns are the axes */
 }
 
-/* ------------------------------------------------------------------ primitives */
-
-enum { SS__PT_BOX, SS__PT_ELLCYL, SS__PT_ESEG, SS__PT_DISC };
+/* ------------------------------------------------------------------ the model */
 
 enum {
     SS__LY_CANAL, SS__LY_LIGAMENT, SS__LY_FLAVUM, SS__LY_VEIN, SS__LY_DURA, SS__LY_CSF, SS__LY_CAUDA,
@@ -65,130 +64,12 @@ enum {
 };
 #define SS__LY_FIRST_HARD SS__LY_BONE
 
+/* a solid of the model (sdf_prim.h) tagged with what it is and which layer it is in */
 typedef struct ss__prim {
-    int type, layer, label, part, vertebra, level;
+    ss_sdf_prim sdf;
+    int layer, label, part, vertebra, level;
     unsigned cut_mask;  /* bit k: laminotomy channel k is subtracted */
-    ss_v3_frame f;
-    double p[6];        /* box: hx hy hz r [w_apex slope: inverted-V cut, ss__box_vcut] | ellcyl: a b h r vcut | eseg: L ra0 rb0 ra1 rb1 inset | disc: a b vcut - h */
-    double plane[2][4]; /* disc: outward normal (xyz) and offset: d = n.p - off */
-    double lo[3], hi[3]; /* tight world bounding box */
 } ss__prim;
-
-static double ss__ell2(double x, double y, double a, double b)
-{
-    double k0 = sqrt((x / a) * (x / a) + (y / b) * (y / b));
-    double k1 = sqrt((x / (a * a)) * (x / (a * a)) + (y / (b * b)) * (y / (b * b)));
-    if (k1 < 1e-12) return -fmin(a, b);
-    double d = k0 * (k0 - 1.0) / k1;
-    /* inside, the estimate can exceed the true depth; the ellipse is the unit disc under
-       diag(a, b), so the depth is at least (1 - k0) * min(a, b): keep the smaller */
-    if (k0 < 1.0) d = fmax(d, -(1.0 - k0) * fmin(a, b));
-    return d;
-}
-
-static double ss__ell3(double x, double y, double z, double a, double b, double c)
-{
-    double k0 = sqrt((x / a) * (x / a) + (y / b) * (y / b) + (z / c) * (z / c));
-    double k1 = sqrt((x / (a * a)) * (x / (a * a)) + (y / (b * b)) * (y / (b * b)) + (z / (c * c)) * (z / (c * c)));
-    if (k1 < 1e-12) return -fmin(a, fmin(b, c));
-    double d = k0 * (k0 - 1.0) / k1;
-    if (k0 < 1.0) d = fmax(d, -(1.0 - k0) * fmin(a, fmin(b, c))); /* as in ss__ell2 */
-    return d;
-}
-
-static double ss__round2(double dx, double dy, double r)
-{
-    double ex = dx + r, ey = dy + r;
-    double ox = fmax(ex, 0.0), oy = fmax(ey, 0.0);
-    return sqrt(ox * ox + oy * oy) + fmin(fmax(ex, ey), 0.0) - r;
-}
-
-static double ss__prim_eval(const ss__prim *pr, const double p[3])
-{
-    double l[3];
-    ss_v3_frame_local(&pr->f, p, l);
-    switch (pr->type) {
-    case SS__PT_BOX: {
-        double r = pr->p[3];
-        double q0 = fabs(l[0]) - pr->p[0] + r, q1 = fabs(l[1]) - pr->p[1] + r, q2 = fabs(l[2]) - pr->p[2] + r;
-        double o0 = fmax(q0, 0.0), o1 = fmax(q1, 0.0), o2 = fmax(q2, 0.0);
-        double d = sqrt(o0 * o0 + o1 * o1 + o2 * o2) + fmin(fmax(q0, fmax(q1, q2)), 0.0) - r;
-        if (pr->p[5] > 0.0) {
-            /* inverted-V cut (ss__box_vcut): solid only where w >= w_apex - slope |u|; the
-               plane distance is exact outside the cut, an underestimate inside it */
-            double k = pr->p[5];
-            d = fmax(d, (pr->p[4] - k * fabs(l[0]) - l[2]) / sqrt(1.0 + k * k));
-        }
-        return d;
-    }
-    case SS__PT_ELLCYL: {
-        double d2 = ss__ell2(l[0], l[1], pr->p[0], pr->p[1]);
-        d2 = fmax(d2, l[1] - pr->p[4]);
-        return ss__round2(d2, fabs(l[2]) - pr->p[2], pr->p[3]);
-    }
-    case SS__PT_ESEG: {
-        double L = pr->p[0];
-        double s = l[2] < 0 ? 0 : (l[2] > L ? L : l[2]);
-        double t = L > 1e-9 ? s / L : 0.0;
-        double ra = pr->p[1] + t * (pr->p[3] - pr->p[1]);
-        double rb = pr->p[2] + t * (pr->p[4] - pr->p[2]);
-        return ss__ell3(l[0], l[1], l[2] - s, ra, rb, fmin(ra, rb)) + pr->p[5];
-    }
-    case SS__PT_DISC: {
-        double d = ss__ell2(l[0], l[1], pr->p[0], pr->p[1]);
-        d = fmax(d, l[1] - pr->p[2]);
-        for (int k = 0; k < 2; k++) d = fmax(d, ss_v3_dot(pr->plane[k], p) - pr->plane[k][3]);
-        return d;
-    }
-    default: return 1e9;
-    }
-}
-
-/* local half extents and centre of a prim's local bounding box */
-static void ss__prim_bbox(ss__prim *pr)
-{
-    double c[3] = {0, 0, 0}, h[3];
-    switch (pr->type) {
-    case SS__PT_BOX: h[0] = pr->p[0]; h[1] = pr->p[1]; h[2] = pr->p[2]; break;
-    case SS__PT_ELLCYL: h[0] = pr->p[0]; h[1] = pr->p[1]; h[2] = pr->p[2]; break;
-    case SS__PT_ESEG: {
-        double ra = fmax(pr->p[1], pr->p[3]), rb = fmax(pr->p[2], pr->p[4]);
-        h[0] = ra; h[1] = rb; h[2] = 0.5 * pr->p[0] + fmin(ra, rb);
-        c[2] = 0.5 * pr->p[0];
-        break;
-    }
-    default: /* disc: thickness bounded generously by the planes */
-        h[0] = pr->p[0]; h[1] = pr->p[1]; h[2] = pr->p[5];
-        break;
-    }
-    double cw[3];
-    ss_v3_frame_point(&pr->f, c[0], c[1], c[2], cw);
-    for (int j = 0; j < 3; j++) {
-        double e = 0;
-        for (int i = 0; i < 3; i++) e += fabs(pr->f.ax[i][j]) * h[i];
-        pr->lo[j] = cw[j] - e - 0.01;
-        pr->hi[j] = cw[j] + e + 0.01;
-    }
-}
-
-static double ss__bbox_dist(const double lo[3], const double hi[3], const double p[3])
-{
-    double s = 0;
-    for (int i = 0; i < 3; i++) {
-        double d = fmax(lo[i] - p[i], p[i] - hi[i]);
-        if (d > 0) s += d * d;
-    }
-    return sqrt(s);
-}
-
-static bool ss__bbox_overlap(const double alo[3], const double ahi[3], const double blo[3], const double bhi[3])
-{
-    for (int i = 0; i < 3; i++)
-        if (ahi[i] < blo[i] || bhi[i] < alo[i]) return false;
-    return true;
-}
-
-/* ------------------------------------------------------------------ the model */
 
 typedef struct ss__vert {
     double H, W, D, a, b, b_p, pw, ph, conv, C, A, t_lam, sp_len, sp_thk, tp_len, screw_path;
@@ -213,7 +94,7 @@ struct ss_spine {
     ss__prim *prims;
     int nprims, cap;
     int layer_start[SS__LY_COUNT + 1];
-    ss__prim channel[SS__NL];
+    ss_sdf_prim channel[SS__NL];
     bool has_channel[SS__NL];
     ss__vert v[SS__NV];
     /* per interspace */
@@ -231,7 +112,7 @@ struct ss_spine {
 
 static double ss__A(int id, int i) { return ss_anatomy_value(id, i); }
 
-static ss__prim *ss__add(ss_spine *s, int type, int layer, int label, int part, int vert, int level)
+static ss__prim *ss__add(ss_spine *s, int layer, int label, int part, int vert, int level)
 {
     if (s->nprims == s->cap) {
         int ncap = s->cap ? s->cap * 2 : 256;
@@ -242,7 +123,6 @@ static ss__prim *ss__add(ss_spine *s, int type, int layer, int label, int part, 
     }
     ss__prim *p = &s->prims[s->nprims++];
     memset(p, 0, sizeof *p);
-    p->type = type;
     p->layer = layer;
     p->label = label;
     p->part = part;
@@ -251,51 +131,23 @@ static ss__prim *ss__add(ss_spine *s, int type, int layer, int label, int part, 
     return p;
 }
 
-/* rounded box spanning [u0,u1]x[v0,v1]x[w0,w1] in frame f */
+/* rounded box spanning [u0,u1]x[v0,v1]x[w0,w1] in frame f (ss_sdf_box) */
 static ss__prim *ss__box(ss_spine *s, const ss_v3_frame *f, double u0, double u1, double v0, double v1, double w0,
                          double w1, double r, int layer, int label, int part, int vert, int level)
 {
-    ss__prim *p = ss__add(s, SS__PT_BOX, layer, label, part, vert, level);
+    ss__prim *p = ss__add(s, layer, label, part, vert, level);
     if (!p) return NULL;
-    p->f = *f;
-    ss_v3_frame_point(f, 0.5 * (u0 + u1), 0.5 * (v0 + v1), 0.5 * (w0 + w1), p->f.o);
-    p->p[0] = 0.5 * fabs(u1 - u0);
-    p->p[1] = 0.5 * fabs(v1 - v0);
-    p->p[2] = 0.5 * fabs(w1 - w0);
-    p->p[3] = fmin(r, 0.99 * fmin(p->p[0], fmin(p->p[1], p->p[2])));
-    ss__prim_bbox(p);
+    ss_sdf_box(&p->sdf, f, u0, u1, v0, v1, w0, w1, r);
     return p;
 }
 
-/* Trims a box's caudal border into an inverted V: the box keeps only the points at or
- * above w = w_apex - slope * |u| (coordinates of the frame f the box was built in;
- * slope > 0). The laminae use it for their inferior border (see ss__bones). */
-static void ss__box_vcut(ss__prim *p, const ss_v3_frame *f, double w_apex, double slope)
-{
-    double c[3];
-    ss_v3_frame_local(f, p->f.o, c); /* the box centre in f's coordinates */
-    p->p[4] = w_apex - c[2];
-    p->p[5] = slope;
-}
-
-/* elliptic tube segment from a to b (world), radii (ra along ref's direction, rb across) */
+/* elliptic tube segment from a to b (ss_sdf_seg) */
 static ss__prim *ss__seg(ss_spine *s, const double a[3], const double b[3], const double ref[3], double ra0, double rb0,
                          double ra1, double rb1, int layer, int label, int part, int vert, int level)
 {
-    double d[3];
-    ss_v3_sub(d, b, a);
-    double L = ss_v3_len(d);
-    if (L < 1e-6) { d[0] = 0; d[1] = 0; d[2] = 1; L = 0; }
-    ss__prim *p = ss__add(s, SS__PT_ESEG, layer, label, part, vert, level);
+    ss__prim *p = ss__add(s, layer, label, part, vert, level);
     if (!p) return NULL;
-    double r[3];
-    ss_v3_copy(r, ref);
-    if (fabs(ss_v3_dot(r, d)) > 0.99 * ss_v3_len(r) * ss_v3_len(d)) { r[0] = d[1]; r[1] = d[2]; r[2] = d[0]; }
-    ss_v3_frame_from_wu(&p->f, d, r);
-    ss_v3_copy(p->f.o, a);
-    p->p[0] = L;
-    p->p[1] = ra0; p->p[2] = rb0; p->p[3] = ra1; p->p[4] = rb1;
-    ss__prim_bbox(p);
+    ss_sdf_seg(&p->sdf, a, b, ref, ra0, rb0, ra1, rb1);
     return p;
 }
 
@@ -675,19 +527,16 @@ static ss_status ss__bones(ss_spine *s)
         const ss_v3_frame *P = &v->post;
         double cw = 0.5 * v->C;
         /* body */
-        ss__prim *p = ss__add(s, SS__PT_ELLCYL, B, CT, SS_PART_BODY, i, -1);
+        ss__prim *p = ss__add(s, B, CT, SS_PART_BODY, i, -1);
         SS__CHK(p);
-        p->f = v->body;
-        p->p[0] = v->a; p->p[1] = v->b; p->p[2] = 0.5 * v->H; p->p[3] = 2.0; p->p[4] = v->b_p;
-        ss__prim_bbox(p);
+        ss_sdf_ellcyl(&p->sdf, &v->body, v->a, v->b, 0.5 * v->H, 2.0, v->b_p);
         if (i == SS_VERT_S1) {
             /* S2 below S1 (fused sacral bodies) */
-            p = ss__add(s, SS__PT_ELLCYL, B, CT, SS_PART_BODY, i, -1);
+            p = ss__add(s, B, CT, SS_PART_BODY, i, -1);
             SS__CHK(p);
-            p->f = v->body;
-            ss_v3_frame_point(&v->body, 0, -0.1 * v->b, -0.5 * v->H - 16.0, p->f.o);
-            p->p[0] = 0.8 * v->a; p->p[1] = 0.9 * v->b; p->p[2] = 15.0; p->p[3] = 2.0; p->p[4] = 0.9 * v->b_p;
-            ss__prim_bbox(p);
+            ss_v3_frame s2 = v->body;
+            ss_v3_frame_point(&v->body, 0, -0.1 * v->b, -0.5 * v->H - 16.0, s2.o);
+            ss_sdf_ellcyl(&p->sdf, &s2, 0.8 * v->a, 0.9 * v->b, 15.0, 2.0, 0.9 * v->b_p);
             /* lateral masses with the alae */
             for (int sd = -1; sd <= 1; sd += 2) {
                 SS__CHK(ss__box(s, P, sd * (cw + 0.5), sd * (v->a + v->tp_len), -0.5 * v->b, v->v_roof + 0.5 * v->t_lam,
@@ -729,7 +578,7 @@ static ss_status ss__bones(ss_spine *s)
             ss__prim *lam = ss__box(s, P, -(cw + 0.5 * v->pw + 1.0), cw + 0.5 * v->pw + 1.0, v->v_roof,
                                     v->v_roof + v->t_lam, v->w_lb - drop, v->w_lt, 1.0, B, CT, SS_PART_LAMINA, i, -1);
             SS__CHK(lam);
-            if (drop > 0) ss__box_vcut(lam, P, v->w_lb, drop / (0.5 * s->win_w[i]));
+            if (drop > 0) ss_sdf_box_vcut(&lam->sdf, P, v->w_lb, drop / (0.5 * s->win_w[i]));
             SS__CHK(ss__box(s, P, -0.5 * v->sp_thk, 0.5 * v->sp_thk, v->v_roof + 0.5 * v->t_lam, v->v_roof + v->t_lam + 4.0,
                             v->w_lb, v->w_lt, 1.0, B, CT, SS_PART_SPINOUS, i, -1));
             SS__CHK(ss__box(s, P, -0.5 * v->sp_thk, 0.5 * v->sp_thk, v->v_roof + v->t_lam + 2.0, v->v_tip, v->w_sp_bot,
@@ -773,21 +622,18 @@ static ss_status ss__discs(ss_spine *s)
 {
     for (int k = 0; k < SS__NL; k++) {
         ss__vert *u = &s->v[k], *l = &s->v[k + 1];
-        ss__prim *p = ss__add(s, SS__PT_DISC, SS__LY_DISC, SS_TISSUE_DISC, SS_PART_DISC, -1, k);
+        ss__prim *p = ss__add(s, SS__LY_DISC, SS_TISSUE_DISC, SS_PART_DISC, -1, k);
         SS__CHK(p);
+        /* between the lower endplate of the vertebra above and the upper one below */
         double eu[3], el[3];
         ss_v3_frame_point(&u->body, 0, 0, -0.5 * u->H, eu);
         ss_v3_frame_point(&l->body, 0, 0, 0.5 * l->H, el);
-        p->f = ss_v3_frame_mean(&u->body, &l->body);
-        ss_v3_lerp(p->f.o, eu, el, 0.5);
-        p->p[0] = 0.5 * (u->a + l->a);
-        p->p[1] = 0.5 * (u->b + l->b);
-        p->p[2] = 0.5 * (u->b_p + l->b_p);
-        p->p[5] = 0.5 * s->disc[k] + 0.6 * fmax(p->p[0], p->p[1]);
-        for (int j = 0; j < 3; j++) { p->plane[0][j] = u->body.ax[2][j]; p->plane[1][j] = -l->body.ax[2][j]; }
-        p->plane[0][3] = ss_v3_dot(p->plane[0], eu);
-        p->plane[1][3] = ss_v3_dot(p->plane[1], el);
-        ss__prim_bbox(p);
+        ss_v3_frame f = ss_v3_frame_mean(&u->body, &l->body);
+        ss_v3_lerp(f.o, eu, el, 0.5);
+        double a = 0.5 * (u->a + l->a), b = 0.5 * (u->b + l->b);
+        double down[3] = {-l->body.ax[2][0], -l->body.ax[2][1], -l->body.ax[2][2]};
+        ss_sdf_disc(&p->sdf, &f, a, b, 0.5 * (u->b_p + l->b_p), 0.5 * s->disc[k] + 0.6 * fmax(a, b), u->body.ax[2], eu,
+                    down, el);
     }
     return SS_OK;
 }
@@ -877,7 +723,7 @@ static ss_status ss__canal(ss_spine *s)
            everywhere (radii - dt would thin it between the axes of the ellipse) */
         ss__prim *csf = ss__seg(s, ca, cb, ref, a->sac_ra, a->sac_rb, bra, brb, SS__LY_CSF, SS_TISSUE_CSF, SS_PART_CSF, -1, -1);
         SS__CHK(csf);
-        csf->p[5] = dt;
+        ss_sdf_seg_inset(&csf->sdf, dt);
         /* cauda equina: 10 roots in the anterior half of the sac */
         for (int r = 0; r < 10; r++) {
             double ang = (200.0 + r * (140.0 / 9.0)) * SS__DEG;
@@ -1082,18 +928,12 @@ static ss_status ss__fusion(ss_spine *s)
     /* laminotomy channels: subtracted from bone and graft */
     for (int k = 0; k < SS__NL; k++) {
         if (!fu->laminotomy[k]) continue;
-        ss__prim *c = &s->channel[k];
-        memset(c, 0, sizeof *c);
-        c->type = SS__PT_BOX;
         const ss_v3_frame *F = &s->isp_post[k];
         double v0 = -(s->t_fl[k] + 3.0), v1 = 100.0;
-        c->f = *F;
-        ss_v3_frame_point(F, 0, 0.5 * (v0 + v1), 0, c->f.o);
-        c->p[0] = 0.5 * fu->channel_width_mm;
-        c->p[1] = 0.5 * (v1 - v0);
-        c->p[2] = 0.5 * fu->channel_height_mm;
-        c->p[3] = 1.0;
-        ss__prim_bbox(c);
+        ss_v3_frame cf = *F;
+        ss_v3_frame_point(F, 0, 0.5 * (v0 + v1), 0, cf.o);
+        ss_sdf_box_centred(&s->channel[k], &cf, 0.5 * fu->channel_width_mm, 0.5 * (v1 - v0), 0.5 * fu->channel_height_mm,
+                           1.0);
         s->has_channel[k] = true;
     }
     return SS_OK;
@@ -1105,7 +945,7 @@ static void ss__apply_cuts(ss_spine *s)
         ss__prim *p = &s->prims[j];
         if (p->layer != SS__LY_BONE && p->layer != SS__LY_GRAFT) continue;
         for (int k = 0; k < SS__NL; k++)
-            if (s->has_channel[k] && ss__bbox_overlap(p->lo, p->hi, s->channel[k].lo, s->channel[k].hi))
+            if (s->has_channel[k] && ss_sdf_bbox_overlap(p->sdf.lo, p->sdf.hi, s->channel[k].lo, s->channel[k].hi))
                 p->cut_mask |= 1u << k;
     }
 }
@@ -1242,8 +1082,8 @@ static void ss__bounds(ss_spine *s)
         const ss__prim *p = &s->prims[j];
         if (p->layer < SS__LY_FIRST_HARD) continue;
         for (int c = 0; c < 3; c++) {
-            inf->bone_lo_mm[c] = fmin(inf->bone_lo_mm[c], p->lo[c]);
-            inf->bone_hi_mm[c] = fmax(inf->bone_hi_mm[c], p->hi[c]);
+            inf->bone_lo_mm[c] = fmin(inf->bone_lo_mm[c], p->sdf.lo[c]);
+            inf->bone_hi_mm[c] = fmax(inf->bone_hi_mm[c], p->sdf.hi[c]);
         }
     }
     double ztop[3];
@@ -1253,10 +1093,10 @@ static void ss__bounds(ss_spine *s)
     double x0 = 1e9, x1 = -1e9, y0 = 1e9;
     for (int j = 0; j < s->nprims; j++) {
         const ss__prim *p = &s->prims[j];
-        if (p->layer != SS__LY_BONE || p->hi[2] < z0 || p->lo[2] > z1) continue;
-        x0 = fmin(x0, p->lo[0]);
-        x1 = fmax(x1, p->hi[0]);
-        if (p->part == SS_PART_BODY) y0 = fmin(y0, p->lo[1]);
+        if (p->layer != SS__LY_BONE || p->sdf.hi[2] < z0 || p->sdf.lo[2] > z1) continue;
+        x0 = fmin(x0, p->sdf.lo[0]);
+        x1 = fmax(x1, p->sdf.hi[0]);
+        if (p->part == SS_PART_BODY) y0 = fmin(y0, p->sdf.lo[1]);
     }
     x0 -= 30.0;
     x1 += 30.0;
@@ -1335,10 +1175,10 @@ static int8_t ss__shell_q(const ss_spine *s) { return (int8_t)(-lrint(s->shell /
 
 static double ss__eval_cut(const ss_spine *s, const ss__prim *p, const double q[3])
 {
-    double d = ss__prim_eval(p, q);
+    double d = ss_sdf_eval(&p->sdf, q);
     unsigned m = p->cut_mask;
     for (int k = 0; m && k < SS__NL; k++, m >>= 1)
-        if (m & 1u) d = fmax(d, -ss__prim_eval(&s->channel[k], q));
+        if (m & 1u) d = fmax(d, -ss_sdf_eval(&s->channel[k], q));
     return d;
 }
 
@@ -1355,7 +1195,7 @@ static void ss__scan(const ss_spine *s, const double q[3], ss__hit *h)
     h->bound = 1e9;
     for (int j = 0; j < s->nprims; j++) {
         const ss__prim *p = &s->prims[j];
-        double bd = ss__bbox_dist(p->lo, p->hi, q);
+        double bd = ss_sdf_bbox_dist(p->sdf.lo, p->sdf.hi, q);
         bool hard = p->layer >= SS__LY_FIRST_HARD;
         double d;
         if (bd > (hard ? SS__HARD_EXACT_MM : 0.0)) d = bd; /* a lower bound, and outside */
@@ -1419,7 +1259,7 @@ double ss_spine_hard_sdf(const ss_spine *s, const double p_mm[3])
     double best = 1e9;
     for (int j = s->layer_start[SS__LY_FIRST_HARD]; j < s->nprims; j++) {
         const ss__prim *p = &s->prims[j];
-        double bd = ss__bbox_dist(p->lo, p->hi, p_mm);
+        double bd = ss_sdf_bbox_dist(p->sdf.lo, p->sdf.hi, p_mm);
         double d = bd > SS__HARD_EXACT_MM ? bd : ss__eval_cut(s, p, p_mm);
         best = fmin(best, d);
     }
@@ -1557,7 +1397,7 @@ void ss_spine_fill_slab(const ss_spine *s, ss_volume *vol, int k0, int k1)
         for (int pj = s->layer_start[layer]; pj < s->layer_start[layer + 1]; pj++) {
             const ss__prim *pr = &s->prims[pj];
             int r0[3], r1[3];
-            if (!ss__range(vol, pr->lo, pr->hi, hard ? band + sp : 0.0, k0, k1, r0, r1)) continue;
+            if (!ss__range(vol, pr->sdf.lo, pr->sdf.hi, hard ? band + sp : 0.0, k0, k1, r0, r1)) continue;
             for (int k = r0[2]; k <= r1[2]; k++)
                 for (int j = r0[1]; j <= r1[1]; j++) {
                     size_t base = (size_t)nx * ((size_t)j + (size_t)ny * (size_t)k);
