@@ -26,6 +26,7 @@
 
 #include "scatter.h"
 #include "tissue.h"
+#include "tissue_texture.h"
 
 #define SS__PI 3.14159265358979f
 /* (the constants live in bmode_cpu.h, shared with the GPU renderer) */
@@ -47,8 +48,8 @@ void ss_bmode_settings_default(ss_bmode_settings *s)
     s->dynamic_range_db = 60.f;
     s->tgc_auto = 1;
     s->tgc_auto_alpha_db_cm_mhz = 0.9f;
-    s->speckle_level_db = -30.f;
-    s->noise_db = -110.f;
+    s->speckle_level_db = -40.f;
+    s->noise_db = -130.f;
     s->image_width_px = 512;
     s->march_step_mm = 0.f;
     s->elevation_rays = 3;
@@ -57,7 +58,7 @@ void ss_bmode_settings_default(ss_bmode_settings *s)
     s->directivity_metal_deg = 20.f;
     s->directivity_needle_deg = 20.f;
     s->needle_tip_amplitude = 0.35f;
-    s->needle_diffuse_amplitude = 0.3f;
+    s->needle_diffuse_amplitude = 0.6f;
     s->directivity_needle_diffuse_deg = 70.f;
     s->reverb_decay = 0.55f;
     s->reverb_count = 8;
@@ -99,6 +100,7 @@ void ss_bmode_frame_free(ss_bmode_frame *f)
     free(f->line_angle_deg);
     free(f->line_x_mm);
     free(f->line_contact_mm);
+    free(f->labels);
     free(f->work);
     ss_image_free(&f->image);
     ss_scan_map_free(&f->map);
@@ -174,8 +176,7 @@ typedef struct ss__ctx {
     int m, nbins, nsteps, nrays;
     float ray_e[SS__MAX_RAYS], ray_w[SS__MAX_RAYS], ray_de;
     /* per step (depth (k + 0.5) ds) beam tables */
-    float *inv2sl2, *inv2se2, *lim_l2, *lim_e2, *norm, *sig_l, *sig_e, *hat, *inv_hat, *lat;
-    int contact_steps;
+    float *inv2sl2, *inv2se2, *lim_l2, *lim_e2, *norm, *sig_l, *sig_e, *hat, *inv_hat, *noise_spk, *lat;
     /* per frame: complex RF per line, specular (and needle) echoes and the speckle splat */
     float *spec, *spk;
     float kernel[2 * SS__KERNEL_HALF + 2];
@@ -183,7 +184,14 @@ typedef struct ss__ctx {
     float kernel_frac;
     float dir_soft, dir_bone, dir_metal, dir_needle; /* 1 / sigma^2 in rad^-2 */
     float dir_needle_diffuse;
+    float grazing_cos; /* cos SS_BMODE_GRAZING_DEG */
+    float display_ref_db; /* envelope (dB) shown white at zero gain */
+    const float *tex;     /* tissue_texture.h tables */
+    int tex_kind[256];    /* per label: which table, -1 none (or textures off) */
+    float press;          /* mm the probe is pressed in along its beam (ss__press) */
     float noise_rms, cell;
+    float noise_bins;                    /* rms per bin of noise added after the lateral kernel */
+    float noise_tab[2 * SS_BMODE_NOISE_N]; /* complex Gaussian, E|n|^2 = 1 */
     int per_cell; /* scatterers drawn per lattice cell (1..4), see ss__ctx_init */
     float phase_scale;                   /* table entries per mm of axial position */
     float cos_tab[SS__PHASE_N + 1], sin_tab[SS__PHASE_N + 1];
@@ -191,13 +199,28 @@ typedef struct ss__ctx {
     float tgc_lin_db_per_mm;
 } ss__ctx;
 
+/* A straight piece of the central ray: displayed depth a = a0 + sc * (path from A along d),
+ * for a in [a0, a1). sc = 1, or 1 / stretch inside the layer the probe compresses. */
 typedef struct ss__piece {
     float A[3], d[3], u[3], v[3];
-    float a0, a1;
+    float a0, a1, sc;
 } ss__piece;
+
+/* An echo one elevation ray found: where, how strong (before the ray's weight), and of
+ * which kind (the label pair of an interface, or SS__EV_REVERB for a metal ring-down). */
+#define SS__MAX_EVENTS 160
+#define SS__EV_REVERB 0xFFFFu
+typedef struct ss__event {
+    float a, echo;
+    uint16_t key;
+    uint16_t used;
+} ss__event;
 
 typedef struct ss__scratch {
     float *tau;   /* nrays * (nsteps + 1) */
+    uint8_t *labs; /* nsteps + 1: the central ray's label at the start of each step */
+    ss__event ev[SS__MAX_RAYS][SS__MAX_EVENTS];
+    int nev[SS__MAX_RAYS];
     ss__piece pieces[SS__MAX_PIECES];
     int npieces;
 } ss__scratch;
@@ -256,16 +279,85 @@ static void ss__normal(const ss__ctx *C, const float p[3], bool hard, float n[3]
     }
 }
 
+/* Where between p (t = 0) and p + step d (t = 1) the surface lies: the zero of f(t) =
+ * field(p + t step d) - target (field 0: hard_sdf, 1: impedance), searched over t in [-1, 2]
+ * (the nearest-voxel label can change up to half a voxel away from the surface), the
+ * bracket nearest the step chosen; 0.5 when no bracket holds a sign change. Sub-voxel
+ * positions keep surfaces smooth (no 0.5 mm staircase) and the elevation rays in phase. */
+static float ss__crossing(const ss__ctx *C, const float p[3], const float d[3], float step, int field, float target)
+{
+    float f[4];
+    for (int i = 0; i < 4; i++) {
+        float t = (float)(i - 1) * step;
+        float q[3] = {p[0] + t * d[0], p[1] + t * d[1], p[2] + t * d[2]};
+        f[i] = ss__trilinear(&C->vol, q, field, C->z_mrayl) - target;
+    }
+    static const int order[3] = {1, 0, 2}; /* brackets [0,1], [-1,0], [1,2] */
+    for (int o = 0; o < 3; o++) {
+        int i = order[o];
+        if ((f[i] > 0.f) != (f[i + 1] > 0.f) && f[i] != f[i + 1]) return (float)(i - 1) + f[i] / (f[i] - f[i + 1]);
+    }
+    return 0.5f;
+}
+
+static void ss__event_add(ss__scratch *S, int ray, float a, float echo, unsigned key)
+{
+    if (S->nev[ray] >= SS__MAX_EVENTS || !(echo > 0.f)) return;
+    S->ev[ray][S->nev[ray]++] = (ss__event){a, echo, (uint16_t)key, 0};
+}
+
+/* The elevation rays' echoes into the line's RF. A real beam integrates a surface over
+ * its slice coherently: an echo the central ray found is laid down once, at its depth,
+ * weighted by the elevation rays that found the same interface within
+ * SS_BMODE_EVENT_MATCH_MM of it (so voxel steps between the rays cannot cancel it);
+ * echoes only an outer ray found (an edge inside the slice) go in at their own depth
+ * with that ray's weight. */
+static void ss__merge_events(const ss__ctx *C, ss__scratch *S, float *bins)
+{
+    const int c = C->nrays / 2;
+    for (int i = 0; i < S->nev[c]; i++) {
+        ss__event *e = &S->ev[c][i];
+        float cov = C->ray_w[c];
+        for (int r = 0; r < C->nrays; r++) {
+            if (r == c) continue;
+            int best = -1;
+            float bd = SS_BMODE_EVENT_MATCH_MM;
+            for (int k = 0; k < S->nev[r]; k++) {
+                ss__event *o = &S->ev[r][k];
+                float dd = fabsf(o->a - e->a);
+                if (!o->used && o->key == e->key && dd <= bd) {
+                    bd = dd;
+                    best = k;
+                }
+            }
+            if (best >= 0) {
+                S->ev[r][best].used = 1;
+                cov += C->ray_w[r];
+            }
+        }
+        ss__deposit(C, bins, e->a, e->echo * cov);
+    }
+    for (int r = 0; r < C->nrays; r++) {
+        if (r == c) continue;
+        for (int k = 0; k < S->nev[r]; k++)
+            if (!S->ev[r][k].used) ss__deposit(C, bins, S->ev[r][k].a, S->ev[r][k].echo * C->ray_w[r]);
+    }
+}
+
 /* March one ray. Fills tau[0..nsteps] (tau[k]: two-way amplitude factor for depths
- * in [k ds, (k+1) ds)), deposits interface echoes * w, records straight pieces when
- * pieces != NULL. */
+ * in [k ds, (k+1) ds)), records its interface echoes as events of ray `ray` (merged into
+ * the RF by ss__merge_events), records straight pieces and labels when `record`. The
+ * first k_stretch steps each cover `stretch` times ds of tissue (the layer the probe
+ * compresses, ss__line_rf). */
 static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], const float U[3],
-                          const float Vv[3], float w, float *tau, float *bins, ss__scratch *S, bool record)
+                          const float Vv[3], int ray, float *tau, ss__scratch *S, bool record, float stretch,
+                          int k_stretch)
 {
     const ss_bmode_settings *s = C->s;
     float p[3] = {O[0], O[1], O[2]}, d[3] = {D[0], D[1], D[2]}, u[3] = {U[0], U[1], U[2]},
           v[3] = {Vv[0], Vv[1], Vv[2]};
     float t = 1.f;
+    S->nev[ray] = 0;
     int lab = ss__label_at(&C->vol, p);
     float metal_in_a = -1.f, metal_amp = 0.f;
     if (record) {
@@ -277,24 +369,43 @@ static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], 
         memcpy(pc->v, v, sizeof v);
         pc->a0 = 0.f;
         pc->a1 = C->depth + 4.f * C->sigma_a;
+        pc->sc = 1.f / stretch;
     }
     const bool specular = !(s->flags & SS_BMODE_NO_SPECULAR);
     int k;
     for (k = 0; k < C->nsteps; k++) {
         tau[k] = t;
+        if (record) S->labs[k] = (uint8_t)lab;
         float a = (float)k * C->ds;
-        float q[3] = {p[0] + C->ds * d[0], p[1] + C->ds * d[1], p[2] + C->ds * d[2]};
+        if (k == k_stretch && stretch != 1.f) {
+            stretch = 1.f; /* out of the compressed layer */
+            if (record && S->npieces < SS__MAX_PIECES) {
+                S->pieces[S->npieces - 1].a1 = a;
+                ss__piece *np = &S->pieces[S->npieces++];
+                memcpy(np->A, p, sizeof p);
+                memcpy(np->d, d, sizeof d);
+                memcpy(np->u, u, sizeof u);
+                memcpy(np->v, v, sizeof v);
+                np->a0 = a;
+                np->a1 = C->depth + 4.f * C->sigma_a;
+                np->sc = 1.f;
+            }
+        }
+        const float st = C->ds * stretch; /* path covered by this step */
+        float q[3] = {p[0] + st * d[0], p[1] + st * d[1], p[2] + st * d[2]};
         int nl = ss__label_at(&C->vol, q);
         t *= C->att_half[lab] * C->att_half[nl];
         if (nl != lab && (C->z_mrayl[nl] != C->z_mrayl[lab] || C->c_m_s[nl] != C->c_m_s[lab])) {
             bool hard = C->cls[nl] != SS__CLASS_SOFT || C->cls[lab] != SS__CLASS_SOFT;
-            float fcross = 0.5f;
-            if (hard) {
-                float s0 = ss__trilinear(&C->vol, p, 0, NULL), s1 = ss__trilinear(&C->vol, q, 0, NULL);
-                if ((s0 > 0.f) != (s1 > 0.f) && s0 != s1) fcross = s0 / (s0 - s1);
-            }
-            float ac = a + fcross * C->ds;
-            float pc[3] = {p[0] + fcross * C->ds * d[0], p[1] + fcross * C->ds * d[1], p[2] + fcross * C->ds * d[2]};
+            /* hard: the zero of the distance to bone/metal; soft: where the trilinear
+               impedance passes halfway between the two tissues */
+            float fcross = hard ? ss__crossing(C, p, d, st, 0, 0.f)
+                                : ss__crossing(C, p, d, st, 1, 0.5f * (C->z_mrayl[lab] + C->z_mrayl[nl]));
+            float ac = a + fcross * C->ds; /* the echo's depth */
+            /* the ray bends within this step (a surface found just outside it would make the
+               next step re-enter the tissue it left) */
+            fcross = fminf(fmaxf(fcross, 0.f), 1.f);
+            float pc[3] = {p[0] + fcross * st * d[0], p[1] + fcross * st * d[1], p[2] + fcross * st * d[2]};
             float n[3];
             ss__normal(C, pc, hard, n);
             float nn = sqrtf(ss__dot(n, n));
@@ -309,6 +420,14 @@ static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], 
             }
             float cosi = -ss__dot(n, d);
             if (cosi > 1.f) cosi = 1.f;
+            if (!hard && cosi < C->grazing_cos) {
+                /* a soft surface running along the beam: the ray model has no business
+                   bending or dimming a beam of finite width that straddles it (voxel steps
+                   would make the ray cross it again and again); nothing happens */
+                lab = nl;
+                memcpy(p, q, sizeof p);
+                continue;
+            }
             float sini = sqrtf(fmaxf(0.f, 1.f - cosi * cosi));
             float z1 = C->z_mrayl[lab], z2 = C->z_mrayl[nl];
             float eta = C->c_m_s[nl] / C->c_m_s[lab];
@@ -326,7 +445,7 @@ static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], 
             float inv = cl == SS__CLASS_METAL ? C->dir_metal : cl == SS__CLASS_BONE ? C->dir_bone : C->dir_soft;
             float th = acosf(cosi);
             float echo = sqrtf(R) * expf(-th * th * inv) * t;
-            if (specular && echo > 0.f) ss__deposit(C, bins, ac, echo * w);
+            if (specular) ss__event_add(S, ray, ac, echo, (unsigned)lab << 8 | (unsigned)nl);
             /* metal ring-down: entering metal remembers the front echo; leaving it
              * lays down the repeats at the internal round trip, shifted to where the
              * scanner (c0) puts them */
@@ -339,12 +458,14 @@ static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], 
                 if (specular && step > 0.2f)
                     for (int r = 1; r <= s->reverb_count; r++) {
                         amp *= s->reverb_decay;
-                        ss__deposit(C, bins, metal_in_a + (float)r * step, amp * w);
+                        ss__event_add(S, ray, metal_in_a + (float)r * step, amp, SS__EV_REVERB);
                     }
                 metal_in_a = -1.f;
             }
             t *= T;
             if (T <= 0.f) {
+                lab = nl;
+                memcpy(p, q, sizeof p);
                 k++;
                 break;
             }
@@ -357,22 +478,31 @@ static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], 
                 ss__normalize(v);
                 ss__cross(nd, v, u);
                 memcpy(d, nd, sizeof d);
-                float rest = (1.f - fcross) * C->ds;
+                float rest = (1.f - fcross) * st;
                 for (int i = 0; i < 3; i++) q[i] = pc[i] + rest * d[i];
                 if (record && S->npieces < SS__MAX_PIECES) {
-                    S->pieces[S->npieces - 1].a1 = ac;
+                    S->pieces[S->npieces - 1].a1 = a + fcross * C->ds;
                     ss__piece *np = &S->pieces[S->npieces++];
                     memcpy(np->A, pc, sizeof pc);
                     memcpy(np->d, d, sizeof d);
                     memcpy(np->u, u, sizeof u);
                     memcpy(np->v, v, sizeof v);
-                    np->a0 = ac;
+                    np->a0 = a + fcross * C->ds;
                     np->a1 = C->depth + 4.f * C->sigma_a;
+                    np->sc = 1.f / stretch;
                 }
             }
         }
         lab = nl;
         memcpy(p, q, sizeof p);
+    }
+    if (record) {
+        /* past the end of the ray (total reflection) the labels go on straight */
+        for (int kk = k; kk <= C->nsteps; kk++) {
+            S->labs[kk] = (uint8_t)lab;
+            for (int i = 0; i < 3; i++) p[i] += C->ds * (kk < k_stretch ? stretch : 1.f) * d[i];
+            lab = ss__label_at(&C->vol, p);
+        }
     }
     for (; k <= C->nsteps; k++) tau[k] = t;
 }
@@ -431,12 +561,13 @@ static void ss__needle(const ss__ctx *C, ss__scratch *S, float *bins)
         const ss__piece *P = &S->pieces[i];
         float a1 = fminf(P->a1, C->depth);
         if (a1 <= P->a0) continue;
+        const float len = (a1 - P->a0) / P->sc; /* path length of the piece */
         float p1[3];
-        for (int j = 0; j < 3; j++) p1[j] = P->A[j] + (a1 - P->a0) * P->d[j];
+        for (int j = 0; j < 3; j++) p1[j] = P->A[j] + len * P->d[j];
         float sp, tq;
         ss__segment_closest(P->A, p1, N->tip_mm, hub, &sp, &tq);
         float a = P->a0 + sp * (a1 - P->a0), w[3];
-        for (int j = 0; j < 3; j++) w[j] = N->tip_mm[j] + tq * (hub[j] - N->tip_mm[j]) - (P->A[j] + (a - P->a0) * P->d[j]);
+        for (int j = 0; j < 3; j++) w[j] = N->tip_mm[j] + tq * (hub[j] - N->tip_mm[j]) - (P->A[j] + sp * len * P->d[j]);
         float dist = ss__dot(w, w);
         if (dist < best) {
             best = dist;
@@ -447,13 +578,13 @@ static void ss__needle(const ss__ctx *C, ss__scratch *S, float *bins)
         float rel[3] = {N->tip_mm[0] - P->A[0], N->tip_mm[1] - P->A[1], N->tip_mm[2] - P->A[2]};
         float at = ss__dot(rel, P->d);
         if (at < 0.f) at = 0.f;
-        if (at > a1 - P->a0) at = a1 - P->a0;
+        if (at > len) at = len;
         float wt[3];
         for (int j = 0; j < 3; j++) wt[j] = rel[j] - at * P->d[j];
         float dt = ss__dot(wt, wt);
         if (dt < tip_best) {
             tip_best = dt;
-            tip_a = P->a0 + at;
+            tip_a = P->a0 + at * P->sc;
             tip_p = i;
             memcpy(tip_w, wt, sizeof wt);
         }
@@ -504,7 +635,9 @@ static void ss__needle(const ss__ctx *C, ss__scratch *S, float *bins)
             float diffuse = sqrtf(R) * s->needle_diffuse_amplitude * expf(-theta * theta * C->dir_needle_diffuse) * W * tau_af;
             if (specular && echo + diffuse > 0.f) {
                 ss__deposit(C, bins, af, echo + diffuse);
-                float step = 2.f * r / sinphi, amp = echo;
+                /* ring-down in the cannula: all of the specular echo, and the part of the
+                   rough-surface echo that enters the lumen (half, a modelling choice) */
+                float step = 2.f * r / sinphi, amp = echo + 0.5f * diffuse;
                 for (int j = 1; j <= s->reverb_count; j++) {
                     amp *= s->reverb_decay;
                     ss__deposit(C, bins, af + (float)j * step, amp);
@@ -545,10 +678,11 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
      * z), so that consecutive cells read neighbouring voxels */
     int n1 = m == 0 ? 1 : 0, n2 = m == 2 ? 1 : 2;
     float dm = P->d[m];
+    const float sc = P->sc, isc = 1.f / P->sc; /* displayed depth per mm of path, and back */
     int k0s = ss__step_index(C, P->a0), k1s = ss__step_index(C, a1);
     float wl = fmaxf(C->hat[k0s], C->hat[k1s]), we = SS__TUBE_SIGMAS * fmaxf(C->sig_e[k0s], C->sig_e[k1s]);
     float E = wl * fabsf(P->u[m]) + we * fabsf(P->v[m]);
-    float Bm = P->A[m] + (a1 - P->a0) * dm;
+    float Bm = P->A[m] + (a1 - P->a0) * isc * dm;
     float tlo = fminf(P->A[m], Bm) - E, thi = fmaxf(P->A[m], Bm) + E;
     int slab0 = (int)floorf(tlo / h), slab1 = (int)floorf(thi / h);
     float r1 = P->d[n1] / dm, r2 = P->d[n2] / dm;
@@ -559,7 +693,7 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
     for (int sl = slab0; sl <= slab1; sl++) {
         float t0 = (float)sl * h, t1 = t0 + h;
         /* depth range of this slab inside the piece */
-        float aa = P->a0 + (t0 - P->A[m] - E) / dm, ab = P->a0 + (t1 - P->A[m] + E) / dm;
+        float aa = P->a0 + sc * (t0 - P->A[m] - E) / dm, ab = P->a0 + sc * (t1 - P->A[m] + E) / dm;
         float alo = fmaxf(P->a0, fminf(aa, ab)), ahi = fminf(a1, fmaxf(aa, ab));
         if (alo >= ahi) continue;
         int ka = ss__step_index(C, alo), kb = ss__step_index(C, ahi);
@@ -581,7 +715,7 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
                 float pos[3];
                 ss_scatter_position(hs, ic[0], ic[1], ic[2], h, pos);
                 float rel[3] = {pos[0] - P->A[0], pos[1] - P->A[1], pos[2] - P->A[2]};
-                float a = P->a0 + ss__dot(rel, P->d);
+                float a = P->a0 + sc * ss__dot(rel, P->d);
                 if (a < P->a0 || a >= a1) continue; /* (next scatterer of the cell) */
                 int k = (int)(a * C->inv_ds);
                 if (k >= C->nsteps) continue;
@@ -609,6 +743,8 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
                 float qf = q - (float)qi;
                 float gw = (1.f - qf) * C->gauss_tab[qi] + qf * C->gauss_tab[qi + 1];
                 float hw = 1.f - fabsf(l) * C->inv_hat[k];
+                if (C->tex_kind[lab] >= 0)
+                    amp *= C->tex[(size_t)C->tex_kind[lab] * SS_TEXTURE_N * SS_TEXTURE_N + ss_texture_index(pos)];
                 float w = amp * au * t * C->norm[k] * (gw * hw);
                 ss__deposit(C, bins, a, w);
                 }
@@ -616,30 +752,102 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
     }
 }
 
-/* Gaussian noise from a hash (Box-Muller), deterministic per (seed, line, sample). */
-static void ss__noise(uint32_t seed, int line, int sample, float *g0, float *g1)
+/* Electronic noise, band-limited like the echoes: complex white Gaussian noise per RF bin
+ * (a hash of seed, line and bin picks an entry of a table of Gaussian pairs), added before
+ * the lateral kernel and the axial pulse so that it has the speckle's grain, scaled per
+ * depth so that its rms after both is noise_rms. scale: per march step (noise_spk) or one
+ * value for every bin (noise_bins, when there is no lateral kernel). */
+static void ss__add_noise(const ss__ctx *C, int line, float *buf, const float *scale_per_step, float scale)
 {
-    uint32_t h = ss_scatter_hash(seed ^ 0xA5A5A5A5u, line, sample, 0x7FFF);
-    uint32_t h2 = ss_scatter_rehash(h);
-    float u1 = ((float)(h >> 8) + 0.5f) * (1.f / 16777216.f);
-    float u2 = (float)(h2 >> 8) * (1.f / 16777216.f);
-    float rad = sqrtf(-2.f * logf(u1));
-    *g0 = rad * cosf(2.f * SS__PI * u2);
-    *g1 = rad * sinf(2.f * SS__PI * u2);
+    const uint32_t seed = C->s->seed ^ 0xA5A5A5A5u;
+    for (int b = 0; b < C->nbins; b++) {
+        float sc = scale;
+        if (scale_per_step) {
+            int k = (int)((float)b * C->delta * C->inv_ds);
+            sc = scale_per_step[k > C->nsteps ? C->nsteps : k];
+        }
+        uint32_t h = ss_scatter_hash(seed, line, b, 0x7FFF) & (SS_BMODE_NOISE_N - 1);
+        buf[2 * b] += sc * C->noise_tab[2 * h];
+        buf[2 * b + 1] += sc * C->noise_tab[2 * h + 1];
+    }
 }
 
-/* Contact: the distance along the line from the face to the first non-gel voxel, tried
- * at whole march steps up to contact_steps; 0 when the face touches tissue or no tissue
- * is found within the cap (the line then stays in gel). */
-static float ss__contact(const ss__ctx *C, const float O[3], const float D[3])
+/* Contact. The signed gap along a line from its element to the skin: > 0 above it (gel or
+ * air, searched SS_BMODE_CONTACT_SEARCH_MM ahead; a larger value when no tissue is met),
+ * < 0 when the element lies inside the tissue (the depth to the skin behind it). */
+static float ss__gap(const ss__ctx *C, const float O[3], const float D[3])
 {
-    if ((C->s->flags & SS_BMODE_NO_CONTACT) || ss__label_at(&C->vol, O) != SS_TISSUE_AIR) return 0.f;
-    for (int i = 1; i <= C->contact_steps; i++) {
-        float sc = (float)i * C->ds;
-        float q[3] = {O[0] + sc * D[0], O[1] + sc * D[1], O[2] + sc * D[2]};
-        if (ss__label_at(&C->vol, q) != SS_TISSUE_AIR) return sc;
+    const float step = 0.5f * C->ds;
+    const int n = (int)(SS_BMODE_CONTACT_SEARCH_MM / step);
+    if (ss__label_at(&C->vol, O) == SS_TISSUE_AIR) {
+        for (int i = 1; i <= n; i++) {
+            float sc = (float)i * step;
+            float q[3] = {O[0] + sc * D[0], O[1] + sc * D[1], O[2] + sc * D[2]};
+            if (ss__label_at(&C->vol, q) != SS_TISSUE_AIR) return sc;
+        }
+        return 2.f * SS_BMODE_CONTACT_SEARCH_MM;
     }
-    return 0.f;
+    for (int i = 1; i <= n; i++) {
+        float sc = (float)i * step;
+        float q[3] = {O[0] - sc * D[0], O[1] - sc * D[1], O[2] - sc * D[2]};
+        if (ss__label_at(&C->vol, q) == SS_TISSUE_AIR) return -(sc - 0.5f * step);
+    }
+    return -SS_BMODE_CONTACT_SEARCH_MM;
+}
+
+/* How far the sonographer presses the probe in along its beam: until the central
+ * SS_BMODE_CONTACT_SHARE of the face touches the skin (each line's gap divided by the
+ * cosine of its angle: pressing moves the element that much less along the line), at
+ * most SS_BMODE_PRESS_MAX_MM; never pulled out. */
+static float ss__press(const ss__ctx *C)
+{
+    const ss_probe *pr = C->probe;
+    if (C->s->flags & SS_BMODE_NO_CONTACT) return 0.f;
+    float need = 0.f;
+    int skip = (int)((1.f - SS_BMODE_CONTACT_SHARE) * 0.5f * (float)pr->lines);
+    for (int line = skip; line < pr->lines - skip; line++) {
+        float o2[2], d2[2];
+        ss_probe_line_geometry(pr, line, o2, d2);
+        float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, O[3], D[3];
+        ss_probe_pose_point_to_world(C->pose, op, O);
+        ss_probe_pose_dir_to_world(C->pose, dp, D);
+        float g = ss__gap(C, O, D) / fmaxf(d2[1] * d2[1], 0.1f);
+        if (g > need) need = g;
+    }
+    return fminf(need, SS_BMODE_PRESS_MAX_MM);
+}
+
+/* The line's label map: the central ray's label at each sample's depth along its
+ * (refracted) path, STEEL where the sample lies inside the needle's shaft. */
+static void ss__line_labels(const ss__ctx *C, const ss__scratch *S, int line)
+{
+    const ss_probe *pr = C->probe;
+    uint8_t *out = C->out->labels + (size_t)line * (size_t)pr->samples;
+    const float dz = ss_probe_sample_spacing_mm(pr);
+    for (int j = 0; j < pr->samples; j++) {
+        int k = (int)(((float)j + 0.5f) * dz * C->inv_ds);
+        out[j] = S->labs[k < 0 ? 0 : k > C->nsteps ? C->nsteps : k];
+    }
+    const ss_needle_geom *N = C->scene->needle;
+    if (!N) return;
+    float n[3] = {N->dir[0], N->dir[1], N->dir[2]};
+    ss__normalize(n);
+    const float r2 = 0.25f * N->outer_diameter_mm * N->outer_diameter_mm;
+    int piece = 0;
+    for (int j = 0; j < pr->samples; j++) {
+        float a = ((float)j + 0.5f) * dz;
+        while (piece + 1 < S->npieces && a >= S->pieces[piece + 1].a0) piece++;
+        const ss__piece *P = &S->pieces[piece];
+        float q[3], w[3];
+        for (int i = 0; i < 3; i++) {
+            q[i] = P->A[i] + (a - P->a0) / P->sc * P->d[i];
+            w[i] = q[i] - N->tip_mm[i];
+        }
+        float along = ss__dot(w, n); /* <= 0 behind the tip, >= -length at the hub */
+        if (along > 0.f || along < -N->length_mm) continue;
+        float perp2 = ss__dot(w, w) - along * along;
+        if (perp2 <= r2) out[j] = SS_TISSUE_STEEL;
+    }
 }
 
 /* Phase 1 of a line: contact, elevation rays (tau, specular echoes), needle, speckle
@@ -657,22 +865,50 @@ static void ss__line_rf(const ss__ctx *C, ss__scratch *S, int line)
     ss_probe_pose_dir_to_world(C->pose, dp, D);
     ss_probe_pose_dir_to_world(C->pose, up, U);
     ss_probe_pose_dir_to_world(C->pose, vp, V);
-    float s0 = ss__contact(C, O, D);
-    for (int i = 0; i < 3; i++) O[i] += s0 * D[i];
-    C->out->line_contact_mm[line] = s0;
     size_t row = (size_t)line * 2 * (size_t)C->nbins;
     float *bins = C->spec + row, *spk = C->spk + row;
     memset(bins, 0, sizeof(float) * 2 * (size_t)C->nbins);
     memset(spk, 0, sizeof(float) * 2 * (size_t)C->nbins);
+    /* contact: the probe pressed in by C->press along its beam; a line whose element is
+       still more than SS_BMODE_GEL_MM above the skin sees nothing (black, labels AIR); an
+       element within the gel layer images through it; an element inside the undeformed
+       skin compresses the tissue under it: the skin is pushed onto the face and the
+       indentation e is taken up evenly over the first SS_BMODE_COMPRESSION_MM below it
+       (each of those steps covers (COMPRESSION + e) / COMPRESSION of tissue; deeper, the
+       tissue lies where it was: no bowing of deep structures) */
+    float stretch = 1.f, e = 0.f;
+    int k_stretch = 0;
+    if (!(s->flags & SS_BMODE_NO_CONTACT)) {
+        const float pb[3] = {C->pose->axis_y[0], C->pose->axis_y[1], C->pose->axis_y[2]};
+        for (int i = 0; i < 3; i++) O[i] += C->press * pb[i];
+        float g = ss__gap(C, O, D);
+        if (g > SS_BMODE_GEL_MM) {
+            C->out->line_contact_mm[line] = -1.f;
+            memset(C->out->labels + (size_t)line * (size_t)pr->samples, SS_TISSUE_AIR, (size_t)pr->samples);
+            S->npieces = 0;
+            return;
+        }
+        if (g < 0.f) {
+            e = -g;
+            for (int i = 0; i < 3; i++) O[i] -= e * D[i]; /* start at the skin */
+            k_stretch = (int)ceilf(SS_BMODE_COMPRESSION_MM / C->ds);
+            stretch = 1.f + e / ((float)k_stretch * C->ds);
+        }
+    }
+    C->out->line_contact_mm[line] = e;
     const int ncen = C->nrays / 2;
     for (int r = 0; r < C->nrays; r++) {
         float Or[3] = {O[0] + C->ray_e[r] * V[0], O[1] + C->ray_e[r] * V[1], O[2] + C->ray_e[r] * V[2]};
-        ss__march_ray(C, Or, D, U, V, C->ray_w[r], S->tau + (size_t)r * (size_t)(C->nsteps + 1), bins, S,
-                      r == ncen);
+        ss__march_ray(C, Or, D, U, V, r, S->tau + (size_t)r * (size_t)(C->nsteps + 1), S, r == ncen, stretch,
+                      k_stretch);
     }
+    ss__merge_events(C, S, bins);
     if (C->scene->needle) ss__needle(C, S, bins);
-    if (!(s->flags & SS_BMODE_NO_SPECKLE))
+    ss__line_labels(C, S, line);
+    if (!(s->flags & SS_BMODE_NO_SPECKLE)) {
         for (int i = 0; i < S->npieces; i++) ss__speckle_piece(C, S, &S->pieces[i], spk);
+        if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f) ss__add_noise(C, line, spk, C->noise_spk, 0.f);
+    }
 }
 
 /* Lateral speckle kernel at bin b of a line: sum over lines line + j, j in [-J, J] (the
@@ -716,6 +952,12 @@ static void ss__line_image(const ss__ctx *C, int line)
     const ss_probe *pr = C->probe;
     const ss_bmode_settings *s = C->s;
     float *bins = C->spec + (size_t)line * 2 * (size_t)C->nbins;
+    if (C->out->line_contact_mm[line] < 0.f) {
+        /* no skin contact: nothing comes back, the line is black */
+        memset(C->out->envelope + (size_t)line * (size_t)pr->samples, 0, sizeof(float) * (size_t)pr->samples);
+        memset(C->out->grey + (size_t)line * (size_t)pr->samples, 0, sizeof(float) * (size_t)pr->samples);
+        return;
+    }
     if (!(s->flags & SS_BMODE_NO_SPECKLE))
         for (int b = 0; b < C->nbins; b++) {
             float re, im;
@@ -723,6 +965,8 @@ static void ss__line_image(const ss__ctx *C, int line)
             bins[2 * b] += re;
             bins[2 * b + 1] += im;
         }
+    else if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f)
+        ss__add_noise(C, line, bins, NULL, C->noise_bins);
 
     /* axial PSF: envelope(z_j) = |sum_b bins_b g(z_j - z_b)| */
     float *env = C->out->envelope + (size_t)line * (size_t)pr->samples;
@@ -737,12 +981,6 @@ static void ss__line_image(const ss__ctx *C, int line)
             float g = C->kernel[b - cb + K];
             re += g * bins[2 * b];
             im += g * bins[2 * b + 1];
-        }
-        if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f) {
-            float g0, g1;
-            ss__noise(s->seed, line, j, &g0, &g1);
-            re += C->noise_rms * 0.70710678f * g0;
-            im += C->noise_rms * 0.70710678f * g1;
         }
         env[j] = sqrtf(re * re + im * im);
     }
@@ -762,7 +1000,7 @@ static void ss__line_image(const ss__ctx *C, int line)
             tg = (1.f - f) * s->tgc_db[i0] + f * s->tgc_db[i0 + 1];
         float gdb = s->gain_db + tg + (s->tgc_auto ? C->tgc_lin_db_per_mm * z : 0.f);
         float e = env[j];
-        float b = e > 0.f ? 255.f * (20.f * log10f(e) + gdb + dr) / dr : 0.f;
+        float b = e > 0.f ? 255.f * (20.f * log10f(e) - C->display_ref_db + gdb + dr) / dr : 0.f;
         grey[j] = b < 0.f ? 0.f : b > 255.f ? 255.f : b;
     }
 }
@@ -811,12 +1049,14 @@ static void *ss__worker(void *arg)
     }
     ss__scratch S = {0};
     S.tau = malloc(sizeof(float) * (size_t)C->nrays * (size_t)(C->nsteps + 1));
-    if (!S.tau) {
+    S.labs = malloc((size_t)C->nsteps + 1);
+    if (!S.tau || !S.labs) {
         J->status = SS_ERR_NOMEM;
     } else {
         for (int line = J->index; line < pr->lines; line += J->count) ss__line_rf(C, &S, line);
     }
     free(S.tau);
+    free(S.labs);
     return NULL;
 }
 
@@ -882,12 +1122,14 @@ ss_status ss_bmode_frame_prepare(ss_bmode_frame *f, const ss_probe *p, const ss_
         free(f->line_angle_deg);
         free(f->line_x_mm);
         free(f->line_contact_mm);
+        free(f->labels);
         f->envelope = malloc(n * sizeof(float));
+        f->labels = calloc(n, 1);
         f->grey = malloc(n * sizeof(float));
         f->line_angle_deg = malloc((size_t)p->lines * sizeof(float));
         f->line_x_mm = malloc((size_t)p->lines * sizeof(float));
         f->line_contact_mm = calloc((size_t)p->lines, sizeof(float));
-        if (!f->envelope || !f->grey || !f->line_angle_deg || !f->line_x_mm || !f->line_contact_mm) {
+        if (!f->envelope || !f->grey || !f->line_angle_deg || !f->line_x_mm || !f->line_contact_mm || !f->labels) {
             ss_bmode_frame_free(f);
             return ss_error_set(SS_ERR_NOMEM, "bmode frame %d x %d: out of memory", p->lines, p->samples);
         }
@@ -953,9 +1195,13 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
         /* amplitude over half a step, both ways: 10^(-2 alpha f (ds/2 in cm) / 20) */
         C->att_half[l] = powf(10.f, -2.f * t->alpha_db_cm_mhz * pr->freq_mhz * (0.05f * C->ds) / 20.f);
         ss_scatter_tissue_factors(t->scatter_density_mm3, t->scatter_amplitude, C->cell, &C->p_occ[l], &C->amp[l]);
+        C->tex_kind[l] = -1;
         bool metal = l == SS_TISSUE_TITANIUM || l == SS_TISSUE_COCR || l == SS_TISSUE_STEEL;
         C->cls[l] = metal ? SS__CLASS_METAL : t->hard ? SS__CLASS_BONE : SS__CLASS_SOFT;
     }
+    C->tex = (s->flags & SS_BMODE_NO_TEXTURE) ? NULL : ss_texture_table();
+    if (C->tex)
+        for (int l = 0; l < SS_TISSUE_COUNT; l++) C->tex_kind[l] = ss_texture_kind(l);
     C->phase_scale = C->k2 / (2.f * SS__PI) * (float)SS__PHASE_N;
     for (int i = 0; i <= SS__PHASE_N; i++) {
         double ph = -2.0 * 3.14159265358979 * (double)i / (double)SS__PHASE_N;
@@ -965,12 +1211,22 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     for (int i = 0; i <= SS__GAUSS_N + 1; i++)
         C->gauss_tab[i] = expf(-(float)i * SS__GAUSS_QMAX / (float)SS__GAUSS_N);
     float dg = SS__PI / 180.f;
+    C->grazing_cos = cosf(SS_BMODE_GRAZING_DEG * dg);
     C->dir_soft = 1.f / (s->directivity_soft_deg * dg * s->directivity_soft_deg * dg);
     C->dir_bone = 1.f / (s->directivity_bone_deg * dg * s->directivity_bone_deg * dg);
     C->dir_metal = 1.f / (s->directivity_metal_deg * dg * s->directivity_metal_deg * dg);
     C->dir_needle = 1.f / (s->directivity_needle_deg * dg * s->directivity_needle_deg * dg);
     C->dir_needle_diffuse = 1.f / (s->directivity_needle_diffuse_deg * dg * s->directivity_needle_diffuse_deg * dg);
     C->noise_rms = powf(10.f, s->noise_db / 20.f);
+    for (int i = 0; i < SS_BMODE_NOISE_N; i++) {
+        /* Box-Muller from a hash of the index: complex, E|n|^2 = 1 */
+        uint32_t h = ss_scatter_hash(0x6E6F6973u, i, 0, 0), h2 = ss_scatter_rehash(h);
+        float u1 = ((float)(h >> 8) + 0.5f) * (1.f / 16777216.f), u2 = (float)(h2 >> 8) * (1.f / 16777216.f);
+        float rad = sqrtf(-logf(u1));
+        C->noise_tab[2 * i] = rad * cosf(2.f * SS__PI * u2);
+        C->noise_tab[2 * i + 1] = rad * sinf(2.f * SS__PI * u2);
+    }
+    C->display_ref_db = s->speckle_level_db + SS_BMODE_DISPLAY_HEADROOM_DB;
     C->tgc_lin_db_per_mm = 2.f * s->tgc_auto_alpha_db_cm_mhz * pr->freq_mhz * 0.1f;
     /* elevation rays: spaced sigma_e at the elevation focus, Gaussian weights summing to 1 */
     C->nrays = s->elevation_rays;
@@ -995,8 +1251,8 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     C->sig_e = tab + 6 * ns;
     C->hat = tab + 7 * ns;
     C->inv_hat = tab + 8 * ns;
+    C->noise_spk = tab + 9 * ns;
     C->lat = tab + SS_BMODE_BEAM_TABLES * ns;
-    C->contact_steps = (int)floorf(SS_BMODE_CONTACT_MAX_MM / C->ds + 1e-3f);
     /* Scatterers per cell: enough for >= 20 in the effective resolution volume
      * 2^(3/2) pi^(3/2) sa sl se (fully developed speckle at high frequency / thin
      * slices); the first scatterer of every cell is the same at any setting. */
@@ -1010,6 +1266,9 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
         if (C->per_cell > SS_BMODE_MAX_PER_CELL) C->per_cell = SS_BMODE_MAX_PER_CELL;
     }
     float klev = powf(10.f, s->speckle_level_db / 20.f) / sqrtf((float)C->per_cell);
+    float g2 = 0.f; /* power gain of the axial pulse kernel over white bins */
+    for (int i = 0; i <= 2 * C->kernel_half + 1; i++) g2 += C->kernel[i] * C->kernel[i];
+    C->noise_bins = C->noise_rms / sqrtf(g2);
     float tube_keep = erff(SS__TUBE_SIGMAS); /* intensity inside the elevation slab */
     /* line spacing: convex (R + z) dtheta, linear width / lines */
     float dth = pr->lines > 1 ? pr->fov_deg * (SS__PI / 180.f) / (float)(pr->lines - 1) : 0.f;
@@ -1046,6 +1305,7 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
             if (j < J) cr += w * L[2 + (j + 1 < 0 ? -(j + 1) : j + 1)];
         }
         L[1] = (2.f / 3.f) * sq + (1.f / 3.f) * cr;
+        C->noise_spk[k] = C->noise_rms / sqrtf(sq * g2);
         /* E|IQ|^2 = density amp^2 (lateral) se sqrt(pi) sa sqrt(pi) -> rms = klev amp sqrt(density / ref) */
         C->norm[k] = klev / sqrtf(SS__REF_DENSITY_MM3 * SS__PI * hat * L[1] * se * C->sigma_a * tube_keep);
     }
@@ -1102,6 +1362,11 @@ ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bm
     m->dir_needle = C->dir_needle;
     m->dir_needle_diffuse = C->dir_needle_diffuse;
     m->noise_rms = C->noise_rms;
+    m->noise_bins = C->noise_bins;
+    memcpy(m->noise_tab, C->noise_tab, sizeof m->noise_tab);
+    m->grazing_cos = C->grazing_cos;
+    m->display_ref_db = C->display_ref_db;
+    memcpy(m->tex_kind, C->tex_kind, sizeof m->tex_kind);
     m->cell = C->cell;
     m->phase_scale = C->phase_scale;
     m->tgc_lin_db_per_mm = C->tgc_lin_db_per_mm;
@@ -1118,8 +1383,8 @@ ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bm
     m->sig_e = m->inv2sl2 + 6 * ns;
     m->hat = m->inv2sl2 + 7 * ns;
     m->inv_hat = m->inv2sl2 + 8 * ns;
+    m->noise_spk = m->inv2sl2 + 9 * ns;
     m->lat = m->inv2sl2 + SS_BMODE_BEAM_TABLES * ns;
-    m->contact_steps = C->contact_steps;
     free(C);
     return SS_OK;
 }
@@ -1129,7 +1394,7 @@ void ss_bmode_model_free(ss_bmode_model *m)
     if (!m) return;
     free(m->inv2sl2);
     m->inv2sl2 = m->inv2se2 = m->lim_l2 = m->lim_e2 = m->norm = m->sig_l = m->sig_e = NULL;
-    m->hat = m->inv_hat = m->lat = NULL;
+    m->hat = m->inv_hat = m->noise_spk = m->lat = NULL;
 }
 
 ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
@@ -1155,12 +1420,26 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
     }
     C.spec = out->work;
     C.spk = out->work + need / 2;
+    C.press = ss__press(&C);
+    out->press_mm = C.press;
     int nt = s->threads > 0 ? s->threads : 2;
     st = ss__run_jobs(&C, 0, nt, NULL);
     if (st == SS_OK) st = ss__run_jobs(&C, 3, nt, NULL);
     if (st == SS_OK) st = ss__run_jobs(&C, 1, nt, NULL);
     free(C.inv2sl2);
     return st;
+}
+
+float ss_bmode_press_mm(const ss_volume *v, const ss_probe *probe, const ss_probe_pose *pose, const ss_bmode_settings *s)
+{
+    ss__ctx C;
+    memset(&C, 0, sizeof C);
+    C.probe = probe;
+    C.pose = pose;
+    C.s = s;
+    C.vol = (ss__vol){v, 1.f / v->spacing_mm, v->origin_mm[0], v->origin_mm[1], v->origin_mm[2]};
+    C.ds = s->march_step_mm > 0.f ? s->march_step_mm : fminf(0.25f, 0.5f * v->spacing_mm);
+    return ss__press(&C);
 }
 
 ss_status ss_bmode_cpu_bare_march(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
@@ -1241,32 +1520,11 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
     return st;
 }
 
-ss_status ss_bmode_envelope_write_f32(const char *path, const ss_bmode_frame *f)
+/* The sidecar both raw writers share: layout, sizes, line geometry and the probe. */
+static cJSON *ss__sidecar(const ss_bmode_frame *f, const char *format)
 {
-    if (!path || !f || !f->envelope) return ss_error_set(SS_ERR_INVALID, "envelope write: no frame");
-    FILE *fp = fopen(path, "wb");
-    if (!fp) return ss_error_set(SS_ERR_IO, "%s: cannot open for writing", path);
-    size_t n = (size_t)f->lines * (size_t)f->samples;
-    bool ok = true;
-    unsigned char buf[4096];
-    size_t used = 0;
-    for (size_t i = 0; i < n && ok; i++) {
-        uint32_t u;
-        memcpy(&u, &f->envelope[i], 4);
-        buf[used++] = (unsigned char)(u & 0xFF);
-        buf[used++] = (unsigned char)((u >> 8) & 0xFF);
-        buf[used++] = (unsigned char)((u >> 16) & 0xFF);
-        buf[used++] = (unsigned char)(u >> 24);
-        if (used == sizeof buf || i + 1 == n) {
-            ok = fwrite(buf, 1, used, fp) == used;
-            used = 0;
-        }
-    }
-    if (fclose(fp) != 0) ok = false;
-    if (!ok) return ss_error_set(SS_ERR_IO, "%s: write failed", path);
-
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "format", "float32 little-endian, samples fastest, linear envelope before TGC");
+    cJSON_AddStringToObject(j, "format", format);
     cJSON_AddNumberToObject(j, "lines", f->lines);
     cJSON_AddNumberToObject(j, "samples", f->samples);
     cJSON_AddNumberToObject(j, "sample_spacing_mm", f->sample_spacing_mm);
@@ -1287,6 +1545,23 @@ ss_status ss_bmode_envelope_write_f32(const char *path, const ss_bmode_frame *f)
     cJSON_AddNumberToObject(pj, "focal_depth_mm", f->probe.focal_depth_mm);
     cJSON_AddNumberToObject(pj, "f_number", f->probe.f_number);
     cJSON_AddNumberToObject(pj, "elevation_mm", f->probe.elevation_mm);
+    return j;
+}
+
+/* Writes bytes to path and the JSON j (consumed) to path + ".json". */
+static ss_status ss__write_raw(const char *path, const void *data, size_t bytes, cJSON *j)
+{
+    FILE *fp = fopen(path, "wb");
+    if (!fp) {
+        cJSON_Delete(j);
+        return ss_error_set(SS_ERR_IO, "%s: cannot open for writing", path);
+    }
+    bool ok = fwrite(data, 1, bytes, fp) == bytes;
+    if (fclose(fp) != 0) ok = false;
+    if (!ok) {
+        cJSON_Delete(j);
+        return ss_error_set(SS_ERR_IO, "%s: write failed", path);
+    }
     char *text = cJSON_Print(j);
     cJSON_Delete(j);
     if (!text) return ss_error_set(SS_ERR_NOMEM, "%s.json: out of memory", path);
@@ -1305,4 +1580,33 @@ ss_status ss_bmode_envelope_write_f32(const char *path, const ss_bmode_frame *f)
     ss_status st = ok ? SS_OK : ss_error_set(SS_ERR_IO, "%s: cannot write", jp);
     free(jp);
     return st;
+}
+
+ss_status ss_bmode_envelope_write_f32(const char *path, const ss_bmode_frame *f)
+{
+    if (!path || !f || !f->envelope) return ss_error_set(SS_ERR_INVALID, "envelope write: no frame");
+    size_t n = (size_t)f->lines * (size_t)f->samples;
+    unsigned char *buf = malloc(4 * n);
+    if (!buf) return ss_error_set(SS_ERR_NOMEM, "%s: out of memory", path);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &f->envelope[i], 4);
+        buf[4 * i] = (unsigned char)(u & 0xFF);
+        buf[4 * i + 1] = (unsigned char)((u >> 8) & 0xFF);
+        buf[4 * i + 2] = (unsigned char)((u >> 16) & 0xFF);
+        buf[4 * i + 3] = (unsigned char)(u >> 24);
+    }
+    ss_status st =
+        ss__write_raw(path, buf, 4 * n, ss__sidecar(f, "float32 little-endian, samples fastest, linear envelope before TGC"));
+    free(buf);
+    return st;
+}
+
+ss_status ss_bmode_labels_write_u8(const char *path, const ss_bmode_frame *f)
+{
+    if (!path || !f || !f->labels) return ss_error_set(SS_ERR_INVALID, "labels write: no frame");
+    cJSON *j = ss__sidecar(f, "uint8, samples fastest: tissue label on each line's central ray (tissue.h ids)");
+    cJSON *names = cJSON_AddObjectToObject(j, "labels");
+    for (int l = 0; l < SS_TISSUE_COUNT; l++) cJSON_AddNumberToObject(names, ss_tissue_get(l)->name, l);
+    return ss__write_raw(path, f->labels, (size_t)f->lines * (size_t)f->samples, j);
 }

@@ -25,7 +25,8 @@
  *      face are skipped, up to SS_BMODE_CONTACT_MAX_MM): the tissue under every part
  *      of the face is pushed up to touch it, a rigid shift per line.
  *   4. TGC (8 sliders + optional automatic 2 alpha f z), gain, log compression
- *      B = 255 clip((20 log10 E + G + DR) / DR), scan conversion to 8 bits.
+ *      B = 255 clip((20 log10 E - E_white + G + DR) / DR) with E_white = speckle_level_db +
+ *      SS_BMODE_DISPLAY_HEADROOM_DB, scan conversion to 8 bits.
  * Envelope units: a perfect planar reflector (R = 1) at normal incidence with no loss
  * in front of it gives envelope 1 (= 0 dB, white at zero gain).
  * Deterministic: same scene, probe, pose, settings and seed give identical bytes, for
@@ -66,6 +67,7 @@ enum {
     SS_BMODE_NO_NOISE = 1u << 2,
     SS_BMODE_NO_REFRACTION = 1u << 3,
     SS_BMODE_NO_CONTACT = 1u << 4, /* lines start at the face even where gel lies under it */
+    SS_BMODE_NO_TEXTURE = 1u << 5, /* muscle and fat without their microstructure (tissue_texture.h) */
 };
 
 typedef struct ss_bmode_settings {
@@ -76,8 +78,10 @@ typedef struct ss_bmode_settings {
     float tgc_db[SS_BMODE_TGC_SLIDERS]; /* sliders at depths (k + 0.5) / 8 * depth, interpolated */
     int tgc_auto;                    /* 1: add 2 * tgc_auto_alpha * f * z dB */
     float tgc_auto_alpha_db_cm_mhz;  /* 0.9 (average of the back's soft tissues) */
-    float speckle_level_db;          /* -30: rms envelope of amplitude-1 tissue at 16 /mm^3 */
-    float noise_db;                  /* -110: rms electronic noise */
+    float speckle_level_db;          /* -40: rms envelope of amplitude-1 tissue at 16 /mm^3, against a
+                                        perfect planar reflector at 0 dB (docs/acoustics.md: the
+                                        calibration of speckle against bone and soft interfaces) */
+    float noise_db;                  /* -130: rms electronic noise (after the beam's band limit) */
     int image_width_px;              /* 512 */
     float march_step_mm;             /* 0 = min(0.25, voxel / 2) */
     int elevation_rays;              /* 3 (odd, 1..7): rays across the slice */
@@ -86,7 +90,7 @@ typedef struct ss_bmode_settings {
     float directivity_metal_deg;     /* 20 */
     float directivity_needle_deg;    /* 20 */
     float needle_tip_amplitude;      /* 0.35 */
-    float needle_diffuse_amplitude;  /* 0.3: the shaft's rough-surface scatter (see below) */
+    float needle_diffuse_amplitude;  /* 0.6: the shaft's rough-surface scatter (docs/acoustics.md) */
     float directivity_needle_diffuse_deg; /* 70 */
     float reverb_decay;              /* 0.55 per repeat (needle and metal) */
     int reverb_count;                /* 8 */
@@ -104,8 +108,12 @@ typedef struct ss_bmode_frame {
     float *grey;           /* lines x samples, after TGC + log compression, 0..255 */
     float *line_angle_deg; /* lines (convex; 0 for linear) */
     float *line_x_mm;      /* lines: probe-frame x of each line's origin on the face */
-    float *line_contact_mm; /* lines: gel path skipped by the contact model (sample 0 lies this
-                               far along the line in the undeformed volume; 0 = none) */
+    float press_mm;        /* how far the probe was pressed in along its beam (contact model) */
+    float *line_contact_mm; /* lines: tissue compressed under the line's element (mm; 0 = touching
+                               or coupled through gel), -1 = no skin contact (the line is black) */
+    uint8_t *labels;       /* lines x samples (samples fastest): the tissue label (tissue.h) the
+                              line's central ray is in at each sample (refracted path), STEEL
+                              where it meets the needle shaft, AIR on lines without contact */
     ss_probe probe;        /* the probe this frame was made with */
     ss_scan_geometry geom; /* pixel <-> probe-frame mm */
     ss_image image;        /* geom.width x geom.height, 8-bit */
@@ -155,8 +163,23 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
 #define SS_BMODE_LAT_SIGMAS 2.5f   /* lateral kernel half-width in lateral sigmas */
 #define SS_BMODE_LAT_STRIDE (SS_BMODE_LAT_MAX + 3) /* per step: J, bracket, w_0..w_LAT_MAX */
 #define SS_BMODE_MAX_PER_CELL 6    /* scatterers drawn per lattice cell at most */
-#define SS_BMODE_CONTACT_MAX_MM 15.f /* contact search along a line (gel gap at most) */
+/* Contact (docs/acoustics.md): the probe is pressed in along its beam until the central
+ * CONTACT_SHARE of its face touches the skin, at most PRESS_MAX_MM; an element more than
+ * GEL_MM above the skin has no contact; tissue under an element inside the skin is
+ * compressed over COMPRESSION_MM. Gaps are searched CONTACT_SEARCH_MM along a line. */
+#define SS_BMODE_CONTACT_SHARE 0.8f
+#define SS_BMODE_PRESS_MAX_MM 6.f
+#define SS_BMODE_GEL_MM 1.f
+#define SS_BMODE_COMPRESSION_MM 20.f
+#define SS_BMODE_CONTACT_SEARCH_MM 30.f
 #define SS_BMODE_REF_DENSITY_MM3 16.f
+#define SS_BMODE_NOISE_N 4096      /* table of complex Gaussian noise values */
+#define SS_BMODE_EVENT_MATCH_MM 1.0f /* elevation rays' echoes this close count as one surface */
+#define SS_BMODE_GRAZING_DEG 60.f    /* soft interfaces met more obliquely than this are passed */
+/* Log compression: white at zero gain is this far above speckle_level_db (so the speckle
+ * keeps its grey whatever the calibration; specular echoes above it saturate, as bone
+ * does on a scanner). */
+#define SS_BMODE_DISPLAY_HEADROOM_DB 30.f
 
 enum { SS_BMODE_CLASS_SOFT = 0, SS_BMODE_CLASS_BONE = 1, SS_BMODE_CLASS_METAL = 2 };
 
@@ -175,18 +198,23 @@ typedef struct ss_bmode_model {
     float dir_soft, dir_bone, dir_metal, dir_needle; /* 1 / sigma^2 in rad^-2 */
     float dir_needle_diffuse;
     float noise_rms, cell, phase_scale, tgc_lin_db_per_mm;
+    float noise_bins;      /* rms per RF bin of the noise when there is no lateral kernel */
+    float noise_tab[2 * SS_BMODE_NOISE_N]; /* complex Gaussian noise values, E|n|^2 = 1 */
+    float grazing_cos;     /* cos SS_BMODE_GRAZING_DEG */
+    float display_ref_db;  /* envelope (dB) shown white at zero gain */
+    int tex_kind[256];     /* per label: tissue_texture.h table, -1 none (or textures off) */
     float cos_tab[SS_BMODE_PHASE_N + 1], sin_tab[SS_BMODE_PHASE_N + 1];
     float gauss_tab[SS_BMODE_GAUSS_N + 2];
     /* per march step k (depth (k + 0.5) ds), nsteps + 1 entries each, one allocation:
      * SS_BMODE_BEAM_TABLES tables in this order, then the lateral kernels */
     float *inv2sl2, *inv2se2, *lim_l2, *lim_e2, *norm, *sig_l, *sig_e;
     float *hat, *inv_hat; /* speckle splat: half-width (= line spacing at that depth) and 1/it */
+    float *noise_spk;     /* rms per RF bin of the noise added before the lateral kernel */
     /* lateral speckle kernel per step: lat[k * SS_BMODE_LAT_STRIDE + 0] = J (as float),
      * + 1 = bracket (2/3 sum w_j^2 + 1/3 sum w_j w_j+1 over j = -J..J), + 2 + j = w_j */
     float *lat;
-    int contact_steps; /* contact search: up to this many march steps from the face */
 } ss_bmode_model;
-#define SS_BMODE_BEAM_TABLES 9
+#define SS_BMODE_BEAM_TABLES 10
 
 /* Fills *out (free with ss_bmode_model_free). voxel_mm: the volume's spacing. */
 ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bmode_settings *s,
@@ -196,6 +224,9 @@ void ss_bmode_model_free(ss_bmode_model *m);
 /* Sizes a frame's buffers, scan geometry, scan map and line tables for probe and
  * settings (what every backend does before writing into it). */
 ss_status ss_bmode_frame_prepare(ss_bmode_frame *f, const ss_probe *probe, const ss_bmode_settings *s);
+
+/* How far the contact model presses the probe in along its beam (mm) for this pose. */
+float ss_bmode_press_mm(const ss_volume *v, const ss_probe *probe, const ss_probe_pose *pose, const ss_bmode_settings *s);
 
 /* The needle checks of ss_bmode_cpu_render (direction, length, diameter). */
 ss_status ss_bmode_needle_validate(const ss_needle_geom *n);
@@ -208,5 +239,10 @@ ss_status ss_bmode_check_inputs(const ss_bmode_scene *scene, const ss_probe *pro
  * with lines, samples, sample_spacing_mm, first_sample_mm, line_angles_deg,
  * line_x_mm and the probe. */
 ss_status ss_bmode_envelope_write_f32(const char *path, const ss_bmode_frame *f);
+
+/* The frame's label map as raw uint8 (samples fastest, the --envelope layout) at path,
+ * and path + ".json" with lines, samples, sample_spacing_mm, first_sample_mm,
+ * line_angles_deg, line_x_mm and labels (lower-case tissue name -> id, tissue.h). */
+ss_status ss_bmode_labels_write_u8(const char *path, const ss_bmode_frame *f);
 
 #endif

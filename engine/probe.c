@@ -72,7 +72,9 @@ float ss_probe_axial_sigma_mm(const ss_probe *p) { return 0.5f * ss_probe_wavele
 
 static float ss__beam_sigma(float sigma0, float lambda, float focus, float z)
 {
-    float zr = 4.f * SS__PI * sigma0 * sigma0 / lambda; /* Rayleigh range, waist 2 sigma0 */
+    /* Gaussian beam: amplitude exp(-x^2 / 2 sigma0^2) at the waist, i.e. intensity 1/e^2
+       radius w0 = sqrt2 sigma0 and Rayleigh range pi w0^2 / lambda */
+    float zr = 2.f * SS__PI * sigma0 * sigma0 / lambda;
     float t = (z - focus) / zr;
     return sigma0 * sqrtf(1.f + t * t);
 }
@@ -81,12 +83,16 @@ float ss_probe_lateral_sigma_mm(const ss_probe *p, float depth_mm)
 {
     /* two-way = transmit x receive profile: 1/s^2 = 1/s_tx^2 + 1/s_rx^2, with a fixed
      * transmit focus (Gaussian beam of waist sqrt2 lambda F#) and dynamic receive
-     * focusing at constant F# (s_rx = sqrt2 lambda F# at every depth). At the focus
-     * s = lambda F#; far from it s -> sqrt2 lambda F#. */
+     * focusing: the receive aperture grows with depth at constant F# until it spans the
+     * array's active aperture (taken as the transmit aperture, focal depth / F#), then
+     * stays, so beyond the focus the receive F# grows as depth / aperture. At the focus
+     * s = lambda F#; nearer the face the wide transmit beam widens it towards sqrt2
+     * lambda F#; deeper both beams widen, about in proportion to depth. */
     float lambda = ss_probe_wavelength_mm(p);
     float s1 = 1.41421356f * lambda * p->f_number;
     float stx = ss__beam_sigma(s1, lambda, p->focal_depth_mm, depth_mm);
-    return 1.f / sqrtf(1.f / (stx * stx) + 1.f / (s1 * s1));
+    float srx = s1 * fmaxf(1.f, depth_mm / p->focal_depth_mm);
+    return 1.f / sqrtf(1.f / (stx * stx) + 1.f / (srx * srx));
 }
 
 float ss_probe_elevation_sigma_mm(const ss_probe *p, float depth_mm)

@@ -13,10 +13,13 @@
  *   line, measured from the face (path length; no speed-of-sound delay model).
  * Beam (all sigmas are of the two-way amplitude profile, Gaussian):
  *   axial      sigma_a = lambda / 2 (about a 2-cycle pulse), lambda = 1.54 mm / f_MHz;
- *   lateral    transmit x dynamic receive: 1/sigma_l^2 = 1/sigma_tx(z)^2 + 1/sigma_rx^2,
- *              sigma_rx = sqrt2 lambda F#, sigma_tx(z) = sqrt2 lambda F# sqrt(1 + ((z -
- *              focal_depth) / z_R)^2), z_R = 4 pi sigma_tx0^2 / lambda (Gaussian beam,
- *              waist 2 sigma_tx0): lambda F# at the focus, growing to sqrt2 lambda F#;
+ *   lateral    transmit x dynamic receive: 1/sigma_l^2 = 1/sigma_tx(z)^2 + 1/sigma_rx(z)^2,
+ *              sigma_tx(z) = sqrt2 lambda F# sqrt(1 + ((z - focal_depth) / z_R)^2),
+ *              z_R = 2 pi sigma_tx0^2 / lambda (Gaussian beam of amplitude sigma sigma_tx0,
+ *              intensity 1/e^2 radius sqrt2 sigma_tx0); sigma_rx = sqrt2 lambda F# max(1,
+ *              z / focal_depth) (the receive aperture stops growing at focal_depth / F#):
+ *              lambda F# at the focus, wider nearer the face and, in proportion to depth,
+ *              beyond the focus;
  *   elevation  sigma_e(z) likewise with sigma_e0 = slice FWHM / 2.355 focused at
  *              elevation_focus_mm (fixed acoustic lens).
  * This module does not simulate anything; it only answers geometry questions.

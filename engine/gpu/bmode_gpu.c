@@ -283,7 +283,7 @@ static void ss__uniforms(const ss_bmode_gpu *g, GLuint pr, const ss_needle_geom 
     glUniform1f(SS__LOC("u_sigma_a"), M->sigma_a);
     glUniform1f(SS__LOC("u_delta"), M->delta);
     glUniform1f(SS__LOC("u_inv_delta"), M->inv_delta);
-    glUniform1i(SS__LOC("u_contact_steps"), M->contact_steps);
+    glUniform1i(SS__LOC("u_contact_steps"), 0); /* TODO(gpu port): the contact model changed */
     glUniform1f(SS__LOC("u_phase_scale"), M->phase_scale);
     glUniform1f(SS__LOC("u_cell"), M->cell);
     glUniform1i(SS__LOC("u_m"), M->m);
