@@ -469,7 +469,10 @@ static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], 
                 k++;
                 break;
             }
-            if (!(s->flags & SS_BMODE_NO_REFRACTION) && eta != 1.f && cosi < 0.99999f) {
+            /* refraction in soft tissue only: what enters bone or metal is lost in its
+               shadow (70 dB/cm in cortex at 3.5 MHz), and bending the ray there would only
+               scramble the label map (and the anatomy overlay) behind it */
+            if (!(s->flags & SS_BMODE_NO_REFRACTION) && !hard && eta != 1.f && cosi < 0.99999f) {
                 float nd[3];
                 for (int i = 0; i < 3; i++) nd[i] = eta * d[i] + (eta * cosi - cost) * n[i];
                 ss__normalize(nd);

@@ -1,9 +1,13 @@
 /* scan_convert.c: see scan_convert.h. */
 #include "scan_convert.h"
 
+#include <stdbool.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tissue.h"
 
 ss_status ss_scan_geometry_for_probe(const ss_probe *p, int width_px, ss_scan_geometry *out)
 {
@@ -102,4 +106,74 @@ void ss_scan_convert_rows(const ss_scan_map *m, const float *values, uint8_t *ou
             float val = (1.f - fl) * ((1.f - fs) * a[0] + fs * a[1]) + fl * ((1.f - fs) * b[0] + fs * b[1]);
             out[i] = (uint8_t)(val <= 0.f ? 0.f : val >= 255.f ? 255.f : val + 0.5f);
         }
+}
+
+/* ------------------------------------------------------------------ anatomy outlines */
+
+/* The outlined structures: a class per label (0 = not outlined) and its colour. */
+static int ss__outline_class(int label)
+{
+    switch (label) {
+    case SS_TISSUE_CORTICAL:
+    case SS_TISSUE_CANCELLOUS: return 1;
+    case SS_TISSUE_GRAFT: return 2;
+    case SS_TISSUE_TITANIUM:
+    case SS_TISSUE_COCR: return 3;
+    case SS_TISSUE_FLAVUM: return 4;
+    case SS_TISSUE_DURA:
+    case SS_TISSUE_CSF: return 5;
+    case SS_TISSUE_NERVE: return 6;
+    case SS_TISSUE_VESSEL: return 7;
+    default: return 0;
+    }
+}
+
+static const uint8_t ss__outline_rgba[8][4] = {
+    {0, 0, 0, 0},       {255, 220, 60, 255}, {255, 150, 40, 255}, {255, 70, 255, 255},
+    {70, 255, 110, 255}, {40, 210, 255, 255}, {255, 150, 200, 255}, {235, 40, 40, 255},
+};
+
+void ss_scan_outline_colour(int label, uint8_t rgba[4]) { memcpy(rgba, ss__outline_rgba[ss__outline_class(label)], 4); }
+
+long ss_scan_convert_outlines(const ss_scan_map *m, const uint8_t *labels, uint8_t *out)
+{
+    const int lines = m->probe.lines, samples = m->probe.samples, w = m->geom.width, h = m->geom.height;
+    const size_t n = (size_t)w * (size_t)h;
+    /* class per pixel (255 outside the sector), kept in the alpha bytes until the end */
+    for (size_t i = 0; i < n; i++) {
+        float lf = m->line_f[i];
+        uint8_t c = 255;
+        if (lf >= 0.f) {
+            int l = (int)(lf + 0.5f), j = (int)(m->sample_f[i] + 0.5f);
+            if (l > lines - 1) l = lines - 1;
+            if (j < 0) j = 0;
+            if (j > samples - 1) j = samples - 1;
+            c = (uint8_t)ss__outline_class(labels[(size_t)l * (size_t)samples + (size_t)j]);
+        }
+        out[4 * i + 3] = c;
+    }
+    long count = 0;
+    for (int v = 0; v < h; v++)
+        for (int u = 0; u < w; u++) {
+            size_t i = (size_t)v * (size_t)w + (size_t)u;
+            uint8_t c = out[4 * i + 3];
+            bool edge = false;
+            if (c != 0 && c != 255) {
+                const int du[4] = {1, -1, 0, 0}, dv[4] = {0, 0, 1, -1};
+                for (int k = 0; k < 4 && !edge; k++) {
+                    int uu = u + du[k], vv = v + dv[k];
+                    if (uu < 0 || vv < 0 || uu >= w || vv >= h) continue;
+                    uint8_t o = out[4 * ((size_t)vv * (size_t)w + (size_t)uu) + 3];
+                    edge = o != c && o != 255;
+                }
+            }
+            out[4 * i + 0] = edge ? ss__outline_rgba[c][0] : 0;
+            out[4 * i + 1] = edge ? ss__outline_rgba[c][1] : 0;
+            out[4 * i + 2] = edge ? ss__outline_rgba[c][2] : 0;
+            count += edge;
+        }
+    /* the alpha bytes held the classes for the neighbours' tests: now the edge decision */
+    for (size_t i = 0; i < n; i++)
+        out[4 * i + 3] = (out[4 * i] | out[4 * i + 1] | out[4 * i + 2]) ? 255 : 0;
+    return count;
 }

@@ -43,4 +43,16 @@ void ss_scan_map_free(ss_scan_map *m);
  * Rows [row0, row1) only (for splitting over threads). */
 void ss_scan_convert_rows(const ss_scan_map *m, const float *values, uint8_t *out, int row0, int row1);
 
+/* The anatomy overlay: the outlines of a label map (lines x samples tissue labels, the
+ * frame's labels) drawn over the scan-converted image. Each pixel takes the label of its
+ * nearest (line, sample); a pixel of an outlined structure is on its outline when one of
+ * its four neighbours belongs to another structure. Structures and colours: bone
+ * (cortical, cancellous) yellow, graft orange, rods and screws magenta, ligamentum flavum
+ * green, thecal sac (dura, CSF) cyan, nerve roots pink, vessels red. out: width x height
+ * RGBA, transparent elsewhere. Returns the number of outline pixels. */
+long ss_scan_convert_outlines(const ss_scan_map *m, const uint8_t *labels, uint8_t *out_rgba);
+
+/* The overlay colour of a label (RGBA, alpha 0 for structures not outlined). */
+void ss_scan_outline_colour(int label, uint8_t rgba[4]);
+
 #endif

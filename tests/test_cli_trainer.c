@@ -13,6 +13,8 @@
 #include <stb_image.h>
 
 #include "paths.h"
+#include "scan_convert.h"
+#include "tissue.h"
 #include "test_support.h"
 
 static ts_run_result r;
@@ -58,6 +60,27 @@ static region_stats stats_of(const unsigned char *px, int w, int x0, int y0, int
     s.sd = sqrt(fmax(0, sum2 / n - s.mean * s.mean));
     s.grey_fraction = (double)grey / n;
     return s;
+}
+
+/* Pixels of the region drawn in exactly one of the anatomy overlay's outline colours. */
+static long overlay_pixels(const unsigned char *px, int w, int x0, int y0, int x1, int y1)
+{
+    static const int labels[] = {SS_TISSUE_CORTICAL, SS_TISSUE_GRAFT, SS_TISSUE_TITANIUM, SS_TISSUE_FLAVUM,
+                                 SS_TISSUE_CSF,      SS_TISSUE_NERVE, SS_TISSUE_VESSEL};
+    long n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            const unsigned char *p = px + ((size_t)y * w + x) * 3;
+            for (size_t k = 0; k < sizeof labels / sizeof labels[0]; k++) {
+                uint8_t c[4];
+                ss_scan_outline_colour(labels[k], c);
+                if (p[0] == c[0] && p[1] == c[1] && p[2] == c[2]) {
+                    n++;
+                    break;
+                }
+            }
+        }
+    return n;
 }
 
 static cJSON *read_log_events(const char *path, int *ninputs)
@@ -112,10 +135,17 @@ Test(cli_trainer, offscreen_window_script_screenshot_stats_and_replay, .timeout 
     region_stats view = stats_of(px, w, 600, 120, 960, 650);
     region_stats controls = stats_of(px, w, 1010, 60, 1270, 560);
     region_stats status = stats_of(px, w, 10, 746, 1000, 790);
-    /* B-mode: grey levels only (the image is drawn as grey), with speckle: a standard
-     * deviation of grey levels above 12 (uniform fills have 0; B-mode speckle over
-     * tissue and shadows here is ~30-50). */
-    cr_expect_geq(bmode.grey_fraction, 0.99, "B-mode region is grey: %.3f of pixels", bmode.grey_fraction);
+    /* B-mode: grey levels (the image is drawn as grey) with speckle: a standard deviation
+     * of grey levels above 12 (uniform fills have 0; B-mode speckle over tissue and
+     * shadows here is ~30-50). default.json allows the anatomy overlay and practice mode
+     * shows it from the start: the outlines of the frame's label map lie over the image
+     * in their own colours (about 7 % of this region: at least 1000 pixels of 54400),
+     * and everything else is grey. */
+    long outline = overlay_pixels(px, w, 120, 130, 440, 300);
+    printf("B-mode region: %.3f grey, %ld pixels of anatomy outline\n", bmode.grey_fraction, outline);
+    cr_expect_geq(outline, 1000, "the anatomy overlay is drawn over the B-mode: %ld outline pixels", outline);
+    cr_expect_geq(bmode.grey_fraction + (double)outline / (320.0 * 170.0), 0.99,
+                  "B-mode region is grey but for the outlines: %.3f grey", bmode.grey_fraction);
     cr_expect_gt(bmode.sd, 12.0, "B-mode region has speckle: grey-level sd %.1f", bmode.sd);
     cr_expect_gt(bmode.distinct, 20, "B-mode region has many grey levels: %d", bmode.distinct);
     /* 3D view: not one colour, and in colour (skin, bone, table): at least 40 distinct
@@ -169,6 +199,32 @@ Test(cli_trainer, offscreen_window_script_screenshot_stats_and_replay, .timeout 
     free(s2);
     cJSON_Delete(e1);
     cJSON_Delete(e2);
+    ts_rmtree(dir);
+}
+
+Test(cli_trainer, no_anatomy_overlay_where_the_scenario_does_not_allow_it, .timeout = 300)
+{
+    /* normal-adult.json does not allow the overlay (aids.anatomy_overlay false): the same
+     * kind of attempt shows a B-mode without any outline colour (the overlay is a practice
+     * aid the instructor grants; exam mode never shows it) */
+    const char *dir = ts_tempdir("trainer-nooverlay");
+    char script[512], shot[512];
+    snprintf(script, sizeof script, "%s/s.txt", dir);
+    snprintf(shot, sizeof shot, "%s/window.png", dir);
+    cr_assert_eq(ts_write_file(script, "0 probe.view L3-L4 near-spinous right\n1 end\n"), 0);
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    const char *args[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--script", script,
+                          "--exit-after-script", "--speed", "8", "--screenshot", shot, "--quiet", NULL};
+    cr_assert_eq(ts_run_sonospine(&r, args), 0, "stdout: %s\nstderr: %s", r.out, r.err);
+    int w, h, comp;
+    unsigned char *px = stbi_load(shot, &w, &h, &comp, 3);
+    cr_assert_not_null(px, "%s is not a PNG stb_image can read", shot);
+    region_stats bmode = stats_of(px, w, 120, 130, 440, 300);
+    long outline = overlay_pixels(px, w, 120, 130, 440, 300);
+    cr_expect_eq(outline, 0, "outline colours in the B-mode without the aid: %ld pixels", outline);
+    cr_expect_geq(bmode.grey_fraction, 0.99, "B-mode region is grey: %.3f", bmode.grey_fraction);
+    cr_expect_gt(bmode.sd, 12.0, "and shows an image: grey-level sd %.1f", bmode.sd);
+    stbi_image_free(px);
     ts_rmtree(dir);
 }
 

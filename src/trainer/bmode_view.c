@@ -30,9 +30,12 @@ struct ss_bmode_view {
     bool have_wanted;
     ss__job shown_job;   /* what the texture shows */
     bool have_shown;
-    /* texture */
-    GLuint tex;
+    /* texture, and the anatomy outlines over it (RGBA, from the frame's label map) */
+    GLuint tex, overlay_tex;
+    bool have_overlay;
     ss_scan_geometry geom;
+    uint8_t *outline;    /* worker's outline image, width x height x 4 */
+    size_t outline_bytes;
     /* worker (cpu thread) */
     pthread_t thread;
     bool thread_started;
@@ -75,6 +78,17 @@ static void *ss__worker(void *arg)
         double t0 = ss__now_ms();
         ss_bmode_scene scene = {.volume = v->volume, .needle = job.has_needle ? &job.needle : NULL};
         ss_status st = ss_bmode_cpu_render(&scene, &job.probe, &job.pose, &job.settings, &v->frame);
+        if (st == SS_OK) {
+            size_t need = (size_t)v->frame.geom.width * (size_t)v->frame.geom.height * 4;
+            if (need > v->outline_bytes) {
+                uint8_t *o = realloc(v->outline, need);
+                if (o) {
+                    v->outline = o;
+                    v->outline_bytes = need;
+                }
+            }
+            if (need <= v->outline_bytes) ss_scan_convert_outlines(&v->frame.map, v->frame.labels, v->outline);
+        }
         double ms = ss__now_ms() - t0;
         pthread_mutex_lock(&v->mu);
         v->job_status = st;
@@ -95,12 +109,17 @@ ss_status ss_bmode_view_create(const ss_volume *volume, bool gpu, ss_bmode_view 
     if (!v) return ss_error_set(SS_ERR_NOMEM, "out of memory");
     v->volume = volume;
     v->gpu = gpu;
-    glGenTextures(1, &v->tex);
-    glBindTexture(GL_TEXTURE_2D, v->tex);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    GLuint *texs[2] = {&v->tex, &v->overlay_tex};
+    for (int i = 0; i < 2; i++) {
+        glGenTextures(1, texs[i]);
+        glBindTexture(GL_TEXTURE_2D, *texs[i]);
+        /* the outlines are one pixel wide: nearest, so they stay sharp and keep their colour */
+        GLint filter = i == 0 ? GL_LINEAR : GL_NEAREST;
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    }
     pthread_mutex_init(&v->mu, NULL);
     pthread_cond_init(&v->cv, NULL);
     if (!gpu) {
@@ -128,7 +147,9 @@ void ss_bmode_view_destroy(ss_bmode_view *v)
     pthread_cond_destroy(&v->cv);
     ss_bmode_gpu_destroy(v->g);
     ss_bmode_frame_free(&v->frame);
+    free(v->outline);
     if (v->tex) glDeleteTextures(1, &v->tex);
+    if (v->overlay_tex) glDeleteTextures(1, &v->overlay_tex);
     free(v);
 }
 
@@ -195,6 +216,14 @@ bool ss_bmode_view_update(ss_bmode_view *v)
         v->done = false;
         if (v->job_status == SS_OK) {
             ss__upload(v, &v->frame.image, &v->frame.geom);
+            v->have_overlay = v->outline &&
+                              v->outline_bytes >= (size_t)v->frame.geom.width * (size_t)v->frame.geom.height * 4;
+            if (v->have_overlay) {
+                glBindTexture(GL_TEXTURE_2D, v->overlay_tex);
+                glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+                glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, v->frame.geom.width, v->frame.geom.height, 0, GL_RGBA,
+                             GL_UNSIGNED_BYTE, v->outline);
+            }
             v->shown_job = v->job;
             v->have_shown = true;
             ss__record(v, v->job_ms);
@@ -233,6 +262,11 @@ GLuint ss_bmode_view_texture(const ss_bmode_view *v, ss_scan_geometry *geom, ss_
     if (probe) *probe = v->shown_job.probe;
     if (v->gpu) return ss_bmode_gpu_image_texture(v->g, NULL, NULL);
     return v->tex;
+}
+
+GLuint ss_bmode_view_overlay_texture(const ss_bmode_view *v)
+{
+    return v->have_shown && v->have_overlay ? v->overlay_tex : 0;
 }
 
 const ss_probe_pose *ss_bmode_view_pose(const ss_bmode_view *v) { return &v->shown_job.pose; }

@@ -37,6 +37,10 @@ bool ss_bmode_view_update(ss_bmode_view *v);
 
 /* The latest image (0 before the first) with the probe and scan geometry it was made with. */
 GLuint ss_bmode_view_texture(const ss_bmode_view *v, ss_scan_geometry *geom, ss_probe *probe);
+/* The anatomy outlines of the latest image (RGBA, transparent between the outlines, same
+ * size and geometry as the image; scan_convert.h ss_scan_convert_outlines), or 0 when the
+ * backend gave no label map with it. */
+GLuint ss_bmode_view_overlay_texture(const ss_bmode_view *v);
 /* The pose the latest image was made at. */
 const ss_probe_pose *ss_bmode_view_pose(const ss_bmode_view *v);
 const char *ss_bmode_view_backend(const ss_bmode_view *v);

@@ -545,6 +545,23 @@ static void ss__draw_bmode(ss__app *a, const ss_sim_state *st)
         a->r_image = img;
         ss_ui_fill(ui, img, SS_RGBA(0, 0, 0, 255));
         ss_ui_image(ui, img, tex, 0, 0, 1, 1, true);
+        /* anatomy overlay (practice, when the scenario allows; O): the outlines of bone,
+           graft, hardware, flavum, sac, nerves and vessels from the frame's label map */
+        GLuint otex = a->anatomy && a->aids_overlay ? ss_bmode_view_overlay_texture(a->bm) : 0;
+        if (otex) {
+            ss_ui_image(ui, img, otex, 0, 0, 1, 1, false);
+            static const struct { int label; const char *name; } legend[] = {
+                {SS_TISSUE_CORTICAL, "bone"}, {SS_TISSUE_GRAFT, "graft"}, {SS_TISSUE_TITANIUM, "rods/screws"},
+                {SS_TISSUE_FLAVUM, "flavum"}, {SS_TISSUE_CSF, "sac"},     {SS_TISSUE_NERVE, "nerve"},
+                {SS_TISSUE_VESSEL, "vessel"}};
+            float lx = img.x + img.w - 84, ly = img.y + img.h - 16 * 7 - 6;
+            for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++, ly += 16) {
+                uint8_t col[4];
+                ss_scan_outline_colour(legend[i].label, col);
+                ss_ui_fill(ui, (ss_rect){lx, ly + 4, 10, 3}, SS_RGBA(col[0], col[1], col[2], 255));
+                ss_ui_text(ui, SS_FONT_SMALL, lx + 14, ly - 3, SS_RGBA(col[0], col[1], col[2], 255), legend[i].name);
+            }
+        }
         /* depth scale in cm on the left */
         float x0 = img.x - 4;
         for (int mm = 0; mm <= (int)p.depth_mm; mm += 10) {
@@ -872,7 +889,7 @@ static void ss__draw_help(ss__app *a)
         {"[ / ]", "dynamic range - / +"},
         {"F", "freeze / unfreeze the image"},
         {"H", "skin see-through in the 3D view"},
-        {"O", "anatomy overlay (practice, when the scenario allows)"},
+        {"O", "anatomy overlay: 3D view and outlines on the B-mode (practice, when allowed)"},
         {"V", "reset the 3D camera"},
         {"Middle-drag, Alt+drag", "orbit the 3D camera; Ctrl+wheel zooms"},
         {"Tab", "scenario picker"},
