@@ -9,8 +9,8 @@
  *                subtracted) < graft (only where no bone) < metal (always wins).
  * Above all of them lie the analytic layers of the back: air outside the skin surface,
  * then skin, which nothing overrides; fat and muscle are what is left where no
- * primitive claims a point. ss_spine_query() and ss_spine_fill_slab() apply exactly
- * these rules, so the voxel volume and the needle agree.
+ * primitive claims a point. ss_spine_query() and the voxelizer (tissue_volume.c, through
+ * spine_layers.h) apply exactly these rules, so the voxel volume and the needle agree.
  */
 #include "spine.h"
 
@@ -19,9 +19,10 @@
 #include <string.h>
 
 #include "anatomy_table.h"
-#include "sdf_prim.h"
+#include "spine_layers.h"
 #include "tissue.h"
 #include "vec3d.h"
+#include "volume_sdf.h"
 
 #define SS__PI 3.14159265358979323846
 #define SS__DEG (SS__PI / 180.0)
@@ -30,7 +31,6 @@
 #define SS__MAX_ANCHORS 16
 #define SS__MAX_TUBE 40
 #define SS__HARD_EXACT_MM 8.0  /* hard prims evaluated (not bounded) within this distance */
-#define SS__SKIP_SAFETY 0.8    /* our distances are approximate: step 80 % of them */
 
 /* ------------------------------------------------------------------ orientation */
 
@@ -58,19 +58,6 @@ static void ss__rot(double theta, double psi, double alpha, double ax[3][3])
 
 /* ------------------------------------------------------------------ the model */
 
-enum {
-    SS__LY_CANAL, SS__LY_LIGAMENT, SS__LY_FLAVUM, SS__LY_VEIN, SS__LY_DURA, SS__LY_CSF, SS__LY_CAUDA,
-    SS__LY_SEGVESSEL, SS__LY_ROOT, SS__LY_DISC, SS__LY_BONE, SS__LY_GRAFT, SS__LY_METAL, SS__LY_COUNT
-};
-#define SS__LY_FIRST_HARD SS__LY_BONE
-
-/* a solid of the model (sdf_prim.h) tagged with what it is and which layer it is in */
-typedef struct ss__prim {
-    ss_sdf_prim sdf;
-    int layer, label, part, vertebra, level;
-    unsigned cut_mask;  /* bit k: laminotomy channel k is subtracted */
-} ss__prim;
-
 typedef struct ss__vert {
     double H, W, D, a, b, b_p, pw, ph, conv, C, A, t_lam, sp_len, sp_thk, tp_len, screw_path;
     double v_roof, v_tip, w_ped;
@@ -91,7 +78,7 @@ typedef struct ss__tube_vertex {
 struct ss_spine {
     ss_patient_params params;
     ss_spine_info info;
-    ss__prim *prims;
+    ss__spine_prim *prims;
     int nprims, cap;
     int layer_start[SS__LY_COUNT + 1];
     ss_sdf_prim channel[SS__NL];
@@ -112,16 +99,16 @@ struct ss_spine {
 
 static double ss__A(int id, int i) { return ss_anatomy_value(id, i); }
 
-static ss__prim *ss__add(ss_spine *s, int layer, int label, int part, int vert, int level)
+static ss__spine_prim *ss__add(ss_spine *s, int layer, int label, int part, int vert, int level)
 {
     if (s->nprims == s->cap) {
         int ncap = s->cap ? s->cap * 2 : 256;
-        ss__prim *np = realloc(s->prims, (size_t)ncap * sizeof *np);
+        ss__spine_prim *np = realloc(s->prims, (size_t)ncap * sizeof *np);
         if (!np) return NULL;
         s->prims = np;
         s->cap = ncap;
     }
-    ss__prim *p = &s->prims[s->nprims++];
+    ss__spine_prim *p = &s->prims[s->nprims++];
     memset(p, 0, sizeof *p);
     p->layer = layer;
     p->label = label;
@@ -132,20 +119,20 @@ static ss__prim *ss__add(ss_spine *s, int layer, int label, int part, int vert, 
 }
 
 /* rounded box spanning [u0,u1]x[v0,v1]x[w0,w1] in frame f (ss_sdf_box) */
-static ss__prim *ss__box(ss_spine *s, const ss_v3_frame *f, double u0, double u1, double v0, double v1, double w0,
+static ss__spine_prim *ss__box(ss_spine *s, const ss_v3_frame *f, double u0, double u1, double v0, double v1, double w0,
                          double w1, double r, int layer, int label, int part, int vert, int level)
 {
-    ss__prim *p = ss__add(s, layer, label, part, vert, level);
+    ss__spine_prim *p = ss__add(s, layer, label, part, vert, level);
     if (!p) return NULL;
     ss_sdf_box(&p->sdf, f, u0, u1, v0, v1, w0, w1, r);
     return p;
 }
 
 /* elliptic tube segment from a to b (ss_sdf_seg) */
-static ss__prim *ss__seg(ss_spine *s, const double a[3], const double b[3], const double ref[3], double ra0, double rb0,
+static ss__spine_prim *ss__seg(ss_spine *s, const double a[3], const double b[3], const double ref[3], double ra0, double rb0,
                          double ra1, double rb1, int layer, int label, int part, int vert, int level)
 {
-    ss__prim *p = ss__add(s, layer, label, part, vert, level);
+    ss__spine_prim *p = ss__add(s, layer, label, part, vert, level);
     if (!p) return NULL;
     ss_sdf_seg(&p->sdf, a, b, ref, ra0, rb0, ra1, rb1);
     return p;
@@ -527,7 +514,7 @@ static ss_status ss__bones(ss_spine *s)
         const ss_v3_frame *P = &v->post;
         double cw = 0.5 * v->C;
         /* body */
-        ss__prim *p = ss__add(s, B, CT, SS_PART_BODY, i, -1);
+        ss__spine_prim *p = ss__add(s, B, CT, SS_PART_BODY, i, -1);
         SS__CHK(p);
         ss_sdf_ellcyl(&p->sdf, &v->body, v->a, v->b, 0.5 * v->H, 2.0, v->b_p);
         if (i == SS_VERT_S1) {
@@ -575,7 +562,7 @@ static ss_status ss__bones(ss_spine *s)
                (flexion opens the whole window). The box reaches down by the window height
                and the cut trims it along the two sloping borders. */
             double drop = i < SS__NL ? s->win_h[i] : 0.0;
-            ss__prim *lam = ss__box(s, P, -(cw + 0.5 * v->pw + 1.0), cw + 0.5 * v->pw + 1.0, v->v_roof,
+            ss__spine_prim *lam = ss__box(s, P, -(cw + 0.5 * v->pw + 1.0), cw + 0.5 * v->pw + 1.0, v->v_roof,
                                     v->v_roof + v->t_lam, v->w_lb - drop, v->w_lt, 1.0, B, CT, SS_PART_LAMINA, i, -1);
             SS__CHK(lam);
             if (drop > 0) ss_sdf_box_vcut(&lam->sdf, P, v->w_lb, drop / (0.5 * s->win_w[i]));
@@ -622,7 +609,7 @@ static ss_status ss__discs(ss_spine *s)
 {
     for (int k = 0; k < SS__NL; k++) {
         ss__vert *u = &s->v[k], *l = &s->v[k + 1];
-        ss__prim *p = ss__add(s, SS__LY_DISC, SS_TISSUE_DISC, SS_PART_DISC, -1, k);
+        ss__spine_prim *p = ss__add(s, SS__LY_DISC, SS_TISSUE_DISC, SS_PART_DISC, -1, k);
         SS__CHK(p);
         /* between the lower endplate of the vertebra above and the upper one below */
         double eu[3], el[3];
@@ -721,7 +708,7 @@ static ss_status ss__canal(ss_spine *s)
         SS__CHK(ss__seg(s, ca, cb, ref, a->sac_ra, a->sac_rb, bra, brb, SS__LY_DURA, SS_TISSUE_DURA, SS_PART_DURA, -1, -1));
         /* CSF: the same tube inset by the dura thickness, so that the wall is dt thick
            everywhere (radii - dt would thin it between the axes of the ellipse) */
-        ss__prim *csf = ss__seg(s, ca, cb, ref, a->sac_ra, a->sac_rb, bra, brb, SS__LY_CSF, SS_TISSUE_CSF, SS_PART_CSF, -1, -1);
+        ss__spine_prim *csf = ss__seg(s, ca, cb, ref, a->sac_ra, a->sac_rb, bra, brb, SS__LY_CSF, SS_TISSUE_CSF, SS_PART_CSF, -1, -1);
         SS__CHK(csf);
         ss_sdf_seg_inset(&csf->sdf, dt);
         /* cauda equina: 10 roots in the anterior half of the sac */
@@ -942,7 +929,7 @@ static ss_status ss__fusion(ss_spine *s)
 static void ss__apply_cuts(ss_spine *s)
 {
     for (int j = 0; j < s->nprims; j++) {
-        ss__prim *p = &s->prims[j];
+        ss__spine_prim *p = &s->prims[j];
         if (p->layer != SS__LY_BONE && p->layer != SS__LY_GRAFT) continue;
         for (int k = 0; k < SS__NL; k++)
             if (s->has_channel[k] && ss_sdf_bbox_overlap(p->sdf.lo, p->sdf.hi, s->channel[k].lo, s->channel[k].hi))
@@ -956,7 +943,7 @@ static ss_status ss__sort_layers(ss_spine *s)
     for (int j = 0; j < s->nprims; j++) count[s->prims[j].layer]++;
     s->layer_start[0] = 0;
     for (int l = 0; l < SS__LY_COUNT; l++) s->layer_start[l + 1] = s->layer_start[l] + count[l];
-    ss__prim *sorted = malloc((size_t)(s->nprims ? s->nprims : 1) * sizeof *sorted);
+    ss__spine_prim *sorted = malloc((size_t)(s->nprims ? s->nprims : 1) * sizeof *sorted);
     if (!sorted) return SS_ERR_NOMEM;
     int pos[SS__LY_COUNT];
     memcpy(pos, s->layer_start, sizeof pos);
@@ -1079,7 +1066,7 @@ static void ss__bounds(ss_spine *s)
     ss_spine_info *inf = &s->info;
     for (int j = 0; j < 3; j++) { inf->bone_lo_mm[j] = 1e9; inf->bone_hi_mm[j] = -1e9; }
     for (int j = 0; j < s->nprims; j++) {
-        const ss__prim *p = &s->prims[j];
+        const ss__spine_prim *p = &s->prims[j];
         if (p->layer < SS__LY_FIRST_HARD) continue;
         for (int c = 0; c < 3; c++) {
             inf->bone_lo_mm[c] = fmin(inf->bone_lo_mm[c], p->sdf.lo[c]);
@@ -1092,7 +1079,7 @@ static void ss__bounds(ss_spine *s)
     /* lateral: the vertebrae (not the rods running out of the region) plus 30 mm */
     double x0 = 1e9, x1 = -1e9, y0 = 1e9;
     for (int j = 0; j < s->nprims; j++) {
-        const ss__prim *p = &s->prims[j];
+        const ss__spine_prim *p = &s->prims[j];
         if (p->layer != SS__LY_BONE || p->sdf.hi[2] < z0 || p->sdf.lo[2] > z1) continue;
         x0 = fmin(x0, p->sdf.lo[0]);
         x1 = fmax(x1, p->sdf.hi[0]);
@@ -1155,25 +1142,19 @@ const ss_patient_params *ss_spine_params(const ss_spine *s) { return &s->params;
 
 void ss_spine_get_info(const ss_spine *s, ss_spine_info *out) { *out = s->info; }
 
-/* Stored distance quantum (tissue_volume.h); the sign survives quantization so that
-   "inside" means the same in the volume and in the query. */
-static int8_t ss__quant(double d)
-{
-    double q = d / SS_VOLUME_SDF_UNIT_MM;
-    if (q > 127) return 127;
-    if (q < -127) return -127;
-    long r = lrint(q);
-    if (d < 0 && r >= 0) r = -1;
-    return (int8_t)r;
-}
+/* cancellous when deeper than the cortical shell, decided on the stored distance as the
+   voxelizer must */
+int8_t ss__spine_shell_q(const ss_spine *s) { return (int8_t)(-lrint(s->shell / SS_VOLUME_SDF_UNIT_MM)); }
 
-/* cancellous when deeper than the cortical shell, decided on the quantized distance as
-   the voxelizer must */
-static int8_t ss__shell_q(const ss_spine *s) { return (int8_t)(-lrint(s->shell / SS_VOLUME_SDF_UNIT_MM)); }
+const ss__spine_prim *ss__spine_layer(const ss_spine *s, int layer, int *count)
+{
+    *count = s->layer_start[layer + 1] - s->layer_start[layer];
+    return s->prims + s->layer_start[layer];
+}
 
 /* ------------------------------------------------------------------ queries */
 
-static double ss__eval_cut(const ss_spine *s, const ss__prim *p, const double q[3])
+double ss__spine_prim_sdf(const ss_spine *s, const ss__spine_prim *p, const double q[3])
 {
     double d = ss_sdf_eval(&p->sdf, q);
     unsigned m = p->cut_mask;
@@ -1184,7 +1165,7 @@ static double ss__eval_cut(const ss_spine *s, const ss__prim *p, const double q[
 
 typedef struct ss__hit {
     double bone, graft, metal; /* min distances (or lower bounds) */
-    const ss__prim *bone_p, *graft_p, *metal_p, *soft_p;
+    const ss__spine_prim *bone_p, *graft_p, *metal_p, *soft_p;
     double bound;              /* distance to the nearest surface of anything */
 } ss__hit;
 
@@ -1194,12 +1175,12 @@ static void ss__scan(const ss_spine *s, const double q[3], ss__hit *h)
     h->bone_p = h->graft_p = h->metal_p = h->soft_p = NULL;
     h->bound = 1e9;
     for (int j = 0; j < s->nprims; j++) {
-        const ss__prim *p = &s->prims[j];
+        const ss__spine_prim *p = &s->prims[j];
         double bd = ss_sdf_bbox_dist(p->sdf.lo, p->sdf.hi, q);
         bool hard = p->layer >= SS__LY_FIRST_HARD;
         double d;
         if (bd > (hard ? SS__HARD_EXACT_MM : 0.0)) d = bd; /* a lower bound, and outside */
-        else d = ss__eval_cut(s, p, q);
+        else d = ss__spine_prim_sdf(s, p, q);
         h->bound = fmin(h->bound, fabs(d));
         if (p->layer == SS__LY_BONE) { if (d < h->bone) { h->bone = d; h->bone_p = p; } }
         else if (p->layer == SS__LY_GRAFT) { if (d < h->graft) { h->graft = d; h->graft_p = p; } }
@@ -1216,7 +1197,7 @@ static void ss__resolve(const ss_spine *s, const double q[3], const ss__hit *h, 
     out->level = -1;
     out->boundary_mm = fmin(ld, h->bound);
     out->hard_sdf_mm = fmin(h->bone, fmin(h->graft, h->metal));
-    const ss__prim *p = NULL;
+    const ss__spine_prim *p = NULL;
     if (lab == SS_TISSUE_AIR || lab == SS_TISSUE_SKIN) {
         out->label = lab;
         out->part = lab == SS_TISSUE_AIR ? SS_PART_AIR : SS_PART_SKIN;
@@ -1225,7 +1206,7 @@ static void ss__resolve(const ss_spine *s, const double q[3], const ss__hit *h, 
     if (h->metal < 0) { p = h->metal_p; out->label = p->label; }
     else if (h->bone < 0) {
         p = h->bone_p;
-        out->label = ss__quant(h->bone) < ss__shell_q(s) ? SS_TISSUE_CANCELLOUS : SS_TISSUE_CORTICAL;
+        out->label = ss_volume_sdf_quantize(h->bone) < ss__spine_shell_q(s) ? SS_TISSUE_CANCELLOUS : SS_TISSUE_CORTICAL;
         /* the shell boundary is a surface too */
         out->boundary_mm = fmin(out->boundary_mm, fabs(h->bone + s->shell));
     } else if (h->graft < 0) { p = h->graft_p; out->label = SS_TISSUE_GRAFT; }
@@ -1258,9 +1239,9 @@ double ss_spine_hard_sdf(const ss_spine *s, const double p_mm[3])
 {
     double best = 1e9;
     for (int j = s->layer_start[SS__LY_FIRST_HARD]; j < s->nprims; j++) {
-        const ss__prim *p = &s->prims[j];
+        const ss__spine_prim *p = &s->prims[j];
         double bd = ss_sdf_bbox_dist(p->sdf.lo, p->sdf.hi, p_mm);
-        double d = bd > SS__HARD_EXACT_MM ? bd : ss__eval_cut(s, p, p_mm);
+        double d = bd > SS__HARD_EXACT_MM ? bd : ss__spine_prim_sdf(s, p, p_mm);
         best = fmin(best, d);
     }
     return best;
@@ -1327,122 +1308,4 @@ const char *ss_spine_part_name(int part)
         "graft", "screw", "rod"};
     if (part < 0 || part >= SS_PART_COUNT) return "unknown";
     return names[part];
-}
-
-/* ------------------------------------------------------------------ voxel filling */
-
-
-/* index ranges of a box in the volume, clipped to the slab; false if empty */
-static bool ss__range(const ss_volume *vol, const double lo[3], const double hi[3], double pad, int k0, int k1,
-                      int r0[3], int r1[3])
-{
-    int n[3] = {vol->nx, vol->ny, vol->nz};
-    for (int c = 0; c < 3; c++) {
-        double a = (lo[c] - pad - vol->origin_mm[c]) / vol->spacing_mm;
-        double b = (hi[c] + pad - vol->origin_mm[c]) / vol->spacing_mm;
-        r0[c] = (int)ceil(a);
-        r1[c] = (int)floor(b);
-        if (r0[c] < 0) r0[c] = 0;
-        if (r1[c] > n[c] - 1) r1[c] = n[c] - 1;
-    }
-    if (r0[2] < k0) r0[2] = k0;
-    if (r1[2] > k1 - 1) r1[2] = k1 - 1;
-    return r0[0] <= r1[0] && r0[1] <= r1[1] && r0[2] <= r1[2];
-}
-
-static bool ss__protected(uint8_t l) { return l == SS_TISSUE_AIR || l == SS_TISSUE_SKIN; }
-
-void ss_spine_fill_slab(const ss_spine *s, ss_volume *vol, int k0, int k1)
-{
-    const int nx = vol->nx, ny = vol->ny;
-    const double sp = vol->spacing_mm;
-    const double ox = vol->origin_mm[0], oy = vol->origin_mm[1], oz = vol->origin_mm[2];
-    double *ys = malloc((size_t)nx * sizeof *ys);
-    if (!ys) return;
-    /* 1. analytic back layers */
-    for (int k = k0; k < k1; k++) {
-        double z = oz + sp * k;
-        for (int i = 0; i < nx; i++) ys[i] = ss_spine_skin_y(s, ox + sp * i, z);
-        for (int j = 0; j < ny; j++) {
-            double y = oy + sp * j;
-            size_t base = (size_t)nx * ((size_t)j + (size_t)ny * (size_t)k);
-            uint8_t *lab = vol->labels + base;
-            for (int i = 0; i < nx; i++) {
-                double b1 = ys[i];
-                uint8_t l;
-                if (y > b1) l = SS_TISSUE_AIR;
-                else if (y > b1 - s->skin_t) l = SS_TISSUE_SKIN;
-                else if (y > b1 - s->skin_t - s->fat_F) l = SS_TISSUE_FAT;
-                else l = SS_TISSUE_MUSCLE;
-                lab[i] = l;
-            }
-            memset(vol->hard_sdf + base, 127, (size_t)nx);
-        }
-    }
-    free(ys);
-    const double band = SS_VOLUME_SDF_RANGE_MM;
-    const int8_t shell_q = ss__shell_q(s);
-    /* 2..6. primitives by layer */
-    for (int layer = 0; layer < SS__LY_COUNT; layer++) {
-        bool hard = layer >= SS__LY_FIRST_HARD;
-        if (layer == SS__LY_GRAFT) {
-            /* 4. classify bone before graft and metal change the distances */
-            for (int k = k0; k < k1; k++)
-                for (size_t idx = (size_t)nx * ny * k, e = idx + (size_t)nx * ny; idx < e; idx++) {
-                    int8_t q = vol->hard_sdf[idx];
-                    if (q < 0 && !ss__protected(vol->labels[idx]))
-                        vol->labels[idx] = q < shell_q ? SS_TISSUE_CANCELLOUS : SS_TISSUE_CORTICAL;
-                }
-        }
-        for (int pj = s->layer_start[layer]; pj < s->layer_start[layer + 1]; pj++) {
-            const ss__prim *pr = &s->prims[pj];
-            int r0[3], r1[3];
-            if (!ss__range(vol, pr->sdf.lo, pr->sdf.hi, hard ? band + sp : 0.0, k0, k1, r0, r1)) continue;
-            for (int k = r0[2]; k <= r1[2]; k++)
-                for (int j = r0[1]; j <= r1[1]; j++) {
-                    size_t base = (size_t)nx * ((size_t)j + (size_t)ny * (size_t)k);
-                    uint8_t *lab = vol->labels + base;
-                    int8_t *sdf = vol->hard_sdf + base;
-                    double q[3] = {0, oy + sp * j, oz + sp * k};
-                    int i = r0[0];
-                    while (i <= r1[0]) {
-                        q[0] = ox + sp * i;
-                        double d = ss__eval_cut(s, pr, q);
-                        int run;
-                        if (!hard) {
-                            run = (int)(fabs(d) * SS__SKIP_SAFETY / sp);
-                            if (run < 1) run = 1;
-                            if (i + run - 1 > r1[0]) run = r1[0] - i + 1;
-                            if (d < 0)
-                                for (int t = 0; t < run; t++)
-                                    if (!ss__protected(lab[i + t])) lab[i + t] = (uint8_t)pr->label;
-                            i += run;
-                            continue;
-                        }
-                        if (d > band) {
-                            run = (int)((d - band) * SS__SKIP_SAFETY / sp);
-                            i += run < 1 ? 1 : run;
-                            continue;
-                        }
-                        if (d < -band) {
-                            run = (int)((-d - band) * SS__SKIP_SAFETY / sp);
-                            if (run < 1) run = 1;
-                            if (i + run - 1 > r1[0]) run = r1[0] - i + 1;
-                        } else run = 1;
-                        int8_t qd = ss__quant(d);
-                        for (int t = 0; t < run; t++) {
-                            int ii = i + t;
-                            if (qd < sdf[ii]) sdf[ii] = qd;
-                            if (d < 0 && layer != SS__LY_BONE && !ss__protected(lab[ii])) {
-                                if (layer == SS__LY_METAL) lab[ii] = (uint8_t)pr->label;
-                                else if (lab[ii] != SS_TISSUE_CORTICAL && lab[ii] != SS_TISSUE_CANCELLOUS &&
-                                         lab[ii] != SS_TISSUE_TITANIUM && lab[ii] != SS_TISSUE_COCR)
-                                    lab[ii] = SS_TISSUE_GRAFT;
-                            }
-                        }
-                        i += run;
-                    }
-                }
-        }
-    }
 }

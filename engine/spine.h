@@ -26,7 +26,6 @@
 
 #include "error.h"
 #include "patient.h"
-#include "tissue_volume.h"
 
 typedef struct ss_spine ss_spine;
 
@@ -170,10 +169,5 @@ ss_status ss_spine_vertebra(const ss_spine *spine, int vertebra, ss_vertebra_inf
 ss_status ss_spine_interspace(const ss_spine *spine, int level, ss_interspace_info *out);
 
 const char *ss_spine_part_name(int part);
-
-/* For the voxelizer (tissue_volume.c): fills the z-slices k0 <= k < k1 of a volume whose
- * dims, spacing, origin and arrays are already set. Slabs are independent, so threads
- * may fill disjoint slabs at once; the result does not depend on how slabs are cut. */
-void ss_spine_fill_slab(const ss_spine *spine, ss_volume *vol, int k0, int k1);
 
 #endif

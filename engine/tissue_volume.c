@@ -1,4 +1,6 @@
-/* tissue_volume.c: builds, hashes, samples and draws the voxel volume (see tissue_volume.h). */
+/* tissue_volume.c: builds, hashes, samples and draws the voxel volume (see tissue_volume.h).
+ * The fill walks the model's solids through spine_layers.h, the one private view of the
+ * model it needs (ss_spine_query() per voxel would be far too slow). */
 #define _POSIX_C_SOURCE 200809L
 #include "tissue_volume.h"
 
@@ -13,6 +15,7 @@
 #include <stb_image_write.h>
 
 #include "spine.h"
+#include "spine_layers.h"
 #include "tissue.h"
 
 #define SS__SLAB 8 /* z-slices per unit of work */
@@ -22,6 +25,138 @@ void ss_volume_desc_default(ss_volume_desc *out)
     memset(out, 0, sizeof *out);
     out->spacing_mm = 0.5f;
 }
+
+/* ------------------------------------------------------------------ filling a slab */
+
+#define SS__SKIP_SAFETY 0.8 /* the model's distances are approximate: step 80 % of them */
+
+/* index ranges of a box in the volume, clipped to the slab; false if empty */
+static bool ss__range(const ss_volume *vol, const double lo[3], const double hi[3], double pad, int k0, int k1,
+                      int r0[3], int r1[3])
+{
+    int n[3] = {vol->nx, vol->ny, vol->nz};
+    for (int c = 0; c < 3; c++) {
+        double a = (lo[c] - pad - vol->origin_mm[c]) / vol->spacing_mm;
+        double b = (hi[c] + pad - vol->origin_mm[c]) / vol->spacing_mm;
+        r0[c] = (int)ceil(a);
+        r1[c] = (int)floor(b);
+        if (r0[c] < 0) r0[c] = 0;
+        if (r1[c] > n[c] - 1) r1[c] = n[c] - 1;
+    }
+    if (r0[2] < k0) r0[2] = k0;
+    if (r1[2] > k1 - 1) r1[2] = k1 - 1;
+    return r0[0] <= r1[0] && r0[1] <= r1[1] && r0[2] <= r1[2];
+}
+
+/* air and skin: no solid overrides them */
+static bool ss__protected(uint8_t l) { return l == SS_TISSUE_AIR || l == SS_TISSUE_SKIN; }
+
+/* Fills the z-slices k0 <= k < k1 of a volume whose dims, spacing, origin and arrays are
+ * already set, by the rules in spine.c's opening comment: the back's layers from the skin
+ * height of each column, then the model's solids layer by layer (spine_layers.h). Slabs
+ * are independent, so threads may fill disjoint slabs at once; the result does not
+ * depend on how slabs are cut. */
+static void ss__fill_slab(const ss_spine *s, ss_volume *vol, int k0, int k1)
+{
+    ss_spine_info info;
+    ss_spine_get_info(s, &info);
+    const double skin_t = info.skin_thickness_mm, fat_F = info.fat_thickness_mm;
+    const int nx = vol->nx, ny = vol->ny;
+    const double sp = vol->spacing_mm;
+    const double ox = vol->origin_mm[0], oy = vol->origin_mm[1], oz = vol->origin_mm[2];
+    double *ys = malloc((size_t)nx * sizeof *ys);
+    if (!ys) return;
+    /* 1. analytic back layers */
+    for (int k = k0; k < k1; k++) {
+        double z = oz + sp * k;
+        for (int i = 0; i < nx; i++) ys[i] = ss_spine_skin_y(s, ox + sp * i, z);
+        for (int j = 0; j < ny; j++) {
+            double y = oy + sp * j;
+            size_t base = (size_t)nx * ((size_t)j + (size_t)ny * (size_t)k);
+            uint8_t *lab = vol->labels + base;
+            for (int i = 0; i < nx; i++) {
+                double b1 = ys[i];
+                uint8_t l;
+                if (y > b1) l = SS_TISSUE_AIR;
+                else if (y > b1 - skin_t) l = SS_TISSUE_SKIN;
+                else if (y > b1 - skin_t - fat_F) l = SS_TISSUE_FAT;
+                else l = SS_TISSUE_MUSCLE;
+                lab[i] = l;
+            }
+            memset(vol->hard_sdf + base, 127, (size_t)nx);
+        }
+    }
+    free(ys);
+    const double band = SS_VOLUME_SDF_RANGE_MM;
+    const int8_t shell_q = ss__spine_shell_q(s);
+    /* 2..6. primitives by layer */
+    for (int layer = 0; layer < SS__LY_COUNT; layer++) {
+        bool hard = layer >= SS__LY_FIRST_HARD;
+        if (layer == SS__LY_GRAFT) {
+            /* 4. classify bone before graft and metal change the distances */
+            for (int k = k0; k < k1; k++)
+                for (size_t idx = (size_t)nx * ny * k, e = idx + (size_t)nx * ny; idx < e; idx++) {
+                    int8_t q = vol->hard_sdf[idx];
+                    if (q < 0 && !ss__protected(vol->labels[idx]))
+                        vol->labels[idx] = q < shell_q ? SS_TISSUE_CANCELLOUS : SS_TISSUE_CORTICAL;
+                }
+        }
+        int nprims;
+        const ss__spine_prim *prims = ss__spine_layer(s, layer, &nprims);
+        for (int pj = 0; pj < nprims; pj++) {
+            const ss__spine_prim *pr = &prims[pj];
+            int r0[3], r1[3];
+            if (!ss__range(vol, pr->sdf.lo, pr->sdf.hi, hard ? band + sp : 0.0, k0, k1, r0, r1)) continue;
+            for (int k = r0[2]; k <= r1[2]; k++)
+                for (int j = r0[1]; j <= r1[1]; j++) {
+                    size_t base = (size_t)nx * ((size_t)j + (size_t)ny * (size_t)k);
+                    uint8_t *lab = vol->labels + base;
+                    int8_t *sdf = vol->hard_sdf + base;
+                    double q[3] = {0, oy + sp * j, oz + sp * k};
+                    int i = r0[0];
+                    while (i <= r1[0]) {
+                        q[0] = ox + sp * i;
+                        double d = ss__spine_prim_sdf(s, pr, q);
+                        int run;
+                        if (!hard) {
+                            run = (int)(fabs(d) * SS__SKIP_SAFETY / sp);
+                            if (run < 1) run = 1;
+                            if (i + run - 1 > r1[0]) run = r1[0] - i + 1;
+                            if (d < 0)
+                                for (int t = 0; t < run; t++)
+                                    if (!ss__protected(lab[i + t])) lab[i + t] = (uint8_t)pr->label;
+                            i += run;
+                            continue;
+                        }
+                        if (d > band) {
+                            run = (int)((d - band) * SS__SKIP_SAFETY / sp);
+                            i += run < 1 ? 1 : run;
+                            continue;
+                        }
+                        if (d < -band) {
+                            run = (int)((-d - band) * SS__SKIP_SAFETY / sp);
+                            if (run < 1) run = 1;
+                            if (i + run - 1 > r1[0]) run = r1[0] - i + 1;
+                        } else run = 1;
+                        int8_t qd = ss_volume_sdf_quantize(d);
+                        for (int t = 0; t < run; t++) {
+                            int ii = i + t;
+                            if (qd < sdf[ii]) sdf[ii] = qd;
+                            if (d < 0 && layer != SS__LY_BONE && !ss__protected(lab[ii])) {
+                                if (layer == SS__LY_METAL) lab[ii] = (uint8_t)pr->label;
+                                else if (lab[ii] != SS_TISSUE_CORTICAL && lab[ii] != SS_TISSUE_CANCELLOUS &&
+                                         lab[ii] != SS_TISSUE_TITANIUM && lab[ii] != SS_TISSUE_COCR)
+                                    lab[ii] = SS_TISSUE_GRAFT;
+                            }
+                        }
+                        i += run;
+                    }
+                }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ building */
 
 typedef struct ss__job {
     const ss_spine *spine;
@@ -36,7 +171,7 @@ static void *ss__worker(void *arg)
     for (int s = j->index; s < nslab; s += j->count) {
         int k0 = s * SS__SLAB, k1 = k0 + SS__SLAB;
         if (k1 > j->vol->nz) k1 = j->vol->nz;
-        ss_spine_fill_slab(j->spine, j->vol, k0, k1);
+        ss__fill_slab(j->spine, j->vol, k0, k1);
     }
     return NULL;
 }

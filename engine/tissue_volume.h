@@ -8,7 +8,7 @@
  *   centre of the S1 upper endplate, +x patient's left, +y posterior, +z cranial).
  *   labels:   uint8, ss_tissue values (GL_R8UI).
  *   hard_sdf: int8, signed distance to the nearest bone/metal surface in units of
- *             SS_VOLUME_SDF_UNIT_MM, negative inside hard tissue, clamped to +-127
+ *             SS_VOLUME_SDF_UNIT_MM (volume_sdf.h), negative inside hard tissue, clamped to +-127
  *             (so exact within +-SS_VOLUME_SDF_RANGE_MM of a surface) (GL_R8_SNORM:
  *             texture value * SS_VOLUME_SDF_RANGE_MM = distance in mm).
  * Normals of hard surfaces: the normalized gradient of hard_sdf (central differences).
@@ -19,8 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SS_VOLUME_SDF_RANGE_MM 4.0f
-#define SS_VOLUME_SDF_UNIT_MM (SS_VOLUME_SDF_RANGE_MM / 127.0f)
+#include "volume_sdf.h"
 
 typedef struct ss_volume {
     int nx, ny, nz;
