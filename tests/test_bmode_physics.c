@@ -203,6 +203,166 @@ Test(bmode_physics, lateral_speckle_size_tracks_lambda_fnumber)
     cr_assert(fabs(w2 / (1.177 * s2) - 1.0) <= 0.25, "F#2 half-width %.3f vs %.3f mm", w2, 1.177 * s2);
 }
 
+/* Lateral speckle half-width over a depth window (linear probe, so lines are parallel and
+ * equally spaced): the row-normalized lateral autocovariance falls to 0.5. */
+static double lateral_width_at(const tb *t, float d0, float d1)
+{
+    enum { NLAG = 80 };
+    double acf[NLAG] = {0};
+    int j0 = bs_sample_of_depth(&t->probe, d0), j1 = bs_sample_of_depth(&t->probe, d1);
+    for (int j = j0; j < j1; j++) {
+        double mean = 0, var = 0;
+        for (int l = 0; l < t->probe.lines; l++) mean += bs_env_at(&t->f, l, j);
+        mean /= t->probe.lines;
+        for (int l = 0; l < t->probe.lines; l++) var += pow(bs_env_at(&t->f, l, j) - mean, 2);
+        for (int k = 0; k < NLAG; k++) {
+            double c = 0;
+            for (int l = 0; l < t->probe.lines - k; l++)
+                c += (bs_env_at(&t->f, l, j) - mean) * (bs_env_at(&t->f, l + k, j) - mean);
+            acf[k] += c / var;
+        }
+    }
+    for (int k = NLAG - 1; k >= 0; k--) acf[k] /= acf[0];
+    return half_width(acf, NLAG, t->probe.width_mm / t->probe.lines);
+}
+
+Test(bmode_physics, lateral_psf_is_narrowest_at_the_focus)
+{
+    /* 5 MHz, F#2, transmit focus 20 mm, 48 mm deep: the receive aperture stops growing at
+     * 20 / 2 = 10 mm, so beyond the focus the receive F# grows with depth, and nearer the
+     * face the unfocused transmit beam is wide. The model's sigma_l: 0.71 mm at 5 mm, 0.62
+     * at the focus, 1.10 at 40 mm (probe.h). Two seeds pooled: one speckle row estimate
+     * varies by ~8 %. */
+    double near = 0, focus = 0, far = 0;
+    for (uint32_t seed = 1; seed <= 2; seed++) {
+        tb t;
+        tb_init(&t, SS_PHANTOM_HOMOGENEOUS, NULL);
+        ss_probe_default_linear(&t.probe);
+        t.probe.freq_mhz = 5.f;
+        t.probe.width_mm = 64.f;
+        t.probe.lines = 640;
+        t.probe.samples = 256;
+        t.probe.depth_mm = 48.f;
+        t.probe.focal_depth_mm = 20.f;
+        t.s.flags |= SS_BMODE_NO_NOISE;
+        t.s.seed = seed;
+        tb_render(&t);
+        near += 0.5 * lateral_width_at(&t, 3.f, 7.f);
+        focus += 0.5 * lateral_width_at(&t, 18.f, 22.f);
+        far += 0.5 * lateral_width_at(&t, 36.f, 44.f);
+        tb_free(&t);
+    }
+    printf("lateral speckle half-width: 3-7 mm %.3f, focus 18-22 mm %.3f, 36-44 mm %.3f mm\n", near, focus, far);
+    /* expected ratios 1.15 (near) and 1.79 (far); the bounds leave room for the estimate */
+    cr_assert(near >= 1.05 * focus, "near field %.3f mm not wider than at the focus %.3f", near, focus);
+    cr_assert(far >= 1.4 * focus, "far field %.3f mm not clearly wider than at the focus %.3f", far, focus);
+}
+
+Test(bmode_physics, electronic_noise_is_band_limited_by_the_psf)
+{
+    /* an anechoic medium (CSF: no scatterers): what is left is the noise, added per RF bin
+     * before the lateral and axial PSF and scaled so its rms after them is noise_db. Band
+     * limited, neighbouring samples (0.2 mm, under the 0.5 mm pulse) and neighbouring lines
+     * (0.55 deg, under the ~1 mm beam) are correlated; white noise per sample (the old model)
+     * gave ~0 for both. */
+    ss_phantom_params pp;
+    ss_phantom_params_default(&pp, SS_PHANTOM_HOMOGENEOUS);
+    pp.tissue = SS_TISSUE_CSF;
+    tb t;
+    tb_init(&t, SS_PHANTOM_HOMOGENEOUS, &pp);
+    t.probe.samples = 512;
+    tb_render(&t);
+    double sum = 0, sum2 = 0, ax = 0, lat = 0;
+    long n = 0;
+    for (int l = 1; l < t.probe.lines - 1; l++)
+        for (int j = 100; j < 500; j++) {
+            double e = bs_env_at(&t.f, l, j);
+            sum += e;
+            sum2 += e * e;
+            n++;
+        }
+    double mean = sum / n, var = sum2 / n - mean * mean;
+    for (int l = 1; l < t.probe.lines - 1; l++)
+        for (int j = 100; j < 500; j++) {
+            double e = bs_env_at(&t.f, l, j) - mean;
+            ax += e * (bs_env_at(&t.f, l, j + 1) - mean);
+            lat += e * (bs_env_at(&t.f, l + 1, j) - mean);
+        }
+    ax /= n * var;
+    lat /= n * var;
+    double rms_db = 10.0 * log10(sum2 / n);
+    printf("noise: rms %.1f dB (setting %.0f), correlation with the next sample %.2f, next line %.2f, mean/std %.2f\n",
+           rms_db, (double)t.s.noise_db, ax, lat, mean / sqrt(var));
+    cr_assert(fabs(rms_db - t.s.noise_db) <= 1.0, "noise rms %.1f dB, setting %.0f dB", rms_db, (double)t.s.noise_db);
+    cr_assert(ax >= 0.4, "noise not band-limited along the line: correlation %.2f", ax);
+    cr_assert(lat >= 0.3, "noise not band-limited across lines: correlation %.2f", lat);
+    /* still complex Gaussian: a Rayleigh envelope */
+    cr_assert(fabs(mean / sqrt(var) - 1.913) <= 0.1, "noise envelope mean/std %.2f", mean / sqrt(var));
+    tb_free(&t);
+}
+
+/* Row-normalized lateral autocovariance of the envelope at lag_mm, 10..30 mm deep, for a
+ * linear probe whose array runs along `array` (0.1 mm a line); mean power (dB) out. */
+static double muscle_lateral_acf(const float array[3], unsigned flags, float lag_mm, double *power_db)
+{
+    ss_phantom_params pp;
+    ss_phantom_params_default(&pp, SS_PHANTOM_HOMOGENEOUS);
+    pp.size_mm[2] = 120.f; /* room for a 60 mm array along z */
+    tb t;
+    tb_init(&t, SS_PHANTOM_HOMOGENEOUS, &pp);
+    ss_probe_default_linear(&t.probe);
+    t.probe.freq_mhz = 5.f;
+    t.probe.width_mm = 60.f;
+    t.probe.lines = 600;
+    t.probe.samples = 256;
+    t.probe.depth_mm = 40.f;
+    t.probe.focal_depth_mm = 20.f;
+    const float o[3] = {0.f, 0.f, 0.f}, beam[3] = {0.f, -1.f, 0.f};
+    ss_probe_pose_make(o, beam, array, &t.pose);
+    t.s.flags = SS_BMODE_NO_CONTACT | SS_BMODE_NO_NOISE | flags;
+    tb_render(&t);
+    int k = (int)lrintf(lag_mm / 0.1f), j0 = bs_sample_of_depth(&t.probe, 10.f), j1 = bs_sample_of_depth(&t.probe, 30.f);
+    double acf = 0, p = 0;
+    for (int j = j0; j < j1; j++) {
+        double mean = 0, var = 0, c = 0;
+        for (int l = 0; l < t.probe.lines; l++) mean += bs_env_at(&t.f, l, j);
+        mean /= t.probe.lines;
+        for (int l = 0; l < t.probe.lines; l++) var += pow(bs_env_at(&t.f, l, j) - mean, 2);
+        for (int l = 0; l + k < t.probe.lines; l++)
+            c += (bs_env_at(&t.f, l, j) - mean) * (bs_env_at(&t.f, l + k, j) - mean);
+        acf += (c / (t.probe.lines - k)) / (var / t.probe.lines);
+        p += var / t.probe.lines + mean * mean;
+    }
+    *power_db = 10.0 * log10(p / (j1 - j0));
+    tb_free(&t);
+    return acf / (j1 - j0);
+}
+
+Test(bmode_physics, muscle_shows_striation_along_its_fibres)
+{
+    /* tissue_texture.h: the erector spinae's fascicles and septa run along +z (the body's
+     * long axis). Imaged along the fibres (the array along z, as in a sagittal view) the
+     * brightness pattern persists across lines: correlation at 5 mm well above the
+     * speckle's (which is gone within ~1 mm); imaged across them (array along x, a
+     * transverse view) it does not. The microstructure keeps the muscle's mean power. */
+    const float along[3] = {0.f, 0.f, 1.f}, across[3] = {1.f, 0.f, 0.f};
+    double p_along, p_across, p_plain, p_plain2;
+    double a = muscle_lateral_acf(along, 0, 5.f, &p_along), c = muscle_lateral_acf(across, 0, 5.f, &p_across);
+    double a0 = muscle_lateral_acf(along, SS_BMODE_NO_TEXTURE, 5.f, &p_plain);
+    double c0 = muscle_lateral_acf(across, SS_BMODE_NO_TEXTURE, 5.f, &p_plain2);
+    printf("muscle, lateral correlation at 5 mm: along the fibres %.2f, across %.2f (no microstructure: %.2f, %.2f); "
+           "mean power %.1f / %.1f dB (plain %.1f / %.1f)\n",
+           a, c, a0, c0, p_along, p_across, p_plain, p_plain2);
+    /* the speckle alone decorrelates: the control must show it, or the measure is blind */
+    cr_assert(fabs(a0) <= 0.1 && fabs(c0) <= 0.1, "plain speckle correlates at 5 mm: %.2f / %.2f", a0, c0);
+    cr_assert(a >= 0.15, "no striation along the fibres: correlation %.2f at 5 mm", a);
+    cr_assert(a >= 3.0 * fabs(c), "striation not directional: along %.2f, across %.2f", a, c);
+    /* the table is normalized to mean square 1: within 1 dB of the plain tissue */
+    cr_assert(fabs(p_along - p_plain) <= 1.0 && fabs(p_across - p_plain2) <= 1.0,
+              "microstructure changed the mean power: %.1f vs %.1f, %.1f vs %.1f dB", p_along, p_plain, p_across,
+              p_plain2);
+}
+
 /* ------------------------------------------------------------------ geometry */
 
 Test(bmode_physics, wire_appears_at_its_position_after_scan_conversion)
