@@ -17,17 +17,19 @@ layout(std430, binding = 0) readonly buffer Tables {
     float sin_tab[SS_BMODE_PHASE_N + 1];
     float gauss_tab[SS_BMODE_GAUSS_N + 2];
     float kern[2 * SS_BMODE_KERNEL_HALF + 2];
+    float noise_tab[2 * SS_BMODE_NOISE_N]; // complex Gaussian noise values (re, im), E|n|^2 = 1
+    int lab_tex[256];      // tissue_texture.h table per label, -1 none (or textures off)
 };
 // SS_BMODE_BEAM_TABLES tables of nsteps + 1: inv2sl2, inv2se2, lim_l2, lim_e2, norm, sig_l,
-// sig_e, hat, inv_hat; then the lateral speckle kernels, SS_BMODE_LAT_STRIDE per step
-// (J, bracket, w_0 .. w_LAT_MAX) (ss_bmode_model)
+// sig_e, hat, inv_hat, noise_spk; then the lateral speckle kernels, SS_BMODE_LAT_STRIDE per
+// step (J, bracket, w_0 .. w_LAT_MAX) (ss_bmode_model)
 layout(std430, binding = 1) readonly buffer Beam { float beam[]; };
 // per line: origin, direction, lateral (u), elevation (v) in the patient frame
 layout(std430, binding = 2) readonly buffer Lines { vec4 line_geo[]; };
 // per line and elevation ray: two-way amplitude factor per march step
 layout(std430, binding = 3) coherent buffer Tau { float tau[]; };
 // per line, up to SS_BMODE_MAX_PIECES straight pieces of the central ray:
-// 4 vec4 each: (A, a0), (d, a1), (u, 0), (v, 0)
+// 4 vec4 each: (A, a0), (d, a1), (u, sc), (v, 0); displayed depth a = a0 + sc * (path from A)
 layout(std430, binding = 4) coherent buffer Pieces { vec4 pieces[]; };
 layout(std430, binding = 5) coherent buffer NPieces { int npieces[]; };
 // per line: 2 * nbins floats (re, im) of the complex RF before the axial pulse
@@ -41,8 +43,21 @@ layout(std430, binding = 9) readonly buffer VolLabels { uint vol_label_words[]; 
 layout(std430, binding = 10) readonly buffer VolSdf { uint vol_sdf_words[]; };
 // per line: 2 * nbins floats of the speckle splat before the lateral kernel (pass 2 -> 3)
 layout(std430, binding = 11) coherent buffer SpkBins { float spk[]; };
-// per line: gel path skipped by the contact model (mm)
+// per line: tissue compressed under the line's element (mm; 0 touching or through gel),
+// -1 = no skin contact (ss_bmode_frame.line_contact_mm)
 layout(std430, binding = 12) coherent buffer Contact { float contact_mm[]; };
+// per line and elevation ray, SS_BMODE_GPU_MAX_EVENTS echoes the ray found (march pass
+// scratch, merged into the line's RF at the end of the pass): depth, echo, key | used << 16
+struct Event {
+    float a, echo;
+    uint key;
+};
+layout(std430, binding = 13) coherent buffer Events { Event events[]; };
+// per line, u_label_words words of 4 labels (samples fastest, byte j & 3 of word j >> 2):
+// the central ray's label per sample, STEEL inside the needle (ss_bmode_frame.labels)
+layout(std430, binding = 14) coherent buffer LabelsOut { uint label_words[]; };
+// tissue_texture.h: SS_TEXTURE_KINDS tables of SS_TEXTURE_N x SS_TEXTURE_N amplitude factors
+layout(std430, binding = 15) readonly buffer TexTable { float tex_tab[]; };
 
 // ---------------------------------------------------------------- uniforms
 uniform usampler3D vol_labels;
@@ -54,7 +69,11 @@ uniform ivec3 vol_size;
 
 uniform int u_lines, u_samples;
 uniform float u_ds, u_inv_ds, u_depth, u_sigma_a, u_delta, u_inv_delta, u_phase_scale, u_cell;
-uniform int u_m, u_nbins, u_nsteps, u_nrays, u_per_cell, u_kernel_half, u_contact_steps;
+uniform int u_m, u_nbins, u_nsteps, u_nrays, u_per_cell, u_kernel_half;
+uniform float u_dz;          // sample spacing (mm)
+uniform float u_noise_bins;  // noise rms per RF bin without the lateral kernel
+uniform float u_display_ref_db;
+uniform float u_grazing_cos;
 uniform float u_ray_de;
 uniform float u_ray_e[SS_BMODE_MAX_RAYS], u_ray_w[SS_BMODE_MAX_RAYS];
 uniform float u_dir_soft, u_dir_bone, u_dir_metal, u_dir_needle, u_dir_needle_diffuse, u_needle_diffuse;
@@ -188,4 +207,19 @@ vec3 ss_scatter_position(uint h, ivec3 c, float cell_mm)
     return vec3(cell_mm * (float(c.x) + (float(h & 1023u) + 0.5) * q),
                 cell_mm * (float(c.y) + (float((h >> 10) & 1023u) + 0.5) * q),
                 cell_mm * (float(c.z) + (float((h >> 20) & 1023u) + 0.5) * q));
+}
+
+// tissue_texture.h ss_texture_index: the table cell of a position
+int texture_index(vec3 pos)
+{
+    precise float x = (pos.x + SS_TEXTURE_DRIFT * pos.z) * (1.0 / SS_TEXTURE_CELL_MM);
+    precise float y = pos.y * (1.0 / SS_TEXTURE_CELL_MM);
+    uint ix = uint(int(floor(x))), iy = uint(int(floor(y)));
+    return int((iy & uint(SS_TEXTURE_N - 1)) * uint(SS_TEXTURE_N) + (ix & uint(SS_TEXTURE_N - 1)));
+}
+
+// electronic noise of RF bin b of a line (ss__add_noise): index into noise_tab (complex)
+int noise_index(int line, int b)
+{
+    return int(ss_scatter_hash(u_seed ^ 0xA5A5A5A5u, ivec3(line, b, 0x7FFF)) & uint(SS_BMODE_NOISE_N - 1));
 }

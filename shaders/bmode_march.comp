@@ -1,24 +1,72 @@
 #version 430
 // bmode_march.comp: pass 1 of the GPU B-mode renderer, one invocation per scan line
-// (engine/bmode_cpu.c ss__march_ray + ss__needle, same order, same arithmetic):
+// (engine/bmode_cpu.c ss__line_rf up to the speckle splat: ss__gap, ss__march_ray,
+// ss__crossing, ss__merge_events, ss__needle, ss__line_labels; same order, same arithmetic):
 //   (the RF bins arrive cleared: glClearBufferData before this pass);
-//   - marches every elevation ray with a fixed step: interfaces (R, Snell, total
-//     reflection), tau (two-way amplitude) per step, interface echoes, metal ring-down;
-//     the central ray records its straight pieces for the speckle pass;
-//   - the analytic needle: shaft echo, reverberation, tip echo, partial shadow on tau.
+//   - contact: the element pressed in along the probe's beam (u_press, computed on the CPU
+//     side per frame by ss_bmode_press_mm), the signed gap to the skin; a line more than
+//     SS_BMODE_GEL_MM above it sees nothing (contact -1, labels AIR, no pieces); an element
+//     inside the skin starts at the skin and the first u_k_stretch steps are stretched;
+//   - marches every elevation ray with a fixed step: interfaces (sub-voxel crossing, R,
+//     Snell refraction between soft tissues, total reflection, soft interfaces passed at
+//     grazing incidence), tau
+//     (two-way amplitude) per step; the echoes each ray finds are recorded as events and
+//     merged into the RF after all rays (ss__merge_events); the central ray records its
+//     straight pieces for the speckle pass and its label per sample;
+//   - the analytic needle: shaft echo, reverberation, tip echo, partial shadow on tau, and
+//     STEEL in the label map where a sample lies inside the shaft.
 // Shared declarations: bmode_common.glsl (inserted by the C side).
 layout(local_size_x = 8) in;
 
 uniform int u_has_needle;
 uniform vec3 u_needle_tip, u_needle_dir;
 uniform float u_needle_len, u_needle_od;
+uniform vec3 u_press_vec;   // press_mm * pose.axis_y, multiplied in C as the CPU does
+uniform int u_contact;      // 0 with SS_BMODE_NO_CONTACT
+uniform float u_gap_step;   // 0.5 ds: the gap search step
+uniform int u_gap_steps;    // (int)(SS_BMODE_CONTACT_SEARCH_MM / u_gap_step)
+uniform int u_k_stretch;    // (int)ceilf(SS_BMODE_COMPRESSION_MM / ds)
+uniform int u_label_words;  // words of 4 labels per line
 
-void put_piece(int line, int i, vec3 A, float a0, vec3 d, float a1, vec3 u, vec3 v)
+// per-invocation state: the events each ray recorded, the label map being written
+int ev_n[SS_BMODE_MAX_RAYS];
+int lab_j;      // next sample whose label is due
+uint lab_word;  // its word, being filled
+
+int event_base(int line, int r) { return (line * u_nrays + r) * SS_BMODE_GPU_MAX_EVENTS; }
+
+// ss__event_add
+void event_add(int line, int r, float a, float echo, uint key)
+{
+    if (ev_n[r] >= SS_BMODE_GPU_MAX_EVENTS || !(echo > 0.0)) return;
+    events[event_base(line, r) + ev_n[r]] = Event(a, echo, key);
+    ev_n[r]++;
+}
+
+// the labels of the samples whose step index (ss__line_labels) is k: the central ray is in
+// `lab` at the start of step k; called for k = 0 .. nsteps in order
+void emit_labels(int line, int k, int lab)
+{
+    while (lab_j < u_samples) {
+        precise float x = (float(lab_j) + 0.5) * u_dz * u_inv_ds;
+        int ks = clamp(int(x), 0, u_nsteps);
+        if (ks > k) return;
+        int sh = (lab_j & 3) * 8;
+        lab_word |= uint(lab) << sh;
+        if ((lab_j & 3) == 3 || lab_j == u_samples - 1) {
+            label_words[line * u_label_words + (lab_j >> 2)] = lab_word;
+            lab_word = 0u;
+        }
+        lab_j++;
+    }
+}
+
+void put_piece(int line, int i, vec3 A, float a0, vec3 d, float a1, vec3 u, vec3 v, float sc)
 {
     int o = (line * SS_BMODE_MAX_PIECES + i) * 4;
     pieces[o] = vec4(A, a0);
     pieces[o + 1] = vec4(d, a1);
-    pieces[o + 2] = vec4(u, 0.0);
+    pieces[o + 2] = vec4(u, sc);
     pieces[o + 3] = vec4(v, 0.0);
 }
 
@@ -35,36 +83,63 @@ vec3 surface_normal(vec3 p, bool hard)
     return n;
 }
 
-void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, float w, bool record)
+// ss__crossing: where between p (t = 0) and p + step d (t = 1) the surface lies, searched
+// over t in [-1, 2], brackets [0,1], [-1,0], [1,2] in that order; 0.5 without a bracket
+float crossing(vec3 p, vec3 d, float step, bool sdf, float target)
+{
+    float f[4];
+    for (int i = 0; i < 4; i++) {
+        precise float t = float(i - 1) * step;
+        precise vec3 q = p + t * d;
+        f[i] = trilinear(q, sdf) - target;
+    }
+    const int order[3] = int[3](1, 0, 2);
+    for (int o = 0; o < 3; o++) {
+        int i = order[o];
+        if ((f[i] > 0.0) != (f[i + 1] > 0.0) && f[i] != f[i + 1]) return float(i - 1) + f[i] / (f[i] - f[i + 1]);
+    }
+    return 0.5;
+}
+
+// ss__march_ray: ray r of the line from O; the first k_stretch steps cover stretch x ds
+void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, bool record, float stretch, int k_stretch)
 {
     const int tb = (line * u_nrays + r) * (u_nsteps + 1);
-    const int bb = line * 2 * u_nbins;
     vec3 p = O, d = D, u = U, v = V;
     float t = 1.0;
+    ev_n[r] = 0;
     int lab = label_at(p);
     float metal_in_a = -1.0, metal_amp = 0.0;
+    const float a_end = u_depth + 4.0 * u_sigma_a;
     int np = 0;
     if (record) {
         np = 1;
-        put_piece(line, 0, p, 0.0, d, u_depth + 4.0 * u_sigma_a, u, v);
+        put_piece(line, 0, p, 0.0, d, a_end, u, v, 1.0 / stretch);
     }
     const bool specular = (u_flags & SS_BMODE_NO_SPECULAR) == 0u;
     int k;
     for (k = 0; k < u_nsteps; k++) {
         tau[tb + k] = t;
+        if (record) emit_labels(line, k, lab);
         float a = float(k) * u_ds;
-        vec3 q = p + u_ds * d;
+        if (k == k_stretch && stretch != 1.0) {
+            stretch = 1.0; // out of the compressed layer
+            if (record && np < SS_BMODE_MAX_PIECES) {
+                pieces[(line * SS_BMODE_MAX_PIECES + np - 1) * 4 + 1].w = a;
+                put_piece(line, np, p, a, d, a_end, u, v, 1.0);
+                np++;
+            }
+        }
+        const float st = u_ds * stretch; // path covered by this step
+        precise vec3 q = p + st * d;
         int nl = label_at(q);
         t *= lab_att[lab] * lab_att[nl];
         if (nl != lab && (lab_z[nl] != lab_z[lab] || lab_c[nl] != lab_c[lab])) {
             bool hard = lab_cls[nl] != SS_BMODE_CLASS_SOFT || lab_cls[lab] != SS_BMODE_CLASS_SOFT;
-            float fcross = 0.5;
-            if (hard) {
-                float s0 = trilinear(p, true), s1 = trilinear(q, true);
-                if ((s0 > 0.0) != (s1 > 0.0) && s0 != s1) fcross = s0 / (s0 - s1);
-            }
-            float ac = a + fcross * u_ds;
-            vec3 pc = p + (fcross * u_ds) * d;
+            float fcross = hard ? crossing(p, d, st, true, 0.0) : crossing(p, d, st, false, 0.5 * (lab_z[lab] + lab_z[nl]));
+            precise float ac = a + fcross * u_ds; // the echo's depth
+            fcross = min(max(fcross, 0.0), 1.0); // the ray bends within this step
+            precise vec3 pc = p + fcross * st * d;
             vec3 n = surface_normal(pc, hard);
             float nn = sqrt(dot(n, n));
             if (nn < 1e-6) {
@@ -75,6 +150,12 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, float w, bool re
             }
             float cosi = -dot(n, d);
             if (cosi > 1.0) cosi = 1.0;
+            if (!hard && cosi < u_grazing_cos) {
+                // a soft surface along the beam: passed (no echo, no loss, no bending)
+                lab = nl;
+                p = q;
+                continue;
+            }
             float sini = sqrt(max(0.0, 1.0 - cosi * cosi));
             float z1 = lab_z[lab], z2 = lab_z[nl];
             float eta = lab_c[nl] / lab_c[lab];
@@ -92,7 +173,7 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, float w, bool re
             float inv = cl == SS_BMODE_CLASS_METAL ? u_dir_metal : cl == SS_BMODE_CLASS_BONE ? u_dir_bone : u_dir_soft;
             float th = acos(cosi);
             float echo = sqrt(R) * exp(-th * th * inv) * t;
-            if (specular && echo > 0.0) deposit(bb, ac, echo * w);
+            if (specular) event_add(line, r, ac, echo, uint(lab) << 8 | uint(nl));
             if (lab_cls[nl] == SS_BMODE_CLASS_METAL && lab_cls[lab] != SS_BMODE_CLASS_METAL) {
                 metal_in_a = ac;
                 metal_amp = echo;
@@ -103,26 +184,30 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, float w, bool re
                 if (specular && step > 0.2)
                     for (int i = 1; i <= u_reverb_count; i++) {
                         amp *= u_reverb_decay;
-                        deposit(bb, metal_in_a + float(i) * step, amp * w);
+                        event_add(line, r, metal_in_a + float(i) * step, amp, SS_BMODE_EV_REVERB);
                     }
                 metal_in_a = -1.0;
             }
             t *= T;
             if (T <= 0.0) {
+                lab = nl;
+                p = q;
                 k++;
                 break;
             }
-            if ((u_flags & SS_BMODE_NO_REFRACTION) == 0u && eta != 1.0 && cosi < 0.99999) {
+            // refraction in soft tissue only (what enters bone or metal is lost in its shadow)
+            if ((u_flags & SS_BMODE_NO_REFRACTION) == 0u && !hard && eta != 1.0 && cosi < 0.99999) {
                 vec3 nd = normalize0(eta * d + (eta * cosi - cost) * n);
                 float vd = dot(v, nd);
                 v = normalize0(v - vd * nd);
                 u = cross(nd, v);
                 d = nd;
-                float rest = (1.0 - fcross) * u_ds;
+                float rest = (1.0 - fcross) * st;
                 q = pc + rest * d;
                 if (record && np < SS_BMODE_MAX_PIECES) {
-                    pieces[(line * SS_BMODE_MAX_PIECES + np - 1) * 4 + 1].w = ac;
-                    put_piece(line, np, pc, ac, d, u_depth + 4.0 * u_sigma_a, u, v);
+                    precise float ap = a + fcross * u_ds;
+                    pieces[(line * SS_BMODE_MAX_PIECES + np - 1) * 4 + 1].w = ap;
+                    put_piece(line, np, pc, ap, d, a_end, u, v, 1.0 / stretch);
                     np++;
                 }
             }
@@ -130,8 +215,57 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, float w, bool re
         lab = nl;
         p = q;
     }
+    if (record) {
+        // past the end of the ray (total reflection) the labels go on straight
+        for (int kk = k; kk <= u_nsteps; kk++) {
+            emit_labels(line, kk, lab);
+            precise vec3 step = u_ds * (kk < k_stretch ? stretch : 1.0) * d;
+            p = p + step;
+            lab = label_at(p);
+        }
+        npieces[line] = np;
+    }
     for (; k <= u_nsteps; k++) tau[tb + k] = t;
-    if (record) npieces[line] = np;
+}
+
+// ss__merge_events: the central ray's echoes weighted by the rays that found the same
+// interface within SS_BMODE_EVENT_MATCH_MM, then the outer rays' unmatched echoes
+void merge_events(int line)
+{
+    const int bb = line * 2 * u_nbins;
+    const int c = u_nrays / 2;
+    const int ec = event_base(line, c);
+    for (int i = 0; i < ev_n[c]; i++) {
+        Event e = events[ec + i];
+        float cov = u_ray_w[c];
+        for (int r = 0; r < u_nrays; r++) {
+            if (r == c) continue;
+            const int er = event_base(line, r);
+            int best = -1;
+            float bd = SS_BMODE_EVENT_MATCH_MM;
+            for (int k = 0; k < ev_n[r]; k++) {
+                Event o = events[er + k];
+                float dd = abs(o.a - e.a);
+                if (o.key == e.key && dd <= bd) { // (used events carry bit 16 in key)
+                    bd = dd;
+                    best = k;
+                }
+            }
+            if (best >= 0) {
+                events[er + best].key |= 0x10000u;
+                cov += u_ray_w[r];
+            }
+        }
+        deposit(bb, e.a, e.echo * cov);
+    }
+    for (int r = 0; r < u_nrays; r++) {
+        if (r == c) continue;
+        const int er = event_base(line, r);
+        for (int k = 0; k < ev_n[r]; k++) {
+            Event o = events[er + k];
+            if (o.key < 0x10000u) deposit(bb, o.a, o.echo * u_ray_w[r]);
+        }
+    }
 }
 
 // ---------------------------------------------------------------- needle (ss__needle)
@@ -196,13 +330,15 @@ void needle(int line)
     for (int i = 0; i < np; i++) {
         int o = (line * SS_BMODE_MAX_PIECES + i) * 4;
         vec3 A = pieces[o].xyz, d = pieces[o + 1].xyz;
+        float sc = pieces[o + 2].w;
         float a0 = pieces[o].w, a1 = min(pieces[o + 1].w, u_depth);
         if (a1 <= a0) continue;
-        vec3 p1 = A + (a1 - a0) * d;
+        float len = (a1 - a0) / sc; // path length of the piece
+        vec3 p1 = A + len * d;
         float sp, tq;
         segment_closest(A, p1, tip, hub, sp, tq);
         float a = a0 + sp * (a1 - a0);
-        vec3 w = tip + tq * (hub - tip) - (A + (a - a0) * d);
+        vec3 w = tip + tq * (hub - tip) - (A + sp * len * d);
         float dist = dot(w, w);
         if (dist < best) {
             best = dist;
@@ -213,12 +349,12 @@ void needle(int line)
         vec3 rel = tip - A;
         float at = dot(rel, d);
         if (at < 0.0) at = 0.0;
-        if (at > a1 - a0) at = a1 - a0;
+        if (at > len) at = len;
         vec3 wt = rel - at * d;
         float dt = dot(wt, wt);
         if (dt < tip_best) {
             tip_best = dt;
-            tip_a = a0 + at;
+            tip_a = a0 + at * sc;
             tip_p = i;
             tip_w = wt;
         }
@@ -262,7 +398,8 @@ void needle(int line)
             float diffuse = sqrt(R) * u_needle_diffuse * exp(-theta * theta * u_dir_needle_diffuse) * W * tau_af;
             if (specular && echo + diffuse > 0.0) {
                 deposit(bb, af, echo + diffuse);
-                float step = 2.0 * r / sinphi, amp = echo;
+                // ring-down: all of the specular echo, half of the rough-surface one
+                float step = 2.0 * r / sinphi, amp = echo + 0.5 * diffuse;
                 for (int j = 1; j <= u_reverb_count; j++) {
                     amp *= u_reverb_decay;
                     deposit(bb, af + float(j) * step, amp);
@@ -286,16 +423,51 @@ void needle(int line)
     }
 }
 
-// contact (ss__contact): distance to the first non-gel voxel at whole steps, 0 if none
-float contact(vec3 O, vec3 D)
+// ss__line_labels, second half: STEEL where a sample on the central ray's pieces lies
+// inside the needle's shaft
+void needle_labels(int line)
 {
-    if ((u_flags & SS_BMODE_NO_CONTACT) != 0u || label_at(O) != SS_TISSUE_AIR) return 0.0;
-    for (int i = 1; i <= u_contact_steps; i++) {
-        precise float sc = float(i) * u_ds;
-        precise vec3 q = O + sc * D;
-        if (label_at(q) != SS_TISSUE_AIR) return sc;
+    vec3 n = normalize0(u_needle_dir);
+    const float r2 = 0.25 * u_needle_od * u_needle_od;
+    const int np = npieces[line];
+    int piece = 0;
+    for (int j = 0; j < u_samples; j++) {
+        float a = (float(j) + 0.5) * u_dz;
+        while (piece + 1 < np && a >= pieces[(line * SS_BMODE_MAX_PIECES + piece + 1) * 4].w) piece++;
+        int o = (line * SS_BMODE_MAX_PIECES + piece) * 4;
+        vec3 A = pieces[o].xyz, d = pieces[o + 1].xyz;
+        float a0 = pieces[o].w, sc = pieces[o + 2].w;
+        precise vec3 q = A + (a - a0) / sc * d;
+        vec3 w = q - u_needle_tip;
+        float along = dot(w, n); // <= 0 behind the tip, >= -length at the hub
+        if (along > 0.0 || along < -u_needle_len) continue;
+        float perp2 = dot(w, w) - along * along;
+        if (perp2 <= r2) {
+            int wi = line * u_label_words + (j >> 2), sh = (j & 3) * 8;
+            label_words[wi] = bitfieldInsert(label_words[wi], uint(SS_TISSUE_STEEL), sh, 8);
+        }
     }
-    return 0.0;
+}
+
+// ss__gap: the signed gap from the element O along D to the skin: > 0 above it (searched
+// u_gap_steps half steps ahead; 2 x SS_BMODE_CONTACT_SEARCH_MM when no tissue is met),
+// < 0 inside the tissue (the depth to the skin behind it)
+float gap(vec3 O, vec3 D)
+{
+    if (label_at(O) == SS_TISSUE_AIR) {
+        for (int i = 1; i <= u_gap_steps; i++) {
+            precise float sc = float(i) * u_gap_step;
+            precise vec3 q = O + sc * D;
+            if (label_at(q) != SS_TISSUE_AIR) return sc;
+        }
+        return 2.0 * SS_BMODE_CONTACT_SEARCH_MM;
+    }
+    for (int i = 1; i <= u_gap_steps; i++) {
+        precise float sc = float(i) * u_gap_step;
+        precise vec3 q = O - sc * D;
+        if (label_at(q) == SS_TISSUE_AIR) return -(sc - 0.5 * u_gap_step);
+    }
+    return -SS_BMODE_CONTACT_SEARCH_MM;
 }
 
 void main()
@@ -304,14 +476,40 @@ void main()
     if (line >= u_lines) return;
     vec3 O = line_geo[4 * line].xyz, D = line_geo[4 * line + 1].xyz;
     vec3 U = line_geo[4 * line + 2].xyz, V = line_geo[4 * line + 3].xyz;
-    float s0 = contact(O, D);
-    O += s0 * D;
-    contact_mm[line] = s0;
     // (the speckle splat of this line arrives cleared: glClearBufferData)
+    float stretch = 1.0, e = 0.0;
+    int k_stretch = 0;
+    if (u_contact != 0) {
+        O = O + u_press_vec;
+        float g = gap(O, D);
+        if (g > SS_BMODE_GEL_MM) {
+            // no skin contact: black line, labels AIR, nothing for the later passes
+            contact_mm[line] = -1.0;
+            npieces[line] = 0;
+            const uint air4 = uint(SS_TISSUE_AIR) * 0x01010101u;
+            for (int i = 0; i < u_label_words; i++) label_words[line * u_label_words + i] = air4;
+            return;
+        }
+        if (g < 0.0) {
+            e = -g;
+            precise vec3 skin = O - e * D; // start at the skin
+            O = skin;
+            k_stretch = u_k_stretch;
+            precise float sv = 1.0 + e / (float(k_stretch) * u_ds);
+            stretch = sv;
+        }
+    }
+    contact_mm[line] = e;
+    lab_j = 0;
+    lab_word = 0u;
     const int ncen = u_nrays / 2;
     for (int r = 0; r < u_nrays; r++) {
-        vec3 Or = O + u_ray_e[r] * V;
-        march_ray(line, r, Or, D, U, V, u_ray_w[r], r == ncen);
+        precise vec3 Or = O + u_ray_e[r] * V;
+        march_ray(line, r, Or, D, U, V, r == ncen, stretch, k_stretch);
     }
-    if (u_has_needle != 0) needle(line);
+    merge_events(line);
+    if (u_has_needle != 0) {
+        needle(line);
+        needle_labels(line);
+    }
 }

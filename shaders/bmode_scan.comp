@@ -1,5 +1,5 @@
 #version 430
-// bmode_scan.comp: pass 5 of the GPU B-mode renderer, one invocation per image pixel:
+// bmode_scan.comp: pass 6 of the GPU B-mode renderer, one invocation per image pixel:
 // scan conversion through the per-pixel (line, sample) map (engine/scan_convert.c,
 // uploaded once per geometry as an RG32F texture; line < 0 = outside the sector),
 // bilinear between the four neighbouring grey values, rounded to 8 bits into the R8

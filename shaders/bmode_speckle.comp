@@ -1,9 +1,11 @@
 #version 430
 // bmode_speckle.comp: pass 2 of the GPU B-mode renderer: the world-fixed scatterers within
-// one line spacing (lateral) and two elevation sigmas of the central ray's straight pieces
+// one line spacing (lateral) and 1.5 elevation sigmas of the central ray's straight pieces
 // (engine/bmode_cpu.c ss__speckle_piece, same sweep, same tests, same arithmetic), splatted
-// with a lateral hat weight and their exact axial phase into the line's speckle bins (the
-// lateral Gaussian follows in pass 3, bmode_lateral.comp).
+// with a lateral hat weight, the tissue's microstructure (tissue_texture.h) and their exact
+// axial phase into the line's speckle bins (the lateral Gaussian and the electronic noise
+// follow in pass 3, bmode_lateral.comp). A piece maps path to displayed depth with its
+// scale sc (< 1 in the layer the probe compresses).
 // One invocation per (line, axial chunk): a chunk owns the scatterers whose axial
 // coordinate a lies in [chunk * u_chunk_mm, (chunk + 1) * u_chunk_mm) (the last chunk
 // to the end), so the chunks of one line partition the CPU's set of scatterers exactly.
@@ -26,6 +28,7 @@ void speckle_piece(int line, int pi, float c0, float c1)
     const int o = (line * SS_BMODE_MAX_PIECES + pi) * 4;
     const vec3 A = pieces[o].xyz, d = pieces[o + 1].xyz, u = pieces[o + 2].xyz, v = pieces[o + 3].xyz;
     const float a0 = pieces[o].w;
+    const float sc = pieces[o + 2].w, isc = 1.0 / sc; // displayed depth per mm of path, and back
     float a1 = min(pieces[o + 1].w, u_depth + 4.0 * u_sigma_a);
     float ca0 = max(a0, c0), ca1 = min(a1, c1);
     if (ca1 <= ca0) return;
@@ -40,7 +43,7 @@ void speckle_piece(int line, int pi, float c0, float c1)
     float wl = max(beam_at(7, k0s), beam_at(7, k1s));
     float we = SS_BMODE_TUBE_SIGMAS * max(beam_at(6, k0s), beam_at(6, k1s));
     float E = wl * abs(u[m]) + we * abs(v[m]);
-    float Pm0 = A[m] + (ca0 - a0) * dm, Pm1 = A[m] + (ca1 - a0) * dm;
+    float Pm0 = A[m] + (ca0 - a0) * isc * dm, Pm1 = A[m] + (ca1 - a0) * isc * dm;
     float tlo = min(Pm0, Pm1) - E, thi = max(Pm0, Pm1) + E;
     int slab0 = int(floor(tlo / h)), slab1 = int(floor(thi / h));
     float r1 = d[n1] / dm, r2 = d[n2] / dm;
@@ -51,7 +54,7 @@ void speckle_piece(int line, int pi, float c0, float c1)
     const int ns1 = u_nsteps + 1;
     for (int sl = slab0; sl <= slab1; sl++) {
         float t0 = float(sl) * h, t1 = t0 + h;
-        float aa = a0 + (t0 - A[m] - E) / dm, ab = a0 + (t1 - A[m] + E) / dm;
+        float aa = a0 + sc * (t0 - A[m] - E) / dm, ab = a0 + sc * (t1 - A[m] + E) / dm;
         float alo = max(ca0, min(aa, ab)), ahi = min(ca1, max(aa, ab));
         if (alo >= ahi) continue;
         int ka = step_index(alo), kb = step_index(ahi);
@@ -73,7 +76,7 @@ void speckle_piece(int line, int pi, float c0, float c1)
                     uint hs = sk == 0 ? h0 : ss_scatter_nth(h0, sk);
                     vec3 pos = ss_scatter_position(hs, ic, h);
                     vec3 rel = pos - A;
-                    float a = a0 + dot(rel, d);
+                    float a = a0 + sc * dot(rel, d);
                     if (a < ca0 || a >= ca1) continue;
                     int k = int(a * u_inv_ds);
                     if (k >= u_nsteps) continue;
@@ -99,6 +102,8 @@ void speckle_piece(int line, int pi, float c0, float c1)
                     float qf = q - float(qi);
                     float gw = (1.0 - qf) * gauss_tab[qi] + qf * gauss_tab[qi + 1];
                     float hw = 1.0 - abs(l) * beam[8 * ns1 + k];
+                    int tk = lab_tex[lab];
+                    if (tk >= 0) amp *= tex_tab[tk * SS_TEXTURE_N * SS_TEXTURE_N + texture_index(pos)];
                     float w = amp * au * t * beam[4 * ns1 + k] * (gw * hw);
                     deposit_spk(bb, a, w);
                 }

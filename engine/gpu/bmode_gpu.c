@@ -13,6 +13,7 @@
 #include "gpu_volume.h"
 #include "shader.h"
 #include "tissue.h"
+#include "tissue_texture.h"
 
 enum { SS__P_MARCH, SS__P_SPECKLE, SS__P_LATERAL, SS__P_ENVELOPE, SS__P_GREY, SS__P_SCAN, SS__P_COUNT };
 static const char *const ss__pass_files[SS__P_COUNT] = {"bmode_march.comp",    "bmode_speckle.comp",
@@ -20,11 +21,20 @@ static const char *const ss__pass_files[SS__P_COUNT] = {"bmode_march.comp",    "
                                                         "bmode_grey.comp",     "bmode_scan.comp"};
 
 enum { SS__B_TABLES, SS__B_BEAM, SS__B_LINES, SS__B_TAU, SS__B_PIECES, SS__B_NPIECES, SS__B_BINS, SS__B_ENV,
-       SS__B_GREY, SS__B_VOL_LABELS, SS__B_VOL_SDF, SS__B_SPK, SS__B_CONTACT, SS__B_COUNT };
+       SS__B_GREY, SS__B_VOL_LABELS, SS__B_VOL_SDF, SS__B_SPK, SS__B_CONTACT, SS__B_EVENTS, SS__B_LABELS,
+       SS__B_TEX, SS__B_COUNT };
 
 /* std430 layout of the Tables block in bmode_common.glsl (all 4-byte scalars) */
-#define SS__TABLES_FLOATS \
-    (6 * 256 + 2 * (SS_BMODE_PHASE_N + 1) + (SS_BMODE_GAUSS_N + 2) + (2 * SS_BMODE_KERNEL_HALF + 2))
+#define SS__TABLES_FLOATS                                                                                    \
+    (6 * 256 + 2 * (SS_BMODE_PHASE_N + 1) + (SS_BMODE_GAUSS_N + 2) + (2 * SS_BMODE_KERNEL_HALF + 2) + \
+     2 * SS_BMODE_NOISE_N + 256)
+
+/* Echo events per elevation ray and the ring-down key: engine/bmode_cpu.c's SS__MAX_EVENTS and
+ * SS__EV_REVERB, which are private there; they must stay equal (a ray with more echoes than
+ * this drops the rest on both backends). */
+#define SS__MAX_EVENTS 160
+#define SS__EV_REVERB 0xFFFFu
+#define SS__EVENT_BYTES 12 /* std430 struct Event {float a, echo; uint key;} */
 
 struct ss_bmode_gpu {
     ss_probe probe;
@@ -37,6 +47,10 @@ struct ss_bmode_gpu {
     bool have_geom;
     ss_gpu_volume vol;
     bool have_vol;
+    const ss_volume *volume; /* the caller's, kept for the contact model's press (must outlive g) */
+    bool have_tex;           /* the tissue_texture.h table is in SS__B_TEX */
+    float press_mm;          /* of the last frame */
+    int label_words;         /* words of 4 labels per line */
     ss_bmode_model model;
     bool have_model;
     ss_bmode_settings model_settings;
@@ -63,13 +77,26 @@ static char *ss__prelude(ss_status *st)
                       "#define SS_BMODE_NO_SPECKLE %uu\n#define SS_BMODE_NO_SPECULAR %uu\n#define SS_BMODE_NO_NOISE %uu\n"
                       "#define SS_BMODE_NO_REFRACTION %uu\n#define SS_VOLUME_SDF_RANGE_MM %.9g\n"
                       "#define SS_PROBE_C0_M_S %.9g\n#define SS_BMODE_NO_CONTACT %uu\n"
-                      "#define SS_BMODE_BEAM_TABLES %d\n#define SS_BMODE_LAT_STRIDE %d\n",
+                      "#define SS_BMODE_BEAM_TABLES %d\n#define SS_BMODE_LAT_STRIDE %d\n"
+                      "#define SS_BMODE_NOISE_N %d\n#define SS_BMODE_GPU_MAX_EVENTS %d\n#define SS_BMODE_EV_REVERB %uu\n"
+                      /* (%#g: always a float literal, never an int one) */
+                      "#define SS_BMODE_EVENT_MATCH_MM %#.9g\n#define SS_BMODE_GEL_MM %#.9g\n"
+                      "#define SS_BMODE_CONTACT_SEARCH_MM %#.9g\n#define SS_TEXTURE_N %d\n"
+                      "#define SS_TEXTURE_CELL_MM %#.9g\n#define SS_TEXTURE_DRIFT %#.9g\n",
                       SS_BMODE_MAX_RAYS, SS_BMODE_MAX_PIECES, SS_BMODE_KERNEL_HALF, SS_BMODE_PHASE_N, SS_BMODE_GAUSS_N,
                       (double)SS_BMODE_GAUSS_QMAX, (double)SS_BMODE_TUBE_SIGMAS, SS_BMODE_TGC_SLIDERS,
                       SS_BMODE_CLASS_SOFT, SS_BMODE_CLASS_BONE, SS_BMODE_CLASS_METAL, (unsigned)SS_BMODE_NO_SPECKLE,
                       (unsigned)SS_BMODE_NO_SPECULAR, (unsigned)SS_BMODE_NO_NOISE, (unsigned)SS_BMODE_NO_REFRACTION,
                       (double)SS_VOLUME_SDF_RANGE_MM, (double)SS_PROBE_C0_M_S, (unsigned)SS_BMODE_NO_CONTACT,
-                      SS_BMODE_BEAM_TABLES, SS_BMODE_LAT_STRIDE);
+                      SS_BMODE_BEAM_TABLES, SS_BMODE_LAT_STRIDE, SS_BMODE_NOISE_N, SS__MAX_EVENTS,
+                      (unsigned)SS__EV_REVERB, (double)SS_BMODE_EVENT_MATCH_MM, (double)SS_BMODE_GEL_MM,
+                      (double)SS_BMODE_CONTACT_SEARCH_MM, SS_TEXTURE_N, (double)SS_TEXTURE_CELL_MM,
+                      (double)SS_TEXTURE_DRIFT);
+    if (nc < 0 || (size_t)nc >= sizeof consts) {
+        free(common);
+        *st = ss_error_set(SS_ERR_INTERNAL, "bmode gpu: the shader constants do not fit their buffer");
+        return NULL;
+    }
     size_t total = ntis + (size_t)nc + strlen(common) + 16;
     char *out = malloc(total);
     if (!out) {
@@ -126,6 +153,9 @@ ss_status ss_bmode_gpu_create(const ss_probe *probe, ss_bmode_gpu **out)
     ss__buffer(g, SS__B_ENV, sizeof(float) * n, NULL);
     ss__buffer(g, SS__B_GREY, sizeof(float) * n, NULL);
     ss__buffer(g, SS__B_CONTACT, sizeof(float) * (size_t)probe->lines, NULL);
+    g->label_words = (probe->samples + 3) / 4; /* lines never share a word */
+    ss__buffer(g, SS__B_LABELS, sizeof(uint32_t) * (size_t)g->label_words * (size_t)probe->lines, NULL);
+    ss__buffer(g, SS__B_TEX, sizeof(float), NULL); /* the texture table arrives with the first model using it */
     GLenum err = glGetError();
     if (err != GL_NO_ERROR) {
         ss_bmode_gpu_destroy(g);
@@ -161,6 +191,7 @@ ss_status ss_bmode_gpu_set_volume(ss_bmode_gpu *g, const ss_volume *v)
     ss_status st = ss_gpu_volume_upload(v, &g->vol); /* textures: the bare march baseline */
     if (st != SS_OK) return st;
     g->have_vol = true;
+    g->volume = v;
     /* the renderer reads the same bytes from storage buffers (see bmode_common.glsl) */
     size_t n = (size_t)v->nx * (size_t)v->ny * (size_t)v->nz, padded = (n + 3) & ~(size_t)3;
     GLint64 max_block = 0;
@@ -213,14 +244,29 @@ static ss_status ss__ensure_model(ss_bmode_gpu *g, const ss_bmode_settings *s)
     memcpy(p, M->cos_tab, sizeof M->cos_tab), p += SS_BMODE_PHASE_N + 1;
     memcpy(p, M->sin_tab, sizeof M->sin_tab), p += SS_BMODE_PHASE_N + 1;
     memcpy(p, M->gauss_tab, sizeof M->gauss_tab), p += SS_BMODE_GAUSS_N + 2;
-    memcpy(p, M->kernel, sizeof M->kernel);
+    memcpy(p, M->kernel, sizeof M->kernel), p += 2 * SS_BMODE_KERNEL_HALF + 2;
+    memcpy(p, M->noise_tab, sizeof M->noise_tab), p += 2 * SS_BMODE_NOISE_N;
+    bool tex = false;
+    for (int i = 0; i < 256; i++) {
+        int32_t k = M->tex_kind[i];
+        memcpy(p + i, &k, 4);
+        tex = tex || k >= 0;
+    }
     ss__buffer(g, SS__B_TABLES, sizeof(float) * SS__TABLES_FLOATS, tab);
     free(tab);
+    if (tex && !g->have_tex) {
+        /* tex_kind >= 0 only where ss_texture_table() gave the table (bmode_cpu.c) */
+        const float *tt = ss_texture_table();
+        if (!tt) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: no tissue texture table");
+        ss__buffer(g, SS__B_TEX, sizeof(float) * SS_TEXTURE_KINDS * SS_TEXTURE_N * SS_TEXTURE_N, tt);
+        g->have_tex = true;
+    }
     size_t ns = (size_t)M->nsteps + 1;
     ss__buffer(g, SS__B_BEAM, sizeof(float) * (SS_BMODE_BEAM_TABLES + SS_BMODE_LAT_STRIDE) * ns, M->inv2sl2);
     ss__buffer(g, SS__B_TAU, sizeof(float) * (size_t)g->probe.lines * (size_t)M->nrays * ns, NULL);
     ss__buffer(g, SS__B_BINS, sizeof(float) * 2 * (size_t)g->probe.lines * (size_t)M->nbins, NULL);
     ss__buffer(g, SS__B_SPK, sizeof(float) * 2 * (size_t)g->probe.lines * (size_t)M->nbins, NULL);
+    ss__buffer(g, SS__B_EVENTS, SS__EVENT_BYTES * SS__MAX_EVENTS * (size_t)g->probe.lines * (size_t)M->nrays, NULL);
     /* speckle chunks: at least 4 bins long so that chunks two apart never share a bin */
     g->chunk_mm = fmaxf(4.f, 4.f * M->delta);
     g->nchunks = (int)ceilf((M->depth + 4.f * M->sigma_a) / g->chunk_mm);
@@ -283,7 +329,17 @@ static void ss__uniforms(const ss_bmode_gpu *g, GLuint pr, const ss_needle_geom 
     glUniform1f(SS__LOC("u_sigma_a"), M->sigma_a);
     glUniform1f(SS__LOC("u_delta"), M->delta);
     glUniform1f(SS__LOC("u_inv_delta"), M->inv_delta);
-    glUniform1i(SS__LOC("u_contact_steps"), 0); /* TODO(gpu port): the contact model changed */
+    glUniform1f(SS__LOC("u_dz"), ss_probe_sample_spacing_mm(&g->probe));
+    glUniform1f(SS__LOC("u_noise_bins"), M->noise_bins);
+    glUniform1f(SS__LOC("u_display_ref_db"), M->display_ref_db);
+    glUniform1f(SS__LOC("u_grazing_cos"), M->grazing_cos);
+    glUniform1i(SS__LOC("u_label_words"), g->label_words);
+    /* contact (ss__line_rf, ss__gap): the same integer step counts as the CPU's */
+    const float gap_step = 0.5f * M->ds;
+    glUniform1i(SS__LOC("u_contact"), !(s->flags & SS_BMODE_NO_CONTACT));
+    glUniform1f(SS__LOC("u_gap_step"), gap_step);
+    glUniform1i(SS__LOC("u_gap_steps"), (int)(SS_BMODE_CONTACT_SEARCH_MM / gap_step));
+    glUniform1i(SS__LOC("u_k_stretch"), (int)ceilf(SS_BMODE_COMPRESSION_MM / M->ds));
     glUniform1f(SS__LOC("u_phase_scale"), M->phase_scale);
     glUniform1f(SS__LOC("u_cell"), M->cell);
     glUniform1i(SS__LOC("u_m"), M->m);
@@ -354,8 +410,15 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
         L[3] = L[7] = L[11] = L[15] = 0.f;
     }
     ss__buffer(g, SS__B_LINES, sizeof(float) * 16 * (size_t)pr->lines, g->lines_host);
+    /* contact: how far the probe is pressed in along its beam, from the volume on the CPU
+     * (ss_bmode_press_mm, as ss_bmode_cpu_render does); each element moves press * axis_y */
+    g->press_mm = ss_bmode_press_mm(g->volume, pr, pose, s);
+    float press_vec[3];
+    for (int i = 0; i < 3; i++) press_vec[i] = g->press_mm * pose->axis_y[i];
     for (int i = 0; i < SS__B_COUNT; i++) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, (GLuint)i, g->buf[i]);
     for (int i = 0; i < SS__P_COUNT; i++) ss__uniforms(g, g->prog[i], needle, s);
+    glUseProgram(g->prog[SS__P_MARCH]);
+    glUniform3fv(glGetUniformLocation(g->prog[SS__P_MARCH], "u_press_vec"), 1, press_vec);
     glActiveTexture(GL_TEXTURE2);
     glBindTexture(GL_TEXTURE_2D, g->map_tex);
     glActiveTexture(GL_TEXTURE0);
@@ -370,6 +433,7 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
     SS__LAP(0);
     const GLuint lg = (GLuint)((pr->lines + 7) / 8), sg = (GLuint)((pr->samples + 63) / 64);
     const bool speckle = !(s->flags & SS_BMODE_NO_SPECKLE);
+    const bool noise = !(s->flags & SS_BMODE_NO_NOISE) && g->model.noise_rms > 0.f;
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_BINS]);
     glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32F, GL_RED, GL_FLOAT, NULL); /* RF bins = 0 */
     if (speckle) {
@@ -393,7 +457,7 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
         }
     }
     SS__LAP(2);
-    if (speckle) {
+    if (speckle || noise) { /* lateral kernel and noise, or noise alone */
         glUseProgram(g->prog[SS__P_LATERAL]);
         glDispatchCompute((GLuint)((g->model.nbins + 63) / 64), (GLuint)pr->lines, 1);
         glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
@@ -451,6 +515,17 @@ ss_status ss_bmode_gpu_render(ss_bmode_gpu *g, const ss_needle_geom *needle_or_n
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_CONTACT]);
     glGetBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)((size_t)g->probe.lines * sizeof(float)),
                        out->line_contact_mm);
+    out->press_mm = g->press_mm;
+    size_t nw = (size_t)g->label_words * (size_t)g->probe.lines;
+    uint32_t *words = malloc(nw * sizeof *words);
+    if (!words) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory for the label map");
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_LABELS]);
+    glGetBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)(nw * sizeof *words), words);
+    for (int l = 0; l < g->probe.lines; l++)
+        for (int j = 0; j < g->probe.samples; j++)
+            out->labels[(size_t)l * (size_t)g->probe.samples + (size_t)j] =
+                (uint8_t)(words[(size_t)l * (size_t)g->label_words + (size_t)(j >> 2)] >> ((j & 3) * 8));
+    free(words);
     glBindTexture(GL_TEXTURE_2D, g->image_tex);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glGetTexImage(GL_TEXTURE_2D, 0, GL_RED, GL_UNSIGNED_BYTE, out->image.pixels);

@@ -3,15 +3,18 @@
  * scatterers, so that the 8-bit images match the CPU's (tests/test_gl_bmode.c).
  *
  * Passes (shaders/bmode_*.comp, shared declarations in shaders/bmode_common.glsl):
- *   1 march     per line: contact, elevation rays, interfaces, tau, interface echoes, needle
+ *   1 march     per line: contact (gap, compression), elevation rays, interfaces, tau,
+ *               echo events merged into the RF, needle, label map
  *   2 speckle   per (line, axial chunk): scatterers within a line spacing -> speckle splat
- *   3 lateral   per (bin, line): lateral PSF kernel across lines, added to the RF bins
- *   4 envelope  per sample: axial pulse convolution, noise, |IQ|
+ *   3 lateral   per (bin, line): electronic noise and the lateral PSF kernel across lines,
+ *               added to the RF bins (noise alone with SS_BMODE_NO_SPECKLE)
+ *   4 envelope  per sample: axial pulse convolution, |IQ|
  *   5 grey      per sample: TGC, gain, log compression
  *   6 scan      per pixel: scan conversion into an R8 texture
  * The tissue volume is uploaded once (ss_bmode_gpu_set_volume); probe pose, needle and
- * settings that keep the model (ss_bmode_model) cost only uniforms and a small buffer
- * of line origins; the image stays on the GPU unless read back.
+ * settings that keep the model (ss_bmode_model) cost only uniforms, a small buffer of
+ * line origins and the contact model's press (ss_bmode_press_mm, on the CPU, from the
+ * volume); the image stays on the GPU unless read back.
  * Needs a current GL 4.3 context on the calling thread for every call; it never
  * creates one (src/platform/gl_context.h does). It does not print.
  */
@@ -32,14 +35,16 @@ typedef struct ss_bmode_gpu ss_bmode_gpu;
 ss_status ss_bmode_gpu_create(const ss_probe *probe, ss_bmode_gpu **out);
 void ss_bmode_gpu_destroy(ss_bmode_gpu *g);
 
-/* Uploads the tissue volume (labels and hard_sdf, both required) as 3D textures:
- * once per scenario. The volume may be freed afterwards. */
+/* Uploads the tissue volume (labels and hard_sdf, both required): once per scenario. The
+ * object keeps the pointer: every frame's contact model reads the volume on the CPU
+ * (ss_bmode_press_mm), so the volume must outlive the object (or the next set_volume). */
 ss_status ss_bmode_gpu_set_volume(ss_bmode_gpu *g, const ss_volume *v);
 
-/* Renders one frame. needle may be NULL. read_back: copy envelope, grey and the 8-bit
- * image into *out (an ss_bmode_frame as ss_bmode_cpu_render fills it, zero-initialised
- * before first use, freed with ss_bmode_frame_free); without read_back out may be NULL
- * and the result is only in ss_bmode_gpu_image_texture(). */
+/* Renders one frame. needle may be NULL. read_back: copy envelope, grey, the 8-bit image,
+ * the label map, press_mm and line_contact_mm into *out (an ss_bmode_frame as
+ * ss_bmode_cpu_render fills it, zero-initialised before first use, freed with
+ * ss_bmode_frame_free); without read_back out may be NULL and the result is only in
+ * ss_bmode_gpu_image_texture(). */
 ss_status ss_bmode_gpu_render(ss_bmode_gpu *g, const ss_needle_geom *needle_or_null, const ss_probe_pose *pose,
                               const ss_bmode_settings *s, bool read_back, ss_bmode_frame *out);
 
@@ -50,10 +55,10 @@ GLuint ss_bmode_gpu_image_texture(const ss_bmode_gpu *g, int *width_out, int *he
 
 /* Milliseconds per pass (medians), measured with glFinish after each pass. */
 typedef struct ss_bmode_gpu_pass_ms {
-    double upload;   /* line origins + uniforms */
-    double march;    /* march + needle */
+    double upload;   /* line origins, contact press (CPU, ss_bmode_press_mm), uniforms */
+    double march;    /* gap, march, echo events, needle, label map */
     double speckle;  /* splat */
-    double lateral;  /* lateral speckle kernel */
+    double lateral;  /* electronic noise + lateral speckle kernel */
     double envelope;
     double grey;
     double scan;
