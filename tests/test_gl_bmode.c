@@ -1,7 +1,12 @@
 /* test_gl_bmode.c: the GPU B-mode renderer (engine/gpu/bmode_gpu.h) against the CPU
  * reference (engine/bmode_cpu.h): for every test phantom the 8-bit images agree (same
- * physics, same tissue table, same world-fixed scatterers), and the envelope statistics
- * the CPU is validated on (Rayleigh speckle, attenuation slope) hold on the GPU output.
+ * physics, same tissue table, same world-fixed scatterers), so do the label maps and the
+ * contact model's figures, and the envelope statistics the CPU is validated on (Rayleigh
+ * speckle, attenuation slope) hold on the GPU output. As in tests/test_bmode_physics.c the
+ * phantoms are rendered without the contact model and the muscle's microstructure
+ * (PHYS_FLAGS); a few comparisons run with everything on (the face pressed 6 mm into the
+ * flat surface, its edge lines off the skin, compressed tissue, textured muscle), and one
+ * without speckle (electronic noise alone in the RF bins).
  * Runs on whatever GL 4.3 the machine has (Mesa llvmpipe in CI); not skipped.
  * Sizes are moderate so that the suite stays quick on a 2-core software rasterizer. */
 #define _POSIX_C_SOURCE 200809L
@@ -18,6 +23,9 @@
 #include "platform/gl_context.h"
 #include "tissue.h"
 
+/* the phantoms' physics settings (tests/test_bmode_physics.c tb_init) */
+#define PHYS_FLAGS (SS_BMODE_NO_CONTACT | SS_BMODE_NO_TEXTURE)
+
 static ss_gl_context *ctx;
 static void up(void) { cr_assert_eq(ss_gl_context_create(NULL, &ctx), SS_OK, "no GL 4.3: %s", ss_error_message()); }
 static void down(void) { ss_gl_context_destroy(ctx); }
@@ -33,20 +41,21 @@ typedef struct rig {
     ss_bmode_gpu *g;
 } rig;
 
-static void rig_init(rig *r, ss_phantom_kind kind, const ss_phantom_params *override, const ss_probe *probe)
+/* A phantom, the default probe with `lines` x `samples` (moderate sizes: the suite must
+ * stay quick on llvmpipe), the phantom's pose and default settings with `flags`. */
+static void rig_init(rig *r, ss_phantom_kind kind, int lines, int samples, unsigned flags)
 {
     memset(r, 0, sizeof *r);
     ss_phantom_params pp;
     ss_phantom_params_default(&pp, kind);
-    if (override) pp = *override;
     cr_assert_eq(ss_phantom_build(&pp, &r->ph), SS_OK, "phantom: %s", ss_error_message());
     r->scene = ss_phantom_scene(&r->ph);
-    if (probe)
-        r->probe = *probe;
-    else
-        ss_probe_default(&r->probe);
+    ss_probe_default(&r->probe);
+    r->probe.lines = lines;
+    r->probe.samples = samples;
     ss_phantom_probe_pose(&r->pose);
     ss_bmode_settings_default(&r->s);
+    r->s.flags = flags;
 }
 
 static void rig_gpu(rig *r)
@@ -76,6 +85,8 @@ static void rig_free(rig *r)
 typedef struct diff {
     double mean_abs, p99, env_db_median;
     int max;
+    double labels_equal;  /* share of (line, sample) with the same label */
+    double contact_max;   /* max |line_contact_mm difference| (mm) */
 } diff;
 
 /* 8-bit image difference over the whole image (outside the sector both are 0), and the
@@ -117,38 +128,52 @@ static diff image_diff(const ss_bmode_frame *a, const ss_bmode_frame *b)
         d.env_db_median = dd[m / 2];
     }
     free(dd);
+    size_t same = 0;
+    for (size_t i = 0; i < ne; i++) same += a->labels[i] == b->labels[i];
+    d.labels_equal = (double)same / (double)ne;
+    for (int l = 0; l < a->lines; l++)
+        d.contact_max = fmax(d.contact_max, fabs((double)a->line_contact_mm[l] - b->line_contact_mm[l]));
+    return d;
+}
+
+/* Renders a phantom on both backends (96 x 320, flags) and checks the equivalence bounds,
+ * the label maps (>= 99.5 % equal) and the contact figures (0.01 mm); leaves both frames
+ * in *r for further checks (rig_free after). */
+static diff compare_phantom(rig *r, ss_phantom_kind kind, unsigned flags, const char *what)
+{
+    rig_init(r, kind, 96, 320, flags);
+    r->s.image_width_px = 320;
+    rig_cpu(r);
+    rig_gpu(r);
+    diff d = image_diff(&r->cpu, &r->gpu);
+    printf("%-12s %-16s GPU vs CPU: 8-bit mean |diff| %.5f, p99 %.0f, max %d; envelope median |diff| %.2e dB; "
+           "labels equal %.4f %%; press %.3f / %.3f mm, contact max |diff| %.4f mm\n",
+           ss_phantom_name(kind), what, d.mean_abs, d.p99, d.max, d.env_db_median, 100.0 * d.labels_equal,
+           (double)r->cpu.press_mm, (double)r->gpu.press_mm, d.contact_max);
+    /* the issue's equivalence bounds: same physics, same scatterers; what remains is
+     * float rounding (fused multiply-adds, GLSL exp/log/acos) moving a few speckle nulls */
+    cr_expect(d.mean_abs <= 2.0, "%s %s: mean |diff| %.3f > 2 grey levels", ss_phantom_name(kind), what, d.mean_abs);
+    cr_expect(d.p99 <= 10.0, "%s %s: 99th percentile |diff| %.0f > 10", ss_phantom_name(kind), what, d.p99);
+    /* the label maps: the same march; a refracted ray may differ by a voxel at a few places */
+    cr_expect(d.labels_equal >= 0.995, "%s %s: labels equal on %.3f %% of samples", ss_phantom_name(kind), what,
+              100.0 * d.labels_equal);
+    /* the contact model: the same press (computed by the CPU for both) and the same gaps */
+    cr_expect(fabs((double)r->cpu.press_mm - r->gpu.press_mm) <= 0.01, "%s %s: press %.4f vs %.4f mm",
+              ss_phantom_name(kind), what, (double)r->cpu.press_mm, (double)r->gpu.press_mm);
+    cr_expect(d.contact_max <= 0.01, "%s %s: line contact differs by up to %.4f mm", ss_phantom_name(kind), what,
+              d.contact_max);
+    /* and the image is not trivially equal because it is empty */
+    long lit = 0;
+    for (long i = 0; i < (long)r->gpu.image.width * r->gpu.image.height; i++) lit += r->gpu.image.pixels[i] > 20;
+    cr_expect_gt(lit, (long)r->gpu.image.width * r->gpu.image.height / 10, "%s %s: GPU image mostly black",
+                 ss_phantom_name(kind), what);
     return d;
 }
 
 static void check_phantom(ss_phantom_kind kind)
 {
     rig r;
-    ss_probe p;
-    ss_probe_default(&p);
-    p.lines = 96; /* moderate: the suite must stay quick on llvmpipe */
-    p.samples = 320;
-    rig_init(&r, kind, NULL, &p);
-    r.s.image_width_px = 320;
-    rig_cpu(&r);
-    rig_gpu(&r);
-    diff d = image_diff(&r.cpu, &r.gpu);
-    printf("%-12s GPU vs CPU: 8-bit mean |diff| %.5f, p99 %.0f, max %d; envelope median |diff| %.2e dB\n",
-           ss_phantom_name(kind), d.mean_abs, d.p99, d.max, d.env_db_median);
-    /* the issue's equivalence bounds: same physics, same scatterers; what remains is
-     * float rounding (fused multiply-adds, GLSL exp/log/acos) moving a few speckle nulls */
-    cr_expect(d.mean_abs <= 2.0, "%s: mean |diff| %.3f > 2 grey levels", ss_phantom_name(kind), d.mean_abs);
-    cr_expect(d.p99 <= 10.0, "%s: 99th percentile |diff| %.0f > 10", ss_phantom_name(kind), d.p99);
-    /* the contact model (every phantom's outer lines start in the gel wedges under the
-     * convex face): the same search on both backends, so the same gap, to rounding */
-    double cmax = 0;
-    for (int l = 0; l < r.probe.lines; l++) cmax = fmax(cmax, fabs(r.cpu.line_contact_mm[l] - r.gpu.line_contact_mm[l]));
-    cr_expect(cmax <= 1e-4, "%s: contact gaps differ by up to %.4f mm", ss_phantom_name(kind), cmax);
-    cr_expect_gt(r.cpu.line_contact_mm[0], 1.f, "%s: the outer line found no gel gap", ss_phantom_name(kind));
-    /* and the image is not trivially equal because it is empty */
-    long lit = 0;
-    for (long i = 0; i < (long)r.gpu.image.width * r.gpu.image.height; i++) lit += r.gpu.image.pixels[i] > 20;
-    cr_expect_gt(lit, (long)r.gpu.image.width * r.gpu.image.height / 10, "%s: GPU image mostly black",
-                 ss_phantom_name(kind));
+    compare_phantom(&r, kind, PHYS_FLAGS, "(physics)");
     rig_free(&r);
 }
 
@@ -160,16 +185,74 @@ Test(gl_bmode, needle_matches_cpu) { check_phantom(SS_PHANTOM_NEEDLE); }
 Test(gl_bmode, wire_matches_cpu) { check_phantom(SS_PHANTOM_WIRE); }
 Test(gl_bmode, rod_matches_cpu) { check_phantom(SS_PHANTOM_ROD); }
 
+Test(gl_bmode, contact_and_texture_match_cpu_on_the_interface)
+{
+    /* everything on: the convex face on the flat surface is pressed in to the 6 mm cap,
+     * the edge lines are still off the skin (black, AIR), the central ones compress the
+     * tissue under them (stretched steps, piece scale), muscle carries its texture */
+    rig r;
+    compare_phantom(&r, SS_PHANTOM_INTERFACE, 0u, "(all on)");
+    const int L = r.probe.lines;
+    cr_expect(fabs((double)r.gpu.press_mm - SS_BMODE_PRESS_MAX_MM) < 1e-6, "press %.3f mm, expected the %.0f mm cap",
+              (double)r.gpu.press_mm, (double)SS_BMODE_PRESS_MAX_MM);
+    cr_expect(r.cpu.line_contact_mm[0] < 0.f && r.gpu.line_contact_mm[0] < 0.f &&
+                  r.gpu.line_contact_mm[L - 1] < 0.f,
+              "edge lines in contact (CPU %.2f, GPU %.2f / %.2f)", (double)r.cpu.line_contact_mm[0],
+              (double)r.gpu.line_contact_mm[0], (double)r.gpu.line_contact_mm[L - 1]);
+    cr_expect_gt(r.gpu.line_contact_mm[L / 2], 1.f, "the central line compresses no tissue (%.2f mm)",
+                 (double)r.gpu.line_contact_mm[L / 2]);
+    long air = 0;
+    for (int j = 0; j < r.probe.samples; j++) air += r.gpu.labels[j] == SS_TISSUE_AIR;
+    cr_expect_eq(air, r.probe.samples, "a line without contact has %ld of %d AIR labels", air, r.probe.samples);
+    rig_free(&r);
+}
+
+Test(gl_bmode, contact_and_texture_match_cpu_on_muscle_and_needle)
+{
+    rig r;
+    compare_phantom(&r, SS_PHANTOM_HOMOGENEOUS, 0u, "(all on)");
+    rig_free(&r);
+    /* the needle through the compressed layer: shaft, tip and STEEL labels on scaled pieces */
+    compare_phantom(&r, SS_PHANTOM_NEEDLE, 0u, "(all on)");
+    long steel_cpu = 0, steel_gpu = 0;
+    for (long i = 0; i < (long)r.probe.lines * r.probe.samples; i++) {
+        steel_cpu += r.cpu.labels[i] == SS_TISSUE_STEEL;
+        steel_gpu += r.gpu.labels[i] == SS_TISSUE_STEEL;
+    }
+    printf("needle (all on): STEEL samples CPU %ld, GPU %ld\n", steel_cpu, steel_gpu);
+    cr_expect_gt(steel_cpu, 0, "the needle is not in the CPU label map");
+    cr_expect_eq(steel_gpu, steel_cpu, "STEEL samples: GPU %ld, CPU %ld", steel_gpu, steel_cpu);
+    rig_free(&r);
+}
+
+Test(gl_bmode, noise_without_speckle_matches_cpu)
+{
+    /* no speckle: the electronic noise goes into the RF bins with one scale (noise_bins)
+     * instead of into the speckle splat before the lateral kernel; loud enough to be seen */
+    rig r;
+    rig_init(&r, SS_PHANTOM_BONE_PLATE, 64, 256, PHYS_FLAGS | SS_BMODE_NO_SPECKLE);
+    r.s.image_width_px = 256;
+    r.s.noise_db = -50.f;
+    rig_cpu(&r);
+    rig_gpu(&r);
+    diff d = image_diff(&r.cpu, &r.gpu);
+    printf("bone_plate   (noise only)     GPU vs CPU: 8-bit mean |diff| %.5f, p99 %.0f, max %d; envelope median "
+           "|diff| %.2e dB\n",
+           d.mean_abs, d.p99, d.max, d.env_db_median);
+    cr_expect(d.mean_abs <= 2.0 && d.p99 <= 10.0, "noise only: mean %.3f, p99 %.0f", d.mean_abs, d.p99);
+    cr_expect(d.env_db_median <= 0.01, "noise only: envelope median |diff| %.3f dB", d.env_db_median);
+    long lit = 0;
+    for (long i = 0; i < (long)r.gpu.image.width * r.gpu.image.height; i++) lit += r.gpu.image.pixels[i] > 20;
+    cr_expect_gt(lit, (long)r.gpu.image.width * r.gpu.image.height / 4, "the noise is not visible (%ld pixels)", lit);
+    rig_free(&r);
+}
+
 Test(gl_bmode, the_difference_measure_can_fail)
 {
     /* control: a GPU image of other speckle (another seed) against the CPU image must
      * break the bounds above, or the equivalence tests prove nothing */
     rig r;
-    ss_probe p;
-    ss_probe_default(&p);
-    p.lines = 64;
-    p.samples = 256;
-    rig_init(&r, SS_PHANTOM_HOMOGENEOUS, NULL, &p);
+    rig_init(&r, SS_PHANTOM_HOMOGENEOUS, 64, 256, PHYS_FLAGS);
     r.s.image_width_px = 256;
     rig_cpu(&r);
     r.s.seed = 777;
@@ -184,11 +267,7 @@ Test(gl_bmode, the_difference_measure_can_fail)
 Test(gl_bmode, texture_holds_the_image_and_pose_moves_it)
 {
     rig r;
-    ss_probe p;
-    ss_probe_default(&p);
-    p.lines = 48;
-    p.samples = 192;
-    rig_init(&r, SS_PHANTOM_CYST, NULL, &p);
+    rig_init(&r, SS_PHANTOM_CYST, 48, 192, 0u); /* everything on: contact, texture */
     r.s.image_width_px = 200;
     rig_gpu(&r);
     int w = 0, h = 0;
@@ -221,16 +300,11 @@ Test(gl_bmode, homogeneous_speckle_is_rayleigh_on_the_gpu)
 {
     /* as tests/test_bmode_physics.c homogeneous_speckle_is_rayleigh, GPU output */
     rig r;
-    ss_probe p;
-    ss_probe_default(&p);
-    p.lines = 256;
-    p.samples = 384;
-    rig_init(&r, SS_PHANTOM_HOMOGENEOUS, NULL, &p);
-    r.s.flags = SS_BMODE_NO_NOISE;
+    rig_init(&r, SS_PHANTOM_HOMOGENEOUS, 256, 384, PHYS_FLAGS | SS_BMODE_NO_NOISE);
     rig_gpu(&r);
     const ss_tissue_props *m = ss_tissue_get(SS_TISSUE_MUSCLE);
     long n = 0;
-    double ratio = bs_rayleigh_ratio(&r.gpu, &p, m->alpha_db_cm_mhz, &n);
+    double ratio = bs_rayleigh_ratio(&r.gpu, &r.probe, m->alpha_db_cm_mhz, &n);
     printf("GPU homogeneous muscle: envelope mean/std = %.3f (Rayleigh 1.913) over %ld samples\n", ratio, n);
     /* same bound and reason as the CPU test: Rayleigh sqrt(pi/(4-pi)) = 1.913, +-0.10 for
      * the estimation error of ~1000 speckle cells */
@@ -243,16 +317,11 @@ Test(gl_bmode, attenuation_slope_is_two_alpha_f_on_the_gpu)
     const float freqs[2] = {2.5f, 5.0f};
     for (int fi = 0; fi < 2; fi++) {
         rig r;
-        ss_probe p;
-        ss_probe_default(&p);
-        p.freq_mhz = freqs[fi];
-        p.lines = 128;
-        p.samples = 256;
-        rig_init(&r, SS_PHANTOM_HOMOGENEOUS, NULL, &p);
-        r.s.flags = SS_BMODE_NO_NOISE;
+        rig_init(&r, SS_PHANTOM_HOMOGENEOUS, 128, 256, PHYS_FLAGS | SS_BMODE_NO_NOISE);
+        r.probe.freq_mhz = freqs[fi];
         r.s.tgc_auto = 0;
         rig_gpu(&r);
-        double slope = bs_attenuation_slope_db_cm(&r.gpu, &p);
+        double slope = bs_attenuation_slope_db_cm(&r.gpu, &r.probe);
         double expect = -2.0 * ss_tissue_get(SS_TISSUE_MUSCLE)->alpha_db_cm_mhz * freqs[fi];
         printf("GPU attenuation at %.1f MHz: slope %.3f dB/cm, expected %.3f\n", freqs[fi], slope, expect);
         /* 5 %, as the CPU test: speckle of ~128 lines averaged per depth leaves a few % of fit error */
