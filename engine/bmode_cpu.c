@@ -208,8 +208,8 @@ typedef struct ss__piece {
 
 /* An echo one elevation ray found: where, how strong (before the ray's weight), and of
  * which kind (the label pair of an interface, or SS__EV_REVERB for a metal ring-down). */
-#define SS__MAX_EVENTS 160
-#define SS__EV_REVERB 0xFFFFu
+#define SS__MAX_EVENTS SS_BMODE_MAX_EVENTS
+#define SS__EV_REVERB SS_BMODE_EV_REVERB
 typedef struct ss__event {
     float a, echo;
     uint16_t key;
@@ -799,9 +799,8 @@ static float ss__gap(const ss__ctx *C, const float O[3], const float D[3])
 }
 
 /* How far the sonographer presses the probe in along its beam: until the central
- * SS_BMODE_CONTACT_SHARE of the face touches the skin (each line's gap divided by the
- * cosine of its angle: pressing moves the element that much less along the line), at
- * most SS_BMODE_PRESS_MAX_MM; never pulled out. */
+ * SS_BMODE_CONTACT_SHARE of the face touches the skin, at most SS_BMODE_PRESS_MAX_MM;
+ * never pulled out. */
 static float ss__press(const ss__ctx *C)
 {
     const ss_probe *pr = C->probe;
@@ -814,7 +813,9 @@ static float ss__press(const ss__ctx *C)
         float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, O[3], D[3];
         ss_probe_pose_point_to_world(C->pose, op, O);
         ss_probe_pose_dir_to_world(C->pose, dp, D);
-        float g = ss__gap(C, O, D) / fmaxf(d2[1] * d2[1], 0.1f);
+        /* pressing by P along the beam brings an element P closer to a skin facing the
+           probe, measured along the beam: its gap along its own line times cos a */
+        float g = ss__gap(C, O, D) * d2[1];
         if (g > need) need = g;
     }
     return fminf(need, SS_BMODE_PRESS_MAX_MM);

@@ -175,6 +175,8 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
 #define SS_BMODE_REF_DENSITY_MM3 16.f
 #define SS_BMODE_NOISE_N 4096      /* table of complex Gaussian noise values */
 #define SS_BMODE_EVENT_MATCH_MM 1.0f /* elevation rays' echoes this close count as one surface */
+#define SS_BMODE_MAX_EVENTS 160      /* echoes one elevation ray keeps (more are dropped) */
+#define SS_BMODE_EV_REVERB 0xFFFFu   /* echo key of a metal ring-down (else label pair lab << 8 | next) */
 #define SS_BMODE_GRAZING_DEG 60.f    /* soft interfaces met more obliquely than this are passed */
 /* Log compression: white at zero gain is this far above speckle_level_db (so the speckle
  * keeps its grey whatever the calibration; specular echoes above it saturate, as bone

@@ -187,13 +187,14 @@ Test(gl_bmode, rod_matches_cpu) { check_phantom(SS_PHANTOM_ROD); }
 
 Test(gl_bmode, contact_and_texture_match_cpu_on_the_interface)
 {
-    /* everything on: the convex face on the flat surface is pressed in to the 6 mm cap,
-     * the edge lines are still off the skin (black, AIR), the central ones compress the
-     * tissue under them (stretched steps, piece scale), muscle carries its texture */
+    /* everything on: the convex face on the flat surface is pressed in until the central
+     * 80 % touch (5.8 mm here, under the 6 mm cap), the edge lines are still off the skin
+     * (black, AIR), the central ones compress the tissue under them (stretched steps, piece
+     * scale), muscle carries its texture */
     rig r;
     compare_phantom(&r, SS_PHANTOM_INTERFACE, 0u, "(all on)");
     const int L = r.probe.lines;
-    cr_expect(fabs((double)r.gpu.press_mm - SS_BMODE_PRESS_MAX_MM) < 1e-6, "press %.3f mm, expected the %.0f mm cap",
+    cr_expect(r.gpu.press_mm > 5.f && r.gpu.press_mm <= SS_BMODE_PRESS_MAX_MM, "press %.3f mm, expected 5..%.0f mm",
               (double)r.gpu.press_mm, (double)SS_BMODE_PRESS_MAX_MM);
     cr_expect(r.cpu.line_contact_mm[0] < 0.f && r.gpu.line_contact_mm[0] < 0.f &&
                   r.gpu.line_contact_mm[L - 1] < 0.f,

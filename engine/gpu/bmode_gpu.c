@@ -29,11 +29,9 @@ enum { SS__B_TABLES, SS__B_BEAM, SS__B_LINES, SS__B_TAU, SS__B_PIECES, SS__B_NPI
     (6 * 256 + 2 * (SS_BMODE_PHASE_N + 1) + (SS_BMODE_GAUSS_N + 2) + (2 * SS_BMODE_KERNEL_HALF + 2) + \
      2 * SS_BMODE_NOISE_N + 256)
 
-/* Echo events per elevation ray and the ring-down key: engine/bmode_cpu.c's SS__MAX_EVENTS and
- * SS__EV_REVERB, which are private there; they must stay equal (a ray with more echoes than
- * this drops the rest on both backends). */
-#define SS__MAX_EVENTS 160
-#define SS__EV_REVERB 0xFFFFu
+/* Echo events per elevation ray and the ring-down key: the CPU's (bmode_cpu.h) */
+#define SS__MAX_EVENTS SS_BMODE_MAX_EVENTS
+#define SS__EV_REVERB SS_BMODE_EV_REVERB
 #define SS__EVENT_BYTES 12 /* std430 struct Event {float a, echo; uint key;} */
 
 struct ss_bmode_gpu {
@@ -497,6 +495,15 @@ static ss_status ss__prepare(ss_bmode_gpu *g, const ss_needle_geom *needle, cons
     return ss__ensure_model(g, s);
 }
 
+/* The label words (4 labels a word, label_words per line) into lines x samples bytes. */
+static void ss__unpack_labels(const ss_bmode_gpu *g, const uint32_t *words, uint8_t *out)
+{
+    for (int l = 0; l < g->probe.lines; l++)
+        for (int j = 0; j < g->probe.samples; j++)
+            out[(size_t)l * (size_t)g->probe.samples + (size_t)j] =
+                (uint8_t)(words[(size_t)l * (size_t)g->label_words + (size_t)(j >> 2)] >> ((j & 3) * 8));
+}
+
 ss_status ss_bmode_gpu_render(ss_bmode_gpu *g, const ss_needle_geom *needle_or_null, const ss_probe_pose *pose,
                               const ss_bmode_settings *s, bool read_back, ss_bmode_frame *out)
 {
@@ -521,10 +528,7 @@ ss_status ss_bmode_gpu_render(ss_bmode_gpu *g, const ss_needle_geom *needle_or_n
     if (!words) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory for the label map");
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_LABELS]);
     glGetBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)(nw * sizeof *words), words);
-    for (int l = 0; l < g->probe.lines; l++)
-        for (int j = 0; j < g->probe.samples; j++)
-            out->labels[(size_t)l * (size_t)g->probe.samples + (size_t)j] =
-                (uint8_t)(words[(size_t)l * (size_t)g->label_words + (size_t)(j >> 2)] >> ((j & 3) * 8));
+    ss__unpack_labels(g, words, out->labels);
     free(words);
     glBindTexture(GL_TEXTURE_2D, g->image_tex);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
@@ -532,6 +536,20 @@ ss_status ss_bmode_gpu_render(ss_bmode_gpu *g, const ss_needle_geom *needle_or_n
     GLenum err = glGetError();
     if (err != GL_NO_ERROR) return ss_error_set(SS_ERR_GL, "bmode gpu: read-back: GL error 0x%04x", err);
     return SS_OK;
+}
+
+ss_status ss_bmode_gpu_read_labels(ss_bmode_gpu *g, uint8_t *out)
+{
+    if (!g || !out) return ss_error_set(SS_ERR_INVALID, "bmode gpu: NULL argument");
+    size_t nw = (size_t)g->label_words * (size_t)g->probe.lines;
+    uint32_t *words = malloc(nw * sizeof *words);
+    if (!words) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory for the label map");
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_LABELS]);
+    glGetBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)(nw * sizeof *words), words);
+    ss__unpack_labels(g, words, out);
+    free(words);
+    GLenum err = glGetError();
+    return err == GL_NO_ERROR ? SS_OK : ss_error_set(SS_ERR_GL, "bmode gpu: label read-back: GL error 0x%04x", err);
 }
 
 GLuint ss_bmode_gpu_image_texture(const ss_bmode_gpu *g, int *width_out, int *height_out)

@@ -53,6 +53,10 @@ ss_status ss_bmode_gpu_render(ss_bmode_gpu *g, const ss_needle_geom *needle_or_n
  * with v flipped). 0 before the first render. */
 GLuint ss_bmode_gpu_image_texture(const ss_bmode_gpu *g, int *width_out, int *height_out);
 
+/* The last frame's label map alone (lines x samples bytes, as ss_bmode_frame.labels),
+ * without reading back the rest: what the trainer's anatomy overlay needs. */
+ss_status ss_bmode_gpu_read_labels(ss_bmode_gpu *g, uint8_t *out);
+
 /* Milliseconds per pass (medians), measured with glFinish after each pass. */
 typedef struct ss_bmode_gpu_pass_ms {
     double upload;   /* line origins, contact press (CPU, ss_bmode_press_mm), uniforms */

@@ -18,6 +18,7 @@ typedef struct ss__job {
     bool has_needle;
     ss_needle_geom needle;
     ss_bmode_settings settings;
+    bool outlines; /* make the anatomy outlines with the image */
 } ss__job;
 
 struct ss_bmode_view {
@@ -34,8 +35,12 @@ struct ss_bmode_view {
     GLuint tex, overlay_tex;
     bool have_overlay;
     ss_scan_geometry geom;
-    uint8_t *outline;    /* worker's outline image, width x height x 4 */
+    uint8_t *outline;    /* outline image, width x height x 4 (worker, or the GL thread on the GPU) */
     size_t outline_bytes;
+    bool want_outlines;
+    uint8_t *gpu_labels; /* GPU path: the read-back label map and the scan map to outline it */
+    size_t gpu_labels_bytes;
+    ss_scan_map gpu_map;
     /* worker (cpu thread) */
     pthread_t thread;
     bool thread_started;
@@ -45,6 +50,7 @@ struct ss_bmode_view {
     ss__job job;         /* in flight */
     ss_bmode_frame frame;
     ss_status job_status;
+    bool job_outlined;
     double job_ms;
     /* stats */
     double times[SS__MAX_TIMES];
@@ -65,6 +71,28 @@ static void ss__record(ss_bmode_view *v, double ms)
     else v->times[v->frames % SS__MAX_TIMES] = ms;
 }
 
+/* The anatomy outlines of a label map into v->outline (grown as needed); false when
+ * memory ran out (the image is then shown without them). */
+static bool ss__outline(ss_bmode_view *v, const ss_scan_map *map, const uint8_t *labels)
+{
+    size_t need = (size_t)map->geom.width * (size_t)map->geom.height * 4;
+    if (need > v->outline_bytes) {
+        uint8_t *o = realloc(v->outline, need);
+        if (!o) return false;
+        v->outline = o;
+        v->outline_bytes = need;
+    }
+    ss_scan_convert_outlines(map, labels, v->outline);
+    return true;
+}
+
+static void ss__upload_overlay(ss_bmode_view *v, const ss_scan_geometry *g)
+{
+    glBindTexture(GL_TEXTURE_2D, v->overlay_tex);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, g->width, g->height, 0, GL_RGBA, GL_UNSIGNED_BYTE, v->outline);
+}
+
 static void *ss__worker(void *arg)
 {
     ss_bmode_view *v = arg;
@@ -78,20 +106,11 @@ static void *ss__worker(void *arg)
         double t0 = ss__now_ms();
         ss_bmode_scene scene = {.volume = v->volume, .needle = job.has_needle ? &job.needle : NULL};
         ss_status st = ss_bmode_cpu_render(&scene, &job.probe, &job.pose, &job.settings, &v->frame);
-        if (st == SS_OK) {
-            size_t need = (size_t)v->frame.geom.width * (size_t)v->frame.geom.height * 4;
-            if (need > v->outline_bytes) {
-                uint8_t *o = realloc(v->outline, need);
-                if (o) {
-                    v->outline = o;
-                    v->outline_bytes = need;
-                }
-            }
-            if (need <= v->outline_bytes) ss_scan_convert_outlines(&v->frame.map, v->frame.labels, v->outline);
-        }
+        bool outlined = st == SS_OK && job.outlines && ss__outline(v, &v->frame.map, v->frame.labels);
         double ms = ss__now_ms() - t0;
         pthread_mutex_lock(&v->mu);
         v->job_status = st;
+        v->job_outlined = outlined;
         v->job_ms = ms;
         v->done = true;
         v->busy = false;
@@ -148,6 +167,8 @@ void ss_bmode_view_destroy(ss_bmode_view *v)
     ss_bmode_gpu_destroy(v->g);
     ss_bmode_frame_free(&v->frame);
     free(v->outline);
+    free(v->gpu_labels);
+    ss_scan_map_free(&v->gpu_map);
     if (v->tex) glDeleteTextures(1, &v->tex);
     if (v->overlay_tex) glDeleteTextures(1, &v->overlay_tex);
     free(v);
@@ -163,6 +184,7 @@ void ss_bmode_view_request(ss_bmode_view *v, const ss_probe *probe, const ss_pro
     j.has_needle = needle != NULL;
     if (needle) j.needle = *needle;
     j.settings = *s;
+    j.outlines = v->want_outlines;
     v->wanted = j;
     v->have_wanted = true;
 }
@@ -196,12 +218,26 @@ static bool ss__gpu_update(ss_bmode_view *v)
         return false;
     glFinish();
     ss__record(v, ss__now_ms() - t0);
-    int w, h;
-    GLuint t = ss_bmode_gpu_image_texture(v->g, &w, &h);
-    (void)t;
     ss_scan_geometry g;
     ss_scan_geometry_for_probe(&j->probe, j->settings.image_width_px, &g);
     v->geom = g;
+    /* the outlines: the label map alone comes back (lines x samples bytes) */
+    v->have_overlay = false;
+    if (j->outlines) {
+        size_t n = (size_t)j->probe.lines * (size_t)j->probe.samples;
+        if (n > v->gpu_labels_bytes) {
+            uint8_t *b = realloc(v->gpu_labels, n);
+            if (b) {
+                v->gpu_labels = b;
+                v->gpu_labels_bytes = n;
+            }
+        }
+        if (n <= v->gpu_labels_bytes && ss_bmode_gpu_read_labels(v->g, v->gpu_labels) == SS_OK &&
+            ss_scan_map_update(&v->gpu_map, &j->probe, &g) == SS_OK && ss__outline(v, &v->gpu_map, v->gpu_labels)) {
+            ss__upload_overlay(v, &g);
+            v->have_overlay = true;
+        }
+    }
     v->shown_job = *j;
     v->have_shown = true;
     return true;
@@ -216,14 +252,8 @@ bool ss_bmode_view_update(ss_bmode_view *v)
         v->done = false;
         if (v->job_status == SS_OK) {
             ss__upload(v, &v->frame.image, &v->frame.geom);
-            v->have_overlay = v->outline &&
-                              v->outline_bytes >= (size_t)v->frame.geom.width * (size_t)v->frame.geom.height * 4;
-            if (v->have_overlay) {
-                glBindTexture(GL_TEXTURE_2D, v->overlay_tex);
-                glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-                glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, v->frame.geom.width, v->frame.geom.height, 0, GL_RGBA,
-                             GL_UNSIGNED_BYTE, v->outline);
-            }
+            v->have_overlay = v->job_outlined;
+            if (v->have_overlay) ss__upload_overlay(v, &v->frame.geom);
             v->shown_job = v->job;
             v->have_shown = true;
             ss__record(v, v->job_ms);
@@ -263,6 +293,8 @@ GLuint ss_bmode_view_texture(const ss_bmode_view *v, ss_scan_geometry *geom, ss_
     if (v->gpu) return ss_bmode_gpu_image_texture(v->g, NULL, NULL);
     return v->tex;
 }
+
+void ss_bmode_view_want_overlay(ss_bmode_view *v, bool on) { v->want_outlines = on; }
 
 GLuint ss_bmode_view_overlay_texture(const ss_bmode_view *v)
 {

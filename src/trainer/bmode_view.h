@@ -37,9 +37,12 @@ bool ss_bmode_view_update(ss_bmode_view *v);
 
 /* The latest image (0 before the first) with the probe and scan geometry it was made with. */
 GLuint ss_bmode_view_texture(const ss_bmode_view *v, ss_scan_geometry *geom, ss_probe *probe);
+/* Whether the next requests should come with the anatomy outlines (the trainer's overlay;
+ * off by default: they cost a label read-back on the GPU and a pass over the image). */
+void ss_bmode_view_want_overlay(ss_bmode_view *v, bool on);
 /* The anatomy outlines of the latest image (RGBA, transparent between the outlines, same
- * size and geometry as the image; scan_convert.h ss_scan_convert_outlines), or 0 when the
- * backend gave no label map with it. */
+ * size and geometry as the image; scan_convert.h ss_scan_convert_outlines), or 0 when none
+ * were asked for with it. */
 GLuint ss_bmode_view_overlay_texture(const ss_bmode_view *v);
 /* The pose the latest image was made at. */
 const ss_probe_pose *ss_bmode_view_pose(const ss_bmode_view *v);

@@ -1311,6 +1311,7 @@ static void ss__frame(ss__app *a, bool *shot, bool sync_bmode)
         ss_bmode_settings s;
         ss__bmode_settings(a, &s);
         ss_needle_geom ng;
+        ss_bmode_view_want_overlay(a->bm, a->anatomy && a->aids_overlay);
         ss_bmode_view_request(a->bm, &dp, &st->pose, ss_cli_sim_needle(ss_session_sim(a->at.session), &ng), &s);
     }
     if (sync_bmode) ss_bmode_view_flush(a->bm);
