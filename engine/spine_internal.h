@@ -38,10 +38,11 @@ typedef struct ss__vert {
     double H, W, D, a, b, b_p, pw, ph, conv, C, A, t_lam, sp_len, sp_thk, tp_len, screw_path;
     double v_roof, v_tip, w_ped;
     double w_lt, w_lb, w_sp_top, w_sp_bot;
-    double theta, psi, alpha, alpha_post; /* radians, patient-frame signs */
-    ss_v3_frame body, post, view;
+    double theta, psi, alpha, alpha_post; /* coronal tilt, sagittal tilt, axial rotation of the body
+                                             and of the posterior elements: radians, patient-frame signs */
+    ss_v3_frame body, post, view;         /* body; posterior elements; body without the axial rotation */
     bool fused, screws;
-    double sac_centre[3];
+    double sac_centre[3];                 /* thecal sac centre at mid-body level */
 } ss__vert;
 
 struct ss_spine {
