@@ -125,16 +125,19 @@ bool ss_sdf_bbox_overlap(const double alo[3], const double ahi[3], const double 
 
 /* ------------------------------------------------------------------ builders */
 
-void ss_sdf_box_centred(ss_sdf_prim *s, const ss_v3_frame *f, double hx, double hy, double hz, double r)
+/* the whole solid: kind, frame, parameters (as listed in sdf_prim.h), bounding box */
+static void ss__make(ss_sdf_prim *s, int kind, const ss_v3_frame *f, const double p[6])
 {
     memset(s, 0, sizeof *s);
-    s->kind = SS_SDF_BOX;
+    s->kind = kind;
     s->f = *f;
-    s->p[0] = hx;
-    s->p[1] = hy;
-    s->p[2] = hz;
-    s->p[3] = r;
+    memcpy(s->p, p, sizeof s->p);
     ss__bbox(s);
+}
+
+void ss_sdf_box_centred(ss_sdf_prim *s, const ss_v3_frame *f, double hx, double hy, double hz, double r)
+{
+    ss__make(s, SS_SDF_BOX, f, (const double[6]){hx, hy, hz, r, 0, 0});
 }
 
 void ss_sdf_box(ss_sdf_prim *s, const ss_v3_frame *f, double u0, double u1, double v0, double v1, double w0,
@@ -156,15 +159,7 @@ void ss_sdf_box_vcut(ss_sdf_prim *s, const ss_v3_frame *f, double w_apex, double
 
 void ss_sdf_ellcyl(ss_sdf_prim *s, const ss_v3_frame *f, double a, double b, double half_h, double r, double v_cut)
 {
-    memset(s, 0, sizeof *s);
-    s->kind = SS_SDF_ELLCYL;
-    s->f = *f;
-    s->p[0] = a;
-    s->p[1] = b;
-    s->p[2] = half_h;
-    s->p[3] = r;
-    s->p[4] = v_cut;
-    ss__bbox(s);
+    ss__make(s, SS_SDF_ELLCYL, f, (const double[6]){a, b, half_h, r, v_cut, 0});
 }
 
 void ss_sdf_seg(ss_sdf_prim *s, const double a[3], const double b[3], const double ref[3], double ra0, double rb0,
@@ -174,16 +169,13 @@ void ss_sdf_seg(ss_sdf_prim *s, const double a[3], const double b[3], const doub
     ss_v3_sub(d, b, a);
     double L = ss_v3_len(d);
     if (L < 1e-6) { d[0] = 0; d[1] = 0; d[2] = 1; L = 0; }
-    memset(s, 0, sizeof *s);
-    s->kind = SS_SDF_SEG;
     double r[3];
     ss_v3_copy(r, ref);
     if (fabs(ss_v3_dot(r, d)) > 0.99 * ss_v3_len(r) * ss_v3_len(d)) { r[0] = d[1]; r[1] = d[2]; r[2] = d[0]; }
-    ss_v3_frame_from_wu(&s->f, d, r);
-    ss_v3_copy(s->f.o, a);
-    s->p[0] = L;
-    s->p[1] = ra0; s->p[2] = rb0; s->p[3] = ra1; s->p[4] = rb1;
-    ss__bbox(s);
+    ss_v3_frame f;
+    ss_v3_frame_from_wu(&f, d, r);
+    ss_v3_copy(f.o, a);
+    ss__make(s, SS_SDF_SEG, &f, (const double[6]){L, ra0, rb0, ra1, rb1, 0});
 }
 
 void ss_sdf_seg_inset(ss_sdf_prim *s, double inset_mm) { s->p[5] = inset_mm; }
@@ -191,16 +183,9 @@ void ss_sdf_seg_inset(ss_sdf_prim *s, double inset_mm) { s->p[5] = inset_mm; }
 void ss_sdf_disc(ss_sdf_prim *s, const ss_v3_frame *f, double a, double b, double v_cut, double h_bound,
                  const double n_top[3], const double on_top[3], const double n_bottom[3], const double on_bottom[3])
 {
-    memset(s, 0, sizeof *s);
-    s->kind = SS_SDF_DISC;
-    s->f = *f;
-    s->p[0] = a;
-    s->p[1] = b;
-    s->p[2] = v_cut;
-    s->p[5] = h_bound;
+    ss__make(s, SS_SDF_DISC, f, (const double[6]){a, b, v_cut, 0, 0, h_bound});
     ss_v3_copy(s->plane[0], n_top);
     ss_v3_copy(s->plane[1], n_bottom);
     s->plane[0][3] = ss_v3_dot(s->plane[0], on_top);
     s->plane[1][3] = ss_v3_dot(s->plane[1], on_bottom);
-    ss__bbox(s);
 }
