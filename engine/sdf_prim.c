@@ -3,6 +3,7 @@
 #include "sdf_prim.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ distances */
@@ -36,7 +37,52 @@ static double ss__round2(double dx, double dy, double r)
     return sqrt(ox * ox + oy * oy) + fmin(fmax(ex, ey), 0.0) - r;
 }
 
+/* 3D value noise in [-1, 1] on a lattice of spacing 1: hashed lattice values blended
+ * with smoothstep weights. Its steepness is at most 1.5 x 2 = 3 per lattice spacing. */
+static double ss__lattice(int32_t x, int32_t y, int32_t z)
+{
+    uint32_t h = (uint32_t)x * 0x8DA6B343u ^ (uint32_t)y * 0xD8163841u ^ (uint32_t)z * 0xCB1AB31Fu ^ 0x67726166u;
+    h ^= h >> 16;
+    h *= 0x7FEB352Du;
+    h ^= h >> 15;
+    h *= 0x846CA68Bu;
+    h ^= h >> 16;
+    return (double)(h & 0xFFFFFF) / (double)0x7FFFFF - 1.0;
+}
+
+static double ss__value_noise(double x, double y, double z)
+{
+    double fx = floor(x), fy = floor(y), fz = floor(z);
+    int32_t ix = (int32_t)fx, iy = (int32_t)fy, iz = (int32_t)fz;
+    double tx = x - fx, ty = y - fy, tz = z - fz;
+    tx = tx * tx * (3 - 2 * tx);
+    ty = ty * ty * (3 - 2 * ty);
+    tz = tz * tz * (3 - 2 * tz);
+    double c[2][2];
+    for (int j = 0; j < 2; j++)
+        for (int k = 0; k < 2; k++)
+            c[j][k] = ss__lattice(ix, iy + j, iz + k) + tx * (ss__lattice(ix + 1, iy + j, iz + k) - ss__lattice(ix, iy + j, iz + k));
+    double c0 = c[0][0] + ty * (c[1][0] - c[0][0]), c1 = c[0][1] + ty * (c[1][1] - c[0][1]);
+    return c0 + tz * (c1 - c0);
+}
+
+static double ss__eval(const ss_sdf_prim *pr, const double p[3]);
+
 double ss_sdf_eval(const ss_sdf_prim *pr, const double p[3])
+{
+    double d = ss__eval(pr, p);
+    if (pr->kind == SS_SDF_BOX && pr->cut) d = fmax(d, ss_v3_dot(pr->plane[0], p) - pr->plane[0][3]);
+    if (pr->bump_mm > 0.0) {
+        /* displaced surface; dividing by 1 + the displacement's steepness keeps the
+           distance a lower bound (3 per noise spacing, times the amplitude) */
+        double k = 1.0 / pr->bump_scale_mm;
+        double n = ss__value_noise(p[0] * k, p[1] * k, p[2] * k);
+        d = (d + pr->bump_mm * n) / (1.0 + 3.0 * pr->bump_mm * k);
+    }
+    return d;
+}
+
+static double ss__eval(const ss_sdf_prim *pr, const double p[3])
 {
     double l[3];
     ss_v3_frame_local(&pr->f, p, l);
@@ -155,6 +201,25 @@ void ss_sdf_box_vcut(ss_sdf_prim *s, const ss_v3_frame *f, double w_apex, double
     ss_v3_frame_local(f, s->f.o, c); /* the box centre in f's coordinates */
     s->p[4] = w_apex - c[2];
     s->p[5] = slope;
+}
+
+void ss_sdf_box_cut(ss_sdf_prim *s, const double n[3], const double on[3])
+{
+    double nn[3] = {n[0], n[1], n[2]};
+    ss_v3_normalize(nn);
+    ss_v3_copy(s->plane[0], nn);
+    s->plane[0][3] = ss_v3_dot(nn, on);
+    s->cut = true;
+}
+
+void ss_sdf_bumpy(ss_sdf_prim *s, double amplitude_mm, double scale_mm)
+{
+    s->bump_mm = amplitude_mm;
+    s->bump_scale_mm = scale_mm;
+    for (int i = 0; i < 3; i++) {
+        s->lo[i] -= amplitude_mm;
+        s->hi[i] += amplitude_mm;
+    }
 }
 
 void ss_sdf_ellcyl(ss_sdf_prim *s, const ss_v3_frame *f, double a, double b, double half_h, double r, double v_cut)

@@ -30,7 +30,11 @@ typedef struct ss_sdf_prim {
     ss_v3_frame f;       /* box, ellcyl, disc: centred; seg: origin at a, w along a->b */
     double p[6];         /* box: hx hy hz r [w_apex slope: inverted-V cut] | ellcyl: a b h r v_cut |
                             seg: L ra0 rb0 ra1 rb1 inset | disc: a b v_cut - - h_bound */
-    double plane[2][4];  /* disc: outward normal (xyz) and offset: d = n.p - off */
+    double plane[2][4];  /* disc: outward normal (xyz) and offset: d = n.p - off; box: plane[0] when
+                            cut (ss_sdf_box_cut) */
+    bool cut;            /* box: also only where plane[0] gives d <= 0 */
+    double bump_mm;      /* > 0: the surface displaced by up to this much (ss_sdf_bumpy) */
+    double bump_scale_mm;
     double lo[3], hi[3]; /* world bounding box (slightly padded) */
 } ss_sdf_prim;
 
@@ -47,6 +51,16 @@ void ss_sdf_box_centred(ss_sdf_prim *s, const ss_v3_frame *f, double hx, double 
  * above w = w_apex - slope * |u| (coordinates of the frame f the box was built in;
  * slope > 0). The bounding box stays that of the whole box. */
 void ss_sdf_box_vcut(ss_sdf_prim *s, const ss_v3_frame *f, double w_apex, double slope);
+
+/* Keeps only the part of a box on the inner side of a world plane: points p with
+ * n . p <= n . on (n is normalized here). The bounding box stays that of the whole box. */
+void ss_sdf_box_cut(ss_sdf_prim *s, const double n[3], const double on[3]);
+
+/* Makes any solid's surface irregular: displaced in and out by up to amplitude_mm, a
+ * smooth world-fixed value noise of feature size scale_mm (a morcellised graft's
+ * lumps). The zero set moves; the distance is scaled down by the noise's steepness so
+ * it stays a lower bound (callers step by it). The bounding box grows by amplitude_mm. */
+void ss_sdf_bumpy(ss_sdf_prim *s, double amplitude_mm, double scale_mm);
 
 /* Elliptic cylinder of half axes a (u), b (v) and half height half_h (w) in frame f
  * (centred), edges rounded by r, cut flat at v = v_cut (v_cut >= b: no cut). */
