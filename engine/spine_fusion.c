@@ -64,6 +64,13 @@ ss_status ss__spine_fusion(ss_spine *s)
                                       SS__LY_GRAFT, SS_TISSUE_GRAFT, SS_PART_GRAFT, -1, k));
         }
     }
+    /* a morcellised-bone fusion mass is lumpy, not a smooth box: every graft solid's
+       surface is displaced by a world-fixed noise (the same noise, so neighbouring solids
+       stay joined) */
+    for (int j = 0; j < s->nprims; j++)
+        if (s->prims[j].layer == SS__LY_GRAFT)
+            ss_sdf_bumpy(&s->prims[j].sdf, ss__A(SS_ANAT_GRAFT_IRREGULARITY, 0) * sc,
+                         ss__A(SS_ANAT_GRAFT_LUMP_SIZE, 0) * sc);
     /* pedicle screws (titanium) with their heads; rods through the heads */
     double heads[2][SS__NV + 2][3];
     int nh = 0;
@@ -85,9 +92,16 @@ ss_status ss__spine_fusion(ss_spine *s)
             double e[3], tip[3], h0[3], h1[3], hc[3], ew[3], tw[3], h0w[3], h1w[3], ref[3];
             ss_v3_axpy(e, pc, -(0.35 * v->A + 3.0), d);
             ss_v3_axpy(tip, e, len, d);
+            /* the head (tulip and its extension) from the entry back along the screw far
+               enough that the rod through it stands SS_ANAT_SCREW_HEAD_PROUD above the fusion
+               mass (or 2 mm above the lamina without graft): rods and heads are what a scan
+               over a fused spine shows first (REFERENCE 7), not buried under the graft */
+            double top = v->v_roof + v->t_lam + (fu->graft && v->fused ? gt : 2.0);
+            double rod_v = top + ss__A(SS_ANAT_SCREW_HEAD_PROUD, 0) * sc - 0.5 * fu->rod_diameter_mm;
+            double reach = fmax(8.0, (rod_v - e[1]) / fmax(cos(conv), 0.3));
             ss_v3_axpy(h0, e, -1.0, d);
-            ss_v3_axpy(h1, e, -13.0, d);
-            ss_v3_axpy(hc, e, -8.0, d);
+            ss_v3_axpy(h1, e, -(reach + 5.0), d);
+            ss_v3_axpy(hc, e, -reach, d);
             ss_v3_frame_point(P, e[0], e[1], e[2], ew);
             ss_v3_frame_point(P, tip[0], tip[1], tip[2], tw);
             ss_v3_frame_point(P, h0[0], h0[1], h0[2], h0w);

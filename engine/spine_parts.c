@@ -11,6 +11,7 @@
 #include "tissue.h"
 
 #define SS__MAX_TUBE 40
+#define SS__CAUDA_ROOTS 8
 
 typedef struct ss__tube_vertex {
     double c[3], u[3], v[3]; /* canal centre, lateral, posterior */
@@ -64,7 +65,9 @@ ss_status ss__spine_bones(ss_spine *s)
                 /* transverse process */
                 ss_v3_frame_point(P, sd * (cw + 0.6 * v->pw), v->b_p + 0.3 * v->A, v->w_ped, aw);
                 ss_v3_frame_point(P, sd * (cw + v->pw + v->tp_len), v->b_p + 0.2 * v->A, v->w_ped - 2.0, bw);
-                SS__CHK(ss__spine_seg(s, aw, bw, ref, 0.35 * v->ph, 2.8 * s->info.scale, 0.3 * v->ph,
+                /* a flattened plate, as tall (cranio-caudal) as the pedicle at its root and
+                   tapering to its tip, 5-6 mm thick */
+                SS__CHK(ss__spine_seg(s, aw, bw, ref, 0.5 * v->ph, 2.8 * s->info.scale, 0.35 * v->ph,
                                       2.5 * s->info.scale, B, CT, SS_PART_TRANSVERSE, i, -1));
             }
             /* laminae (one arch), spinous base and process. Each lamina's inferior border
@@ -81,6 +84,21 @@ ss_status ss__spine_bones(ss_spine *s)
                                                 SS_PART_LAMINA, i, -1);
             SS__CHK(lam);
             if (drop > 0) ss_sdf_box_vcut(&lam->sdf, P, v->w_lb, drop / (0.5 * s->win_w[i]));
+            /* the lamina leans like a roof tile: thickest at its inferior border, its
+               posterior surface sinking cranially (SS_ANAT_LAMINA_SLOPE) to a thin superior
+               border, which lies deeper than the inferior border of the lamina above. A
+               paramedian sagittal scan shows each lamina as a line sloping down towards the
+               head with a step at every window: the "sawtooth" (REFERENCE 7). The anterior
+               (canal) surface stays where it was. */
+            {
+                double k = ss__A(SS_ANAT_LAMINA_SLOPE, 0);
+                double height = v->w_lt - v->w_lb, t_min = ss__A(SS_ANAT_LAMINA_MIN_THICKNESS, 0) * s->info.scale;
+                if (height > 0 && k * height > v->t_lam - t_min) k = (v->t_lam - t_min) / height;
+                double n[3], on[3];
+                ss_v3_frame_dir(P, 0, 1, k, n);
+                ss_v3_frame_point(P, 0, v->v_roof + v->t_lam, v->w_lb, on);
+                ss_sdf_box_cut(&lam->sdf, n, on);
+            }
             SS__CHK(ss__spine_box(s, P, -0.5 * v->sp_thk, 0.5 * v->sp_thk, v->v_roof + 0.5 * v->t_lam,
                                   v->v_roof + v->t_lam + 4.0, v->w_lb, v->w_lt, 1.0, B, CT, SS_PART_SPINOUS, i, -1));
             SS__CHK(ss__spine_box(s, P, -0.5 * v->sp_thk, 0.5 * v->sp_thk, v->v_roof + v->t_lam + 2.0, v->v_tip,
@@ -228,16 +246,23 @@ ss_status ss__spine_canal(ss_spine *s)
                                             SS_PART_CSF, -1, -1);
         SS__CHK(csf);
         ss_sdf_seg_inset(&csf->sdf, dt);
-        /* cauda equina: 10 roots in the anterior half of the sac */
-        for (int r = 0; r < 10; r++) {
-            double ang = (200.0 + r * (140.0 / 9.0)) * SS__DEG;
+        /* cauda equina: thin roots floating in the CSF, settled against the dependent wall
+           of the sac. The paper's patients lie in the left lateral decubitus: the roots lie
+           along the patient's left (+u) wall, from a little posterior to the front. A scan
+           from the right through the interlaminar window sees a clear sac; a transverse scan
+           shows them as a cluster of dots low in the sac (REFERENCE 7: "faint linear echoes
+           in the dependent sac"). Angles from +u towards +v (posterior), distance from the
+           sac centre as a share of the CSF's radius. */
+        static const double k_ang[SS__CAUDA_ROOTS] = {20, 5, -10, -25, -40, -55, -70, -85};
+        static const double k_rad[SS__CAUDA_ROOTS] = {0.78, 0.66, 0.8, 0.62, 0.76, 0.6, 0.72, 0.55};
+        for (int r = 0; r < SS__CAUDA_ROOTS; r++) {
+            double ang = k_ang[r] * SS__DEG, fa = k_rad[r];
             double pa[3], pb[3];
-            double fa = 0.6;
             ss_v3_axpy(pa, ca, fa * (a->sac_ra - dt) * cos(ang), a->u);
             ss_v3_axpy(pa, pa, fa * (a->sac_rb - dt) * sin(ang), a->v);
             ss_v3_axpy(pb, cb, fa * (b->sac_ra - dt) * cos(ang), b->u);
             ss_v3_axpy(pb, pb, fa * (b->sac_rb - dt) * sin(ang), b->v);
-            double rrr = fmin(rr, 0.35 * (b->sac_rb - dt));
+            double rrr = fmin(rr, 0.2 * (b->sac_rb - dt));
             SS__CHK(ss__spine_seg(s, pa, pb, ref, rrr, rrr, rrr, rrr, SS__LY_CAUDA, SS_TISSUE_NERVE,
                                   SS_PART_CAUDA_EQUINA, -1, -1));
         }
