@@ -48,7 +48,7 @@ void ss_bmode_settings_default(ss_bmode_settings *s)
     s->dynamic_range_db = 60.f;
     s->tgc_auto = 1;
     s->tgc_auto_alpha_db_cm_mhz = 0.9f;
-    s->speckle_level_db = -40.f;
+    s->speckle_level_db = -46.f;
     s->noise_db = -130.f;
     s->image_width_px = 512;
     s->march_step_mm = 0.f;
@@ -472,9 +472,32 @@ static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], 
             /* refraction in soft tissue only: what enters bone or metal is lost in its
                shadow (70 dB/cm in cortex at 3.5 MHz), and bending the ray there would only
                scramble the label map (and the anatomy overlay) behind it */
-            if (!(s->flags & SS_BMODE_NO_REFRACTION) && !hard && eta != 1.f && cosi < 0.99999f) {
+            /* The bend is taken in the image plane: the surface normal's component across
+               the plane (along v) is dropped. A ray stands for a slice a few millimetres
+               thick; bending it across the plane at a curved wall (the sac's side, seen from
+               the near-spinous plane) would swing the whole slice into the wall and fill the
+               sac with its speckle, which the real beam, refracted differently across its
+               width, does not do. The echo above used the full normal. */
+            float np_[3], ci = 0.f, ct = 0.f;
+            bool bend = !(s->flags & SS_BMODE_NO_REFRACTION) && !hard && eta != 1.f && cosi < 0.99999f;
+            if (bend) {
+                float nv = ss__dot(n, v);
+                for (int i = 0; i < 3; i++) np_[i] = n[i] - nv * v[i];
+                float nn2 = sqrtf(ss__dot(np_, np_));
+                bend = nn2 > 1e-3f;
+                if (bend) {
+                    for (int i = 0; i < 3; i++) np_[i] /= nn2;
+                    ci = -ss__dot(np_, d);
+                    float st2 = eta * eta * (1.f - ci * ci);
+                    /* past the critical angle in the plane: the ray goes on (the energy loss
+                       was already taken with the full normal) */
+                    bend = ci > 0.f && st2 < 1.f && ci < 0.99999f;
+                    if (bend) ct = sqrtf(1.f - st2);
+                }
+            }
+            if (bend) {
                 float nd[3];
-                for (int i = 0; i < 3; i++) nd[i] = eta * d[i] + (eta * cosi - cost) * n[i];
+                for (int i = 0; i < 3; i++) nd[i] = eta * d[i] + (eta * ci - ct) * np_[i];
                 ss__normalize(nd);
                 float vd = ss__dot(v, nd);
                 for (int i = 0; i < 3; i++) v[i] -= vd * nd[i];

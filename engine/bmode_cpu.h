@@ -78,7 +78,7 @@ typedef struct ss_bmode_settings {
     float tgc_db[SS_BMODE_TGC_SLIDERS]; /* sliders at depths (k + 0.5) / 8 * depth, interpolated */
     int tgc_auto;                    /* 1: add 2 * tgc_auto_alpha * f * z dB */
     float tgc_auto_alpha_db_cm_mhz;  /* 0.9 (average of the back's soft tissues) */
-    float speckle_level_db;          /* -40: rms envelope of amplitude-1 tissue at 16 /mm^3, against a
+    float speckle_level_db;          /* -46: rms envelope of amplitude-1 tissue at 16 /mm^3, against a
                                         perfect planar reflector at 0 dB (docs/acoustics.md: the
                                         calibration of speckle against bone and soft interfaces) */
     float noise_db;                  /* -130: rms electronic noise (after the beam's band limit) */

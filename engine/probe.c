@@ -18,7 +18,7 @@ void ss_probe_default(ss_probe *p)
     p->depth_mm = 90.f;
     p->focal_depth_mm = 50.f;
     p->f_number = 2.f;
-    p->elevation_mm = 4.f;
+    p->elevation_mm = 3.f; /* REFERENCE 4: slice 3-7 mm; a 1-5 MHz convex lens at its focus */
     p->elevation_focus_mm = 50.f;
 }
 

@@ -51,7 +51,7 @@ typedef struct ss_probe {
 } ss_probe;
 
 /* Convex 3.5 MHz, radius 50 mm, 70 deg, 128 lines x 512 samples, 90 mm deep, focus
- * 50 mm, F# 2, slice 4 mm focused at 50 mm. */
+ * 50 mm, F# 2, slice 3 mm focused at 50 mm. */
 void ss_probe_default(ss_probe *p);
 /* Linear 7.5 MHz, 40 mm wide, 128 lines x 512 samples, 40 mm deep, focus 20 mm,
  * F# 2, slice 2 mm at 20 mm. */

@@ -25,8 +25,11 @@ static const ss_tissue_props ss__table[SS_TISSUE_COUNT] = {
     /* epidural fat: unconfirmed, taken as subcutaneous fat */
     [SS_TISSUE_EPIDURAL_FAT] = {"epidural_fat", "epidural fat",
         1470.f, 940.f, 0.70f, 12.f, 0.35f, false, {255, 200, 90}},
-    /* dura: unconfirmed, a dense collagen membrane taken as ligament */
-    [SS_TISSUE_DURA] = {"dura", "dura mater", 1660.f, 1100.f, 1.6f, 20.f, 1.0f, false, {90, 200, 240}},
+    /* dura: unconfirmed, a dense collagen membrane taken as ligament for c, rho and alpha; it is
+       modelled 1.0 mm thick (real 0.3-0.5, anatomy_table dura_thickness) so that voxels keep it
+       closed, so its volume backscatter is scaled down (amplitude 0.5: the power of a membrane a
+       third as thick); what shows it on a scan is its surface echo */
+    [SS_TISSUE_DURA] = {"dura", "dura mater", 1660.f, 1100.f, 1.6f, 20.f, 0.5f, false, {90, 200, 240}},
     /* CSF: unconfirmed c 1515 m/s, rho 1007, alpha water-like 0.005 */
     [SS_TISSUE_CSF] = {"csf", "cerebrospinal fluid", 1515.f, 1007.f, 0.005f, 0.f, 0.f, false, {40, 90, 230}},
     /* nerve roots: unconfirmed, taken between fat and muscle, weakly fascicular */
@@ -34,7 +37,11 @@ static const ss_tissue_props ss__table[SS_TISSUE_COUNT] = {
     [SS_TISSUE_VESSEL] = {"vessel", "blood vessel", 1584.f, 1060.f, 0.15f, 2.f, 0.05f, false, {200, 0, 40}},
     /* disc: unconfirmed, annulus fibrosus taken as ligament-like but less echogenic */
     [SS_TISSUE_DISC] = {"disc", "intervertebral disc", 1600.f, 1080.f, 1.2f, 14.f, 0.4f, false, {120, 160, 120}},
-    [SS_TISSUE_CORTICAL] = {"cortical", "cortical bone", 3500.f, 1900.f, 10.f, 10.f, 1.0f, true, {245, 245, 235}},
+    /* cortical bone: REFERENCE 5-15+ dB/cm/MHz; 20 taken (the "+"): the loss stands in for what a
+       ray model leaves out at bone (mode conversion to shear waves, scattering by the rough
+       surface), so that a thin plate (a transverse process, 2-5 mm) casts the complete shadow bone
+       casts on a scan */
+    [SS_TISSUE_CORTICAL] = {"cortical", "cortical bone", 3500.f, 1900.f, 20.f, 10.f, 1.0f, true, {245, 245, 235}},
     [SS_TISSUE_CANCELLOUS] = {"cancellous", "cancellous bone",
         2000.f, 1400.f, 10.f, 10.f, 1.0f, true, {210, 205, 180}},
     /* graft: unconfirmed, morcellised bone taken between cancellous and cortical */

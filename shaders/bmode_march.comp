@@ -196,8 +196,26 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, bool record, flo
                 break;
             }
             // refraction in soft tissue only (what enters bone or metal is lost in its shadow)
-            if ((u_flags & SS_BMODE_NO_REFRACTION) == 0u && !hard && eta != 1.0 && cosi < 0.99999) {
-                vec3 nd = normalize0(eta * d + (eta * cosi - cost) * n);
+            // bend in the image plane only: the normal's component along v is dropped
+            // (engine/bmode_cpu.c, same tests in the same order)
+            vec3 np_ = vec3(0.0);
+            float ci = 0.0, ct = 0.0;
+            bool bend = (u_flags & SS_BMODE_NO_REFRACTION) == 0u && !hard && eta != 1.0 && cosi < 0.99999;
+            if (bend) {
+                float nv = dot(n, v);
+                np_ = n - nv * v;
+                float nn2 = sqrt(dot(np_, np_));
+                bend = nn2 > 1e-3;
+                if (bend) {
+                    np_ /= nn2;
+                    ci = -dot(np_, d);
+                    float st2 = eta * eta * (1.0 - ci * ci);
+                    bend = ci > 0.0 && st2 < 1.0 && ci < 0.99999;
+                    if (bend) ct = sqrt(1.0 - st2);
+                }
+            }
+            if (bend) {
+                vec3 nd = normalize0(eta * d + (eta * ci - ct) * np_);
                 float vd = dot(v, nd);
                 v = normalize0(v - vd * nd);
                 u = cross(nd, v);
