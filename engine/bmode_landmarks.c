@@ -180,19 +180,19 @@ static bool ss__sac_wall(int l) { return l == SS_TISSUE_DURA || l == SS_TISSUE_E
 
 /* ------------------------------------------------------------------ the measures */
 
-static void ss__sac(const ss__img *I, ss_landmarks *m)
+static void ss__sac(const ss__img *I, ss_landmarks *m, ss__acc *a)
 {
     int margin = (int)ceil(SS_LANDMARK_SAC_MARGIN_MM / I->dz);
-    double sum = 0, zsum = 0;
-    long n = 0;
-    int lines = 0;
+    double pooled = 0, pooled_z = 0;
+    long pooled_n = 0;
     for (int l = 2; l < I->lines - 2; l++) {
-        bool any = false;
         int stop = I->samples - margin;
         for (int dl = -2; dl <= 2; dl++) {
             int h = ss__first_hard(I, l + dl);
             if (h < stop) stop = h;
         }
+        double sum = 0, zsum = 0;
+        int n = 0;
         for (int j = margin; j < stop; j++) {
             bool ok = true;
             for (int k = j - margin; k <= j + margin && ok; k++) ok = ss__lab(I, l, k) == SS_TISSUE_CSF;
@@ -201,16 +201,14 @@ static void ss__sac(const ss__img *I, ss_landmarks *m)
             sum += ss__pow(I, l, j);
             zsum += ss__depth(I, j);
             n++;
-            any = true;
         }
-        lines += any;
+        pooled += sum;
+        pooled_z += zsum;
+        pooled_n += n;
+        if (n >= 3) ss__put(a, ss__db(sum / n) - ss__ref(m, zsum / n), zsum / n);
     }
-    m->sac = (ss_landmark){lines, NAN, NAN};
-    if (n) {
-        double z = zsum / (double)n;
-        m->sac.db = ss__db(sum / (double)n) - ss__ref(m, z);
-        m->sac.depth_mm = z;
-    }
+    m->sac = ss__reduce(a);
+    m->sac_pooled_db = pooled_n ? ss__db(pooled / (double)pooled_n) - ss__ref(m, pooled_z / (double)pooled_n) : NAN;
 }
 
 static void ss__complexes(const ss__img *I, ss_landmarks *m, ss__acc *a, ss__acc *b)
@@ -238,14 +236,15 @@ static void ss__complexes(const ss__img *I, ss_landmarks *m, ss__acc *a, ss__acc
             int j0 = ss__index(I, ss__depth(I, f0) - 1.0), j1 = ss__index(I, ss__depth(I, c0) + 0.5), at;
             double pk = ss__peak(I, l, j0, j1, &at);
             ss__put(a, ss__db(pk) - ss__ref(m, ss__depth(I, at)), ss__depth(I, at));
-            /* one line: no sample outside the peak's -10 dB run within 6 dB of it */
-            int r0 = at, r1 = at;
-            while (r0 > j0 && ss__pow(I, l, r0 - 1) >= 0.1 * pk) r0--;
-            while (r1 < j1 && ss__pow(I, l, r1 + 1) >= 0.1 * pk) r1++;
-            bool one = true;
-            for (int j = j0; j <= j1 && one; j++)
-                if ((j < r0 || j > r1) && ss__pow(I, l, j) >= 0.251 * pk) one = false;
-            single += one;
+            /* one line: every sample within 6 dB of the peak lies within a band of
+               SS_LANDMARK_LINE_MM (not two or more echoes spread over the complex) */
+            int b0 = at, b1 = at;
+            for (int j = j0; j <= j1; j++)
+                if (ss__pow(I, l, j) >= 0.251 * pk) {
+                    if (j < b0) b0 = j;
+                    if (j > b1) b1 = j;
+                }
+            single += (double)(b1 - b0) * I->dz <= SS_LANDMARK_LINE_MM;
         }
         /* anterior complex: below the sac's last CSF sample */
         {
@@ -257,6 +256,21 @@ static void ss__complexes(const ss__img *I, ss_landmarks *m, ss__acc *a, ss__acc
     m->posterior_complex_single = a->n ? (double)single / a->n : NAN;
     m->posterior_complex = ss__reduce(a);
     m->anterior_complex = ss__reduce(b);
+}
+
+/* hard tissue class: 0 bone, 1 metal, 2 graft, -1 other */
+static int ss__class(int lb)
+{
+    return ss__bone(lb) ? 0 : ss__metal(lb) ? 1 : lb == SS_TISSUE_GRAFT ? 2 : -1;
+}
+
+/* spacing of neighbouring lines at a depth (mm) */
+static double ss__line_mm(const ss__img *I, double depth_mm)
+{
+    const ss_probe *p = I->probe;
+    if (p->kind == SS_PROBE_LINEAR) return p->width_mm / p->lines;
+    double dth = p->lines > 1 ? p->fov_deg * SS__PI / 180.0 / (p->lines - 1) : 0.0;
+    return dth * (p->radius_mm + depth_mm);
 }
 
 /* first hard surface per line, by class: bone, metal or graft */
@@ -271,8 +285,7 @@ static void ss__hard_surfaces(const ss__img *I, ss_landmarks *m, ss__acc *a, ss_
             gz[l] = NAN;
             if (s >= I->samples) continue;
             int lb = ss__lab(I, l, s);
-            if ((cls == 0 && !ss__bone(lb)) || (cls == 1 && !ss__metal(lb)) || (cls == 2 && lb != SS_TISSUE_GRAFT))
-                continue;
+            if (ss__class(lb) != cls) continue;
             double zs = ss__depth(I, s);
             int at;
             double pk = ss__peak(I, l, ss__index(I, zs - 1.0), ss__index(I, zs + 0.5), &at);
@@ -280,7 +293,20 @@ static void ss__hard_surfaces(const ss__img *I, ss_landmarks *m, ss__acc *a, ss_
             gz[l] = ss__depth(I, at);
             int sh0 = ss__index(I, zs + 3.0), sh1 = ss__index(I, zs + 15.0);
             double sh = 0.0;
-            if (sh1 > sh0 + 2) {
+            /* the shadow is judged under the bone, not at its edges: the lines within
+               SS_LANDMARK_SHADOW_EDGE_MM either side must meet the same kind of hard tissue
+               first (a beam of finite width straddling an edge is half in the light) */
+            int nb = (int)ceil(SS_LANDMARK_SHADOW_EDGE_MM / fmax(ss__line_mm(I, zs), 1e-3));
+            bool interior = l - nb >= 0 && l + nb < I->lines;
+            /* and it is judged under bone the line goes through, not a sliver it clips */
+            int run = 0;
+            while (s + run < I->samples && ss__hard(ss__lab(I, l, s + run))) run++;
+            interior = interior && (double)run * I->dz >= SS_LANDMARK_SHADOW_BONE_MM;
+            for (int dl = -nb; dl <= nb && interior; dl++) {
+                int h = ss__first_hard(I, l + dl);
+                interior = h < I->samples && ss__class(ss__lab(I, l + dl, h)) == cls;
+            }
+            if (interior && sh1 > sh0 + 2) {
                 sh = ss__mean(I, l, sh0, sh1);
                 ss__put(b, ss__db(sh) - ss__ref(m, 0.5 * (ss__depth(I, sh0) + ss__depth(I, sh1))),
                         0.5 * (ss__depth(I, sh0) + ss__depth(I, sh1)));
@@ -432,7 +458,7 @@ ss_status ss_landmarks_measure_raw(const float *envelope, const uint8_t *labels,
         free(a.db), free(a.depth), free(b.db), free(b.depth);
         return ss_error_set(SS_ERR_NOMEM, "landmarks: out of memory");
     }
-    ss__sac(&I, out);
+    ss__sac(&I, out, &a);
     ss__complexes(&I, out, &a, &b);
     ss__hard_surfaces(&I, out, &a, &b);
     ss__fascia_needle(&I, out, &a, &b);
@@ -468,6 +494,7 @@ char *ss_landmarks_json(const ss_landmarks *m)
     cJSON_AddNumberToObject(mu, "db_per_mm", round(m->muscle_db_per_mm * 1000.0) / 1000.0);
     cJSON_AddNumberToObject(o, "window_lines", m->window_lines);
     ss__json_landmark(o, "sac", &m->sac);
+    if (m->sac.lines) cJSON_AddNumberToObject(o, "sac_pooled_db", round(m->sac_pooled_db * 10.0) / 10.0);
     ss__json_landmark(o, "posterior_complex", &m->posterior_complex);
     if (m->posterior_complex.lines)
         cJSON_AddNumberToObject(o, "posterior_complex_single", round(m->posterior_complex_single * 100.0) / 100.0);

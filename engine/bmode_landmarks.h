@@ -25,6 +25,9 @@
 
 #define SS_LANDMARK_EDGE_MM 1.0f     /* muscle reference: distance kept from other tissue */
 #define SS_LANDMARK_SAC_MARGIN_MM 1.5f /* sac interior: distance kept from the sac's walls */
+#define SS_LANDMARK_LINE_MM 3.0f     /* a "single line": the samples within 6 dB of the peak span at most this */
+#define SS_LANDMARK_SHADOW_EDGE_MM 1.5f /* shadows are judged this far inside a bone's lateral edges */
+#define SS_LANDMARK_SHADOW_BONE_MM 3.0f /* ... and under at least this much hard tissue along the line */
 #define SS_LANDMARK_MAX_SEGMENTS 16
 
 /* One landmark over the lines that show it: the median of the per-line figures. */
@@ -49,17 +52,22 @@ typedef struct ss_landmarks {
     int muscle_samples;
     double muscle_db0, muscle_db_per_mm;
     double muscle_depth_lo_mm, muscle_depth_hi_mm; /* depths the fit saw */
-    ss_landmark sac;               /* CSF interior: mean power (not a peak), >= margin from the walls and
-                                      on lines whose two neighbours each side also reach CSF there */
+    ss_landmark sac;               /* CSF interior: per line the mean power of the CSF samples >= margin
+                                      from the sac's walls along the line and whose two neighbouring
+                                      lines each side also lie in CSF there (>= 3 samples); the median
+                                      over those lines (edge lines with leakage are outliers) */
+    double sac_pooled_db;          /* the mean power of all those samples together (the strict figure) */
     ss_landmark posterior_complex; /* per window line: peak from 1 mm above the first of flavum /
                                       epidural fat / dura over the sac to 0.5 mm into the CSF */
-    double posterior_complex_single; /* share of window lines where it is one line: no second
-                                        peak within 6 dB of the first outside its -10 dB run */
+    double posterior_complex_single; /* share of window lines where it is one line: every sample
+                                        within 6 dB of the peak within SS_LANDMARK_LINE_MM */
     ss_landmark anterior_complex;  /* per window line: peak from 0.5 mm above the sac's last CSF
                                       sample to 3 mm below it */
     ss_landmark bone;              /* per line whose first hard tissue is bone: peak within
                                       [-1, +0.5] mm of the surface */
-    ss_landmark bone_shadow;       /* the same lines: mean power 3..15 mm below the surface */
+    ss_landmark bone_shadow;       /* mean power 3..15 mm below the surface, on the bone lines whose
+                                      neighbours within SS_LANDMARK_SHADOW_EDGE_MM meet bone first too
+                                      and that go through SS_LANDMARK_SHADOW_BONE_MM of it */
     ss_landmark metal;             /* the same for rods and screws (titanium, CoCr) */
     ss_landmark metal_shadow;
     double metal_reverb_peaks;     /* median count of distinct echoes 0.7..10 mm below the metal
