@@ -360,6 +360,12 @@ static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], 
     S->nev[ray] = 0;
     int lab = ss__label_at(&C->vol, p);
     float metal_in_a = -1.f, metal_amp = 0.f;
+    /* once the beam has gone into bone it comes back incoherent: the trabeculae and the
+       bone's uneven thickness across the beam scramble its phase front, so the interfaces
+       behind (the far cortex, the canal, the vertebral body) return no specular echo; only
+       the near surface of bone shows (REFERENCE 7). Diffuse echoes behind it keep the
+       (tiny) transmitted power. */
+    bool through_bone = false;
     if (record) {
         S->npieces = 1;
         ss__piece *pc = &S->pieces[0];
@@ -445,7 +451,8 @@ static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], 
             float inv = cl == SS__CLASS_METAL ? C->dir_metal : cl == SS__CLASS_BONE ? C->dir_bone : C->dir_soft;
             float th = acosf(cosi);
             float echo = sqrtf(R) * expf(-th * th * inv) * t;
-            if (specular) ss__event_add(S, ray, ac, echo, (unsigned)lab << 8 | (unsigned)nl);
+            if (specular && !through_bone) ss__event_add(S, ray, ac, echo, (unsigned)lab << 8 | (unsigned)nl);
+            through_bone = through_bone || C->cls[nl] == SS__CLASS_BONE;
             /* metal ring-down: entering metal remembers the front echo; leaving it
              * lays down the repeats at the internal round trip, shifted to where the
              * scanner (c0) puts them */
@@ -455,7 +462,7 @@ static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], 
             } else if (C->cls[lab] == SS__CLASS_METAL && C->cls[nl] != SS__CLASS_METAL && metal_in_a >= 0.f) {
                 float step = (ac - metal_in_a) * SS_PROBE_C0_M_S / C->c_m_s[lab];
                 float amp = metal_amp;
-                if (specular && step > 0.2f)
+                if (specular && !through_bone && step > 0.2f)
                     for (int r = 1; r <= s->reverb_count; r++) {
                         amp *= s->reverb_decay;
                         ss__event_add(S, ray, metal_in_a + (float)r * step, amp, SS__EV_REVERB);
@@ -800,18 +807,26 @@ static void ss__add_noise(const ss__ctx *C, int line, float *buf, const float *s
 
 /* Contact. The signed gap along a line from its element to the skin: > 0 above it (gel or
  * air, searched SS_BMODE_CONTACT_SEARCH_MM ahead; a larger value when no tissue is met),
- * < 0 when the element lies inside the tissue (the depth to the skin behind it). */
+ * < 0 when the element lies inside the tissue (the depth to the skin behind it). The skin
+ * is where the line enters tissue it stays in for SS_BMODE_SKIN_SOLID_MM: a line grazing
+ * the skin at the fan's edge clips single voxels of it before it goes in. */
 static float ss__gap(const ss__ctx *C, const float O[3], const float D[3])
 {
     const float step = 0.5f * C->ds;
-    const int n = (int)(SS_BMODE_CONTACT_SEARCH_MM / step);
+    const int n = (int)(SS_BMODE_CONTACT_SEARCH_MM / step), solid = ss_bmode_skin_solid_steps(step);
     if (ss__label_at(&C->vol, O) == SS_TISSUE_AIR) {
+        int first = 0; /* start of the run of tissue the line is in (0: in air) */
         for (int i = 1; i <= n; i++) {
             float sc = (float)i * step;
             float q[3] = {O[0] + sc * D[0], O[1] + sc * D[1], O[2] + sc * D[2]};
-            if (ss__label_at(&C->vol, q) != SS_TISSUE_AIR) return sc;
+            if (ss__label_at(&C->vol, q) == SS_TISSUE_AIR) {
+                first = 0;
+                continue;
+            }
+            if (!first) first = i;
+            if (i - first + 1 >= solid) return (float)first * step;
         }
-        return 2.f * SS_BMODE_CONTACT_SEARCH_MM;
+        return first ? (float)first * step : 2.f * SS_BMODE_CONTACT_SEARCH_MM;
     }
     for (int i = 1; i <= n; i++) {
         float sc = (float)i * step;

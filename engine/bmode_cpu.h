@@ -172,6 +172,13 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
 #define SS_BMODE_GEL_MM 1.f
 #define SS_BMODE_COMPRESSION_MM 20.f
 #define SS_BMODE_CONTACT_SEARCH_MM 30.f
+#define SS_BMODE_SKIN_SOLID_MM 0.5f /* contact: the skin is tissue the line stays in this far */
+/* the whole steps of `step` mm that make SS_BMODE_SKIN_SOLID_MM (CPU and GPU share it) */
+static inline int ss_bmode_skin_solid_steps(float step)
+{
+    int k = (int)(SS_BMODE_SKIN_SOLID_MM / step + 0.999f);
+    return k < 1 ? 1 : k;
+}
 #define SS_BMODE_REF_DENSITY_MM3 16.f
 #define SS_BMODE_NOISE_N 4096      /* table of complex Gaussian noise values */
 #define SS_BMODE_EVENT_MATCH_MM 1.0f /* elevation rays' echoes this close count as one surface */

@@ -25,6 +25,7 @@ uniform vec3 u_press_vec;   // press_mm * pose.axis_y, multiplied in C as the CP
 uniform int u_contact;      // 0 with SS_BMODE_NO_CONTACT
 uniform float u_gap_step;   // 0.5 ds: the gap search step
 uniform int u_gap_steps;    // (int)(SS_BMODE_CONTACT_SEARCH_MM / u_gap_step)
+uniform int u_skin_steps;   // ss_bmode_skin_solid_steps(u_gap_step)
 uniform int u_k_stretch;    // (int)ceilf(SS_BMODE_COMPRESSION_MM / ds)
 uniform int u_label_words;  // words of 4 labels per line
 
@@ -110,6 +111,7 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, bool record, flo
     ev_n[r] = 0;
     int lab = label_at(p);
     float metal_in_a = -1.0, metal_amp = 0.0;
+    bool through_bone = false; // behind bone the beam is incoherent: no specular echoes
     const float a_end = u_depth + 4.0 * u_sigma_a;
     int np = 0;
     if (record) {
@@ -173,7 +175,8 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, bool record, flo
             float inv = cl == SS_BMODE_CLASS_METAL ? u_dir_metal : cl == SS_BMODE_CLASS_BONE ? u_dir_bone : u_dir_soft;
             float th = acos(cosi);
             float echo = sqrt(R) * exp(-th * th * inv) * t;
-            if (specular) event_add(line, r, ac, echo, uint(lab) << 8 | uint(nl));
+            if (specular && !through_bone) event_add(line, r, ac, echo, uint(lab) << 8 | uint(nl));
+            through_bone = through_bone || lab_cls[nl] == SS_BMODE_CLASS_BONE;
             if (lab_cls[nl] == SS_BMODE_CLASS_METAL && lab_cls[lab] != SS_BMODE_CLASS_METAL) {
                 metal_in_a = ac;
                 metal_amp = echo;
@@ -181,7 +184,7 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, bool record, flo
                        metal_in_a >= 0.0) {
                 float step = (ac - metal_in_a) * SS_PROBE_C0_M_S / lab_c[lab];
                 float amp = metal_amp;
-                if (specular && step > 0.2)
+                if (specular && !through_bone && step > 0.2)
                     for (int i = 1; i <= u_reverb_count; i++) {
                         amp *= u_reverb_decay;
                         event_add(line, r, metal_in_a + float(i) * step, amp, SS_BMODE_EV_REVERB);
@@ -473,12 +476,18 @@ void needle_labels(int line)
 float gap(vec3 O, vec3 D)
 {
     if (label_at(O) == SS_TISSUE_AIR) {
+        int first = 0; // start of the run of tissue the line is in (the skin: u_skin_steps long)
         for (int i = 1; i <= u_gap_steps; i++) {
             precise float sc = float(i) * u_gap_step;
             precise vec3 q = O + sc * D;
-            if (label_at(q) != SS_TISSUE_AIR) return sc;
+            if (label_at(q) == SS_TISSUE_AIR) {
+                first = 0;
+                continue;
+            }
+            if (first == 0) first = i;
+            if (i - first + 1 >= u_skin_steps) return float(first) * u_gap_step;
         }
-        return 2.0 * SS_BMODE_CONTACT_SEARCH_MM;
+        return first != 0 ? float(first) * u_gap_step : 2.0 * SS_BMODE_CONTACT_SEARCH_MM;
     }
     for (int i = 1; i <= u_gap_steps; i++) {
         precise float sc = float(i) * u_gap_step;

@@ -337,6 +337,7 @@ static void ss__uniforms(const ss_bmode_gpu *g, GLuint pr, const ss_needle_geom 
     glUniform1i(SS__LOC("u_contact"), !(s->flags & SS_BMODE_NO_CONTACT));
     glUniform1f(SS__LOC("u_gap_step"), gap_step);
     glUniform1i(SS__LOC("u_gap_steps"), (int)(SS_BMODE_CONTACT_SEARCH_MM / gap_step));
+    glUniform1i(SS__LOC("u_skin_steps"), ss_bmode_skin_solid_steps(gap_step));
     glUniform1i(SS__LOC("u_k_stretch"), (int)ceilf(SS_BMODE_COMPRESSION_MM / M->ds));
     glUniform1f(SS__LOC("u_phase_scale"), M->phase_scale);
     glUniform1f(SS__LOC("u_cell"), M->cell);
