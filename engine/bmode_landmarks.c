@@ -111,14 +111,14 @@ static void ss__muscle_fit(const ss__img *I, int ref, ss_landmarks *m)
         m->muscle_db_per_mm = NAN;
         return;
     }
+    /* the free fit, reported for what it shows (the near field's compression, texture,
+       the reference tissue's own attenuation) */
     double den = sw * sxx - sx * sx;
-    /* one bin only, or bins too close: a constant */
-    if (den <= 1e-9 * sw * sw || m->muscle_depth_hi_mm - m->muscle_depth_lo_mm < 2.5 * SS__BIN_MM) {
-        m->muscle_db_per_mm = 0.0;
-        m->muscle_db0 = sy / sw;
-        return;
-    }
-    m->muscle_db_per_mm = (sw * sxy - sx * sy) / den;
+    m->muscle_fit_db_per_mm = den > 1e-9 * sw * sw ? (sw * sxy - sx * sy) / den : 0.0;
+    /* the reference: the intercept with the slope an ideal TGC takes out, the reference
+       tissue's round trip 2 alpha f (tissue.c): extrapolating a free fit from the few
+       centimetres of muscle above the canal to the canal's depth swung it by 10 dB */
+    m->muscle_db_per_mm = -2.0 * ss_tissue_get(m->reference)->alpha_db_cm_mhz * I->probe->freq_mhz * 0.1;
     m->muscle_db0 = (sy - m->muscle_db_per_mm * sx) / sw;
 }
 
@@ -246,9 +246,18 @@ static void ss__complexes(const ss__img *I, ss_landmarks *m, ss__acc *a, ss__acc
                 }
             single += (double)(b1 - b0) * I->dz <= SS_LANDMARK_LINE_MM;
         }
-        /* anterior complex: below the sac's last CSF sample */
+        /* anterior complex: from the sac's last CSF sample through the anterior dura and
+           epidural space to the back of the disc or vertebral body (+1 mm), at most 8 mm */
         {
             int j0 = ss__index(I, ss__depth(I, c1) - 0.5), j1 = ss__index(I, ss__depth(I, c1) + 3.0), at;
+            int jmax = ss__index(I, ss__depth(I, c1) + 8.0);
+            for (int j = c1 + 1; j <= jmax; j++) {
+                int lb = ss__lab(I, l, j);
+                if (lb == SS_TISSUE_DISC || ss__hard(lb)) {
+                    j1 = ss__index(I, ss__depth(I, j) + 1.0);
+                    break;
+                }
+            }
             double pk = ss__peak(I, l, j0, j1, &at);
             ss__put(b, ss__db(pk) - ss__ref(m, ss__depth(I, at)), ss__depth(I, at));
         }
@@ -291,7 +300,10 @@ static void ss__hard_surfaces(const ss__img *I, ss_landmarks *m, ss__acc *a, ss_
             double pk = ss__peak(I, l, ss__index(I, zs - 1.0), ss__index(I, zs + 0.5), &at);
             ss__put(a, ss__db(pk) - ss__ref(m, ss__depth(I, at)), ss__depth(I, at));
             gz[l] = ss__depth(I, at);
-            int sh0 = ss__index(I, zs + 3.0), sh1 = ss__index(I, zs + 15.0);
+            /* the shadow window; under metal it starts below the ring-down (the comet tail
+               fills the first SS_LANDMARK_METAL_TAIL_MM) */
+            double sh_top = cls == 1 ? SS_LANDMARK_METAL_TAIL_MM : 3.0;
+            int sh0 = ss__index(I, zs + sh_top), sh1 = ss__index(I, zs + sh_top + 12.0);
             double sh = 0.0;
             /* the shadow is judged under the bone, not at its edges: the lines within
                SS_LANDMARK_SHADOW_EDGE_MM either side must meet the same kind of hard tissue
@@ -313,7 +325,7 @@ static void ss__hard_surfaces(const ss__img *I, ss_landmarks *m, ss__acc *a, ss_
             }
             if (cls == 1 && reverb) {
                 /* distinct echoes below the surface standing out of the shadow */
-                int j0 = ss__index(I, zs + 0.7), j1 = ss__index(I, zs + 10.0), peaks = 0;
+                int j0 = ss__index(I, zs + 0.7), j1 = ss__index(I, zs + SS_LANDMARK_METAL_TAIL_MM - 2.0), peaks = 0;
                 double floor_p = 3.98 * (sh > 0 ? sh : 0.0);
                 for (int j = j0 + 1; j < j1; j++) {
                     double p = ss__pow(I, l, j);
@@ -332,22 +344,29 @@ static void ss__hard_surfaces(const ss__img *I, ss_landmarks *m, ss__acc *a, ss_
             m->metal_reverb_peaks = reverb ? ss__median(reverb, nrev) : NAN;
         } else {
             m->graft = s;
-            /* roughness: rms of the surface depth about a 5-line running mean */
+            /* roughness: rms of the surface depth about a straight line fitted over the
+               lines within SS_LANDMARK_ROUGH_SPAN_MM either side (all graft-first) */
             double ss = 0;
             int n = 0;
-            for (int l = 2; gz && l < I->lines - 2; l++) {
-                double sum = 0;
+            for (int l = 0; gz && l < I->lines; l++) {
+                if (isnan(gz[l])) continue;
+                int h = (int)ceil(SS_LANDMARK_ROUGH_SPAN_MM / fmax(ss__line_mm(I, gz[l]), 1e-3));
+                if (l - h < 0 || l + h >= I->lines) continue;
+                double sx = 0, sy = 0, sxx = 0, sxy = 0;
                 int k = 0;
-                for (int d = -2; d <= 2; d++)
-                    if (!isnan(gz[l + d])) {
-                        sum += gz[l + d];
-                        k++;
-                    }
-                if (k == 5) {
-                    double r = gz[l] - sum / 5.0;
-                    ss += r * r;
-                    n++;
+                for (int d = -h; d <= h; d++) {
+                    if (isnan(gz[l + d])) break;
+                    sx += d;
+                    sy += gz[l + d];
+                    sxx += (double)d * d;
+                    sxy += d * gz[l + d];
+                    k++;
                 }
+                if (k != 2 * h + 1) continue;
+                double slope = (k * sxy - sx * sy) / (k * sxx - sx * sx), icpt = (sy - slope * sx) / k;
+                double r = gz[l] - icpt;
+                ss += r * r;
+                n++;
             }
             m->graft_roughness_mm = n ? sqrt(ss / n) : NAN;
         }
@@ -492,6 +511,7 @@ char *ss_landmarks_json(const ss_landmarks *m)
     cJSON_AddNumberToObject(mu, "samples", m->muscle_samples);
     cJSON_AddNumberToObject(mu, "db_at_0mm", round(m->muscle_db0 * 10.0) / 10.0);
     cJSON_AddNumberToObject(mu, "db_per_mm", round(m->muscle_db_per_mm * 1000.0) / 1000.0);
+    cJSON_AddNumberToObject(mu, "fit_db_per_mm", round(m->muscle_fit_db_per_mm * 1000.0) / 1000.0);
     cJSON_AddNumberToObject(o, "window_lines", m->window_lines);
     ss__json_landmark(o, "sac", &m->sac);
     if (m->sac.lines) cJSON_AddNumberToObject(o, "sac_pooled_db", round(m->sac_pooled_db * 10.0) / 10.0);

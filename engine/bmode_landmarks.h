@@ -6,9 +6,10 @@
  * anterior complexes, bone, metal, the needle and the thoracolumbar fascia are, how deep
  * the shadows go, and where the laminae lie. Every level is in dB against the mean power
  * of unshadowed muscle speckle at the same depth, as an ideal TGC would compare them:
- * the muscle reference is a straight-line fit of 10 log10(mean envelope^2) against depth
- * over muscle samples that lie above every hard (bone, graft, metal, needle) sample of
- * their line and at least SS_LANDMARK_EDGE_MM from any other tissue along it.
+ * the muscle reference is 10 log10(mean envelope^2) of muscle samples that lie above every
+ * hard (bone, graft, metal, needle) sample of their line and at least SS_LANDMARK_EDGE_MM
+ * from any other tissue along it, in 5 mm depth bins, fitted by a line whose slope is the
+ * round-trip attenuation an ideal TGC removes (2 alpha_muscle f: -0.77 dB/mm at 3.5 MHz).
  *
  * Only the envelope, the labels and the probe geometry are used, so outside tools can
  * compute the same figures from `render --envelope --labels` (docs/acoustics.md has the
@@ -28,6 +29,8 @@
 #define SS_LANDMARK_LINE_MM 3.0f     /* a "single line": the samples within 6 dB of the peak span at most this */
 #define SS_LANDMARK_SHADOW_EDGE_MM 1.5f /* shadows are judged this far inside a bone's lateral edges */
 #define SS_LANDMARK_SHADOW_BONE_MM 3.0f /* ... and under at least this much hard tissue along the line */
+#define SS_LANDMARK_METAL_TAIL_MM 12.0f /* metal: the comet tail's reach; its shadow is judged below */
+#define SS_LANDMARK_ROUGH_SPAN_MM 4.0f /* graft roughness: local straight-line fit over +- this */
 #define SS_LANDMARK_MAX_SEGMENTS 16
 
 /* One landmark over the lines that show it: the median of the per-line figures. */
@@ -51,6 +54,7 @@ typedef struct ss_landmarks {
     int reference;
     int muscle_samples;
     double muscle_db0, muscle_db_per_mm;
+    double muscle_fit_db_per_mm;   /* the slope a free fit would take (diagnostic) */
     double muscle_depth_lo_mm, muscle_depth_hi_mm; /* depths the fit saw */
     ss_landmark sac;               /* CSF interior: per line the mean power of the CSF samples >= margin
                                       from the sac's walls along the line and whose two neighbouring
@@ -62,10 +66,12 @@ typedef struct ss_landmarks {
     double posterior_complex_single; /* share of window lines where it is one line: every sample
                                         within 6 dB of the peak within SS_LANDMARK_LINE_MM */
     ss_landmark anterior_complex;  /* per window line: peak from 0.5 mm above the sac's last CSF
-                                      sample to 3 mm below it */
+                                      sample to 1 mm into the disc or bone behind it (at most 8 mm
+                                      down; 3 mm when neither comes) */
     ss_landmark bone;              /* per line whose first hard tissue is bone: peak within
                                       [-1, +0.5] mm of the surface */
-    ss_landmark bone_shadow;       /* mean power 3..15 mm below the surface, on the bone lines whose
+    ss_landmark bone_shadow;       /* mean power 3..15 mm below the surface (metal: 12..24 mm, below
+                                      the comet tail), on the bone lines whose
                                       neighbours within SS_LANDMARK_SHADOW_EDGE_MM meet bone first too
                                       and that go through SS_LANDMARK_SHADOW_BONE_MM of it */
     ss_landmark metal;             /* the same for rods and screws (titanium, CoCr) */
@@ -73,7 +79,8 @@ typedef struct ss_landmarks {
     double metal_reverb_peaks;     /* median count of distinct echoes 0.7..10 mm below the metal
                                       surface standing >= 6 dB above the metal shadow */
     ss_landmark graft;             /* the same for graft */
-    double graft_roughness_mm;     /* rms of the graft surface depth about a 5-line running mean */
+    double graft_roughness_mm;     /* rms of the graft surface depth (its peak) about a straight line
+                                      fitted over SS_LANDMARK_ROUGH_SPAN_MM either side */
     ss_landmark fascia;            /* per line with fat above muscle: peak within 1 mm of the
                                       fat -> muscle transition (thoracolumbar fascia) */
     ss_landmark needle;            /* per line whose central ray meets the shaft: peak within
