@@ -248,15 +248,20 @@ ss_status ss__spine_canal(ss_spine *s)
         ss_sdf_seg_inset(&csf->sdf, dt);
         /* cauda equina: thin roots floating in the CSF, settled against the dependent wall
            of the sac. The paper's patients lie in the left lateral decubitus: the roots lie
-           along the patient's left (+u) wall, from a little posterior to the front. A scan
+           along the patient's left (+u) wall. A scan
            from the right through the interlaminar window sees a clear sac; a transverse scan
            shows them as a cluster of dots low in the sac (REFERENCE 7: "faint linear echoes
            in the dependent sac"). Angles from +u towards +v (posterior), distance from the
-           sac centre as a share of the CSF's radius. */
-        static const double k_ang[SS__CAUDA_ROOTS] = {20, 5, -10, -25, -40, -55, -70, -85};
-        static const double k_rad[SS__CAUDA_ROOTS] = {0.78, 0.66, 0.8, 0.62, 0.76, 0.6, 0.72, 0.55};
+           sac centre as a share of the CSF's radius: they lie against the left wall, where
+           neither the near-spinous plane nor the oblique beam from the right reaches. */
+        static const double k_ang[SS__CAUDA_ROOTS] = {30, 18, 8, -2, -12, -22, -32, -42};
+        static const double k_rad[SS__CAUDA_ROOTS] = {0.8, 0.66, 0.84, 0.7, 0.86, 0.68, 0.82, 0.72};
+        /* "dependent" is the patient's left (+x, gravity in the left lateral decubitus), not
+           the rotated vertebra's +u: the angles count from +x as seen in this cross-section */
+        const double left[3] = {1, 0, 0};
+        double g_ang = atan2(ss_v3_dot(left, a->v), ss_v3_dot(left, a->u));
         for (int r = 0; r < SS__CAUDA_ROOTS; r++) {
-            double ang = k_ang[r] * SS__DEG, fa = k_rad[r];
+            double ang = g_ang + k_ang[r] * SS__DEG, fa = k_rad[r];
             double pa[3], pb[3];
             ss_v3_axpy(pa, ca, fa * (a->sac_ra - dt) * cos(ang), a->u);
             ss_v3_axpy(pa, pa, fa * (a->sac_rb - dt) * sin(ang), a->v);
@@ -283,7 +288,9 @@ ss_status ss__spine_canal(ss_spine *s)
             ss_v3_frame_point(P, sd * (sac_ra - 1.0), svc, v->w_ped - 0.5 * v->ph - 1.0, p0);
             ss_v3_frame_point(P, sd * (cw + 0.5 * v->pw), v->b_p + 2.5, v->w_ped - 0.5 * v->ph - 4.0, p1);
             ss_v3_frame_point(P, sd * (cw + v->pw + 14.0 * s->info.scale), v->b_p - 6.0, -0.5 * v->H - 6.0, p2);
-            SS__CHK(ss__spine_seg(s, p0, p1, ref, 1.5, 1.5, rx, rx, SS__LY_ROOT, SS_TISSUE_NERVE, SS_PART_EXITING_ROOT,
+            /* from inside the sac, where the root is a thin bundle among the others (0.8 mm
+               radius), widening through the root sleeve to the ganglion in the foramen */
+            SS__CHK(ss__spine_seg(s, p0, p1, ref, 0.8, 0.8, rx, rx, SS__LY_ROOT, SS_TISSUE_NERVE, SS_PART_EXITING_ROOT,
                                   i, i));
             SS__CHK(ss__spine_seg(s, p1, p2, ref, rx, rx, 0.7 * rx, 0.7 * rx, SS__LY_ROOT, SS_TISSUE_NERVE,
                                   SS_PART_EXITING_ROOT, i, i));
