@@ -1295,15 +1295,16 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     C->inv_hat = tab + 8 * ns;
     C->noise_spk = tab + 9 * ns;
     C->lat = tab + SS_BMODE_BEAM_TABLES * ns;
-    /* Scatterers per cell: enough for >= 20 in the effective resolution volume
-     * 2^(3/2) pi^(3/2) sa sl se (fully developed speckle at high frequency / thin
-     * slices); the first scatterer of every cell is the same at any setting. */
+    /* Scatterers per cell: enough for >= SS_BMODE_MIN_SCATTERERS in the effective
+     * resolution volume 2^(3/2) pi^(3/2) sa sl se (fully developed speckle at high
+     * frequency / thin slices); the first scatterer of every cell is the same at any
+     * setting. */
     {
         float sl0 = ss_probe_lateral_sigma_mm(pr, pr->focal_depth_mm);
         float se0f = ss_probe_elevation_sigma_mm(pr, pr->elevation_focus_mm);
         float veff = 15.75f * C->sigma_a * sl0 * se0f;
         float neff = veff / (C->cell * C->cell * C->cell);
-        C->per_cell = (int)ceilf(20.f / neff);
+        C->per_cell = (int)ceilf(SS_BMODE_MIN_SCATTERERS / neff);
         if (C->per_cell < 1) C->per_cell = 1;
         if (C->per_cell > SS_BMODE_MAX_PER_CELL) C->per_cell = SS_BMODE_MAX_PER_CELL;
     }

@@ -163,6 +163,10 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
 #define SS_BMODE_LAT_SIGMAS 2.5f   /* lateral kernel half-width in lateral sigmas */
 #define SS_BMODE_LAT_STRIDE (SS_BMODE_LAT_MAX + 3) /* per step: J, bracket, w_0..w_LAT_MAX */
 #define SS_BMODE_MAX_PER_CELL 6    /* scatterers drawn per lattice cell at most */
+/* scatterers in the effective resolution volume below which a cell draws more: ~10 give
+ * fully developed (Rayleigh) speckle (Oosterveld et al. 1985); the physics test holds the
+ * envelope's mean/std at 1.91 +- 0.10 */
+#define SS_BMODE_MIN_SCATTERERS 10.f
 /* Contact (docs/acoustics.md): the probe is pressed in along its beam until the central
  * CONTACT_SHARE of its face touches the skin, at most PRESS_MAX_MM; an element more than
  * GEL_MM above the skin has no contact; tissue under an element inside the skin is
