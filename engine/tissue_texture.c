@@ -5,6 +5,7 @@
 #include "tissue_texture.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -37,22 +38,45 @@ static const ss__kind ss__kinds[SS_TEXTURE_KINDS] = {
 static float *ss__table;
 static pthread_once_t ss__once = PTHREAD_ONCE_INIT;
 
-/* distance (mm) to the nearest cell border of a layer at (x, y) on the torus of the table:
- * half the gap between the nearest and second-nearest feature points */
-static float ss__border(const ss__layer *L, float x, float y)
+/* A layer's feature points, one per cell of its grid on the table's torus (nx x ny). */
+typedef struct ss__points {
+    int nx, ny;
+    float *px, *py; /* within the cell's own tile: (cell + 0.1 .. 0.9) x size */
+} ss__points;
+
+static bool ss__points_make(const ss__layer *L, ss__points *P)
 {
     const float period = SS_TEXTURE_N * SS_TEXTURE_CELL_MM;
-    const int nx = (int)lrintf(period / L->sx_mm), ny = (int)lrintf(period / L->sy_mm);
+    P->nx = (int)lrintf(period / L->sx_mm);
+    P->ny = (int)lrintf(period / L->sy_mm);
+    P->px = malloc(sizeof(float) * (size_t)P->nx * (size_t)P->ny);
+    P->py = malloc(sizeof(float) * (size_t)P->nx * (size_t)P->ny);
+    if (!P->px || !P->py) return false;
+    for (int wy = 0; wy < P->ny; wy++)
+        for (int wx = 0; wx < P->nx; wx++) {
+            uint32_t h = ss_scatter_hash(L->salt, wx, wy, 0);
+            P->px[wy * P->nx + wx] = ((float)wx + 0.1f + 0.8f * (float)(h & 0xFFFF) / 65536.f) * L->sx_mm;
+            P->py[wy * P->nx + wx] = ((float)wy + 0.1f + 0.8f * (float)(h >> 16) / 65536.f) * L->sy_mm;
+        }
+    return true;
+}
+
+/* distance (mm) to the nearest cell border of a layer at (x, y) on the torus of the table:
+ * half the gap between the nearest and second-nearest feature points (5 x 5 cells around:
+ * the cells are up to 3 times wider than tall) */
+static float ss__border(const ss__layer *L, const ss__points *P, float x, float y)
+{
+    const int nx = P->nx, ny = P->ny;
     int cx = (int)floorf(x / L->sx_mm), cy = (int)floorf(y / L->sy_mm);
-    float d1 = 1e30f, d2 = 1e30f;
+    float d1 = 1e30f, d2 = 1e30f; /* squared */
     for (int j = -2; j <= 2; j++)
         for (int i = -2; i <= 2; i++) {
             int gx = cx + i, gy = cy + j;
             int wx = ((gx % nx) + nx) % nx, wy = ((gy % ny) + ny) % ny; /* wrap: periodic */
-            uint32_t h = ss_scatter_hash(L->salt, wx, wy, 0);
-            float px = ((float)gx + 0.1f + 0.8f * (float)(h & 0xFFFF) / 65536.f) * L->sx_mm;
-            float py = ((float)gy + 0.1f + 0.8f * (float)(h >> 16) / 65536.f) * L->sy_mm;
-            float d = sqrtf((px - x) * (px - x) + (py - y) * (py - y));
+            /* the wrapped point, moved to this copy of the tile */
+            float px = P->px[wy * nx + wx] + (float)(gx - wx) * L->sx_mm;
+            float py = P->py[wy * nx + wx] + (float)(gy - wy) * L->sy_mm;
+            float d = (px - x) * (px - x) + (py - y) * (py - y);
             if (d < d1) {
                 d2 = d1;
                 d1 = d;
@@ -60,31 +84,80 @@ static float ss__border(const ss__layer *L, float x, float y)
                 d2 = d;
             }
         }
-    return 0.5f * (d2 - d1);
+    return 0.5f * (sqrtf(d2) - sqrtf(d1));
 }
+
+/* One kind's rows [row0, row1) of the table, and each row's sum of squares. */
+typedef struct ss__job {
+    const ss__kind *K;
+    const ss__points *P;
+    float *out;
+    double *row_sum2;
+    int row0, row1;
+} ss__job;
+
+static void *ss__rows(void *arg)
+{
+    const ss__job *J = arg;
+    for (int iy = J->row0; iy < J->row1; iy++) {
+        double sum2 = 0.0;
+        for (int ix = 0; ix < SS_TEXTURE_N; ix++) {
+            float x = ((float)ix + 0.5f) * SS_TEXTURE_CELL_MM, y = ((float)iy + 0.5f) * SS_TEXTURE_CELL_MM;
+            float m = J->K->base;
+            for (int l = 0; l < J->K->nlayers; l++) {
+                float b = ss__border(&J->K->layer[l], &J->P[l], x, y) / J->K->layer[l].width_mm;
+                m += J->K->layer[l].bright * expf(-b * b);
+            }
+            J->out[(size_t)iy * SS_TEXTURE_N + (size_t)ix] = m;
+            sum2 += (double)m * m;
+        }
+        J->row_sum2[iy] = sum2;
+    }
+    return NULL;
+}
+
+#define SS__TEXTURE_THREADS 4
 
 static void ss__build(void)
 {
     const size_t n = (size_t)SS_TEXTURE_N * SS_TEXTURE_N;
     float *t = malloc(sizeof(float) * n * SS_TEXTURE_KINDS);
-    if (!t) return; /* ss_texture_table() then gives NULL and renderers use no texture */
-    for (int k = 0; k < SS_TEXTURE_KINDS; k++) {
+    double *row_sum2 = malloc(sizeof(double) * SS_TEXTURE_N);
+    bool ok = t && row_sum2;
+    for (int k = 0; k < SS_TEXTURE_KINDS && ok; k++) {
         const ss__kind *K = &ss__kinds[k];
+        ss__points P[2] = {{0}};
+        for (int l = 0; l < K->nlayers; l++) ok = ok && ss__points_make(&K->layer[l], &P[l]);
         float *o = t + (size_t)k * n;
-        double sum2 = 0.0;
-        for (int iy = 0; iy < SS_TEXTURE_N; iy++)
-            for (int ix = 0; ix < SS_TEXTURE_N; ix++) {
-                float x = ((float)ix + 0.5f) * SS_TEXTURE_CELL_MM, y = ((float)iy + 0.5f) * SS_TEXTURE_CELL_MM;
-                float m = K->base;
-                for (int l = 0; l < K->nlayers; l++) {
-                    float b = ss__border(&K->layer[l], x, y) / K->layer[l].width_mm;
-                    m += K->layer[l].bright * expf(-b * b);
-                }
-                o[(size_t)iy * SS_TEXTURE_N + (size_t)ix] = m;
-                sum2 += (double)m * m;
+        if (ok) {
+            /* rows in bands on a few threads (each cell depends on nothing else; the sums
+               are added in row order, so the table is the same for any thread count) */
+            ss__job jobs[SS__TEXTURE_THREADS];
+            pthread_t th[SS__TEXTURE_THREADS];
+            bool started[SS__TEXTURE_THREADS] = {false};
+            for (int i = 0; i < SS__TEXTURE_THREADS; i++) {
+                jobs[i] = (ss__job){K, P, o, row_sum2, SS_TEXTURE_N * i / SS__TEXTURE_THREADS,
+                                    SS_TEXTURE_N * (i + 1) / SS__TEXTURE_THREADS};
+                started[i] = i > 0 && pthread_create(&th[i], NULL, ss__rows, &jobs[i]) == 0;
             }
-        float norm = (float)(1.0 / sqrt(sum2 / (double)n));
-        for (size_t i = 0; i < n; i++) o[i] *= norm;
+            for (int i = 0; i < SS__TEXTURE_THREADS; i++)
+                if (!started[i]) ss__rows(&jobs[i]); /* this thread's band, and any that failed to start */
+            for (int i = 1; i < SS__TEXTURE_THREADS; i++)
+                if (started[i]) pthread_join(th[i], NULL);
+            double sum2 = 0.0;
+            for (int iy = 0; iy < SS_TEXTURE_N; iy++) sum2 += row_sum2[iy];
+            float norm = (float)(1.0 / sqrt(sum2 / (double)n));
+            for (size_t i = 0; i < n; i++) o[i] *= norm;
+        }
+        for (int l = 0; l < 2; l++) {
+            free(P[l].px);
+            free(P[l].py);
+        }
+    }
+    free(row_sum2);
+    if (!ok) {
+        free(t); /* ss_texture_table() then gives NULL and renderers use no texture */
+        return;
     }
     ss__table = t;
 }
