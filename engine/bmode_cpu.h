@@ -2,31 +2,35 @@
  *
  * What the trainee sees is made here, once, clearly; the GPU renderer must reproduce
  * it (8-bit images within 2 grey levels mean). The model (docs/acoustics.md):
+ *   0. Contact: the probe is pressed in along its beam until the central
+ *      SS_BMODE_CONTACT_SHARE of its face touches the skin (at most SS_BMODE_PRESS_MAX_MM);
+ *      a line whose element is still more than SS_BMODE_GEL_MM above the skin is black;
+ *      under an element inside the skin the indentation is taken up over the first
+ *      SS_BMODE_COMPRESSION_MM (deeper tissue stays where it is).
  *   1. March: per scan line, a few parallel rays spread over the elevation slice
  *      march from the face with a fixed step through the tissue volume. Where the
- *      label changes: Z = rho c, incidence angle from the surface normal (gradient of
- *      hard_sdf for bone/metal, of trilinear impedance for soft interfaces), intensity
- *      reflection R(theta) with Snell refraction of the transmitted ray and total
- *      reflection past the critical angle; the echo sqrt(R) * directivity(theta) *
- *      tau is laid down at the interface, tau (two-way amplitude: interface
- *      transmissions and 10^(-2 alpha f d / 20) attenuation) is kept per step.
- *      Metal adds a ring-down comet tail. The needle (analytic steel cylinder) adds a
- *      specular shaft echo, a tip echo, a reverberation tail and a partial shadow.
- *   2. Speckle: every world-fixed scatterer (scatter.h) within one line spacing of the
- *      (refracted) central ray, inside the two-sigma elevation slab, is splatted once
- *      per neighbouring line: a * tau * (1 - |l| / line spacing) * exp(-e^2/2se^2) *
- *      e^{-i 2 k0 a} at its exact axial position a (so the pattern belongs to the
- *      anatomy); then a lateral Gaussian (sigma_l(z), in line units) convolution across
- *      lines of the complex speckle RF gives the lateral PSF. Cost ~ 2 x scatterers in
- *      the image slab + lines x bins x a small kernel, not lines x beam tube.
+ *      label changes: Z = rho c, the crossing found to sub-voxel precision (the zero of
+ *      hard_sdf for bone/metal, the halfway impedance for soft tissue), incidence from
+ *      the surface normal, intensity reflection R(theta), echo sqrt(R) * directivity *
+ *      tau. Soft surfaces met past SS_BMODE_GRAZING_DEG are passed; rays bend (Snell, in
+ *      the image plane) only at soft interfaces; past a bone entry the beam returns no
+ *      specular echo (only bone's near surface shows). tau (two-way amplitude) is kept
+ *      per step. The elevation rays' echoes of one surface merge into one echo. Metal
+ *      adds a ring-down comet tail; the needle (analytic steel cylinder) a specular and
+ *      a diffuse shaft echo, a tip echo, a reverberation tail and a partial shadow.
+ *   2. Speckle: every world-fixed scatterer (scatter.h), its amplitude modulated by the
+ *      tissue's microstructure (tissue_texture.h), within one line spacing of the
+ *      (refracted) central ray inside the elevation slab, is splatted once per
+ *      neighbouring line: a * tau * (1 - |l| / line spacing) * exp(-e^2/2se^2) *
+ *      e^{-i 2 k0 a} at its exact axial position a; then a lateral kernel sigma_l(z)
+ *      (aperture and focus: narrowest at the focus) across lines gives the lateral PSF.
+ *      Electronic noise goes through the same kernel (band-limited, not white).
  *   3. PSF/envelope: axial Gaussian pulse (sigma_a = lambda/2) convolution of the
- *      complex line, |IQ| = envelope, plus deterministic electronic noise.
- *   Contact: each line starts where it first meets tissue (gel gaps under a convex
- *      face are skipped, up to SS_BMODE_CONTACT_MAX_MM): the tissue under every part
- *      of the face is pushed up to touch it, a rigid shift per line.
+ *      complex line, |IQ| = envelope.
  *   4. TGC (8 sliders + optional automatic 2 alpha f z), gain, log compression
  *      B = 255 clip((20 log10 E - E_white + G + DR) / DR) with E_white = speckle_level_db +
- *      SS_BMODE_DISPLAY_HEADROOM_DB, scan conversion to 8 bits.
+ *      SS_BMODE_DISPLAY_HEADROOM_DB, scan conversion to 8 bits. Labels: the tissue on
+ *      each line's central ray at each sample (and steel in the needle).
  * Envelope units: a perfect planar reflector (R = 1) at normal incidence with no loss
  * in front of it gives envelope 1 (= 0 dB, white at zero gain).
  * Deterministic: same scene, probe, pose, settings and seed give identical bytes, for
