@@ -124,14 +124,15 @@ Test(sonoanatomy, oblique_and_transverse_windows_show_the_same, .timeout = 600)
     int judged = 0;
     for (int i = 0; i < NSCEN; i++) {
         const ss_view vs[2] = {SS_VIEW_PARASAGITTAL_OBLIQUE, SS_VIEW_TRANSVERSE_INTERLAMINAR};
+        shot t;
+        load(&t, k_scenarios[i]);
         for (int k = 0; k < 2; k++) {
-            shot t;
-            load(&t, k_scenarios[i]);
+            if (k > 0) ss_bmode_frame_free(&t.f);
             render(&t, vs[k], NULL);
             check_canal(k_scenarios[i], vs[k], &t.m, 10);
             judged += t.m.window_lines >= 10;
-            done(&t);
         }
+        done(&t);
     }
     /* the unfused backs give both views a window: the check above ran on most of them */
     cr_expect_geq(judged, 12, "only %d oblique/transverse views had a window of 10 lines", judged);
@@ -199,9 +200,10 @@ Test(sonoanatomy, laminae_form_a_sawtooth_in_the_sagittal_views, .timeout = 600)
                              "wei2023-case7"};
     for (size_t i = 0; i < sizeof unfused / sizeof unfused[0]; i++) {
         const ss_view vs[2] = {SS_VIEW_PARASAGITTAL_OBLIQUE, SS_VIEW_NEAR_SPINOUS};
+        shot t;
+        load(&t, unfused[i]);
         for (int k = 0; k < 2; k++) {
-            shot t;
-            load(&t, unfused[i]);
+            if (k > 0) ss_bmode_frame_free(&t.f);
             render(&t, vs[k], NULL);
             int sloped = 0, first = -1, last = -1;
             char desc[512] = "";
@@ -228,8 +230,8 @@ Test(sonoanatomy, laminae_form_a_sawtooth_in_the_sagittal_views, .timeout = 600)
                         window = lb == SS_TISSUE_CSF;
                     }
             cr_expect(sloped < 2 || window, "%s %s: no window between the laminae", unfused[i], vname(vs[k]));
-            done(&t);
         }
+        done(&t);
     }
 }
 
@@ -316,10 +318,11 @@ Test(sonoanatomy, transverse_views_show_the_flying_bat, .timeout = 600)
                              "wei2023-case7"};
     for (size_t i = 0; i < sizeof unfused / sizeof unfused[0]; i++) {
         const bool scoliotic = strstr(unfused[i], "wei2023") != NULL;
+        shot t;
+        load(&t, unfused[i]);
         for (int k = 0; k < 2; k++) {
             ss_view v = k == 0 ? SS_VIEW_TRANSVERSE_INTERLAMINAR : SS_VIEW_TRANSVERSE_SPINOUS;
-            shot t;
-            load(&t, unfused[i]);
+            if (k > 0) ss_bmode_frame_free(&t.f);
             render(&t, v, NULL);
             int half = t.f.lines / 2, art[2] = {0, 0}, tp[2] = {0, 0}, spin = 0;
             double spin_shadow = 0;
@@ -372,8 +375,8 @@ Test(sonoanatomy, transverse_views_show_the_flying_bat, .timeout = 600)
                 cr_expect(spin_n > 0 && spin_shadow / spin_n <= -20.0, "%s TS: midline shadow %.1f dB (need <= -20)",
                           unfused[i], spin_n ? spin_shadow / spin_n : NAN);
             }
-            done(&t);
         }
+        done(&t);
     }
 }
 
@@ -539,10 +542,11 @@ Test(sonoanatomy, every_line_touches_the_skin_or_is_black, .timeout = 600)
     /* issue 19, contact: no tissue displaced into the sector (no floating blocks): in
      * every view of every scenario, a line either starts in tissue (or in at most the
      * 1 mm of gel an element just off the skin images through) or is black throughout */
-    for (int i = 0; i < NSCEN; i++)
+    for (int i = 0; i < NSCEN; i++) {
+        shot t;
+        load(&t, k_scenarios[i]);
         for (int v = 0; v < SS_VIEW_COUNT; v++) {
-            shot t;
-            load(&t, k_scenarios[i]);
+            if (v > 0) ss_bmode_frame_free(&t.f);
             render(&t, (ss_view)v, NULL);
             int black = 0;
             for (int l = 0; l < t.f.lines; l++) {
@@ -571,6 +575,7 @@ Test(sonoanatomy, every_line_touches_the_skin_or_is_black, .timeout = 600)
                                 (v == SS_VIEW_SPINOUS || v == SS_VIEW_NEAR_SPINOUS || v == SS_VIEW_PARASAGITTAL_OBLIQUE);
             cr_expect_leq(black, rocked ? t.f.lines / 3 : t.f.lines / 4, "%s %s: %d of %d lines without contact", k_scenarios[i],
                           vname((ss_view)v), black, t.f.lines);
-            done(&t);
         }
+        done(&t);
+    }
 }
