@@ -21,6 +21,19 @@ typedef struct ss__job {
     bool outlines; /* make the anatomy outlines with the image */
 } ss__job;
 
+#define SS__SLOTS 3
+
+/* One finished (or in-progress) CPU frame with what it was made from. */
+typedef struct ss__slot {
+    ss_bmode_frame frame;
+    uint8_t *outline; /* its anatomy outlines (RGBA), when asked for */
+    size_t outline_bytes;
+    ss__job job;
+    ss_status status;
+    bool outlined;
+    double ms, pending_since;
+} ss__slot;
+
 struct ss_bmode_view {
     const ss_volume *volume;
     bool gpu;
@@ -41,21 +54,40 @@ struct ss_bmode_view {
     uint8_t *gpu_labels; /* GPU path: the read-back label map and the scan map to outline it */
     size_t gpu_labels_bytes;
     ss_scan_map gpu_map;
-    /* worker (cpu thread) */
+    /* worker (cpu thread). It renders into one of SS__SLOTS frames: never the one
+       finished and waiting for upload (ready) nor the one being uploaded, so it goes on
+       to the newest request as soon as a frame is done, without waiting for the window */
     pthread_t thread;
     bool thread_started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bool quit, job_ready, busy, done;
-    ss__job job;         /* in flight */
-    ss_bmode_frame frame;
-    ss_status job_status;
-    bool job_outlined;
-    double job_ms;
+    bool quit, job_ready, busy;
+    ss__job job;         /* next to render (job_ready) or in flight (busy) */
+    ss__job dispatched;  /* the last job handed to the worker */
+    bool have_dispatched;
+    ss__slot slot[SS__SLOTS];
+    int ready, uploading; /* slot indices, -1: none */
     /* stats */
     double times[SS__MAX_TIMES];
     int ntimes, frames;
+    /* live figures (ss_bmode_view_live_stats): when the oldest change not yet in an image
+       was asked for (0: none), the same for the job in flight, the last arrival */
+    double pending_since, job_pending_since, last_arrival;
+    double *intervals, *latencies;
+    int nintervals, nlatencies, cap_intervals, cap_latencies;
 };
+
+static void ss__push(double **a, int *n, int *cap, double x)
+{
+    if (*n == *cap) {
+        int c = *cap ? 2 * *cap : 256;
+        double *b = realloc(*a, sizeof(double) * (size_t)c);
+        if (!b) return; /* a figure dropped, nothing else */
+        *a = b;
+        *cap = c;
+    }
+    (*a)[(*n)++] = x;
+}
 
 static double ss__now_ms(void)
 {
@@ -71,26 +103,53 @@ static void ss__record(ss_bmode_view *v, double ms)
     else v->times[v->frames % SS__MAX_TIMES] = ms;
 }
 
+/* A new image is on screen at `now`, made from a request whose first change came at
+ * `since` (0: unknown): its latency, and the interval since the last image when that
+ * change was already waiting then (the renderer, not the input, set the pace). */
+static void ss__arrived(ss_bmode_view *v, double now, double since)
+{
+    if (since > 0) ss__push(&v->latencies, &v->nlatencies, &v->cap_latencies, now - since);
+    if (since > 0 && v->last_arrival > 0 && since <= v->last_arrival)
+        ss__push(&v->intervals, &v->nintervals, &v->cap_intervals, now - v->last_arrival);
+    v->last_arrival = now;
+}
+
 /* The anatomy outlines of a label map into v->outline (grown as needed); false when
  * memory ran out (the image is then shown without them). */
-static bool ss__outline(ss_bmode_view *v, const ss_scan_map *map, const uint8_t *labels)
+static bool ss__outline(uint8_t **buf, size_t *bytes, const ss_scan_map *map, const uint8_t *labels)
 {
     size_t need = (size_t)map->geom.width * (size_t)map->geom.height * 4;
-    if (need > v->outline_bytes) {
-        uint8_t *o = realloc(v->outline, need);
+    if (need > *bytes) {
+        uint8_t *o = realloc(*buf, need);
         if (!o) return false;
-        v->outline = o;
-        v->outline_bytes = need;
+        *buf = o;
+        *bytes = need;
     }
-    ss_scan_convert_outlines(map, labels, v->outline);
+    ss_scan_convert_outlines(map, labels, *buf);
     return true;
 }
 
-static void ss__upload_overlay(ss_bmode_view *v, const ss_scan_geometry *g)
+static void ss__upload_overlay(ss_bmode_view *v, const ss_scan_geometry *g, const uint8_t *outline)
 {
     glBindTexture(GL_TEXTURE_2D, v->overlay_tex);
     glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, g->width, g->height, 0, GL_RGBA, GL_UNSIGNED_BYTE, v->outline);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, g->width, g->height, 0, GL_RGBA, GL_UNSIGNED_BYTE, outline);
+}
+
+/* Hands the newest request to the worker when it is idle and the request differs from
+ * what it was last given (mu held). */
+static void ss__dispatch(ss_bmode_view *v)
+{
+    if (v->gpu || v->busy || v->job_ready || !v->have_wanted) return;
+    if (v->have_dispatched && memcmp(&v->wanted, &v->dispatched, sizeof v->wanted) == 0) return;
+    v->job = v->wanted;
+    v->dispatched = v->wanted;
+    v->have_dispatched = true;
+    v->job_pending_since = v->pending_since;
+    v->pending_since = 0;
+    v->job_ready = true;
+    v->busy = true;
+    pthread_cond_broadcast(&v->cv);
 }
 
 static void *ss__worker(void *arg)
@@ -101,19 +160,24 @@ static void *ss__worker(void *arg)
         while (!v->quit && !v->job_ready) pthread_cond_wait(&v->cv, &v->mu);
         if (v->quit) break;
         ss__job job = v->job;
+        double since = v->job_pending_since;
         v->job_ready = false;
+        int k = 0;
+        while (k == v->ready || k == v->uploading) k++; /* SS__SLOTS = 3: one is free */
         pthread_mutex_unlock(&v->mu);
+        ss__slot *sl = &v->slot[k];
         double t0 = ss__now_ms();
         ss_bmode_scene scene = {.volume = v->volume, .needle = job.has_needle ? &job.needle : NULL};
-        ss_status st = ss_bmode_cpu_render(&scene, &job.probe, &job.pose, &job.settings, &v->frame);
-        bool outlined = st == SS_OK && job.outlines && ss__outline(v, &v->frame.map, v->frame.labels);
-        double ms = ss__now_ms() - t0;
+        sl->status = ss_bmode_cpu_render(&scene, &job.probe, &job.pose, &job.settings, &sl->frame);
+        sl->outlined = sl->status == SS_OK && job.outlines &&
+                       ss__outline(&sl->outline, &sl->outline_bytes, &sl->frame.map, sl->frame.labels);
+        sl->ms = ss__now_ms() - t0;
+        sl->job = job;
+        sl->pending_since = since;
         pthread_mutex_lock(&v->mu);
-        v->job_status = st;
-        v->job_outlined = outlined;
-        v->job_ms = ms;
-        v->done = true;
+        v->ready = k; /* an older frame not yet shown is dropped: this one is newer */
         v->busy = false;
+        ss__dispatch(v); /* straight on to the newest request */
         pthread_cond_broadcast(&v->cv);
     }
     pthread_mutex_unlock(&v->mu);
@@ -141,6 +205,7 @@ ss_status ss_bmode_view_create(const ss_volume *volume, bool gpu, ss_bmode_view 
     }
     pthread_mutex_init(&v->mu, NULL);
     pthread_cond_init(&v->cv, NULL);
+    v->ready = v->uploading = -1;
     if (!gpu) {
         if (pthread_create(&v->thread, NULL, ss__worker, v) != 0) {
             ss_bmode_view_destroy(v);
@@ -165,8 +230,13 @@ void ss_bmode_view_destroy(ss_bmode_view *v)
     pthread_mutex_destroy(&v->mu);
     pthread_cond_destroy(&v->cv);
     ss_bmode_gpu_destroy(v->g);
-    ss_bmode_frame_free(&v->frame);
+    for (int k = 0; k < SS__SLOTS; k++) {
+        ss_bmode_frame_free(&v->slot[k].frame);
+        free(v->slot[k].outline);
+    }
     free(v->outline);
+    free(v->intervals);
+    free(v->latencies);
     free(v->gpu_labels);
     ss_scan_map_free(&v->gpu_map);
     if (v->tex) glDeleteTextures(1, &v->tex);
@@ -185,8 +255,12 @@ void ss_bmode_view_request(ss_bmode_view *v, const ss_probe *probe, const ss_pro
     if (needle) j.needle = *needle;
     j.settings = *s;
     j.outlines = v->want_outlines;
+    pthread_mutex_lock(&v->mu);
+    if ((!v->have_wanted || memcmp(&j, &v->wanted, sizeof j) != 0) && v->pending_since == 0) v->pending_since = ss__now_ms();
     v->wanted = j;
     v->have_wanted = true;
+    ss__dispatch(v); /* an idle worker starts at once, not at the next window frame */
+    pthread_mutex_unlock(&v->mu);
 }
 
 static void ss__upload(ss_bmode_view *v, const ss_image *img, const ss_scan_geometry *g)
@@ -233,13 +307,16 @@ static bool ss__gpu_update(ss_bmode_view *v)
             }
         }
         if (n <= v->gpu_labels_bytes && ss_bmode_gpu_read_labels(v->g, v->gpu_labels) == SS_OK &&
-            ss_scan_map_update(&v->gpu_map, &j->probe, &g) == SS_OK && ss__outline(v, &v->gpu_map, v->gpu_labels)) {
-            ss__upload_overlay(v, &g);
+            ss_scan_map_update(&v->gpu_map, &j->probe, &g) == SS_OK &&
+            ss__outline(&v->outline, &v->outline_bytes, &v->gpu_map, v->gpu_labels)) {
+            ss__upload_overlay(v, &g, v->outline);
             v->have_overlay = true;
         }
     }
     v->shown_job = *j;
     v->have_shown = true;
+    ss__arrived(v, ss__now_ms(), v->pending_since);
+    v->pending_since = 0;
     return true;
 }
 
@@ -248,26 +325,30 @@ bool ss_bmode_view_update(ss_bmode_view *v)
     if (v->gpu) return ss__gpu_update(v);
     bool arrived = false;
     pthread_mutex_lock(&v->mu);
-    if (v->done) {
-        v->done = false;
-        if (v->job_status == SS_OK) {
-            ss__upload(v, &v->frame.image, &v->frame.geom);
-            v->have_overlay = v->job_outlined;
-            if (v->have_overlay) ss__upload_overlay(v, &v->frame.geom);
-            v->shown_job = v->job;
+    int k = v->ready;
+    if (k >= 0) {
+        v->ready = -1;
+        v->uploading = k;
+    }
+    ss__dispatch(v);
+    pthread_mutex_unlock(&v->mu);
+    if (k >= 0) {
+        /* the worker never writes this slot while it is being uploaded */
+        ss__slot *sl = &v->slot[k];
+        if (sl->status == SS_OK) {
+            ss__upload(v, &sl->frame.image, &sl->frame.geom);
+            v->have_overlay = sl->outlined;
+            if (v->have_overlay) ss__upload_overlay(v, &sl->frame.geom, sl->outline);
+            v->shown_job = sl->job;
             v->have_shown = true;
-            ss__record(v, v->job_ms);
+            ss__record(v, sl->ms);
+            ss__arrived(v, ss__now_ms(), sl->pending_since);
             arrived = true;
         }
+        pthread_mutex_lock(&v->mu);
+        v->uploading = -1;
+        pthread_mutex_unlock(&v->mu);
     }
-    bool differs = v->have_wanted && (!v->have_shown || memcmp(&v->wanted, &v->shown_job, sizeof v->wanted) != 0);
-    if (!v->busy && !v->job_ready && differs) {
-        v->job = v->wanted;
-        v->job_ready = true;
-        v->busy = true;
-        pthread_cond_broadcast(&v->cv);
-    }
-    pthread_mutex_unlock(&v->mu);
     return arrived;
 }
 
@@ -276,7 +357,8 @@ void ss_bmode_view_flush(ss_bmode_view *v)
     for (int guard = 0; guard < 8; guard++) {
         if (!v->gpu) {
             pthread_mutex_lock(&v->mu);
-            while (v->busy) pthread_cond_wait(&v->cv, &v->mu);
+            ss__dispatch(v);
+            while (v->busy || v->job_ready) pthread_cond_wait(&v->cv, &v->mu);
             pthread_mutex_unlock(&v->mu);
         }
         ss_bmode_view_update(v);
@@ -320,4 +402,31 @@ void ss_bmode_view_stats(const ss_bmode_view *v, int *frames, double *median_ms)
     memcpy(t, v->times, sizeof(double) * (size_t)v->ntimes);
     qsort(t, (size_t)v->ntimes, sizeof(double), ss__cmp);
     *median_ms = t[v->ntimes / 2];
+}
+
+/* quantile q of n values (nearest rank), sorted in a copy; 0 when empty */
+static double ss__quantile(const double *x, int n, double q)
+{
+    if (n <= 0) return 0;
+    double *t = malloc(sizeof(double) * (size_t)n);
+    if (!t) return 0;
+    memcpy(t, x, sizeof(double) * (size_t)n);
+    qsort(t, (size_t)n, sizeof(double), ss__cmp);
+    int k = (int)(q * n + 0.999999) - 1;
+    double r = t[k < 0 ? 0 : k >= n ? n - 1 : k];
+    free(t);
+    return r;
+}
+
+void ss_bmode_view_live_stats(const ss_bmode_view *v, ss_bmode_live_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->frames = v->frames;
+    out->intervals = v->nintervals;
+    double med = ss__quantile(v->intervals, v->nintervals, 0.5), p90 = ss__quantile(v->intervals, v->nintervals, 0.9);
+    out->median_hz = med > 0 ? 1000.0 / med : 0;
+    out->p10_hz = p90 > 0 ? 1000.0 / p90 : 0;
+    out->latencies = v->nlatencies;
+    out->latency_median_ms = ss__quantile(v->latencies, v->nlatencies, 0.5);
+    out->latency_p90_ms = ss__quantile(v->latencies, v->nlatencies, 0.9);
 }

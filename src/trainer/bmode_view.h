@@ -49,6 +49,18 @@ const ss_probe_pose *ss_bmode_view_pose(const ss_bmode_view *v);
 const char *ss_bmode_view_backend(const ss_bmode_view *v);
 /* Frames rendered and their median render time (ms). */
 void ss_bmode_view_stats(const ss_bmode_view *v, int *frames, double *median_ms);
+/* How live the picture is. An image's latency: from the first request that changed what
+ * it shows (pose, needle, settings) after the previous image was started, to its upload.
+ * Its interval: the time since the previous image, counted only when that change was
+ * already waiting when the previous image arrived (the renderer set the pace, not the
+ * input). Rates are 1000 / interval: median_hz at the median interval, p10_hz at the
+ * 90th percentile (the rate 90 % of the images reach). */
+typedef struct ss_bmode_live_stats {
+    int frames, intervals, latencies;
+    double median_hz, p10_hz;
+    double latency_median_ms, latency_p90_ms;
+} ss_bmode_live_stats;
+void ss_bmode_view_live_stats(const ss_bmode_view *v, ss_bmode_live_stats *out);
 /* Blocks until no render is in flight and the latest request is shown (screenshots, tests). */
 void ss_bmode_view_flush(ss_bmode_view *v);
 

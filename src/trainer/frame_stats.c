@@ -36,7 +36,7 @@ void ss_frame_stats_summary(const ss_frame_stats *fs, double *median_ms, double 
     free(s);
 }
 
-int ss_frame_stats_write(const ss_frame_stats *fs, const char *path, const char *header)
+int ss_frame_stats_write(const ss_frame_stats *fs, const char *path, const char *header, const char *figures)
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
@@ -52,6 +52,7 @@ int ss_frame_stats_write(const ss_frame_stats *fs, const char *path, const char 
     fprintf(f, "# frame time histogram (ms): <=8 %d, <=16.7 %d, <=25 %d, <=33.3 %d, <=50 %d, <=100 %d, <=250 %d, "
                ">250 %d\n",
             counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7]);
+    if (figures) fputs(figures, f);
     double med, p99;
     ss_frame_stats_summary(fs, &med, &p99);
     fprintf(f, "frames %d median %.1f ms %.1f fps p99 %.1f ms\n", fs->n, med, med > 0 ? 1000.0 / med : 0.0, p99);

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,6 +43,8 @@
 #define SS__CONTROLS_W 272.0f
 #define SS__GAP 6.0f
 #define SS__MIN_FRAME_MS 16.0
+#define SS__MIN_FRAME_MS_SOFT 16.0
+#define SS__VIEW3D_SOFT_MS 100.0 /* software GL: the 3D view redrawn at most this often */
 
 typedef struct ss__scenario_entry {
     char path[1024];
@@ -127,10 +130,14 @@ typedef struct ss__app {
     ss_frame_stats fs;
     int exit_code;
     bool skip_3d, skip_bmode, profile, offscreen;
+    double min_frame_ms; /* the window's frame cap (SS__MIN_FRAME_MS, software GL: SS__MIN_FRAME_MS_SOFT) */
     int bmode_threads;
     float view3d_scale;       /* 3D view resolution relative to the drawable */
     unsigned image_version;
     long view3d_renders; /* SONOSPINE_TRAINER_SKIP=3d,bmode: what costs what (profiling) */
+    bool software;       /* software GL (llvmpipe, softpipe) */
+    GLuint view3d_tex;   /* the 3D view's last image */
+    double view3d_last_ms;
 } ss__app;
 
 static double ss__now_ms(void)
@@ -697,9 +704,21 @@ static void ss__draw_view3d_gl(ss__app *a, const ss_sim_state *st)
                           .image_version = a->image_version};
     if (st->needle_placed)
         ss_sim_needle_geom(ss_session_sim(a->at.session), sc.needle_tip_mm, sc.needle_dir, &sc.needle_length_mm);
-    bool redrawn;
-    GLuint t = ss_view3d_render(a->v3, &sc, w, h, &redrawn);
-    if (redrawn) a->view3d_renders++;
+    /* On software GL a 3D redraw costs 30-50 ms, and the live image on its plane changes
+       20+ times a second: the 3D view is redrawn at most every SS__VIEW3D_SOFT_MS there
+       (the last one shown between), so that the window keeps its rate and the B-mode its
+       cores. The B-mode panel itself shows every image. */
+    bool redrawn = false;
+    double now = ss__now_ms();
+    GLuint t = a->view3d_tex;
+    if (!t || !a->software || now - a->view3d_last_ms >= SS__VIEW3D_SOFT_MS) {
+        t = ss_view3d_render(a->v3, &sc, w, h, &redrawn);
+        a->view3d_tex = t;
+    }
+    if (redrawn) {
+        a->view3d_renders++;
+        a->view3d_last_ms = now;
+    }
     ss_ui_image(a->ui, img, t, 0, 1, 1, 0, false);
 }
 
@@ -1366,6 +1385,16 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     a->h = desc->height > 0 ? desc->height : 800;
     int code = 1;
 
+    /* Software GL (llvmpipe) rasterises on its own threads, as many as there are cores;
+       the live B-mode renders on the same cores. Half of them for the window (the
+       variable is read only by llvmpipe, when the context is made; a GPU ignores it),
+       so that the picture is not starved (docs/controls.md, "Frame rate"). */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu < 1) ncpu = 1;
+    if (ncpu > 256) ncpu = 256;
+    char lp[24];
+    snprintf(lp, sizeof lp, "%ld", ncpu / 2 > 0 ? ncpu / 2 : 1);
+    setenv("LP_NUM_THREADS", lp, 0);
     ss_gl_context_desc gd = {.visible = true, .width = a->w, .height = a->h, .resizable = true,
                              .title = "SonoSpine trainer"};
     if (ss_gl_context_create(&gd, &a->gl) != SS_OK) {
@@ -1385,12 +1414,16 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     const char *env = getenv("SONOSPINE_BMODE_BACKEND");
     bool software = gi->renderer && (strstr(gi->renderer, "llvmpipe") || strstr(gi->renderer, "softpipe"));
     a->use_gpu = env ? strcmp(env, "gpu") == 0 : !software;
+    a->software = software;
     const char *skip = getenv("SONOSPINE_TRAINER_SKIP");
     a->skip_3d = skip && strstr(skip, "3d");
     a->skip_bmode = skip && strstr(skip, "bmode");
     a->profile = getenv("SONOSPINE_TRAINER_PROFILE") != NULL;
+    const char *cap = getenv("SONOSPINE_FRAME_CAP_MS");
+    a->min_frame_ms = cap && atof(cap) > 0 ? atof(cap) : software ? SS__MIN_FRAME_MS_SOFT : SS__MIN_FRAME_MS;
     const char *bt = getenv("SONOSPINE_BMODE_THREADS");
-    a->bmode_threads = bt && atoi(bt) > 0 ? atoi(bt) : 1;
+    /* the B-mode worker renders on every core (the window waits on it, not it on the window) */
+    a->bmode_threads = bt && atoi(bt) > 0 ? atoi(bt) : (int)(ncpu < 8 ? ncpu : 8);
     const char *vs = getenv("SONOSPINE_VIEW3D_SCALE");
     /* software GL: the 3D view at 3/4 resolution (a 3D redraw is most of a frame's cost) */
     a->view3d_scale = vs && atof(vs) >= 0.25 && atof(vs) <= 1 ? (float)atof(vs) : software ? 0.75f : 1.0f;
@@ -1459,7 +1492,7 @@ int ss_trainer_run(const ss_trainer_desc *desc)
         /* at most ~60 frames a second: the B-mode worker needs the CPU more than a
          * window that cannot show more frames (software GL has no vsync to wait on) */
         double spent = ss__now_ms() - frame_start;
-        if (spent < SS__MIN_FRAME_MS) SDL_Delay((Uint32)(SS__MIN_FRAME_MS - spent));
+        if (spent < a->min_frame_ms) SDL_Delay((Uint32)(a->min_frame_ms - spent));
         double end = ss__now_ms();
         ss_frame_stats_add(&a->fs, end - frame_start);
         frame_start = end;
@@ -1490,13 +1523,19 @@ int ss_trainer_run(const ss_trainer_desc *desc)
                  a->w, a->h, a->fb_w, a->fb_h, gi->version ? gi->version : "?", gi->renderer ? gi->renderer : "?",
                  gi->video_driver ? gi->video_driver : "?", ss_bmode_view_backend(a->bm), frames, bm_ms, SS__LINES,
                  SS__SAMPLES, a->view3d_renders);
-        if (ss_frame_stats_write(&a->fs, a->d.frame_stats_path, header) != 0) {
+        ss_bmode_live_stats ls;
+        ss_bmode_view_live_stats(a->bm, &ls);
+        char figures[256];
+        snprintf(figures, sizeof figures, "bmode frames %d median_hz %.1f p10_hz %.1f\nlatency median %.1f ms p90 %.1f ms\n",
+                 ls.frames, ls.median_hz, ls.p10_hz, ls.latency_median_ms, ls.latency_p90_ms);
+        if (ss_frame_stats_write(&a->fs, a->d.frame_stats_path, header, figures) != 0) {
             fprintf(stderr, "sonospine run: --frame-stats %s: cannot write\n", a->d.frame_stats_path);
             code = 1;
         } else if (!a->d.quiet) {
             double med, p99;
             ss_frame_stats_summary(&a->fs, &med, &p99);
-            printf("frames %d median %.1f ms %.1f fps p99 %.1f ms\n", a->fs.n, med, med > 0 ? 1000 / med : 0, p99);
+            printf("%sframes %d median %.1f ms %.1f fps p99 %.1f ms\n", figures, a->fs.n, med, med > 0 ? 1000 / med : 0,
+                   p99);
         }
     }
     if (a->exit_code) code = a->exit_code;
