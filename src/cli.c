@@ -116,12 +116,17 @@ static const ss_command ss__commands[] = {
      ss_cmd_variants},
     {"bench", "frame rate and throughput of the acoustic simulator",
      "usage: sonospine bench [--backend cpu|gpu|both] [--lines N] [--samples N] [--frames N] [--json]\n"
+     "                       [--volume] [--trainer]\n"
      "\n"
      "Prints median ms/frame, fps and Msamples/s, with a bare volume march of the same size\n"
      "measured in the same run and the ratio full/bare. --json: one object a line.\n"
      "Without --lines/--samples: 128 x 512, 256 x 1024 and 256 x 2048. The scene is the\n"
      "normal adult at L3-L4, near-spinous view, needle in the frame (all physics on).\n"
-     "--volume also times the tissue volume build at 1.0 and 0.5 mm.\n",
+     "--volume also times the tissue volume build at 1.0 and 0.5 mm.\n"
+     "--trainer instead runs the trainer window (offscreen without a display) on case 6\n"
+     "with a fixed 20 s probe sweep and prints how live the B-mode picture is:\n"
+     "'bmode frames N median_hz H p10_hz H10', 'latency median M ms p90 P ms' and the\n"
+     "window's 'frames N median M ms F fps p99 P ms' (the --frame-stats lines).\n",
      ss_cmd_bench},
     {"replay", "re-simulate a session log and check it reproduces its results",
      "usage: sonospine replay LOG [--metrics-json FILE]\n"

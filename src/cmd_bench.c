@@ -2,9 +2,14 @@
  * and the GPU renderer, each with a bare volume march of the same size measured in the
  * same run (one label fetch per sample, nothing else), and of the tissue volume build.
  * The scene is the normal adult at L3-L4 in the near-spinous view with the needle in the
- * frame half way to the canal: every piece of physics is on. Medians over --frames. */
+ * frame half way to the canal: every piece of physics is on. Medians over --frames.
+ * --trainer: the trainer window (offscreen without a display) on case 6 with a fixed
+ * probe sweep, and how live its B-mode picture is (trainer/bmode_view.h). */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bmode_cpu.h"
 #include "bmode_gpu.h"
@@ -14,7 +19,9 @@
 #include "commands.h"
 #include "plan.h"
 #include "platform/gl_context.h"
+#include "session_script.h"
 #include "spine_world.h"
+#include "trainer/trainer.h"
 #include "views.h"
 
 typedef struct ss__size {
@@ -35,11 +42,74 @@ static void ss__print(const char *backend, const ss_bmode_bench *b, bool json)
     fflush(stdout);
 }
 
+/* The sweep of `bench --trainer`: the near-spinous view of case 6 at L4-L5, then the
+ * probe slid 0.3 mm every 40 ms (7.5 mm/s, a slow scanning hand) cranially and caudally
+ * in 2 s legs for 20 s: the image has something new to show all the time. */
+static char *ss__sweep_script(void)
+{
+    size_t cap = 64 * 1024, n = 0;
+    char *t = malloc(cap);
+    if (!t) return NULL;
+    n += (size_t)snprintf(t + n, cap - n, "0 probe.view L4-L5 near-spinous\n");
+    for (int i = 0; i < 500; i++) {
+        double dz = (i / 50) % 2 ? -0.3 : 0.3;
+        n += (size_t)snprintf(t + n, cap - n, "%.2f probe.move 0 0 %.1f\n", 1.0 + 0.04 * i, dz);
+    }
+    snprintf(t + n, cap - n, "%.2f end\n", 1.0 + 0.04 * 500 + 0.5);
+    return t;
+}
+
+static int ss__bench_trainer(const char *scenario_dir_path)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", scenario_dir_path);
+    char *slash = strrchr(path, '/');
+    if (slash) snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "wei2023-case6.json");
+    ss_case cs;
+    int rc = ss_cli_load_case("bench", path, &cs);
+    if (rc) return rc;
+    char *text = ss__sweep_script();
+    ss_script script;
+    if (!text || ss_script_parse(text, "bench sweep", &script) != SS_OK) {
+        fprintf(stderr, "sonospine bench: --trainer: %s\n", text ? ss_error_message() : "out of memory");
+        free(text);
+        ss_case_free(&cs);
+        return SS_EXIT_FAILED;
+    }
+    free(text);
+    /* no display: the window goes offscreen (EGL), as in the tests */
+    if (!ss_gl_display_available()) setenv("SDL_VIDEODRIVER", "offscreen", 0);
+    char stats[] = "/tmp/sonospine-bench-XXXXXX";
+    int fd = mkstemp(stats);
+    if (fd < 0) {
+        perror("sonospine bench: --trainer: temporary file");
+        ss_script_free(&script);
+        ss_case_free(&cs);
+        return SS_EXIT_FAILED;
+    }
+    close(fd);
+    printf("trainer: %s, L4-L5 near-spinous, probe sweep 7.5 mm/s for 20 s, window 1280 x 800\n", cs.scenario.title);
+    fflush(stdout);
+    ss_trainer_desc td = {.cs = &cs, .script = &script, .speed = 1.0, .exit_after_script = true,
+                          .frame_stats_path = stats, .quiet = true};
+    int trc = ss_trainer_run(&td);
+    FILE *f = fopen(stats, "r");
+    char line[1024];
+    while (f && fgets(line, sizeof line, f))
+        if (line[0] != '#') fputs(line, stdout);
+        else if (strstr(line, "# B-mode") || strstr(line, "# window")) fputs(line, stdout);
+    if (f) fclose(f);
+    remove(stats);
+    ss_script_free(&script);
+    ss_case_free(&cs);
+    return trc ? SS_EXIT_FAILED : SS_EXIT_OK;
+}
+
 int ss_cmd_bench(int argc, char **argv)
 {
     const char *backend = "both";
     int lines = 0, samples = 0, frames = 15;
-    bool json = false, volume = false;
+    bool json = false, volume = false, trainer = false;
     const ss_opt opts[] = {
         {"--backend", SS_OPT_CHOICE, &backend, 0, 0, "cpu|gpu|both"},
         {"--lines", SS_OPT_INT, &lines, 16, 1024, NULL},
@@ -47,6 +117,7 @@ int ss_cmd_bench(int argc, char **argv)
         {"--frames", SS_OPT_INT, &frames, 1, 1000, NULL},
         {"--json", SS_OPT_FLAG, &json, 0, 0, NULL},
         {"--volume", SS_OPT_FLAG, &volume, 0, 0, NULL},
+        {"--trainer", SS_OPT_FLAG, &trainer, 0, 0, NULL},
     };
     ss_args a;
     if (!ss_args_parse("bench", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), &a)) return SS_EXIT_USAGE;
@@ -69,6 +140,7 @@ int ss_cmd_bench(int argc, char **argv)
         fprintf(stderr, "sonospine bench: %s\n", ss_error_message());
         return SS_EXIT_USAGE;
     }
+    if (trainer) return ss__bench_trainer(path);
     /* normal-adult.json beside the default scenario */
     char *slash = strrchr(path, '/');
     if (slash) snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "normal-adult.json");

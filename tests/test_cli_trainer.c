@@ -176,6 +176,20 @@ Test(cli_trainer, offscreen_window_script_screenshot_stats_and_replay, .timeout 
     /* both printed with one decimal: 1000/median within the rounding of the two */
     cr_expect_leq(fabs(fps - 1000.0 / median), 0.05 * fps + 0.1, "fps %.1f vs 1000/median %.2f", fps, 1000.0 / median);
     cr_expect_geq(p99, median, "p99 %.1f >= median %.1f", p99, median);
+    /* and, before it, how live the B-mode was (issue 20's lines): images were made as the
+       probe moved, at a positive rate; the latency percentiles are ordered */
+    const char *bl = strstr(text, "\nbmode frames "), *ll = strstr(text, "\nlatency median ");
+    cr_assert(bl && ll && bl < ll && ll < last, "no bmode / latency lines before the summary:\n%s", text);
+    int bframes;
+    double hz, p10_hz, lat, lat90;
+    cr_assert_eq(sscanf(bl + 1, "bmode frames %d median_hz %lf p10_hz %lf", &bframes, &hz, &p10_hz), 3, "%s", bl + 1);
+    cr_assert_eq(sscanf(ll + 1, "latency median %lf ms p90 %lf ms", &lat, &lat90), 2, "%s", ll + 1);
+    printf("live B-mode: %d images, median %.1f Hz, p10 %.1f Hz, latency median %.1f ms, p90 %.1f ms\n", bframes, hz,
+           p10_hz, lat, lat90);
+    cr_expect_geq(bframes, 2, "the B-mode made %d images while the probe moved", bframes);
+    cr_expect_gt(lat, 0.0, "latency %.1f ms", lat);
+    cr_expect_geq(lat90, lat, "latency p90 %.1f >= median %.1f", lat90, lat);
+    cr_expect_leq(p10_hz, hz, "p10 rate %.1f <= median rate %.1f", p10_hz, hz);
     free(text);
 
     /* the window's log replays exactly */
@@ -253,4 +267,32 @@ Test(cli_trainer, a_window_attempt_with_a_trainee_is_recorded_like_a_headless_on
     cr_assert_eq(ts_run_sonospine(&r, h), 0, "%s", r.err);
     cr_assert(strstr(r.out, "default"), "the attempt is in the history: %s", r.out);
     ts_rmtree(dir);
+}
+
+Test(cli_trainer, bench_trainer_reports_how_live_the_picture_is, .timeout = 300)
+{
+    /* `bench --trainer` (issue 20): the window offscreen on case 6 with a 20 s probe sweep;
+     * it prints the live B-mode's rate and latency and the window's frame line. The
+     * numbers depend on the machine (benchmarks are not timed tests): here only that the
+     * sweep made many images (the probe moves every 40 ms: at least 2 a second even on a
+     * loaded machine under sanitizers) and that the figures are consistent. */
+    unsetenv("SDL_VIDEODRIVER"); /* bench chooses offscreen itself without a display */
+    const char *args[] = {"bench", "--trainer", NULL};
+    cr_assert_eq(ts_run_sonospine(&r, args), 0, "stdout: %s\nstderr: %s", r.out, r.err);
+    const char *bl = strstr(r.out, "bmode frames "), *ll = strstr(r.out, "latency median "),
+               *fl = strstr(r.out, "\nframes ");
+    cr_assert(bl && ll && fl && bl < ll && ll < fl, "missing lines:\n%s", r.out);
+    int n, frames;
+    double hz, p10, lat, lat90, med, fps, p99;
+    cr_assert_eq(sscanf(bl, "bmode frames %d median_hz %lf p10_hz %lf", &n, &hz, &p10), 3, "%s", r.out);
+    cr_assert_eq(sscanf(ll, "latency median %lf ms p90 %lf ms", &lat, &lat90), 2, "%s", r.out);
+    cr_assert_eq(sscanf(fl + 1, "frames %d median %lf ms %lf fps p99 %lf ms", &frames, &med, &fps, &p99), 4, "%s",
+                 r.out);
+    printf("bench --trainer: %d images, %.1f Hz (p10 %.1f), latency %.1f / %.1f ms; window %d frames %.1f fps\n", n, hz,
+           p10, lat, lat90, frames, fps);
+    cr_expect_geq(n, 40, "the sweep made %d images in 20 s", n);
+    cr_expect_gt(hz, 0.0);
+    cr_expect_leq(p10, hz, "p10 %.1f Hz <= median %.1f Hz", p10, hz);
+    cr_expect_geq(lat90, lat, "latency p90 %.1f >= median %.1f", lat90, lat);
+    cr_expect_gt(frames, 100, "the window drew %d frames in 20 s", frames);
 }
