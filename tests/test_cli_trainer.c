@@ -177,7 +177,10 @@ Test(cli_trainer, offscreen_window_script_screenshot_stats_and_replay, .timeout 
     cr_expect_leq(fabs(fps - 1000.0 / median), 0.05 * fps + 0.1, "fps %.1f vs 1000/median %.2f", fps, 1000.0 / median);
     cr_expect_geq(p99, median, "p99 %.1f >= median %.1f", p99, median);
     /* and, before it, how live the B-mode was (issue 20's lines): images were made as the
-       probe moved, at a positive rate; the latency percentiles are ordered */
+       probe moved and the latency percentiles are ordered. How many images fit in this
+       short script depends on the build: ~20 in Release, one under ASan (an image takes
+       ~2.7 s there), so the count is asserted at >= 1; the rate itself is held by
+       bench_trainer_reports_how_live_the_picture_is below. */
     const char *bl = strstr(text, "\nbmode frames "), *ll = strstr(text, "\nlatency median ");
     cr_assert(bl && ll && bl < ll && ll < last, "no bmode / latency lines before the summary:\n%s", text);
     int bframes;
@@ -186,7 +189,7 @@ Test(cli_trainer, offscreen_window_script_screenshot_stats_and_replay, .timeout 
     cr_assert_eq(sscanf(ll + 1, "latency median %lf ms p90 %lf ms", &lat, &lat90), 2, "%s", ll + 1);
     printf("live B-mode: %d images, median %.1f Hz, p10 %.1f Hz, latency median %.1f ms, p90 %.1f ms\n", bframes, hz,
            p10_hz, lat, lat90);
-    cr_expect_geq(bframes, 2, "the B-mode made %d images while the probe moved", bframes);
+    cr_expect_geq(bframes, 1, "the B-mode made %d images while the probe moved", bframes);
     cr_expect_gt(lat, 0.0, "latency %.1f ms", lat);
     cr_expect_geq(lat90, lat, "latency p90 %.1f >= median %.1f", lat90, lat);
     cr_expect_leq(p10_hz, hz, "p10 rate %.1f <= median rate %.1f", p10_hz, hz);
