@@ -16,7 +16,6 @@
 #include "bmode_cpu.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include "scatter.h"
 #include "tissue.h"
 #include "tissue_texture.h"
+#include "thread_pool.h"
 
 #define SS__PI 3.14159265358979f
 /* (the constants live in bmode_cpu.h, shared with the GPU renderer) */
@@ -1051,26 +1051,26 @@ static void ss__line_image(const ss__ctx *C, int line)
 
 typedef struct ss__job {
     const ss__ctx *C;
-    int index, count;
     int mode; /* 0 lines phase 1, 3 lines phase 2, 1 scan conversion rows, 2 bare march */
     float *bare_out;
-    ss_status status;
+    ss_status status[SS_POOL_MAX];
 } ss__job;
 
-static void *ss__worker(void *arg)
+/* One share (index of count) of a pass: lines index, index + count, ... or a band of rows. */
+static void ss__share(void *arg, int index, int count)
 {
     ss__job *J = arg;
     const ss__ctx *C = J->C;
     const ss_probe *pr = C->probe;
     if (J->mode == 1) {
         int h = C->out->geom.height;
-        int r0 = (int)((long)h * J->index / J->count), r1 = (int)((long)h * (J->index + 1) / J->count);
+        int r0 = (int)((long)h * index / count), r1 = (int)((long)h * (index + 1) / count);
         ss_scan_convert_rows(&C->out->map, C->out->grey, C->out->image.pixels, r0, r1);
-        return NULL;
+        return;
     }
     if (J->mode == 2) {
         float dz = ss_probe_sample_spacing_mm(pr);
-        for (int line = J->index; line < pr->lines; line += J->count) {
+        for (int line = index; line < pr->lines; line += count) {
             float o2[2], d2[2];
             ss_probe_line_geometry(pr, line, o2, d2);
             float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, O[3], D[3];
@@ -1083,43 +1083,35 @@ static void *ss__worker(void *arg)
                 o[j] = (float)ss__label_at(&C->vol, p);
             }
         }
-        return NULL;
+        return;
     }
     if (J->mode == 3) {
-        for (int line = J->index; line < pr->lines; line += J->count) ss__line_image(C, line);
-        return NULL;
+        for (int line = index; line < pr->lines; line += count) ss__line_image(C, line);
+        return;
     }
-    ss__scratch S = {0};
-    S.tau = malloc(sizeof(float) * (size_t)C->nrays * (size_t)(C->nsteps + 1));
-    S.labs = malloc((size_t)C->nsteps + 1);
-    if (!S.tau || !S.labs) {
-        J->status = SS_ERR_NOMEM;
+    ss__scratch *S = calloc(1, sizeof *S);
+    float *tau = malloc(sizeof(float) * (size_t)C->nrays * (size_t)(C->nsteps + 1));
+    uint8_t *labs = malloc((size_t)C->nsteps + 1);
+    if (!S || !tau || !labs) {
+        J->status[index] = SS_ERR_NOMEM;
     } else {
-        for (int line = J->index; line < pr->lines; line += J->count) ss__line_rf(C, &S, line);
+        S->tau = tau;
+        S->labs = labs;
+        for (int line = index; line < pr->lines; line += count) ss__line_rf(C, S, line);
     }
-    free(S.tau);
-    free(S.labs);
-    return NULL;
+    free(tau);
+    free(labs);
+    free(S);
 }
 
+/* A pass over nthreads shares on the process's worker threads (thread_pool.h). */
 static ss_status ss__run_jobs(const ss__ctx *C, int mode, int nthreads, float *bare_out)
 {
-    ss__job jobs[64];
-    pthread_t th[64];
-    bool started[64] = {0};
-    for (int i = 0; i < nthreads; i++) {
-        jobs[i] = (ss__job){.C = C, .index = i, .count = nthreads, .mode = mode, .bare_out = bare_out};
-    }
-    for (int i = 1; i < nthreads; i++) started[i] = pthread_create(&th[i], NULL, ss__worker, &jobs[i]) == 0;
-    ss__worker(&jobs[0]);
-    /* a thread that could not start: do its share here */
-    for (int i = 1; i < nthreads; i++)
-        if (started[i])
-            pthread_join(th[i], NULL);
-        else
-            ss__worker(&jobs[i]);
+    if (nthreads > SS_POOL_MAX) nthreads = SS_POOL_MAX;
+    ss__job J = {.C = C, .mode = mode, .bare_out = bare_out};
+    ss_pool_run(nthreads, ss__share, &J);
     for (int i = 0; i < nthreads; i++)
-        if (jobs[i].status != SS_OK) return ss_error_set(jobs[i].status, "bmode: out of memory for line buffers");
+        if (J.status[i] != SS_OK) return ss_error_set(J.status[i], "bmode: out of memory for line buffers");
     return SS_OK;
 }
 

@@ -11,6 +11,7 @@
 
 #include "scatter.h"
 #include "tissue.h"
+#include "thread_pool.h"
 
 /* One cellular layer: feature points on a jittered grid of sx x sy mm (the table's period
  * holds a whole number of them), bright within about width_mm of a cell border. */
@@ -88,18 +89,19 @@ static float ss__border(const ss__layer *L, const ss__points *P, float x, float 
 }
 
 /* One kind's rows [row0, row1) of the table, and each row's sum of squares. */
-typedef struct ss__job {
+/* The rows of one table, in bands (one per share of ss_pool_run). */
+typedef struct ss__band {
     const ss__kind *K;
     const ss__points *P;
     float *out;
     double *row_sum2;
-    int row0, row1;
-} ss__job;
+} ss__band;
 
-static void *ss__rows(void *arg)
+static void ss__rows(void *arg, int index, int count)
 {
-    const ss__job *J = arg;
-    for (int iy = J->row0; iy < J->row1; iy++) {
+    const ss__band *J = arg;
+    const int row0 = SS_TEXTURE_N * index / count, row1 = SS_TEXTURE_N * (index + 1) / count;
+    for (int iy = row0; iy < row1; iy++) {
         double sum2 = 0.0;
         for (int ix = 0; ix < SS_TEXTURE_N; ix++) {
             float x = ((float)ix + 0.5f) * SS_TEXTURE_CELL_MM, y = ((float)iy + 0.5f) * SS_TEXTURE_CELL_MM;
@@ -113,7 +115,6 @@ static void *ss__rows(void *arg)
         }
         J->row_sum2[iy] = sum2;
     }
-    return NULL;
 }
 
 #define SS__TEXTURE_THREADS 4
@@ -132,18 +133,8 @@ static void ss__build(void)
         if (ok) {
             /* rows in bands on a few threads (each cell depends on nothing else; the sums
                are added in row order, so the table is the same for any thread count) */
-            ss__job jobs[SS__TEXTURE_THREADS];
-            pthread_t th[SS__TEXTURE_THREADS];
-            bool started[SS__TEXTURE_THREADS] = {false};
-            for (int i = 0; i < SS__TEXTURE_THREADS; i++) {
-                jobs[i] = (ss__job){K, P, o, row_sum2, SS_TEXTURE_N * i / SS__TEXTURE_THREADS,
-                                    SS_TEXTURE_N * (i + 1) / SS__TEXTURE_THREADS};
-                started[i] = i > 0 && pthread_create(&th[i], NULL, ss__rows, &jobs[i]) == 0;
-            }
-            for (int i = 0; i < SS__TEXTURE_THREADS; i++)
-                if (!started[i]) ss__rows(&jobs[i]); /* this thread's band, and any that failed to start */
-            for (int i = 1; i < SS__TEXTURE_THREADS; i++)
-                if (started[i]) pthread_join(th[i], NULL);
+            ss__band B = {K, P, o, row_sum2};
+            ss_pool_run(SS__TEXTURE_THREADS, ss__rows, &B);
             double sum2 = 0.0;
             for (int iy = 0; iy < SS_TEXTURE_N; iy++) sum2 += row_sum2[iy];
             float norm = (float)(1.0 / sqrt(sum2 / (double)n));

@@ -5,7 +5,6 @@
 #include "tissue_volume.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "spine.h"
 #include "spine_layers.h"
 #include "tissue.h"
+#include "thread_pool.h"
 
 #define SS__SLAB 8 /* z-slices per unit of work */
 
@@ -161,19 +161,18 @@ static void ss__fill_slab(const ss_spine *s, ss_volume *vol, int k0, int k1)
 typedef struct ss__job {
     const ss_spine *spine;
     ss_volume *vol;
-    int index, count;
 } ss__job;
 
-static void *ss__worker(void *arg)
+/* Slabs index, index + count, ... (one share of ss_pool_run). */
+static void ss__slabs(void *arg, int index, int count)
 {
     ss__job *j = arg;
     int nslab = (j->vol->nz + SS__SLAB - 1) / SS__SLAB;
-    for (int s = j->index; s < nslab; s += j->count) {
+    for (int s = index; s < nslab; s += count) {
         int k0 = s * SS__SLAB, k1 = k0 + SS__SLAB;
         if (k1 > j->vol->nz) k1 = j->vol->nz;
         ss__fill_slab(j->spine, j->vol, k0, k1);
     }
-    return NULL;
 }
 
 ss_status ss_volume_build(const ss_spine *spine, const ss_volume_desc *desc, ss_volume *out)
@@ -221,23 +220,8 @@ ss_status ss_volume_build(const ss_spine *spine, const ss_volume_desc *desc, ss_
         threads = c > 0 ? (int)c : 1;
     }
     if (threads > 16) threads = 16;
-    ss__job jobs[16];
-    pthread_t tid[16];
-    int started = 0;
-    for (int t = 0; t < threads; t++) jobs[t] = (ss__job){spine, out, t, threads};
-    for (int t = 1; t < threads; t++) {
-        if (pthread_create(&tid[t], NULL, ss__worker, &jobs[t]) != 0) break;
-        started = t;
-    }
-    /* if some threads failed to start, the calling thread does their slabs too */
-    if (started < threads - 1) {
-        for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
-        ss__job all = {spine, out, 0, 1};
-        ss__worker(&all);
-        return SS_OK;
-    }
-    ss__worker(&jobs[0]);
-    for (int t = 1; t < threads; t++) pthread_join(tid[t], NULL);
+    ss__job job = {spine, out};
+    ss_pool_run(threads, ss__slabs, &job);
     return SS_OK;
 }
 
