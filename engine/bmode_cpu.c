@@ -697,11 +697,114 @@ static void ss__needle(const ss__ctx *C, ss__scratch *S, float *bins)
 
 /* World-fixed scatterers in the two-sigma tube around one straight piece. The lattice
  * is swept slab by slab along the world axis most aligned with the piece; in each slab
- * the tube's cross-section bounds the two other axes, so few cells are wasted. */
+ * the tube's cross-section bounds the two other axes. The slab's cells go through in
+ * batches of SS__BATCH: a branch-free pass over the batch (plain loops over arrays, which
+ * the compiler vectorizes) hashes each cell's scatterers and keeps those inside the
+ * piece's depth range and within the piece's widest lateral and elevation tube; the
+ * exact per-depth tests, the tissue and the splat then run on those alone, in the order
+ * of the cells, so that the sums, and the image, are the same bit for bit as testing
+ * each cell in turn (about half the cells fail, mostly on the lateral bound: the tube is
+ * about one line spacing wide and a cell 0.625 mm). */
+#define SS__BATCH 64
+
+typedef struct ss__batch {
+    int32_t ix[SS__BATCH], iy[SS__BATCH], iz[SS__BATCH], sk[SS__BATCH];
+    uint32_t hs[SS__BATCH];
+    float px[SS__BATCH], py[SS__BATCH], pz[SS__BATCH], a[SS__BATCH], l[SS__BATCH], e[SS__BATCH];
+    int32_t keep[SS__BATCH];
+    int n;
+} ss__batch;
+
+/* The tube bounds of a piece for the branch-free pass. */
+typedef struct ss__tube {
+    float A[3], d[3], u[3], v[3];
+    float a0, a1, sc, l2max, e2max, h;
+    uint32_t seed;
+} ss__tube;
+
+/* The branch-free pass: hash, position, depth, lateral and elevation offsets, and
+ * whether the scatterer can be in the tube. multi: cells may have several scatterers
+ * (sk > 0; a constant at each call, so the compiler drops the other branch). */
+static inline void ss__batch_screen(const ss__tube *T, ss__batch *B, bool multi)
+{
+    const float q = 1.f / 1024.f, h = T->h;
+    const int n = B->n;
+    for (int t = 0; t < n; t++) {
+        uint32_t h0 = ss_scatter_hash(T->seed, B->ix[t], B->iy[t], B->iz[t]);
+        uint32_t hs = multi && B->sk[t] ? ss_scatter_nth(h0, B->sk[t]) : h0;
+        /* ss_scatter_position, written out so that the loop vectorizes */
+        float px = h * ((float)B->ix[t] + ((float)(hs & 1023u) + 0.5f) * q);
+        float py = h * ((float)B->iy[t] + ((float)((hs >> 10) & 1023u) + 0.5f) * q);
+        float pz = h * ((float)B->iz[t] + ((float)((hs >> 20) & 1023u) + 0.5f) * q);
+        float r0 = px - T->A[0], r1 = py - T->A[1], r2 = pz - T->A[2];
+        float a = T->a0 + T->sc * (r0 * T->d[0] + r1 * T->d[1] + r2 * T->d[2]);
+        float l = r0 * T->u[0] + r1 * T->u[1] + r2 * T->u[2];
+        float e = r0 * T->v[0] + r1 * T->v[1] + r2 * T->v[2];
+        B->hs[t] = hs;
+        B->px[t] = px;
+        B->py[t] = py;
+        B->pz[t] = pz;
+        B->a[t] = a;
+        B->l[t] = l;
+        B->e[t] = e;
+        B->keep[t] = (a >= T->a0) & (a < T->a1) & (l * l < T->l2max) & (e * e <= T->e2max);
+    }
+}
+
+/* The exact tests and the splat, for the scatterers the screen kept, in batch order. */
+static void ss__batch_splat(const ss__ctx *C, const ss__scratch *S, ss__batch *B, float *bins)
+{
+    const int ncen = C->nrays / 2;
+    const float inv_de = C->ray_de > 0.f ? 1.f / C->ray_de : 0.f;
+    for (int t = 0; t < B->n; t++) {
+        if (!B->keep[t]) continue;
+        const float a = B->a[t], l = B->l[t], e = B->e[t];
+        int k = (int)(a * C->inv_ds);
+        if (k >= C->nsteps) continue;
+        float l2 = l * l;
+        if (l2 >= C->lim_l2[k]) continue;
+        float e2 = e * e;
+        if (e2 > C->lim_e2[k]) continue;
+        const float pos[3] = {B->px[t], B->py[t], B->pz[t]};
+        int lab = ss__label_at(&C->vol, pos);
+        float amp = C->amp[lab];
+        if (amp <= 0.f) continue;
+        float occ, au;
+        ss_scatter_draws(ss_scatter_rehash(B->hs[t]), &occ, &au);
+        if (occ >= C->p_occ[lab]) continue;
+        int ry = ncen + (int)lrintf(e * inv_de);
+        if (ry < 0) ry = 0;
+        if (ry >= C->nrays) ry = C->nrays - 1;
+        float tr = S->tau[(size_t)ry * (size_t)(C->nsteps + 1) + (size_t)k];
+        if (tr <= 0.f) continue;
+        /* elevation profile x lateral hat (the lateral Gaussian comes later, as a kernel
+           across lines: ss__line_image) */
+        float qq = e2 * C->inv2se2[k] * ((float)SS__GAUSS_N / SS__GAUSS_QMAX);
+        int qi = (int)qq;
+        float qf = qq - (float)qi;
+        float gw = (1.f - qf) * C->gauss_tab[qi] + qf * C->gauss_tab[qi + 1];
+        float hw = 1.f - fabsf(l) * C->inv_hat[k];
+        if (C->tex_kind[lab] >= 0)
+            amp *= C->tex[(size_t)C->tex_kind[lab] * SS_TEXTURE_N * SS_TEXTURE_N + ss_texture_index(pos)];
+        float w = amp * au * tr * C->norm[k] * (gw * hw);
+        ss__deposit(C, bins, a, w);
+    }
+    B->n = 0;
+}
+
+static inline void ss__batch_flush(const ss__ctx *C, const ss__scratch *S, const ss__tube *T, ss__batch *B,
+                                   float *bins)
+{
+    if (C->per_cell > 1)
+        ss__batch_screen(T, B, true);
+    else
+        ss__batch_screen(T, B, false);
+    ss__batch_splat(C, S, B, bins);
+}
+
 static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece *P, float *bins)
 {
     const float h = C->cell;
-    const uint32_t seed = C->s->seed;
     float a1 = fminf(P->a1, C->depth + 4.f * C->sigma_a);
     if (a1 <= P->a0) return;
     int m = 0;
@@ -721,8 +824,22 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
     float r1 = P->d[n1] / dm, r2 = P->d[n2] / dm;
     float u1 = P->u[n1] - P->u[m] * r1, v1 = P->v[n1] - P->v[m] * r1;
     float u2 = P->u[n2] - P->u[m] * r2, v2 = P->v[n2] - P->v[m] * r2;
-    const int ncen = C->nrays / 2;
-    const float inv_de = C->ray_de > 0.f ? 1.f / C->ray_de : 0.f;
+    /* the screen's bounds: the widest tube anywhere along the piece (every depth step a
+       scatterer of the piece can fall in), so that it never drops one the exact test keeps */
+    ss__tube T = {.a0 = P->a0, .a1 = a1, .sc = sc, .h = h, .seed = C->s->seed};
+    memcpy(T.A, P->A, sizeof T.A);
+    memcpy(T.d, P->d, sizeof T.d);
+    memcpy(T.u, P->u, sizeof T.u);
+    memcpy(T.v, P->v, sizeof T.v);
+    int kend = (int)(a1 * C->inv_ds);
+    if (kend > C->nsteps - 1) kend = C->nsteps - 1;
+    for (int k = (int)(P->a0 * C->inv_ds); k <= kend; k++) {
+        if (k < 0) continue;
+        T.l2max = fmaxf(T.l2max, C->lim_l2[k]);
+        T.e2max = fmaxf(T.e2max, C->lim_e2[k]);
+    }
+    ss__batch B;
+    B.n = 0;
     for (int sl = slab0; sl <= slab1; sl++) {
         float t0 = (float)sl * h, t1 = t0 + h;
         /* depth range of this slab inside the piece */
@@ -737,52 +854,20 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
         int i1lo = (int)floorf((fminf(c1a, c1b) - ext1) / h), i1hi = (int)floorf((fmaxf(c1a, c1b) + ext1) / h);
         int i2lo = (int)floorf((fminf(c2a, c2b) - ext2) / h), i2hi = (int)floorf((fmaxf(c2a, c2b) + ext2) / h);
         for (int i2 = i2lo; i2 <= i2hi; i2++)
-            for (int i1 = i1lo; i1 <= i1hi; i1++) {
-                int32_t ic[3];
-                ic[m] = sl;
-                ic[n1] = i1;
-                ic[n2] = i2;
-                uint32_t h0 = ss_scatter_hash(seed, ic[0], ic[1], ic[2]);
+            for (int i1 = i1lo; i1 <= i1hi; i1++)
                 for (int sk = 0; sk < C->per_cell; sk++) {
-                uint32_t hs = sk == 0 ? h0 : ss_scatter_nth(h0, sk);
-                float pos[3];
-                ss_scatter_position(hs, ic[0], ic[1], ic[2], h, pos);
-                float rel[3] = {pos[0] - P->A[0], pos[1] - P->A[1], pos[2] - P->A[2]};
-                float a = P->a0 + sc * ss__dot(rel, P->d);
-                if (a < P->a0 || a >= a1) continue; /* (next scatterer of the cell) */
-                int k = (int)(a * C->inv_ds);
-                if (k >= C->nsteps) continue;
-                float l = ss__dot(rel, P->u);
-                float l2 = l * l;
-                if (l2 >= C->lim_l2[k]) continue;
-                float e = ss__dot(rel, P->v);
-                float e2 = e * e;
-                if (e2 > C->lim_e2[k]) continue;
-                int lab = ss__label_at(&C->vol, pos);
-                float amp = C->amp[lab];
-                if (amp <= 0.f) continue;
-                float occ, au;
-                ss_scatter_draws(ss_scatter_rehash(hs), &occ, &au);
-                if (occ >= C->p_occ[lab]) continue;
-                int ry = ncen + (int)lrintf(e * inv_de);
-                if (ry < 0) ry = 0;
-                if (ry >= C->nrays) ry = C->nrays - 1;
-                float t = S->tau[(size_t)ry * (size_t)(C->nsteps + 1) + (size_t)k];
-                if (t <= 0.f) continue;
-                /* elevation profile x lateral hat (the lateral Gaussian comes later,
-                 * as a kernel across lines: ss__line_image) */
-                float q = e2 * C->inv2se2[k] * ((float)SS__GAUSS_N / SS__GAUSS_QMAX);
-                int qi = (int)q;
-                float qf = q - (float)qi;
-                float gw = (1.f - qf) * C->gauss_tab[qi] + qf * C->gauss_tab[qi + 1];
-                float hw = 1.f - fabsf(l) * C->inv_hat[k];
-                if (C->tex_kind[lab] >= 0)
-                    amp *= C->tex[(size_t)C->tex_kind[lab] * SS_TEXTURE_N * SS_TEXTURE_N + ss_texture_index(pos)];
-                float w = amp * au * t * C->norm[k] * (gw * hw);
-                ss__deposit(C, bins, a, w);
+                    int32_t ic[3];
+                    ic[m] = sl;
+                    ic[n1] = i1;
+                    ic[n2] = i2;
+                    B.ix[B.n] = ic[0];
+                    B.iy[B.n] = ic[1];
+                    B.iz[B.n] = ic[2];
+                    B.sk[B.n] = sk;
+                    if (++B.n == SS__BATCH) ss__batch_flush(C, S, &T, &B, bins);
                 }
-            }
     }
+    if (B.n) ss__batch_flush(C, S, &T, &B, bins);
 }
 
 /* Electronic noise, band-limited like the echoes: complex white Gaussian noise per RF bin
