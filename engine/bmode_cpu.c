@@ -197,6 +197,11 @@ typedef struct ss__ctx {
     float cos_tab[SS__PHASE_N + 1], sin_tab[SS__PHASE_N + 1];
     float gauss_tab[SS__GAUSS_N + 2];    /* exp(-q) for q in [0, SS__GAUSS_QMAX] */
     float tgc_lin_db_per_mm;
+    /* per frame, for phase 2 (ss__image_tables): the lateral kernel's weights by bin,
+       latw[a * nbins + b] = w_a at bin b's depth (0 past that depth's J), a <= lat_jmax;
+       and the TGC and gain (dB) per sample */
+    float *latw, *gain_db;
+    int lat_jmax;
 } ss__ctx;
 
 /* A straight piece of the central ray: displayed depth a = a0 + sc * (path from A along d),
@@ -1074,7 +1079,7 @@ static inline void ss__lateral(const ss__ctx *C, int line, int b, float *re_out,
 
 /* Phase 2 of a line (every line's phase 1 done): lateral speckle kernel added to the
  * specular RF, axial PSF, noise, envelope, TGC and log compression. */
-static void ss__line_image(const ss__ctx *C, int line)
+static void ss__line_image(const ss__ctx *C, int line, float *tmp)
 {
     const ss_probe *pr = C->probe;
     const ss_bmode_settings *s = C->s;
@@ -1085,20 +1090,61 @@ static void ss__line_image(const ss__ctx *C, int line)
         memset(C->out->grey + (size_t)line * (size_t)pr->samples, 0, sizeof(float) * (size_t)pr->samples);
         return;
     }
-    if (!(s->flags & SS_BMODE_NO_SPECKLE))
-        for (int b = 0; b < C->nbins; b++) {
+    const int nb = C->nbins, Jm = C->lat_jmax;
+    if (!(s->flags & SS_BMODE_NO_SPECKLE) && line >= Jm && line + Jm <= pr->lines - 1) {
+        /* a line whose kernel never reaches the image's edge: the sum over lines as
+           array passes (vectorized), in the same order of terms as ss__lateral; the
+           zero weights past a depth's J add nothing */
+        float *are = tmp, *aim = tmp + nb;
+        for (int b = 0; b < nb; b++) are[b] = aim[b] = 0.f;
+        const size_t stride = 2 * (size_t)nb;
+        for (int j = -Jm; j <= Jm; j++) {
+            const float *w = C->latw + (size_t)(j < 0 ? -j : j) * (size_t)nb;
+            const float *p = C->spk + (size_t)(line + j) * stride;
+            for (int b = 0; b < nb; b++) {
+                are[b] += w[b] * p[2 * b];
+                aim[b] += w[b] * p[2 * b + 1];
+            }
+        }
+        for (int b = 0; b < nb; b++) {
+            bins[2 * b] += are[b];
+            bins[2 * b + 1] += aim[b];
+        }
+    } else if (!(s->flags & SS_BMODE_NO_SPECKLE)) {
+        for (int b = 0; b < nb; b++) {
             float re, im;
             ss__lateral(C, line, b, &re, &im);
             bins[2 * b] += re;
             bins[2 * b + 1] += im;
         }
-    else if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f)
+    } else if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f)
         ss__add_noise(C, line, bins, NULL, C->noise_bins);
 
     /* axial PSF: envelope(z_j) = |sum_b bins_b g(z_j - z_b)| */
     float *env = C->out->envelope + (size_t)line * (size_t)pr->samples;
-    const int K = C->kernel_half;
-    for (int j = 0; j < pr->samples; j++) {
+    const int K = C->kernel_half, m = C->m, ns = pr->samples;
+    /* samples whose kernel lies inside the line (cb - K >= 0, cb + K + 1 <= nbins - 1 with
+       cb = j m + m / 2): tap by tap over all of them (vectorized), the terms in the same
+       order as below */
+    int ja = 0, jb = ns;
+    while (ja < ns && ja * m + m / 2 - K < 0) ja++;
+    while (jb > ja && (jb - 1) * m + m / 2 + K + 1 > nb - 1) jb--;
+    {
+        float *re = tmp, *im = tmp + ns;
+        for (int j = ja; j < jb; j++) re[j] = im[j] = 0.f;
+        for (int t = 0; t <= 2 * K + 1; t++) {
+            const float g = C->kernel[t];
+            const float *q = bins + 2 * (size_t)(m / 2 - K + t);
+            for (int j = ja; j < jb; j++) {
+                re[j] += g * q[2 * (size_t)j * (size_t)m];
+                im[j] += g * q[2 * (size_t)j * (size_t)m + 1];
+            }
+        }
+        for (int j = ja; j < jb; j++) env[j] = sqrtf(re[j] * re[j] + im[j] * im[j]);
+    }
+    for (int j = 0; j < ns; j++) {
+        if (j == ja) j = jb;
+        if (j >= ns) break;
         int cb = (int)floorf(((float)j + 0.5f) * (float)C->m);
         float re = 0.f, im = 0.f;
         int b0 = cb - K, b1 = cb + K + 1;
@@ -1113,19 +1159,9 @@ static void ss__line_image(const ss__ctx *C, int line)
     }
     /* TGC, gain, log compression */
     float *grey = C->out->grey + (size_t)line * (size_t)pr->samples;
-    float dz = ss_probe_sample_spacing_mm(pr), dr = s->dynamic_range_db;
+    float dr = s->dynamic_range_db;
     for (int j = 0; j < pr->samples; j++) {
-        float z = ((float)j + 0.5f) * dz;
-        float x = z / pr->depth_mm * (float)SS_BMODE_TGC_SLIDERS - 0.5f;
-        int i0 = (int)floorf(x);
-        float f = x - (float)i0, tg;
-        if (i0 < 0)
-            tg = s->tgc_db[0];
-        else if (i0 >= SS_BMODE_TGC_SLIDERS - 1)
-            tg = s->tgc_db[SS_BMODE_TGC_SLIDERS - 1];
-        else
-            tg = (1.f - f) * s->tgc_db[i0] + f * s->tgc_db[i0 + 1];
-        float gdb = s->gain_db + tg + (s->tgc_auto ? C->tgc_lin_db_per_mm * z : 0.f);
+        float gdb = C->gain_db[j];
         float e = env[j];
         float b = e > 0.f ? 255.f * (20.f * log10f(e) - C->display_ref_db + gdb + dr) / dr : 0.f;
         grey[j] = b < 0.f ? 0.f : b > 255.f ? 255.f : b;
@@ -1171,7 +1207,14 @@ static void ss__share(void *arg, int index, int count)
         return;
     }
     if (J->mode == 3) {
-        for (int line = index; line < pr->lines; line += count) ss__line_image(C, line);
+        size_t n = (size_t)(C->nbins > pr->samples ? C->nbins : pr->samples);
+        float *tmp = malloc(2 * n * sizeof(float));
+        if (!tmp) {
+            J->status[index] = SS_ERR_NOMEM;
+            return;
+        }
+        for (int line = index; line < pr->lines; line += count) ss__line_image(C, line, tmp);
+        free(tmp);
         return;
     }
     ss__scratch *S = calloc(1, sizeof *S);
@@ -1517,6 +1560,43 @@ void ss_bmode_model_free(ss_bmode_model *m)
     m->hat = m->inv_hat = m->noise_spk = m->lat = NULL;
 }
 
+/* Phase 2's per-frame tables (see ss__ctx): one allocation, freed with C->latw. */
+static ss_status ss__image_tables(ss__ctx *C)
+{
+    const ss_probe *pr = C->probe;
+    const ss_bmode_settings *s = C->s;
+    C->lat_jmax = 0;
+    for (int k = 0; k < C->nsteps; k++) {
+        int J = (int)C->lat[(size_t)k * SS_BMODE_LAT_STRIDE];
+        if (J > C->lat_jmax) C->lat_jmax = J;
+    }
+    const int nb = C->nbins;
+    C->latw = malloc(sizeof(float) * ((size_t)(C->lat_jmax + 1) * (size_t)nb + (size_t)pr->samples));
+    if (!C->latw) return ss_error_set(SS_ERR_NOMEM, "bmode: out of memory for the lateral kernel");
+    C->gain_db = C->latw + (size_t)(C->lat_jmax + 1) * (size_t)nb;
+    for (int b = 0; b < nb; b++) {
+        int k = (int)((float)b * C->delta * C->inv_ds);
+        if (k > C->nsteps - 1) k = C->nsteps - 1;
+        const float *L = C->lat + (size_t)k * SS_BMODE_LAT_STRIDE;
+        for (int a = 0; a <= C->lat_jmax; a++) C->latw[(size_t)a * (size_t)nb + (size_t)b] = L[2 + a];
+    }
+    float dz = ss_probe_sample_spacing_mm(pr);
+    for (int j = 0; j < pr->samples; j++) {
+        float z = ((float)j + 0.5f) * dz;
+        float x = z / pr->depth_mm * (float)SS_BMODE_TGC_SLIDERS - 0.5f;
+        int i0 = (int)floorf(x);
+        float f = x - (float)i0, tg;
+        if (i0 < 0)
+            tg = s->tgc_db[0];
+        else if (i0 >= SS_BMODE_TGC_SLIDERS - 1)
+            tg = s->tgc_db[SS_BMODE_TGC_SLIDERS - 1];
+        else
+            tg = (1.f - f) * s->tgc_db[i0] + f * s->tgc_db[i0 + 1];
+        C->gain_db[j] = s->gain_db + tg + (s->tgc_auto ? C->tgc_lin_db_per_mm * z : 0.f);
+    }
+    return SS_OK;
+}
+
 ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
                               const ss_bmode_settings *s, ss_bmode_frame *out)
 {
@@ -1543,9 +1623,11 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
     C.press = ss__press(&C);
     out->press_mm = C.press;
     int nt = s->threads > 0 ? s->threads : 2;
-    st = ss__run_jobs(&C, 0, nt, NULL);
+    st = ss__image_tables(&C);
+    if (st == SS_OK) st = ss__run_jobs(&C, 0, nt, NULL);
     if (st == SS_OK) st = ss__run_jobs(&C, 3, nt, NULL);
     if (st == SS_OK) st = ss__run_jobs(&C, 1, nt, NULL);
+    free(C.latw);
     free(C.inv2sl2);
     return st;
 }
