@@ -16,6 +16,7 @@
 #include "bmode_cpu.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,11 +192,11 @@ typedef struct ss__ctx {
     float press;          /* mm the probe is pressed in along its beam (ss__press) */
     float noise_rms, cell;
     float noise_bins;                    /* rms per bin of noise added after the lateral kernel */
-    float noise_tab[2 * SS_BMODE_NOISE_N]; /* complex Gaussian, E|n|^2 = 1 */
+    const float *noise_tab; /* 2 * SS_BMODE_NOISE_N: complex Gaussian, E|n|^2 = 1 (ss__consts) */
     int per_cell; /* scatterers drawn per lattice cell (1..4), see ss__ctx_init */
     float phase_scale;                   /* table entries per mm of axial position */
-    float cos_tab[SS__PHASE_N + 1], sin_tab[SS__PHASE_N + 1];
-    float gauss_tab[SS__GAUSS_N + 2];    /* exp(-q) for q in [0, SS__GAUSS_QMAX] */
+    const float *cos_tab, *sin_tab; /* SS__PHASE_N + 1 each (ss__consts) */
+    const float *gauss_tab;         /* SS__GAUSS_N + 2: exp(-q) for q in [0, SS__GAUSS_QMAX] */
     float tgc_lin_db_per_mm;
     /* per frame, for phase 2 (ss__image_tables): the lateral kernel's weights by bin,
        latw[a * nbins + b] = w_a at bin b's depth (0 past that depth's J), a <= lat_jmax;
@@ -845,6 +846,11 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
     }
     ss__batch B;
     B.n = 0;
+    /* where the slab, row and column indices of a cell go in the batch */
+    int32_t *const cm = m == 0 ? B.ix : m == 1 ? B.iy : B.iz;
+    int32_t *const c1 = n1 == 0 ? B.ix : n1 == 1 ? B.iy : B.iz;
+    int32_t *const c2 = n2 == 0 ? B.ix : n2 == 1 ? B.iy : B.iz;
+    const int per_cell = C->per_cell;
     for (int sl = slab0; sl <= slab1; sl++) {
         float t0 = (float)sl * h, t1 = t0 + h;
         /* depth range of this slab inside the piece */
@@ -860,14 +866,10 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
         int i2lo = (int)floorf((fminf(c2a, c2b) - ext2) / h), i2hi = (int)floorf((fmaxf(c2a, c2b) + ext2) / h);
         for (int i2 = i2lo; i2 <= i2hi; i2++)
             for (int i1 = i1lo; i1 <= i1hi; i1++)
-                for (int sk = 0; sk < C->per_cell; sk++) {
-                    int32_t ic[3];
-                    ic[m] = sl;
-                    ic[n1] = i1;
-                    ic[n2] = i2;
-                    B.ix[B.n] = ic[0];
-                    B.iy[B.n] = ic[1];
-                    B.iz[B.n] = ic[2];
+                for (int sk = 0; sk < per_cell; sk++) {
+                    cm[B.n] = sl;
+                    c1[B.n] = i1;
+                    c2[B.n] = i2;
                     B.sk[B.n] = sk;
                     if (++B.n == SS__BATCH) ss__batch_flush(C, S, &T, &B, bins);
                 }
@@ -1317,6 +1319,34 @@ ss_status ss_bmode_frame_prepare(ss_bmode_frame *f, const ss_probe *p, const ss_
     return SS_OK;
 }
 
+/* The tables that depend on nothing (phasors, the Gaussian, the noise values): made once
+ * per process, not per frame. */
+static struct {
+    float cos_tab[SS__PHASE_N + 1], sin_tab[SS__PHASE_N + 1];
+    float gauss_tab[SS__GAUSS_N + 2];
+    float noise_tab[2 * SS_BMODE_NOISE_N];
+} ss__consts;
+static pthread_once_t ss__consts_once = PTHREAD_ONCE_INIT;
+
+static void ss__consts_make(void)
+{
+    for (int i = 0; i <= SS__PHASE_N; i++) {
+        double ph = -2.0 * 3.14159265358979 * (double)i / (double)SS__PHASE_N;
+        ss__consts.cos_tab[i] = (float)cos(ph);
+        ss__consts.sin_tab[i] = (float)sin(ph);
+    }
+    for (int i = 0; i <= SS__GAUSS_N + 1; i++)
+        ss__consts.gauss_tab[i] = expf(-(float)i * SS__GAUSS_QMAX / (float)SS__GAUSS_N);
+    for (int i = 0; i < SS_BMODE_NOISE_N; i++) {
+        /* Box-Muller from a hash of the index: complex, E|n|^2 = 1 */
+        uint32_t h = ss_scatter_hash(0x6E6F6973u, i, 0, 0), h2 = ss_scatter_rehash(h);
+        float u1 = ((float)(h >> 8) + 0.5f) * (1.f / 16777216.f), u2 = (float)(h2 >> 8) * (1.f / 16777216.f);
+        float rad = sqrtf(-logf(u1));
+        ss__consts.noise_tab[2 * i] = rad * cosf(2.f * SS__PI * u2);
+        ss__consts.noise_tab[2 * i + 1] = rad * sinf(2.f * SS__PI * u2);
+    }
+}
+
 static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_probe *pr, const ss_probe_pose *pose,
                               const ss_bmode_settings *s, ss_bmode_frame *out)
 {
@@ -1365,13 +1395,11 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     if (C->tex)
         for (int l = 0; l < SS_TISSUE_COUNT; l++) C->tex_kind[l] = ss_texture_kind(l);
     C->phase_scale = C->k2 / (2.f * SS__PI) * (float)SS__PHASE_N;
-    for (int i = 0; i <= SS__PHASE_N; i++) {
-        double ph = -2.0 * 3.14159265358979 * (double)i / (double)SS__PHASE_N;
-        C->cos_tab[i] = (float)cos(ph);
-        C->sin_tab[i] = (float)sin(ph);
-    }
-    for (int i = 0; i <= SS__GAUSS_N + 1; i++)
-        C->gauss_tab[i] = expf(-(float)i * SS__GAUSS_QMAX / (float)SS__GAUSS_N);
+    pthread_once(&ss__consts_once, ss__consts_make);
+    C->cos_tab = ss__consts.cos_tab;
+    C->sin_tab = ss__consts.sin_tab;
+    C->gauss_tab = ss__consts.gauss_tab;
+    C->noise_tab = ss__consts.noise_tab;
     float dg = SS__PI / 180.f;
     C->grazing_cos = cosf(SS_BMODE_GRAZING_DEG * dg);
     C->dir_soft = 1.f / (s->directivity_soft_deg * dg * s->directivity_soft_deg * dg);
@@ -1380,14 +1408,6 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     C->dir_needle = 1.f / (s->directivity_needle_deg * dg * s->directivity_needle_deg * dg);
     C->dir_needle_diffuse = 1.f / (s->directivity_needle_diffuse_deg * dg * s->directivity_needle_diffuse_deg * dg);
     C->noise_rms = powf(10.f, s->noise_db / 20.f);
-    for (int i = 0; i < SS_BMODE_NOISE_N; i++) {
-        /* Box-Muller from a hash of the index: complex, E|n|^2 = 1 */
-        uint32_t h = ss_scatter_hash(0x6E6F6973u, i, 0, 0), h2 = ss_scatter_rehash(h);
-        float u1 = ((float)(h >> 8) + 0.5f) * (1.f / 16777216.f), u2 = (float)(h2 >> 8) * (1.f / 16777216.f);
-        float rad = sqrtf(-logf(u1));
-        C->noise_tab[2 * i] = rad * cosf(2.f * SS__PI * u2);
-        C->noise_tab[2 * i + 1] = rad * sinf(2.f * SS__PI * u2);
-    }
     C->display_ref_db = s->speckle_level_db + SS_BMODE_DISPLAY_HEADROOM_DB;
     C->tgc_lin_db_per_mm = 2.f * s->tgc_auto_alpha_db_cm_mhz * pr->freq_mhz * 0.1f;
     /* elevation rays: spaced sigma_e at the elevation focus, Gaussian weights summing to 1 */
@@ -1526,7 +1546,7 @@ ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bm
     m->dir_needle_diffuse = C->dir_needle_diffuse;
     m->noise_rms = C->noise_rms;
     m->noise_bins = C->noise_bins;
-    memcpy(m->noise_tab, C->noise_tab, sizeof m->noise_tab);
+    memcpy(m->noise_tab, C->noise_tab, sizeof m->noise_tab); /* (from ss__consts) */
     m->grazing_cos = C->grazing_cos;
     m->display_ref_db = C->display_ref_db;
     memcpy(m->tex_kind, C->tex_kind, sizeof m->tex_kind);
