@@ -32,7 +32,8 @@
 #include "views.h"
 
 #define SS__DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-#define SS__LINES 128
+/* the live picture: 256 lines, a scanner's line density; 512 samples for the 480 px panel */
+#define SS__LINES 256
 #define SS__SAMPLES 512
 #define SS__IMAGE_PX 480
 #define SS__MAX_EVENTS_FRAME 64
@@ -43,7 +44,9 @@
 #define SS__CONTROLS_W 272.0f
 #define SS__GAP 6.0f
 #define SS__MIN_FRAME_MS 16.0
-#define SS__MIN_FRAME_MS_SOFT 16.0
+/* software GL: the window at ~31 fps leaves the cores it shares with the live B-mode to
+   the renderer (measured: B-mode 21.6 -> 23.6-24.1 Hz, docs/controls.md "Frame rate") */
+#define SS__MIN_FRAME_MS_SOFT 32.0
 #define SS__VIEW3D_SOFT_MS 100.0 /* software GL: the 3D view redrawn at most this often */
 
 typedef struct ss__scenario_entry {
