@@ -1,7 +1,7 @@
 /* bench_long_session.c: memory over a long session: a scripted attempt of N simulated
  * minutes (30 by default) at the fixed 100 Hz tick, headless, with the session log
  * written and signed as `sonospine run --log` does, and a CPU B-mode frame (the
- * trainer's 128 x 512, one frame reused as the trainer's worker reuses it) rendered
+ * trainer's 256 x 512, one frame reused as the trainer's worker reuses it) rendered
  * every F simulated seconds (1 by default; 0 = none). Samples the resident set
  * (/proc/self/statm) after the volume is built and at every simulated minute, and
  * prints start, peak and end RSS and the least-squares slope over the minutes.
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
     ss_sim *sim = ss_session_sim(session);
     ss_probe probe;
     ss_scenario_probe(&cs.scenario, &probe);
-    probe.lines = 128;
+    probe.lines = 256;
     probe.samples = 512;
     ss_bmode_settings bs;
     ss_bmode_settings_default(&bs);
