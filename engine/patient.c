@@ -2,7 +2,10 @@
 #include "patient.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
+
+#include "anatomy_table.h"
 
 void ss_patient_params_default(ss_patient_params *out)
 {
@@ -80,4 +83,27 @@ int ss_level_from_name(const char *name)
         if (strcmp(norm, want) == 0) return i;
     }
     return -1;
+}
+
+double ss_nash_moe_deg(int grade)
+{
+    static const int ids[5] = {SS_ANAT_NASH_MOE_0_DEG, SS_ANAT_NASH_MOE_1_DEG, SS_ANAT_NASH_MOE_2_DEG,
+                               SS_ANAT_NASH_MOE_3_DEG, SS_ANAT_NASH_MOE_4_DEG};
+    if (grade < 0 || grade > 4) return 0;
+    return ss_anatomy_value(ids[grade], 0);
+}
+
+int ss_nash_moe_grade_of(double deg)
+{
+    int best = 0;
+    for (int g = 1; g <= 4; g++)
+        if (fabs(fabs(deg) - ss_nash_moe_deg(g)) < fabs(fabs(deg) - ss_nash_moe_deg(best))) best = g;
+    return best;
+}
+
+double ss_deformity_max_lumbar_rotation(const ss_deformity_params *d)
+{
+    double m = 0;
+    for (int v = SS_VERT_L1; v <= SS_VERT_L5; v++) m = fmax(m, fabs(d->rotation_deg[v]));
+    return m;
 }

@@ -46,7 +46,10 @@ typedef struct ss_deformity_params {
     bool rotation_given;          /* true: rotation_deg[] is used as given */
     double rotation_deg[SS_VERT_COUNT]; /* axial rotation of each vertebral body, + = body
                                            turned toward the convex side */
-    int nash_moe_grade;           /* -1 = not given; 0..4 -> apical rotation (see spine.c) */
+    int nash_moe_grade;           /* -1 = not given; 0..4: the X-ray grade of the most rotated
+                                     lumbar vertebra. Alone it sets the rotation profile's
+                                     size (spine_posture.c); with rotation_deg[] it is the
+                                     clinical record and must agree with the profile */
 } ss_deformity_params;
 
 typedef struct ss_fusion_params {
@@ -85,5 +88,13 @@ int ss_level_from_name(const char *name);
 const char *ss_vertebra_name(int vertebra);
 /* Vertebra index from "T7".."S1"; SS_VERT_T7 - 1 (invalid) if unknown. */
 int ss_vertebra_from_name(const char *name);
+
+/* Nash-Moe grade 0..4 -> the largest lumbar body rotation it stands for (deg, from the
+ * anatomy table; 0 for a grade out of range). */
+double ss_nash_moe_deg(int grade);
+/* The grade whose degrees are nearest to a lumbar body rotation |deg| (ties: the lower). */
+int ss_nash_moe_grade_of(double deg);
+/* The largest |rotation_deg| over L1..L5 (what a Nash-Moe grade describes). */
+double ss_deformity_max_lumbar_rotation(const ss_deformity_params *d);
 
 #endif

@@ -839,10 +839,7 @@ static void ss__deformity_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
     }
     if (nm) {
         ss__push_key(c, "nash_moe", 0);
-        if (rot) {
-            ss__err(c, "expected either rotation_deg or nash_moe, found both (give the rotation per vertebra, or the "
-                       "grade and let the anatomy derive it)");
-        } else if (cJSON_IsString(nm)) {
+        if (cJSON_IsString(nm)) {
             int g = -1;
             for (int i = 0; ss__grades[i]; i++)
                 if (strcmp(nm->valuestring, ss__grades[i]) == 0) g = i;
@@ -856,6 +853,17 @@ static void ss__deformity_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
         } else {
             double g = 0;
             if (ss__check_number(c, nm, ss_scenario_field_find("deformity.nash_moe"), &g)) d->nash_moe_grade = (int)g;
+        }
+        /* both: the grade is the X-ray record, the profile the model; they must agree */
+        if (d->rotation_given && d->nash_moe_grade >= 0) {
+            static const char *const roman[5] = {"0", "I", "II", "III", "IV"};
+            double most = ss_deformity_max_lumbar_rotation(d);
+            int g = ss_nash_moe_grade_of(most);
+            if (g != d->nash_moe_grade)
+                ss__err(c, "grade %s stands for a largest lumbar rotation of about %.0f deg, but rotation_deg turns "
+                           "the most rotated of L1..L5 by %.1f deg (grade %s): expected the grade and the profile "
+                           "to agree",
+                        roman[d->nash_moe_grade], ss_nash_moe_deg(d->nash_moe_grade), most, roman[g]);
         }
         ss__pop(c);
     }
@@ -1260,6 +1268,13 @@ static void ss__variants_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
                         f = NULL;
                         break;
                     }
+            }
+            bool rot_field = f && (strcmp(f->path, "deformity.nash_moe") == 0 ||
+                                   strncmp(f->path, "deformity.rotation_deg.", 23) == 0);
+            if (rot_field && d->rotation_given && d->nash_moe_grade >= 0) {
+                ss__err(c, "contradicts the scenario: deformity gives both nash_moe and rotation_deg, which must "
+                           "agree; expected no variant of either (vary deformity.cobb_deg instead)");
+                f = NULL;
             }
             if (f && strcmp(f->path, "deformity.nash_moe") == 0 && d->rotation_given)
                 ss__err(c, "contradicts the scenario: deformity gives rotation_deg, so nash_moe is not used; expected "

@@ -47,14 +47,6 @@ static double ss__stature_cm(double age, ss_sex sex)
     return ss__A(id, i) + (t - i) * (ss__A(id, i + 1) - ss__A(id, i));
 }
 
-static double ss__nash_moe_deg(int grade)
-{
-    static const int ids[5] = {SS_ANAT_NASH_MOE_0_DEG, SS_ANAT_NASH_MOE_1_DEG, SS_ANAT_NASH_MOE_2_DEG,
-                               SS_ANAT_NASH_MOE_3_DEG, SS_ANAT_NASH_MOE_4_DEG};
-    if (grade < 0 || grade > 4) return 0;
-    return ss__A(ids[grade], 0);
-}
-
 /* arc position (mm, along the unbent spine, + cranial) of a vertebra's centre */
 static double ss__arc(const ss_spine *s, const double *arc_l, int vert)
 {
@@ -97,7 +89,7 @@ static void ss__curve(ss_spine *s, double tilt[SS__NV], double rot_deg[SS__NV], 
         for (int i = 0; i < SS__NV; i++) rot_deg[i] = d->rotation_deg[i];
         for (int i = 0; i < SS__NV; i++) ap = fmax(ap, fabs(rot_deg[i]));
     } else {
-        if (d->nash_moe_grade >= 0) ap = ss__nash_moe_deg(d->nash_moe_grade);
+        if (d->nash_moe_grade >= 0) ap = ss_nash_moe_deg(d->nash_moe_grade);
         else ap = ss__A(SS_ANAT_APICAL_ROTATION_PER_COBB, 0) * d->cobb_deg;
         double e = ss__A(SS_ANAT_END_ROTATION_SHARE, 0);
         for (int i = 0; i < SS__NV; i++) {
