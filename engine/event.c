@@ -12,6 +12,9 @@ static const char *const ss__names[SS_EV_COUNT] = {
     [SS_EV_CSF_OUTFLOW] = "csf_outflow",       [SS_EV_STYLET_REMOVED] = "stylet_removed",
     [SS_EV_INJECT] = "inject",                 [SS_EV_NEEDLE_EXIT] = "needle_exit",
     [SS_EV_CT_CALLED] = "ct_called",           [SS_EV_END] = "end",
+    [SS_EV_INJECT_OUTSIDE_CSF] = "inject_outside_csf",
+    [SS_EV_DURAL_PUNCTURE_ABOVE_CONUS] = "dural_puncture_above_conus",
+    [SS_EV_PROTOCOL_EXCEEDED] = "protocol_exceeded",
 };
 
 const char *ss_event_name(ss_event_type t) { return (t >= 0 && t < SS_EV_COUNT) ? ss__names[t] : "?"; }

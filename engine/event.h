@@ -20,6 +20,10 @@ typedef enum ss_event_type {
     SS_EV_INJECT,
     SS_EV_NEEDLE_EXIT,
     SS_EV_CT_CALLED,
+    /* critical errors that no other event records (critical.h): logged when they happen */
+    SS_EV_INJECT_OUTSIDE_CSF,
+    SS_EV_DURAL_PUNCTURE_ABOVE_CONUS,
+    SS_EV_PROTOCOL_EXCEEDED,
     SS_EV_END,
     SS_EV_COUNT
 } ss_event_type;

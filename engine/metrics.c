@@ -29,6 +29,7 @@ struct ss_metrics_state {
     double last_tick_t;
     bool protocol_broken;
     ss_needle_spec needle;
+    int critical_taken;            /* critical errors handed to ss_metrics_take_critical */
 };
 
 /* Post-dural-puncture headache per puncture: REFERENCE §3 (Cochrane: pencil-point 4.2 %
@@ -65,6 +66,25 @@ static void ss__broken(ss_metrics_state *m, const char *why)
     snprintf(m->r.protocol_note, sizeof m->r.protocol_note, "%s", why);
 }
 
+static void ss__critical(ss_metrics_state *m, ss_critical_type type, const ss_event *e)
+{
+    ss_metrics *r = &m->r;
+    if (r->ncritical < SS_CRITICAL_MAX) {
+        ss_critical_error *c = &r->critical[r->ncritical];
+        *c = (ss_critical_error){.type = type, .t_s = e->t_s, .tissue = e->tissue, .level = e->level};
+        for (int i = 0; i < 3; i++) c->pos_mm[i] = e->pos_mm[i];
+    }
+    r->ncritical++;
+}
+
+bool ss_metrics_take_critical(ss_metrics_state *m, ss_critical_error *out)
+{
+    int recorded = m->r.ncritical < SS_CRITICAL_MAX ? m->r.ncritical : SS_CRITICAL_MAX;
+    if (m->critical_taken >= recorded) return false;
+    *out = m->r.critical[m->critical_taken++];
+    return true;
+}
+
 static void ss__close_insertion(ss_metrics_state *m)
 {
     if (!m->insertion_open) return;
@@ -89,8 +109,11 @@ void ss_metrics_event(ss_metrics_state *m, const ss_event *e)
         break;
     case SS_EV_SKIN_ENTRY: {
         ss__close_insertion(m);
-        if (m->levels_failed >= SS_PROTOCOL_LEVELS_BEFORE_CT)
+        bool exceeded = false;
+        if (m->levels_failed >= SS_PROTOCOL_LEVELS_BEFORE_CT) {
             ss__broken(m, "kept inserting after three interspaces had failed instead of calling for CT");
+            exceeded = !r->ct_called; /* under CT guidance the count is the radiologist's */
+        }
         r->insertions++;
         if (!m->have_entry) {
             m->have_entry = true;
@@ -98,13 +121,16 @@ void ss_metrics_event(ss_metrics_state *m, const ss_event *e)
         }
         int l = e->level;
         if (l >= 0 && l < SS_LEVEL_COUNT) {
-            if (m->level_failed[l])
+            if (m->level_failed[l]) {
                 ss__broken(m, "a fourth insertion at an interspace where three had failed");
+                exceeded |= !r->ct_called;
+            }
             if (!m->level_tried[l]) {
                 m->level_tried[l] = true;
                 r->interspaces_tried++;
             }
         }
+        if (exceeded) ss__critical(m, SS_CRIT_PROTOCOL_EXCEEDED, e);
         m->current_level = l;
         m->insertion_open = true;
         m->insertion_reached_csf = false;
@@ -113,9 +139,19 @@ void ss_metrics_event(ss_metrics_state *m, const ss_event *e)
     }
     case SS_EV_NEEDLE_EXIT: ss__close_insertion(m); break;
     case SS_EV_BONE_CONTACT: r->bone_contacts++; break;
-    case SS_EV_NERVE_CONTACT: r->nerve_contacts++; break;
-    case SS_EV_VESSEL_PUNCTURE: r->vessel_punctures++; break;
-    case SS_EV_DURA_POP: r->dural_punctures++; break;
+    case SS_EV_NERVE_CONTACT:
+        r->nerve_contacts++;
+        ss__critical(m, SS_CRIT_NERVE_CONTACT, e);
+        break;
+    case SS_EV_VESSEL_PUNCTURE:
+        r->vessel_punctures++;
+        ss__critical(m, SS_CRIT_VESSEL_PUNCTURE, e);
+        break;
+    case SS_EV_DURA_POP:
+        r->dural_punctures++;
+        if (e->level >= 0 && e->level <= SS_CRITICAL_CONUS_LOWEST_UNSAFE_LEVEL)
+            ss__critical(m, SS_CRIT_DURAL_PUNCTURE_ABOVE_CONUS, e);
+        break;
     case SS_EV_CSF_OUTFLOW:
         if (!m->have_csf) {
             m->have_csf = true;
@@ -130,6 +166,8 @@ void ss_metrics_event(ss_metrics_state *m, const ss_event *e)
             r->success = true;
             r->view = m->view_at_entry;
             if (r->level < 0) r->level = e->level;
+        } else {
+            ss__critical(m, SS_CRIT_INJECT_OUTSIDE_CSF, e);
         }
         m->have_inject = true;
         m->inject_done_t = e->t_s;
@@ -229,6 +267,18 @@ cJSON *ss_metrics_to_json(const ss_metrics *mt)
     cJSON_AddNumberToObject(o, "time_in_tissue_s", mt->time_in_tissue_s);
     cJSON_AddNumberToObject(o, "injected_ml", mt->injected_ml);
     cJSON_AddNumberToObject(o, "pdph_risk_pct", mt->pdph_risk_pct);
+    cJSON *ce = cJSON_AddArrayToObject(o, "critical_errors");
+    for (int i = 0; i < mt->ncritical && i < SS_CRITICAL_MAX; i++) {
+        const ss_critical_error *c = &mt->critical[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "type", ss_critical_name(c->type));
+        cJSON_AddNumberToObject(j, "t", c->t_s);
+        if (c->tissue >= 0) cJSON_AddStringToObject(j, "tissue", ss_tissue_get(c->tissue)->name);
+        else cJSON_AddNullToObject(j, "tissue");
+        if (c->level >= 0) cJSON_AddStringToObject(j, "level", ss_level_name(c->level));
+        else cJSON_AddNullToObject(j, "level");
+        cJSON_AddItemToArray(ce, j);
+    }
     if (mt->graded) {
         cJSON_AddNumberToObject(o, "score", mt->score);
         cJSON_AddBoolToObject(o, "pass", mt->pass);
@@ -243,7 +293,7 @@ static const char *const ss__gradable[] = {
     "success", "insertions", "interspaces_tried", "redirections", "operation_time_s", "puncture_time_s",
     "bone_contacts", "nerve_contacts", "vessel_punctures", "dural_punctures", "tip_visible_pct",
     "path_in_tissue_mm", "tissue_damage_mm2", "ct_called", "protocol_followed", "level_correct",
-    "plane_angle_mean_deg", "plane_distance_mean_mm", "probe_path_mm", "time_in_tissue_s", "pdph_risk_pct", NULL};
+    "plane_angle_mean_deg", "plane_distance_mean_mm", "probe_path_mm", "time_in_tissue_s", "pdph_risk_pct", "critical_errors", NULL};
 
 const char *const *ss_metrics_names(void) { return ss__gradable; }
 
@@ -271,6 +321,7 @@ bool ss_metrics_value(const ss_metrics *mt, const char *name, int expected_level
         {"probe_path_mm", mt->probe_path_mm},
         {"time_in_tissue_s", mt->time_in_tissue_s},
         {"pdph_risk_pct", mt->pdph_risk_pct},
+        {"critical_errors", mt->ncritical},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (strcmp(name, t[i].n) == 0) {

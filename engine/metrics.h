@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <cjson/cJSON.h>
 
+#include "critical.h"
 #include "event.h"
 #include "patient.h"
 
@@ -61,6 +62,10 @@ typedef struct ss_metrics {
     double injected_ml;
     double pdph_risk_pct;          /* post-dural-puncture headache risk from gauge, tip and
                                       the number of dural punctures (see metrics.c) */
+    /* critical errors (critical.h), in time order: the first SS_CRITICAL_MAX recorded,
+     * all of them counted */
+    ss_critical_error critical[SS_CRITICAL_MAX];
+    int ncritical;
     /* filled by the rubric */
     double score;
     bool pass;
@@ -76,6 +81,9 @@ void ss_metrics_set_needle(ss_metrics_state *m, const ss_needle_spec *spec);
 /* Risk (%) of a post-dural-puncture headache after n dural punctures with this needle. */
 double ss_metrics_pdph_risk_pct(const ss_needle_spec *spec, int dural_punctures);
 void ss_metrics_event(ss_metrics_state *m, const ss_event *e);
+/* The next critical error found by ss_metrics_event() and not yet taken (the session
+ * logs each as an event of its type at once); false when none is waiting. */
+bool ss_metrics_take_critical(ss_metrics_state *m, ss_critical_error *out);
 void ss_metrics_tick(ss_metrics_state *m, const ss_tick_sample *s);
 /* Closes the attempt at time t_end_s and writes the result. */
 void ss_metrics_finish(ss_metrics_state *m, double t_end_s, ss_metrics *out);

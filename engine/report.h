@@ -31,6 +31,7 @@
 #include "bmode_cpu.h"
 #include "error.h"
 #include "patient_case.h"
+#include "rubric.h"
 #include "session_log.h"
 
 enum {
@@ -105,12 +106,12 @@ typedef struct ss_report {
     bool pass;
     double score;
     double pass_mark;
-    char pass_reason[200];
+    char pass_reason[SS_GRADE_NOTE_CHARS];
     cJSON *grade_items;     /* the grade record's items array (owned copy) */
     cJSON *metrics;         /* the metrics record (owned copy, seq/prev/hash removed) */
-    char strengths[SS_REPORT_MAX_NOTES][200];
+    char strengths[SS_REPORT_MAX_NOTES][SS_GRADE_NOTE_CHARS];
     int nstrengths;
-    char weaknesses[SS_REPORT_MAX_NOTES][200];
+    char weaknesses[SS_REPORT_MAX_NOTES][SS_GRADE_NOTE_CHARS];
     int nweaknesses;
     /* timeline */
     ss_report_event *events;

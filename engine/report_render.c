@@ -572,7 +572,7 @@ static const char *ss__css =
     "@media print{body{max-width:none}.frames figure{width:48%}}";
 
 /* A titled bullet list of feedback notes (nothing when there are none). */
-static void ss__html_notes(ss__buf *b, const char *title, const char (*notes)[200], int n)
+static void ss__html_notes(ss__buf *b, const char *title, const char (*notes)[SS_GRADE_NOTE_CHARS], int n)
 {
     if (!n) return;
     ss__puts(b, "<p><b>");
@@ -896,7 +896,7 @@ static void ss__pdf_para(ss__pdf *p, const char *text, double size, bool bold, d
 }
 
 /* The PDF form of ss__html_notes; returns whether it drew anything. */
-static bool ss__pdf_notes(ss__pdf *p, const char *title, const char (*notes)[200], int n, double w)
+static bool ss__pdf_notes(ss__pdf *p, const char *title, const char (*notes)[SS_GRADE_NOTE_CHARS], int n, double w)
 {
     if (!n) return false;
     ss__pdf_para(p, title, 10, true, SS__MARGIN, w, 0.1);

@@ -129,11 +129,34 @@ void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
     else
         snprintf(out->pass_reason, sizeof out->pass_reason, "score %.0f is below the pass mark %.0f", out->score,
                  r->pass_mark);
+    if (mt->ncritical > 0) {
+        char d[160];
+        ss_critical_describe(&mt->critical[0], d, sizeof d);
+        out->pass = false;
+        if (mt->ncritical > 1)
+            snprintf(out->pass_reason, sizeof out->pass_reason, "critical errors (%d), the first: %s", mt->ncritical,
+                     d);
+        else snprintf(out->pass_reason, sizeof out->pass_reason, "a critical error: %s", d);
+    }
+
+    /* Critical errors first, one note per kind (the first of each), at most
+     * SS_GRADE_MAX_CRITICAL_NOTES so that the rubric's own advice keeps a place. */
+    bool kind_noted[SS_CRIT_COUNT] = {0};
+    for (int i = 0; i < mt->ncritical && i < SS_CRITICAL_MAX && out->nweaknesses < SS_GRADE_MAX_CRITICAL_NOTES;
+         i++) {
+        const ss_critical_error *c = &mt->critical[i];
+        if (kind_noted[c->type]) continue;
+        kind_noted[c->type] = true;
+        char d[160];
+        ss_critical_describe(c, d, sizeof d);
+        snprintf(out->weaknesses[out->nweaknesses++], sizeof out->weaknesses[0], "Critical error: %s. %s", d,
+                 ss_critical_advice(c->type));
+    }
 
     /* Weaknesses: unmet items, the largest lost weight first; strengths: met items,
      * the heaviest first. Ties keep rubric order. */
     bool used[SS_RUBRIC_MAX_METRICS] = {0};
-    for (int k = 0; k < SS_GRADE_MAX_NOTES; k++) {
+    while (out->nweaknesses < SS_GRADE_MAX_NOTES) {
         int best = -1;
         double best_loss = 0;
         for (int i = 0; i < out->nitems; i++) {

@@ -10,7 +10,9 @@
  *   a metric without a value (puncture time with no CSF) scores 0.
  * Score = 100 * sum(weight * sub-score) / sum(weight).
  * Pass = score >= pass mark AND (the drug reached the CSF, OR the trainee followed
- * the protocol to its end and called for CT guidance — the paper's own exit).
+ * the protocol to its end and called for CT guidance — the paper's own exit) AND no
+ * critical error (critical.h) — whatever the score, in practice and in exams; the
+ * critical errors are named first among the weaknesses. No rubric can switch them off.
  * Defaults (a scenario without a rubric section) come from the paper's figures; see
  * ss_rubric_default() and the README.
  */
@@ -20,7 +22,7 @@
 #include "metrics.h"
 #include "scenario.h"
 
-enum { SS_GRADE_MAX_NOTES = 3 };
+enum { SS_GRADE_MAX_NOTES = 3, SS_GRADE_NOTE_CHARS = 320, SS_GRADE_MAX_CRITICAL_NOTES = 2 };
 
 typedef struct ss_grade_item {
     char metric[SS_RUBRIC_METRIC_NAME_MAX];
@@ -36,12 +38,12 @@ typedef struct ss_grade {
     double score;         /* 0..100 */
     bool pass;
     double pass_mark;
-    char pass_reason[200];
+    char pass_reason[SS_GRADE_NOTE_CHARS];
     ss_grade_item items[SS_RUBRIC_MAX_METRICS];
     int nitems;
-    char strengths[SS_GRADE_MAX_NOTES][200];
+    char strengths[SS_GRADE_MAX_NOTES][SS_GRADE_NOTE_CHARS];
     int nstrengths;
-    char weaknesses[SS_GRADE_MAX_NOTES][200];
+    char weaknesses[SS_GRADE_MAX_NOTES][SS_GRADE_NOTE_CHARS];
     int nweaknesses;
 } ss_grade;
 

@@ -58,14 +58,33 @@ static cJSON *ss__event_json(const ss_event *e, long tick)
     return o;
 }
 
-static void ss__on_event(void *user, const ss_event *e)
+static void ss__record_event(ss_session *s, const ss_event *e)
 {
-    ss_session *s = user;
-    ss_metrics_event(s->metrics, e);
     long tick = ss_sim_get_state(s->sim)->tick;
     if (s->events) cJSON_AddItemToArray(s->events, ss__event_json(e, tick));
     else ss__append(s, ss__event_json(e, tick));
     if (s->d.extra_sink.emit) s->d.extra_sink.emit(s->d.extra_sink.user, e);
+}
+
+static void ss__on_event(void *user, const ss_event *e)
+{
+    ss_session *s = user;
+    ss_metrics_event(s->metrics, e);
+    ss__record_event(s, e);
+    /* a critical error that no simulation event records (an injection outside the CSF, a
+     * dural puncture above the conus, the protocol exceeded) is logged as an event of its
+     * own type right after the event that revealed it (critical.h) */
+    ss_critical_error c;
+    while (ss_metrics_take_critical(s->metrics, &c)) {
+        ss_event_type t = ss_critical_event(c.type);
+        if (t == e->type) continue;
+        ss_event x = *e;
+        x.type = t;
+        x.t_s = c.t_s;
+        x.tissue = c.tissue;
+        x.level = c.level;
+        ss__record_event(s, &x);
+    }
 }
 
 static void ss__on_tick(void *user, const ss_tick_sample *t)

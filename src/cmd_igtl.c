@@ -269,7 +269,7 @@ end:
     printf("sonospine igtl: %ld frames rendered, %ld images sent, %ld dropped for slow clients, %ld transforms "
            "received, %ld messages rejected, %ld clients dropped; %s, score %.0f/100\n",
            frames, stats.images_sent, stats.images_dropped, stats.transforms_received, stats.messages_rejected,
-           stats.clients_dropped, mt.success ? "drug in the CSF" : "no CSF", g.score);
+           stats.clients_dropped, mt.success ? "drug in the CSF" : "drug not in the CSF", g.score);
     if (log_path) printf("log      %s\n", log_path);
     ss_case_free(&cs);
     return code;

@@ -385,7 +385,7 @@ int ss_cmd_run(int argc, char **argv)
         code = SS_EXIT_FAILED;
     }
     ss_session_free(session);
-    printf("\n%s: %s, score %.0f/100 (%s)\n", g.pass ? "PASS" : "FAIL", m.success ? "drug in the CSF" : "no CSF",
+    printf("\n%s: %s, score %.0f/100 (%s)\n", g.pass ? "PASS" : "FAIL", m.success ? "drug in the CSF" : "drug not in the CSF",
            g.score, g.pass_reason);
     char pt[32] = "none (no CSF)";
     if (m.puncture_time_s == m.puncture_time_s) snprintf(pt, sizeof pt, "%.1f s", m.puncture_time_s);

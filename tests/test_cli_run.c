@@ -16,11 +16,8 @@ static ts_run_result r;
 
 static cJSON *read_json(const char *path)
 {
-    char *text;
-    cr_assert_eq(ss_file_read(path, 1 << 20, &text, NULL), SS_OK, "%s", ss_error_message());
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    cr_assert_not_null(j, "%s is not JSON", path);
+    cJSON *j = ts_read_json(path);
+    cr_assert_not_null(j, "%s is missing or not JSON", path);
     return j;
 }
 

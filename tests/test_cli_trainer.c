@@ -302,3 +302,57 @@ Test(cli_trainer, bench_trainer_reports_how_live_the_picture_is, .timeout = 300)
     cr_expect_geq(lat90, lat, "latency p90 %.1f >= median %.1f", lat90, lat);
     cr_expect_geq(frames, 40, "the window drew %d frames in 20 s", frames);
 }
+
+/* Pixels drawn in exactly the window's colour for what went wrong (ui.h SS_UI_BAD). */
+static long bad_pixels(const unsigned char *px, int w, int h)
+{
+    long n = 0;
+    for (long i = 0; i < (long)w * h; i++) {
+        const unsigned char *p = px + i * 3;
+        n += p[0] == 240 && p[1] == 90 && p[2] == 80;
+    }
+    return n;
+}
+
+static long window_attempt_bad_pixels(const char *dir, const char *tag, const char *script_text, char *out,
+                                      size_t out_size)
+{
+    char script[512], shot[512], log[512];
+    snprintf(script, sizeof script, "%s/%s.txt", dir, tag);
+    snprintf(shot, sizeof shot, "%s/%s.png", dir, tag);
+    snprintf(log, sizeof log, "%s/%s.jsonl", dir, tag);
+    cr_assert_eq(ts_write_file(script, script_text), 0);
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    const char *args[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--script", script,
+                          "--exit-after-script", "--speed", "8", "--screenshot", shot, "--log", log, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, args), 0, "stdout: %s\nstderr: %s", r.out, r.err);
+    snprintf(out, out_size, "%s", r.out);
+    int w, h, comp;
+    unsigned char *px = stbi_load(shot, &w, &h, &comp, 3);
+    cr_assert_not_null(px, "%s is not a PNG stb_image can read", shot);
+    long n = bad_pixels(px, w, h);
+    stbi_image_free(px);
+    return n;
+}
+
+Test(cli_trainer, a_critical_error_is_shown_at_once_in_red, .timeout = 300)
+{
+    /* practice mode: the drug injected with the tip in the paraspinal muscle (35 mm of
+     * the ~45 mm to the flavum) against the same attempt carried to the sac */
+    const char *dir = ts_tempdir("trainer-critical");
+    static char out_bad[1 << 16], out_ok[1 << 16];
+    long bad = window_attempt_bad_pixels(dir, "muscle",
+                                         "0 probe.view L4-L5 near-spinous right\n0.5 guide.attach auto\n"
+                                         "1 needle.enter\n1 needle.advance 35 10\n1 stylet.remove\n1 inject 0.2\n",
+                                         out_bad, sizeof out_bad);
+    long ok = window_attempt_bad_pixels(dir, "csf", k_script, out_ok, sizeof out_ok);
+    printf("red pixels: %ld with the injection in muscle, %ld in the CSF\n", bad, ok);
+    /* the banner (three wrapped lines) and two red event lines: 158 pixels exactly in the
+     * colour at the glyphs' cores (the rest is antialiased); the successful attempt draws
+     * none in that colour */
+    cr_expect_geq(bad, 100, "the critical error is not drawn in red: %ld pixels", bad);
+    cr_expect_lt(ok, bad / 5, "a clean attempt shows red too: %ld against %ld", ok, bad);
+    cr_expect(strstr(out_bad, "inject_outside_csf"), "the window's event line: %s", out_bad);
+    cr_expect_null(strstr(out_ok, "inject_outside_csf"), "%s", out_ok);
+    ts_rmtree(dir);
+}

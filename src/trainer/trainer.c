@@ -20,6 +20,7 @@
 
 #include "bmode_view.h"
 #include "cli_case.h"
+#include "critical.h"
 #include "frame_stats.h"
 #include "input/input.h"
 #include "paths.h"
@@ -75,6 +76,9 @@ typedef struct ss__attempt {
     int nframe_events;
     double last_depth_mm;
     bool advancing;
+    /* the latest critical error (critical.h) in words, shown in red until the attempt ends */
+    char critical[SS_GRADE_NOTE_CHARS];
+    int ncritical;
 } ss__attempt;
 
 typedef struct ss__app {
@@ -158,6 +162,33 @@ static void ss__say(ss__app *a, const char *fmt, const char *arg)
 
 /* ------------------------------------------------------------------ attempt */
 
+/* A critical error as the trainee meets it: named at once in red, with what the patient
+ * feels; a nerve root's side from the tip against the midline of the interspace (+x is
+ * the patient's left). */
+static void ss__note_critical(ss__app *a, ss_critical_type type, const ss_event *e)
+{
+    ss__attempt *at = &a->at;
+    ss_critical_error c = {.type = type, .t_s = e->t_s, .tissue = e->tissue, .level = e->level};
+    char d[160];
+    ss_critical_describe(&c, d, sizeof d);
+    at->ncritical++;
+    if (type == SS_CRIT_NERVE_CONTACT) {
+        const char *side = "";
+        ss_interspace_info ii;
+        if (e->level >= 0 && ss_spine_interspace(a->cs->spine, e->level, &ii) == SS_OK)
+            side = e->pos_mm[0] > ii.window_centre_mm[0] ? " left" : " right";
+        snprintf(at->critical, sizeof at->critical,
+                 "CRITICAL - %s. The patient cries out: a sharp, shooting pain down the%s leg. Stop, withdraw and "
+                 "re-aim through the middle of the window.",
+                 d, side);
+    } else if (type == SS_CRIT_VESSEL_PUNCTURE) {
+        snprintf(at->critical, sizeof at->critical, "CRITICAL - %s. Blood at the hub. %s", d,
+                 ss_critical_advice(type));
+    } else {
+        snprintf(at->critical, sizeof at->critical, "CRITICAL - %s. %s", d, ss_critical_advice(type));
+    }
+}
+
 static void ss__on_event(void *user, const ss_event *e)
 {
     ss__app *a = user;
@@ -168,6 +199,8 @@ static void ss__on_event(void *user, const ss_event *e)
         at->recent[at->nrecent - 1] = *e;
     }
     if (e->type == SS_EV_LAYER_ENTER) return;
+    int crit = ss_critical_of_event(e->type);
+    if (crit >= 0) ss__note_critical(a, (ss_critical_type)crit, e);
     if (e->type == SS_EV_PROBE_CONTACT && at->first_contact_t < 0) at->first_contact_t = e->t_s;
     if (e->type == SS_EV_SKIN_ENTRY) {
         if (at->first_skin_t < 0) at->first_skin_t = e->t_s;
@@ -274,7 +307,7 @@ static void ss__attempt_end(ss__app *a)
     }
     if (!a->d.quiet) {
         printf("\n%s: %s, score %.0f/100 (%s)\n", at->g.pass ? "PASS" : "FAIL",
-               at->m.success ? "drug in the CSF" : "no CSF", at->g.score, at->g.pass_reason);
+               at->m.success ? "drug in the CSF" : "drug not in the CSF", at->g.score, at->g.pass_reason);
         if (at->log_path[0]) printf("log      %s\n", at->log_path);
         fflush(stdout);
     }
@@ -612,6 +645,8 @@ static void ss__draw_bmode(ss__app *a, const ss_sim_state *st)
     ss_rect hr = {c.x, room.y + room.h + 10, c.w, 0};
     const char *hint = ss__hint(a, st);
     float y = hr.y;
+    if (a->at.critical[0])
+        y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 60}, SS_UI_BAD, a->at.critical) + 4;
     if (a->message[0] && ss__now_ms() < a->message_until_ms)
         y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 40}, SS_UI_WARN, a->message) + 4;
     if (hint) y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 60}, SS_UI_GOOD, hint) + 4;
@@ -628,9 +663,9 @@ static void ss__draw_bmode(ss__app *a, const ss_sim_state *st)
             e->type == SS_EV_CSF_OUTFLOW)
             snprintf(line + strlen(line), sizeof line - strlen(line), "  at %.1f mm", e->depth_mm);
         if (e->type == SS_EV_INJECT) snprintf(line + strlen(line), sizeof line - strlen(line), "  %.1f ml", e->value);
-        ss_rgba col = e->type == SS_EV_BONE_CONTACT || e->type == SS_EV_NERVE_CONTACT ||
-                              e->type == SS_EV_VESSEL_PUNCTURE
-                          ? SS_UI_BAD
+        bool bad = e->type == SS_EV_BONE_CONTACT || ss_critical_of_event(e->type) >= 0 ||
+                   (e->type == SS_EV_INJECT && e->tissue != SS_TISSUE_CSF);
+        ss_rgba col = bad                                                                ? SS_UI_BAD
                       : e->type == SS_EV_CSF_OUTFLOW || e->type == SS_EV_INJECT ? SS_UI_GOOD
                                                                                 : SS_UI_TEXT;
         ss_ui_text(ui, SS_FONT_SMALL, c.x, y, col, line);
@@ -649,7 +684,10 @@ static const char *ss__hint(ss__app *a, const ss_sim_state *st)
         ss_needle_tip_pos(n, tip);
         bool vis = ss__tip_visible(&a->sim_probe, &st->pose, tip);
         if (st->csf_seen && st->injected_ml <= 0) return "Hint: CSF is flowing: inject (I).";
-        if (st->injected_ml > 0) return "Hint: injected. Remove the needle (X) and end the attempt (End).";
+        if (st->injected_ml > 0)
+            return a->at.ncritical > 0 ? "Hint: remove the needle (X) and end the attempt (End); the results name "
+                                         "what went wrong."
+                                       : "Hint: injected. Remove the needle (X) and end the attempt (End).";
         if (n->on_bone) return "Hint: bone contact. Withdraw (Backspace), then re-angle the frame (, .) or slide the probe.";
         if (!vis && a->at.advancing)
             return "Hint: tip not visible - the needle is out of the image plane. Stop, and slide or rock the probe "
@@ -851,10 +889,12 @@ static void ss__draw_status(ss__app *a, const ss_sim_state *st)
                  e->tissue >= 0 ? ss_tissue_get(e->tissue)->label : "", e->t_s);
     } else snprintf(v, sizeof v, "-");
     ss_rgba ec = SS_UI_TEXT;
-    if (at->have_last && (at->last.type == SS_EV_BONE_CONTACT || at->last.type == SS_EV_NERVE_CONTACT ||
-                          at->last.type == SS_EV_VESSEL_PUNCTURE))
+    if (at->have_last && (at->last.type == SS_EV_CSF_OUTFLOW ||
+                          (at->last.type == SS_EV_INJECT && at->last.tissue == SS_TISSUE_CSF)))
+        ec = SS_UI_GOOD;
+    if (at->have_last && (at->last.type == SS_EV_BONE_CONTACT || ss_critical_of_event(at->last.type) >= 0 ||
+                          (at->last.type == SS_EV_INJECT && at->last.tissue != SS_TISSUE_CSF)))
         ec = SS_UI_BAD;
-    if (at->have_last && (at->last.type == SS_EV_CSF_OUTFLOW || at->last.type == SS_EV_INJECT)) ec = SS_UI_GOOD;
     ss__status_item(a, &x, y, "Last event", v, ec);
     double limit = a->cs->scenario.task.time_limit_s;
     if (limit > 0 && a->exam) {
@@ -970,7 +1010,7 @@ static void ss__metric_row(ss__app *a, float x, float *y, float w, const char *l
 
 /* A titled list of the grade's strengths or weaknesses; returns the y below it. */
 static float ss__grade_notes(ss_ui *ui, ss_rect area, float y, ss_rgba colour, const char *title,
-                             const char (*notes)[200], int n)
+                             const char (*notes)[SS_GRADE_NOTE_CHARS], int n)
 {
     if (n <= 0) return y;
     ss_ui_text(ui, SS_FONT_BODY, area.x, y, colour, title);

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "test_support.h"
 
+#include <cjson/cJSON.h>
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,4 +116,19 @@ int ts_run_sonospine(ts_run_result *res, const char *const *args)
     unlink(err_path);
     res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return res->exit_code;
+}
+
+struct cJSON *ts_read_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4u << 20;
+    char *text = malloc(cap + 1);
+    size_t n = text ? fread(text, 1, cap, f) : 0;
+    fclose(f);
+    if (!text) return NULL;
+    text[n] = 0;
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    return j;
 }

@@ -26,4 +26,8 @@ int ts_run_sonospine(ts_run_result *res, const char *const *args);
 /* Writes text to path; returns 0 on success. */
 int ts_write_file(const char *path, const char *text);
 
+/* A JSON file parsed (up to 4 MiB), or NULL if it cannot be read or is not JSON. */
+struct cJSON;
+struct cJSON *ts_read_json(const char *path);
+
 #endif
