@@ -612,7 +612,9 @@ static char *ss__html_make(const ss_report *r)
     ss__printf(&b, "</title>\n<style>%s</style>\n</head>\n<body>\n", ss__css);
     ss__puts(&b, "<h1>SonoSpine assessment report</h1>\n");
     ss__printf(&b, "<p>Ultrasound-guided lumbar puncture, %s attempt</p>\n",
-               !strcmp(r->mode, "exam") ? "<b>examination</b>" : "practice");
+               !strcmp(r->mode, "exam")            ? "<b>examination</b>"
+               : !strcmp(r->mode, "demonstration") ? "expert demonstration (not a trainee's attempt)"
+                                                   : "practice");
     const char *cls = !r->graded ? "ungraded" : r->pass ? "pass" : "fail";
     ss__printf(&b, "<p><span class=\"result %s\">%s</span></p>\n<p>", cls, ss__result_word(r));
     ss__subtitle(r, t, sizeof t);
@@ -1004,7 +1006,9 @@ static void ss__pdf_layout(ss__pdf *p)
     cairo_show_text(cr, "SonoSpine assessment report");
     p->y += 30;
     snprintf(t, sizeof t, "Ultrasound-guided lumbar puncture, %s attempt",
-             !strcmp(r->mode, "exam") ? "examination" : "practice");
+             !strcmp(r->mode, "exam")            ? "examination"
+             : !strcmp(r->mode, "demonstration") ? "expert demonstration (not a trainee's attempt)"
+                                                 : "practice");
     ss__pdf_para(p, t, 11, false, SS__MARGIN, W, 0.25);
     p->y += 8;
     /* result box */

@@ -263,6 +263,13 @@ int ss_cmd_run(int argc, char **argv)
         fprintf(stderr, "sonospine run: --results-db needs --trainee ID (whose attempt it is)\n");
         return SS_EXIT_USAGE;
     }
+    /* Without a script a headless run is the machine's expert demonstration: never an exam
+     * attempt, never a trainee's result (issue 21) */
+    if (exam_mode && headless && !script_path) {
+        fprintf(stderr, "sonospine run: an exam attempt is the candidate's own: give --script FILE (the candidate's "
+                        "inputs) or run it in the window; the expert demonstration is never an exam attempt\n");
+        return SS_EXIT_USAGE;
+    }
     if (db_opt) {
         snprintf(db_path, sizeof db_path, "%s", db_opt);
     } else if (trainee && ss_results_db_default_path(db_path, sizeof db_path) != SS_OK) {
@@ -319,6 +326,11 @@ int ss_cmd_run(int argc, char **argv)
         return trc;
     }
     bool demo = !script_path;
+    if (demo) {
+        /* logged as what it is; kept out of every trainee's history and CUSUM */
+        mode = "demonstration";
+        db_path[0] = '\0';
+    }
     ss_world demo_world;
     ss_spine_world(cs.spine, &demo_world);
     if (demo && ss_demo_script(&cs.scenario, &demo_world, &script) != SS_OK) {
@@ -415,6 +427,7 @@ int ss_cmd_run(int argc, char **argv)
     if (shot_path) printf("image    %s (the last frame)\n", shot_path);
     if (printer.csf_shot && printer.csf_done) printf("image    %s (the moment CSF flowed)\n", printer.csf_shot);
     if (recorded) printf("results  %s (attempt %lld)\n", db_path, attempt_id);
+    if (demo && trainee) printf("results  not recorded: the expert demonstration is not %s's attempt\n", trainee);
     ss_case_free(&cs);
     ss_script_free(&script);
     return code;

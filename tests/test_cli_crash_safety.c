@@ -75,10 +75,14 @@ Test(crash, killed_attempt_leaves_an_incomplete_log_that_verifies_and_replays, .
     const char *scenario = ts_source_path("scenarios/default.json");
 
     /* two finished attempts in the database first */
+    char short_script[512];
+    snprintf(short_script, sizeof short_script, "%s/short.txt", dir);
+    cr_assert_eq(ts_write_file(short_script, "0 probe.view L4-L5 near-spinous right\n1 end\n"), 0);
     char done_log[2][512];
     for (int i = 0; i < 2; i++) {
         snprintf(done_log[i], sizeof done_log[i], "%s/done%d.jsonl", dir, i);
-        const char *a[] = {"run", scenario, "--headless", "--trainee", "K", "--results-db", db, "--log", done_log[i], NULL};
+        const char *a[] = {"run",           scenario, "--headless", "--script", short_script, "--trainee", "K",
+                           "--results-db", db,       "--log",      done_log[i],  NULL};
         cr_assert_eq(ts_run_sonospine(&r, a), 0, "%s %s", r.out, r.err);
     }
 

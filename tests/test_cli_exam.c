@@ -30,8 +30,11 @@ Test(cli_exam, variant_case_runs_the_seeded_variant_and_replays, .timeout = 180)
     snprintf(db, sizeof db, "%s/r.db", dir);
     const char *validate[] = {"validate", exam, NULL};
     cr_assert_eq(ts_run_sonospine(&r, validate), 0, "%s%s", r.out, r.err);
-    const char *run[] = {"run", "--exam", exam, "--case", "1", "--trainee", "c1", "--log", log, "--results-db", db,
-                         "--headless", NULL};
+    char script[512];
+    snprintf(script, sizeof script, "%s/s.txt", dir);
+    cr_assert_eq(ts_write_file(script, "0 probe.view L4-L5 near-spinous right\n1 end\n"), 0);
+    const char *run[] = {"run",  "--exam", exam,    "--case",       "1", "--trainee", "c1",       "--script",
+                         script, "--log",  log,     "--results-db", db,  "--headless", NULL};
     cr_assert_eq(ts_run_sonospine(&r, run), 0, "stderr: %s", r.err);
     cr_expect(strstr(r.out, "variant") && strstr(r.out, "normal-adult-s7-v1.json"), "%s", r.out);
     /* the same file `sonospine variants --count 1 --seed 7` writes */
@@ -76,8 +79,9 @@ Test(cli_exam, variant_log_replays_from_another_directory, .timeout = 180)
     cr_assert_eq(ts_write_file(exam, text), 0);
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
     cr_assert_eq(chdir(dir), 0);
-    const char *run[] = {"run", "--exam", "exam.json", "--case", "1", "--trainee", "c2", "--log", "b.jsonl",
-                         "--results-db", "r.db", "--headless", NULL};
+    cr_assert_eq(ts_write_file("s.txt", "0 probe.view L4-L5 near-spinous right\n1 end\n"), 0);
+    const char *run[] = {"run",          "--exam", "exam.json", "--case",     "1",   "--trainee", "c2", "--script",
+                         "s.txt",        "--log",  "b.jsonl",   "--results-db", "r.db", "--headless", NULL};
     int rc = ts_run_sonospine(&r, run);
     cr_assert_eq(chdir(cwd), 0);
     cr_assert_eq(rc, 0, "stderr: %s", r.err);

@@ -27,13 +27,19 @@ Test(cli_report, run_report_history_and_tampering)
     cr_assert_eq(ts_write_file(script, "0 probe.view L3-L4 spinous right\n5 guide.attach 10\n6 needle.enter\n"
                                        "7 needle.advance 80 5\n30 needle.remove\n31 end\n"),
                  0);
-    /* a failing attempt, then a passing one (expert demonstration) */
+    /* a failing attempt, then a passing one (the trainee's own: the expert demonstration
+     * is never recorded as a trainee's attempt) */
+    char good[512];
+    snprintf(good, sizeof good, "%s/good.txt", dir);
+    cr_assert_eq(ts_write_file(good, "0 probe.view L3-L4 near-spinous right\n0.5 guide.attach auto\n1 needle.enter\n"
+                                       "1 needle.advance-until dura_pop 80 10\n1 needle.advance 1 2\n1 stylet.remove\n"
+                                       "1 inject 5\n1 needle.remove\n"), 0);
     const char *a1[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--quiet", "--script",
                         script, "--log", fail_log, "--trainee", "cli-t1", "--results-db", db, NULL};
     cr_assert_eq(ts_run_sonospine(&r, a1), 0, "%s", r.err);
     cr_expect(strstr(r.out, "results  "), "%s", r.out);
-    const char *a2[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--quiet", "--log",
-                        pass_log, "--trainee", "cli-t1", "--results-db", db, NULL};
+    const char *a2[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--quiet", "--script",
+                        good, "--log", pass_log, "--trainee", "cli-t1", "--results-db", db, NULL};
     cr_assert_eq(ts_run_sonospine(&r, a2), 0, "%s", r.err);
 
     const char *rp[] = {"report", pass_log, "-o", pdf, NULL};
@@ -103,8 +109,11 @@ Test(cli_report, database_error_is_exit_1_and_the_log_is_kept)
     snprintf(db, sizeof db, "%s/adir", dir);
     /* the database path holds a file that is not a database */
     cr_assert_eq(ts_write_file(db, "not a database"), 0);
-    const char *a[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--quiet", "--log", log,
-                       "--trainee", "t", "--results-db", db, NULL};
+    char sc[512];
+    snprintf(sc, sizeof sc, "%s/s.txt", dir);
+    cr_assert_eq(ts_write_file(sc, "0 probe.view L3-L4 near-spinous right\n1 end\n"), 0);
+    const char *a[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--quiet", "--script", sc,
+                       "--log", log, "--trainee", "t", "--results-db", db, NULL};
     cr_expect_eq(ts_run_sonospine(&r, a), 1, "%s", r.out);
     cr_expect(strstr(r.err, "the attempt was not recorded") && strstr(r.err, "the log is kept"), "%s", r.err);
     cr_expect(ss_file_exists(log));
@@ -133,8 +142,17 @@ Test(cli_report, validate_checks_exam_files_and_run_takes_an_exam_case)
     cr_expect_eq(ts_run_sonospine(&r, vb), 2);
     cr_expect(strstr(r.err, "bad.json:2:3: exam.pass_k: pass_k is only for the pass rule \"k_of_n\""), "%s", r.err);
     cr_expect(strstr(r.err, "bad.json:2:25: exam.cases: expected 1 to 32 cases, found 0"), "%s", r.err);
+    /* headless, an exam case needs the candidate's inputs: the demonstration is no attempt */
+    const char *demo[] = {"run", "--exam", ts_source_path("scenarios/exams/credential-a.json"), "--case", "1",
+                          "--trainee", "cand", "--log", log, "--results-db", db, "--headless", "--quiet", NULL};
+    cr_expect_eq(ts_run_sonospine(&r, demo), 2, "%s", r.out);
+    cr_expect(strstr(r.err, "the expert demonstration is never an exam attempt"), "%s", r.err);
+    char sc[512];
+    snprintf(sc, sizeof sc, "%s/s.txt", dir);
+    cr_assert_eq(ts_write_file(sc, "0 probe.view L4-L5 near-spinous right\n1 end\n"), 0);
     const char *run[] = {"run", "--exam", ts_source_path("scenarios/exams/credential-a.json"), "--case", "1",
-                         "--trainee", "cand", "--log", log, "--results-db", db, "--headless", "--quiet", NULL};
+                         "--trainee", "cand", "--script", sc, "--log", log, "--results-db", db, "--headless",
+                         "--quiet", NULL};
     cr_assert_eq(ts_run_sonospine(&r, run), 0, "%s", r.err);
     cr_expect(ss_file_exists(log));
     const char *h[] = {"history", "--trainee", "cand", "--results-db", db, NULL};
@@ -144,5 +162,25 @@ Test(cli_report, validate_checks_exam_files_and_run_takes_an_exam_case)
                         "--trainee", "cand", "--log", log, NULL};
     cr_expect_eq(ts_run_sonospine(&r, c9), 2);
     cr_expect(strstr(r.err, "--case 9: exam lp-credential-a has 3 cases"), "%s", r.err);
+    ts_rmtree(dir);
+}
+
+Test(cli_report, the_expert_demonstration_is_never_a_trainees_attempt, .timeout = 120)
+{
+    const char *dir = ts_tempdir("clidemo");
+    char log[512], db[512], *text;
+    snprintf(log, sizeof log, "%s/d.jsonl", dir);
+    snprintf(db, sizeof db, "%s/r.sqlite3", dir);
+    const char *a[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--quiet", "--log", log,
+                       "--trainee", "t9", "--results-db", db, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a), 0, "%s", r.err);
+    cr_expect(strstr(r.out, "PASS"), "the demonstration succeeds: %s", r.out);
+    cr_expect(strstr(r.out, "not recorded: the expert demonstration is not t9's attempt"), "%s", r.out);
+    const char *h[] = {"history", "--trainee", "t9", "--results-db", db, NULL};
+    ts_run_sonospine(&r, h);
+    cr_expect_null(strstr(r.out, "normal-adult"), "no attempt in t9's history: %s", r.out);
+    cr_assert_eq(ss_file_read(log, 1 << 22, &text, NULL), SS_OK);
+    cr_expect(strstr(text, "\"mode\":\"demonstration\""), "the log says what it is");
+    free(text);
     ts_rmtree(dir);
 }

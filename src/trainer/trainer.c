@@ -397,6 +397,11 @@ static void ss__scan_scenarios(ss__app *a)
 
 static int ss__switch_case(ss__app *a, const char *path)
 {
+    /* an exam's case is fixed when it starts (issue 21): no other scenario, no second try */
+    if (a->exam) {
+        ss__say(a, "%s", "Exam: the case is fixed for this attempt.");
+        return -1;
+    }
     ss_case next;
     ss_diag_list dl;
     ss_diag_list_init(&dl);
@@ -533,6 +538,7 @@ static void ss__draw_top(ss__app *a)
     float bx = (float)a->w - 8;
     const char *labels[3] = {a->at.ended ? "Results" : "End attempt", "Scenarios", "Help (?)"};
     for (int i = 0; i < 3; i++) {
+        if (i == 1 && a->exam) continue; /* no scenario picker in an exam */
         float bwid = ss_ui_text_width(ui, SS_FONT_BODY, labels[i]) + 22;
         bx -= bwid;
         if (ss_ui_button(ui, (ss_rect){bx, 5, bwid, 26}, labels[i])) {
@@ -954,7 +960,7 @@ static void ss__draw_help(ss__app *a)
         {"O", "anatomy overlay: 3D view and outlines on the B-mode (practice, when allowed)"},
         {"V", "reset the 3D camera"},
         {"Middle-drag, Alt+drag", "orbit the 3D camera; Ctrl+wheel zooms"},
-        {"Tab", "scenario picker"},
+        {"Tab", "scenario picker (practice)"},
         {"F12 / Ctrl+S", "screenshot of the window (PNG in the current folder)"},
         {"Esc", "close this list / the picker"},
         {"Ctrl+Q", "quit (the attempt is ended and logged)"},
@@ -1079,11 +1085,11 @@ static void ss__draw_results(ss__app *a)
     }
     ss_rect row = {c.x, c.y + c.h - 30, c.w, 30};
     if (ss_ui_button(ui, ss_ui_column(row, 4, 0, 8), "Close (look at the image)")) a->results = false;
-    if (ss_ui_button(ui, ss_ui_column(row, 4, 1, 8), "Try again")) {
+    if (!a->exam && ss_ui_button(ui, ss_ui_column(row, 4, 1, 8), "Try again")) {
         ss__attempt_free(a);
         ss__attempt_begin(a);
     }
-    if (ss_ui_button(ui, ss_ui_column(row, 4, 2, 8), "Other scenario")) a->picker = true;
+    if (!a->exam && ss_ui_button(ui, ss_ui_column(row, 4, 2, 8), "Other scenario")) a->picker = true;
     if (ss_ui_button(ui, ss_ui_column(row, 4, 3, 8), "Quit")) a->quit = true;
 }
 
@@ -1133,7 +1139,8 @@ static bool ss__app_key(ss__app *a, const SDL_KeyboardEvent *k, bool *shot)
         return true;
     }
     if (s == SDLK_TAB) {
-        a->picker = !a->picker;
+        if (a->exam) ss__say(a, "%s", "Exam: the case is fixed for this attempt.");
+        else a->picker = !a->picker;
         return true;
     }
     if (ctrl) return false;
