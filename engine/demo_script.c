@@ -21,25 +21,11 @@ ss_status ss_demo_script(const ss_scenario *sc, const ss_world *world, ss_script
     ss_probe_pose pose;
     ss_status st = world->view_pose(world->user, &probe, level, view, true, &pose);
     if (st != SS_OK) return st;
-    /* The plan from the view as placed; if none, the fine lateral adjustment an expert
-     * makes (up to 4 mm, still the same view); the tip watched all the way in if at all
-     * possible, else its path near the canal, else only a bone-free line. */
-    ss_plan plan = {0};
-    double lateral_mm = 0;
-    static const double nudges[] = {0, 1, -1, 2, -2, 3, -3, 4, -4};
-    for (int need = SS_PLAN_SEE_TIP; need >= SS_PLAN_SEE_NOTHING && !plan.found; need--)
-    for (size_t k = 0; k < sizeof nudges / sizeof nudges[0] && !plan.found; k++) {
-        ss_probe_pose p = pose;
-        for (int i = 0; i < 3; i++) p.origin_mm[i] += (float)(nudges[k] * pose.axis_z[i]);
-        p.origin_mm[1] = (float)world->skin_y(world->user, p.origin_mm[0], p.origin_mm[2]);
-        st = ss_plan_puncture(world, &probe, &p, level, sc->task.guide_angle_min_deg, sc->task.guide_angle_max_deg,
-                              (ss_plan_sight)need, &plan);
-        if (st != SS_OK) return st;
-        if (plan.found) {
-            lateral_mm = nudges[k];
-            for (int i = 0; i < 3; i++) plan.slide_world_mm[i] += p.origin_mm[i] - pose.origin_mm[i];
-        }
-    }
+    ss_plan plan;
+    st = ss_plan_from_view(world, &probe, &pose, level, sc->task.guide_angle_min_deg, sc->task.guide_angle_max_deg,
+                           &plan);
+    if (st != SS_OK) return st;
+    double lateral_mm = plan.lateral_mm;
     char move[128] = "# no bone-free path found from this view: try the frame's automatic aim\n";
     char guide[64] = "guide.attach auto";
     if (plan.found) {

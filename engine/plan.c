@@ -67,13 +67,14 @@ static bool ss__visible(const ss_world *w, const ss_probe *probe, const ss_probe
 }
 
 ss_status ss_plan_puncture(const ss_world *w, const ss_probe *probe, const ss_probe_pose *pose, int level,
-                           double min_deg, double max_deg, ss_plan_sight need, ss_plan *out)
+                           double min_deg, double max_deg, ss_plan_sight need, double max_slide_mm, ss_plan *out)
 {
     memset(out, 0, sizeof *out);
     double aim[3];
     if (!w->aim_mm || !w->aim_mm(w->user, level, aim))
         return ss_error_set(SS_ERR_INVALID, "plan: no aim point at interspace %d", level);
-    for (int k = 0; k <= (int)SS_PLAN_MAX_SLIDE_MM; k++) {
+    int kmax = (int)fmin(fmax(max_slide_mm, 0.0), SS_PLAN_MAX_SLIDE_MM);
+    for (int k = 0; k <= kmax; k++) {
         double slide = (k % 2 ? 1.0 : -1.0) * 2.0 * (double)((k + 1) / 2); /* 0, 2, -2, 4, -4, ... */
         ss_probe_pose p = *pose;
         for (int i = 0; i < 3; i++) p.origin_mm[i] += (float)(slide * pose->axis_x[i]);
@@ -115,4 +116,36 @@ ss_status ss_plan_puncture(const ss_world *w, const ss_probe *probe, const ss_pr
         }
     }
     return SS_OK;
+}
+
+ss_status ss_plan_from_view(const ss_world *w, const ss_probe *probe, const ss_probe_pose *pose, int level,
+                            double min_deg, double max_deg, ss_plan *out)
+{
+    static const double nudges[] = {0, 1, -1, 2, -2, 3, -3, 4, -4};
+    memset(out, 0, sizeof *out);
+    for (int need = SS_PLAN_SEE_TIP; need >= SS_PLAN_SEE_NOTHING; need--)
+        for (size_t k = 0; k < sizeof nudges / sizeof nudges[0]; k++) {
+            ss_probe_pose p = *pose;
+            for (int i = 0; i < 3; i++) p.origin_mm[i] += (float)(nudges[k] * pose->axis_z[i]);
+            p.origin_mm[1] = (float)w->skin_y(w->user, p.origin_mm[0], p.origin_mm[2]);
+            ss_status st = ss_plan_puncture(w, probe, &p, level, min_deg, max_deg, (ss_plan_sight)need,
+                                            SS_PLAN_MAX_SLIDE_MM, out);
+            if (st != SS_OK) return st;
+            if (out->found) {
+                out->lateral_mm = nudges[k];
+                for (int i = 0; i < 3; i++) out->slide_world_mm[i] += p.origin_mm[i] - pose->origin_mm[i];
+                return SS_OK;
+            }
+        }
+    return SS_OK;
+}
+
+bool ss_plan_angle_here(const ss_world *w, const ss_probe *probe, const ss_probe_pose *pose, int level,
+                        double min_deg, double max_deg, ss_plan *out)
+{
+    for (int need = SS_PLAN_SEE_TIP; need >= SS_PLAN_SEE_NOTHING; need--)
+        if (ss_plan_puncture(w, probe, pose, level, min_deg, max_deg, (ss_plan_sight)need, 0.0, out) == SS_OK &&
+            out->found)
+            return true;
+    return false;
 }

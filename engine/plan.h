@@ -9,7 +9,8 @@
 
 #include <stdbool.h>
 
-#include "sim.h"
+#include "guide_frame.h"
+#include "world.h"
 
 #define SS_PLAN_MAX_SLIDE_MM 35.0
 /* how far past the dura an expert takes the tip before withdrawing the stylet */
@@ -29,14 +30,29 @@ typedef struct ss_plan {
     double slide_world_mm[3];/* the same in the patient frame (for probe.move) */
     double angle_deg;        /* frame angle */
     double depth_to_csf_mm;  /* along the needle from the skin */
+    double lateral_mm;       /* ss_plan_from_view: the fine sideways step (+ along the probe's
+                                elevation axis), already in slide_world_mm */
     int tried;               /* candidate lines examined */
 } ss_plan;
 
-/* Searches slides from 0 outward (2 mm steps up to SS_PLAN_MAX_SLIDE_MM) and, for each,
- * frame angles in [min_deg, max_deg] from the one aimed at the world's aim point
- * outward (2 deg steps); the first clear line that enters the canal through this
- * interspace wins. */
+/* Searches slides from 0 outward (2 mm steps up to max_slide_mm, at most
+ * SS_PLAN_MAX_SLIDE_MM; 0: this pose only) and, for each, frame angles in [min_deg,
+ * max_deg] from the one aimed at the world's aim point outward (2 deg steps); the first
+ * clear line that enters the canal through this interspace wins. */
 ss_status ss_plan_puncture(const ss_world *w, const ss_probe *probe, const ss_probe_pose *pose, int level,
-                           double min_deg, double max_deg, ss_plan_sight need, ss_plan *out);
+                           double min_deg, double max_deg, ss_plan_sight need, double max_slide_mm, ss_plan *out);
+
+/* The pre-procedure plan from a view as placed, as an expert makes it: the tip watched
+ * all the way in if at all possible, else its path near the canal, else only a bone-free
+ * line; for each, the probe as placed, then the fine sideways steps an expert makes (up
+ * to 4 mm, still the same view), each with slides along the spine up to
+ * SS_PLAN_MAX_SLIDE_MM. out->found is false when no bone-free line exists. */
+ss_status ss_plan_from_view(const ss_world *w, const ss_probe *probe, const ss_probe_pose *pose, int level,
+                            double min_deg, double max_deg, ss_plan *out);
+
+/* The frame angle for a bone-free line into the sac through the interspace from this
+ * pose exactly (no slide), the best sight first; false when there is none. */
+bool ss_plan_angle_here(const ss_world *w, const ss_probe *probe, const ss_probe_pose *pose, int level,
+                        double min_deg, double max_deg, ss_plan *out);
 
 #endif

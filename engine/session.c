@@ -107,6 +107,12 @@ static void ss__on_command(void *user, long tick, const ss_script_cmd *c)
     ss__append(s, rec);
 }
 
+static void ss__on_refused(void *user, const ss_script_cmd *c, const char *why)
+{
+    ss_session *s = user;
+    if (s->d.on_refused) s->d.on_refused(s->d.refused_user, c, why);
+}
+
 static ss_status ss__make(const ss_session_desc *d, bool replaying, ss_session **out)
 {
     *out = NULL;
@@ -126,6 +132,7 @@ static ss_status ss__make(const ss_session_desc *d, bool replaying, ss_session *
     sd.sink = (ss_event_sink){ss__on_event, s};
     sd.on_tick = ss__on_tick;
     sd.on_command = ss__on_command;
+    sd.on_refused = ss__on_refused;
     sd.tick_user = s;
     if (s->metrics) ss_metrics_set_needle(s->metrics, &sd.needle);
     ss_status st = ss_sim_create(&sd, &s->sim);

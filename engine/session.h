@@ -34,6 +34,9 @@ typedef struct ss_session_desc {
     const char *trainee;        /* may be NULL */
     /* optional observers (the trainer's UI) */
     ss_event_sink extra_sink;
+    /* a script command the simulation refused (ss_session_run_script), and why */
+    void (*on_refused)(void *user, const ss_script_cmd *cmd, const char *why);
+    void *refused_user;
 } ss_session_desc;
 
 typedef struct ss_session ss_session;

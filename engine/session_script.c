@@ -25,6 +25,7 @@ static const ss__op_spec ss__ops[SS_OP_COUNT] = {
     [SS_OP_PROBE_VIEW] = {"probe.view", 0, "LEVEL VIEW [left|right]"},
     [SS_OP_PROBE_MOVE] = {"probe.move", 3, "DX DY DZ (mm)"},
     [SS_OP_PROBE_ROTATE] = {"probe.rotate", 3, "YAW PITCH ROLL (deg)"},
+    [SS_OP_PROBE_PLAN] = {"probe.plan", 0, ""},
     [SS_OP_GUIDE_ATTACH] = {"guide.attach", 0, "auto|ANGLE_DEG"},
     [SS_OP_GUIDE_DETACH] = {"guide.detach", 0, ""},
     [SS_OP_NEEDLE_ENTER] = {"needle.enter", 0, ""},

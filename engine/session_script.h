@@ -17,6 +17,7 @@ typedef enum ss_script_op {
     SS_OP_PROBE_VIEW,          /* level, view, side */
     SS_OP_PROBE_MOVE,          /* dx dy dz (mm, patient frame) */
     SS_OP_PROBE_ROTATE,        /* yaw pitch roll (deg) */
+    SS_OP_PROBE_PLAN,          /* slide as the pre-procedure plan says (plan.h) */
     SS_OP_GUIDE_ATTACH,        /* angle_deg, or auto */
     SS_OP_GUIDE_DETACH,
     SS_OP_NEEDLE_ENTER,

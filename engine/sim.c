@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan.h"
 #include "tissue.h"
 
 /* Leaving a placed standard view: the probe moved or turned more than this. */
@@ -101,31 +102,6 @@ static bool ss__refuse(ss_sim *sim, const char *why)
 
 /* ---------------------------------------------------------------- probe */
 
-static void ss__to_probe(const ss_probe_pose *p, const double w[3], double out[3])
-{
-    double d[3] = {w[0] - p->origin_mm[0], w[1] - p->origin_mm[1], w[2] - p->origin_mm[2]};
-    out[0] = d[0] * p->axis_x[0] + d[1] * p->axis_x[1] + d[2] * p->axis_x[2];
-    out[1] = d[0] * p->axis_y[0] + d[1] * p->axis_y[1] + d[2] * p->axis_y[2];
-    out[2] = d[0] * p->axis_z[0] + d[1] * p->axis_z[1] + d[2] * p->axis_z[2];
-}
-
-static void ss__to_world(const ss_probe_pose *p, const double q[3], double out[3])
-{
-    for (int i = 0; i < 3; i++)
-        out[i] = p->origin_mm[i] + q[0] * p->axis_x[i] + q[1] * p->axis_y[i] + q[2] * p->axis_z[i];
-}
-
-static void ss__dir_to_world(const ss_probe_pose *p, const double q[3], double out[3])
-{
-    for (int i = 0; i < 3; i++) out[i] = q[0] * p->axis_x[i] + q[1] * p->axis_y[i] + q[2] * p->axis_z[i];
-}
-
-static double ss__aperture_half_mm(const ss_probe *pr)
-{
-    if (pr->kind == SS_PROBE_LINEAR) return pr->width_mm / 2.0;
-    return pr->radius_mm * sin(pr->fov_deg * M_PI / 360.0);
-}
-
 static void ss__seat_on_skin(ss_sim *sim)
 {
     ss_probe_pose *p = &sim->s.pose;
@@ -172,26 +148,6 @@ static void ss__probe_moved(ss_sim *sim)
 
 /* ---------------------------------------------------------------- guide and needle */
 
-void ss_guide_line(const ss_probe *probe, const ss_probe_pose *pose, double angle_deg, double start[3], double dir[3])
-{
-    double a = angle_deg * M_PI / 180.0;
-    double xm = ss__aperture_half_mm(probe) + SS_SIM_GUIDE_OFFSET_MM;
-    double dq[3] = {-sin(a), cos(a), 0};
-    double mq[3] = {xm - dq[0] * SS_SIM_NEEDLE_STANDOFF_MM, -dq[1] * SS_SIM_NEEDLE_STANDOFF_MM, 0};
-    ss__to_world(pose, mq, start);
-    ss__dir_to_world(pose, dq, dir);
-}
-
-bool ss_guide_angle_to(const ss_probe *probe, const ss_probe_pose *pose, const double point_mm[3], double *angle_deg)
-{
-    double q[3];
-    ss__to_probe(pose, point_mm, q);
-    if (q[1] <= 1.0) return false;
-    double xm = ss__aperture_half_mm(probe) + SS_SIM_GUIDE_OFFSET_MM;
-    *angle_deg = atan2(xm - q[0], q[1]) * 180.0 / M_PI;
-    return true;
-}
-
 static void ss__guide_line(const ss_sim *sim, double start[3], double dir[3])
 {
     ss_guide_line(&sim->d.probe, &sim->s.pose, sim->s.guide_angle_deg, start, dir);
@@ -207,21 +163,90 @@ static void ss__place_guided_needle(ss_sim *sim)
     sim->have_last_tip = false;
 }
 
-static double ss__auto_angle(ss_sim *sim, bool *ok)
+/* The interspace the probe is on: the placed view's, or the one its beam points at. */
+static int ss__probe_level(const ss_sim *sim)
 {
-    *ok = false;
     int level = sim->s.view_level;
     if (level < 0 && sim->d.world.level_of_line) {
         double o[3] = {sim->s.pose.origin_mm[0], sim->s.pose.origin_mm[1], sim->s.pose.origin_mm[2]};
         double b[3] = {sim->s.pose.axis_y[0], sim->s.pose.axis_y[1], sim->s.pose.axis_y[2]};
         level = sim->d.world.level_of_line(sim->d.world.user, o, b);
     }
+    return level;
+}
+
+/* Where the plan would put the probe, in words: "slide the probe 18 mm cranial and 2 mm
+ * to the patient's left". */
+static void ss__slide_words(const ss_plan *plan, char *buf, size_t n)
+{
+    const double *d = plan->slide_world_mm;
+    double along = d[2], side = d[0];
+    int k = snprintf(buf, n, "slide the probe");
+    if (fabs(along) >= 0.5 && k > 0 && (size_t)k < n)
+        k += snprintf(buf + k, n - k, " %.0f mm %s", fabs(along), along > 0 ? "cranial" : "caudal");
+    if (fabs(side) >= 0.5 && k > 0 && (size_t)k < n)
+        snprintf(buf + k, n - k, "%s %.0f mm to the patient's %s", fabs(along) >= 0.5 ? " and" : "", fabs(side),
+                 side > 0 ? "left" : "right");
+}
+
+/* guide.attach auto: the planned angle from here (a bone-free line into the sac through
+ * the viewed interspace, the tip's arrival watched if possible). When no such line exists
+ * from here the frame is not aimed into bone: the command is refused, naming the slide
+ * that would work (probe.plan makes it). */
+static bool ss__auto_angle(ss_sim *sim, double *angle)
+{
+    int level = ss__probe_level(sim);
     double target[3];
-    if (level < 0 || !sim->d.world.aim_mm || !sim->d.world.aim_mm(sim->d.world.user, level, target)) return 0;
-    double angle;
-    if (!ss_guide_angle_to(&sim->d.probe, &sim->s.pose, target, &angle)) return 0;
-    *ok = true;
-    return angle;
+    if (level < 0 || !sim->d.world.aim_mm || !sim->d.world.aim_mm(sim->d.world.user, level, target))
+        return ss__refuse(sim, "guide auto: no target in view (place the probe at a standard view first)");
+    ss_plan plan;
+    if (ss_plan_angle_here(&sim->d.world, &sim->d.probe, &sim->s.pose, level, sim->d.guide_min_deg,
+                           sim->d.guide_max_deg, &plan)) {
+        *angle = plan.angle_deg;
+        return true;
+    }
+    char why[320];
+    if (ss_plan_from_view(&sim->d.world, &sim->d.probe, &sim->s.pose, level, sim->d.guide_min_deg,
+                          sim->d.guide_max_deg, &plan) == SS_OK &&
+        plan.found) {
+        char slide[120];
+        ss__slide_words(&plan, slide, sizeof slide);
+        snprintf(why, sizeof why, "guide auto: no bone-free path into the sac at %s from here: %s (probe.plan), then "
+                                  "aim the frame", ss_level_name(level), slide);
+    } else {
+        snprintf(why, sizeof why, "guide auto: no bone-free path into the sac at %s within %.0f mm of here at %.0f-%.0f "
+                                  "deg: try another interspace", ss_level_name(level), SS_PLAN_MAX_SLIDE_MM,
+                 sim->d.guide_min_deg, sim->d.guide_max_deg);
+    }
+    return ss__refuse(sim, why);
+}
+
+/* probe.plan: slides the probe as the pre-procedure plan says (ss_plan_from_view). */
+static bool ss__probe_plan(ss_sim *sim)
+{
+    if (!sim->s.probe_on_skin) return ss__refuse(sim, "place the probe first (probe.view)");
+    if (sim->s.needle_placed && sim->s.needle.in_body) return ss__refuse(sim, "remove the needle before sliding the probe");
+    int level = ss__probe_level(sim);
+    ss_plan plan;
+    if (level < 0 || ss_plan_from_view(&sim->d.world, &sim->d.probe, &sim->s.pose, level, sim->d.guide_min_deg,
+                                       sim->d.guide_max_deg, &plan) != SS_OK)
+        return ss__refuse(sim, "probe.plan: no interspace in view (place the probe at a standard view first)");
+    if (!plan.found) {
+        char why[160];
+        snprintf(why, sizeof why, "probe.plan: no bone-free path into the sac at %s within %.0f mm of here: try "
+                                  "another interspace", ss_level_name(level), SS_PLAN_MAX_SLIDE_MM);
+        return ss__refuse(sim, why);
+    }
+    int keep_view = sim->s.view, keep_level = sim->s.view_level;
+    for (int i = 0; i < 3; i++) sim->s.pose.origin_mm[i] += (float)plan.slide_world_mm[i];
+    ss__seat_on_skin(sim);
+    ss__probe_moved(sim);
+    /* the plan's slide stays within the view (its level is the plan's level) */
+    if (sim->s.view < 0) {
+        sim->s.view = keep_view;
+        sim->s.view_level = keep_level;
+    }
+    return true;
 }
 
 static bool ss__guide_attach(ss_sim *sim, const ss_script_cmd *c)
@@ -229,11 +254,7 @@ static bool ss__guide_attach(ss_sim *sim, const ss_script_cmd *c)
     if (!sim->d.guide_allowed) return ss__refuse(sim, "the puncture frame is not allowed in this scenario");
     if (!sim->s.probe_on_skin) return ss__refuse(sim, "place the probe first");
     double angle = c->args[0];
-    if (c->guide_auto) {
-        bool ok;
-        angle = ss__auto_angle(sim, &ok);
-        if (!ok) return ss__refuse(sim, "guide auto: no target in view (place the probe at a standard view first)");
-    }
+    if (c->guide_auto && !ss__auto_angle(sim, &angle)) return false;
     angle = fmin(fmax(angle, sim->d.guide_min_deg), sim->d.guide_max_deg);
     if (sim->s.needle_placed && sim->s.needle.in_body) {
         /* Re-angling with the needle in: a redirection about the skin entry, allowed
@@ -339,6 +360,7 @@ bool ss_sim_command(ss_sim *sim, const ss_script_cmd *c)
         ss__probe_moved(sim);
         return true;
     }
+    case SS_OP_PROBE_PLAN: return ss__probe_plan(sim);
     case SS_OP_GUIDE_ATTACH: return ss__guide_attach(sim, c);
     case SS_OP_GUIDE_DETACH:
         if (s->needle_placed && s->needle.in_body && sim->guided)
@@ -455,7 +477,7 @@ static void ss__sample(ss_sim *sim, double advance_mm)
         sim->have_last_tip = true;
         if (s->probe_on_skin) {
             double q[3];
-            ss__to_probe(&s->pose, tip, q);
+            ss_guide_to_probe(&s->pose, tip, q);
             float line, sample;
             bool in_sector = ss_probe_line_sample_at(&sim->d.probe, (float)q[0], (float)q[1], &line, &sample);
             double half_slice = ss_probe_elevation_sigma_mm(&sim->d.probe, (float)fmax(q[1], 0.0)) * 2.3548 / 2.0;
@@ -510,7 +532,8 @@ void ss_sim_run_script(ss_sim *sim, const ss_script *script, double max_time_s)
     long max_ticks = (long)ceil(max_time_s / SS_SIM_TICK_S);
     while (!sim->s.ended) {
         while (next < script->count && !ss_sim_busy(sim) && script->cmds[next].t_s <= sim->s.t_s + 1e-9) {
-            ss_sim_command(sim, &script->cmds[next]);
+            if (!ss_sim_command(sim, &script->cmds[next]) && sim->d.on_refused)
+                sim->d.on_refused(sim->d.tick_user, &script->cmds[next], sim->s.note);
             next++;
             if (sim->s.ended) return;
         }

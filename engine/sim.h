@@ -29,33 +29,16 @@
 #include <stdbool.h>
 
 #include "event.h"
+#include "guide_frame.h"
 #include "metrics.h"
 #include "needle.h"
 #include "probe.h"
 #include "session_script.h"
+#include "world.h"
 
 #define SS_SIM_TICK_S 0.01           /* 100 Hz */
-#define SS_SIM_GUIDE_OFFSET_MM 8.0   /* frame beyond the end of the aperture */
 #define SS_SIM_INJECT_ML_PER_S (5.0 / 90.0) /* the paper: 5 ml over 1-2 min */
 
-typedef struct ss_world {
-    void *user;
-    int (*label_at)(void *user, const double p_mm[3]);
-    /* y of the skin surface above (x, z) */
-    double (*skin_y)(void *user, double x_mm, double z_mm);
-    /* probe pose of a standard view at a level and side */
-    ss_status (*view_pose)(void *user, const ss_probe *probe, int level, ss_view view, bool right,
-                           ss_probe_pose *out);
-    /* where a planned puncture line crosses into the canal at an interspace: the centre
-     * of the interlaminar window (a line through it at any usable angle goes on into
-     * the thecal sac) */
-    bool (*aim_mm)(void *user, int level, double out_mm[3]);
-    /* the interspace a needle line is aimed at (nearest window centre to the line) */
-    int (*level_of_line)(void *user, const double p_mm[3], const double dir[3]);
-    /* optional: a distance from p within which the label cannot change (0 on a
-     * surface); lets line walks (plan.h) step far through uniform tissue */
-    double (*clearance_mm)(void *user, const double p_mm[3]);
-} ss_world;
 
 typedef struct ss_sim_desc {
     ss_world world;
@@ -69,7 +52,9 @@ typedef struct ss_sim_desc {
     /* every command offered to ss_sim_command, accepted or refused, before its effects
      * (optional): the session log records these as the attempt's inputs */
     void (*on_command)(void *user, long tick, const ss_script_cmd *cmd);
-    void *tick_user; /* user pointer of on_tick and on_command */
+    /* optional: a command of ss_sim_run_script refused, and why (the state's note) */
+    void (*on_refused)(void *user, const ss_script_cmd *cmd, const char *why);
+    void *tick_user; /* user pointer of on_tick, on_command and on_refused */
 } ss_sim_desc;
 
 typedef struct ss_sim_state {
@@ -87,20 +72,11 @@ typedef struct ss_sim_state {
     bool csf_seen;
     double injected_ml;
     bool ended;
-    char note[200];          /* the last refused command, in words ("" if none) */
+    char note[320];          /* the last refused command, in words ("" if none) */
 } ss_sim_state;
 
 typedef struct ss_sim ss_sim;
 
-/* The puncture frame's needle line for a probe pose and frame angle: start (outside the
- * skin, SS_SIM_NEEDLE_STANDOFF_MM back from the frame's exit) and unit direction. */
-#define SS_SIM_NEEDLE_STANDOFF_MM 5.0
-void ss_guide_line(const ss_probe *probe, const ss_probe_pose *pose, double angle_deg, double start_mm[3],
-                   double dir[3]);
-
-/* Frame angle (deg) whose line passes through a point projected into the image plane;
- * false when the point is not below the face. */
-bool ss_guide_angle_to(const ss_probe *probe, const ss_probe_pose *pose, const double point_mm[3], double *angle_deg);
 
 ss_status ss_sim_create(const ss_sim_desc *desc, ss_sim **out);
 void ss_sim_free(ss_sim *sim);

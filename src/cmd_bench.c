@@ -183,7 +183,7 @@ int ss_cmd_bench(int argc, char **argv)
     bool have_needle = false;
     if (ss_view_pose(cs.spine, &probe, SS_LEVEL_L3_L4, SS_VIEW_NEAR_SPINOUS, true, &pose) == SS_OK) {
         ss_plan plan;
-        if (ss_plan_puncture(&w, &probe, &pose, SS_LEVEL_L3_L4, 10, 45, SS_PLAN_SEE_TIP, &plan) == SS_OK && plan.found) {
+        if (ss_plan_puncture(&w, &probe, &pose, SS_LEVEL_L3_L4, 10, 45, SS_PLAN_SEE_TIP, SS_PLAN_MAX_SLIDE_MM, &plan) == SS_OK && plan.found) {
             for (int i = 0; i < 3; i++) pose.origin_mm[i] += (float)plan.slide_world_mm[i];
             double start[3], dir[3];
             ss_guide_line(&probe, &pose, plan.angle_deg, start, dir);

@@ -38,6 +38,14 @@ typedef struct ss__printer {
 
 static int ss__screenshot(ss_case *cs, ss_session *session, const char *path);
 
+/* A refused script command: the line, the time and why (the script is bad input in
+ * part, but the attempt goes on as a trainee's would). */
+static void ss__print_refused(void *user, const ss_script_cmd *c, const char *why)
+{
+    (void)user;
+    printf("  refused: line %d (%.2f s, %s): %s\n", c->line, c->t_s, ss_script_op_name(c->op), why);
+}
+
 static void ss__print_event(void *user, const ss_event *e)
 {
     ss__printer *p = user;
@@ -364,7 +372,8 @@ int ss_cmd_run(int argc, char **argv)
     printf("%s %s: %s\n", demo ? "Expert demonstration on" : "Scripted attempt on", cs.path, cs.scenario.title);
     ss__printer printer = {.quiet = quiet, .csf_shot = def_csf[0] ? def_csf : NULL, .cs = &cs};
     ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .log_path = log_path, .mode = mode,
-                         .trainee = trainee, .extra_sink = {ss__print_event, &printer}};
+                         .trainee = trainee, .extra_sink = {ss__print_event, &printer},
+                         .on_refused = ss__print_refused, .refused_user = &printer};
     ss_spine_world(cs.spine, &d.world);
     ss_session *session;
     char started_utc[32];

@@ -71,7 +71,7 @@ typedef struct ss_igtl_track {
     float probe_acted[12], needle_acted[12];
     bool needle_moving;      /* a needle movement we issued has not been checked yet */
     double needle_depth_before;
-    char note[200];          /* why the last pose could not be followed ("" if it could) */
+    char note[320];          /* why the last pose could not be followed ("" if it could) */
     long notes;              /* counts changes of note, for callers that report them */
 } ss_igtl_track;
 

@@ -28,7 +28,7 @@ typedef enum {
 } ss__held;
 
 typedef enum {
-    SS__A_PLACE, SS__A_VIEW, SS__A_GUIDE_TOGGLE, SS__A_GUIDE_AUTO, SS__A_ANGLE, SS__A_ENTER, SS__A_REMOVE,
+    SS__A_PLACE, SS__A_PLAN, SS__A_VIEW, SS__A_GUIDE_TOGGLE, SS__A_GUIDE_AUTO, SS__A_ANGLE, SS__A_ENTER, SS__A_REMOVE,
     SS__A_STYLET, SS__A_INJECT, SS__A_CT, SS__A_END
 } ss__action_kind;
 
@@ -67,12 +67,13 @@ static const ss_input_binding ss__bindings[] = {
     {"W / S", "tilt the beam", false},
     {"A / D", "rock the probe in the image plane", false},
     {"P", "put the probe on the back (midline, over the sacrum)", false},
+    {"Shift+P", "slide the probe to the planned path (pre-procedure plan)", true},
     {"1 ... 5", "choose the interspace L1-L2 ... L5-S1 for the view keys", true},
     {"F1 ... F5 (Shift: left side)", "standard view: spinous, near-spinous, parasagittal oblique, "
                                      "transverse interlaminar, transverse spinous",
      true},
     {"G", "attach / detach the puncture frame", false},
-    {"Shift+G", "attach the frame aimed at the thecal sac (automatic angle)", true},
+    {"Shift+G", "attach the frame aimed at the thecal sac along a bone-free line from here", true},
     {", / .  (Shift: 5 deg)", "frame angle down / up by 1 deg", false},
     {"N", "needle onto the skin along the frame", false},
     {"Space (hold; Shift: faster)", "advance the needle (2 mm/s, 5 mm/s)", false},
@@ -133,7 +134,7 @@ static bool ss__mk_event(void *self, const SDL_Event *e)
         if (!down || e->key.repeat) return false;
         bool shift = (mod & KMOD_SHIFT) != 0;
         switch (k) {
-        case SDLK_p: ss__queue(mk, (ss__action){.kind = SS__A_PLACE}); return true;
+        case SDLK_p: ss__queue(mk, (ss__action){.kind = shift ? SS__A_PLAN : SS__A_PLACE}); return true;
         case SDLK_F1: case SDLK_F2: case SDLK_F3: case SDLK_F4: case SDLK_F5:
             ss__queue(mk, (ss__action){.kind = SS__A_VIEW, .view = (int)(k - SDLK_F1), .right = !shift});
             return true;
@@ -237,6 +238,10 @@ static void ss__action_run(ss_input_mk *mk, const ss__action *a, const ss_input_
             c.args[0] = mk->guide_deg;
             ss__issue(sink, c, tk->t_s);
         }
+        break;
+    case SS__A_PLAN: /* slide as the pre-procedure plan says (an aid, like the aimed frame) */
+        if (!tk->aids) break;
+        ss__issue(sink, ss_input_cmd(SS_OP_PROBE_PLAN), tk->t_s);
         break;
     case SS__A_GUIDE_AUTO:
         if (!tk->aids) break;

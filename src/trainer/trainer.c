@@ -712,7 +712,8 @@ static const char *ss__hint(ss__app *a, const ss_sim_state *st)
         return "Hint: no canal in view here. Slide the probe just lateral of the spinous processes (near-spinous) "
                "or tilt it until the dura shows.";
     if (!st->guide_attached)
-        return "Hint: the canal is in view. Attach the puncture frame (G, or Shift+G to aim it at the sac).";
+        return "Hint: the canal is in view. Attach the puncture frame (G, or Shift+G to aim it at the sac; if no "
+               "bone-free path exists from here, Shift+P slides the probe to the planned one).";
     if (!st->needle_placed) return "Hint: put the needle in the frame (N), then advance with Space.";
     return "Hint: advance the needle (Space) and watch its tip in the image.";
 }
@@ -818,6 +819,8 @@ static void ss__draw_controls(ss__app *a, const ss_sim_state *st)
         row = ss_ui_rows_next(&rows, 26);
         if (ss_ui_button(ui, ss_ui_column(row, 2, 0, 6), "Near-spinous (F2)")) ss__push_key(SDLK_F2, KMOD_NONE);
         if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 6), "Aim frame (Sh+G)")) ss__push_key(SDLK_g, KMOD_LSHIFT);
+        row = ss_ui_rows_next(&rows, 26);
+        if (ss_ui_button(ui, row, "Slide to the planned path (Sh+P)")) ss__push_key(SDLK_p, KMOD_LSHIFT);
     } else {
         row = ss_ui_rows_next(&rows, 26);
         if (ss_ui_button(ui, row, "Probe on the back (P)")) ss__push_key(SDLK_p, KMOD_NONE);

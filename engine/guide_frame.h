@@ -1,0 +1,28 @@
+/* guide_frame.h: the puncture frame (biopsy guide) clipped to the convex probe: where the
+ * needle line it holds runs for a probe pose and frame angle, and the angle that aims it
+ * at a point. The frame sits at the probe's +x end (along the array), in the image
+ * plane, SS_SIM_GUIDE_OFFSET_MM beyond the end of the aperture; the needle runs toward
+ * -x at the frame angle to the beam axis. */
+#ifndef SS_GUIDE_FRAME_H
+#define SS_GUIDE_FRAME_H
+
+#include <stdbool.h>
+
+#include "probe.h"
+
+#define SS_SIM_GUIDE_OFFSET_MM 8.0 /* frame beyond the end of the aperture */
+
+/* The puncture frame's needle line for a probe pose and frame angle: start (outside the
+ * skin, SS_SIM_NEEDLE_STANDOFF_MM back from the frame's exit) and unit direction. */
+#define SS_SIM_NEEDLE_STANDOFF_MM 5.0
+void ss_guide_line(const ss_probe *probe, const ss_probe_pose *pose, double angle_deg, double start_mm[3],
+                   double dir[3]);
+
+/* Frame angle (deg) whose line passes through a point projected into the image plane;
+ * false when the point is not below the face. */
+bool ss_guide_angle_to(const ss_probe *probe, const ss_probe_pose *pose, const double point_mm[3], double *angle_deg);
+
+/* Probe-frame coordinates of a patient-frame point, in double precision. */
+void ss_guide_to_probe(const ss_probe_pose *pose, const double world_mm[3], double probe_mm[3]);
+
+#endif

@@ -1,0 +1,33 @@
+/* world.h: what the simulation and the planner ask of the patient: tissue labels, the
+ * skin surface, the standard views' probe poses, the interspaces' aim points and the
+ * level a needle line is aimed at (engine/spine_world.c answers from a built spine;
+ * tests answer from hand-made worlds). */
+#ifndef SS_WORLD_H
+#define SS_WORLD_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "probe.h"
+#include "session_script.h"
+
+typedef struct ss_world {
+    void *user;
+    int (*label_at)(void *user, const double p_mm[3]);
+    /* y of the skin surface above (x, z) */
+    double (*skin_y)(void *user, double x_mm, double z_mm);
+    /* probe pose of a standard view at a level and side */
+    ss_status (*view_pose)(void *user, const ss_probe *probe, int level, ss_view view, bool right,
+                           ss_probe_pose *out);
+    /* where a planned puncture line crosses into the canal at an interspace: the centre
+     * of the interlaminar window (a line through it at any usable angle goes on into
+     * the thecal sac) */
+    bool (*aim_mm)(void *user, int level, double out_mm[3]);
+    /* the interspace a needle line is aimed at (nearest window centre to the line) */
+    int (*level_of_line)(void *user, const double p_mm[3], const double dir[3]);
+    /* optional: a distance from p within which the label cannot change (0 on a
+     * surface); lets line walks (plan.h) step far through uniform tissue */
+    double (*clearance_mm)(void *user, const double p_mm[3]);
+} ss_world;
+
+#endif
