@@ -29,12 +29,21 @@ static double ss__aperture_half_mm(const ss_probe *pr)
     return pr->radius_mm * sin(pr->fov_deg * M_PI / 360.0);
 }
 
-void ss_guide_line(const ss_probe *probe, const ss_probe_pose *pose, double angle_deg, double start[3], double dir[3])
+void ss_guide_path_probe(const ss_probe *probe, double angle_deg, double exit_xy[2], double dir_xy[2])
 {
     double a = angle_deg * M_PI / 180.0;
-    double xm = ss__aperture_half_mm(probe) + SS_SIM_GUIDE_OFFSET_MM;
-    double dq[3] = {-sin(a), cos(a), 0};
-    double mq[3] = {xm - dq[0] * SS_SIM_NEEDLE_STANDOFF_MM, -dq[1] * SS_SIM_NEEDLE_STANDOFF_MM, 0};
+    exit_xy[0] = ss__aperture_half_mm(probe) + SS_SIM_GUIDE_OFFSET_MM;
+    exit_xy[1] = 0.0;
+    dir_xy[0] = -sin(a);
+    dir_xy[1] = cos(a);
+}
+
+void ss_guide_line(const ss_probe *probe, const ss_probe_pose *pose, double angle_deg, double start[3], double dir[3])
+{
+    double e[2], d[2];
+    ss_guide_path_probe(probe, angle_deg, e, d);
+    double dq[3] = {d[0], d[1], 0};
+    double mq[3] = {e[0] - dq[0] * SS_SIM_NEEDLE_STANDOFF_MM, e[1] - dq[1] * SS_SIM_NEEDLE_STANDOFF_MM, 0};
     ss__to_world(pose, mq, start);
     ss__dir_to_world(pose, dq, dir);
 }

@@ -22,6 +22,11 @@ void ss_guide_line(const ss_probe *probe, const ss_probe_pose *pose, double angl
  * false when the point is not below the face. */
 bool ss_guide_angle_to(const ss_probe *probe, const ss_probe_pose *pose, const double point_mm[3], double *angle_deg);
 
+/* The frame's needle path in the image plane, probe frame (x along the array, y into the
+ * body): where it leaves the frame at the face (y = 0) and its unit direction. What a
+ * scanner draws as the biopsy guide line. */
+void ss_guide_path_probe(const ss_probe *probe, double angle_deg, double exit_xy[2], double dir_xy[2]);
+
 /* Probe-frame coordinates of a patient-frame point, in double precision. */
 void ss_guide_to_probe(const ss_probe_pose *pose, const double world_mm[3], double probe_mm[3]);
 

@@ -142,10 +142,20 @@ Test(cli_trainer, offscreen_window_script_screenshot_stats_and_replay, .timeout 
      * in their own colours (about 7 % of this region: at least 1000 pixels of 54400),
      * and everything else is grey. */
     long outline = overlay_pixels(px, w, 120, 130, 440, 300);
-    printf("B-mode region: %.3f grey, %ld pixels of anatomy outline\n", bmode.grey_fraction, outline);
+    /* the frame is attached: its path is drawn over the image, dotted, with 1 cm ticks
+     * (trainer.c SS__GUIDE_RGBA): a 2 px dot every 1.5 mm of ~70 mm in the region */
+    long guide = 0;
+    for (int y = 130; y < 300; y++)
+        for (int x = 120; x < 440; x++) {
+            const unsigned char *q = px + ((size_t)y * w + x) * 3;
+            guide += q[0] == 170 && q[1] == 240 && q[2] == 255;
+        }
+    printf("B-mode region: %.3f grey, %ld pixels of anatomy outline, %ld of the guide path\n", bmode.grey_fraction,
+           outline, guide);
     cr_expect_geq(outline, 1000, "the anatomy overlay is drawn over the B-mode: %ld outline pixels", outline);
-    cr_expect_geq(bmode.grey_fraction + (double)outline / (320.0 * 170.0), 0.99,
-                  "B-mode region is grey but for the outlines: %.3f grey", bmode.grey_fraction);
+    cr_expect_geq(guide, 40, "the guide path is drawn over the B-mode: %ld pixels", guide);
+    cr_expect_geq(bmode.grey_fraction + (double)(outline + guide) / (320.0 * 170.0), 0.99,
+                  "B-mode region is grey but for the outlines and the guide path: %.3f grey", bmode.grey_fraction);
     cr_expect_gt(bmode.sd, 12.0, "B-mode region has speckle: grey-level sd %.1f", bmode.sd);
     cr_expect_gt(bmode.distinct, 20, "B-mode region has many grey levels: %d", bmode.distinct);
     /* 3D view: not one colour, and in colour (skin, bone, table): at least 40 distinct

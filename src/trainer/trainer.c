@@ -566,6 +566,46 @@ static float ss__depth_y(const ss_probe *p, const ss_scan_geometry *g, ss_rect i
 
 static const char *ss__hint(ss__app *a, const ss_sim_state *st);
 
+/* The biopsy-guide line every scanner with a frame draws (issue 21): the frame's needle
+ * path on the image, dotted, with a tick every centimetre along the needle from the face;
+ * in practice mode the tip too, when it lies within the slice. Probe-frame millimetres
+ * map to the image through its scan geometry, so the line sits on the picture shown
+ * whatever its pose lag. */
+#define SS__GUIDE_RGBA SS_RGBA(170, 240, 255, 255)
+static void ss__draw_guide_path(ss__app *a, const ss_sim_state *st, const ss_probe *p, const ss_scan_geometry *g,
+                                ss_rect img)
+{
+    if (!st->guide_attached) return;
+    ss_ui *ui = a->ui;
+    float sx = img.w / ((float)g->width * g->mm_per_px), sy = img.h / ((float)g->height * g->mm_per_px);
+    double e[2], d[2];
+    ss_guide_path_probe(p, st->guide_angle_deg, e, d);
+    for (double t = 0.0; e[1] + t * d[1] <= p->depth_mm; t += 1.5) {
+        float x = (float)(e[0] + t * d[0]), y = (float)(e[1] + t * d[1]), line, sample;
+        if (!ss_probe_line_sample_at(p, x, y, &line, &sample)) continue;
+        float u = img.x + (x - g->x0_mm) * sx, v = img.y + (y - g->y0_mm) * sy;
+        ss_ui_fill(ui, (ss_rect){u - 1, v - 1, 2, 2}, SS__GUIDE_RGBA);
+    }
+    for (int cm = 1; e[1] + 10.0 * cm * d[1] <= p->depth_mm; cm++) {
+        float x = (float)(e[0] + 10.0 * cm * d[0]), y = (float)(e[1] + 10.0 * cm * d[1]), line, sample;
+        if (!ss_probe_line_sample_at(p, x, y, &line, &sample)) continue;
+        float u = img.x + (x - g->x0_mm) * sx, v = img.y + (y - g->y0_mm) * sy;
+        /* perpendicular to the path, 5 px each side */
+        float nx = (float)d[1] * 5.0f, ny = (float)-d[0] * 5.0f;
+        ss_ui_line(ui, u - nx, v - ny, u + nx, v + ny, 1.5f, SS__GUIDE_RGBA);
+    }
+    if (a->exam || !st->needle_placed || !st->needle.in_body) return;
+    double tip[3], q[3];
+    ss_needle_tip_pos(&st->needle, tip);
+    ss_guide_to_probe(&st->pose, tip, q);
+    float line, sample;
+    double half_slice = ss_probe_elevation_sigma_mm(p, (float)fmax(q[1], 0.0)) * 2.3548 / 2.0;
+    if (fabs(q[2]) > half_slice || !ss_probe_line_sample_at(p, (float)q[0], (float)q[1], &line, &sample)) return;
+    float u = img.x + ((float)q[0] - g->x0_mm) * sx, v = img.y + ((float)q[1] - g->y0_mm) * sy;
+    ss_ui_line(ui, u - 6, v, u + 6, v, 1.5f, SS_UI_WARN);
+    ss_ui_line(ui, u, v - 6, u, v + 6, 1.5f, SS_UI_WARN);
+}
+
 static void ss__draw_bmode(ss__app *a, const ss_sim_state *st)
 {
     ss_ui *ui = a->ui;
@@ -611,6 +651,7 @@ static void ss__draw_bmode(ss__app *a, const ss_sim_state *st)
                 ss_ui_text(ui, SS_FONT_SMALL, lx + 14, ly - 3, SS_RGBA(col[0], col[1], col[2], 255), legend[i].name);
             }
         }
+        ss__draw_guide_path(a, st, &p, &g, img);
         /* depth scale in cm on the left */
         float x0 = img.x - 4;
         for (int mm = 0; mm <= (int)p.depth_mm; mm += 10) {
