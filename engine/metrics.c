@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metric_def.h"
 #include "session_script.h"
 #include "tissue.h"
 
@@ -240,33 +241,21 @@ static void ss__num_or_null(cJSON *o, const char *k, double v)
 
 cJSON *ss_metrics_to_json(const ss_metrics *mt)
 {
+    /* every key of the metric table (metric_def.c), in its order */
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "success", mt->success);
-    cJSON_AddNumberToObject(o, "insertions", mt->insertions);
-    cJSON_AddNumberToObject(o, "interspaces_tried", mt->interspaces_tried);
-    cJSON_AddNumberToObject(o, "redirections", mt->redirections);
-    cJSON_AddNumberToObject(o, "operation_time_s", mt->operation_time_s);
-    ss__num_or_null(o, "puncture_time_s", mt->puncture_time_s);
-    cJSON_AddNumberToObject(o, "bone_contacts", mt->bone_contacts);
-    cJSON_AddNumberToObject(o, "nerve_contacts", mt->nerve_contacts);
-    cJSON_AddNumberToObject(o, "vessel_punctures", mt->vessel_punctures);
-    cJSON_AddNumberToObject(o, "dural_punctures", mt->dural_punctures);
-    if (mt->level >= 0) cJSON_AddStringToObject(o, "level", ss_level_name(mt->level));
-    else cJSON_AddNullToObject(o, "level");
-    if (mt->view >= 0) cJSON_AddStringToObject(o, "view", ss_view_name((ss_view)mt->view));
-    else cJSON_AddNullToObject(o, "view");
-    cJSON_AddNumberToObject(o, "tip_visible_pct", mt->tip_visible_pct);
-    cJSON_AddNumberToObject(o, "path_in_tissue_mm", mt->path_in_tissue_mm);
-    cJSON_AddNumberToObject(o, "tissue_damage_mm2", mt->tissue_damage_mm2);
-    cJSON_AddBoolToObject(o, "ct_called", mt->ct_called);
-    cJSON_AddBoolToObject(o, "protocol_followed", mt->protocol_followed);
-    cJSON_AddStringToObject(o, "protocol_note", mt->protocol_note);
-    cJSON_AddNumberToObject(o, "plane_angle_mean_deg", mt->plane_angle_mean_deg);
-    cJSON_AddNumberToObject(o, "plane_distance_mean_mm", mt->plane_distance_mean_mm);
-    cJSON_AddNumberToObject(o, "probe_path_mm", mt->probe_path_mm);
-    cJSON_AddNumberToObject(o, "time_in_tissue_s", mt->time_in_tissue_s);
-    cJSON_AddNumberToObject(o, "injected_ml", mt->injected_ml);
-    cJSON_AddNumberToObject(o, "pdph_risk_pct", mt->pdph_risk_pct);
+    for (int i = 0; i < ss_metric_count(); i++) {
+        const ss_metric_def *d = ss_metric_at(i);
+        if (!d->json) continue;
+        if (d->kind == SS_METRIC_TEXT) {
+            const char *t = d->text(mt);
+            if (t) cJSON_AddStringToObject(o, d->name, t);
+            else cJSON_AddNullToObject(o, d->name);
+        } else if (d->kind == SS_METRIC_BOOL) {
+            cJSON_AddBoolToObject(o, d->name, d->value(mt, -1) != 0.0);
+        } else {
+            ss__num_or_null(o, d->name, d->value(mt, -1));
+        }
+    }
     cJSON *ce = cJSON_AddArrayToObject(o, "critical_errors");
     for (int i = 0; i < mt->ncritical && i < SS_CRITICAL_MAX; i++) {
         const ss_critical_error *c = &mt->critical[i];
@@ -287,46 +276,4 @@ cJSON *ss_metrics_to_json(const ss_metrics *mt)
         cJSON_AddNullToObject(o, "pass");
     }
     return o;
-}
-
-static const char *const ss__gradable[] = {
-    "success", "insertions", "interspaces_tried", "redirections", "operation_time_s", "puncture_time_s",
-    "bone_contacts", "nerve_contacts", "vessel_punctures", "dural_punctures", "tip_visible_pct",
-    "path_in_tissue_mm", "tissue_damage_mm2", "ct_called", "protocol_followed", "level_correct",
-    "plane_angle_mean_deg", "plane_distance_mean_mm", "probe_path_mm", "time_in_tissue_s", "pdph_risk_pct", "critical_errors", NULL};
-
-const char *const *ss_metrics_names(void) { return ss__gradable; }
-
-bool ss_metrics_value(const ss_metrics *mt, const char *name, int expected_level, double *out)
-{
-    struct { const char *n; double v; } t[] = {
-        {"success", mt->success},
-        {"insertions", mt->insertions},
-        {"interspaces_tried", mt->interspaces_tried},
-        {"redirections", mt->redirections},
-        {"operation_time_s", mt->operation_time_s},
-        {"puncture_time_s", mt->puncture_time_s},
-        {"bone_contacts", mt->bone_contacts},
-        {"nerve_contacts", mt->nerve_contacts},
-        {"vessel_punctures", mt->vessel_punctures},
-        {"dural_punctures", mt->dural_punctures},
-        {"tip_visible_pct", mt->tip_visible_pct},
-        {"path_in_tissue_mm", mt->path_in_tissue_mm},
-        {"tissue_damage_mm2", mt->tissue_damage_mm2},
-        {"ct_called", mt->ct_called},
-        {"protocol_followed", mt->protocol_followed},
-        {"level_correct", mt->level >= 0 && mt->level == expected_level},
-        {"plane_angle_mean_deg", mt->plane_angle_mean_deg},
-        {"plane_distance_mean_mm", mt->plane_distance_mean_mm},
-        {"probe_path_mm", mt->probe_path_mm},
-        {"time_in_tissue_s", mt->time_in_tissue_s},
-        {"pdph_risk_pct", mt->pdph_risk_pct},
-        {"critical_errors", mt->ncritical},
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (strcmp(name, t[i].n) == 0) {
-            *out = t[i].v;
-            return true;
-        }
-    return false;
 }

@@ -89,15 +89,10 @@ void ss_metrics_tick(ss_metrics_state *m, const ss_tick_sample *s);
 void ss_metrics_finish(ss_metrics_state *m, double t_end_s, ss_metrics *out);
 void ss_metrics_free(ss_metrics_state *m);
 
-/* Numeric value of a gradable metric by its --metrics-json name (booleans 0/1;
- * "level_correct" is 1 when CSF was reached at the scenario's first expected
- * interspace, given as `expected_level`). Returns false for an unknown name; *out is
- * NAN for a metric without a value (puncture_time_s with no CSF). */
-bool ss_metrics_value(const ss_metrics *mt, const char *name, int expected_level, double *out);
-/* The gradable names, NULL-terminated. */
-const char *const *ss_metrics_names(void);
 
-/* The --metrics-json object (DESIGN.md keys, plus the extra measures). */
+/* The --metrics-json object (DESIGN.md keys, plus the extra measures): every key of the
+ * metric table (metric_def.h), critical_errors, score and pass. Values by name:
+ * ss_metrics_value() (metric_def.h). */
 cJSON *ss_metrics_to_json(const ss_metrics *mt);
 
 #endif

@@ -12,61 +12,28 @@
 
 #include "session.h"
 #include "spine_world.h"
+#include "critical.h"
+#include "metric_def.h"
 #include "tissue.h"
 
 /* ------------------------------------------------------------------ metric names */
 
-typedef struct ss__metric_label {
-    const char *name, *label, *unit;
-} ss__metric_label;
-
-/* Words a clinician reads on the report; definitions in docs/reports.md (metrics.h). */
-static const ss__metric_label ss__labels[] = {
-    {"success", "Drug injected into the CSF", ""},
-    {"insertions", "Skin insertions", ""},
-    {"interspaces_tried", "Interspaces tried", ""},
-    {"redirections", "Needle redirections", ""},
-    {"operation_time_s", "Operation time (first probe contact to injection done)", "s"},
-    {"puncture_time_s", "Puncture time (skin to CSF)", "s"},
-    {"bone_contacts", "Bone contacts", ""},
-    {"nerve_contacts", "Nerve-root contacts", ""},
-    {"vessel_punctures", "Vessel punctures", ""},
-    {"dural_punctures", "Dural punctures", ""},
-    {"level", "Interspace where CSF was reached", ""},
-    {"level_correct", "CSF reached at the planned interspace", ""},
-    {"view", "View in use at the successful insertion", ""},
-    {"tip_visible_pct", "Advancement with the tip visible", "%"},
-    {"path_in_tissue_mm", "Tip path length in tissue", "mm"},
-    {"tissue_damage_mm2", "Tissue damage (area swept by the shaft)", "mm\xc2\xb2"},
-    {"ct_called", "CT guidance called", ""},
-    {"protocol_followed", "Escalation protocol followed", ""},
-    {"protocol_note", "Protocol", ""},
-    {"plane_angle_mean_deg", "Needle to image plane angle (mean, advancing)", "deg"},
-    {"plane_distance_mean_mm", "Tip to image plane distance (mean, advancing)", "mm"},
-    {"probe_path_mm", "Probe path length", "mm"},
-    {"time_in_tissue_s", "Time with the needle in tissue", "s"},
-    {"injected_ml", "Volume injected", "ml"},
-    {"score", "Score", ""},
-    {"pass", "Pass", ""},
-};
-
+/* Words a clinician reads on the report: the metric table's (metric_def.c), and the
+ * grade's two fields. */
 const char *ss_report_metric_label(const char *metric, const char **unit)
 {
-    for (size_t i = 0; i < sizeof ss__labels / sizeof ss__labels[0]; i++)
-        if (strcmp(ss__labels[i].name, metric) == 0) {
-            if (unit) *unit = ss__labels[i].unit;
-            return ss__labels[i].label;
-        }
-    if (unit) *unit = "";
+    const ss_metric_def *d = ss_metric_find(metric);
+    if (unit) *unit = d ? d->unit : "";
+    if (d) return d->label;
+    if (!strcmp(metric, "score")) return "Score";
+    if (!strcmp(metric, "pass")) return "Pass";
     return metric;
 }
 
 static bool ss__is_bool_metric(const char *m)
 {
-    static const char *const b[] = {"success", "ct_called", "protocol_followed", "level_correct", "pass", NULL};
-    for (int i = 0; b[i]; i++)
-        if (!strcmp(b[i], m)) return true;
-    return false;
+    const ss_metric_def *d = ss_metric_find(m);
+    return (d && d->kind == SS_METRIC_BOOL) || !strcmp(m, "pass");
 }
 
 void ss_report_format_value(const char *metric, const cJSON *v, char *buf, size_t size)
@@ -79,6 +46,25 @@ void ss_report_format_value(const char *metric, const cJSON *v, char *buf, size_
         snprintf(buf, size, "%s", cJSON_IsTrue(v) ? "yes" : "no");
     } else if (cJSON_IsString(v)) {
         snprintf(buf, size, "%s", v->valuestring);
+    } else if (cJSON_IsArray(v)) {
+        /* critical_errors: each by its label, level and time */
+        size_t used = 0;
+        buf[0] = '\0';
+        const cJSON *c;
+        cJSON_ArrayForEach(c, v)
+        {
+            const cJSON *ty = cJSON_GetObjectItemCaseSensitive(c, "type");
+            const cJSON *lv = cJSON_GetObjectItemCaseSensitive(c, "level");
+            const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "t");
+            int crit = cJSON_IsString(ty) ? ss_critical_of_event((ss_event_type)ss_event_from_name(ty->valuestring)) : -1;
+            int w = snprintf(buf + used, size - used, "%s%s%s%s, %.0f s", used ? "; " : "",
+                             crit >= 0 ? ss_critical_label((ss_critical_type)crit) : "?",
+                             cJSON_IsString(lv) ? " at " : "", cJSON_IsString(lv) ? lv->valuestring : "",
+                             cJSON_IsNumber(t) ? t->valuedouble : 0.0);
+            if (w < 0 || (size_t)w >= size - used) break;
+            used += (size_t)w;
+        }
+        if (!used) snprintf(buf, size, "none");
     } else if (cJSON_IsNumber(v)) {
         double x = v->valuedouble;
         if (ss__is_bool_metric(metric)) snprintf(buf, size, "%s", x != 0 ? "yes" : "no");

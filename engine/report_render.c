@@ -5,6 +5,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
 
+#include "critical.h"
+
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "critical.h"
 #include "draw.h"
 #include "tissue.h"
 
@@ -468,6 +471,8 @@ static const char *ss__event_words(const char *name)
     };
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
         if (!strcmp(m[i][0], name)) return m[i][1];
+    int crit = ss_critical_of_event((ss_event_type)ss_event_from_name(name));
+    if (crit >= 0) return ss_critical_label((ss_critical_type)crit); /* critical-only events */
     return name;
 }
 

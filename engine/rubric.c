@@ -5,14 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void ss__add(ss_rubric *r, const char *metric, double threshold, double weight, ss_rubric_direction dir)
-{
-    ss_rubric_metric *m = &r->metrics[r->nmetrics++];
-    snprintf(m->metric, sizeof m->metric, "%s", metric);
-    m->threshold = threshold;
-    m->weight = weight;
-    m->direction = dir;
-}
+#include "metric_def.h"
 
 void ss_rubric_default(const ss_scenario *sc, ss_rubric *out)
 {
@@ -23,18 +16,18 @@ void ss_rubric_default(const ss_scenario *sc, ss_rubric *out)
     bool channel = false;
     for (int l = 0; l < SS_LEVEL_COUNT; l++) channel |= p->fusion.laminotomy[l] || p->fusion.ungrafted[l];
     bool hard = (p->deformity.cobb_deg >= 40.0 || p->deformity.nash_moe_grade >= 3) && !channel;
-    /* Weights sum to 100. success: the task; insertions <= 2 (17/19 of the paper's
-     * punctures); puncture time: the paper's median 3 min, or 10 min for hard spines
-     * (its hard cases' later doses took 3-15 min); safety counts; the judgement items. */
-    ss__add(out, "success", 1, 35, SS_RUBRIC_HIGHER_BETTER);
-    ss__add(out, "insertions", 2, 20, SS_RUBRIC_LOWER_BETTER);
-    ss__add(out, "puncture_time_s", hard ? 600 : 180, 10, SS_RUBRIC_LOWER_BETTER);
-    ss__add(out, "bone_contacts", 2, 10, SS_RUBRIC_LOWER_BETTER);
-    ss__add(out, "nerve_contacts", 0, 5, SS_RUBRIC_LOWER_BETTER);
-    ss__add(out, "vessel_punctures", 0, 5, SS_RUBRIC_LOWER_BETTER);
-    ss__add(out, "level_correct", 1, 5, SS_RUBRIC_HIGHER_BETTER);
-    ss__add(out, "protocol_followed", 1, 5, SS_RUBRIC_HIGHER_BETTER);
-    ss__add(out, "tip_visible_pct", 80, 5, SS_RUBRIC_HIGHER_BETTER);
+    /* the metric table's defaults (metric_def.c: each with its source), in their order */
+    for (int order = 1; out->nmetrics < SS_RUBRIC_MAX_METRICS; order++) {
+        const ss_metric_def *d = NULL;
+        for (int i = 0; i < ss_metric_count() && !d; i++)
+            if (ss_metric_at(i)->rubric_order == order) d = ss_metric_at(i);
+        if (!d) break;
+        ss_rubric_metric *m = &out->metrics[out->nmetrics++];
+        snprintf(m->metric, sizeof m->metric, "%s", d->name);
+        m->threshold = hard ? d->threshold_hard : d->threshold;
+        m->weight = d->weight;
+        m->direction = d->lower_better ? SS_RUBRIC_LOWER_BETTER : SS_RUBRIC_HIGHER_BETTER;
+    }
 }
 
 static double ss__subscore(double v, double t, ss_rubric_direction dir)
@@ -48,45 +41,21 @@ static double ss__subscore(double v, double t, ss_rubric_direction dir)
     return fmax(0.0, 1.0 - (v - t) / (t + 1.0));
 }
 
-/* One sentence about a metric, as a strength (met) or a weakness (not met). */
-static void ss__words(const ss_grade_item *it, char *buf, size_t n)
+/* One sentence about a metric, as a strength (met) or a weakness (not met): the metric
+ * table's, or its label, value and target. */
+static void ss__words(const ss_metrics *mt, const ss_grade_item *it, char *buf, size_t n)
 {
-    const char *m = it->metric;
-    double v = it->value, t = it->threshold;
-    if (!strcmp(m, "success")) {
-        snprintf(buf, n, it->met ? "The drug was injected into the CSF." : "The drug did not reach the CSF.");
-    } else if (!strcmp(m, "insertions")) {
-        if (it->met) snprintf(buf, n, "%.0f skin insertion%s: within the target of %.0f.", v, v == 1 ? "" : "s", t);
-        else snprintf(buf, n, "You needed %.0f skin insertions; aim for at most %.0f by planning the path in the pre-procedure scan.", v, t);
-    } else if (!strcmp(m, "puncture_time_s")) {
-        if (!isfinite(v)) snprintf(buf, n, "CSF was never reached, so there is no puncture time.");
-        else if (it->met) snprintf(buf, n, "Skin to CSF in %.0f s (target %.0f s).", v, t);
-        else snprintf(buf, n, "Skin to CSF took %.0f s; the target is %.0f s.", v, t);
-    } else if (!strcmp(m, "bone_contacts")) {
-        if (it->met) snprintf(buf, n, "%.0f bone contact%s (at most %.0f).", v, v == 1 ? "" : "s", t);
-        else snprintf(buf, n, "The needle hit bone %.0f times; re-check the interlaminar window before advancing.", v);
-    } else if (!strcmp(m, "nerve_contacts")) {
-        if (it->met) snprintf(buf, n, "No nerve root was touched.");
-        else snprintf(buf, n, "The needle touched a nerve root %.0f time%s (leg numbness risk): stay interlaminar, off the foramen.", v, v == 1 ? "" : "s");
-    } else if (!strcmp(m, "vessel_punctures")) {
-        if (it->met) snprintf(buf, n, "No vessel was punctured.");
-        else snprintf(buf, n, "A vessel was punctured %.0f time%s.", v, v == 1 ? "" : "s");
-    } else if (!strcmp(m, "level_correct")) {
-        snprintf(buf, n, it->met ? "You chose the right interspace." :
-                                   "CSF was not reached at the interspace a careful sonographer would choose (the channel after fusion, the least rotated level in scoliosis).");
-    } else if (!strcmp(m, "protocol_followed")) {
-        snprintf(buf, n, it->met ? "You followed the protocol (three insertions a level, three levels, then CT)." :
-                                   "The protocol was not followed: after three failed insertions change interspace; after three interspaces call for CT.");
-    } else if (!strcmp(m, "tip_visible_pct")) {
-        if (it->met) snprintf(buf, n, "The needle tip was in view for %.0f%% of the advance.", v);
-        else snprintf(buf, n, "You advanced with the tip out of view for %.0f%% of the advance; keep the tip in the image plane (target %.0f%% in view).", 100.0 - v, t);
-    } else if (!strcmp(m, "dural_punctures")) {
-        if (it->met) snprintf(buf, n, "%.0f dural puncture%s.", v, v == 1 ? "" : "s");
-        else snprintf(buf, n, "The dura was punctured %.0f times (headache risk); one clean puncture is the goal.", v);
-    } else {
-        if (!isfinite(v)) snprintf(buf, n, "%s: no value.", m);
-        else snprintf(buf, n, "%s: %.3g (%s %.3g).", m, v, it->direction == SS_RUBRIC_LOWER_BETTER ? "at most" : "at least", t);
+    const ss_metric_def *d = ss_metric_find(it->metric);
+    if (d && d->words) {
+        d->words(mt, it->value, it->threshold, it->met, buf, n);
+        return;
     }
+    const char *label = d ? d->label : it->metric, *unit = d ? d->unit : "";
+    if (!isfinite(it->value)) snprintf(buf, n, "%s: no value.", label);
+    else
+        snprintf(buf, n, "%s: %.3g%s%s (%s %.3g%s%s).", label, it->value, unit[0] ? " " : "", unit,
+                 it->direction == SS_RUBRIC_LOWER_BETTER ? "target at most" : "target at least", it->threshold,
+                 unit[0] ? " " : "", unit);
 }
 
 void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
@@ -116,6 +85,9 @@ void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
         out->nitems++;
     }
     out->score = wsum > 0 ? 100.0 * acc / wsum : 0.0;
+    /* nothing attempted earns nothing: no counts of errors avoided by not trying */
+    bool attempted = mt->insertions > 0;
+    if (!attempted) out->score = 0.0;
     out->pass_mark = r->pass_mark;
     bool proper_escalation = mt->ct_called && mt->protocol_followed;
     bool task_ok = mt->success || proper_escalation;
@@ -123,9 +95,13 @@ void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
     if (out->pass)
         snprintf(out->pass_reason, sizeof out->pass_reason, "score %.0f reaches the pass mark %.0f%s", out->score,
                  r->pass_mark, mt->success ? "" : " and CT was called correctly per protocol");
+    else if (!attempted && !mt->ct_called)
+        snprintf(out->pass_reason, sizeof out->pass_reason, "no needle insertion was made");
+    else if (!task_ok && !mt->protocol_followed)
+        snprintf(out->pass_reason, sizeof out->pass_reason, "the drug did not reach the CSF, and the protocol was not "
+                                                            "followed: %s", mt->protocol_note);
     else if (!task_ok)
-        snprintf(out->pass_reason, sizeof out->pass_reason,
-                 "the drug did not reach the CSF and CT guidance was not called per protocol");
+        snprintf(out->pass_reason, sizeof out->pass_reason, "the drug did not reach the CSF");
     else
         snprintf(out->pass_reason, sizeof out->pass_reason, "score %.0f is below the pass mark %.0f", out->score,
                  r->pass_mark);
@@ -156,6 +132,9 @@ void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
     /* Weaknesses: unmet items, the largest lost weight first; strengths: met items,
      * the heaviest first. Ties keep rubric order. */
     bool used[SS_RUBRIC_MAX_METRICS] = {0};
+    if (!attempted && out->nweaknesses < SS_GRADE_MAX_NOTES)
+        snprintf(out->weaknesses[out->nweaknesses++], sizeof out->weaknesses[0],
+                 "No needle insertion was made: find the view, aim the frame and advance under sight.");
     while (out->nweaknesses < SS_GRADE_MAX_NOTES) {
         int best = -1;
         double best_loss = 0;
@@ -168,15 +147,15 @@ void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
         }
         if (best < 0) break;
         used[best] = true;
-        ss__words(&out->items[best], out->weaknesses[out->nweaknesses++], sizeof out->weaknesses[0]);
+        ss__words(mt, &out->items[best], out->weaknesses[out->nweaknesses++], sizeof out->weaknesses[0]);
     }
-    for (int k = 0; k < SS_GRADE_MAX_NOTES; k++) {
+    for (int k = 0; k < SS_GRADE_MAX_NOTES && attempted; k++) {
         int best = -1;
         for (int i = 0; i < out->nitems; i++)
             if (!used[i] && out->items[i].met && (best < 0 || out->items[i].weight > out->items[best].weight)) best = i;
         if (best < 0) break;
         used[best] = true;
-        ss__words(&out->items[best], out->strengths[out->nstrengths++], sizeof out->strengths[0]);
+        ss__words(mt, &out->items[best], out->strengths[out->nstrengths++], sizeof out->strengths[0]);
     }
     mt->score = out->score;
     mt->pass = out->pass;

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "json_locate.h"
+#include "metric_def.h"
 #include "paths.h"
 
 /* ------------------------------------------------------------------ the field table */

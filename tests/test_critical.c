@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "critical.h"
+#include "metric_def.h"
 #include "metrics.h"
 #include "paths.h"
 #include "rubric.h"

@@ -3,8 +3,11 @@
  * <= 1800) and the default rubric. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "metric_def.h"
+#include "report.h"
 #include "rubric.h"
 #include "test_support.h"
 
@@ -103,4 +106,94 @@ Test(rubric, default_puncture_time_depends_on_difficulty)
         if (!strcmp(r.metrics[i].metric, "puncture_time_s")) t = r.metrics[i].threshold;
     cr_assert_float_eq(t, 180.0, 1e-9, "the paper's median puncture time");
     ss_scenario_free(&easy);
+}
+
+/* ------------------------------------------------------------------ one metric table */
+
+
+Test(rubric, one_metric_table_feeds_the_json_the_defaults_and_the_labels)
+{
+    /* every --metrics-json key but the three the grade and the critical list add is a
+     * row of the table, in its order; every row marked json is a key */
+    ss_metrics m = {0};
+    m.level = -1;
+    m.view = -1;
+    cJSON *j = ss_metrics_to_json(&m);
+    int row = 0;
+    for (const cJSON *it = j->child; it; it = it->next) {
+        if (!strcmp(it->string, "critical_errors") || !strcmp(it->string, "score") || !strcmp(it->string, "pass"))
+            continue;
+        while (row < ss_metric_count() && !ss_metric_at(row)->json) row++;
+        cr_assert_lt(row, ss_metric_count(), "%s is not in the table", it->string);
+        cr_expect_str_eq(it->string, ss_metric_at(row)->name, "JSON key order follows the table");
+        row++;
+    }
+    cJSON_Delete(j);
+    /* labels are words (no raw names on a report), defaults carry a source */
+    for (int i = 0; i < ss_metric_count(); i++) {
+        const ss_metric_def *d = ss_metric_at(i);
+        const char *unit;
+        const char *label = ss_report_metric_label(d->name, &unit);
+        cr_expect_str_eq(label, d->label, "%s", d->name);
+        cr_expect_null(strchr(label, '_'), "%s: label \"%s\" is a raw name", d->name, label);
+        if (d->weight > 0) {
+            cr_expect(d->gradable && d->rubric_order > 0, "%s", d->name);
+            cr_expect_gt(strlen(d->source), 10, "%s: a default threshold without its source", d->name);
+        }
+    }
+    const char *unit;
+    cr_expect_str_eq(ss_report_metric_label("pdph_risk_pct", &unit), "Post-dural-puncture headache risk");
+    cr_expect_str_eq(unit, "%");
+}
+
+Test(rubric, feedback_never_contradicts_the_log)
+{
+    ss_grade g;
+    /* the dura punctured, the stylet never taken out there: no CSF outflow, so no
+     * puncture time, and the feedback says what happened rather than "never reached" */
+    ss_metrics m = {0};
+    m.insertions = 1;
+    m.interspaces_tried = 1;
+    m.dural_punctures = 1;
+    m.puncture_time_s = NAN;
+    m.level = -1;
+    m.protocol_followed = true;
+    ss_rubric_grade(&sc, &m, &g);
+    bool said = false;
+    for (int i = 0; i < g.nweaknesses; i++) {
+        cr_expect_null(strstr(g.weaknesses[i], "never reached"), "%s", g.weaknesses[i]);
+        said |= strstr(g.weaknesses[i], "The dura was punctured, but CSF never flowed") != NULL;
+    }
+    cr_expect(said, "the dura without CSF is named");
+    cr_expect_str_eq(g.pass_reason, "the drug did not reach the CSF", "no word about CT: the protocol was followed");
+
+    /* nothing done: score 0, nothing praised, the reason says so */
+    ss_metrics none = {0};
+    none.puncture_time_s = NAN;
+    none.level = -1;
+    none.protocol_followed = true;
+    ss_rubric_grade(&sc, &none, &g);
+    cr_expect_float_eq(g.score, 0.0, 1e-12, "an attempt with no insertion scores 0");
+    cr_expect_eq(g.nstrengths, 0, "nothing praised: %s", g.nstrengths ? g.strengths[0] : "");
+    cr_expect_str_eq(g.pass_reason, "no needle insertion was made");
+    cr_expect(g.nweaknesses >= 1 && strstr(g.weaknesses[0], "No needle insertion"), "%s", g.weaknesses[0]);
+
+    /* CT called after three failed interspaces (the protocol's exit): the reason agrees */
+    ss_scenario s2 = sc;
+    s2.rubric.given = false;
+    ss_metrics ct = {0};
+    ct.insertions = 2; /* within the default rubric's target so that the exit can pass */
+    ct.ct_called = true;
+    ct.protocol_followed = true;
+    ct.tip_visible_pct = 95;
+    ct.puncture_time_s = NAN;
+    ct.level = -1;
+    ss_rubric_grade(&s2, &ct, &g);
+    cr_expect_null(strstr(g.pass_reason, "not called"), "%s", g.pass_reason);
+
+    /* CT called too early: the reason names the protocol's own note */
+    ct.protocol_followed = false;
+    snprintf(ct.protocol_note, sizeof ct.protocol_note, "called for CT before three interspaces had failed");
+    ss_rubric_grade(&s2, &ct, &g);
+    cr_expect(strstr(g.pass_reason, "called for CT before three interspaces had failed"), "%s", g.pass_reason);
 }

@@ -21,6 +21,7 @@
 #include "bmode_view.h"
 #include "cli_case.h"
 #include "critical.h"
+#include "metric_def.h"
 #include "frame_stats.h"
 #include "input/input.h"
 #include "paths.h"
@@ -1122,7 +1123,8 @@ static void ss__draw_results(ss__app *a)
         ry += ss_ui_line_height(ui, SS_FONT_BODY) + 2;
         for (int i = 0; i < g->nitems && ry < right.y + right.h - 16; i++) {
             const ss_grade_item *it = &g->items[i];
-            snprintf(v, sizeof v, "%s %s", it->met ? "met" : "not met", it->metric);
+            const ss_metric_def *d = ss_metric_find(it->metric);
+            snprintf(v, sizeof v, "%s: %s", it->met ? "met" : "not met", d ? d->label : it->metric);
             ss_ui_text(ui, SS_FONT_SMALL, right.x + 10, ry, it->met ? SS_UI_GOOD : SS_UI_WARN, v);
             ry += ss_ui_line_height(ui, SS_FONT_SMALL) + 2;
         }
