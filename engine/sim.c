@@ -336,12 +336,30 @@ bool ss_sim_command(ss_sim *sim, const ss_script_cmd *c)
         sim->aim_level = keep;
         return true;
     }
-    case SS_OP_PROBE_MOVE:
+    case SS_OP_PROBE_MOVE: {
         if (!s->probe_on_skin) return ss__refuse(sim, "place the probe first (probe.view)");
-        for (int i = 0; i < 3; i++) s->pose.origin_mm[i] += (float)c->args[i];
+        /* the probe slides on the skin and stays on the modelled back: a move that would
+         * leave it stops at the edge (in tenths of the move), and says so */
+        float from[3] = {s->pose.origin_mm[0], s->pose.origin_mm[1], s->pose.origin_mm[2]};
+        double part = 1.0;
+        if (sim->d.world.on_back) {
+            const ss_world *w = &sim->d.world;
+            if (!w->on_back(w->user, from[0] + c->args[0], from[2] + c->args[2])) {
+                part = 0.0;
+                for (int k = 9; k >= 1 && part == 0.0; k--)
+                    if (w->on_back(w->user, from[0] + 0.1 * k * c->args[0], from[2] + 0.1 * k * c->args[2]))
+                        part = 0.1 * k;
+            }
+        }
+        for (int i = 0; i < 3; i++) s->pose.origin_mm[i] = from[i] + (float)(part * c->args[i]);
         ss__seat_on_skin(sim);
         ss__probe_moved(sim);
+        if (part < 1.0) {
+            ss__refuse(sim, "the probe is at the edge of the back: slide it back toward the spine");
+            return part > 0.0;
+        }
         return true;
+    }
     case SS_OP_PROBE_ROTATE: {
         if (!s->probe_on_skin) return ss__refuse(sim, "place the probe first (probe.view)");
         ss_probe_pose *p = &s->pose;

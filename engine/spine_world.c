@@ -53,6 +53,17 @@ static double ss__clearance(void *user, const double p[3])
     return s.boundary_mm;
 }
 
+/* the region the case voxelizes by default (spine.h volume_lo/hi), 10 mm in from its
+ * sides so that the whole face of a probe there still couples */
+static bool ss__on_back(void *user, double x, double z)
+{
+    ss_spine_info inf;
+    ss_spine_get_info(user, &inf);
+    const double m = 10.0;
+    return x >= inf.volume_lo_mm[0] + m && x <= inf.volume_hi_mm[0] - m && z >= inf.volume_lo_mm[2] + m &&
+           z <= inf.volume_hi_mm[2] - m;
+}
+
 void ss_spine_world(const ss_spine *spine, ss_world *out)
 {
     out->user = (void *)spine;
@@ -62,4 +73,5 @@ void ss_spine_world(const ss_spine *spine, ss_world *out)
     out->aim_mm = ss__target;
     out->level_of_line = ss__level_of_line;
     out->clearance_mm = ss__clearance;
+    out->on_back = ss__on_back;
 }

@@ -28,6 +28,9 @@ typedef struct ss_world {
     /* optional: a distance from p within which the label cannot change (0 on a
      * surface); lets line walks (plan.h) step far through uniform tissue */
     double (*clearance_mm)(void *user, const double p_mm[3]);
+    /* optional: whether the skin at (x, z) is on the modelled back (the region the tissue
+     * volume covers); the probe is kept there */
+    bool (*on_back)(void *user, double x_mm, double z_mm);
 } ss_world;
 
 #endif

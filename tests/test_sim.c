@@ -201,3 +201,56 @@ Test(sim, same_script_same_events_bit_for_bit)
     ss_sim_free(sb);
     ss_script_free(&sc);
 }
+
+/* the modelled back of this test: |x| <= 40 mm */
+static bool narrow_back(void *user, double x, double z)
+{
+    (void)user, (void)z;
+    return fabs(x) <= 40.0;
+}
+
+Test(sim, the_probe_stays_on_the_modelled_back)
+{
+    /* sliding off the back stops at its edge (in tenths of the move) and says so; a move
+     * with no room at all is refused and changes nothing (issue 21: a slide off the
+     * patient left a black image and no message) */
+    run r;
+    memset(&r, 0, sizeof r);
+    r.m = ss_metrics_begin();
+    ss_sim_desc d = {0};
+    pw_world(&d.world);
+    d.world.on_back = narrow_back;
+    ss_needle_spec_default(&d.needle);
+    ss_probe_default(&d.probe);
+    d.sink = (ss_event_sink){on_event, &r};
+    d.tick_user = &r;
+    ss_sim *sim;
+    cr_assert_eq(ss_sim_create(&d, &sim), SS_OK, "%s", ss_error_message());
+    ss_script_cmd v = {.op = SS_OP_PROBE_VIEW, .level = SS_LEVEL_L3_L4, .view = SS_VIEW_NEAR_SPINOUS, .side_right = 1};
+    cr_assert(ss_sim_command(sim, &v), "%s", ss_sim_get_state(sim)->note);
+    float x0 = ss_sim_get_state(sim)->pose.origin_mm[0];
+    cr_assert(fabs(x0) <= 40.0f, "the view is on the back: %.1f", x0);
+    ss_script_cmd mv = {.op = SS_OP_PROBE_MOVE, .args = {100, 0, 0}};
+    bool ok = ss_sim_command(sim, &mv);
+    float x1 = ss_sim_get_state(sim)->pose.origin_mm[0];
+    cr_expect(x1 <= 40.0f && x1 >= 40.0f - 10.0f - 1e-3f, "stopped within a tenth of the move of the edge: %.1f", x1);
+    cr_expect(ok == (x1 > x0 + 1e-3f), "accepted as far as it went");
+    cr_expect(strstr(ss_sim_get_state(sim)->note, "at the edge of the back"), "%s", ss_sim_get_state(sim)->note);
+    cr_expect(ss_sim_get_state(sim)->probe_on_skin);
+    /* pushing on: each move goes a tenth further at most, until there is no room left;
+     * then it is refused and nothing moves */
+    ss_script_cmd more = {.op = SS_OP_PROBE_MOVE, .args = {30, 0, 0}};
+    int pushes = 0;
+    while (ss_sim_command(sim, &more) && pushes < 20) pushes++;
+    float x2 = ss_sim_get_state(sim)->pose.origin_mm[0];
+    cr_expect_lt(pushes, 20, "the edge is reached");
+    cr_expect(x2 <= 40.0f && x2 > 40.0f - 3.0f - 1e-3f, "at the edge: %.2f", x2);
+    cr_expect_not(ss_sim_command(sim, &more));
+    cr_expect_float_eq(ss_sim_get_state(sim)->pose.origin_mm[0], x2, 1e-6, "a refused move moves nothing");
+    /* back toward the spine: free */
+    ss_script_cmd back = {.op = SS_OP_PROBE_MOVE, .args = {-20, 0, 0}};
+    cr_expect(ss_sim_command(sim, &back));
+    cr_expect_eq(ss_sim_get_state(sim)->note[0], '\0');
+    ss_metrics_free(r.m);
+    ss_sim_free(sim);
+}

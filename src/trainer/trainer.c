@@ -169,7 +169,9 @@ static void ss__say(ss__app *a, const char *fmt, const char *arg)
 static void ss__note_critical(ss__app *a, ss_critical_type type, const ss_event *e)
 {
     ss__attempt *at = &a->at;
-    ss_critical_error c = {.type = type, .t_s = e->t_s, .tissue = e->tissue, .level = e->level};
+    /* on the window's clock: operation time */
+    double t0 = at->first_contact_t >= 0 ? at->first_contact_t : 0.0;
+    ss_critical_error c = {.type = type, .t_s = fmax(0.0, e->t_s - t0), .tissue = e->tissue, .level = e->level};
     char d[160];
     ss_critical_describe(&c, d, sizeof d);
     at->ncritical++;
@@ -231,7 +233,9 @@ static bool ss__issue(void *user, const ss_script_cmd *c)
     ss_script_cmd x = *c;
     x.t_s = ss_sim_get_state(sim)->t_s;
     bool ok = ss_sim_command(sim, &x);
-    if (!ok && ss_sim_get_state(sim)->note[0]) ss__say(a, "%s", ss_sim_get_state(sim)->note);
+    /* a refusal, or what an accepted command could not do (the probe stopped at the
+     * edge of the back) */
+    if (ss_sim_get_state(sim)->note[0]) ss__say(a, "%s", ss_sim_get_state(sim)->note);
     return ok;
 }
 
@@ -506,6 +510,35 @@ static void ss__fmt_time(char *out, size_t n, double s)
     else snprintf(out, n, "%d:%02d", (int)(s / 60), (int)fmod(s, 60));
 }
 
+/* An event's time on the status strip's clock: operation time, from the first probe
+ * contact (m:ss.s). */
+static void ss__event_clock(const ss__attempt *at, double t_s, char *out, size_t n)
+{
+    double s = fmax(0.0, t_s - (at->first_contact_t >= 0 ? at->first_contact_t : 0.0));
+    snprintf(out, n, "%d:%04.1f", (int)(s / 60), fmod(s, 60));
+}
+
+/* An event as the CLI prints it: name, tissue, level, view, depth, volume. */
+static void ss__event_line(const ss_event *e, char *line, size_t n)
+{
+    size_t k = 0;
+#define SS__ADD(...)                                                                                                   \
+    do {                                                                                                               \
+        int w_ = snprintf(line + k, n - k, __VA_ARGS__);                                                               \
+        if (w_ > 0) k = k + (size_t)w_ < n ? k + (size_t)w_ : n - 1;                                                  \
+    } while (0)
+    line[0] = '\0';
+    SS__ADD("%s", ss_event_name(e->type));
+    if (e->tissue >= 0) SS__ADD("  %s", ss_tissue_get(e->tissue)->label);
+    if (e->type == SS_EV_VIEW_REACHED && e->view >= 0) SS__ADD("  %s", ss_view_name((ss_view)e->view));
+    if (e->level >= 0) SS__ADD("  at %s", ss_level_name(e->level));
+    if (e->type == SS_EV_SKIN_ENTRY || e->type == SS_EV_BONE_CONTACT || e->type == SS_EV_DURA_POP ||
+        e->type == SS_EV_CSF_OUTFLOW || ss_critical_of_event(e->type) >= 0)
+        SS__ADD("  %.1f mm", e->depth_mm);
+    if (e->type == SS_EV_INJECT) SS__ADD("  %.1f ml", e->value);
+#undef SS__ADD
+}
+
 /* ------------------------------------------------------------------ layout */
 
 static void ss__layout(ss__app *a)
@@ -704,13 +737,10 @@ static void ss__draw_bmode(ss__app *a, const ss_sim_state *st)
     y += ss_ui_line_height(ui, SS_FONT_SMALL) + 4;
     for (int i = 0; i < a->at.nrecent && y < c.y + c.h - 12; i++) {
         const ss_event *e = &a->at.recent[i];
-        char line[200];
-        snprintf(line, sizeof line, "%7.1f s   %s%s%s", e->t_s, ss_event_name(e->type), e->tissue >= 0 ? "  " : "",
-                 e->tissue >= 0 ? ss_tissue_get(e->tissue)->label : "");
-        if (e->type == SS_EV_SKIN_ENTRY || e->type == SS_EV_BONE_CONTACT || e->type == SS_EV_DURA_POP ||
-            e->type == SS_EV_CSF_OUTFLOW)
-            snprintf(line + strlen(line), sizeof line - strlen(line), "  at %.1f mm", e->depth_mm);
-        if (e->type == SS_EV_INJECT) snprintf(line + strlen(line), sizeof line - strlen(line), "  %.1f ml", e->value);
+        char line[240], clock[24], what[200];
+        ss__event_clock(&a->at, e->t_s, clock, sizeof clock);
+        ss__event_line(e, what, sizeof what);
+        snprintf(line, sizeof line, "%7s   %s", clock, what);
         bool bad = e->type == SS_EV_BONE_CONTACT || ss_critical_of_event(e->type) >= 0 ||
                    (e->type == SS_EV_INJECT && e->tissue != SS_TISSUE_CSF);
         ss_rgba col = bad                                                                ? SS_UI_BAD
@@ -936,8 +966,10 @@ static void ss__draw_status(ss__app *a, const ss_sim_state *st)
     ss__status_item(a, &x, y, "Frame", v, SS_UI_TEXT);
     if (at->have_last) {
         const ss_event *e = &at->last;
-        snprintf(v, sizeof v, "%s%s%s  %.1f s", ss_event_name(e->type), e->tissue >= 0 ? " " : "",
-                 e->tissue >= 0 ? ss_tissue_get(e->tissue)->label : "", e->t_s);
+        char clock[24];
+        ss__event_clock(at, e->t_s, clock, sizeof clock);
+        snprintf(v, sizeof v, "%s%s%s  %s", ss_event_name(e->type), e->tissue >= 0 ? " " : "",
+                 e->tissue >= 0 ? ss_tissue_get(e->tissue)->label : "", clock);
     } else snprintf(v, sizeof v, "-");
     ss_rgba ec = SS_UI_TEXT;
     if (at->have_last && (at->last.type == SS_EV_CSF_OUTFLOW ||
