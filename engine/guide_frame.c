@@ -4,14 +4,6 @@
 
 #include <math.h>
 
-void ss_guide_to_probe(const ss_probe_pose *p, const double w[3], double out[3])
-{
-    double d[3] = {w[0] - p->origin_mm[0], w[1] - p->origin_mm[1], w[2] - p->origin_mm[2]};
-    out[0] = d[0] * p->axis_x[0] + d[1] * p->axis_x[1] + d[2] * p->axis_x[2];
-    out[1] = d[0] * p->axis_y[0] + d[1] * p->axis_y[1] + d[2] * p->axis_y[2];
-    out[2] = d[0] * p->axis_z[0] + d[1] * p->axis_z[1] + d[2] * p->axis_z[2];
-}
-
 static void ss__to_world(const ss_probe_pose *p, const double q[3], double out[3])
 {
     for (int i = 0; i < 3; i++)
@@ -51,7 +43,7 @@ void ss_guide_line(const ss_probe *probe, const ss_probe_pose *pose, double angl
 bool ss_guide_angle_to(const ss_probe *probe, const ss_probe_pose *pose, const double point_mm[3], double *angle_deg)
 {
     double q[3];
-    ss_guide_to_probe(pose, point_mm, q);
+    ss_probe_pose_world_to_probe(pose, point_mm, q);
     if (q[1] <= 1.0) return false;
     double xm = ss__aperture_half_mm(probe) + SS_SIM_GUIDE_OFFSET_MM;
     *angle_deg = atan2(xm - q[0], q[1]) * 180.0 / M_PI;

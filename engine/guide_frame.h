@@ -27,7 +27,4 @@ bool ss_guide_angle_to(const ss_probe *probe, const ss_probe_pose *pose, const d
  * scanner draws as the biopsy guide line. */
 void ss_guide_path_probe(const ss_probe *probe, double angle_deg, double exit_xy[2], double dir_xy[2]);
 
-/* Probe-frame coordinates of a patient-frame point, in double precision. */
-void ss_guide_to_probe(const ss_probe_pose *pose, const double world_mm[3], double probe_mm[3]);
-
 #endif

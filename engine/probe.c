@@ -2,6 +2,7 @@
 #include "probe.h"
 
 #include <math.h>
+#include <string.h>
 
 #define SS__PI 3.14159265358979f
 
@@ -207,4 +208,23 @@ void ss_probe_pose_point_to_world(const ss_probe_pose *pose, const float v[3], f
 {
     ss_probe_pose_dir_to_world(pose, v, w);
     for (int i = 0; i < 3; i++) w[i] += pose->origin_mm[i];
+}
+
+void ss_probe_pose_world_to_probe(const ss_probe_pose *p, const double w[3], double out[3])
+{
+    double d[3] = {w[0] - p->origin_mm[0], w[1] - p->origin_mm[1], w[2] - p->origin_mm[2]};
+    out[0] = d[0] * p->axis_x[0] + d[1] * p->axis_x[1] + d[2] * p->axis_x[2];
+    out[1] = d[0] * p->axis_y[0] + d[1] * p->axis_y[1] + d[2] * p->axis_y[2];
+    out[2] = d[0] * p->axis_z[0] + d[1] * p->axis_z[1] + d[2] * p->axis_z[2];
+}
+
+bool ss_probe_pose_in_slice(const ss_probe *probe, const ss_probe_pose *pose, const double w[3], double probe_mm[3])
+{
+    double q[3];
+    ss_probe_pose_world_to_probe(pose, w, q);
+    if (probe_mm) memcpy(probe_mm, q, sizeof q);
+    float line, sample;
+    bool in_sector = ss_probe_line_sample_at(probe, (float)q[0], (float)q[1], &line, &sample);
+    double half_slice = ss_probe_elevation_sigma_mm(probe, (float)fmax(q[1], 0.0)) * 2.3548 / 2.0;
+    return in_sector && fabs(q[2]) <= half_slice;
 }

@@ -93,5 +93,13 @@ ss_status ss_probe_pose_make(const float origin_mm[3], const float beam_dir[3],
 void ss_probe_pose_translate_local(ss_probe_pose *pose, const float d_mm[3]);
 void ss_probe_pose_point_to_world(const ss_probe_pose *pose, const float probe_mm[3], float world_mm[3]);
 void ss_probe_pose_dir_to_world(const ss_probe_pose *pose, const float probe_dir[3], float world_dir[3]);
+/* Probe-frame coordinates of a patient-frame point, in double precision. */
+void ss_probe_pose_world_to_probe(const ss_probe_pose *pose, const double world_mm[3], double probe_mm[3]);
+/* Whether a patient-frame point lies in the imaged slice: inside the sector and within
+ * the elevation beam's full width at half maximum at its depth (what the trainee sees:
+ * the tip-visible metric, the tip marker and the coaching use this one rule). probe_mm
+ * (may be NULL) receives its probe-frame coordinates. */
+bool ss_probe_pose_in_slice(const ss_probe *probe, const ss_probe_pose *pose, const double world_mm[3],
+                            double probe_mm[3]);
 
 #endif

@@ -495,11 +495,7 @@ static void ss__sample(ss_sim *sim, double advance_mm)
         sim->have_last_tip = true;
         if (s->probe_on_skin) {
             double q[3];
-            ss_guide_to_probe(&s->pose, tip, q);
-            float line, sample;
-            bool in_sector = ss_probe_line_sample_at(&sim->d.probe, (float)q[0], (float)q[1], &line, &sample);
-            double half_slice = ss_probe_elevation_sigma_mm(&sim->d.probe, (float)fmax(q[1], 0.0)) * 2.3548 / 2.0;
-            t.tip_visible = in_sector && fabs(q[2]) <= half_slice;
+            t.tip_visible = ss_probe_pose_in_slice(&sim->d.probe, &s->pose, tip, q);
             t.plane_distance_mm = fabs(q[2]);
             double dz = s->needle.dir[0] * s->pose.axis_z[0] + s->needle.dir[1] * s->pose.axis_z[1] +
                         s->needle.dir[2] * s->pose.axis_z[2];

@@ -20,6 +20,7 @@
 
 #include "bmode_view.h"
 #include "cli_case.h"
+#include "coach.h"
 #include "critical.h"
 #include "metric_def.h"
 #include "frame_stats.h"
@@ -452,21 +453,6 @@ static void ss__bmode_settings(const ss__app *a, ss_bmode_settings *s)
     s->threads = a->bmode_threads;
 }
 
-static bool ss__tip_visible(const ss_probe *probe, const ss_probe_pose *pose, const double tip[3])
-{
-    double d[3] = {tip[0] - pose->origin_mm[0], tip[1] - pose->origin_mm[1], tip[2] - pose->origin_mm[2]};
-    double q[3] = {0, 0, 0};
-    for (int i = 0; i < 3; i++) {
-        q[0] += d[i] * pose->axis_x[i];
-        q[1] += d[i] * pose->axis_y[i];
-        q[2] += d[i] * pose->axis_z[i];
-    }
-    float line, sample;
-    bool in = ss_probe_line_sample_at(probe, (float)q[0], (float)q[1], &line, &sample);
-    double half = ss_probe_elevation_sigma_mm(probe, (float)fmax(q[1], 0.0)) * 2.3548 / 2.0;
-    return in && fabs(q[2]) <= half;
-}
-
 static void ss__push_key(SDL_Keycode k, Uint16 mod)
 {
     SDL_Event e;
@@ -631,10 +617,7 @@ static void ss__draw_guide_path(ss__app *a, const ss_sim_state *st, const ss_pro
     if (a->exam || !st->needle_placed || !st->needle.in_body) return;
     double tip[3], q[3];
     ss_needle_tip_pos(&st->needle, tip);
-    ss_guide_to_probe(&st->pose, tip, q);
-    float line, sample;
-    double half_slice = ss_probe_elevation_sigma_mm(p, (float)fmax(q[1], 0.0)) * 2.3548 / 2.0;
-    if (fabs(q[2]) > half_slice || !ss_probe_line_sample_at(p, (float)q[0], (float)q[1], &line, &sample)) return;
+    if (!ss_probe_pose_in_slice(p, &st->pose, tip, q)) return;
     float u = img.x + ((float)q[0] - g->x0_mm) * sx, v = img.y + ((float)q[1] - g->y0_mm) * sy;
     ss_ui_line(ui, u - 6, v, u + 6, v, 1.5f, SS_UI_WARN);
     ss_ui_line(ui, u, v - 6, u, v + 6, 1.5f, SS_UI_WARN);
@@ -751,43 +734,17 @@ static void ss__draw_bmode(ss__app *a, const ss_sim_state *st)
     }
 }
 
+/* The practice hint (engine/coach.c holds the rules). */
 static const char *ss__hint(ss__app *a, const ss_sim_state *st)
 {
-    if (!st->probe_on_skin && !a->at.ended) return a->exam ? NULL : "Hint: put the probe on the back (P, or F1-F5).";
-    if (!a->aids_hints || a->at.ended) return NULL;
-    static char buf[256];
-    const ss_needle *n = &st->needle;
-    if (st->needle_placed && n->in_body) {
-        double tip[3];
-        ss_needle_tip_pos(n, tip);
-        bool vis = ss__tip_visible(&a->sim_probe, &st->pose, tip);
-        if (st->csf_seen && st->injected_ml <= 0) return "Hint: CSF is flowing: inject (I).";
-        if (st->injected_ml > 0)
-            return a->at.ncritical > 0 ? "Hint: remove the needle (X) and end the attempt (End); the results name "
-                                         "what went wrong."
-                                       : "Hint: injected. Remove the needle (X) and end the attempt (End).";
-        if (n->on_bone) return "Hint: bone contact. Withdraw (Backspace), then re-angle the frame (, .) or slide the probe.";
-        if (!vis && a->at.advancing)
-            return "Hint: tip not visible - the needle is out of the image plane. Stop, and slide or rock the probe "
-                   "until the tip shows.";
-        if (a->at.dura_popped && st->stylet_in && n->tip_tissue == SS_TISSUE_CSF)
-            return "Hint: you felt the dura give: take the stylet out (T) and look for CSF.";
-        if (!vis) return "Hint: tip not visible in the image.";
-        snprintf(buf, sizeof buf, "Hint: tip in %s, %.0f mm deep. Advance slowly (Space) and watch for the dura.",
-                 ss_tissue_get(n->tip_tissue)->label, n->record_depth_mm - n->entry_depth_mm);
-        return buf;
-    }
+    static char buf[320];
     pthread_mutex_lock(&a->vis_mu);
-    bool no_canal = a->vis_valid && a->vis_at_pose < 0.1;
+    int canal = a->vis_valid ? (a->vis_at_pose >= 0.1) : -1;
     pthread_mutex_unlock(&a->vis_mu);
-    if (no_canal)
-        return "Hint: no canal in view here. Slide the probe just lateral of the spinous processes (near-spinous) "
-               "or tilt it until the dura shows.";
-    if (!st->guide_attached)
-        return "Hint: the canal is in view. Attach the puncture frame (G, or Shift+G to aim it at the sac; if no "
-               "bone-free path exists from here, Shift+P slides the probe to the planned one).";
-    if (!st->needle_placed) return "Hint: put the needle in the frame (N), then advance with Space.";
-    return "Hint: advance the needle (Space) and watch its tip in the image.";
+    ss_coach_input in = {.st = st, .probe = &a->sim_probe, .exam = a->exam, .hints = a->aids_hints,
+                         .ended = a->at.ended, .advancing = a->at.advancing, .dura_popped = a->at.dura_popped,
+                         .ncritical = a->at.ncritical, .canal_in_view = canal};
+    return ss_coach_hint(&in, buf, sizeof buf);
 }
 
 static void ss__draw_view3d(ss__app *a, const ss_sim_state *st)
