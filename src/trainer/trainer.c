@@ -1,6 +1,6 @@
 /* trainer.c: see trainer.h. One loop: SDL events -> UI state and input devices;
  * simulation ticks due (real time x speed) each preceded by a poll of the devices;
- * B-mode request; draw (3D view, B-mode panel, controls, status, overlays); present;
+ * B-mode request; draw (the 3D view here, the panels in panels.c); present;
  * frame time recorded. The attempt is an ss_session: its log gets every command. */
 #define _POSIX_C_SOURCE 200809L
 #include "trainer.h"
@@ -34,132 +34,20 @@
 #include "view3d.h"
 #include "views.h"
 
-#define SS__DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-/* the live picture: 256 lines, a scanner's line density; 512 samples for the 480 px panel */
-#define SS__LINES 256
-#define SS__SAMPLES 512
-#define SS__IMAGE_PX 480
-#define SS__MAX_EVENTS_FRAME 64
-#define SS__MAX_SCENARIOS 64
-#define SS__RECENT 10
-#define SS__TOP_H 36.0f
-#define SS__STATUS_H 58.0f
-#define SS__CONTROLS_W 272.0f
-#define SS__GAP 6.0f
-#define SS__MIN_FRAME_MS 16.0
-/* software GL: the window at ~31 fps leaves the cores it shares with the live B-mode to
-   the renderer (measured: B-mode 21.6 -> 23.6-24.1 Hz, docs/controls.md "Frame rate") */
-#define SS__MIN_FRAME_MS_SOFT 32.0
-#define SS__VIEW3D_SOFT_MS 100.0 /* software GL: the 3D view redrawn at most this often */
+#include "trainer_app.h"
 
-typedef struct ss__scenario_entry {
-    char path[1024];
-    char label[160];
-    char description[SS_SCENARIO_DESCRIPTION_MAX];
-} ss__scenario_entry;
 
-typedef struct ss__attempt {
-    ss_session *session;
-    int number;
-    char log_path[1024];
-    bool ended, graded;
-    ss_metrics m;
-    ss_grade g;
-    /* what the status strip shows, from the event stream */
-    double first_contact_t, first_skin_t, csf_t;
-    int insertions;
-    int level;
-    ss_event last;
-    bool have_last;
-    bool dura_popped;
-    ss_event recent[SS__RECENT];
-    int nrecent;
-    ss_event frame_events[SS__MAX_EVENTS_FRAME];
-    int nframe_events;
-    double last_depth_mm;
-    bool advancing;
-    /* the latest critical error (critical.h) in words, shown in red until the attempt ends */
-    char critical[SS_GRADE_NOTE_CHARS];
-    int ncritical;
-} ss__attempt;
-
-typedef struct ss__app {
-    ss_trainer_desc d;
-    bool exam, aids_overlay, aids_hints;
-    ss_gl_context *gl;
-    SDL_Window *win;
-    int w, h, fb_w, fb_h;
-    ss_ui *ui;
-    ss_ui_input uin;
-    ss_input_hub hub;
-    ss_input_mk *mk;
-    bool haptic_found;
-    char haptic_name[128];
-    /* the case */
-    ss_case *cs;
-    ss_case owned;
-    bool owns_case;
-    ss_world world;
-    const ss_volume *volume;
-    ss_view3d *v3;
-    ss_bmode_view *bm;
-    bool use_gpu;
-    char bmode_note[256];
-    /* image settings */
-    ss_probe sim_probe;
-    float depth_mm, freq_mhz, gain_db, dr_db, tgc_db[8];
-    bool frozen, skin_transparent, anatomy;
-    int level;
-    /* overlays */
-    bool help, picker, results;
-    ss__scenario_entry scenarios[SS__MAX_SCENARIOS];
-    int nscenarios, picked;
-    float picker_scroll;
-    /* attempt and time */
-    ss__attempt at;
-    double tick_debt;
-    const ss_script *script;
-    bool script_over;
-    bool quit;
-    /* layout */
-    ss_rect r_bmode, r_image, r_view3d, r_controls, r_status;
-    /* camera drag */
-    int cam_drag; /* 0 none, 1 orbit */
-    /* hints */
-    pthread_t vis_thread;
-    bool vis_thread_started, vis_quit, vis_job, vis_running;
-    pthread_mutex_t vis_mu;
-    pthread_cond_t vis_cv;
-    ss_probe_pose vis_job_pose;
-    double vis_at_pose;
-    ss_probe_pose vis_pose;
-    bool vis_valid;
-    char message[512];
-    double message_until_ms;
-    ss_frame_stats fs;
-    int exit_code;
-    bool skip_3d, skip_bmode, profile, offscreen;
-    double min_frame_ms; /* the window's frame cap (SS__MIN_FRAME_MS, software GL: SS__MIN_FRAME_MS_SOFT) */
-    int bmode_threads;
-    float view3d_scale;       /* 3D view resolution relative to the drawable */
-    unsigned image_version;
-    long view3d_renders; /* SONOSPINE_TRAINER_SKIP=3d,bmode: what costs what (profiling) */
-    bool software;       /* software GL (llvmpipe, softpipe) */
-    GLuint view3d_tex;   /* the 3D view's last image */
-    double view3d_last_ms;
-} ss__app;
-
-static double ss__now_ms(void)
+double ss_tr_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void ss__say(ss__app *a, const char *fmt, const char *arg)
+static void ss__say(ss_tr_app *a, const char *fmt, const char *arg)
 {
     snprintf(a->message, sizeof a->message, fmt, arg ? arg : "");
-    a->message_until_ms = ss__now_ms() + 4000;
+    a->message_until_ms = ss_tr_now_ms() + 4000;
 }
 
 /* ------------------------------------------------------------------ attempt */
@@ -167,9 +55,9 @@ static void ss__say(ss__app *a, const char *fmt, const char *arg)
 /* A critical error as the trainee meets it: named at once in red, with what the patient
  * feels; a nerve root's side from the tip against the midline of the interspace (+x is
  * the patient's left). */
-static void ss__note_critical(ss__app *a, ss_critical_type type, const ss_event *e)
+static void ss__note_critical(ss_tr_app *a, ss_critical_type type, const ss_event *e)
 {
-    ss__attempt *at = &a->at;
+    ss_tr_attempt *at = &a->at;
     /* on the window's clock: operation time */
     double t0 = at->first_contact_t >= 0 ? at->first_contact_t : 0.0;
     ss_critical_error c = {.type = type, .t_s = fmax(0.0, e->t_s - t0), .tissue = e->tissue, .level = e->level};
@@ -195,8 +83,8 @@ static void ss__note_critical(ss__app *a, ss_critical_type type, const ss_event 
 
 static void ss__on_event(void *user, const ss_event *e)
 {
-    ss__app *a = user;
-    ss__attempt *at = &a->at;
+    ss_tr_app *a = user;
+    ss_tr_attempt *at = &a->at;
     if (e->type != SS_EV_PROBE_CONTACT && !(a->exam && e->type == SS_EV_LAYER_ENTER)) {
         if (at->nrecent == SS__RECENT) memmove(at->recent, at->recent + 1, sizeof at->recent[0] * (SS__RECENT - 1));
         else at->nrecent++;
@@ -228,7 +116,7 @@ static void ss__on_event(void *user, const ss_event *e)
 
 static bool ss__issue(void *user, const ss_script_cmd *c)
 {
-    ss__app *a = user;
+    ss_tr_app *a = user;
     if (!a->at.session) return false;
     ss_sim *sim = ss_session_sim(a->at.session);
     ss_script_cmd x = *c;
@@ -240,7 +128,7 @@ static bool ss__issue(void *user, const ss_script_cmd *c)
     return ok;
 }
 
-static void ss__attempt_log_path(const ss__app *a, int number, char *out, size_t n)
+static void ss__attempt_log_path(const ss_tr_app *a, int number, char *out, size_t n)
 {
     out[0] = '\0';
     if (!a->d.log_path) return;
@@ -255,7 +143,7 @@ static void ss__attempt_log_path(const ss__app *a, int number, char *out, size_t
         snprintf(out, n, "%s-%d", a->d.log_path, number);
 }
 
-static int ss__attempt_begin(ss__app *a)
+int ss_tr_attempt_begin(ss_tr_app *a)
 {
     int number = a->at.number + 1;
     memset(&a->at, 0, sizeof a->at);
@@ -290,9 +178,9 @@ static cJSON *ss__json_file_write(const char *path, cJSON *o, int *rc)
 }
 
 /* Ends and grades the attempt (the simulation may already have ended). */
-static void ss__attempt_end(ss__app *a)
+static void ss__attempt_end(ss_tr_app *a)
 {
-    ss__attempt *at = &a->at;
+    ss_tr_attempt *at = &a->at;
     if (!at->session || at->graded) return;
     if (ss_session_end(at->session, &at->m, &at->g) != SS_OK) {
         fprintf(stderr, "sonospine run: the session log %s could not be completed: %s\n", at->log_path,
@@ -319,7 +207,7 @@ static void ss__attempt_end(ss__app *a)
     }
 }
 
-static void ss__attempt_free(ss__app *a)
+void ss_tr_attempt_free(ss_tr_app *a)
 {
     if (a->at.session) ss_session_free(a->at.session);
     a->at.session = NULL;
@@ -327,7 +215,7 @@ static void ss__attempt_free(ss__app *a)
 
 /* ------------------------------------------------------------------ case */
 
-static void ss__case_views_free(ss__app *a)
+static void ss__case_views_free(ss_tr_app *a)
 {
     ss_bmode_view_destroy(a->bm);
     a->bm = NULL;
@@ -335,7 +223,7 @@ static void ss__case_views_free(ss__app *a)
     a->v3 = NULL;
 }
 
-static int ss__case_views_make(ss__app *a)
+static int ss__case_views_make(ss_tr_app *a)
 {
     if (ss_case_volume(a->cs, 0.5f, &a->volume) != SS_OK) {
         fprintf(stderr, "sonospine run: tissue volume: %s\n", ss_error_message());
@@ -366,11 +254,11 @@ static int ss__case_views_make(ss__app *a)
     return 0;
 }
 
-static void ss__vis_drain(ss__app *a);
+static void ss__vis_drain(ss_tr_app *a);
 
 static int ss__name_cmp(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
 
-static void ss__scan_scenarios(ss__app *a)
+static void ss__scan_scenarios(ss_tr_app *a)
 {
     char dir[1024];
     bool env;
@@ -389,7 +277,7 @@ static void ss__scan_scenarios(ss__app *a)
     closedir(dp);
     qsort(names, (size_t)n, sizeof names[0], ss__name_cmp);
     for (int i = 0; i < n; i++) {
-        ss__scenario_entry *e = &a->scenarios[a->nscenarios];
+        ss_tr_scenario_entry *e = &a->scenarios[a->nscenarios];
         snprintf(e->path, sizeof e->path, "%.700s/%.255s", dir, names[i]);
         ss_scenario sc;
         if (ss_scenario_load(e->path, &sc, NULL) != SS_OK) continue;
@@ -401,7 +289,7 @@ static void ss__scan_scenarios(ss__app *a)
     }
 }
 
-static int ss__switch_case(ss__app *a, const char *path)
+int ss_tr_switch_case(ss_tr_app *a, const char *path)
 {
     /* an exam's case is fixed when it starts (issue 21): no other scenario, no second try */
     if (a->exam) {
@@ -418,7 +306,7 @@ static int ss__switch_case(ss__app *a, const char *path)
         return -1;
     }
     ss__attempt_end(a);
-    ss__attempt_free(a);
+    ss_tr_attempt_free(a);
     ss__vis_drain(a);
     ss__case_views_free(a);
     if (a->owns_case) ss_case_free(&a->owned);
@@ -427,12 +315,12 @@ static int ss__switch_case(ss__app *a, const char *path)
     a->cs = &a->owned;
     a->script = NULL; /* a script belongs to the scenario it was written for */
     if (ss__case_views_make(a) != 0) return -1;
-    return ss__attempt_begin(a);
+    return ss_tr_attempt_begin(a);
 }
 
 /* ------------------------------------------------------------------ helpers */
 
-static ss_probe ss__display_probe(const ss__app *a)
+static ss_probe ss__display_probe(const ss_tr_app *a)
 {
     ss_probe p = a->sim_probe;
     p.depth_mm = a->depth_mm;
@@ -443,7 +331,7 @@ static ss_probe ss__display_probe(const ss__app *a)
     return p;
 }
 
-static void ss__bmode_settings(const ss__app *a, ss_bmode_settings *s)
+static void ss__bmode_settings(const ss_tr_app *a, ss_bmode_settings *s)
 {
     ss_cli_bmode_settings(&a->cs->scenario, s);
     s->gain_db = a->gain_db;
@@ -453,7 +341,7 @@ static void ss__bmode_settings(const ss__app *a, ss_bmode_settings *s)
     s->threads = a->bmode_threads;
 }
 
-static void ss__push_key(SDL_Keycode k, Uint16 mod)
+void ss_tr_push_key(SDL_Keycode k, Uint16 mod)
 {
     SDL_Event e;
     memset(&e, 0, sizeof e);
@@ -467,7 +355,7 @@ static void ss__push_key(SDL_Keycode k, Uint16 mod)
     SDL_PushEvent(&e);
 }
 
-static int ss__write_screenshot(const ss__app *a, const char *path)
+static int ss__write_screenshot(const ss_tr_app *a, const char *path)
 {
     int w = a->fb_w, h = a->fb_h;
     unsigned char *px = malloc((size_t)w * (size_t)h * 3), *row = malloc((size_t)w * 3);
@@ -490,280 +378,7 @@ static int ss__write_screenshot(const ss__app *a, const char *path)
     return ok ? 0 : -1;
 }
 
-static void ss__fmt_time(char *out, size_t n, double s)
-{
-    if (s < 0) snprintf(out, n, "-");
-    else snprintf(out, n, "%d:%02d", (int)(s / 60), (int)fmod(s, 60));
-}
-
-/* An event's time on the status strip's clock: operation time, from the first probe
- * contact (m:ss.s). */
-static void ss__event_clock(const ss__attempt *at, double t_s, char *out, size_t n)
-{
-    double s = fmax(0.0, t_s - (at->first_contact_t >= 0 ? at->first_contact_t : 0.0));
-    snprintf(out, n, "%d:%04.1f", (int)(s / 60), fmod(s, 60));
-}
-
-/* An event as the CLI prints it: name, tissue, level, view, depth, volume. */
-static void ss__event_line(const ss_event *e, char *line, size_t n)
-{
-    size_t k = 0;
-#define SS__ADD(...)                                                                                                   \
-    do {                                                                                                               \
-        int w_ = snprintf(line + k, n - k, __VA_ARGS__);                                                               \
-        if (w_ > 0) k = k + (size_t)w_ < n ? k + (size_t)w_ : n - 1;                                                  \
-    } while (0)
-    line[0] = '\0';
-    SS__ADD("%s", ss_event_name(e->type));
-    if (e->tissue >= 0) SS__ADD("  %s", ss_tissue_get(e->tissue)->label);
-    if (e->type == SS_EV_VIEW_REACHED && e->view >= 0) SS__ADD("  %s", ss_view_name((ss_view)e->view));
-    if (e->level >= 0) SS__ADD("  at %s", ss_level_name(e->level));
-    if (e->type == SS_EV_SKIN_ENTRY || e->type == SS_EV_BONE_CONTACT || e->type == SS_EV_DURA_POP ||
-        e->type == SS_EV_CSF_OUTFLOW || ss_critical_of_event(e->type) >= 0)
-        SS__ADD("  %.1f mm", e->depth_mm);
-    if (e->type == SS_EV_INJECT) SS__ADD("  %.1f ml", e->value);
-#undef SS__ADD
-}
-
-/* ------------------------------------------------------------------ layout */
-
-static void ss__layout(ss__app *a)
-{
-    float W = (float)a->w, H = (float)a->h;
-    float top = SS__TOP_H, bottom = H - SS__STATUS_H;
-    float cw = SS__CONTROLS_W;
-    float avail = W - cw - 4 * SS__GAP;
-    float bw = floorf(avail * 0.56f);
-    a->r_bmode = (ss_rect){SS__GAP, top + SS__GAP, bw, bottom - top - 2 * SS__GAP};
-    a->r_view3d = (ss_rect){2 * SS__GAP + bw, top + SS__GAP, avail - bw, bottom - top - 2 * SS__GAP};
-    a->r_controls = (ss_rect){W - cw - SS__GAP, top + SS__GAP, cw, bottom - top - 2 * SS__GAP};
-    a->r_status = (ss_rect){SS__GAP, bottom, W - 2 * SS__GAP, SS__STATUS_H - SS__GAP};
-}
-
-/* ------------------------------------------------------------------ drawing */
-
-static void ss__draw_top(ss__app *a)
-{
-    ss_ui *ui = a->ui;
-    ss_rect r = {0, 0, (float)a->w, SS__TOP_H};
-    ss_ui_fill(ui, r, SS_RGBA(30, 33, 38, 255));
-    ss_ui_block(ui, r);
-    float x = 10;
-    x += ss_ui_text(ui, SS_FONT_BODY, x, 9, SS_UI_ACCENT, "SonoSpine") + 14;
-    ss_rect badge = {x, 7, a->exam ? 58.0f : 80.0f, 22};
-    ss_ui_fill(ui, badge, a->exam ? SS_RGBA(150, 50, 45, 255) : SS_RGBA(40, 110, 70, 255));
-    ss_ui_text(ui, SS_FONT_SMALL, badge.x + 8, badge.y + 3, SS_UI_TEXT, a->exam ? "EXAM" : "PRACTICE");
-    x += badge.w + 12;
-    ss_ui_text(ui, SS_FONT_BODY, x, 9, SS_UI_TEXT, a->cs->scenario.title);
-    float bx = (float)a->w - 8;
-    const char *labels[3] = {a->at.ended ? "Results" : "End attempt", "Scenarios", "Help (?)"};
-    for (int i = 0; i < 3; i++) {
-        if (i == 1 && a->exam) continue; /* no scenario picker in an exam */
-        float bwid = ss_ui_text_width(ui, SS_FONT_BODY, labels[i]) + 22;
-        bx -= bwid;
-        if (ss_ui_button(ui, (ss_rect){bx, 5, bwid, 26}, labels[i])) {
-            if (i == 0 && !a->at.ended) ss__push_key(SDLK_END, KMOD_NONE);
-            else if (i == 0) a->results = true;
-            if (i == 1) a->picker = !a->picker;
-            if (i == 2) a->help = !a->help;
-        }
-        bx -= 6;
-    }
-    if (a->d.trainee) {
-        char t[160];
-        snprintf(t, sizeof t, "trainee %s", a->d.trainee);
-        ss_ui_text(ui, SS_FONT_SMALL, bx - ss_ui_text_width(ui, SS_FONT_SMALL, t) - 10, 11, SS_UI_TEXT_DIM, t);
-    }
-}
-
-/* Screen y of depth d (mm) along the central line in the image rectangle. */
-static float ss__depth_y(const ss_probe *p, const ss_scan_geometry *g, ss_rect img, float d)
-{
-    float xy[2];
-    ss_probe_point_mm(p, (float)(p->lines - 1) / 2.0f, d, xy);
-    return img.y + (xy[1] - g->y0_mm) / (g->height * g->mm_per_px) * img.h;
-}
-
-static const char *ss__hint(ss__app *a, const ss_sim_state *st);
-
-/* The biopsy-guide line every scanner with a frame draws (issue 21): the frame's needle
- * path on the image, dotted, with a tick every centimetre along the needle from the face;
- * in practice mode the tip too, when it lies within the slice. Probe-frame millimetres
- * map to the image through its scan geometry, so the line sits on the picture shown
- * whatever its pose lag. */
-#define SS__GUIDE_RGBA SS_RGBA(170, 240, 255, 255)
-static void ss__draw_guide_path(ss__app *a, const ss_sim_state *st, const ss_probe *p, const ss_scan_geometry *g,
-                                ss_rect img)
-{
-    if (!st->guide_attached) return;
-    ss_ui *ui = a->ui;
-    float sx = img.w / ((float)g->width * g->mm_per_px), sy = img.h / ((float)g->height * g->mm_per_px);
-    double e[2], d[2];
-    ss_guide_path_probe(p, st->guide_angle_deg, e, d);
-    for (double t = 0.0; e[1] + t * d[1] <= p->depth_mm; t += 1.5) {
-        float x = (float)(e[0] + t * d[0]), y = (float)(e[1] + t * d[1]), line, sample;
-        if (!ss_probe_line_sample_at(p, x, y, &line, &sample)) continue;
-        float u = img.x + (x - g->x0_mm) * sx, v = img.y + (y - g->y0_mm) * sy;
-        ss_ui_fill(ui, (ss_rect){u - 1, v - 1, 2, 2}, SS__GUIDE_RGBA);
-    }
-    for (int cm = 1; e[1] + 10.0 * cm * d[1] <= p->depth_mm; cm++) {
-        float x = (float)(e[0] + 10.0 * cm * d[0]), y = (float)(e[1] + 10.0 * cm * d[1]), line, sample;
-        if (!ss_probe_line_sample_at(p, x, y, &line, &sample)) continue;
-        float u = img.x + (x - g->x0_mm) * sx, v = img.y + (y - g->y0_mm) * sy;
-        /* perpendicular to the path, 5 px each side */
-        float nx = (float)d[1] * 5.0f, ny = (float)-d[0] * 5.0f;
-        ss_ui_line(ui, u - nx, v - ny, u + nx, v + ny, 1.5f, SS__GUIDE_RGBA);
-    }
-    if (a->exam || !st->needle_placed || !st->needle.in_body) return;
-    double tip[3], q[3];
-    ss_needle_tip_pos(&st->needle, tip);
-    if (!ss_probe_pose_in_slice(p, &st->pose, tip, q)) return;
-    float u = img.x + ((float)q[0] - g->x0_mm) * sx, v = img.y + ((float)q[1] - g->y0_mm) * sy;
-    ss_ui_line(ui, u - 6, v, u + 6, v, 1.5f, SS_UI_WARN);
-    ss_ui_line(ui, u, v - 6, u, v + 6, 1.5f, SS_UI_WARN);
-}
-
-static void ss__draw_bmode(ss__app *a, const ss_sim_state *st)
-{
-    ss_ui *ui = a->ui;
-    ss_rect c = ss_ui_panel(ui, a->r_bmode, "B-MODE");
-    ss_scan_geometry g;
-    ss_probe p;
-    GLuint tex = ss_bmode_view_texture(a->bm, &g, &p);
-    ss_rect room = {c.x + 34, c.y + 18, c.w - 34 - 40, c.h * 0.62f};
-    a->r_image = (ss_rect){0, 0, 0, 0};
-    if (!st->probe_on_skin) {
-        ss_ui_fill(ui, room, SS_RGBA(0, 0, 0, 255));
-        ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){room.x + 20, room.y + room.h / 2 - 30, room.w - 40, 80},
-                           SS_UI_TEXT_DIM,
-                           a->exam ? "No contact. Press P to put the probe on the back (midline, over the sacrum), "
-                                     "then find the interspace and the view by hand."
-                                   : "No contact. Press P to put the probe on the back over the sacrum, or F2 for "
-                                     "the near-spinous view at the chosen interspace (1-5).");
-    } else if (tex) {
-        float aspect = (float)g.width / (float)g.height;
-        float w = room.w, h = w / aspect;
-        if (h > room.h) {
-            h = room.h;
-            w = h * aspect;
-        }
-        ss_rect img = {room.x + (room.w - w) / 2, room.y, w, h};
-        a->r_image = img;
-        ss_ui_fill(ui, img, SS_RGBA(0, 0, 0, 255));
-        ss_ui_image(ui, img, tex, 0, 0, 1, 1, true);
-        /* anatomy overlay (practice, when the scenario allows; O): the outlines of bone,
-           graft, hardware, flavum, sac, nerves and vessels from the frame's label map */
-        GLuint otex = a->anatomy && a->aids_overlay ? ss_bmode_view_overlay_texture(a->bm) : 0;
-        if (otex) {
-            ss_ui_image(ui, img, otex, 0, 0, 1, 1, false);
-            static const struct { int label; const char *name; } legend[] = {
-                {SS_TISSUE_CORTICAL, "bone"}, {SS_TISSUE_GRAFT, "graft"}, {SS_TISSUE_TITANIUM, "rods/screws"},
-                {SS_TISSUE_FLAVUM, "flavum"}, {SS_TISSUE_CSF, "sac"},     {SS_TISSUE_NERVE, "nerve"},
-                {SS_TISSUE_VESSEL, "vessel"}};
-            float lx = img.x + img.w - 84, ly = img.y + img.h - 16 * 7 - 6;
-            for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++, ly += 16) {
-                uint8_t col[4];
-                ss_scan_outline_colour(legend[i].label, col);
-                ss_ui_fill(ui, (ss_rect){lx, ly + 4, 10, 3}, SS_RGBA(col[0], col[1], col[2], 255));
-                ss_ui_text(ui, SS_FONT_SMALL, lx + 14, ly - 3, SS_RGBA(col[0], col[1], col[2], 255), legend[i].name);
-            }
-        }
-        ss__draw_guide_path(a, st, &p, &g, img);
-        /* depth scale in cm on the left */
-        float x0 = img.x - 4;
-        for (int mm = 0; mm <= (int)p.depth_mm; mm += 10) {
-            float y = ss__depth_y(&p, &g, img, (float)mm);
-            bool major = mm % 50 == 0;
-            ss_ui_line(ui, x0 - (major ? 10 : 6), y, x0, y, 1, SS_UI_TEXT_DIM);
-            if (mm % 20 == 0 || major) {
-                char lab[16];
-                snprintf(lab, sizeof lab, "%d", mm / 10);
-                ss_ui_text(ui, SS_FONT_SMALL, x0 - 14 - ss_ui_text_width(ui, SS_FONT_SMALL, lab), y - 8,
-                           SS_UI_TEXT_DIM, lab);
-            }
-        }
-        ss_ui_text(ui, SS_FONT_SMALL, x0 - 22, img.y - 18, SS_UI_TEXT_DIM, "cm");
-        /* focus marker on the right */
-        float fy = ss__depth_y(&p, &g, img, p.focal_depth_mm);
-        float fx = img.x + img.w + 6;
-        ss_ui_triangle(ui, fx, fy, fx + 10, fy - 6, fx + 10, fy + 6, SS_UI_WARN);
-        ss_ui_text(ui, SS_FONT_SMALL, fx, fy + 7, SS_UI_TEXT_DIM, "F");
-        /* orientation marker: the probe's marker end is the image's left */
-        ss_ui_fill(ui, (ss_rect){img.x + 6, img.y + 6, 10, 10}, SS_UI_ACCENT);
-        ss_ui_text(ui, SS_FONT_SMALL, img.x + 20, img.y + 3, SS_UI_TEXT_DIM, "marker");
-        if (a->frozen) {
-            ss_ui_frame(ui, img, 3, SS_UI_ACCENT);
-            ss_ui_fill(ui, (ss_rect){img.x + img.w - 86, img.y + 6, 80, 24}, SS_UI_ACCENT);
-            ss_ui_text(ui, SS_FONT_BODY, img.x + img.w - 78, img.y + 8, SS_UI_TEXT, "FROZEN");
-        }
-        char info[160];
-        snprintf(info, sizeof info, "%.1f MHz   depth %.0f mm   gain %+.0f dB   DR %.0f dB", (double)p.freq_mhz,
-                 (double)p.depth_mm, (double)a->gain_db, (double)a->dr_db);
-        ss_ui_text(ui, SS_FONT_SMALL, img.x, img.y + img.h + 4, SS_UI_TEXT_DIM, info);
-        room.h = img.h + 18;
-    } else {
-        ss_ui_fill(ui, room, SS_RGBA(0, 0, 0, 255));
-        ss_ui_text(ui, SS_FONT_BODY, room.x + 20, room.y + room.h / 2, SS_UI_TEXT_DIM, "rendering the first image...");
-    }
-    /* hint line and refused-command message */
-    ss_rect hr = {c.x, room.y + room.h + 10, c.w, 0};
-    const char *hint = ss__hint(a, st);
-    float y = hr.y;
-    if (a->at.critical[0])
-        y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 60}, SS_UI_BAD, a->at.critical) + 4;
-    if (a->message[0] && ss__now_ms() < a->message_until_ms)
-        y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 40}, SS_UI_WARN, a->message) + 4;
-    if (hint) y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 60}, SS_UI_GOOD, hint) + 4;
-    /* the attempt so far: the latest events */
-    y = fmaxf(y + 6, c.y + c.h - (float)SS__RECENT * (ss_ui_line_height(ui, SS_FONT_SMALL) + 2) - 20);
-    ss_ui_text(ui, SS_FONT_SMALL, c.x, y, SS_UI_TEXT_DIM, "EVENTS");
-    y += ss_ui_line_height(ui, SS_FONT_SMALL) + 4;
-    for (int i = 0; i < a->at.nrecent && y < c.y + c.h - 12; i++) {
-        const ss_event *e = &a->at.recent[i];
-        char line[240], clock[24], what[200];
-        ss__event_clock(&a->at, e->t_s, clock, sizeof clock);
-        ss__event_line(e, what, sizeof what);
-        snprintf(line, sizeof line, "%7s   %s", clock, what);
-        bool bad = e->type == SS_EV_BONE_CONTACT || ss_critical_of_event(e->type) >= 0 ||
-                   (e->type == SS_EV_INJECT && e->tissue != SS_TISSUE_CSF);
-        ss_rgba col = bad                                                                ? SS_UI_BAD
-                      : e->type == SS_EV_CSF_OUTFLOW || e->type == SS_EV_INJECT ? SS_UI_GOOD
-                                                                                : SS_UI_TEXT;
-        ss_ui_text(ui, SS_FONT_SMALL, c.x, y, col, line);
-        y += ss_ui_line_height(ui, SS_FONT_SMALL) + 2;
-    }
-}
-
-/* The practice hint (engine/coach.c holds the rules). */
-static const char *ss__hint(ss__app *a, const ss_sim_state *st)
-{
-    static char buf[320];
-    pthread_mutex_lock(&a->vis_mu);
-    int canal = a->vis_valid ? (a->vis_at_pose >= 0.1) : -1;
-    pthread_mutex_unlock(&a->vis_mu);
-    ss_coach_input in = {.st = st, .probe = &a->sim_probe, .exam = a->exam, .hints = a->aids_hints,
-                         .ended = a->at.ended, .advancing = a->at.advancing, .dura_popped = a->at.dura_popped,
-                         .ncritical = a->at.ncritical, .canal_in_view = canal};
-    return ss_coach_hint(&in, buf, sizeof buf);
-}
-
-static void ss__draw_view3d(ss__app *a, const ss_sim_state *st)
-{
-    ss_ui *ui = a->ui;
-    /* only the title strip and the edge: the GL view fills the inside (drawn before the UI) */
-    ss_rect r = a->r_view3d;
-    float top = 5 + ss_ui_line_height(ui, SS_FONT_SMALL) + 4;
-    ss_ui_block(ui, (ss_rect){r.x, r.y, r.w, top});
-    ss_ui_fill(ui, (ss_rect){r.x, r.y, r.w, top}, SS_UI_PANEL);
-    ss_ui_frame(ui, r, 1, SS_UI_PANEL_EDGE);
-    ss_ui_text(ui, SS_FONT_SMALL, r.x + 8, r.y + 5, SS_UI_TEXT_DIM,
-               "3D VIEW    drag: probe    middle/Alt-drag: orbit    Ctrl+wheel: zoom");
-    (void)st;
-}
-
-/* The 3D view, rendered into its own texture when something visible changed, drawn
- * as an image under the panel's title strip. */
-static void ss__draw_view3d_gl(ss__app *a, const ss_sim_state *st)
+static void ss__draw_view3d_gl(ss_tr_app *a, const ss_sim_state *st)
 {
     ss_rect r = a->r_view3d;
     float top = 5 + ss_ui_line_height(a->ui, SS_FONT_SMALL) + 4;
@@ -786,7 +401,7 @@ static void ss__draw_view3d_gl(ss__app *a, const ss_sim_state *st)
        (the last one shown between), so that the window keeps its rate and the B-mode its
        cores. The B-mode panel itself shows every image. */
     bool redrawn = false;
-    double now = ss__now_ms();
+    double now = ss_tr_now_ms();
     GLuint t = a->view3d_tex;
     if (!t || !a->software || now - a->view3d_last_ms >= SS__VIEW3D_SOFT_MS) {
         t = ss_view3d_render(a->v3, &sc, w, h, &redrawn);
@@ -799,338 +414,7 @@ static void ss__draw_view3d_gl(ss__app *a, const ss_sim_state *st)
     ss_ui_image(a->ui, img, t, 0, 1, 1, 0, false);
 }
 
-static void ss__draw_controls(ss__app *a, const ss_sim_state *st)
-{
-    ss_ui *ui = a->ui;
-    ss_rect c = ss_ui_panel(ui, a->r_controls, "CONTROLS");
-    ss_ui_rows rows = ss_ui_rows_begin(c, 5);
-    ss_ui_text(ui, SS_FONT_SMALL, c.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM, "IMAGE");
-    ss_ui_slider(ui, ss_ui_rows_next(&rows, 22), "Depth", &a->depth_mm, 40, 160, 5, "%.0f mm");
-    ss_ui_slider(ui, ss_ui_rows_next(&rows, 22), "Frequency", &a->freq_mhz, 1, 8, 0.5f, "%.1f MHz");
-    ss_ui_slider(ui, ss_ui_rows_next(&rows, 22), "Gain", &a->gain_db, -20, 30, 1, "%+.0f dB");
-    ss_ui_slider(ui, ss_ui_rows_next(&rows, 22), "Dyn. range", &a->dr_db, 30, 90, 5, "%.0f dB");
-    ss_rect tgc = ss_ui_rows_next(&rows, 70);
-    ss_ui_text(ui, SS_FONT_BODY, tgc.x, tgc.y + 26, SS_UI_TEXT_DIM, "TGC");
-    for (int i = 0; i < 8; i++) {
-        float sw = (tgc.w * 0.58f) / 8;
-        ss_rect s = {tgc.x + tgc.w * 0.42f + sw * (float)i + 2, tgc.y, sw - 4, tgc.h};
-        ss_ui_vslider(ui, s, &a->tgc_db[i], -20, 20);
-    }
-    ss_rect row = ss_ui_rows_next(&rows, 24);
-    ss_ui_toggle(ui, ss_ui_column(row, 2, 0, 6), "Freeze (F)", &a->frozen, true);
-    if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 6), "Screenshot")) {
-        /* taken after the next frame is drawn */
-        SDL_Event e;
-        memset(&e, 0, sizeof e);
-        e.type = SDL_KEYDOWN;
-        e.key.keysym.sym = SDLK_F12;
-        SDL_PushEvent(&e);
-    }
-    rows.y += 4;
-    ss_ui_text(ui, SS_FONT_SMALL, c.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM, "3D VIEW");
-    ss_ui_toggle(ui, ss_ui_rows_next(&rows, 22), "Skin see-through (H)", &a->skin_transparent, true);
-    bool anat = a->anatomy && a->aids_overlay;
-    if (ss_ui_toggle(ui, ss_ui_rows_next(&rows, 22),
-                     a->aids_overlay ? "Anatomy overlay (O)" : "Anatomy overlay (not in this mode)", &anat,
-                     a->aids_overlay))
-        a->anatomy = anat;
-    rows.y += 4;
-    ss_ui_text(ui, SS_FONT_SMALL, c.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM,
-               a->exam ? "PROBE AND NEEDLE" : "PROBE AND NEEDLE  (interspace for F1-F5)");
-    if (!a->exam) {
-        ss_rect lr = ss_ui_rows_next(&rows, 24);
-        for (int l = 0; l < SS_LEVEL_COUNT; l++) {
-            ss_rect b = ss_ui_column(lr, SS_LEVEL_COUNT, l, 3);
-            bool on = a->level == l;
-            if (on) ss_ui_fill(ui, (ss_rect){b.x - 1, b.y - 1, b.w + 2, b.h + 2}, SS_UI_ACCENT);
-            if (ss_ui_button(ui, b, ss_level_name(l))) a->level = l;
-        }
-        row = ss_ui_rows_next(&rows, 26);
-        if (ss_ui_button(ui, ss_ui_column(row, 2, 0, 6), "Near-spinous (F2)")) ss__push_key(SDLK_F2, KMOD_NONE);
-        if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 6), "Aim frame (Sh+G)")) ss__push_key(SDLK_g, KMOD_LSHIFT);
-        row = ss_ui_rows_next(&rows, 26);
-        if (ss_ui_button(ui, row, "Slide to the planned path (Sh+P)")) ss__push_key(SDLK_p, KMOD_LSHIFT);
-    } else {
-        row = ss_ui_rows_next(&rows, 26);
-        if (ss_ui_button(ui, row, "Probe on the back (P)")) ss__push_key(SDLK_p, KMOD_NONE);
-    }
-    row = ss_ui_rows_next(&rows, 26);
-    char gl[64];
-    snprintf(gl, sizeof gl, st->guide_attached ? "Detach (G)" : "Frame (G)");
-    if (ss_ui_button(ui, ss_ui_column(row, 3, 0, 4), gl)) ss__push_key(SDLK_g, KMOD_NONE);
-    if (ss_ui_button(ui, ss_ui_column(row, 3, 1, 4), "- angle")) ss__push_key(SDLK_COMMA, KMOD_NONE);
-    if (ss_ui_button(ui, ss_ui_column(row, 3, 2, 4), "+ angle")) ss__push_key(SDLK_PERIOD, KMOD_NONE);
-    row = ss_ui_rows_next(&rows, 26);
-    if (ss_ui_button(ui, ss_ui_column(row, 3, 0, 4), "Needle (N)")) ss__push_key(SDLK_n, KMOD_NONE);
-    if (ss_ui_button(ui, ss_ui_column(row, 3, 1, 4), st->stylet_in ? "Stylet out" : "Stylet in"))
-        ss__push_key(SDLK_t, KMOD_NONE);
-    if (ss_ui_button(ui, ss_ui_column(row, 3, 2, 4), "Inject (I)")) ss__push_key(SDLK_i, KMOD_NONE);
-    row = ss_ui_rows_next(&rows, 26);
-    if (ss_ui_button(ui, ss_ui_column(row, 2, 0, 6), "Remove (X)")) ss__push_key(SDLK_x, KMOD_NONE);
-    if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 6), "Call CT (C)")) ss__push_key(SDLK_c, KMOD_NONE);
-    ss_ui_text_wrapped(ui, SS_FONT_SMALL, ss_ui_rows_next(&rows, 30), SS_UI_TEXT_DIM,
-                       "Advance: hold Space (Shift: faster). Withdraw: hold Backspace.");
-    /* devices */
-    float y = c.y + c.h - 2 * ss_ui_line_height(ui, SS_FONT_SMALL);
-    char dev[200];
-    snprintf(dev, sizeof dev, "B-mode: %s", ss_bmode_view_backend(a->bm));
-    ss_ui_text(ui, SS_FONT_SMALL, c.x, y, SS_UI_TEXT_DIM, dev);
-    snprintf(dev, sizeof dev, "Force feedback: %s", a->haptic_found ? a->haptic_name : "no device");
-    ss_ui_text(ui, SS_FONT_SMALL, c.x, y + ss_ui_line_height(ui, SS_FONT_SMALL), SS_UI_TEXT_DIM, dev);
-}
-
-static void ss__status_item(ss__app *a, float *x, float y, const char *label, const char *value, ss_rgba c)
-{
-    ss_ui_text(a->ui, SS_FONT_SMALL, *x, y, SS_UI_TEXT_DIM, label);
-    float w1 = ss_ui_text_width(a->ui, SS_FONT_SMALL, label);
-    float w2 = ss_ui_text(a->ui, SS_FONT_BODY, *x, y + 16, c, value);
-    *x += fmaxf(w1, w2) + 22;
-}
-
-static void ss__draw_status(ss__app *a, const ss_sim_state *st)
-{
-    ss_ui *ui = a->ui;
-    ss_rect r = a->r_status;
-    ss_ui_block(ui, r);
-    ss_ui_fill(ui, r, SS_UI_PANEL);
-    ss_ui_frame(ui, r, 1, SS_UI_PANEL_EDGE);
-    ss__attempt *at = &a->at;
-    float x = r.x + 10, y = r.y + 6;
-    char v[160];
-    double now = st->t_s;
-    double end_t = at->graded ? at->m.operation_time_s + (at->first_contact_t > 0 ? at->first_contact_t : 0) : now;
-    ss__fmt_time(v, sizeof v, at->first_contact_t >= 0 ? (at->graded ? at->m.operation_time_s : end_t - at->first_contact_t) : -1);
-    ss__status_item(a, &x, y, "Operation time", v, SS_UI_TEXT);
-    if (at->first_skin_t < 0) snprintf(v, sizeof v, "-");
-    else if (at->csf_t >= 0) ss__fmt_time(v, sizeof v, at->csf_t - at->first_skin_t);
-    else if (at->ended) snprintf(v, sizeof v, "- (no CSF)");
-    else {
-        ss__fmt_time(v, sizeof v, now - at->first_skin_t);
-        strncat(v, " (running)", sizeof v - strlen(v) - 1);
-    }
-    ss__status_item(a, &x, y, "Puncture time", v, at->csf_t >= 0 ? SS_UI_GOOD : SS_UI_TEXT);
-    snprintf(v, sizeof v, "%d", at->insertions);
-    ss__status_item(a, &x, y, "Insertions", v, SS_UI_TEXT);
-    int level = at->level >= 0 ? at->level : st->view_level;
-    ss__status_item(a, &x, y, "Level", level >= 0 ? ss_level_name(level) : "-", SS_UI_TEXT);
-    if (st->needle_placed && st->needle.in_body)
-        snprintf(v, sizeof v, "%.1f mm, %.1f N, %s", st->needle.record_depth_mm - st->needle.entry_depth_mm,
-                 ss_needle_force_n(&st->needle), st->stylet_in ? "stylet in" : "stylet out");
-    else snprintf(v, sizeof v, "%s", st->needle_placed ? "on the skin line" : "-");
-    ss__status_item(a, &x, y, "Needle depth, force", v, SS_UI_TEXT);
-    if (st->guide_attached) snprintf(v, sizeof v, "%.0f deg", st->guide_angle_deg);
-    else snprintf(v, sizeof v, "off (set %.0f deg)", ss_input_mk_guide_angle(a->mk));
-    ss__status_item(a, &x, y, "Frame", v, SS_UI_TEXT);
-    if (at->have_last) {
-        const ss_event *e = &at->last;
-        char clock[24];
-        ss__event_clock(at, e->t_s, clock, sizeof clock);
-        snprintf(v, sizeof v, "%s%s%s  %s", ss_event_name(e->type), e->tissue >= 0 ? " " : "",
-                 e->tissue >= 0 ? ss_tissue_get(e->tissue)->label : "", clock);
-    } else snprintf(v, sizeof v, "-");
-    ss_rgba ec = SS_UI_TEXT;
-    if (at->have_last && (at->last.type == SS_EV_CSF_OUTFLOW ||
-                          (at->last.type == SS_EV_INJECT && at->last.tissue == SS_TISSUE_CSF)))
-        ec = SS_UI_GOOD;
-    if (at->have_last && (at->last.type == SS_EV_BONE_CONTACT || ss_critical_of_event(at->last.type) >= 0 ||
-                          (at->last.type == SS_EV_INJECT && at->last.tissue != SS_TISSUE_CSF)))
-        ec = SS_UI_BAD;
-    ss__status_item(a, &x, y, "Last event", v, ec);
-    double limit = a->cs->scenario.task.time_limit_s;
-    if (limit > 0 && a->exam) {
-        ss__fmt_time(v, sizeof v, fmax(0, limit - now));
-        ss__status_item(a, &x, y, "Time left", v, limit - now < 60 ? SS_UI_WARN : SS_UI_TEXT);
-    }
-    if (a->d.speed != 1.0) {
-        snprintf(v, sizeof v, "x%.1f", a->d.speed);
-        ss__status_item(a, &x, y, "Speed", v, SS_UI_TEXT_DIM);
-    }
-}
-
-static ss_rect ss__centered(const ss__app *a, float w, float h)
-{
-    w = fminf(w, (float)a->w - 20);
-    h = fminf(h, (float)a->h - 20);
-    return (ss_rect){((float)a->w - w) / 2, ((float)a->h - h) / 2, w, h};
-}
-
-static void ss__dim(ss__app *a)
-{
-    ss_rect all = {0, 0, (float)a->w, (float)a->h};
-    ss_ui_fill(a->ui, all, SS_RGBA(0, 0, 0, 150));
-    ss_ui_block(a->ui, all);
-}
-
-static void ss__draw_help(ss__app *a)
-{
-    ss_ui *ui = a->ui;
-    ss__dim(a);
-    ss_rect r = ss__centered(a, 1060, 700);
-    ss_rect c = ss_ui_panel(ui, r, "CONTROLS  (? or Esc closes)");
-    float lh = ss_ui_line_height(ui, SS_FONT_SMALL) + 3;
-    ss_rect col[2] = {ss_ui_column(c, 2, 0, 24), ss_ui_column(c, 2, 1, 24)};
-    int n;
-    const ss_input_binding *b = ss_input_mk_bindings(&n);
-    float y = col[0].y;
-    ss_ui_text(ui, SS_FONT_BODY, col[0].x, y, SS_UI_ACCENT, "Mouse and keyboard: probe and needle");
-    y += lh + 6;
-    for (int i = 0; i < n; i++) {
-        bool off = b[i].aids_only && (a->exam || !a->aids_hints);
-        ss_rgba cl = off ? SS_UI_TEXT_DIM : SS_UI_TEXT;
-        ss_ui_text(ui, SS_FONT_SMALL, col[0].x, y, off ? SS_UI_TEXT_DIM : SS_UI_WARN, b[i].keys);
-        char act[256];
-        snprintf(act, sizeof act, "%s%s", b[i].action, b[i].aids_only ? "  (practice)" : "");
-        y += ss_ui_text_wrapped(ui, SS_FONT_SMALL, (ss_rect){col[0].x + 200, y, col[0].w - 200, 60}, cl, act);
-        if (y > col[0].y + col[0].h - lh) break;
-    }
-    static const char *app_keys[][2] = {
-        {"? ", "this list"},
-        {"PageUp / PageDown", "image depth - / +"},
-        {"- / =", "gain - / +"},
-        {"9 / 0", "frequency - / +"},
-        {"[ / ]", "dynamic range - / +"},
-        {"F", "freeze / unfreeze the image"},
-        {"H", "skin see-through in the 3D view"},
-        {"O", "anatomy overlay: 3D view and outlines on the B-mode (practice, when allowed)"},
-        {"V", "reset the 3D camera"},
-        {"Middle-drag, Alt+drag", "orbit the 3D camera; Ctrl+wheel zooms"},
-        {"Tab", "scenario picker (practice)"},
-        {"F12 / Ctrl+S", "screenshot of the window (PNG in the current folder)"},
-        {"Esc", "close this list / the picker"},
-        {"Ctrl+Q", "quit (the attempt is ended and logged)"},
-    };
-    y = col[1].y;
-    ss_ui_text(ui, SS_FONT_BODY, col[1].x, y, SS_UI_ACCENT, "Keyboard: image and window");
-    y += lh + 6;
-    for (size_t i = 0; i < sizeof app_keys / sizeof app_keys[0]; i++) {
-        ss_ui_text(ui, SS_FONT_SMALL, col[1].x, y, SS_UI_WARN, app_keys[i][0]);
-        ss_ui_text(ui, SS_FONT_SMALL, col[1].x + 170, y, SS_UI_TEXT, app_keys[i][1]);
-        y += lh;
-    }
-    y += 10;
-    ss_ui_text(ui, SS_FONT_BODY, col[1].x, y, SS_UI_ACCENT, "Game controller");
-    y += lh + 6;
-    const ss_input_binding *gb = ss_input_gamepad_bindings(&n);
-    for (int i = 0; i < n; i++) {
-        ss_ui_text(ui, SS_FONT_SMALL, col[1].x, y, SS_UI_WARN, gb[i].keys);
-        ss_ui_text(ui, SS_FONT_SMALL, col[1].x + 170, y, SS_UI_TEXT, gb[i].action);
-        y += lh;
-    }
-}
-
-static void ss__draw_picker(ss__app *a)
-{
-    ss_ui *ui = a->ui;
-    ss__dim(a);
-    ss_rect r = ss__centered(a, 900, 560);
-    ss_rect c = ss_ui_panel(ui, r, "CHOOSE A SCENARIO  (Tab or Esc closes)");
-    const char *items[SS__MAX_SCENARIOS];
-    for (int i = 0; i < a->nscenarios; i++) items[i] = a->scenarios[i].label;
-    ss_rect list = {c.x, c.y, c.w * 0.5f, c.h - 40};
-    int clicked = ss_ui_list(ui, list, items, a->nscenarios, &a->picked, &a->picker_scroll);
-    (void)clicked;
-    if (a->picked >= 0 && a->picked < a->nscenarios) {
-        ss_rect dr = {c.x + c.w * 0.5f + 12, c.y, c.w * 0.5f - 12, c.h - 40};
-        ss_ui_text_wrapped(ui, SS_FONT_BODY, dr, SS_UI_TEXT, a->scenarios[a->picked].description);
-    }
-    ss_rect row = {c.x, c.y + c.h - 30, c.w, 30};
-    if (ss_ui_button(ui, ss_ui_column(row, 4, 2, 8), "Start") && a->picked >= 0 && a->picked < a->nscenarios) {
-        a->picker = false;
-        ss__switch_case(a, a->scenarios[a->picked].path);
-    }
-    if (ss_ui_button(ui, ss_ui_column(row, 4, 3, 8), "Cancel")) a->picker = false;
-}
-
-static void ss__metric_row(ss__app *a, float x, float *y, float w, const char *label, const char *value)
-{
-    ss_ui_text(a->ui, SS_FONT_BODY, x, *y, SS_UI_TEXT_DIM, label);
-    ss_ui_text(a->ui, SS_FONT_BODY, x + w * 0.55f, *y, SS_UI_TEXT, value);
-    *y += ss_ui_line_height(a->ui, SS_FONT_BODY) + 3;
-}
-
-/* A titled list of the grade's strengths or weaknesses; returns the y below it. */
-static float ss__grade_notes(ss_ui *ui, ss_rect area, float y, ss_rgba colour, const char *title,
-                             const char (*notes)[SS_GRADE_NOTE_CHARS], int n)
-{
-    if (n <= 0) return y;
-    ss_ui_text(ui, SS_FONT_BODY, area.x, y, colour, title);
-    y += ss_ui_line_height(ui, SS_FONT_BODY) + 2;
-    for (int i = 0; i < n; i++)
-        y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){area.x + 10, y, area.w - 10, 80}, SS_UI_TEXT, notes[i]) + 4;
-    return y + 8;
-}
-
-static void ss__draw_results(ss__app *a)
-{
-    ss_ui *ui = a->ui;
-    ss__dim(a);
-    const ss_metrics *m = &a->at.m;
-    const ss_grade *g = &a->at.g;
-    ss_rect r = ss__centered(a, 940, 540);
-    ss_rect c = ss_ui_panel(ui, r, "RESULTS OF THE ATTEMPT");
-    char v[256];
-    snprintf(v, sizeof v, "%s   %.0f / 100", g->pass ? "PASS" : "FAIL", g->score);
-    ss_ui_text(ui, SS_FONT_LARGE, c.x, c.y, g->pass ? SS_UI_GOOD : SS_UI_BAD, v);
-    float y = c.y + ss_ui_line_height(ui, SS_FONT_LARGE) + 2;
-    y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){c.x, y, c.w, 40}, SS_UI_TEXT_DIM, g->pass_reason) + 8;
-    ss_rect left = {c.x, y, c.w * 0.5f - 10, c.y + c.h - y - 40}, right = {c.x + c.w * 0.5f + 10, y, c.w * 0.5f - 10, left.h};
-    float ly = left.y;
-    ss__metric_row(a, left.x, &ly, left.w, "Drug in the CSF", m->success ? "yes" : "no");
-    if (m->level >= 0) ss__metric_row(a, left.x, &ly, left.w, "Level reached", ss_level_name(m->level));
-    if (m->view >= 0) ss__metric_row(a, left.x, &ly, left.w, "View", ss_view_name((ss_view)m->view));
-    snprintf(v, sizeof v, "%d", m->insertions);
-    ss__metric_row(a, left.x, &ly, left.w, "Insertions (skin entries)", v);
-    snprintf(v, sizeof v, "%d", m->interspaces_tried);
-    ss__metric_row(a, left.x, &ly, left.w, "Interspaces tried", v);
-    snprintf(v, sizeof v, "%d", m->redirections);
-    ss__metric_row(a, left.x, &ly, left.w, "Redirections", v);
-    ss__fmt_time(v, sizeof v, m->operation_time_s);
-    ss__metric_row(a, left.x, &ly, left.w, "Operation time", v);
-    if (m->puncture_time_s == m->puncture_time_s) {
-        ss__fmt_time(v, sizeof v, m->puncture_time_s);
-        ss__metric_row(a, left.x, &ly, left.w, "Puncture time (skin to CSF)", v);
-    }
-    snprintf(v, sizeof v, "%d / %d / %d", m->bone_contacts, m->nerve_contacts, m->vessel_punctures);
-    ss__metric_row(a, left.x, &ly, left.w, "Bone / nerve / vessel contacts", v);
-    snprintf(v, sizeof v, "%d", m->dural_punctures);
-    ss__metric_row(a, left.x, &ly, left.w, "Dural punctures", v);
-    if (m->insertions > 0) {
-        snprintf(v, sizeof v, "%.0f %%", m->tip_visible_pct);
-        ss__metric_row(a, left.x, &ly, left.w, "Advance with the tip visible", v);
-        snprintf(v, sizeof v, "%.0f mm", m->path_in_tissue_mm);
-        ss__metric_row(a, left.x, &ly, left.w, "Needle path in tissue", v);
-    }
-    ss__metric_row(a, left.x, &ly, left.w, "CT called", m->ct_called ? "yes" : "no");
-    ss__metric_row(a, left.x, &ly, left.w, "Protocol followed", m->protocol_followed ? "yes" : "no");
-    if (!m->protocol_followed && m->protocol_note[0])
-        ly += ss_ui_text_wrapped(ui, SS_FONT_SMALL, (ss_rect){left.x, ly, left.w, 40}, SS_UI_TEXT_DIM, m->protocol_note);
-    float ry = right.y;
-    ry = ss__grade_notes(ui, right, ry, SS_UI_GOOD, "Strengths", g->strengths, g->nstrengths);
-    ry = ss__grade_notes(ui, right, ry, SS_UI_WARN, "To work on", g->weaknesses, g->nweaknesses);
-    if (g->nitems > 0) {
-        ss_ui_text(ui, SS_FONT_BODY, right.x, ry, SS_UI_TEXT_DIM, "Rubric");
-        ry += ss_ui_line_height(ui, SS_FONT_BODY) + 2;
-        for (int i = 0; i < g->nitems && ry < right.y + right.h - 16; i++) {
-            const ss_grade_item *it = &g->items[i];
-            const ss_metric_def *d = ss_metric_find(it->metric);
-            snprintf(v, sizeof v, "%s: %s", it->met ? "met" : "not met", d ? d->label : it->metric);
-            ss_ui_text(ui, SS_FONT_SMALL, right.x + 10, ry, it->met ? SS_UI_GOOD : SS_UI_WARN, v);
-            ry += ss_ui_line_height(ui, SS_FONT_SMALL) + 2;
-        }
-    }
-    ss_rect row = {c.x, c.y + c.h - 30, c.w, 30};
-    if (ss_ui_button(ui, ss_ui_column(row, 4, 0, 8), "Close (look at the image)")) a->results = false;
-    if (!a->exam && ss_ui_button(ui, ss_ui_column(row, 4, 1, 8), "Try again")) {
-        ss__attempt_free(a);
-        ss__attempt_begin(a);
-    }
-    if (!a->exam && ss_ui_button(ui, ss_ui_column(row, 4, 2, 8), "Other scenario")) a->picker = true;
-    if (ss_ui_button(ui, ss_ui_column(row, 4, 3, 8), "Quit")) a->quit = true;
-}
-
-/* ------------------------------------------------------------------ input */
-
-static ss_input_area ss__area_at(const ss__app *a, float x, float y)
+static ss_input_area ss__area_at(const ss_tr_app *a, float x, float y)
 {
     if (a->help || a->picker || a->results) return SS_AREA_NONE;
     if (a->r_image.w > 0 && ss_ui_rect_contains(a->r_image, x, y)) return SS_AREA_IMAGE;
@@ -1141,7 +425,7 @@ static ss_input_area ss__area_at(const ss__app *a, float x, float y)
     return SS_AREA_NONE;
 }
 
-static void ss__screenshot_now(ss__app *a)
+static void ss__screenshot_now(ss_tr_app *a)
 {
     char path[128];
     snprintf(path, sizeof path, "sonospine-screenshot-%ld.png", (long)time(NULL));
@@ -1150,7 +434,7 @@ static void ss__screenshot_now(ss__app *a)
 }
 
 /* Keys of the window itself (image settings, overlays, camera). True when used. */
-static bool ss__app_key(ss__app *a, const SDL_KeyboardEvent *k, bool *shot)
+static bool ss__app_key(ss_tr_app *a, const SDL_KeyboardEvent *k, bool *shot)
 {
     SDL_Keycode s = k->keysym.sym;
     Uint16 mod = k->keysym.mod;
@@ -1202,7 +486,7 @@ static bool ss__app_key(ss__app *a, const SDL_KeyboardEvent *k, bool *shot)
     }
 }
 
-static void ss__events(ss__app *a, bool *shot)
+static void ss__events(ss_tr_app *a, bool *shot)
 {
     a->uin.mouse_pressed = a->uin.mouse_released = false;
     a->uin.wheel_y = 0;
@@ -1277,7 +561,7 @@ static void ss__events(ss__app *a, bool *shot)
 
 /* ------------------------------------------------------------------ loop */
 
-static void ss__run_ticks(ss__app *a, double real_dt_s)
+static void ss__run_ticks(ss_tr_app *a, double real_dt_s)
 {
     if (!a->at.session || a->at.ended) return;
     ss_sim *sim = ss_session_sim(a->at.session);
@@ -1323,7 +607,7 @@ static void ss__run_ticks(ss__app *a, double real_dt_s)
  * model, so it runs on its own thread; the hint uses the latest answer. */
 static void *ss__vis_worker(void *arg)
 {
-    ss__app *a = arg;
+    ss_tr_app *a = arg;
     pthread_mutex_lock(&a->vis_mu);
     for (;;) {
         while (!a->vis_quit && !a->vis_job) pthread_cond_wait(&a->vis_cv, &a->vis_mu);
@@ -1346,7 +630,7 @@ static void *ss__vis_worker(void *arg)
     return NULL;
 }
 
-static void ss__vis_stop(ss__app *a)
+static void ss__vis_stop(ss_tr_app *a)
 {
     if (!a->vis_thread_started) return;
     pthread_mutex_lock(&a->vis_mu);
@@ -1358,7 +642,7 @@ static void ss__vis_stop(ss__app *a)
 }
 
 /* Waits for a running measure (before the spine it reads is freed). */
-static void ss__vis_drain(ss__app *a)
+static void ss__vis_drain(ss_tr_app *a)
 {
     if (!a->vis_thread_started) return;
     pthread_mutex_lock(&a->vis_mu);
@@ -1368,7 +652,7 @@ static void ss__vis_drain(ss__app *a)
     pthread_mutex_unlock(&a->vis_mu);
 }
 
-static void ss__update_visibility(ss__app *a, const ss_sim_state *st)
+static void ss__update_visibility(ss_tr_app *a, const ss_sim_state *st)
 {
     if (!a->aids_hints || !st->probe_on_skin) return;
     if (!a->vis_thread_started) {
@@ -1386,13 +670,13 @@ static void ss__update_visibility(ss__app *a, const ss_sim_state *st)
     pthread_mutex_unlock(&a->vis_mu);
 }
 
-static void ss__frame(ss__app *a, bool *shot, bool sync_bmode)
+static void ss__frame(ss_tr_app *a, bool *shot, bool sync_bmode)
 {
     if (a->win) {
         SDL_GetWindowSize(a->win, &a->w, &a->h);
         SDL_GL_GetDrawableSize(a->win, &a->fb_w, &a->fb_h);
     }
-    ss__layout(a);
+    ss_tr_layout(a);
     const ss_sim_state *st = ss_sim_get_state(ss_session_sim(a->at.session));
     /* drag directions for the probe */
     float right[3], down[3];
@@ -1419,30 +703,30 @@ static void ss__frame(ss__app *a, bool *shot, bool sync_bmode)
         ss_bmode_view_request(a->bm, &dp, &st->pose, ss_cli_sim_needle(ss_session_sim(a->at.session), &ng), &s);
     }
     if (sync_bmode) ss_bmode_view_flush(a->bm);
-    double q0 = ss__now_ms();
+    double q0 = ss_tr_now_ms();
     if (!a->skip_bmode && ss_bmode_view_update(a->bm)) a->image_version++;
-    double q1 = ss__now_ms();
+    double q1 = ss_tr_now_ms();
     ss__update_visibility(a, st);
-    double q2 = ss__now_ms();
+    double q2 = ss_tr_now_ms();
 
     glViewport(0, 0, a->fb_w, a->fb_h);
     glClearColor(24 / 255.0f, 26 / 255.0f, 30 / 255.0f, 1);
     glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
     ss_ui_begin(a->ui, a->w, a->h, a->fb_w, a->fb_h, &a->uin);
-    ss__draw_top(a);
-    ss__draw_bmode(a, st);
-    ss__draw_view3d(a, st);
+    ss_tr_draw_top(a);
+    ss_tr_draw_bmode(a, st);
+    ss_tr_draw_view3d(a, st);
     if (!a->skip_3d) ss__draw_view3d_gl(a, st);
-    ss__draw_controls(a, st);
-    ss__draw_status(a, st);
-    if (a->results && !a->picker) ss__draw_results(a);
-    if (a->picker) ss__draw_picker(a);
-    if (a->help) ss__draw_help(a);
+    ss_tr_draw_controls(a, st);
+    ss_tr_draw_status(a, st);
+    if (a->results && !a->picker) ss_tr_draw_results(a);
+    if (a->picker) ss_tr_draw_picker(a);
+    if (a->help) ss_tr_draw_help(a);
     /* the 3D view goes under the panels' overlays: draw it first, then the UI */
-    double q3 = ss__now_ms();
+    double q3 = ss_tr_now_ms();
     ss_ui_end(a->ui);
     if (a->profile) glFinish();
-    double q4 = ss__now_ms();
+    double q4 = ss_tr_now_ms();
     if (a->profile && q4 - q0 > 100)
         fprintf(stderr, "  frame parts: bmode update %.0f, visibility %.0f, describe+3d %.0f, ui draw+finish %.0f\n",
                 q1 - q0, q2 - q1, q3 - q2, q4 - q3);
@@ -1454,7 +738,7 @@ static void ss__frame(ss__app *a, bool *shot, bool sync_bmode)
 
 int ss_trainer_run(const ss_trainer_desc *desc)
 {
-    ss__app *a = calloc(1, sizeof *a);
+    ss_tr_app *a = calloc(1, sizeof *a);
     if (!a) return 1;
     a->d = *desc;
     if (a->d.speed <= 0) a->d.speed = 1.0;
@@ -1541,22 +825,22 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     if (!a->d.quiet)
         printf("trainer window %dx%d on %s (%s), B-mode %s\n", a->w, a->h, gi->renderer ? gi->renderer : "?",
                gi->video_driver ? gi->video_driver : "?", ss_bmode_view_backend(a->bm));
-    if (ss__attempt_begin(a) != 0) goto done;
+    if (ss_tr_attempt_begin(a) != 0) goto done;
 
     code = 0;
-    double last = ss__now_ms(), frame_start = last;
+    double last = ss_tr_now_ms(), frame_start = last;
     bool shot = false;
     while (!a->quit) {
-        double now = ss__now_ms();
+        double now = ss_tr_now_ms();
         double dt = (now - last) / 1000.0;
         last = now;
-        double p0 = ss__now_ms();
+        double p0 = ss_tr_now_ms();
         ss__events(a, &shot);
         ss__run_ticks(a, dt);
         if (a->script_over && a->d.exit_after_script) break;
-        double p1 = ss__now_ms();
+        double p1 = ss_tr_now_ms();
         ss__frame(a, &shot, false);
-        double p2 = ss__now_ms();
+        double p2 = ss_tr_now_ms();
         ss_input_feedback fb = {.needle_in_body = false};
         const ss_sim_state *st = ss_sim_get_state(ss_session_sim(a->at.session));
         fb.needle_in_body = st->needle_placed && st->needle.in_body;
@@ -1570,15 +854,15 @@ int ss_trainer_run(const ss_trainer_desc *desc)
          * finish, software GL would queue frame after frame (memory grows, and the frame
          * times would measure only the queuing). */
         if (a->offscreen) glFinish();
-        double p3 = ss__now_ms();
+        double p3 = ss_tr_now_ms();
         if (a->profile && p3 - p0 > 100)
             fprintf(stderr, "slow frame %.0f ms: events+ticks %.0f, draw %.0f, swap %.0f\n", p3 - p0, p1 - p0, p2 - p1,
                     p3 - p2);
         /* at most ~60 frames a second: the B-mode worker needs the CPU more than a
          * window that cannot show more frames (software GL has no vsync to wait on) */
-        double spent = ss__now_ms() - frame_start;
+        double spent = ss_tr_now_ms() - frame_start;
         if (spent < a->min_frame_ms) SDL_Delay((Uint32)(a->min_frame_ms - spent));
-        double end = ss__now_ms();
+        double end = ss_tr_now_ms();
         ss_frame_stats_add(&a->fs, end - frame_start);
         frame_start = end;
     }
@@ -1628,7 +912,7 @@ done:
     ss__vis_stop(a);
     pthread_mutex_destroy(&a->vis_mu);
     pthread_cond_destroy(&a->vis_cv);
-    ss__attempt_free(a);
+    ss_tr_attempt_free(a);
     ss_input_hub_free(&a->hub);
     ss__case_views_free(a);
     if (a->owns_case) ss_case_free(&a->owned);

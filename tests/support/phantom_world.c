@@ -71,6 +71,7 @@ static int pw__level_of_line(void *user, const double p[3], const double dir[3])
 
 void pw_world(ss_world *w)
 {
+    *w = (ss_world){0}; /* the optional answers (clearance, on_back) absent */
     w->user = NULL;
     w->label_at = pw__label;
     w->skin_y = pw__skin;

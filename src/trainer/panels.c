@@ -1,0 +1,620 @@
+/* panels.c: the trainer window's panels (see trainer_app.h): what each draws from the
+ * window's state; the loop in trainer.c calls them in order each frame. */
+#define _POSIX_C_SOURCE 200809L
+#include "trainer_app.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "coach.h"
+#include "critical.h"
+#include "metric_def.h"
+#include "scan_convert.h"
+#include "tissue.h"
+#include "views.h"
+
+static void ss__fmt_time(char *out, size_t n, double s)
+{
+    if (s < 0) snprintf(out, n, "-");
+    else snprintf(out, n, "%d:%02d", (int)(s / 60), (int)fmod(s, 60));
+}
+
+/* An event's time on the status strip's clock: operation time, from the first probe
+ * contact (m:ss.s). */
+static void ss__event_clock(const ss_tr_attempt *at, double t_s, char *out, size_t n)
+{
+    double s = fmax(0.0, t_s - (at->first_contact_t >= 0 ? at->first_contact_t : 0.0));
+    snprintf(out, n, "%d:%04.1f", (int)(s / 60), fmod(s, 60));
+}
+
+/* An event as the CLI prints it: name, tissue, level, view, depth, volume. */
+static void ss__event_line(const ss_event *e, char *line, size_t n)
+{
+    size_t k = 0;
+#define SS__ADD(...)                                                                                                   \
+    do {                                                                                                               \
+        int w_ = snprintf(line + k, n - k, __VA_ARGS__);                                                               \
+        if (w_ > 0) k = k + (size_t)w_ < n ? k + (size_t)w_ : n - 1;                                                  \
+    } while (0)
+    line[0] = '\0';
+    SS__ADD("%s", ss_event_name(e->type));
+    if (e->tissue >= 0) SS__ADD("  %s", ss_tissue_get(e->tissue)->label);
+    if (e->type == SS_EV_VIEW_REACHED && e->view >= 0) SS__ADD("  %s", ss_view_name((ss_view)e->view));
+    if (e->level >= 0) SS__ADD("  at %s", ss_level_name(e->level));
+    if (e->type == SS_EV_SKIN_ENTRY || e->type == SS_EV_BONE_CONTACT || e->type == SS_EV_DURA_POP ||
+        e->type == SS_EV_CSF_OUTFLOW || ss_critical_of_event(e->type) >= 0)
+        SS__ADD("  %.1f mm", e->depth_mm);
+    if (e->type == SS_EV_INJECT) SS__ADD("  %.1f ml", e->value);
+#undef SS__ADD
+}
+
+/* ------------------------------------------------------------------ layout */
+
+void ss_tr_layout(ss_tr_app *a)
+{
+    float W = (float)a->w, H = (float)a->h;
+    float top = SS__TOP_H, bottom = H - SS__STATUS_H;
+    float cw = SS__CONTROLS_W;
+    float avail = W - cw - 4 * SS__GAP;
+    float bw = floorf(avail * 0.56f);
+    a->r_bmode = (ss_rect){SS__GAP, top + SS__GAP, bw, bottom - top - 2 * SS__GAP};
+    a->r_view3d = (ss_rect){2 * SS__GAP + bw, top + SS__GAP, avail - bw, bottom - top - 2 * SS__GAP};
+    a->r_controls = (ss_rect){W - cw - SS__GAP, top + SS__GAP, cw, bottom - top - 2 * SS__GAP};
+    a->r_status = (ss_rect){SS__GAP, bottom, W - 2 * SS__GAP, SS__STATUS_H - SS__GAP};
+}
+
+/* ------------------------------------------------------------------ drawing */
+
+void ss_tr_draw_top(ss_tr_app *a)
+{
+    ss_ui *ui = a->ui;
+    ss_rect r = {0, 0, (float)a->w, SS__TOP_H};
+    ss_ui_fill(ui, r, SS_RGBA(30, 33, 38, 255));
+    ss_ui_block(ui, r);
+    float x = 10;
+    x += ss_ui_text(ui, SS_FONT_BODY, x, 9, SS_UI_ACCENT, "SonoSpine") + 14;
+    ss_rect badge = {x, 7, a->exam ? 58.0f : 80.0f, 22};
+    ss_ui_fill(ui, badge, a->exam ? SS_RGBA(150, 50, 45, 255) : SS_RGBA(40, 110, 70, 255));
+    ss_ui_text(ui, SS_FONT_SMALL, badge.x + 8, badge.y + 3, SS_UI_TEXT, a->exam ? "EXAM" : "PRACTICE");
+    x += badge.w + 12;
+    ss_ui_text(ui, SS_FONT_BODY, x, 9, SS_UI_TEXT, a->cs->scenario.title);
+    float bx = (float)a->w - 8;
+    const char *labels[3] = {a->at.ended ? "Results" : "End attempt", "Scenarios", "Help (?)"};
+    for (int i = 0; i < 3; i++) {
+        if (i == 1 && a->exam) continue; /* no scenario picker in an exam */
+        float bwid = ss_ui_text_width(ui, SS_FONT_BODY, labels[i]) + 22;
+        bx -= bwid;
+        if (ss_ui_button(ui, (ss_rect){bx, 5, bwid, 26}, labels[i])) {
+            if (i == 0 && !a->at.ended) ss_tr_push_key(SDLK_END, KMOD_NONE);
+            else if (i == 0) a->results = true;
+            if (i == 1) a->picker = !a->picker;
+            if (i == 2) a->help = !a->help;
+        }
+        bx -= 6;
+    }
+    if (a->d.trainee) {
+        char t[160];
+        snprintf(t, sizeof t, "trainee %s", a->d.trainee);
+        ss_ui_text(ui, SS_FONT_SMALL, bx - ss_ui_text_width(ui, SS_FONT_SMALL, t) - 10, 11, SS_UI_TEXT_DIM, t);
+    }
+}
+
+/* Screen y of depth d (mm) along the central line in the image rectangle. */
+static float ss__depth_y(const ss_probe *p, const ss_scan_geometry *g, ss_rect img, float d)
+{
+    float xy[2];
+    ss_probe_point_mm(p, (float)(p->lines - 1) / 2.0f, d, xy);
+    return img.y + (xy[1] - g->y0_mm) / (g->height * g->mm_per_px) * img.h;
+}
+
+static const char *ss__hint(ss_tr_app *a, const ss_sim_state *st);
+
+/* The biopsy-guide line every scanner with a frame draws (issue 21): the frame's needle
+ * path on the image, dotted, with a tick every centimetre along the needle from the face;
+ * in practice mode the tip too, when it lies within the slice. Probe-frame millimetres
+ * map to the image through its scan geometry, so the line sits on the picture shown
+ * whatever its pose lag. */
+#define SS__GUIDE_RGBA SS_RGBA(170, 240, 255, 255)
+static void ss__draw_guide_path(ss_tr_app *a, const ss_sim_state *st, const ss_probe *p, const ss_scan_geometry *g,
+                                ss_rect img)
+{
+    if (!st->guide_attached) return;
+    ss_ui *ui = a->ui;
+    float sx = img.w / ((float)g->width * g->mm_per_px), sy = img.h / ((float)g->height * g->mm_per_px);
+    double e[2], d[2];
+    ss_guide_path_probe(p, st->guide_angle_deg, e, d);
+    for (double t = 0.0; e[1] + t * d[1] <= p->depth_mm; t += 1.5) {
+        float x = (float)(e[0] + t * d[0]), y = (float)(e[1] + t * d[1]), line, sample;
+        if (!ss_probe_line_sample_at(p, x, y, &line, &sample)) continue;
+        float u = img.x + (x - g->x0_mm) * sx, v = img.y + (y - g->y0_mm) * sy;
+        ss_ui_fill(ui, (ss_rect){u - 1, v - 1, 2, 2}, SS__GUIDE_RGBA);
+    }
+    for (int cm = 1; e[1] + 10.0 * cm * d[1] <= p->depth_mm; cm++) {
+        float x = (float)(e[0] + 10.0 * cm * d[0]), y = (float)(e[1] + 10.0 * cm * d[1]), line, sample;
+        if (!ss_probe_line_sample_at(p, x, y, &line, &sample)) continue;
+        float u = img.x + (x - g->x0_mm) * sx, v = img.y + (y - g->y0_mm) * sy;
+        /* perpendicular to the path, 5 px each side */
+        float nx = (float)d[1] * 5.0f, ny = (float)-d[0] * 5.0f;
+        ss_ui_line(ui, u - nx, v - ny, u + nx, v + ny, 1.5f, SS__GUIDE_RGBA);
+    }
+    if (a->exam || !st->needle_placed || !st->needle.in_body) return;
+    double tip[3], q[3];
+    ss_needle_tip_pos(&st->needle, tip);
+    if (!ss_probe_pose_in_slice(p, &st->pose, tip, q)) return;
+    float u = img.x + ((float)q[0] - g->x0_mm) * sx, v = img.y + ((float)q[1] - g->y0_mm) * sy;
+    ss_ui_line(ui, u - 6, v, u + 6, v, 1.5f, SS_UI_WARN);
+    ss_ui_line(ui, u, v - 6, u, v + 6, 1.5f, SS_UI_WARN);
+}
+
+void ss_tr_draw_bmode(ss_tr_app *a, const ss_sim_state *st)
+{
+    ss_ui *ui = a->ui;
+    ss_rect c = ss_ui_panel(ui, a->r_bmode, "B-MODE");
+    ss_scan_geometry g;
+    ss_probe p;
+    GLuint tex = ss_bmode_view_texture(a->bm, &g, &p);
+    ss_rect room = {c.x + 34, c.y + 18, c.w - 34 - 40, c.h * 0.62f};
+    a->r_image = (ss_rect){0, 0, 0, 0};
+    if (!st->probe_on_skin) {
+        ss_ui_fill(ui, room, SS_RGBA(0, 0, 0, 255));
+        ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){room.x + 20, room.y + room.h / 2 - 30, room.w - 40, 80},
+                           SS_UI_TEXT_DIM,
+                           a->exam ? "No contact. Press P to put the probe on the back (midline, over the sacrum), "
+                                     "then find the interspace and the view by hand."
+                                   : "No contact. Press P to put the probe on the back over the sacrum, or F2 for "
+                                     "the near-spinous view at the chosen interspace (1-5).");
+    } else if (tex) {
+        float aspect = (float)g.width / (float)g.height;
+        float w = room.w, h = w / aspect;
+        if (h > room.h) {
+            h = room.h;
+            w = h * aspect;
+        }
+        ss_rect img = {room.x + (room.w - w) / 2, room.y, w, h};
+        a->r_image = img;
+        ss_ui_fill(ui, img, SS_RGBA(0, 0, 0, 255));
+        ss_ui_image(ui, img, tex, 0, 0, 1, 1, true);
+        /* anatomy overlay (practice, when the scenario allows; O): the outlines of bone,
+           graft, hardware, flavum, sac, nerves and vessels from the frame's label map */
+        GLuint otex = a->anatomy && a->aids_overlay ? ss_bmode_view_overlay_texture(a->bm) : 0;
+        if (otex) {
+            ss_ui_image(ui, img, otex, 0, 0, 1, 1, false);
+            static const struct { int label; const char *name; } legend[] = {
+                {SS_TISSUE_CORTICAL, "bone"}, {SS_TISSUE_GRAFT, "graft"}, {SS_TISSUE_TITANIUM, "rods/screws"},
+                {SS_TISSUE_FLAVUM, "flavum"}, {SS_TISSUE_CSF, "sac"},     {SS_TISSUE_NERVE, "nerve"},
+                {SS_TISSUE_VESSEL, "vessel"}};
+            float lx = img.x + img.w - 84, ly = img.y + img.h - 16 * 7 - 6;
+            for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++, ly += 16) {
+                uint8_t col[4];
+                ss_scan_outline_colour(legend[i].label, col);
+                ss_ui_fill(ui, (ss_rect){lx, ly + 4, 10, 3}, SS_RGBA(col[0], col[1], col[2], 255));
+                ss_ui_text(ui, SS_FONT_SMALL, lx + 14, ly - 3, SS_RGBA(col[0], col[1], col[2], 255), legend[i].name);
+            }
+        }
+        ss__draw_guide_path(a, st, &p, &g, img);
+        /* depth scale in cm on the left */
+        float x0 = img.x - 4;
+        for (int mm = 0; mm <= (int)p.depth_mm; mm += 10) {
+            float y = ss__depth_y(&p, &g, img, (float)mm);
+            bool major = mm % 50 == 0;
+            ss_ui_line(ui, x0 - (major ? 10 : 6), y, x0, y, 1, SS_UI_TEXT_DIM);
+            if (mm % 20 == 0 || major) {
+                char lab[16];
+                snprintf(lab, sizeof lab, "%d", mm / 10);
+                ss_ui_text(ui, SS_FONT_SMALL, x0 - 14 - ss_ui_text_width(ui, SS_FONT_SMALL, lab), y - 8,
+                           SS_UI_TEXT_DIM, lab);
+            }
+        }
+        ss_ui_text(ui, SS_FONT_SMALL, x0 - 22, img.y - 18, SS_UI_TEXT_DIM, "cm");
+        /* focus marker on the right */
+        float fy = ss__depth_y(&p, &g, img, p.focal_depth_mm);
+        float fx = img.x + img.w + 6;
+        ss_ui_triangle(ui, fx, fy, fx + 10, fy - 6, fx + 10, fy + 6, SS_UI_WARN);
+        ss_ui_text(ui, SS_FONT_SMALL, fx, fy + 7, SS_UI_TEXT_DIM, "F");
+        /* orientation marker: the probe's marker end is the image's left */
+        ss_ui_fill(ui, (ss_rect){img.x + 6, img.y + 6, 10, 10}, SS_UI_ACCENT);
+        ss_ui_text(ui, SS_FONT_SMALL, img.x + 20, img.y + 3, SS_UI_TEXT_DIM, "marker");
+        if (a->frozen) {
+            ss_ui_frame(ui, img, 3, SS_UI_ACCENT);
+            ss_ui_fill(ui, (ss_rect){img.x + img.w - 86, img.y + 6, 80, 24}, SS_UI_ACCENT);
+            ss_ui_text(ui, SS_FONT_BODY, img.x + img.w - 78, img.y + 8, SS_UI_TEXT, "FROZEN");
+        }
+        char info[160];
+        snprintf(info, sizeof info, "%.1f MHz   depth %.0f mm   gain %+.0f dB   DR %.0f dB", (double)p.freq_mhz,
+                 (double)p.depth_mm, (double)a->gain_db, (double)a->dr_db);
+        ss_ui_text(ui, SS_FONT_SMALL, img.x, img.y + img.h + 4, SS_UI_TEXT_DIM, info);
+        room.h = img.h + 18;
+    } else {
+        ss_ui_fill(ui, room, SS_RGBA(0, 0, 0, 255));
+        ss_ui_text(ui, SS_FONT_BODY, room.x + 20, room.y + room.h / 2, SS_UI_TEXT_DIM, "rendering the first image...");
+    }
+    /* hint line and refused-command message */
+    ss_rect hr = {c.x, room.y + room.h + 10, c.w, 0};
+    const char *hint = ss__hint(a, st);
+    float y = hr.y;
+    if (a->at.critical[0])
+        y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 60}, SS_UI_BAD, a->at.critical) + 4;
+    if (a->message[0] && ss_tr_now_ms() < a->message_until_ms)
+        y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 40}, SS_UI_WARN, a->message) + 4;
+    if (hint) y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){hr.x, y, hr.w, 60}, SS_UI_GOOD, hint) + 4;
+    /* the attempt so far: the latest events */
+    y = fmaxf(y + 6, c.y + c.h - (float)SS__RECENT * (ss_ui_line_height(ui, SS_FONT_SMALL) + 2) - 20);
+    ss_ui_text(ui, SS_FONT_SMALL, c.x, y, SS_UI_TEXT_DIM, "EVENTS");
+    y += ss_ui_line_height(ui, SS_FONT_SMALL) + 4;
+    for (int i = 0; i < a->at.nrecent && y < c.y + c.h - 12; i++) {
+        const ss_event *e = &a->at.recent[i];
+        char line[240], clock[24], what[200];
+        ss__event_clock(&a->at, e->t_s, clock, sizeof clock);
+        ss__event_line(e, what, sizeof what);
+        snprintf(line, sizeof line, "%7s   %s", clock, what);
+        bool bad = e->type == SS_EV_BONE_CONTACT || ss_critical_of_event(e->type) >= 0 ||
+                   (e->type == SS_EV_INJECT && e->tissue != SS_TISSUE_CSF);
+        ss_rgba col = bad                                                                ? SS_UI_BAD
+                      : e->type == SS_EV_CSF_OUTFLOW || e->type == SS_EV_INJECT ? SS_UI_GOOD
+                                                                                : SS_UI_TEXT;
+        ss_ui_text(ui, SS_FONT_SMALL, c.x, y, col, line);
+        y += ss_ui_line_height(ui, SS_FONT_SMALL) + 2;
+    }
+}
+
+/* The practice hint (engine/coach.c holds the rules). */
+static const char *ss__hint(ss_tr_app *a, const ss_sim_state *st)
+{
+    static char buf[320];
+    pthread_mutex_lock(&a->vis_mu);
+    int canal = a->vis_valid ? (a->vis_at_pose >= 0.1) : -1;
+    pthread_mutex_unlock(&a->vis_mu);
+    ss_coach_input in = {.st = st, .probe = &a->sim_probe, .exam = a->exam, .hints = a->aids_hints,
+                         .ended = a->at.ended, .advancing = a->at.advancing, .dura_popped = a->at.dura_popped,
+                         .ncritical = a->at.ncritical, .canal_in_view = canal};
+    return ss_coach_hint(&in, buf, sizeof buf);
+}
+
+void ss_tr_draw_view3d(ss_tr_app *a, const ss_sim_state *st)
+{
+    ss_ui *ui = a->ui;
+    /* only the title strip and the edge: the GL view fills the inside (drawn before the UI) */
+    ss_rect r = a->r_view3d;
+    float top = 5 + ss_ui_line_height(ui, SS_FONT_SMALL) + 4;
+    ss_ui_block(ui, (ss_rect){r.x, r.y, r.w, top});
+    ss_ui_fill(ui, (ss_rect){r.x, r.y, r.w, top}, SS_UI_PANEL);
+    ss_ui_frame(ui, r, 1, SS_UI_PANEL_EDGE);
+    ss_ui_text(ui, SS_FONT_SMALL, r.x + 8, r.y + 5, SS_UI_TEXT_DIM,
+               "3D VIEW    drag: probe    middle/Alt-drag: orbit    Ctrl+wheel: zoom");
+    (void)st;
+}
+
+/* The 3D view, rendered into its own texture when something visible changed, drawn
+ * as an image under the panel's title strip. */
+void ss_tr_draw_controls(ss_tr_app *a, const ss_sim_state *st)
+{
+    ss_ui *ui = a->ui;
+    ss_rect c = ss_ui_panel(ui, a->r_controls, "CONTROLS");
+    ss_ui_rows rows = ss_ui_rows_begin(c, 5);
+    ss_ui_text(ui, SS_FONT_SMALL, c.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM, "IMAGE");
+    ss_ui_slider(ui, ss_ui_rows_next(&rows, 22), "Depth", &a->depth_mm, 40, 160, 5, "%.0f mm");
+    ss_ui_slider(ui, ss_ui_rows_next(&rows, 22), "Frequency", &a->freq_mhz, 1, 8, 0.5f, "%.1f MHz");
+    ss_ui_slider(ui, ss_ui_rows_next(&rows, 22), "Gain", &a->gain_db, -20, 30, 1, "%+.0f dB");
+    ss_ui_slider(ui, ss_ui_rows_next(&rows, 22), "Dyn. range", &a->dr_db, 30, 90, 5, "%.0f dB");
+    ss_rect tgc = ss_ui_rows_next(&rows, 70);
+    ss_ui_text(ui, SS_FONT_BODY, tgc.x, tgc.y + 26, SS_UI_TEXT_DIM, "TGC");
+    for (int i = 0; i < 8; i++) {
+        float sw = (tgc.w * 0.58f) / 8;
+        ss_rect s = {tgc.x + tgc.w * 0.42f + sw * (float)i + 2, tgc.y, sw - 4, tgc.h};
+        ss_ui_vslider(ui, s, &a->tgc_db[i], -20, 20);
+    }
+    ss_rect row = ss_ui_rows_next(&rows, 24);
+    ss_ui_toggle(ui, ss_ui_column(row, 2, 0, 6), "Freeze (F)", &a->frozen, true);
+    if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 6), "Screenshot")) {
+        /* taken after the next frame is drawn */
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_KEYDOWN;
+        e.key.keysym.sym = SDLK_F12;
+        SDL_PushEvent(&e);
+    }
+    rows.y += 4;
+    ss_ui_text(ui, SS_FONT_SMALL, c.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM, "3D VIEW");
+    ss_ui_toggle(ui, ss_ui_rows_next(&rows, 22), "Skin see-through (H)", &a->skin_transparent, true);
+    bool anat = a->anatomy && a->aids_overlay;
+    if (ss_ui_toggle(ui, ss_ui_rows_next(&rows, 22),
+                     a->aids_overlay ? "Anatomy overlay (O)" : "Anatomy overlay (not in this mode)", &anat,
+                     a->aids_overlay))
+        a->anatomy = anat;
+    rows.y += 4;
+    ss_ui_text(ui, SS_FONT_SMALL, c.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM,
+               a->exam ? "PROBE AND NEEDLE" : "PROBE AND NEEDLE  (interspace for F1-F5)");
+    if (!a->exam) {
+        ss_rect lr = ss_ui_rows_next(&rows, 24);
+        for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+            ss_rect b = ss_ui_column(lr, SS_LEVEL_COUNT, l, 3);
+            bool on = a->level == l;
+            if (on) ss_ui_fill(ui, (ss_rect){b.x - 1, b.y - 1, b.w + 2, b.h + 2}, SS_UI_ACCENT);
+            if (ss_ui_button(ui, b, ss_level_name(l))) a->level = l;
+        }
+        row = ss_ui_rows_next(&rows, 26);
+        if (ss_ui_button(ui, ss_ui_column(row, 2, 0, 6), "Near-spinous (F2)")) ss_tr_push_key(SDLK_F2, KMOD_NONE);
+        if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 6), "Aim frame (Sh+G)")) ss_tr_push_key(SDLK_g, KMOD_LSHIFT);
+        row = ss_ui_rows_next(&rows, 26);
+        if (ss_ui_button(ui, row, "Slide to the planned path (Sh+P)")) ss_tr_push_key(SDLK_p, KMOD_LSHIFT);
+    } else {
+        row = ss_ui_rows_next(&rows, 26);
+        if (ss_ui_button(ui, row, "Probe on the back (P)")) ss_tr_push_key(SDLK_p, KMOD_NONE);
+    }
+    row = ss_ui_rows_next(&rows, 26);
+    char gl[64];
+    snprintf(gl, sizeof gl, st->guide_attached ? "Detach (G)" : "Frame (G)");
+    if (ss_ui_button(ui, ss_ui_column(row, 3, 0, 4), gl)) ss_tr_push_key(SDLK_g, KMOD_NONE);
+    if (ss_ui_button(ui, ss_ui_column(row, 3, 1, 4), "- angle")) ss_tr_push_key(SDLK_COMMA, KMOD_NONE);
+    if (ss_ui_button(ui, ss_ui_column(row, 3, 2, 4), "+ angle")) ss_tr_push_key(SDLK_PERIOD, KMOD_NONE);
+    row = ss_ui_rows_next(&rows, 26);
+    if (ss_ui_button(ui, ss_ui_column(row, 3, 0, 4), "Needle (N)")) ss_tr_push_key(SDLK_n, KMOD_NONE);
+    if (ss_ui_button(ui, ss_ui_column(row, 3, 1, 4), st->stylet_in ? "Stylet out" : "Stylet in"))
+        ss_tr_push_key(SDLK_t, KMOD_NONE);
+    if (ss_ui_button(ui, ss_ui_column(row, 3, 2, 4), "Inject (I)")) ss_tr_push_key(SDLK_i, KMOD_NONE);
+    row = ss_ui_rows_next(&rows, 26);
+    if (ss_ui_button(ui, ss_ui_column(row, 2, 0, 6), "Remove (X)")) ss_tr_push_key(SDLK_x, KMOD_NONE);
+    if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 6), "Call CT (C)")) ss_tr_push_key(SDLK_c, KMOD_NONE);
+    ss_ui_text_wrapped(ui, SS_FONT_SMALL, ss_ui_rows_next(&rows, 30), SS_UI_TEXT_DIM,
+                       "Advance: hold Space (Shift: faster). Withdraw: hold Backspace.");
+    /* devices */
+    float y = c.y + c.h - 2 * ss_ui_line_height(ui, SS_FONT_SMALL);
+    char dev[200];
+    snprintf(dev, sizeof dev, "B-mode: %s", ss_bmode_view_backend(a->bm));
+    ss_ui_text(ui, SS_FONT_SMALL, c.x, y, SS_UI_TEXT_DIM, dev);
+    snprintf(dev, sizeof dev, "Force feedback: %s", a->haptic_found ? a->haptic_name : "no device");
+    ss_ui_text(ui, SS_FONT_SMALL, c.x, y + ss_ui_line_height(ui, SS_FONT_SMALL), SS_UI_TEXT_DIM, dev);
+}
+
+static void ss__status_item(ss_tr_app *a, float *x, float y, const char *label, const char *value, ss_rgba c)
+{
+    ss_ui_text(a->ui, SS_FONT_SMALL, *x, y, SS_UI_TEXT_DIM, label);
+    float w1 = ss_ui_text_width(a->ui, SS_FONT_SMALL, label);
+    float w2 = ss_ui_text(a->ui, SS_FONT_BODY, *x, y + 16, c, value);
+    *x += fmaxf(w1, w2) + 22;
+}
+
+void ss_tr_draw_status(ss_tr_app *a, const ss_sim_state *st)
+{
+    ss_ui *ui = a->ui;
+    ss_rect r = a->r_status;
+    ss_ui_block(ui, r);
+    ss_ui_fill(ui, r, SS_UI_PANEL);
+    ss_ui_frame(ui, r, 1, SS_UI_PANEL_EDGE);
+    ss_tr_attempt *at = &a->at;
+    float x = r.x + 10, y = r.y + 6;
+    char v[160];
+    double now = st->t_s;
+    double end_t = at->graded ? at->m.operation_time_s + (at->first_contact_t > 0 ? at->first_contact_t : 0) : now;
+    ss__fmt_time(v, sizeof v, at->first_contact_t >= 0 ? (at->graded ? at->m.operation_time_s : end_t - at->first_contact_t) : -1);
+    ss__status_item(a, &x, y, "Operation time", v, SS_UI_TEXT);
+    if (at->first_skin_t < 0) snprintf(v, sizeof v, "-");
+    else if (at->csf_t >= 0) ss__fmt_time(v, sizeof v, at->csf_t - at->first_skin_t);
+    else if (at->ended) snprintf(v, sizeof v, "- (no CSF)");
+    else {
+        ss__fmt_time(v, sizeof v, now - at->first_skin_t);
+        strncat(v, " (running)", sizeof v - strlen(v) - 1);
+    }
+    ss__status_item(a, &x, y, "Puncture time", v, at->csf_t >= 0 ? SS_UI_GOOD : SS_UI_TEXT);
+    snprintf(v, sizeof v, "%d", at->insertions);
+    ss__status_item(a, &x, y, "Insertions", v, SS_UI_TEXT);
+    int level = at->level >= 0 ? at->level : st->view_level;
+    ss__status_item(a, &x, y, "Level", level >= 0 ? ss_level_name(level) : "-", SS_UI_TEXT);
+    if (st->needle_placed && st->needle.in_body)
+        snprintf(v, sizeof v, "%.1f mm, %.1f N, %s", st->needle.record_depth_mm - st->needle.entry_depth_mm,
+                 ss_needle_force_n(&st->needle), st->stylet_in ? "stylet in" : "stylet out");
+    else snprintf(v, sizeof v, "%s", st->needle_placed ? "on the skin line" : "-");
+    ss__status_item(a, &x, y, "Needle depth, force", v, SS_UI_TEXT);
+    if (st->guide_attached) snprintf(v, sizeof v, "%.0f deg", st->guide_angle_deg);
+    else snprintf(v, sizeof v, "off (set %.0f deg)", ss_input_mk_guide_angle(a->mk));
+    ss__status_item(a, &x, y, "Frame", v, SS_UI_TEXT);
+    if (at->have_last) {
+        const ss_event *e = &at->last;
+        char clock[24];
+        ss__event_clock(at, e->t_s, clock, sizeof clock);
+        snprintf(v, sizeof v, "%s%s%s  %s", ss_event_name(e->type), e->tissue >= 0 ? " " : "",
+                 e->tissue >= 0 ? ss_tissue_get(e->tissue)->label : "", clock);
+    } else snprintf(v, sizeof v, "-");
+    ss_rgba ec = SS_UI_TEXT;
+    if (at->have_last && (at->last.type == SS_EV_CSF_OUTFLOW ||
+                          (at->last.type == SS_EV_INJECT && at->last.tissue == SS_TISSUE_CSF)))
+        ec = SS_UI_GOOD;
+    if (at->have_last && (at->last.type == SS_EV_BONE_CONTACT || ss_critical_of_event(at->last.type) >= 0 ||
+                          (at->last.type == SS_EV_INJECT && at->last.tissue != SS_TISSUE_CSF)))
+        ec = SS_UI_BAD;
+    ss__status_item(a, &x, y, "Last event", v, ec);
+    double limit = a->cs->scenario.task.time_limit_s;
+    if (limit > 0 && a->exam) {
+        ss__fmt_time(v, sizeof v, fmax(0, limit - now));
+        ss__status_item(a, &x, y, "Time left", v, limit - now < 60 ? SS_UI_WARN : SS_UI_TEXT);
+    }
+    if (a->d.speed != 1.0) {
+        snprintf(v, sizeof v, "x%.1f", a->d.speed);
+        ss__status_item(a, &x, y, "Speed", v, SS_UI_TEXT_DIM);
+    }
+}
+
+static ss_rect ss__centered(const ss_tr_app *a, float w, float h)
+{
+    w = fminf(w, (float)a->w - 20);
+    h = fminf(h, (float)a->h - 20);
+    return (ss_rect){((float)a->w - w) / 2, ((float)a->h - h) / 2, w, h};
+}
+
+static void ss__dim(ss_tr_app *a)
+{
+    ss_rect all = {0, 0, (float)a->w, (float)a->h};
+    ss_ui_fill(a->ui, all, SS_RGBA(0, 0, 0, 150));
+    ss_ui_block(a->ui, all);
+}
+
+void ss_tr_draw_help(ss_tr_app *a)
+{
+    ss_ui *ui = a->ui;
+    ss__dim(a);
+    ss_rect r = ss__centered(a, 1060, 700);
+    ss_rect c = ss_ui_panel(ui, r, "CONTROLS  (? or Esc closes)");
+    float lh = ss_ui_line_height(ui, SS_FONT_SMALL) + 3;
+    ss_rect col[2] = {ss_ui_column(c, 2, 0, 24), ss_ui_column(c, 2, 1, 24)};
+    int n;
+    const ss_input_binding *b = ss_input_mk_bindings(&n);
+    float y = col[0].y;
+    ss_ui_text(ui, SS_FONT_BODY, col[0].x, y, SS_UI_ACCENT, "Mouse and keyboard: probe and needle");
+    y += lh + 6;
+    for (int i = 0; i < n; i++) {
+        bool off = b[i].aids_only && (a->exam || !a->aids_hints);
+        ss_rgba cl = off ? SS_UI_TEXT_DIM : SS_UI_TEXT;
+        ss_ui_text(ui, SS_FONT_SMALL, col[0].x, y, off ? SS_UI_TEXT_DIM : SS_UI_WARN, b[i].keys);
+        char act[256];
+        snprintf(act, sizeof act, "%s%s", b[i].action, b[i].aids_only ? "  (practice)" : "");
+        y += ss_ui_text_wrapped(ui, SS_FONT_SMALL, (ss_rect){col[0].x + 200, y, col[0].w - 200, 60}, cl, act);
+        if (y > col[0].y + col[0].h - lh) break;
+    }
+    static const char *app_keys[][2] = {
+        {"? ", "this list"},
+        {"PageUp / PageDown", "image depth - / +"},
+        {"- / =", "gain - / +"},
+        {"9 / 0", "frequency - / +"},
+        {"[ / ]", "dynamic range - / +"},
+        {"F", "freeze / unfreeze the image"},
+        {"H", "skin see-through in the 3D view"},
+        {"O", "anatomy overlay: 3D view and outlines on the B-mode (practice, when allowed)"},
+        {"V", "reset the 3D camera"},
+        {"Middle-drag, Alt+drag", "orbit the 3D camera; Ctrl+wheel zooms"},
+        {"Tab", "scenario picker (practice)"},
+        {"F12 / Ctrl+S", "screenshot of the window (PNG in the current folder)"},
+        {"Esc", "close this list / the picker"},
+        {"Ctrl+Q", "quit (the attempt is ended and logged)"},
+    };
+    y = col[1].y;
+    ss_ui_text(ui, SS_FONT_BODY, col[1].x, y, SS_UI_ACCENT, "Keyboard: image and window");
+    y += lh + 6;
+    for (size_t i = 0; i < sizeof app_keys / sizeof app_keys[0]; i++) {
+        ss_ui_text(ui, SS_FONT_SMALL, col[1].x, y, SS_UI_WARN, app_keys[i][0]);
+        ss_ui_text(ui, SS_FONT_SMALL, col[1].x + 170, y, SS_UI_TEXT, app_keys[i][1]);
+        y += lh;
+    }
+    y += 10;
+    ss_ui_text(ui, SS_FONT_BODY, col[1].x, y, SS_UI_ACCENT, "Game controller");
+    y += lh + 6;
+    const ss_input_binding *gb = ss_input_gamepad_bindings(&n);
+    for (int i = 0; i < n; i++) {
+        ss_ui_text(ui, SS_FONT_SMALL, col[1].x, y, SS_UI_WARN, gb[i].keys);
+        ss_ui_text(ui, SS_FONT_SMALL, col[1].x + 170, y, SS_UI_TEXT, gb[i].action);
+        y += lh;
+    }
+}
+
+void ss_tr_draw_picker(ss_tr_app *a)
+{
+    ss_ui *ui = a->ui;
+    ss__dim(a);
+    ss_rect r = ss__centered(a, 900, 560);
+    ss_rect c = ss_ui_panel(ui, r, "CHOOSE A SCENARIO  (Tab or Esc closes)");
+    const char *items[SS__MAX_SCENARIOS];
+    for (int i = 0; i < a->nscenarios; i++) items[i] = a->scenarios[i].label;
+    ss_rect list = {c.x, c.y, c.w * 0.5f, c.h - 40};
+    int clicked = ss_ui_list(ui, list, items, a->nscenarios, &a->picked, &a->picker_scroll);
+    (void)clicked;
+    if (a->picked >= 0 && a->picked < a->nscenarios) {
+        ss_rect dr = {c.x + c.w * 0.5f + 12, c.y, c.w * 0.5f - 12, c.h - 40};
+        ss_ui_text_wrapped(ui, SS_FONT_BODY, dr, SS_UI_TEXT, a->scenarios[a->picked].description);
+    }
+    ss_rect row = {c.x, c.y + c.h - 30, c.w, 30};
+    if (ss_ui_button(ui, ss_ui_column(row, 4, 2, 8), "Start") && a->picked >= 0 && a->picked < a->nscenarios) {
+        a->picker = false;
+        ss_tr_switch_case(a, a->scenarios[a->picked].path);
+    }
+    if (ss_ui_button(ui, ss_ui_column(row, 4, 3, 8), "Cancel")) a->picker = false;
+}
+
+static void ss__metric_row(ss_tr_app *a, float x, float *y, float w, const char *label, const char *value)
+{
+    ss_ui_text(a->ui, SS_FONT_BODY, x, *y, SS_UI_TEXT_DIM, label);
+    ss_ui_text(a->ui, SS_FONT_BODY, x + w * 0.55f, *y, SS_UI_TEXT, value);
+    *y += ss_ui_line_height(a->ui, SS_FONT_BODY) + 3;
+}
+
+/* A titled list of the grade's strengths or weaknesses; returns the y below it. */
+static float ss__grade_notes(ss_ui *ui, ss_rect area, float y, ss_rgba colour, const char *title,
+                             const char (*notes)[SS_GRADE_NOTE_CHARS], int n)
+{
+    if (n <= 0) return y;
+    ss_ui_text(ui, SS_FONT_BODY, area.x, y, colour, title);
+    y += ss_ui_line_height(ui, SS_FONT_BODY) + 2;
+    for (int i = 0; i < n; i++)
+        y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){area.x + 10, y, area.w - 10, 80}, SS_UI_TEXT, notes[i]) + 4;
+    return y + 8;
+}
+
+void ss_tr_draw_results(ss_tr_app *a)
+{
+    ss_ui *ui = a->ui;
+    ss__dim(a);
+    const ss_metrics *m = &a->at.m;
+    const ss_grade *g = &a->at.g;
+    ss_rect r = ss__centered(a, 940, 540);
+    ss_rect c = ss_ui_panel(ui, r, "RESULTS OF THE ATTEMPT");
+    char v[256];
+    snprintf(v, sizeof v, "%s   %.0f / 100", g->pass ? "PASS" : "FAIL", g->score);
+    ss_ui_text(ui, SS_FONT_LARGE, c.x, c.y, g->pass ? SS_UI_GOOD : SS_UI_BAD, v);
+    float y = c.y + ss_ui_line_height(ui, SS_FONT_LARGE) + 2;
+    y += ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){c.x, y, c.w, 40}, SS_UI_TEXT_DIM, g->pass_reason) + 8;
+    ss_rect left = {c.x, y, c.w * 0.5f - 10, c.y + c.h - y - 40}, right = {c.x + c.w * 0.5f + 10, y, c.w * 0.5f - 10, left.h};
+    float ly = left.y;
+    ss__metric_row(a, left.x, &ly, left.w, "Drug in the CSF", m->success ? "yes" : "no");
+    if (m->level >= 0) ss__metric_row(a, left.x, &ly, left.w, "Level reached", ss_level_name(m->level));
+    if (m->view >= 0) ss__metric_row(a, left.x, &ly, left.w, "View", ss_view_name((ss_view)m->view));
+    snprintf(v, sizeof v, "%d", m->insertions);
+    ss__metric_row(a, left.x, &ly, left.w, "Insertions (skin entries)", v);
+    snprintf(v, sizeof v, "%d", m->interspaces_tried);
+    ss__metric_row(a, left.x, &ly, left.w, "Interspaces tried", v);
+    snprintf(v, sizeof v, "%d", m->redirections);
+    ss__metric_row(a, left.x, &ly, left.w, "Redirections", v);
+    ss__fmt_time(v, sizeof v, m->operation_time_s);
+    ss__metric_row(a, left.x, &ly, left.w, "Operation time", v);
+    if (m->puncture_time_s == m->puncture_time_s) {
+        ss__fmt_time(v, sizeof v, m->puncture_time_s);
+        ss__metric_row(a, left.x, &ly, left.w, "Puncture time (skin to CSF)", v);
+    }
+    snprintf(v, sizeof v, "%d / %d / %d", m->bone_contacts, m->nerve_contacts, m->vessel_punctures);
+    ss__metric_row(a, left.x, &ly, left.w, "Bone / nerve / vessel contacts", v);
+    snprintf(v, sizeof v, "%d", m->dural_punctures);
+    ss__metric_row(a, left.x, &ly, left.w, "Dural punctures", v);
+    if (m->insertions > 0) {
+        snprintf(v, sizeof v, "%.0f %%", m->tip_visible_pct);
+        ss__metric_row(a, left.x, &ly, left.w, "Advance with the tip visible", v);
+        snprintf(v, sizeof v, "%.0f mm", m->path_in_tissue_mm);
+        ss__metric_row(a, left.x, &ly, left.w, "Needle path in tissue", v);
+    }
+    ss__metric_row(a, left.x, &ly, left.w, "CT called", m->ct_called ? "yes" : "no");
+    ss__metric_row(a, left.x, &ly, left.w, "Protocol followed", m->protocol_followed ? "yes" : "no");
+    if (!m->protocol_followed && m->protocol_note[0])
+        ly += ss_ui_text_wrapped(ui, SS_FONT_SMALL, (ss_rect){left.x, ly, left.w, 40}, SS_UI_TEXT_DIM, m->protocol_note);
+    float ry = right.y;
+    ry = ss__grade_notes(ui, right, ry, SS_UI_GOOD, "Strengths", g->strengths, g->nstrengths);
+    ry = ss__grade_notes(ui, right, ry, SS_UI_WARN, "To work on", g->weaknesses, g->nweaknesses);
+    if (g->nitems > 0) {
+        ss_ui_text(ui, SS_FONT_BODY, right.x, ry, SS_UI_TEXT_DIM, "Rubric");
+        ry += ss_ui_line_height(ui, SS_FONT_BODY) + 2;
+        for (int i = 0; i < g->nitems && ry < right.y + right.h - 16; i++) {
+            const ss_grade_item *it = &g->items[i];
+            const ss_metric_def *d = ss_metric_find(it->metric);
+            snprintf(v, sizeof v, "%s: %s", it->met ? "met" : "not met", d ? d->label : it->metric);
+            ss_ui_text(ui, SS_FONT_SMALL, right.x + 10, ry, it->met ? SS_UI_GOOD : SS_UI_WARN, v);
+            ry += ss_ui_line_height(ui, SS_FONT_SMALL) + 2;
+        }
+    }
+    ss_rect row = {c.x, c.y + c.h - 30, c.w, 30};
+    if (ss_ui_button(ui, ss_ui_column(row, 4, 0, 8), "Close (look at the image)")) a->results = false;
+    if (!a->exam && ss_ui_button(ui, ss_ui_column(row, 4, 1, 8), "Try again")) {
+        ss_tr_attempt_free(a);
+        ss_tr_attempt_begin(a);
+    }
+    if (!a->exam && ss_ui_button(ui, ss_ui_column(row, 4, 2, 8), "Other scenario")) a->picker = true;
+    if (ss_ui_button(ui, ss_ui_column(row, 4, 3, 8), "Quit")) a->quit = true;
+}
+
+/* ------------------------------------------------------------------ input */
+
