@@ -316,3 +316,31 @@ Test(critical, fails_an_exam_case, .timeout = 120)
     cr_expect(strstr(r.out, "exam") && strstr(r.out, " no "), "stored as a failed exam attempt: %s", r.out);
     ts_rmtree(dir);
 }
+
+Test(critical, a_nerve_injection_is_named_in_the_report, .timeout = 120)
+{
+    /* the case: the tip in the exiting root, stylet out, 5 ml injected */
+    const char *dir = ts_tempdir("crit_nerve_inject");
+    cJSON *m = attempt(dir, "scenarios/transforaminal-teaching.json",
+                       "0 probe.view L4-L5 transverse-interlaminar right\n0.5 probe.move 10 0 0\n1 guide.attach 20\n"
+                       "2 needle.enter\n3 needle.advance-until nerve_contact 100 10\n4 stylet.remove\n5 inject 5\n");
+    cJSON *a = cJSON_GetObjectItem(m, "critical_errors");
+    cr_assert_eq(cJSON_GetArraySize(a), 2, "the contact and the injection");
+    cr_expect_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "type")->valuestring, "inject_outside_csf");
+    cr_expect_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "tissue")->valuestring, "nerve");
+    cJSON_Delete(m);
+    char log[512], pdf[512], html[512], *text;
+    snprintf(log, sizeof log, "%s/a.jsonl", dir);
+    snprintf(html, sizeof html, "%s/r.html", dir);
+    snprintf(pdf, sizeof pdf, "%s/r.pdf", dir);
+    const char *rep[] = {"report", log, "-o", html, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, rep), 0, "%s", r.err);
+    cr_assert_eq(ss_file_read(html, 1 << 22, &text, NULL), SS_OK);
+    cr_expect(strstr(text, "Critical error: Injection outside the CSF: into nerve root at L4-L5"),
+              "the report names the nerve injection");
+    cr_expect(strstr(text, "critical errors (2)"), "and the verdict's reason");
+    free(text);
+    const char *rp[] = {"report", log, "-o", pdf, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, rp), 0, "%s", r.err);
+    ts_rmtree(dir);
+}

@@ -159,6 +159,7 @@ int ss_tr_attempt_begin(ss_tr_app *a)
         fprintf(stderr, "sonospine run: %s\n", ss_error_message());
         return -1;
     }
+    ss_session_scenario_hash(&a->cs->scenario, a->at.scenario_sha256);
     a->tick_debt = 0;
     a->results = false;
     if (!a->d.quiet)
@@ -188,6 +189,16 @@ static void ss__attempt_end(ss_tr_app *a)
         a->exit_code = 1;
     }
     at->ended = at->graded = true;
+    /* an exam's case is fixed at its start and checked at its end (issue 21) */
+    char now[65];
+    ss_session_scenario_hash(&a->cs->scenario, now);
+    if (a->exam && strcmp(now, at->scenario_sha256) != 0) {
+        fprintf(stderr, "sonospine run: the exam's scenario changed during the attempt (SHA-256 %.12s..., now "
+                        "%.12s...): not recorded\n",
+                at->scenario_sha256, now);
+        a->exit_code = 1;
+        return;
+    }
     if (a->d.on_graded &&
         a->d.on_graded(a->d.user, a->cs, &at->m, at->log_path[0] ? at->log_path : NULL) != 0)
         a->exit_code = 1;

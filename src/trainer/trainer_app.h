@@ -64,6 +64,7 @@ typedef struct ss_tr_attempt {
     int nframe_events;
     double last_depth_mm;
     bool advancing;
+    char scenario_sha256[65]; /* the case as it started: an exam attempt is recorded only for it */
     /* the latest critical error (critical.h) in words, shown in red until the attempt ends */
     char critical[SS_GRADE_NOTE_CHARS];
     int ncritical;
