@@ -47,6 +47,17 @@ double ss_metrics_pdph_risk_pct(const ss_needle_spec *spec, int n)
 
 void ss_metrics_set_needle(ss_metrics_state *m, const ss_needle_spec *spec) { m->needle = *spec; }
 
+const char *ss_verdict_name(ss_verdict v)
+{
+    switch (v) {
+    case SS_VERDICT_PASS: return "pass";
+    case SS_VERDICT_ESCALATED_CORRECTLY: return "escalated_correctly";
+    case SS_VERDICT_NOT_ATTEMPTED: return "not_attempted";
+    case SS_VERDICT_FAIL: break;
+    }
+    return "fail";
+}
+
 ss_metrics_state *ss_metrics_begin(void)
 {
     ss_metrics_state *m = calloc(1, sizeof *m);
@@ -271,9 +282,11 @@ cJSON *ss_metrics_to_json(const ss_metrics *mt)
     if (mt->graded) {
         cJSON_AddNumberToObject(o, "score", mt->score);
         cJSON_AddBoolToObject(o, "pass", mt->pass);
+        cJSON_AddStringToObject(o, "verdict", ss_verdict_name(mt->verdict));
     } else {
         cJSON_AddNullToObject(o, "score");
         cJSON_AddNullToObject(o, "pass");
+        cJSON_AddNullToObject(o, "verdict");
     }
     return o;
 }

@@ -24,6 +24,15 @@
 /* A withdrawal of at least this much, still in the body, then an advance = a redirection. */
 #define SS_REDIRECT_MIN_WITHDRAW_MM 1.0
 
+/* The verdict beside pass (issue 22): the paper's outcomes. */
+typedef enum ss_verdict {
+    SS_VERDICT_FAIL,
+    SS_VERDICT_PASS,                /* the drug in the CSF, the score at the pass mark, no critical error */
+    SS_VERDICT_ESCALATED_CORRECTLY, /* no CSF, but three interspaces failed and then CT was called */
+    SS_VERDICT_NOT_ATTEMPTED        /* no insertion and no CT: score 0, nothing praised */
+} ss_verdict;
+const char *ss_verdict_name(ss_verdict v);
+
 typedef struct ss_tick_sample {
     double t_s;
     bool in_body;              /* needle tip under the skin */
@@ -70,6 +79,7 @@ typedef struct ss_metrics {
     double score;
     bool pass;
     bool graded;
+    ss_verdict verdict;            /* --metrics-json "verdict" (rubric.h) */
 } ss_metrics;
 
 typedef struct ss_metrics_state ss_metrics_state;

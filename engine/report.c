@@ -27,6 +27,7 @@ const char *ss_report_metric_label(const char *metric, const char **unit)
     if (d) return d->label;
     if (!strcmp(metric, "score")) return "Score";
     if (!strcmp(metric, "pass")) return "Pass";
+    if (!strcmp(metric, "verdict")) return "Verdict";
     return metric;
 }
 

@@ -89,7 +89,10 @@ void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
     bool attempted = mt->insertions > 0;
     if (!attempted) out->score = 0.0;
     out->pass_mark = r->pass_mark;
-    bool proper_escalation = mt->ct_called && mt->protocol_followed;
+    bool proper_escalation = mt->ct_called && mt->protocol_followed && !mt->success;
+    /* the protocol's own exit shows judgement: it never scores below an early or late CT
+     * (each of which breaks the protocol) nor below the pass mark */
+    if (proper_escalation && attempted) out->score = fmax(out->score, r->pass_mark);
     bool task_ok = mt->success || proper_escalation;
     out->pass = out->score >= r->pass_mark && task_ok;
     if (out->pass)
@@ -160,6 +163,9 @@ void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
     mt->score = out->score;
     mt->pass = out->pass;
     mt->graded = true;
+    if (!attempted && !mt->ct_called && mt->ncritical == 0) mt->verdict = SS_VERDICT_NOT_ATTEMPTED;
+    else if (out->pass && proper_escalation) mt->verdict = SS_VERDICT_ESCALATED_CORRECTLY;
+    else mt->verdict = out->pass ? SS_VERDICT_PASS : SS_VERDICT_FAIL;
 }
 
 cJSON *ss_grade_to_json(const ss_grade *g)

@@ -82,10 +82,57 @@ Test(rubric, correct_ct_escalation_can_pass_without_csf)
     ss_grade g;
     ss_rubric_grade(&s2, &m, &g);
     /* default weights: success 35 (0), insertions 20 (t2: 9 -> 0), puncture 10 (0),
-     * bone 10 (1), nerve 5 (1), vessel 5 (1), level 5 (0), protocol 5 (1), tip 5 (1) = 30 */
-    cr_assert_float_eq(g.score, 30.0, 1e-9);
-    cr_assert(!g.pass, "below the pass mark even though the escalation was right");
-    cr_assert(strstr(g.pass_reason, "below the pass mark"), "%s", g.pass_reason);
+     * bone 10 (1), nerve 5 (1), vessel 5 (1), level 5 (0), protocol 5 (1), tip 5 (1) = 30;
+     * the protocol's own exit is raised to the pass mark (issue 22: never below an early
+     * or late CT) and is its own verdict */
+    cr_assert_float_eq(g.score, 70.0, 1e-9);
+    cr_assert(g.pass, "the paper's exit passes on judgement: %s", g.pass_reason);
+    cr_assert(strstr(g.pass_reason, "CT was called correctly per protocol"), "%s", g.pass_reason);
+    cr_assert_eq(m.verdict, SS_VERDICT_ESCALATED_CORRECTLY);
+    double escalated = g.score;
+    /* CT too early (two insertions at one level) and too late (after a fourth level):
+     * both break the protocol and score below the correct exit */
+    ss_metrics early = m;
+    early.insertions = 2;
+    early.protocol_followed = false;
+    snprintf(early.protocol_note, sizeof early.protocol_note, "called for CT before three interspaces had failed");
+    ss_rubric_grade(&s2, &early, &g);
+    cr_expect_lt(g.score, escalated, "early CT %.0f below the correct exit %.0f", g.score, escalated);
+    cr_expect_eq(early.verdict, SS_VERDICT_FAIL);
+    ss_metrics late = m;
+    late.insertions = 12;
+    late.protocol_followed = false;
+    snprintf(late.protocol_note, sizeof late.protocol_note, "kept inserting after three interspaces had failed");
+    ss_rubric_grade(&s2, &late, &g);
+    cr_expect_lt(g.score, escalated, "late CT %.0f below the correct exit %.0f", g.score, escalated);
+    cr_expect_eq(late.verdict, SS_VERDICT_FAIL);
+}
+
+Test(rubric, verdicts_in_the_metrics_json)
+{
+    ss_metrics m = expert();
+    ss_grade g;
+    ss_rubric_grade(&sc, &m, &g);
+    cJSON *j = ss_metrics_to_json(&m);
+    cr_expect_str_eq(cJSON_GetObjectItem(j, "verdict")->valuestring, "pass");
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(j, "pass")), "beside pass");
+    cJSON_Delete(j);
+    ss_metrics none = {0};
+    none.puncture_time_s = NAN;
+    none.level = -1;
+    none.protocol_followed = true;
+    ss_rubric_grade(&sc, &none, &g);
+    j = ss_metrics_to_json(&none);
+    cr_expect_str_eq(cJSON_GetObjectItem(j, "verdict")->valuestring, "not_attempted");
+    cr_expect_float_eq(cJSON_GetObjectItem(j, "score")->valuedouble, 0.0, 1e-12);
+    cJSON_Delete(j);
+    ss_metrics bad = expert();
+    bad.critical[0] = (ss_critical_error){SS_CRIT_VESSEL_PUNCTURE, 10.0, -1, SS_LEVEL_L4_L5, {0}};
+    bad.ncritical = 1;
+    ss_rubric_grade(&sc, &bad, &g);
+    j = ss_metrics_to_json(&bad);
+    cr_expect_str_eq(cJSON_GetObjectItem(j, "verdict")->valuestring, "fail", "a critical error fails");
+    cJSON_Delete(j);
 }
 
 Test(rubric, default_puncture_time_depends_on_difficulty)
@@ -113,7 +160,7 @@ Test(rubric, default_puncture_time_depends_on_difficulty)
 
 Test(rubric, one_metric_table_feeds_the_json_the_defaults_and_the_labels)
 {
-    /* every --metrics-json key but the three the grade and the critical list add is a
+    /* every --metrics-json key but the four the grade and the critical list add is a
      * row of the table, in its order; every row marked json is a key */
     ss_metrics m = {0};
     m.level = -1;
@@ -121,7 +168,8 @@ Test(rubric, one_metric_table_feeds_the_json_the_defaults_and_the_labels)
     cJSON *j = ss_metrics_to_json(&m);
     int row = 0;
     for (const cJSON *it = j->child; it; it = it->next) {
-        if (!strcmp(it->string, "critical_errors") || !strcmp(it->string, "score") || !strcmp(it->string, "pass"))
+        if (!strcmp(it->string, "critical_errors") || !strcmp(it->string, "score") || !strcmp(it->string, "pass") ||
+            !strcmp(it->string, "verdict"))
             continue;
         while (row < ss_metric_count() && !ss_metric_at(row)->json) row++;
         cr_assert_lt(row, ss_metric_count(), "%s is not in the table", it->string);
