@@ -200,6 +200,7 @@ void ss_metrics_tick(ss_metrics_state *m, const ss_tick_sample *s)
     double dt = m->last_tick_t > 0 || s->t_s > 0 ? s->t_s - m->last_tick_t : 0;
     m->last_tick_t = s->t_s;
     r->probe_path_mm += s->probe_motion_mm;
+    r->path_in_tissue_mm += s->exit_path_mm;
     if (!s->in_body) {
         m->withdrawing = false;
         m->withdrawn_mm = 0;

@@ -42,6 +42,7 @@ typedef struct ss_tick_sample {
     double plane_angle_deg;    /* needle axis to image plane */
     double plane_distance_mm;  /* tip to image plane */
     double swept_area_mm2;     /* area swept by the shaft in tissue this tick */
+    double exit_path_mm;       /* tip path out of the body by an instant removal this tick */
     double probe_motion_mm;    /* probe face displacement this tick */
 } ss_tick_sample;
 

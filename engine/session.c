@@ -107,9 +107,22 @@ static void ss__on_command(void *user, long tick, const ss_script_cmd *c)
     ss__append(s, rec);
 }
 
+/* No refusal is silent (issue 22): each is a log record beside the input that caused it
+ * (not while replaying: the inputs come from the log and replay compares events). */
 static void ss__on_refused(void *user, const ss_script_cmd *c, const char *why)
 {
     ss_session *s = user;
+    if (!s->events) {
+        long tick = ss_sim_get_state(s->sim)->tick;
+        cJSON *rec = cJSON_CreateObject();
+        cJSON_AddStringToObject(rec, "type", "refused");
+        cJSON_AddNumberToObject(rec, "tick", (double)tick);
+        cJSON_AddNumberToObject(rec, "t", (double)tick * SS_SIM_TICK_S);
+        cJSON_AddStringToObject(rec, "op", ss_script_op_name(c->op));
+        if (c->line > 0) cJSON_AddNumberToObject(rec, "line", c->line);
+        cJSON_AddStringToObject(rec, "why", why);
+        ss__append(s, rec);
+    }
     if (s->d.on_refused) s->d.on_refused(s->d.refused_user, c, why);
 }
 

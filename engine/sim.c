@@ -38,8 +38,10 @@ struct ss_sim {
     bool have_last_tip;
     double last_origin[3];
     double pending_swept_mm2;
+    double pending_exit_mm;      /* tip path of an instant removal, for the next tick sample */
     bool tick_probe_valid;
     bool stop_fired;
+    const ss_script_cmd *cur_cmd; /* the command ss_sim_command is carrying out, for refusals */
 };
 
 static int ss__label(void *user, const double p[3])
@@ -94,9 +96,12 @@ const ss_sim_state *ss_sim_get_state(const ss_sim *sim) { return &sim->s; }
 
 bool ss_sim_busy(const ss_sim *sim) { return sim->motion != SS__MOTION_NONE; }
 
+/* A command not carried out (or not fully): the note says why, and the owner hears of it
+ * (the session logs it; no refusal is silent). */
 static bool ss__refuse(ss_sim *sim, const char *why)
 {
     snprintf(sim->s.note, sizeof sim->s.note, "%s", why);
+    if (sim->d.on_refused && sim->cur_cmd) sim->d.on_refused(sim->d.tick_user, sim->cur_cmd, sim->s.note);
     return false;
 }
 
@@ -309,7 +314,17 @@ static void ss__needle_event(void *user, const ss_event *e)
     ss__emit_raw(sim, e);
 }
 
+static bool ss__command(ss_sim *sim, const ss_script_cmd *c);
+
 bool ss_sim_command(ss_sim *sim, const ss_script_cmd *c)
+{
+    sim->cur_cmd = c;
+    bool ok = ss__command(sim, c);
+    sim->cur_cmd = NULL;
+    return ok;
+}
+
+static bool ss__command(ss_sim *sim, const ss_script_cmd *c)
 {
     ss_sim_state *s = &sim->s;
     s->note[0] = '\0';
@@ -418,6 +433,8 @@ bool ss_sim_command(ss_sim *sim, const ss_script_cmd *c)
         return true;
     case SS_OP_NEEDLE_REMOVE: {
         if (!ss__needle_needed(sim)) return false;
+        /* the way out is tissue path too (Perk Tutor's path in tissue includes the exit) */
+        if (s->needle.in_body) sim->pending_exit_mm += fmax(0.0, s->needle.record_depth_mm - s->needle.entry_depth_mm);
         ss_event_sink sink = {ss__needle_event, sim};
         if (s->needle.in_body) ss_needle_move(&s->needle, &sim->query, -s->needle.depth_mm - 1.0, s->t_s, &sink, -1);
         s->needle_placed = false;
@@ -504,6 +521,8 @@ static void ss__sample(ss_sim *sim, double advance_mm)
     }
     t.swept_area_mm2 = sim->pending_swept_mm2;
     sim->pending_swept_mm2 = 0;
+    t.exit_path_mm = sim->pending_exit_mm;
+    sim->pending_exit_mm = 0;
     if (sim->d.on_tick) sim->d.on_tick(sim->d.tick_user, &t);
 }
 
@@ -546,8 +565,7 @@ void ss_sim_run_script(ss_sim *sim, const ss_script *script, double max_time_s)
     long max_ticks = (long)ceil(max_time_s / SS_SIM_TICK_S);
     while (!sim->s.ended) {
         while (next < script->count && !ss_sim_busy(sim) && script->cmds[next].t_s <= sim->s.t_s + 1e-9) {
-            if (!ss_sim_command(sim, &script->cmds[next]) && sim->d.on_refused)
-                sim->d.on_refused(sim->d.tick_user, &script->cmds[next], sim->s.note);
+            ss_sim_command(sim, &script->cmds[next]);
             next++;
             if (sim->s.ended) return;
         }

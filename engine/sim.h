@@ -52,7 +52,7 @@ typedef struct ss_sim_desc {
     /* every command offered to ss_sim_command, accepted or refused, before its effects
      * (optional): the session log records these as the attempt's inputs */
     void (*on_command)(void *user, long tick, const ss_script_cmd *cmd);
-    /* optional: a command of ss_sim_run_script refused, and why (the state's note) */
+    /* optional: a command refused or not fully carried out, and why (the state's note) */
     void (*on_refused)(void *user, const ss_script_cmd *cmd, const char *why);
     void *tick_user; /* user pointer of on_tick, on_command and on_refused */
 } ss_sim_desc;

@@ -150,3 +150,33 @@ Test(cli_render, bad_level_and_missing_output_are_usage_errors)
     cr_assert_eq(ts_run_sonospine(&r, a3), 2);
     cr_assert(strstr(r.err, "unknown phantom 'teapot'"), "%s", r.err);
 }
+
+Test(cli_run, a_refused_command_is_reported_and_logged, .timeout = 120)
+{
+    /* issue 22: re-angling the frame with the tip 30 mm deep is refused (only while the
+     * tip is shallow, 15 mm): the run names the line and why, and the log keeps a
+     * "refused" record beside the input; verify and replay accept the log */
+    const char *dir = ts_tempdir("refused");
+    char script[512], log[512], *text;
+    snprintf(script, sizeof script, "%s/s.txt", dir);
+    snprintf(log, sizeof log, "%s/a.jsonl", dir);
+    cr_assert_eq(ts_write_file(script, "0 probe.view L3-L4 near-spinous right\n1 guide.attach auto\n2 needle.enter\n"
+                                       "3 needle.advance 30 10\n10 guide.attach 20\n"),
+                 0);
+    const char *args[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--script", script,
+                          "--log", log, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, args), 0, "%s", r.err);
+    cr_expect(strstr(r.out, "refused: line 5 (10.00 s, guide.attach): withdraw the needle to under the skin"), "%s",
+              r.out);
+    cr_assert_eq(ss_file_read(log, 1 << 22, &text, NULL), SS_OK);
+    cr_expect(strstr(text, "\"type\":\"refused\"") && strstr(text, "\"op\":\"guide.attach\"") &&
+                  strstr(text, "\"line\":5"),
+              "the log keeps the refusal");
+    free(text);
+    const char *v[] = {"verify", log, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, v), 0, "%s", r.out);
+    const char *rp[] = {"replay", log, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, rp), 0, "%s", r.out);
+    cr_expect(strstr(r.out, "REPRODUCED"), "%s", r.out);
+    ts_rmtree(dir);
+}

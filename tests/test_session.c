@@ -207,8 +207,10 @@ Test(session, scripted_novice_metrics_match_the_hand_count)
     cr_assert_float_eq(m.tip_visible_pct, 100.0, 1e-9);
     /* each insertion: skin at y 50, bone top at y 15 = 35 mm, of which the first 3 mm
      * tent the skin before it is pierced (3 N at 1 N/mm) and are not yet in the body; the
-     * removal is one jump out of the body: 4 x 32 mm (one 0.05 mm step of tolerance per
-     * stop) */
-    cr_assert(fabs(m.path_in_tissue_mm - 4 * 32.0) <= 4 * 0.05 + 1e-6, "path %.3f mm", m.path_in_tissue_mm);
+     * way out counts too (Perk Tutor's path includes the exit, issue 22): the tip leaves
+     * from 35 mm under the relaxed skin: 4 x (32 + 35) mm (one 0.05 mm step of tolerance
+     * per stop) */
+    cr_assert(fabs(m.path_in_tissue_mm - 4 * (32.0 + 35.0)) <= 4 * 0.05 + 1e-6, "path %.3f mm",
+              m.path_in_tissue_mm);
     cr_assert(!g.pass);
 }
