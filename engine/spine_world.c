@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "tissue.h"
 #include "vec3d.h"
 #include "views.h"
 
@@ -23,7 +24,39 @@ static bool ss__target(void *user, int level, double out[3])
     return true;
 }
 
+static double ss__clearance(void *user, const double p[3]);
+static int ss__level_of_nearest_window(void *user, const double p[3], const double dir[3]);
+
+/* The interspace a needle line belongs to (issue 22): where it goes in, i.e. the window
+ * nearest to the point where the line first reaches the canal or bone (the interlaminar
+ * plane's depth); a line that reaches neither, by the window nearest to the line. */
 static int ss__level_of_line(void *user, const double p[3], const double dir[3])
+{
+    const ss_spine *spine = user;
+    for (double t = 0; t < 200.0;) {
+        double q[3] = {p[0] + t * dir[0], p[1] + t * dir[1], p[2] + t * dir[2]};
+        int lab = ss_spine_label_at(spine, q);
+        if (lab == SS_TISSUE_CSF || ss_tissue_get(lab)->hard) {
+            int best = -1;
+            double best_d = INFINITY;
+            for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+                ss_interspace_info is;
+                if (ss_spine_interspace(spine, l, &is) != SS_OK) continue;
+                double d2 = 0;
+                for (int i = 0; i < 3; i++) d2 += (q[i] - is.window_centre_mm[i]) * (q[i] - is.window_centre_mm[i]);
+                if (d2 < best_d) {
+                    best_d = d2;
+                    best = l;
+                }
+            }
+            return best;
+        }
+        t += fmax(0.25, 0.9 * ss__clearance(user, q)); /* a margin on the distance bound */
+    }
+    return ss__level_of_nearest_window(user, p, dir);
+}
+
+static int ss__level_of_nearest_window(void *user, const double p[3], const double dir[3])
 {
     int best = -1;
     double best_d = INFINITY;
