@@ -4,6 +4,8 @@
 #ifndef SS_EVENT_H
 #define SS_EVENT_H
 
+#include <stddef.h>
+
 typedef enum ss_event_type {
     SS_EV_PROBE_CONTACT,
     SS_EV_VIEW_REACHED,
@@ -45,6 +47,10 @@ typedef struct ss_event_sink {
 } ss_event_sink;
 
 const char *ss_event_name(ss_event_type t);
+/* What the event names besides its type, as the CLI and the window print it: the view
+ * (view_reached), the frame angle (guide_attached) or the tissue, the interspace, the
+ * depth along the needle, the volume ("  paraspinal muscle  at L4-L5  depth 21.9 mm"). */
+void ss_event_details(const ss_event *e, char *buf, size_t n);
 /* Type from its name, or -1. */
 int ss_event_from_name(const char *name);
 

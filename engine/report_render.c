@@ -18,7 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "critical.h"
 #include "draw.h"
 #include "tissue.h"
 

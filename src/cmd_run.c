@@ -54,16 +54,9 @@ static void ss__print_event(void *user, const ss_event *e)
         if (ss__screenshot(p->cs, p->session, p->csf_shot) != 0) p->csf_shot = NULL;
     }
     if (p->quiet || e->type == SS_EV_LAYER_ENTER) return;
-    printf("  %8.2f s  %-16s", e->t_s, ss_event_name(e->type));
-    if (e->type == SS_EV_VIEW_REACHED && e->view >= 0) printf(" %s", ss_view_name((ss_view)e->view));
-    else if (e->type == SS_EV_GUIDE_ATTACHED) printf(" frame at %.0f deg to the beam", e->value);
-    else if (e->tissue > 0) printf(" %s", ss_tissue_get(e->tissue)->label);
-    if (e->level >= 0) printf("  at %s", ss_level_name(e->level));
-    if (e->type == SS_EV_SKIN_ENTRY || e->type == SS_EV_BONE_CONTACT || e->type == SS_EV_DURA_POP ||
-        e->type == SS_EV_CSF_OUTFLOW)
-        printf("  depth %.1f mm", e->depth_mm);
-    if (e->type == SS_EV_INJECT) printf("  %.1f ml", e->value);
-    printf("\n");
+    char details[200];
+    ss_event_details(e, details, sizeof details);
+    printf("  %8.2f s  %-16s%s\n", e->t_s, ss_event_name(e->type), details);
 }
 
 static int ss__mkdir_p(const char *dir)

@@ -28,25 +28,12 @@ static void ss__event_clock(const ss_tr_attempt *at, double t_s, char *out, size
     snprintf(out, n, "%d:%04.1f", (int)(s / 60), fmod(s, 60));
 }
 
-/* An event as the CLI prints it: name, tissue, level, view, depth, volume. */
-static void ss__event_line(const ss_event *e, char *line, size_t n)
+/* Drawn in the colour for what went wrong: bone, a critical error, an injection outside
+ * the CSF. */
+static bool ss__event_bad(const ss_event *e)
 {
-    size_t k = 0;
-#define SS__ADD(...)                                                                                                   \
-    do {                                                                                                               \
-        int w_ = snprintf(line + k, n - k, __VA_ARGS__);                                                               \
-        if (w_ > 0) k = k + (size_t)w_ < n ? k + (size_t)w_ : n - 1;                                                  \
-    } while (0)
-    line[0] = '\0';
-    SS__ADD("%s", ss_event_name(e->type));
-    if (e->tissue >= 0) SS__ADD("  %s", ss_tissue_get(e->tissue)->label);
-    if (e->type == SS_EV_VIEW_REACHED && e->view >= 0) SS__ADD("  %s", ss_view_name((ss_view)e->view));
-    if (e->level >= 0) SS__ADD("  at %s", ss_level_name(e->level));
-    if (e->type == SS_EV_SKIN_ENTRY || e->type == SS_EV_BONE_CONTACT || e->type == SS_EV_DURA_POP ||
-        e->type == SS_EV_CSF_OUTFLOW || ss_critical_of_event(e->type) >= 0)
-        SS__ADD("  %.1f mm", e->depth_mm);
-    if (e->type == SS_EV_INJECT) SS__ADD("  %.1f ml", e->value);
-#undef SS__ADD
+    return e->type == SS_EV_BONE_CONTACT || ss_critical_of_event(e->type) >= 0 ||
+           (e->type == SS_EV_INJECT && e->tissue != SS_TISSUE_CSF);
 }
 
 /* ------------------------------------------------------------------ layout */
@@ -246,11 +233,9 @@ void ss_tr_draw_bmode(ss_tr_app *a, const ss_sim_state *st)
         const ss_event *e = &a->at.recent[i];
         char line[240], clock[24], what[200];
         ss__event_clock(&a->at, e->t_s, clock, sizeof clock);
-        ss__event_line(e, what, sizeof what);
-        snprintf(line, sizeof line, "%7s   %s", clock, what);
-        bool bad = e->type == SS_EV_BONE_CONTACT || ss_critical_of_event(e->type) >= 0 ||
-                   (e->type == SS_EV_INJECT && e->tissue != SS_TISSUE_CSF);
-        ss_rgba col = bad                                                                ? SS_UI_BAD
+        ss_event_details(e, what, sizeof what);
+        snprintf(line, sizeof line, "%7s   %s%s", clock, ss_event_name(e->type), what);
+        ss_rgba col = ss__event_bad(e)                                                   ? SS_UI_BAD
                       : e->type == SS_EV_CSF_OUTFLOW || e->type == SS_EV_INJECT ? SS_UI_GOOD
                                                                                 : SS_UI_TEXT;
         ss_ui_text(ui, SS_FONT_SMALL, c.x, y, col, line);
@@ -420,9 +405,7 @@ void ss_tr_draw_status(ss_tr_app *a, const ss_sim_state *st)
     if (at->have_last && (at->last.type == SS_EV_CSF_OUTFLOW ||
                           (at->last.type == SS_EV_INJECT && at->last.tissue == SS_TISSUE_CSF)))
         ec = SS_UI_GOOD;
-    if (at->have_last && (at->last.type == SS_EV_BONE_CONTACT || ss_critical_of_event(at->last.type) >= 0 ||
-                          (at->last.type == SS_EV_INJECT && at->last.tissue != SS_TISSUE_CSF)))
-        ec = SS_UI_BAD;
+    if (at->have_last && ss__event_bad(&at->last)) ec = SS_UI_BAD;
     ss__status_item(a, &x, y, "Last event", v, ec);
     double limit = a->cs->scenario.task.time_limit_s;
     if (limit > 0 && a->exam) {

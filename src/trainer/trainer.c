@@ -106,10 +106,9 @@ static void ss__on_event(void *user, const ss_event *e)
     at->have_last = true;
     if (at->nframe_events < SS__MAX_EVENTS_FRAME) at->frame_events[at->nframe_events++] = *e;
     if (!a->d.quiet && e->type != SS_EV_PROBE_CONTACT) {
-        printf("  %8.2f s  %-16s", e->t_s, ss_event_name(e->type));
-        if (e->tissue >= 0) printf(" %s", ss_tissue_get(e->tissue)->label);
-        if (e->level >= 0) printf("  at %s", ss_level_name(e->level));
-        printf("\n");
+        char details[200];
+        ss_event_details(e, details, sizeof details);
+        printf("  %8.2f s  %-16s%s\n", e->t_s, ss_event_name(e->type), details);
         fflush(stdout);
     }
 }
