@@ -171,7 +171,8 @@ static void ss__place_guided_needle(ss_sim *sim)
 /* The interspace the probe is on: the placed view's, or the one its beam points at. */
 static int ss__probe_level(const ss_sim *sim)
 {
-    int level = sim->s.view_level;
+    /* the placed view's level only while the probe is still in that view */
+    int level = sim->s.view >= 0 ? sim->s.view_level : -1;
     if (level < 0 && sim->d.world.level_of_line) {
         double o[3] = {sim->s.pose.origin_mm[0], sim->s.pose.origin_mm[1], sim->s.pose.origin_mm[2]};
         double b[3] = {sim->s.pose.axis_y[0], sim->s.pose.axis_y[1], sim->s.pose.axis_y[2]};
@@ -251,6 +252,7 @@ static bool ss__probe_plan(ss_sim *sim)
         sim->s.view = keep_view;
         sim->s.view_level = keep_level;
     }
+    if (sim->s.view >= 0) sim->anchor = sim->s.pose; /* the view is held from where the plan put it */
     return true;
 }
 
