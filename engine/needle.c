@@ -215,19 +215,11 @@ double ss_needle_move(ss_needle *n, const ss_tissue_query *q, double delta_mm, d
     return n->depth_mm - begin;
 }
 
-bool ss_needle_redirect(ss_needle *n, const ss_tissue_query *q, const double new_dir[3])
+/* The tissue along the line from step a (the skin entry) up to the cut depth taken as
+ * cut, the tip pulled back to the last soft step before any hard tissue on the way. */
+static void ss__recut(ss_needle *n, const ss_tissue_query *q, long a)
 {
-    if (!n->in_body) return false;
-    double l = ss_v3_len(new_dir);
-    if (l <= 0) return false;
-    double entry[3];
-    ss_v3_axpy(entry, n->start_mm, n->entry_depth_mm, n->dir);
-    for (int i = 0; i < 3; i++) {
-        n->dir[i] = new_dir[i] / l;
-        n->start_mm[i] = entry[i] - n->dir[i] * n->entry_depth_mm;
-    }
-    /* The tip cannot be inside bone on the new line: pull back to the last soft step. */
-    long a = lround(n->entry_depth_mm / SS_NEEDLE_STEP_MM), b = lround(n->record_depth_mm / SS_NEEDLE_STEP_MM);
+    long b = lround(n->record_depth_mm / SS_NEEDLE_STEP_MM);
     int last = SS_TISSUE_SKIN;
     for (long s = a; s < b && s < SS_NEEDLE_MAX_STEPS; s++) {
         int lab = ss__label(n, q, (double)(s + 1) * SS_NEEDLE_STEP_MM);
@@ -244,5 +236,47 @@ bool ss_needle_redirect(ss_needle *n, const ss_tissue_query *q, const double new
     n->bone_tissue = -1;
     n->tip_force_n = 0;
     ss__recompute_friction(n);
+}
+
+bool ss_needle_redirect(ss_needle *n, const ss_tissue_query *q, const double new_dir[3])
+{
+    if (!n->in_body) return false;
+    double l = ss_v3_len(new_dir);
+    if (l <= 0) return false;
+    double entry[3];
+    ss_v3_axpy(entry, n->start_mm, n->entry_depth_mm, n->dir);
+    for (int i = 0; i < 3; i++) {
+        n->dir[i] = new_dir[i] / l;
+        n->start_mm[i] = entry[i] - n->dir[i] * n->entry_depth_mm;
+    }
+    ss__recut(n, q, lround(n->entry_depth_mm / SS_NEEDLE_STEP_MM));
+    return true;
+}
+
+bool ss_needle_shift(ss_needle *n, const ss_tissue_query *q, const double start_mm[3], const double dir[3])
+{
+    if (!n->in_body) return false;
+    double l = ss_v3_len(dir);
+    if (l <= 0) return false;
+    for (int i = 0; i < 3; i++) {
+        n->start_mm[i] = start_mm[i];
+        n->dir[i] = dir[i] / l;
+    }
+    /* where the moved line now meets the skin, at or before the tip */
+    long b = lround(n->record_depth_mm / SS_NEEDLE_STEP_MM), a = -1;
+    for (long s = 0; s < b && s < SS_NEEDLE_MAX_STEPS && a < 0; s++)
+        if (ss__label(n, q, (double)(s + 1) * SS_NEEDLE_STEP_MM) != SS_TISSUE_AIR) a = s;
+    if (a < 0) { /* the move pulled the tip out of the body */
+        n->in_body = false;
+        n->record_depth_mm = n->depth_mm;
+        n->tip_tissue = SS_TISSUE_AIR;
+        n->on_bone = false;
+        n->bone_tissue = -1;
+        n->tip_force_n = 0;
+        ss__recompute_friction(n);
+        return true;
+    }
+    n->entry_depth_mm = (double)a * SS_NEEDLE_STEP_MM;
+    ss__recut(n, q, a);
     return true;
 }

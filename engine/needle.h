@@ -89,4 +89,11 @@ double ss_needle_move(ss_needle *n, const ss_tissue_query *q, double delta_mm, d
  * otherwise. Metrics count a redirection when the direction changes by > 2 deg. */
 bool ss_needle_redirect(ss_needle *n, const ss_tissue_query *q, const double new_dir[3]);
 
+/* The whole line moved (the frame holding the needle moved with the probe): the needle
+ * keeps its depth along the new line (start_mm, dir); the skin entry is where the new
+ * line meets the skin; the tissue up to the tip is taken as cut, the tip pulled back
+ * before bone. A line that no longer reaches the skin leaves the needle out of the body.
+ * Only while in the body; returns false otherwise. */
+bool ss_needle_shift(ss_needle *n, const ss_tissue_query *q, const double start_mm[3], const double dir[3]);
+
 #endif

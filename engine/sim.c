@@ -123,6 +123,16 @@ static void ss__rotate(float v[3], const float a[3], double ang)
 }
 
 static void ss__place_guided_needle(ss_sim *sim);
+static void ss__guide_line(const ss_sim *sim, double start[3], double dir[3]);
+
+/* How far a point moved across a shaft of direction d (unit): the part of the move not
+ * along the shaft (sliding along it cuts nothing new). */
+static double ss__sideways(const double from[3], const double to[3], const double d[3])
+{
+    double m[3] = {to[0] - from[0], to[1] - from[1], to[2] - from[2]};
+    double along = m[0] * d[0] + m[1] * d[1] + m[2] * d[2];
+    return sqrt(fmax(0.0, m[0] * m[0] + m[1] * m[1] + m[2] * m[2] - along * along));
+}
 
 static void ss__probe_moved(ss_sim *sim)
 {
@@ -147,8 +157,32 @@ static void ss__probe_moved(ss_sim *sim)
         if (fabs(out_of_plane) > SS__VIEW_KEEP_MM || fabs(along) > SS__VIEW_SLIDE_MM || ang > SS__VIEW_KEEP_DEG)
             sim->s.view = -1;
     }
-    /* A needle waiting in the frame moves with the probe; one in the body does not. */
-    if (sim->guided && sim->s.needle_placed && !sim->s.needle.in_body) ss__place_guided_needle(sim);
+    /* A needle in the frame moves with the probe. Waiting outside, it is simply placed on
+     * the new line; in the body the frame drags it: the shaft sweeps through the tissue
+     * (Perk Tutor's tissue damage: the area the in-tissue shaft sweeps, here the mean of
+     * the entry's and the tip's sideways displacement times the shaft's length in tissue)
+     * and the tip goes where the frame takes it. */
+    if (sim->guided && sim->s.needle_placed) {
+        ss_needle *n = &sim->s.needle;
+        if (!n->in_body) {
+            ss__place_guided_needle(sim);
+        } else {
+            double e0[3], t0[3], d0[3] = {n->dir[0], n->dir[1], n->dir[2]}, start[3], dir[3];
+            double len = n->record_depth_mm - n->entry_depth_mm;
+            for (int i = 0; i < 3; i++) {
+                e0[i] = n->start_mm[i] + n->entry_depth_mm * n->dir[i];
+                t0[i] = n->start_mm[i] + n->record_depth_mm * n->dir[i];
+            }
+            ss__guide_line(sim, start, dir);
+            ss_needle_shift(n, &sim->query, start, dir);
+            double e1[3], t1[3];
+            for (int i = 0; i < 3; i++) {
+                e1[i] = n->start_mm[i] + n->entry_depth_mm * n->dir[i];
+                t1[i] = n->start_mm[i] + n->record_depth_mm * n->dir[i];
+            }
+            sim->pending_swept_mm2 += 0.5 * len * (ss__sideways(e0, e1, d0) + ss__sideways(t0, t1, d0));
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- guide and needle */

@@ -2,6 +2,7 @@
  * headless, on the layered phantom world of test_sim.c: each hint appears in the state
  * it is for, and never in an exam or where the scenario gives no hints. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "coach.h"
@@ -93,10 +94,21 @@ Test(coach, out_of_plane_and_bone)
     ss_sim *sim = make(&probe);
     char buf[320];
     const ss_coach_input practice = {.hints = true, .canal_in_view = 1};
-    /* the needle in the frame, then the probe slid 6 mm out of the image plane: the tip
-     * is no longer in the slice (its half-width is ~1.5-3 mm) */
-    run(sim, "0 probe.view L4-L5 near-spinous\n0 guide.attach auto\n0 needle.enter\n0 needle.advance 15 10\n"
-             "0 probe.move 6 0 0\n");
+    /* the frame's line moved 6 mm out of the image plane and the needle put there free
+     * hand (a needle in the frame stays in the plane: the frame drags it with the probe):
+     * the tip is not in the slice (its half-width is ~1.5-3 mm) */
+    run(sim, "0 probe.view L4-L5 near-spinous\n0 guide.attach auto\n0 needle.enter\n");
+    const ss_sim_state *st = ss_sim_get_state(sim);
+    char line[256];
+    double p0[3], d0[3];
+    for (int i = 0; i < 3; i++) {
+        p0[i] = st->needle.start_mm[i] + 6.0 * st->pose.axis_z[i];
+        d0[i] = st->needle.dir[i];
+    }
+    snprintf(line, sizeof line, "0 guide.detach\n0 needle.place %.4f %.4f %.4f %.6f %.6f %.6f\n0 needle.advance 15 10\n",
+             p0[0], p0[1], p0[2], d0[0], d0[1], d0[2]);
+    run(sim, line);
+    cr_assert(ss_sim_get_state(sim)->needle.in_body, "the free-hand needle is in");
     ss_coach_input adv = practice;
     adv.advancing = true;
     cr_expect(strstr(hint(sim, &probe, adv, buf), "out of the image plane"), "%s", buf);

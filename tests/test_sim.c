@@ -254,3 +254,45 @@ Test(sim, the_probe_stays_on_the_modelled_back)
     ss_metrics_free(r.m);
     ss_sim_free(sim);
 }
+
+Test(sim, a_probe_moved_with_the_needle_in_drags_it_and_damages_tissue)
+{
+    /* Perk Tutor's tissue damage: the area the shaft sweeps inside the tissue. A needle
+     * in the frame goes where the frame goes: sliding the probe 3 mm across the image
+     * plane (along its elevation axis, square to the shaft, which lies in the plane)
+     * sweeps the in-tissue shaft 3 mm sideways, about length x 3 mm; the tip stays in the
+     * image plane. Re-angling about the entry sweeps a sector, L^2 dtheta / 2. Tolerance
+     * 10 %: the skin entry slides where the moved line meets the skin. */
+    ss_script sc;
+    cr_assert_eq(ss_script_parse("0 probe.view L3-L4 near-spinous right\n0 guide.attach 20\n0 needle.enter\n"
+                                 "0 needle.advance 30 10\n",
+                                 "drag", &sc),
+                 SS_OK, "%s", ss_error_message());
+    run r;
+    ss_sim *sim = make(&r);
+    for (size_t i = 0; i < sc.count; i++) {
+        cr_assert(ss_sim_command(sim, &sc.cmds[i]), "%s", ss_sim_get_state(sim)->note);
+        while (ss_sim_busy(sim)) ss_sim_step(sim);
+    }
+    const ss_sim_state *st = ss_sim_get_state(sim);
+    cr_assert(st->needle.in_body);
+    double len = st->needle.record_depth_mm - st->needle.entry_depth_mm;
+    cr_assert_gt(len, 20.0, "the shaft is in the tissue: %.1f mm", len);
+    double tip0[3];
+    ss_needle_tip_pos(&st->needle, tip0);
+    double z[3] = {st->pose.axis_z[0], st->pose.axis_z[1], st->pose.axis_z[2]};
+    ss_script_cmd mv = {.op = SS_OP_PROBE_MOVE, .args = {3 * z[0], 3 * z[1], 3 * z[2]}};
+    cr_assert(ss_sim_command(sim, &mv), "%s", st->note);
+    ss_sim_step(sim);
+    double tip1[3];
+    ss_needle_tip_pos(&st->needle, tip1);
+    double across = (tip1[0] - tip0[0]) * z[0] + (tip1[1] - tip0[1]) * z[1] + (tip1[2] - tip0[2]) * z[2];
+    cr_expect_float_eq(across, 3.0, 0.3, "the tip went with the frame: %.2f mm across", across);
+    ss_metrics m;
+    ss_metrics_finish(r.m, st->t_s, &m);
+    cr_expect(m.tissue_damage_mm2 > 0.9 * 3.0 * len && m.tissue_damage_mm2 < 1.1 * 3.0 * len,
+              "swept %.1f mm^2, about %.1f x 3", m.tissue_damage_mm2, len);
+    ss_script_free(&sc);
+    ss_metrics_free(r.m);
+    ss_sim_free(sim);
+}
