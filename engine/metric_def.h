@@ -33,6 +33,7 @@ typedef struct ss_metric_def {
     double threshold_hard;    /* for a hard spine (Cobb >= 40 deg or Nash-Moe >= III, no channel) */
     double weight;            /* default rubric weight; 0: not in the default rubric */
     int rubric_order;         /* place in the default rubric (1 first; 0: not in it) */
+    bool required;            /* a must-meet item of the default rubric (rubric.h) */
     bool json;                /* a --metrics-json key (level_correct is derived for rubrics) */
     const char *source;       /* where the default comes from */
     /* the value; NAN when it has none (no puncture time without CSF) */

@@ -232,9 +232,11 @@ void ss_metrics_finish(ss_metrics_state *m, double t_end_s, ss_metrics *out)
     double start = m->have_contact ? m->first_contact_t : 0.0;
     double stop = (r->success && m->have_inject) ? m->inject_done_t : t_end_s;
     r->operation_time_s = fmax(0.0, stop - start);
-    r->tip_visible_pct = m->adv_total_mm > 0 ? 100.0 * m->adv_visible_mm / m->adv_total_mm : 0.0;
-    r->plane_angle_mean_deg = m->adv_ticks ? m->angle_sum / (double)m->adv_ticks : 0.0;
-    r->plane_distance_mean_mm = m->adv_ticks ? m->dist_sum / (double)m->adv_ticks : 0.0;
+    /* no advance, no measure (null in the JSON, no credit in a rubric): an attempt with no
+       insertion earns nothing for errors it had no chance to make (issue 22) */
+    r->tip_visible_pct = m->adv_total_mm > 0 ? 100.0 * m->adv_visible_mm / m->adv_total_mm : NAN;
+    r->plane_angle_mean_deg = m->adv_ticks ? m->angle_sum / (double)m->adv_ticks : NAN;
+    r->plane_distance_mean_mm = m->adv_ticks ? m->dist_sum / (double)m->adv_ticks : NAN;
     if (!r->success && !r->ct_called && m->levels_failed >= SS_PROTOCOL_LEVELS_BEFORE_CT)
         ss__broken(m, "three interspaces failed but CT guidance was never called");
     r->pdph_risk_pct = ss_metrics_pdph_risk_pct(&m->needle, r->dural_punctures);

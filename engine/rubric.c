@@ -11,7 +11,10 @@ void ss_rubric_default(const ss_scenario *sc, ss_rubric *out)
 {
     memset(out, 0, sizeof *out);
     out->given = false;
-    out->pass_mark = 70.0;
+    /* a mastery standard, set by contrasting groups on the attempt library (`sonospine
+       rubric-check`, docs/rubrics.md): every expert scores 100, every novice below 95; at
+       95 an attempt may miss a weight-5 item but no weight-10 one */
+    out->pass_mark = SS_RUBRIC_DEFAULT_PASS_MARK;
     const ss_patient_params *p = &sc->patient;
     bool channel = false;
     for (int l = 0; l < SS_LEVEL_COUNT; l++) channel |= p->fusion.laminotomy[l] || p->fusion.ungrafted[l];
@@ -27,6 +30,7 @@ void ss_rubric_default(const ss_scenario *sc, ss_rubric *out)
         m->threshold = hard ? d->threshold_hard : d->threshold;
         m->weight = d->weight;
         m->direction = d->lower_better ? SS_RUBRIC_LOWER_BETTER : SS_RUBRIC_HIGHER_BETTER;
+        m->required = d->required;
     }
 }
 
@@ -78,6 +82,7 @@ void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
         it->threshold = r->metrics[i].threshold;
         it->weight = r->metrics[i].weight;
         it->direction = r->metrics[i].direction;
+        it->required = r->metrics[i].required;
         it->subscore = ss__subscore(v, it->threshold, it->direction);
         it->met = it->subscore >= 1.0;
         wsum += it->weight;
@@ -106,8 +111,26 @@ void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
     else if (!task_ok)
         snprintf(out->pass_reason, sizeof out->pass_reason, "the drug did not reach the CSF");
     else
-        snprintf(out->pass_reason, sizeof out->pass_reason, "score %.0f is below the pass mark %.0f", out->score,
+        snprintf(out->pass_reason, sizeof out->pass_reason, "score %.*f is below the pass mark %.0f",
+                 floor(out->score + 0.5) >= r->pass_mark ? 1 : 0, floor(out->score * 10.0) / 10.0, /* never "95 below 95" */
                  r->pass_mark);
+    /* a must-meet item missed fails the attempt whatever the score (the first named) */
+    for (int i = 0; i < out->nitems && attempted; i++) {
+        const ss_grade_item *it = &out->items[i];
+        if (!it->required || it->met) continue;
+        const ss_metric_def *d = ss_metric_find(it->metric);
+        const char *unit = d ? d->unit : "";
+        out->pass = false;
+        if (isfinite(it->value))
+            snprintf(out->pass_reason, sizeof out->pass_reason, "a required item was missed: %s %.3g%s%s (%s %.3g%s%s)",
+                     d ? d->label : it->metric, it->value, unit[0] ? " " : "", unit,
+                     it->direction == SS_RUBRIC_LOWER_BETTER ? "at most" : "at least", it->threshold, unit[0] ? " " : "",
+                     unit);
+        else
+            snprintf(out->pass_reason, sizeof out->pass_reason, "a required item was missed: %s (no value)",
+                     d ? d->label : it->metric);
+        break;
+    }
     if (mt->ncritical > 0) {
         char d[160];
         ss_critical_describe(&mt->critical[0], d, sizeof d);
@@ -185,6 +208,7 @@ cJSON *ss_grade_to_json(const ss_grade *g)
         cJSON_AddNumberToObject(j, "threshold", it->threshold);
         cJSON_AddNumberToObject(j, "weight", it->weight);
         cJSON_AddStringToObject(j, "direction", it->direction == SS_RUBRIC_LOWER_BETTER ? "min" : "max");
+        if (it->required) cJSON_AddTrueToObject(j, "required");
         cJSON_AddNumberToObject(j, "subscore", it->subscore);
         cJSON_AddBoolToObject(j, "met", it->met);
         cJSON_AddItemToArray(items, j);

@@ -10,7 +10,8 @@
  *   a metric without a value (puncture time with no CSF) scores 0.
  * Score = 100 * sum(weight * sub-score) / sum(weight).
  * Pass = score >= pass mark AND (the drug reached the CSF, OR the trainee followed
- * the protocol to its end and called for CT guidance — the paper's own exit) AND no
+ * the protocol to its end and called for CT guidance — the paper's own exit) AND every
+ * required item met (a must-meet item, e.g. the tip in view while advancing) AND no
  * critical error (critical.h) — whatever the score, in practice and in exams; the
  * critical errors are named first among the weaknesses. No rubric can switch them off.
  * Defaults (a scenario without a rubric section) come from the paper's figures; see
@@ -22,6 +23,8 @@
 #include "metrics.h"
 #include "scenario.h"
 
+#define SS_RUBRIC_DEFAULT_PASS_MARK 95.0
+
 enum { SS_GRADE_MAX_NOTES = 3, SS_GRADE_NOTE_CHARS = 320, SS_GRADE_MAX_CRITICAL_NOTES = 2 };
 
 typedef struct ss_grade_item {
@@ -30,6 +33,7 @@ typedef struct ss_grade_item {
     double threshold;
     double weight;
     ss_rubric_direction direction;
+    bool required;        /* a must-meet item (missed: the attempt fails) */
     double subscore;      /* 0..1 */
     bool met;             /* sub-score == 1 */
 } ss_grade_item;
@@ -47,9 +51,11 @@ typedef struct ss_grade {
     int nweaknesses;
 } ss_grade;
 
-/* The default rubric for a scenario (puncture-time threshold by difficulty: 180 s —
- * the paper's median puncture time — for a straight spine or an open channel, 600 s
- * for Cobb >= 40 deg or Nash-Moe >= III without a channel). */
+/* The default rubric for a scenario: the metric table's process measures (metric_def.c,
+ * each threshold with its source), thresholds by difficulty (a hard spine: Cobb >= 40
+ * deg or Nash-Moe >= III without a reserved channel; e.g. puncture time 180 s, the
+ * paper's median, or 300 s), tip visibility a required item, pass mark
+ * SS_RUBRIC_DEFAULT_PASS_MARK. */
 void ss_rubric_default(const ss_scenario *sc, ss_rubric *out);
 
 /* Grades metrics against the scenario's rubric (or the default when it has none) and

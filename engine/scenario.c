@@ -1132,7 +1132,7 @@ static void ss__probe_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
 static void ss__rubric_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
 {
     static const char *const known[] = {"pass_mark", "metrics", NULL};
-    static const char *const mknown[] = {"metric", "threshold", "weight", "direction", NULL};
+    static const char *const mknown[] = {"metric", "threshold", "weight", "direction", "required", NULL};
     static const char *const dirs[] = {"max", "min", NULL};
     ss_rubric *r = &s->rubric;
     const cJSON *o = ss__section(c, root, "rubric", false, "an object with pass_mark and metrics");
@@ -1195,6 +1195,7 @@ static void ss__rubric_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
                 int dir = 0;
                 if (ss__enum(c, e, "direction", true, dirs, &dir))
                     m.direction = dir ? SS_RUBRIC_LOWER_BETTER : SS_RUBRIC_HIGHER_BETTER;
+                ss__bool(c, e, "required", false, &m.required);
                 total_weight += m.weight;
                 if (r->nmetrics < SS_RUBRIC_MAX_METRICS) r->metrics[r->nmetrics++] = m;
                 ss__pop(c);

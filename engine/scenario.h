@@ -97,6 +97,7 @@ typedef struct ss_rubric_metric {
     double threshold;
     double weight;
     ss_rubric_direction direction;
+    bool required; /* a must-meet item: missed, the attempt fails whatever the score */
 } ss_rubric_metric;
 
 /* As written in the file; given == false when the file has no rubric section (the

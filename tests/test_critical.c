@@ -146,10 +146,12 @@ Test(critical, protocol_exceeded_at_the_entry_the_protocol_forbids)
 
 Test(critical, fails_a_perfect_score_even_when_the_rubric_leaves_the_metric_out)
 {
-    /* case 6's rubric grades success, insertions, bone contacts and puncture time only */
+    /* an instructor's rubric on case 6 that grades success, insertions, bone contacts and
+     * puncture time only (no nerve item) */
     ss_scenario sc;
     cr_assert_eq(ss_scenario_load(ts_source_path("scenarios/wei2023-case6.json"), &sc, NULL), SS_OK, "%s",
                  ss_error_message());
+    ts_outcome_rubric(&sc.rubric, 1800);
     ss_metrics m = {0};
     m.success = true;
     m.insertions = 1;

@@ -566,7 +566,8 @@ void ss_tr_draw_results(ss_tr_app *a)
     snprintf(v, sizeof v, "%d", m->dural_punctures);
     ss__metric_row(a, left.x, &ly, left.w, "Dural punctures", v);
     if (m->insertions > 0) {
-        snprintf(v, sizeof v, "%.0f %%", m->tip_visible_pct);
+        if (m->tip_visible_pct == m->tip_visible_pct) snprintf(v, sizeof v, "%.0f %%", m->tip_visible_pct);
+        else snprintf(v, sizeof v, "no advance");
         ss__metric_row(a, left.x, &ly, left.w, "Advance with the tip visible", v);
         snprintf(v, sizeof v, "%.0f mm", m->path_in_tissue_mm);
         ss__metric_row(a, left.x, &ly, left.w, "Needle path in tissue", v);

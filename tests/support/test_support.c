@@ -132,3 +132,14 @@ struct cJSON *ts_read_json(const char *path)
     free(text);
     return j;
 }
+
+void ts_outcome_rubric(ss_rubric *out, double puncture_threshold_s)
+{
+    *out = (ss_rubric){.given = true,
+                       .pass_mark = 70,
+                       .metrics = {{"success", 1, 40, SS_RUBRIC_HIGHER_BETTER, false},
+                                   {"insertions", 2, 25, SS_RUBRIC_LOWER_BETTER, false},
+                                   {"bone_contacts", 3, 15, SS_RUBRIC_LOWER_BETTER, false},
+                                   {"puncture_time_s", puncture_threshold_s, 20, SS_RUBRIC_LOWER_BETTER, false}},
+                       .nmetrics = 4};
+}

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "scenario.h"
+
 /* Path under the source tree: ts_source_path("scenarios/default.json"). Static buffer
  * per call slot (8 rotating), so a few can be used in one expression. */
 const char *ts_source_path(const char *rel);
@@ -29,5 +31,10 @@ int ts_write_file(const char *path, const char *text);
 /* A JSON file parsed (up to 4 MiB), or NULL if it cannot be read or is not JSON. */
 struct cJSON;
 struct cJSON *ts_read_json(const char *path);
+
+/* The rubric the shipped cases had before issue 22, an outcome-only rubric: success
+ * w40 >= 1, insertions w25 <= 2, bone contacts w15 <= 3, puncture time w20 <= the given
+ * seconds; pass mark 70. */
+void ts_outcome_rubric(ss_rubric *out, double puncture_threshold_s);
 
 #endif
