@@ -1,6 +1,7 @@
 /* paths.h: where SonoSpine finds its data files at run time.
  *
- * Data kinds are "shaders", "assets" and "scenarios". Search order for a kind:
+ * Data kinds are "shaders", "assets", "scenarios" and "attempts" (the attempt library,
+ * attempt_library.h). Search order for a kind:
  *   1. the environment variable SONOSPINE_<KIND>_DIR (e.g. SONOSPINE_SHADER_DIR),
  *      when set: only there (tests and instructors point the program at a tree);
  *   2. <directory of the executable>/<kind>         (development build tree);

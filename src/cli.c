@@ -106,6 +106,21 @@ static const ss_command ss__commands[] = {
      "toward the midline. --json: an array of objects\n"
      "with level, view, side, canal_visibility, window_width_mm, rotation_deg.\n",
      ss_cmd_views},
+    {"rubric-check", "does a rubric separate experts from novices (the attempt library)",
+     "usage: sonospine rubric-check SCENARIO [--library DIR] [--json]\n"
+     "\n"
+     "Runs the attempt library (scripted attempts of known skill: an expert on every\n"
+     "shipped case, novices each showing one error; tests/data/attempts, installed with\n"
+     "the program; --library DIR for another) and grades every attempt with SCENARIO's\n"
+     "rubric (its rubric section; without one, the default rubric, whose thresholds follow\n"
+     "each attempt's case). Prints, per measure, how many experts and novices meet it and\n"
+     "their mean sub-scores (a measure separates when the experts' is higher); every\n"
+     "attempt's score and result; and whether the score separates the groups (every expert\n"
+     "above every novice) and the pass mark lies between them (every expert passes, the\n"
+     "mark above the novices' median), with the contrasting-groups range of pass marks\n"
+     "that misclassifies the fewest. --json: the same as one object. Exit 0 when all\n"
+     "separate, 1 when any does not, 2 bad input.\n",
+     ss_cmd_rubric_check},
     {"variants", "randomized scenario variants within the scenario's ranges",
      "usage: sonospine variants SCENARIO --count N --seed S -o DIR\n"
      "\n"
