@@ -122,9 +122,11 @@ void ss_metrics_event(ss_metrics_state *m, const ss_event *e)
     case SS_EV_SKIN_ENTRY: {
         ss__close_insertion(m);
         bool exceeded = false;
-        if (m->levels_failed >= SS_PROTOCOL_LEVELS_BEFORE_CT) {
+        /* after CT is called the insertions are made under CT guidance: the radiologist's
+           count, not a breach of the ultrasound protocol */
+        if (m->levels_failed >= SS_PROTOCOL_LEVELS_BEFORE_CT && !r->ct_called) {
             ss__broken(m, "kept inserting after three interspaces had failed instead of calling for CT");
-            exceeded = !r->ct_called; /* under CT guidance the count is the radiologist's */
+            exceeded = true;
         }
         r->insertions++;
         if (!m->have_entry) {
@@ -133,9 +135,9 @@ void ss_metrics_event(ss_metrics_state *m, const ss_event *e)
         }
         int l = e->level;
         if (l >= 0 && l < SS_LEVEL_COUNT) {
-            if (m->level_failed[l]) {
+            if (m->level_failed[l] && !r->ct_called) {
                 ss__broken(m, "a fourth insertion at an interspace where three had failed");
-                exceeded |= !r->ct_called;
+                exceeded = true;
             }
             if (!m->level_tried[l]) {
                 m->level_tried[l] = true;
