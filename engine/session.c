@@ -142,6 +142,7 @@ static ss_status ss__make(const ss_session_desc *d, bool replaying, ss_session *
     sd.guide_min_deg = d->scenario->task.guide_angle_min_deg;
     sd.guide_max_deg = d->scenario->task.guide_angle_max_deg;
     sd.freehand_allowed = d->scenario->task.freehand_allowed;
+    sd.exam = d->mode && strcmp(d->mode, "exam") == 0;
     sd.sink = (ss_event_sink){ss__on_event, s};
     sd.on_tick = ss__on_tick;
     sd.on_command = ss__on_command;

@@ -262,8 +262,11 @@ static bool ss__auto_angle(ss_sim *sim, double *angle)
 }
 
 /* probe.plan: slides the probe as the pre-procedure plan says (ss_plan_from_view). */
+#define SS__NO_PLANNER_IN_EXAMS "the planner is a practice aid: in an exam, find the window and set the frame's angle yourself"
+
 static bool ss__probe_plan(ss_sim *sim)
 {
+    if (sim->d.exam) return ss__refuse(sim, SS__NO_PLANNER_IN_EXAMS);
     if (!sim->s.probe_on_skin) return ss__refuse(sim, "place the probe first (probe.view)");
     if (sim->s.needle_placed && sim->s.needle.in_body) return ss__refuse(sim, "remove the needle before sliding the probe");
     int level = ss__probe_level(sim);
@@ -295,6 +298,7 @@ static bool ss__guide_attach(ss_sim *sim, const ss_script_cmd *c)
     if (!sim->d.guide_allowed) return ss__refuse(sim, "the puncture frame is not allowed in this scenario");
     if (!sim->s.probe_on_skin) return ss__refuse(sim, "place the probe first");
     double angle = c->args[0];
+    if (c->guide_auto && sim->d.exam) return ss__refuse(sim, SS__NO_PLANNER_IN_EXAMS);
     if (c->guide_auto && !ss__auto_angle(sim, &angle)) return false;
     angle = fmin(fmax(angle, sim->d.guide_min_deg), sim->d.guide_max_deg);
     if (sim->s.needle_placed && sim->s.needle.in_body) {

@@ -47,6 +47,9 @@ typedef struct ss_sim_desc {
     bool guide_allowed;
     double guide_min_deg, guide_max_deg;
     bool freehand_allowed;
+    /* an exam: the planner (probe.plan, guide.attach auto) is an aid and is refused; the
+     * candidate finds the window and sets the frame's angle */
+    bool exam;
     ss_event_sink sink;                                   /* events out */
     void (*on_tick)(void *user, const ss_tick_sample *s); /* samples out (optional) */
     /* every command offered to ss_sim_command, accepted or refused, before its effects

@@ -296,3 +296,35 @@ Test(sim, a_probe_moved_with_the_needle_in_drags_it_and_damages_tissue)
     ss_metrics_free(r.m);
     ss_sim_free(sim);
 }
+
+Test(sim, the_planner_is_refused_in_an_exam)
+{
+    /* probe.plan and guide.attach auto aim the needle for the trainee: practice aids; an
+     * exam candidate sets the frame's angle by hand (which still works) */
+    run r;
+    memset(&r, 0, sizeof r);
+    r.m = ss_metrics_begin();
+    ss_sim_desc d = {0};
+    pw_world(&d.world);
+    ss_needle_spec_default(&d.needle);
+    ss_probe_default(&d.probe);
+    d.guide_allowed = true;
+    d.guide_max_deg = 60;
+    d.exam = true;
+    d.sink = (ss_event_sink){on_event, &r};
+    ss_sim *sim;
+    cr_assert_eq(ss_sim_create(&d, &sim), SS_OK, "%s", ss_error_message());
+    ss_script_cmd v = {.op = SS_OP_PROBE_VIEW, .level = SS_LEVEL_L3_L4, .view = SS_VIEW_NEAR_SPINOUS, .side_right = 1};
+    cr_assert(ss_sim_command(sim, &v));
+    ss_script_cmd plan = {.op = SS_OP_PROBE_PLAN};
+    cr_expect_not(ss_sim_command(sim, &plan));
+    cr_expect(strstr(ss_sim_get_state(sim)->note, "practice aid"), "%s", ss_sim_get_state(sim)->note);
+    ss_script_cmd aut = {.op = SS_OP_GUIDE_ATTACH, .guide_auto = true};
+    cr_expect_not(ss_sim_command(sim, &aut));
+    cr_expect_not(ss_sim_get_state(sim)->guide_attached);
+    ss_script_cmd hand = {.op = SS_OP_GUIDE_ATTACH, .args = {30}};
+    cr_expect(ss_sim_command(sim, &hand), "%s", ss_sim_get_state(sim)->note);
+    cr_expect(ss_sim_get_state(sim)->guide_attached);
+    ss_metrics_free(r.m);
+    ss_sim_free(sim);
+}
