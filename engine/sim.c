@@ -368,8 +368,9 @@ static bool ss__command(ss_sim *sim, const ss_script_cmd *c)
 {
     ss_sim_state *s = &sim->s;
     s->note[0] = '\0';
-    if (s->ended) return ss__refuse(sim, "the attempt has ended");
+    /* every command offered is an input first, so that a refusal follows what it refuses */
     if (sim->d.on_command) sim->d.on_command(sim->d.tick_user, s->tick, c);
+    if (s->ended) return ss__refuse(sim, "the attempt has ended");
     if (sim->motion != SS__MOTION_NONE && c->op != SS_OP_END)
         return ss__refuse(sim, "a movement is still running");
     switch (c->op) {
