@@ -656,7 +656,11 @@ static void ss__vis_drain(ss_tr_app *a)
 {
     if (!a->vis_thread_started) return;
     pthread_mutex_lock(&a->vis_mu);
-    a->vis_job = false;
+    if (a->vis_job) {
+        /* posted but not yet taken: it will never run, so it is not running */
+        a->vis_job = false;
+        a->vis_running = false;
+    }
     while (a->vis_running) pthread_cond_wait(&a->vis_cv, &a->vis_mu);
     a->vis_valid = false;
     pthread_mutex_unlock(&a->vis_mu);
