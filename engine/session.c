@@ -296,6 +296,11 @@ static bool ss__same_event(const cJSON *logged, const cJSON *replayed, char *why
     return true;
 }
 
+/* No attempt lasts longer than the longest time limit a scenario or an exam case may set
+ * (SS_SESSION_MAX_S): a tick past it in a log is forged or damaged, and replay says so at
+ * once instead of simulating hours. */
+#define SS__REPLAY_MAX_TICK (SS_SESSION_MAX_S / SS_SIM_TICK_S + 1.0)
+
 ss_status ss_session_replay(const cJSON *records, const ss_scenario *sc, const ss_world *world, ss_replay_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -313,7 +318,7 @@ ss_status ss_session_replay(const cJSON *records, const ss_scenario *sc, const s
     st = ss__make(&d, true, &s);
     if (st != SS_OK) return st;
     cJSON *logged_events = cJSON_CreateArray();
-    const cJSON *logged_metrics = NULL;
+    const cJSON *logged_metrics = NULL, *logged_grade = NULL;
     long end_tick = -1;
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records)
@@ -326,6 +331,14 @@ ss_status ss_session_replay(const cJSON *records, const ss_scenario *sc, const s
             if (!cJSON_IsNumber(tk) || tk->valuedouble < 0 || !ss_script_cmd_from_json(rec, &c)) {
                 st = ss_error_set(SS_ERR_INVALID, "session log: input record %d is malformed",
                                   (int)cJSON_GetObjectItem(rec, "seq")->valuedouble);
+                goto done;
+            }
+            if (tk->valuedouble > SS__REPLAY_MAX_TICK) {
+                st = ss_error_set(SS_ERR_INVALID,
+                                  "session log: input record %d at %.0f s is past the longest attempt (%.0f s): "
+                                  "forged or damaged",
+                                  (int)cJSON_GetObjectItem(rec, "seq")->valuedouble, tk->valuedouble * SS_SIM_TICK_S,
+                                  SS_SESSION_MAX_S);
                 goto done;
             }
             long tick = (long)tk->valuedouble;
@@ -342,12 +355,20 @@ ss_status ss_session_replay(const cJSON *records, const ss_scenario *sc, const s
             cJSON_DeleteItemFromObject(copy, "prev");
             cJSON_DeleteItemFromObject(copy, "hash");
             cJSON_AddItemToArray(logged_events, copy);
-            if (cJSON_IsNumber(tk) && tk->valuedouble > end_tick) end_tick = (long)tk->valuedouble;
+            if (cJSON_IsNumber(tk) && tk->valuedouble > end_tick) end_tick = (long)fmin(tk->valuedouble, SS__REPLAY_MAX_TICK + 1);
         } else if (!strcmp(type->valuestring, "metrics")) {
             logged_metrics = rec;
             const cJSON *et = cJSON_GetObjectItemCaseSensitive(rec, "end_tick");
-            if (cJSON_IsNumber(et)) end_tick = (long)et->valuedouble;
+            if (cJSON_IsNumber(et)) end_tick = (long)fmin(fmax(et->valuedouble, -1.0), SS__REPLAY_MAX_TICK + 1);
+        } else if (!strcmp(type->valuestring, "grade")) {
+            logged_grade = rec;
         }
+    }
+    if (end_tick > SS__REPLAY_MAX_TICK) {
+        st = ss_error_set(SS_ERR_INVALID, "session log: an event or the end at over %.0f s, past the longest attempt: "
+                                          "forged or damaged",
+                          SS_SESSION_MAX_S);
+        goto done;
     }
     /* Run on to where the log ends (its metrics' end tick, or its last event). */
     while (ss_sim_get_state(s->sim)->tick < end_tick && !ss_sim_get_state(s->sim)->ended) ss_sim_step(s->sim);
@@ -394,6 +415,36 @@ ss_status ss_session_replay(const cJSON *records, const ss_scenario *sc, const s
             }
         }
         cJSON_Delete(mj);
+    }
+    /* the grade is re-computed from the replayed metrics and the scenario's rubric: a
+       logged grade that differs in anything (score, pass, verdict, items, words) was
+       changed after the fact; one that is missing beside logged metrics too */
+    if (out->match && logged_metrics) {
+        cJSON *gj = ss_grade_to_json(&g);
+        cJSON_AddStringToObject(gj, "type", "grade");
+        if (!logged_grade) {
+            snprintf(out->difference, sizeof out->difference, "the grade record is missing after the metrics");
+            out->match = false;
+        }
+        for (const cJSON *it = gj->child; it && out->match; it = it->next) {
+            const cJSON *l = cJSON_GetObjectItemCaseSensitive(logged_grade, it->string);
+            if (!l || !cJSON_Compare(l, it, 1)) {
+                char *a = l ? cJSON_PrintUnformatted(l) : NULL, *b = cJSON_PrintUnformatted(it);
+                snprintf(out->difference, sizeof out->difference, "grade %s: logged %.120s, re-graded %.120s",
+                         it->string, a ? a : "(missing)", b ? b : "?");
+                free(a);
+                free(b);
+                out->match = false;
+            }
+        }
+        for (const cJSON *it = logged_grade ? logged_grade->child : NULL; it && out->match; it = it->next) {
+            if (!strcmp(it->string, "seq") || !strcmp(it->string, "prev") || !strcmp(it->string, "hash")) continue;
+            if (!cJSON_GetObjectItemCaseSensitive(gj, it->string)) {
+                snprintf(out->difference, sizeof out->difference, "grade %s: logged, but no grade has it", it->string);
+                out->match = false;
+            }
+        }
+        cJSON_Delete(gj);
     }
     if (out->match) snprintf(out->difference, sizeof out->difference, "none");
 done:

@@ -39,6 +39,10 @@ typedef struct ss_session_desc {
     void *refused_user;
 } ss_session_desc;
 
+/* The longest an attempt can last: the largest time limit a scenario (task.time_limit_s)
+ * or an exam case may set (s). */
+#define SS_SESSION_MAX_S 7200.0
+
 typedef struct ss_session ss_session;
 
 ss_status ss_session_begin(const ss_session_desc *d, ss_session **out);

@@ -1,8 +1,10 @@
 /* cmd_report.c: `sonospine report LOG -o OUT.(html|pdf)`: the assessment report of one
  * attempt (engine/report.h). The log's chain is checked first: a tampered log gets no
  * report (exit 1); an incomplete one gets a report marked as such. The scenario is the
- * one the log names (as replay finds it; --scenario FILE overrides); when it is missing
- * or changed, the report leaves out the drawings and says why. */
+ * one the log names (as replay finds it; --scenario FILE overrides); the attempt is
+ * replayed and re-graded from it, and a log whose results its inputs do not give (an
+ * edited grade) gets no report (exit 1). When the scenario is missing or changed, the
+ * report leaves out the drawings, cannot re-grade, and says why. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "paths.h"
 #include "report.h"
 #include "session.h"
+#include "spine_world.h"
 
 int ss_cmd_report(int argc, char **argv)
 {
@@ -70,6 +73,25 @@ int ss_cmd_report(int argc, char **argv)
     } else {
         fprintf(stderr, "sonospine report: scenario %s not found: the report leaves out the needle path and frames\n",
                 recorded);
+    }
+    /* the grade on the report is the one the inputs give: the attempt is re-simulated and
+       re-graded, and a log whose logged results differ (an edited grade, with the chain
+       rebuilt) gets no report */
+    if (have_case) {
+        ss_world w;
+        ss_spine_world(cs.spine, &w);
+        static ss_replay_result rr;
+        if (ss_session_replay(records, &cs.scenario, &w, &rr) != SS_OK) {
+            fprintf(stderr, "sonospine report: %s: not re-graded: %s\n", log_path, ss_error_message());
+        } else if (!rr.match) {
+            fprintf(stderr,
+                    "sonospine report: %s: NOT REPRODUCED: %s: no report is made from a log whose own inputs do not "
+                    "give its results\n",
+                    log_path, rr.difference);
+            ss_case_free(&cs);
+            cJSON_Delete(records);
+            return SS_EXIT_FAILED;
+        }
     }
     ss_bmode_settings bs;
     if (have_case) ss_cli_bmode_settings(&cs.scenario, &bs);

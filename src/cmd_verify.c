@@ -2,7 +2,8 @@
  * the station's Ed25519 signature of its seal (session_log.h, station_key.h).
  * Exit 0 intact and signed; 1 tampered (first bad line named; a bad signature says so),
  * signed by another station than --key, or incomplete (ends before its seal or its
- * signature: a crash or kill, not tampering, but not a finished attempt either);
+ * signature: a crash or kill, or a log nobody signed: unauthenticated, since anyone can
+ * rebuild a hash chain);
  * 2 unreadable log or unusable --key.
  *
  * Trust: the log carries its signer's public key, so a valid signature alone proves
@@ -103,7 +104,10 @@ int ss_cmd_verify(int argc, char **argv)
                c.seal_hash);
         return SS_EXIT_OK;
     case SS_LOG_INCOMPLETE:
-        printf("%s: incomplete (not tampered): %s\n", path, c.reason);
+        /* no signature: nothing shows who wrote it; anyone can rebuild a hash chain */
+        printf("%s: incomplete, unauthenticated (no station signature, so it proves nothing about who wrote "
+               "it): %s\n",
+               path, c.reason);
         return SS_EXIT_FAILED;
     case SS_LOG_TAMPERED:
         if (c.bad_signature) printf("%s: TAMPERED (bad signature) at line %ld: %s\n", path, c.bad_line, c.reason);

@@ -143,7 +143,7 @@ Test(crash, killed_attempt_leaves_an_incomplete_log_that_verifies_and_replays, .
 
     const char *v[] = {"verify", log, NULL};
     cr_assert_eq(ts_run_sonospine(&r, v), 1, "DESIGN.md: 1 = the task failed; %s", r.out);
-    cr_assert(strstr(r.out, "incomplete (not tampered)"), "%s", r.out);
+    cr_assert(strstr(r.out, "incomplete, unauthenticated"), "%s", r.out);
     cr_assert(!strstr(r.out, "TAMPERED"), "%s", r.out);
 
     const char *rp[] = {"replay", log, NULL};
