@@ -17,11 +17,11 @@ const char *ss_attempt_group_name(ss_attempt_group g) { return g == SS_ATTEMPT_E
 
 static int ss__cmp_name(const void *a, const void *b)
 {
-    return strcmp(((const ss_attempt *)a)->name, ((const ss_attempt *)b)->name);
+    return strcmp(((const ss_scripted_attempt *)a)->name, ((const ss_scripted_attempt *)b)->name);
 }
 
 /* The "# key: value" header lines at the top of a script. */
-static ss_status ss__header(ss_attempt *a)
+static ss_status ss__header(ss_scripted_attempt *a)
 {
     char *text;
     ss_status st = ss_file_read(a->path, 1 << 20, &text, NULL);
@@ -77,7 +77,7 @@ ss_status ss_attempt_library_load(const char *dir, ss_attempt_library *out)
             st = ss_error_set(SS_ERR_INVALID, "attempt library %s: more than %d attempts", dir, SS_ATTEMPT_MAX);
             break;
         }
-        ss_attempt *a = &out->a[out->n];
+        ss_scripted_attempt *a = &out->a[out->n];
         snprintf(a->path, sizeof a->path, "%s/%s", dir, e->d_name);
         snprintf(a->name, sizeof a->name, "%.*s", (int)(len - 4), e->d_name);
         st = ss__header(a);
@@ -93,7 +93,7 @@ ss_status ss_attempt_library_load(const char *dir, ss_attempt_library *out)
     return SS_OK;
 }
 
-ss_status ss_attempt_run(ss_attempt *a, const char *scenario_dir)
+ss_status ss_attempt_library_run(ss_scripted_attempt *a, const char *scenario_dir)
 {
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", scenario_dir, a->scenario);

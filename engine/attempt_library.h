@@ -23,20 +23,20 @@ typedef enum ss_attempt_group { SS_ATTEMPT_EXPERT, SS_ATTEMPT_NOVICE } ss_attemp
 
 enum { SS_ATTEMPT_MAX = 256, SS_ATTEMPT_TEXT = 320 };
 
-typedef struct ss_attempt {
+typedef struct ss_scripted_attempt {
     char path[1024];            /* the script file */
     char name[128];             /* its file name without .txt */
     char scenario[256];         /* as the header names it */
     char shows[SS_ATTEMPT_TEXT];
     ss_attempt_group group;
-    /* after ss_attempt_run */
+    /* after ss_attempt_library_run */
     bool ran;
     ss_metrics metrics;
     ss_scenario scenario_data;  /* the attempt's own scenario (its default rubric, expected level) */
-} ss_attempt;
+} ss_scripted_attempt;
 
 typedef struct ss_attempt_library {
-    ss_attempt *a;
+    ss_scripted_attempt *a;
     int n;
 } ss_attempt_library;
 
@@ -45,7 +45,7 @@ typedef struct ss_attempt_library {
 ss_status ss_attempt_library_load(const char *dir, ss_attempt_library *out);
 /* Runs an attempt headless on its scenario (found in scenario_dir) and keeps its
  * metrics and scenario. */
-ss_status ss_attempt_run(ss_attempt *a, const char *scenario_dir);
+ss_status ss_attempt_library_run(ss_scripted_attempt *a, const char *scenario_dir);
 void ss_attempt_library_free(ss_attempt_library *lib);
 
 const char *ss_attempt_group_name(ss_attempt_group g);

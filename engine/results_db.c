@@ -148,9 +148,39 @@ static void ss__bind_real_or_null(sqlite3_stmt *s, int i, double v)
     else sqlite3_bind_null(s, i);
 }
 
+ss_status ss_trainee_id_check(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0) return ss_error_set(SS_ERR_INVALID, "trainee id: empty: expected 1 to %d bytes", SS_TRAINEE_ID_MAX);
+    if (n > SS_TRAINEE_ID_MAX)
+        return ss_error_set(SS_ERR_INVALID, "trainee id: %zu bytes: expected at most %d", n, SS_TRAINEE_ID_MAX);
+    const unsigned char *p = (const unsigned char *)id;
+    for (size_t i = 0; i < n;) {
+        unsigned c = p[i];
+        unsigned cp;
+        int len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (!len || i + (size_t)len > n)
+            return ss_error_set(SS_ERR_INVALID, "trainee id: byte %zu: expected valid UTF-8", i + 1);
+        cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+        for (int k = 1; k < len; k++) {
+            if ((p[i + (size_t)k] & 0xC0) != 0x80)
+                return ss_error_set(SS_ERR_INVALID, "trainee id: byte %zu: expected valid UTF-8", i + 1);
+            cp = (cp << 6) | (p[i + (size_t)k] & 0x3F);
+        }
+        static const unsigned min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return ss_error_set(SS_ERR_INVALID, "trainee id: byte %zu: expected valid UTF-8", i + 1);
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+            return ss_error_set(SS_ERR_INVALID, "trainee id: byte %zu: a control character (U+%04X)", i + 1, cp);
+        i += (size_t)len;
+    }
+    return SS_OK;
+}
+
 ss_status ss_results_db_add(ss_results_db *db, const ss_attempt *a, const cJSON *metrics, long long *id_out)
 {
-    if (!a->trainee[0]) return ss_error_set(SS_ERR_INVALID, "results database: an attempt needs a trainee id");
+    if (ss_trainee_id_check(a->trainee) != SS_OK)
+        return ss_error_set(SS_ERR_INVALID, "results database: %s", ss_error_message());
     if (strcmp(a->mode, "practice") && strcmp(a->mode, "exam"))
         return ss_error_set(SS_ERR_INVALID, "results database: mode '%s': expected practice or exam", a->mode);
     if (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return ss__fail(db, "cannot begin");

@@ -49,6 +49,12 @@ typedef struct ss_attempt {
     double operation_time_s;
 } ss_attempt;
 
+/* A trainee id: 1 to SS_TRAINEE_ID_MAX bytes of valid UTF-8 without control characters
+ * (C0, DEL, C1). SS_ERR_INVALID with the reason otherwise: ids are never cut or
+ * cleaned, so two trainees can never be merged by a shared prefix. */
+#define SS_TRAINEE_ID_MAX 64
+ss_status ss_trainee_id_check(const char *id);
+
 /* $SONOSPINE_RESULTS_DB, else $HOME/.local/share/sonospine/results.sqlite3. */
 ss_status ss_results_db_default_path(char *out, size_t size);
 

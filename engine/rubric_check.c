@@ -27,7 +27,7 @@ void ss_rubric_separation(const ss_scenario *rubric_from, const ss_attempt_libra
     out->expert_min = INFINITY;
     out->novice_max = -INFINITY;
     for (int i = 0; i < lib->n; i++) {
-        const ss_attempt *a = &lib->a[i];
+        const ss_scripted_attempt *a = &lib->a[i];
         if (!a->ran) continue;
         ss_scenario sc = a->scenario_data; /* read only: its own case, the rubric under test */
         if (out->default_rubric) sc.rubric.given = false; /* its case's default, not its own section */

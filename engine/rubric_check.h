@@ -32,7 +32,7 @@ typedef struct ss_separation_row {
 } ss_separation_row;
 
 typedef struct ss_separation_attempt {
-    const ss_attempt *attempt;
+    const ss_scripted_attempt *attempt;
     double score;
     bool pass;
     char reason[SS_GRADE_NOTE_CHARS];

@@ -160,6 +160,10 @@ int ss_cmd_history(int argc, char **argv)
         fprintf(stderr, "sonospine history: --trainee ID is required\n");
         return SS_EXIT_USAGE;
     }
+    if (ss_trainee_id_check(trainee) != SS_OK) {
+        fprintf(stderr, "sonospine history: --trainee: %s\n", ss_error_message());
+        return SS_EXIT_USAGE;
+    }
     char db_path[1024];
     if (db_opt) snprintf(db_path, sizeof db_path, "%s", db_opt);
     else if (ss_results_db_default_path(db_path, sizeof db_path) != SS_OK) {

@@ -86,7 +86,7 @@ int ss_cmd_rubric_check(int argc, char **argv)
     }
     int code = SS_EXIT_OK;
     for (int i = 0; i < lib.n; i++) {
-        if (ss_attempt_run(&lib.a[i], scen_dir) != SS_OK) {
+        if (ss_attempt_library_run(&lib.a[i], scen_dir) != SS_OK) {
             fprintf(stderr, "sonospine rubric-check: %s\n", ss_error_message());
             code = SS_EXIT_USAGE;
         }

@@ -260,6 +260,10 @@ int ss_cmd_run(int argc, char **argv)
                         "on)\n");
         return SS_EXIT_USAGE;
     }
+    if (trainee && ss_trainee_id_check(trainee) != SS_OK) {
+        fprintf(stderr, "sonospine run: --trainee: %s\n", ss_error_message());
+        return SS_EXIT_USAGE;
+    }
     if (db_opt && !trainee) {
         fprintf(stderr, "sonospine run: --results-db needs --trainee ID (whose attempt it is)\n");
         return SS_EXIT_USAGE;

@@ -317,3 +317,29 @@ Test(bad_inputs, a_station_key_others_can_read_stops_the_attempt_before_its_log)
     cr_assert(strstr(r.err, "5 bytes; expected exactly 64"), "%s", r.err);
     unsetenv("SONOSPINE_STATION_KEY");
 }
+
+Test(bad_inputs, trainee_ids_are_checked_not_cut)
+{
+    /* issue 23: ids were cut to 127 bytes (merging trainees who share a prefix) and took
+     * newlines, control characters and broken UTF-8 */
+    char long_id[80];
+    memset(long_id, 'a', 65);
+    long_id[65] = '\0';
+    const char *script = ts_source_path("tests/data/attempts/novice-no-insertion.txt");
+    const char *a[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--quiet", "--trainee",
+                       long_id, "--results-db", tmp("r.db"), "--script", script, NULL};
+    expect(2, a, "--trainee", "65 bytes: expected at most 64");
+    const char *b[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--quiet", "--trainee",
+                       "two\nlines", "--results-db", tmp("r.db"), "--script", script, NULL};
+    expect(2, b, "a control character (U+000A)", NULL);
+    const char *c[] = {"history", "--trainee", "bad\xff", "--results-db", tmp("r.db"), NULL};
+    expect(2, c, "expected valid UTF-8", NULL);
+    /* 64 bytes of UTF-8 (two-byte letters) is a fine id */
+    char ok[80] = "";
+    for (int i = 0; i < 32; i++) strcat(ok, "\xc3\xa9");
+    const char *d[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--quiet", "--trainee",
+                       ok, "--results-db", tmp("r.db"), "--script", script, NULL};
+    expect(0, d, NULL, NULL);
+    const char *e[] = {"history", "--trainee", ok, "--results-db", tmp("r.db"), NULL};
+    expect(0, e, NULL, NULL);
+}

@@ -23,7 +23,7 @@ static void run_library(void)
     snprintf(scen, sizeof scen, "%s", ts_source_path("scenarios"));
     cr_assert_eq(ss_attempt_library_load(dir, &lib), SS_OK, "%s", ss_error_message());
     for (int i = 0; i < lib.n; i++)
-        cr_assert_eq(ss_attempt_run(&lib.a[i], scen), SS_OK, "%s: %s", lib.a[i].name, ss_error_message());
+        cr_assert_eq(ss_attempt_library_run(&lib.a[i], scen), SS_OK, "%s: %s", lib.a[i].name, ss_error_message());
 }
 static void free_library(void) { ss_attempt_library_free(&lib); }
 TestSuite(rubric_check, .init = run_library, .fini = free_library, .timeout = 600);
