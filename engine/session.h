@@ -41,7 +41,7 @@ typedef struct ss_session_desc {
 
 /* The longest an attempt can last: the largest time limit a scenario (task.time_limit_s)
  * or an exam case may set (s). */
-#define SS_SESSION_MAX_S 7200.0
+#define SS_SESSION_MAX_S SS_SCRIPT_MAX_TIME_S
 
 typedef struct ss_session ss_session;
 

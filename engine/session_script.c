@@ -57,6 +57,73 @@ int ss_view_from_name(const char *name)
 
 int ss_event_name_known(const char *name) { return ss_event_from_name(name) >= 0; }
 
+bool ss_script_cmd_in_range(const ss_script_cmd *c, char *why, size_t n)
+{
+    const char *name = ss_script_op_name(c->op);
+    int nargs = c->op == SS_OP_GUIDE_ATTACH ? (c->guide_auto ? 0 : 1) : ss__ops[c->op].nargs;
+    for (int i = 0; i < nargs; i++)
+        if (!isfinite(c->args[i])) {
+            snprintf(why, n, "%s: argument %d is not a finite number", name, i + 1);
+            return false;
+        }
+    switch (c->op) {
+    case SS_OP_PROBE_MOVE:
+        for (int i = 0; i < 3; i++)
+            if (fabs(c->args[i]) > SS_SCRIPT_MAX_MOVE_MM) {
+                snprintf(why, n, "%s: each of DX DY DZ must be within +-%g mm (a slide along the back), found %g",
+                         name, SS_SCRIPT_MAX_MOVE_MM, c->args[i]);
+                return false;
+            }
+        return true;
+    case SS_OP_PROBE_ROTATE:
+        for (int i = 0; i < 3; i++)
+            if (fabs(c->args[i]) > 180.0) {
+                snprintf(why, n, "%s: each of YAW PITCH ROLL must be within +-180 deg, found %g", name, c->args[i]);
+                return false;
+            }
+        return true;
+    case SS_OP_GUIDE_ATTACH:
+        if (!c->guide_auto && !(c->args[0] >= 0.0 && c->args[0] <= 80.0)) {
+            snprintf(why, n, "%s: expected auto or an angle from 0 to 80 deg, found %g", name, c->args[0]);
+            return false;
+        }
+        return true;
+    case SS_OP_NEEDLE_ADVANCE:
+    case SS_OP_NEEDLE_WITHDRAW:
+    case SS_OP_NEEDLE_ADVANCE_UNTIL:
+        if (!(c->args[0] > 0.0 && c->args[0] <= 200.0)) {
+            snprintf(why, n, "%s: distance must be in (0, 200] mm, found %g", name, c->args[0]);
+            return false;
+        }
+        if (!(c->args[1] > 0.0 && c->args[1] <= SS_SCRIPT_MAX_SPEED_MM_S)) {
+            snprintf(why, n, "%s: speed must be in (0, %g] mm/s, found %g", name, SS_SCRIPT_MAX_SPEED_MM_S, c->args[1]);
+            return false;
+        }
+        return true;
+    case SS_OP_INJECT:
+        if (!(c->args[0] > 0.0 && c->args[0] <= 20.0)) {
+            snprintf(why, n, "inject: volume must be in (0, 20] ml, found %g", c->args[0]);
+            return false;
+        }
+        return true;
+    case SS_OP_NEEDLE_PLACE: {
+        for (int i = 0; i < 3; i++)
+            if (fabs(c->args[i]) > SS_SCRIPT_MAX_COORD_MM) {
+                snprintf(why, n, "needle.place: X Y Z must be within +-%g mm of the patient's origin, found %g",
+                         SS_SCRIPT_MAX_COORD_MM, c->args[i]);
+                return false;
+            }
+        double l = sqrt(c->args[3] * c->args[3] + c->args[4] * c->args[4] + c->args[5] * c->args[5]);
+        if (!(l > 1e-9) || !isfinite(l)) {
+            snprintf(why, n, "needle.place: direction (DX DY DZ) must not be zero");
+            return false;
+        }
+        return true;
+    }
+    default: return true;
+    }
+}
+
 typedef struct ss__errs {
     char buf[8192];
     size_t used;
@@ -112,8 +179,8 @@ static void ss__parse_line(char *line, int line_no, const char *name, double *la
     memset(cmd, 0, sizeof *cmd);
     cmd->line = line_no;
     cmd->side_right = 1;
-    if (!ss__number(tok[0], &cmd->t_s) || cmd->t_s < 0) {
-        ss__err(e, name, line_no, "expected a time in seconds (a number >= 0) first, found '%s'", tok[0]);
+    if (!ss__number(tok[0], &cmd->t_s) || cmd->t_s < 0 || cmd->t_s > SS_SCRIPT_MAX_TIME_S) {
+        ss__err(e, name, line_no, "expected a time in seconds (0 to %g) first, found '%s'", SS_SCRIPT_MAX_TIME_S, tok[0]);
         return;
     }
     if (cmd->t_s < *last_t) {
@@ -173,7 +240,7 @@ static void ss__parse_line(char *line, int line_no, const char *name, double *la
             return;
         }
         if (strcmp(args[0], "auto") == 0) cmd->guide_auto = 1;
-        else if (!ss__number(args[0], &cmd->args[0]) || cmd->args[0] < 0 || cmd->args[0] > 80) {
+        else if (!ss__number(args[0], &cmd->args[0])) {
             ss__err(e, name, line_no, "%s: expected auto or an angle from 0 to 80 deg, found '%s'", spec->name,
                     args[0]);
             ok = 0;
@@ -209,35 +276,11 @@ static void ss__parse_line(char *line, int line_no, const char *name, double *la
         }
     }
     if (ok) {
-        /* Ranges that make physical sense. */
-        switch (cmd->op) {
-        case SS_OP_NEEDLE_ADVANCE:
-        case SS_OP_NEEDLE_WITHDRAW:
-        case SS_OP_NEEDLE_ADVANCE_UNTIL:
-            if (cmd->args[0] <= 0 || cmd->args[0] > 200) {
-                ss__err(e, name, line_no, "%s: distance must be in (0, 200] mm, found %g", spec->name, cmd->args[0]);
-                ok = 0;
-            }
-            if (cmd->args[1] <= 0 || cmd->args[1] > 50) {
-                ss__err(e, name, line_no, "%s: speed must be in (0, 50] mm/s, found %g", spec->name, cmd->args[1]);
-                ok = 0;
-            }
-            break;
-        case SS_OP_INJECT:
-            if (cmd->args[0] <= 0 || cmd->args[0] > 20) {
-                ss__err(e, name, line_no, "inject: volume must be in (0, 20] ml, found %g", cmd->args[0]);
-                ok = 0;
-            }
-            break;
-        case SS_OP_NEEDLE_PLACE: {
-            double l = sqrt(cmd->args[3] * cmd->args[3] + cmd->args[4] * cmd->args[4] + cmd->args[5] * cmd->args[5]);
-            if (l < 1e-9) {
-                ss__err(e, name, line_no, "needle.place: direction (DX DY DZ) must not be zero");
-                ok = 0;
-            }
-            break;
-        }
-        default: break;
+        /* ranges that make physical sense (one list: ss_script_cmd_in_range) */
+        char why[256];
+        if (!ss_script_cmd_in_range(cmd, why, sizeof why)) {
+            ss__err(e, name, line_no, "%s", why);
+            ok = 0;
         }
     }
     if (ok) *have_cmd = 1;
@@ -356,22 +399,9 @@ bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out)
         if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) return false;
         out->args[i] = x->valuedouble;
     }
-    /* What no input device or script can give: a movement of no length or speed, an
-     * injection of nothing, a free-hand needle with no direction. */
-    switch (out->op) {
-    case SS_OP_NEEDLE_ADVANCE:
-    case SS_OP_NEEDLE_WITHDRAW:
-    case SS_OP_NEEDLE_ADVANCE_UNTIL:
-        if (!(out->args[0] > 0) || !(out->args[1] > 0)) return false;
-        break;
-    case SS_OP_INJECT:
-        if (!(out->args[0] > 0)) return false;
-        break;
-    case SS_OP_NEEDLE_PLACE:
-        if (out->args[3] == 0 && out->args[4] == 0 && out->args[5] == 0) return false;
-        break;
-    default: break;
-    }
+    /* what no input device or script can give (the script's own ranges) */
+    char why[256];
+    if (!ss_script_cmd_in_range(out, why, sizeof why)) return false;
     if (out->op == SS_OP_PROBE_VIEW) {
         const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "level"), *v = cJSON_GetObjectItemCaseSensitive(o, "view"),
                     *sd = cJSON_GetObjectItemCaseSensitive(o, "side");

@@ -81,6 +81,19 @@ void ss_script_free(ss_script *s);
 cJSON *ss_script_cmd_to_json(const ss_script_cmd *c);
 bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out);
 
+/* The ranges every command's numbers must lie in, whoever gives them (a script, a log
+ * being replayed, the window, a tracker): finite; probe moves within +-SS_SCRIPT_MAX_MOVE_MM
+ * on each axis, rotations within +-180 deg, the frame's angle 0-80 deg, needle moves
+ * (0, 200] mm at (0, SS_SCRIPT_MAX_SPEED_MM_S] mm/s (a game controller's trigger gives
+ * up to 80), injections (0, 20] ml, a free-hand needle within
+ * +-SS_SCRIPT_MAX_COORD_MM of the patient's origin with a direction. false with the
+ * reason in why otherwise. A script's times lie in [0, SS_SCRIPT_MAX_TIME_S]. */
+#define SS_SCRIPT_MAX_MOVE_MM 200.0
+#define SS_SCRIPT_MAX_SPEED_MM_S 200.0
+#define SS_SCRIPT_MAX_COORD_MM 1000.0
+#define SS_SCRIPT_MAX_TIME_S 7200.0 /* the longest time limit a scenario or exam may set */
+bool ss_script_cmd_in_range(const ss_script_cmd *c, char *why, size_t n);
+
 const char *ss_script_op_name(ss_script_op op);
 const char *ss_view_name(ss_view v);
 /* View from its name ("near-spinous"), or -1. */

@@ -371,6 +371,8 @@ static bool ss__command(ss_sim *sim, const ss_script_cmd *c)
     /* every command offered is an input first, so that a refusal follows what it refuses */
     if (sim->d.on_command) sim->d.on_command(sim->d.tick_user, s->tick, c);
     if (s->ended) return ss__refuse(sim, "the attempt has ended");
+    char why[256];
+    if (!ss_script_cmd_in_range(c, why, sizeof why)) return ss__refuse(sim, why);
     if (sim->motion != SS__MOTION_NONE && c->op != SS_OP_END)
         return ss__refuse(sim, "a movement is still running");
     switch (c->op) {
