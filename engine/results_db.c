@@ -78,6 +78,7 @@ ss_status ss_results_db_open(const char *path, bool create, ss_results_db **out)
 {
     *out = NULL;
     struct stat st;
+    off_t existing = 0;
     if (stat(path, &st) != 0) {
         if (!create) return ss_error_set(SS_ERR_IO, "no results database at %s (nothing recorded yet)", path);
         char what[1100];
@@ -86,6 +87,8 @@ ss_status ss_results_db_open(const char *path, bool create, ss_results_db **out)
         if (s != SS_OK) return s;
     } else if (!S_ISREG(st.st_mode)) {
         return ss_error_set(SS_ERR_IO, "results database %s: not a regular file", path);
+    } else {
+        existing = st.st_size;
     }
     ss_results_db *db = calloc(1, sizeof *db);
     if (!db) return ss_error_set(SS_ERR_NOMEM, "out of memory");
@@ -97,6 +100,24 @@ ss_status ss_results_db_open(const char *path, bool create, ss_results_db **out)
         return s;
     }
     sqlite3_busy_timeout(db->db, 5000);
+    /* a damaged file is a clear error, and nothing is written into it */
+    if (existing > 0) {
+        sqlite3_stmt *q = NULL;
+        int rc = sqlite3_prepare_v2(db->db, "PRAGMA quick_check(1)", -1, &q, NULL);
+        const char *res = rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+        bool ok = res && strcmp(res, "ok") == 0;
+        char what[256];
+        snprintf(what, sizeof what, "%s", res ? res : sqlite3_errmsg(db->db));
+        sqlite3_finalize(q);
+        if (!ok) {
+            ss_status s = ss_error_set(SS_ERR_IO,
+                                       "results database %s is damaged (quick_check: %s): nothing was read or "
+                                       "written; restore it from a backup or move it aside",
+                                       path, what);
+            ss_results_db_close(db);
+            return s;
+        }
+    }
     char *err = NULL;
     if (sqlite3_exec(db->db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", NULL, NULL, &err) != SQLITE_OK ||
         sqlite3_exec(db->db, ss__schema, NULL, NULL, &err) != SQLITE_OK) {

@@ -397,10 +397,12 @@ int ss_cmd_run(int argc, char **argv)
     }
     ss_metrics m;
     ss_grade g;
+    bool log_ok = true;
     if (ss_session_end(session, &m, &g) != SS_OK) {
         fprintf(stderr, "sonospine run: the session log %s could not be completed: %s\n", log_path,
                 ss_error_message());
         code = SS_EXIT_FAILED;
+        log_ok = false;
     }
     ss_session_free(session);
     printf("\n%s: %s, score %.0f/100 (%s)\n", g.pass ? "PASS" : "FAIL", m.success ? "drug in the CSF" : "drug not in the CSF",
@@ -421,7 +423,10 @@ int ss_cmd_run(int argc, char **argv)
     }
     long long attempt_id = 0;
     bool recorded = false;
-    if (db_path[0]) {
+    if (db_path[0] && !log_ok) {
+        /* the result rests on its log: one whose seal was never written is not a result */
+        fprintf(stderr, "sonospine run: results not recorded in %s: the attempt's log is incomplete\n", db_path);
+    } else if (db_path[0]) {
         if (ss__record_result(db_path, trainee, mode, &cs, log_path, &m, started_utc,
                               exam_path ? exam->id : NULL, exam_case, &attempt_id) != 0)
             code = SS_EXIT_FAILED;

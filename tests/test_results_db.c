@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,4 +134,40 @@ Test(results_db, default_path_follows_the_environment)
     setenv("HOME", "/home/someone", 1);
     cr_assert_eq(ss_results_db_default_path(p, sizeof p), SS_OK);
     cr_expect_str_eq(p, "/home/someone/.local/share/sonospine/results.sqlite3");
+}
+
+Test(results_db, a_damaged_file_is_named_and_left_alone)
+{
+    /* issue 23: a database failing its integrity check was still written and read */
+    const char *dir = ts_tempdir("db_damaged");
+    char path[512];
+    snprintf(path, sizeof path, "%s/r.sqlite3", dir);
+    ss_results_db *db;
+    cr_assert_eq(ss_results_db_open(path, true, &db), SS_OK, "%s", ss_error_message());
+    for (int i = 0; i < 40; i++) {
+        char started[32];
+        snprintf(started, sizeof started, "2026-01-01T00:%02d:00Z", i);
+        ss_attempt a = make("t", "case", started, true, 90, 1, 1);
+        cr_assert_eq(ss_results_db_add(db, &a, NULL, NULL), SS_OK, "%s", ss_error_message());
+    }
+    ss_results_db_close(db);
+    /* scribble over the attempts table's page (the sixth: sqlite_master, meta and its
+       index, trainees and its index come first) */
+    FILE *f = fopen(path, "r+b");
+    cr_assert_not_null(f);
+    cr_assert_eq(fseek(f, 5 * 4096, SEEK_SET), 0);
+    char junk[4096];
+    memset(junk, 0x55, sizeof junk);
+    cr_assert_eq(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+    fclose(f);
+    struct stat before;
+    cr_assert_eq(stat(path, &before), 0);
+    cr_expect_eq(ss_results_db_open(path, false, &db), SS_ERR_IO);
+    cr_expect(strstr(ss_error_message(), "is damaged") && strstr(ss_error_message(), path), "%s", ss_error_message());
+    cr_expect_eq(ss_results_db_open(path, true, &db), SS_ERR_IO, "not even to add an attempt");
+    struct stat after;
+    cr_assert_eq(stat(path, &after), 0);
+    cr_expect_eq(after.st_size, before.st_size, "nothing written into it");
+    cr_expect_eq(after.st_mtime, before.st_mtime);
+    ts_rmtree(dir);
 }
