@@ -592,6 +592,50 @@ Test(cli_igtl, malformed_messages_are_rejected_and_the_server_keeps_serving)
     ts_rmtree(dir);
 }
 
+/* Eight silent connections that take nothing they are sent used to hold every slot for
+ * good (issue 23): they are dropped after 10 s of stalling, so a ninth client, refused
+ * while they hold the slots, is served afterwards; a client stuck halfway through a
+ * header is dropped too. */
+Test(cli_igtl, stalled_clients_free_their_slots)
+{
+    const char *dir = ts_tempdir("igtl_stall");
+    std::string scen = ts_source_path("scenarios/normal-adult.json");
+    Server srv;
+    srv.start(dir, {scen, "--level", "L3-L4", "--view", "near-spinous"});
+    int idle[8];
+    for (int i = 0; i < 7; i++) idle[i] = raw_connect(srv.port, 4096);
+    idle[7] = raw_connect(srv.port, 4096);
+    {
+        std::vector<unsigned char> part = packed_transform("ProbeToReference", 0.0f);
+        cr_assert_eq(send(idle[7], part.data(), 20, MSG_NOSIGNAL), (ssize_t)20, "part of a header");
+    }
+    double t0 = now_s();
+    for (;;) {
+        std::string err = slurp(srv.err);
+        if (err.find("already serving the maximum of 8 clients") != std::string::npos) break;
+        int extra = raw_connect(srv.port, 0); /* refused while the eight hold the slots */
+        usleep(200000);
+        close(extra);
+        cr_assert(now_s() - t0 < kDeadlineS, "no refusal while eight clients hold the slots: %s", err.c_str());
+    }
+    for (;;) {
+        std::string err = slurp(srv.err);
+        size_t n = 0;
+        for (size_t at = err.find("idle: took nothing"); at != std::string::npos; at = err.find("idle: took nothing", at + 1))
+            n++;
+        if (n >= 7 && err.find("stalled in the middle of a message") != std::string::npos) break;
+        cr_assert(now_s() - t0 < kDeadlineS, "the stalled clients were not dropped: %s", err.c_str());
+        usleep(250000);
+    }
+    igtl::ClientSocket::Pointer good = connect_client(srv.port);
+    Seen seen;
+    receive_until(good, seen, [](const Seen &x) { return x.image; }, "an IMAGE for a client after the stalled ones");
+    good->CloseSocket();
+    for (int i = 0; i < 8; i++) close(idle[i]);
+    cr_assert_eq(srv.stop(), 0, "stderr: %s", slurp(srv.err).c_str());
+    ts_rmtree(dir);
+}
+
 /* The trainer takes tracked tools as an input device (SONOSPINE_IGTL_PORT): a
  * ProbeToReference moved 2 mm cranially moves the trainer's probe (its returned pose,
  * 0.05 mm), and the move is a logged command: the attempt replays. The window runs

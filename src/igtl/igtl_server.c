@@ -12,11 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "igtl/igtl_codec.h"
 
 #define SS__READ_BUDGET (1u << 20)
+/* A client is dropped (its slot freed for another) when it stalls: inside a message with
+ * nothing more arriving for this long, or taking none of what it is sent while sending
+ * nothing itself. A viewer that reads its images, or a tracker that sends poses, is never
+ * idle; eight silent connections no longer hold every slot (issue 23). */
+#define SS__STALL_S 10.0
 #define SS__MAX_XF_DEVICES 8
 #define SS__MAX_SKIP_NAMES 8
 
@@ -52,7 +58,15 @@ typedef struct ss__client {
     int s_head, s_count;
     long images_sent, images_dropped;
     int send_errno; /* a send failed: read what the client sent before dropping it */
+    double last_rx, last_tx; /* monotonic s: the last byte received from it, sent to it */
 } ss__client;
+
+static double ss__now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 struct ss_igtl_server {
     int listen_fd;
@@ -187,6 +201,7 @@ static void ss__accept(ss_igtl_server *s)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->fd = fd;
         c->id = (int)++s->accepted;
+        c->last_rx = c->last_tx = ss__now_s();
         snprintf(c->addr, sizeof c->addr, "%s", addr);
         s->clients[slot] = c;
         fprintf(stderr, "%s: client %d (%s) connected\n", s->prefix, c->id, c->addr);
@@ -249,6 +264,7 @@ static bool ss__read(ss_igtl_server *s, int slot, ss_igtl_on_transform cb, void 
             return false;
         }
         budget -= (size_t)n;
+        if (n > 0) c->last_rx = ss__now_s();
         if (c->in_body) {
             c->body_have += (size_t)n;
             if (c->body_have == c->h.body_size) {
@@ -368,6 +384,7 @@ static bool ss__write(ss_igtl_server *s, int slot)
             return false;
         }
         c->cur_sent += (size_t)n;
+        if (n > 0) c->last_tx = ss__now_s();
         if (c->cur_sent == c->cur->size) {
             if (c->cur->image) {
                 c->images_sent++;
@@ -413,6 +430,16 @@ void ss_igtl_server_service(ss_igtl_server *s, int timeout_ms, ss_igtl_on_transf
             continue;
         }
         if (ss__has_output(c)) ss__write(s, slot);
+    }
+    double now = ss__now_s();
+    for (int i = 0; i < SS_IGTL_MAX_CLIENTS; i++) {
+        ss__client *c = s->clients[i];
+        if (!c) continue;
+        bool mid = c->in_body || c->skipping || c->hdr_have > 0;
+        if (mid && now - c->last_rx > SS__STALL_S)
+            ss__drop(s, i, true, "stalled in the middle of a message for 10 s");
+        else if (now - c->last_rx > SS__STALL_S && ss__has_output(c) && now - c->last_tx > SS__STALL_S)
+            ss__drop(s, i, true, "idle: took nothing it was sent and sent nothing for 10 s");
     }
 }
 
