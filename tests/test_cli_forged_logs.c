@@ -14,6 +14,8 @@
 
 static ts_run_result r;
 
+TestSuite(cli_forged_logs, .timeout = 180);
+
 /* A failed attempt (the drug into the back muscles) recorded by the program. */
 static void record(const char *dir, char *log, size_t n)
 {
@@ -72,7 +74,7 @@ static void far_future_tick(cJSON *rec)
         cJSON_ReplaceItemInObject(rec, "tick", cJSON_CreateNumber(7364999999999999.0));
 }
 
-Test(cli_forged_logs, a_passed_grade_written_into_a_failed_attempt_is_caught, .timeout = 120)
+Test(cli_forged_logs, a_passed_grade_written_into_a_failed_attempt_is_caught)
 {
     const char *dir = ts_tempdir("forged_grade");
     char log[512], forged[512];
@@ -97,7 +99,7 @@ Test(cli_forged_logs, a_passed_grade_written_into_a_failed_attempt_is_caught, .t
     ts_rmtree(dir);
 }
 
-Test(cli_forged_logs, a_tick_far_in_the_future_is_bad_input_at_once, .timeout = 60)
+Test(cli_forged_logs, a_tick_far_in_the_future_is_bad_input_at_once)
 {
     const char *dir = ts_tempdir("forged_tick");
     char log[512], forged[512];
