@@ -101,6 +101,14 @@ static void ss__recompute_friction(ss_needle *n)
     n->friction_n = f * ss__scale(n);
 }
 
+/* The tip rests on nothing: no bone under it, no force at it. */
+static void ss__tip_free(ss_needle *n)
+{
+    n->on_bone = false;
+    n->bone_tissue = -1;
+    n->tip_force_n = 0;
+}
+
 /* Cut into tissue `to` at the next step: emits the transition's events. */
 static void ss__enter(ss_needle *n, int to, double t_s, const ss_event_sink *sink, double force_at_pop, int *fired,
                       int stop_on)
@@ -195,9 +203,7 @@ double ss_needle_move(ss_needle *n, const ss_tissue_query *q, double delta_mm, d
     } else if (delta_mm < 0) {
         double target = fmax(n->depth_mm + delta_mm, 0.0);
         n->depth_mm = target;
-        n->on_bone = false;
-        n->bone_tissue = -1;
-        n->tip_force_n = 0;
+        ss__tip_free(n);
         if (n->record_depth_mm > n->depth_mm) n->record_depth_mm = n->depth_mm;
         if (n->in_body && n->depth_mm <= n->entry_depth_mm + 1e-9) {
             n->in_body = false;
@@ -232,9 +238,7 @@ static void ss__recut(ss_needle *n, const ss_tissue_query *q, long a)
     }
     if (n->depth_mm > n->record_depth_mm) n->depth_mm = n->record_depth_mm;
     n->tip_tissue = last;
-    n->on_bone = false;
-    n->bone_tissue = -1;
-    n->tip_force_n = 0;
+    ss__tip_free(n);
     ss__recompute_friction(n);
 }
 
@@ -270,9 +274,7 @@ bool ss_needle_shift(ss_needle *n, const ss_tissue_query *q, const double start_
         n->in_body = false;
         n->record_depth_mm = n->depth_mm;
         n->tip_tissue = SS_TISSUE_AIR;
-        n->on_bone = false;
-        n->bone_tissue = -1;
-        n->tip_force_n = 0;
+        ss__tip_free(n);
         ss__recompute_friction(n);
         return true;
     }

@@ -281,15 +281,27 @@ ss_status ss_session_log_header(const cJSON *records, char *scenario_path, size_
 }
 
 /* Compares a logged event record with a replayed one; fields other than seq/prev/hash. */
-static bool ss__same_event(const cJSON *logged, const cJSON *replayed, char *why, size_t n)
+/* A replayed record against its logged twin: every member the replay made must be
+ * logged with the same value; with both_ways, the logged record may hold nothing else
+ * either (beside the log's own seq, prev, hash and end_tick). */
+static bool ss__same_record(const cJSON *logged, const cJSON *replayed, bool both_ways, char *why, size_t n)
 {
     for (const cJSON *it = replayed->child; it; it = it->next) {
         const cJSON *l = cJSON_GetObjectItemCaseSensitive(logged, it->string);
         if (!l || !cJSON_Compare(l, it, 1)) {
             char *a = l ? cJSON_PrintUnformatted(l) : NULL, *b = cJSON_PrintUnformatted(it);
-            snprintf(why, n, "%s: logged %s, replayed %s", it->string, a ? a : "(missing)", b ? b : "?");
+            snprintf(why, n, "%s: logged %.120s, replayed %.120s", it->string, a ? a : "(missing)", b ? b : "?");
             free(a);
             free(b);
+            return false;
+        }
+    }
+    static const char *const own[] = {"seq", "prev", "hash", "end_tick", "type"};
+    for (const cJSON *it = both_ways ? logged->child : NULL; it; it = it->next) {
+        bool log_own = false;
+        for (size_t k = 0; k < sizeof own / sizeof own[0]; k++) log_own |= strcmp(it->string, own[k]) == 0;
+        if (!log_own && !cJSON_GetObjectItemCaseSensitive(replayed, it->string)) {
+            snprintf(why, n, "%s: logged, but the replay has no such member", it->string);
             return false;
         }
     }
@@ -394,56 +406,30 @@ ss_status ss_session_replay(const cJSON *records, const ss_scenario *sc, const s
             snprintf(out->difference, sizeof out->difference, "event %ld: %s", i + 1,
                      a ? "logged but not reproduced" : "reproduced but not in the log");
             out->match = false;
-        } else if (!ss__same_event(a, b, why, sizeof why)) {
+        } else if (!ss__same_record(a, b, false, why, sizeof why)) {
             const cJSON *name = cJSON_GetObjectItemCaseSensitive(a, "event");
             snprintf(out->difference, sizeof out->difference, "event %ld (%s): %s", i + 1,
                      cJSON_IsString(name) ? name->valuestring : "?", why);
             out->match = false;
         }
     }
+    /* the metrics, and the grade re-computed from them and the scenario's rubric: a logged
+       grade that differs in anything (score, pass, verdict, items, words), holds more, or
+       is missing was changed after the fact */
     if (out->match && logged_metrics) {
-        cJSON *mj = ss_metrics_to_json(&m);
-        for (const cJSON *it = mj->child; it && out->match; it = it->next) {
-            const cJSON *l = cJSON_GetObjectItemCaseSensitive(logged_metrics, it->string);
-            if (!l || !cJSON_Compare(l, it, 1)) {
-                char *a = l ? cJSON_PrintUnformatted(l) : NULL, *b = cJSON_PrintUnformatted(it);
-                snprintf(out->difference, sizeof out->difference, "metric %s: logged %s, replayed %s", it->string,
-                         a ? a : "(missing)", b ? b : "?");
-                free(a);
-                free(b);
-                out->match = false;
-            }
-        }
-        cJSON_Delete(mj);
-    }
-    /* the grade is re-computed from the replayed metrics and the scenario's rubric: a
-       logged grade that differs in anything (score, pass, verdict, items, words) was
-       changed after the fact; one that is missing beside logged metrics too */
-    if (out->match && logged_metrics) {
-        cJSON *gj = ss_grade_to_json(&g);
-        cJSON_AddStringToObject(gj, "type", "grade");
-        if (!logged_grade) {
+        char why[300];
+        cJSON *mj = ss_metrics_to_json(&m), *gj = ss_grade_to_json(&g);
+        if (!ss__same_record(logged_metrics, mj, false, why, sizeof why)) {
+            snprintf(out->difference, sizeof out->difference, "metric %s", why);
+            out->match = false;
+        } else if (!logged_grade) {
             snprintf(out->difference, sizeof out->difference, "the grade record is missing after the metrics");
             out->match = false;
+        } else if (!ss__same_record(logged_grade, gj, true, why, sizeof why)) {
+            snprintf(out->difference, sizeof out->difference, "grade %s (re-graded)", why);
+            out->match = false;
         }
-        for (const cJSON *it = gj->child; it && out->match; it = it->next) {
-            const cJSON *l = cJSON_GetObjectItemCaseSensitive(logged_grade, it->string);
-            if (!l || !cJSON_Compare(l, it, 1)) {
-                char *a = l ? cJSON_PrintUnformatted(l) : NULL, *b = cJSON_PrintUnformatted(it);
-                snprintf(out->difference, sizeof out->difference, "grade %s: logged %.120s, re-graded %.120s",
-                         it->string, a ? a : "(missing)", b ? b : "?");
-                free(a);
-                free(b);
-                out->match = false;
-            }
-        }
-        for (const cJSON *it = logged_grade ? logged_grade->child : NULL; it && out->match; it = it->next) {
-            if (!strcmp(it->string, "seq") || !strcmp(it->string, "prev") || !strcmp(it->string, "hash")) continue;
-            if (!cJSON_GetObjectItemCaseSensitive(gj, it->string)) {
-                snprintf(out->difference, sizeof out->difference, "grade %s: logged, but no grade has it", it->string);
-                out->match = false;
-            }
-        }
+        cJSON_Delete(mj);
         cJSON_Delete(gj);
     }
     if (out->match) snprintf(out->difference, sizeof out->difference, "none");

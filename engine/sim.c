@@ -9,6 +9,7 @@
 
 #include "plan.h"
 #include "tissue.h"
+#include "vec3d.h"
 
 /* Leaving a placed standard view: the probe moved or turned more than this. */
 #define SS__VIEW_KEEP_MM 5.0
@@ -129,9 +130,10 @@ static void ss__guide_line(const ss_sim *sim, double start[3], double dir[3]);
  * along the shaft (sliding along it cuts nothing new). */
 static double ss__sideways(const double from[3], const double to[3], const double d[3])
 {
-    double m[3] = {to[0] - from[0], to[1] - from[1], to[2] - from[2]};
-    double along = m[0] * d[0] + m[1] * d[1] + m[2] * d[2];
-    return sqrt(fmax(0.0, m[0] * m[0] + m[1] * m[1] + m[2] * m[2] - along * along));
+    double m[3];
+    ss_v3_sub(m, to, from);
+    double along = ss_v3_dot(m, d);
+    return sqrt(fmax(0.0, ss_v3_dot(m, m) - along * along));
 }
 
 static void ss__probe_moved(ss_sim *sim)
@@ -167,19 +169,15 @@ static void ss__probe_moved(ss_sim *sim)
         if (!n->in_body) {
             ss__place_guided_needle(sim);
         } else {
-            double e0[3], t0[3], d0[3] = {n->dir[0], n->dir[1], n->dir[2]}, start[3], dir[3];
+            double e0[3], t0[3], e1[3], t1[3], d0[3], start[3], dir[3];
             double len = n->record_depth_mm - n->entry_depth_mm;
-            for (int i = 0; i < 3; i++) {
-                e0[i] = n->start_mm[i] + n->entry_depth_mm * n->dir[i];
-                t0[i] = n->start_mm[i] + n->record_depth_mm * n->dir[i];
-            }
+            ss_v3_copy(d0, n->dir);
+            ss_v3_axpy(e0, n->start_mm, n->entry_depth_mm, n->dir);
+            ss_v3_axpy(t0, n->start_mm, n->record_depth_mm, n->dir);
             ss__guide_line(sim, start, dir);
             ss_needle_shift(n, &sim->query, start, dir);
-            double e1[3], t1[3];
-            for (int i = 0; i < 3; i++) {
-                e1[i] = n->start_mm[i] + n->entry_depth_mm * n->dir[i];
-                t1[i] = n->start_mm[i] + n->record_depth_mm * n->dir[i];
-            }
+            ss_v3_axpy(e1, n->start_mm, n->entry_depth_mm, n->dir);
+            ss_v3_axpy(t1, n->start_mm, n->record_depth_mm, n->dir);
             sim->pending_swept_mm2 += 0.5 * len * (ss__sideways(e0, e1, d0) + ss__sideways(t0, t1, d0));
         }
     }
