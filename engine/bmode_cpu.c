@@ -24,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "simd.h"
 #include "scatter.h"
 #include "tissue.h"
 #include "tissue_texture.h"
@@ -115,15 +116,22 @@ typedef struct ss__vol {
     float inv_sp, ox, oy, oz;
 } ss__vol;
 
-static inline int ss__label_at(const ss__vol *V, const float p[3])
+/* Where the label of a point lies in the volume (SIZE_MAX outside: air). */
+static inline size_t ss__label_offset(const ss__vol *V, const float p[3])
 {
     const ss_volume *v = V->v;
     int i = (int)floorf((p[0] - V->ox) * V->inv_sp + 0.5f);
     int j = (int)floorf((p[1] - V->oy) * V->inv_sp + 0.5f);
     int k = (int)floorf((p[2] - V->oz) * V->inv_sp + 0.5f);
     if ((unsigned)i >= (unsigned)v->nx || (unsigned)j >= (unsigned)v->ny || (unsigned)k >= (unsigned)v->nz)
-        return SS_TISSUE_AIR;
-    return v->labels[(size_t)i + (size_t)v->nx * ((size_t)j + (size_t)v->ny * (size_t)k)];
+        return SIZE_MAX;
+    return (size_t)i + (size_t)v->nx * ((size_t)j + (size_t)v->ny * (size_t)k);
+}
+
+static inline int ss__label_at(const ss__vol *V, const float p[3])
+{
+    size_t o = ss__label_offset(V, p);
+    return o == SIZE_MAX ? SS_TISSUE_AIR : V->v->labels[o];
 }
 
 /* Trilinear interpolation of a per-voxel quantity: hard_sdf in mm (field 0) or the
@@ -355,7 +363,7 @@ static void ss__merge_events(const ss__ctx *C, ss__scratch *S, float *bins)
  * the RF by ss__merge_events), records straight pieces and labels when `record`. The
  * first k_stretch steps each cover `stretch` times ds of tissue (the layer the probe
  * compresses, ss__line_rf). */
-static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], const float U[3],
+SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], const float D[3], const float U[3],
                           const float Vv[3], int ray, float *tau, ss__scratch *S, bool record, float stretch,
                           int k_stretch)
 {
@@ -757,42 +765,72 @@ static inline void ss__batch_screen(const ss__tube *T, ss__batch *B, bool multi)
     }
 }
 
-/* The exact tests and the splat, for the scatterers the screen kept, in batch order. */
-static void ss__batch_splat(const ss__ctx *C, const ss__scratch *S, ss__batch *B, float *bins)
+/* The exact tests and the splat, for the scatterers the screen kept, in batch order.
+ * Three passes so that the two random reads (the scatterer's voxel label in the tissue
+ * volume, tens of MB, and its texture cell, 4 MB a table) are in flight together for the
+ * whole batch instead of one miss at a time: (1) the exact per-depth tube tests and the
+ * label's address, prefetched; (2) the label, occupancy and the ray's transmission, and
+ * the texture cell's address, prefetched; (3) the weight and the deposit, in batch order
+ * (so the sums, and the image, are bit for bit those of one pass). */
+SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, const ss__scratch *S, ss__batch *B, float *bins)
 {
     const int ncen = C->nrays / 2;
     const float inv_de = C->ray_de > 0.f ? 1.f / C->ray_de : 0.f;
+    const uint8_t *labels = C->vol.v->labels;
+    int idx[SS__BATCH], kk[SS__BATCH], lab[SS__BATCH], n1 = 0, n2 = 0;
+    size_t off[SS__BATCH];
+    float au[SS__BATCH], tr[SS__BATCH];
+    const float *tex[SS__BATCH];
     for (int t = 0; t < B->n; t++) {
         if (!B->keep[t]) continue;
         const float a = B->a[t], l = B->l[t], e = B->e[t];
         int k = (int)(a * C->inv_ds);
-        if (k >= C->nsteps) continue;
-        float l2 = l * l;
-        if (l2 >= C->lim_l2[k]) continue;
-        float e2 = e * e;
-        if (e2 > C->lim_e2[k]) continue;
+        if (k >= C->nsteps || l * l >= C->lim_l2[k] || e * e > C->lim_e2[k]) continue;
         const float pos[3] = {B->px[t], B->py[t], B->pz[t]};
-        int lab = ss__label_at(&C->vol, pos);
-        float amp = C->amp[lab];
-        if (amp <= 0.f) continue;
-        float occ, au;
-        ss_scatter_draws(ss_scatter_rehash(B->hs[t]), &occ, &au);
-        if (occ >= C->p_occ[lab]) continue;
-        int ry = ncen + (int)lrintf(e * inv_de);
+        size_t o = ss__label_offset(&C->vol, pos);
+        if (o != SIZE_MAX) __builtin_prefetch(labels + o);
+        idx[n1] = t;
+        kk[n1] = k;
+        off[n1++] = o;
+    }
+    for (int i = 0; i < n1; i++) {
+        const int t = idx[i], k = kk[i];
+        int lb = off[i] == SIZE_MAX ? SS_TISSUE_AIR : labels[off[i]];
+        if (C->amp[lb] <= 0.f) continue;
+        float occ, u;
+        ss_scatter_draws(ss_scatter_rehash(B->hs[t]), &occ, &u);
+        if (occ >= C->p_occ[lb]) continue;
+        int ry = ncen + (int)lrintf(B->e[t] * inv_de);
         if (ry < 0) ry = 0;
         if (ry >= C->nrays) ry = C->nrays - 1;
-        float tr = S->tau[(size_t)ry * (size_t)(C->nsteps + 1) + (size_t)k];
-        if (tr <= 0.f) continue;
+        float tt = S->tau[(size_t)ry * (size_t)(C->nsteps + 1) + (size_t)k];
+        if (tt <= 0.f) continue;
+        const float *tp = NULL;
+        if (C->tex_kind[lb] >= 0) {
+            const float pos[3] = {B->px[t], B->py[t], B->pz[t]};
+            tp = C->tex + (size_t)C->tex_kind[lb] * SS_TEXTURE_N * SS_TEXTURE_N + ss_texture_index(pos);
+            __builtin_prefetch(tp);
+        }
+        idx[n2] = t;
+        kk[n2] = k;
+        lab[n2] = lb;
+        au[n2] = u;
+        tr[n2] = tt;
+        tex[n2++] = tp;
+    }
+    for (int i = 0; i < n2; i++) {
+        const int t = idx[i], k = kk[i];
+        const float a = B->a[t], l = B->l[t], e = B->e[t];
         /* elevation profile x lateral hat (the lateral Gaussian comes later, as a kernel
            across lines: ss__line_image) */
-        float qq = e2 * C->inv2se2[k] * ((float)SS__GAUSS_N / SS__GAUSS_QMAX);
+        float qq = e * e * C->inv2se2[k] * ((float)SS__GAUSS_N / SS__GAUSS_QMAX);
         int qi = (int)qq;
         float qf = qq - (float)qi;
         float gw = (1.f - qf) * C->gauss_tab[qi] + qf * C->gauss_tab[qi + 1];
         float hw = 1.f - fabsf(l) * C->inv_hat[k];
-        if (C->tex_kind[lab] >= 0)
-            amp *= C->tex[(size_t)C->tex_kind[lab] * SS_TEXTURE_N * SS_TEXTURE_N + ss_texture_index(pos)];
-        float w = amp * au * tr * C->norm[k] * (gw * hw);
+        float amp = C->amp[lab[i]];
+        if (tex[i]) amp *= *tex[i];
+        float w = amp * au[i] * tr[i] * C->norm[k] * (gw * hw);
         ss__deposit(C, bins, a, w);
     }
     B->n = 0;
@@ -808,7 +846,7 @@ static inline void ss__batch_flush(const ss__ctx *C, const ss__scratch *S, const
     ss__batch_splat(C, S, B, bins);
 }
 
-static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece *P, float *bins)
+SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece *P, float *bins)
 {
     const float h = C->cell;
     float a1 = fminf(P->a1, C->depth + 4.f * C->sigma_a);
@@ -882,7 +920,7 @@ static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece 
  * the lateral kernel and the axial pulse so that it has the speckle's grain, scaled per
  * depth so that its rms after both is noise_rms. scale: per march step (noise_spk) or one
  * value for every bin (noise_bins, when there is no lateral kernel). */
-static void ss__add_noise(const ss__ctx *C, int line, float *buf, const float *scale_per_step, float scale)
+SS_SIMD_CLONES static void ss__add_noise(const ss__ctx *C, int line, float *buf, const float *scale_per_step, float scale)
 {
     const uint32_t seed = C->s->seed ^ 0xA5A5A5A5u;
     for (int b = 0; b < C->nbins; b++) {
@@ -1081,7 +1119,7 @@ static inline void ss__lateral(const ss__ctx *C, int line, int b, float *re_out,
 
 /* Phase 2 of a line (every line's phase 1 done): lateral speckle kernel added to the
  * specular RF, axial PSF, noise, envelope, TGC and log compression. */
-static void ss__line_image(const ss__ctx *C, int line, float *tmp)
+SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp)
 {
     const ss_probe *pr = C->probe;
     const ss_bmode_settings *s = C->s;
