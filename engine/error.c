@@ -3,16 +3,21 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char ss__message[2048];
 static _Thread_local ss_status ss__status;
 
 ss_status ss_error_set(ss_status status, const char *fmt, ...)
 {
+    /* formatted aside first: a caller may pass the current message as an argument
+       (wrapping it in more context), which must not be overwritten while it is read */
+    char text[sizeof ss__message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ss__message, sizeof ss__message, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    memcpy(ss__message, text, sizeof text);
     ss__status = status;
     return status;
 }

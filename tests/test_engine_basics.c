@@ -11,6 +11,17 @@
 #include "test_support.h"
 #include "tissue.h"
 
+/* A message wrapped in more context keeps what it wraps: the message passed as an
+ * argument while the new one is formatted (the buffers overlapped before, and the
+ * inner text came out garbled or doubled). */
+Test(error, wrapping_the_current_message_keeps_it)
+{
+    ss_error_set(SS_ERR_IO, "inner reason %d", 42);
+    ss_error_set(SS_ERR_PARSE, "outer context: %s; more", ss_error_message());
+    cr_assert_str_eq(ss_error_message(), "outer context: inner reason 42; more");
+    cr_assert_eq(ss_error_status(), SS_ERR_PARSE);
+}
+
 Test(paths, reading_a_directory_is_refused_with_its_name)
 {
     const char *dir = ts_tempdir("dir");
