@@ -542,18 +542,16 @@ ss_status ss_report_build(const ss_report_desc *d, ss_report *out)
         /* The seal's hash when there is one: what the station key signed and what the
          * results database records (results_db.h log_hash). */
         snprintf(r->log_last_hash, sizeof r->log_last_hash, "%s", ck->seal_hash[0] ? ck->seal_hash : ck->last_hash);
-        if (ck->verdict == SS_LOG_INTACT)
+        r->auth = ss_log_authenticity(ck, d->trust, r->verdict_text, sizeof r->verdict_text);
+        if (ck->verdict != SS_LOG_INTACT && r->auth != SS_AUTH_PREFIX)
             snprintf(r->verdict_text, sizeof r->verdict_text,
-                     "INTACT: all %ld records chain by SHA-256, the log ends with its seal, and the seal is signed "
-                     "(Ed25519) by station key %s",
-                     ck->records, ck->key_id);
-        else
-            snprintf(r->verdict_text, sizeof r->verdict_text,
-                     "INCOMPLETE: %ld records chain, but the log stops before its seal or signature (%.500s): the "
-                     "attempt was interrupted; results below are only what the log holds",
+                     "INCOMPLETE, UNAUTHENTICATED: %ld records chain, but the log stops before its seal or signature "
+                     "(%.500s): the attempt was interrupted or nobody signed it; results below are only what the log "
+                     "holds",
                      ck->records, ck->reason);
     } else {
         r->verdict = SS_LOG_INCOMPLETE;
+        r->auth = SS_AUTH_UNAUTHENTICATED;
         snprintf(r->verdict_text, sizeof r->verdict_text, "NOT VERIFIED: no chain check was made");
     }
 

@@ -30,6 +30,7 @@
 
 #include "bmode_cpu.h"
 #include "error.h"
+#include "key_trust.h"
 #include "patient_case.h"
 #include "rubric.h"
 #include "session_log.h"
@@ -99,8 +100,9 @@ typedef struct ss_report {
     char version[32];
     char log_last_hash[65];  /* the seal's hash (signed) when sealed, else the last record's */
     ss_log_verdict verdict;
+    ss_log_auth auth;       /* what the log proves, with the trusted keys (key_trust.h) */
     long records;
-    char verdict_text[800];
+    char verdict_text[1400];
     /* result (grade record) */
     bool graded;
     bool pass;
@@ -135,6 +137,7 @@ typedef struct ss_report_desc {
     const char *log_path;          /* as named on the report */
     const cJSON *records;          /* ss_log_read's records */
     const ss_log_check *check;     /* ss_log_read's verdict */
+    const ss_trusted_keys *trust;  /* the keys the examiner trusts (NULL: none given) */
     ss_case *patient;              /* the log's scenario, loaded (NULL: not available;
                                       sections and frames are then left out, and said so) */
     const ss_bmode_settings *bmode;/* the trainee's display settings for the frames

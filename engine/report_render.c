@@ -627,7 +627,7 @@ static char *ss__html_make(const ss_report *r)
     ss__puts(&b, "</b><br>");
     ss__html(&b, ss__reason(r));
     ss__puts(&b, "</p>\n");
-    ss__printf(&b, "<div class=\"banner %s\">Session log: ", r->verdict == SS_LOG_INTACT ? "ok" : "warn");
+    ss__printf(&b, "<div class=\"banner %s\">Session log: ", r->auth == SS_AUTH_AUTHENTIC ? "ok" : "warn");
     ss__html(&b, r->verdict_text);
     ss__puts(&b, "</div>\n");
 
@@ -1000,7 +1000,7 @@ static void ss__pdf_layout(ss__pdf *p)
 {
     const ss_report *r = p->r;
     cairo_t *cr = p->cr;
-    char t[800];
+    char t[1500];
     p->page = 1;
     p->y = SS__MARGIN;
     double W = ss__pdf_width();
@@ -1038,16 +1038,16 @@ static void ss__pdf_layout(ss__pdf *p)
     ss_draw_font(cr, 9.5, true);
     int lines = ss__wrap(cr, r->verdict_text, W - 16, NULL, NULL);
     double hh = lines * 9.5 * 1.35 + 10;
-    if (r->verdict == SS_LOG_INTACT) cairo_set_source_rgb(cr, 0.91, 0.96, 0.92);
+    if (r->auth == SS_AUTH_AUTHENTIC) cairo_set_source_rgb(cr, 0.91, 0.96, 0.92);
     else cairo_set_source_rgb(cr, 1.0, 0.95, 0.80);
     cairo_rectangle(cr, SS__MARGIN, p->y, W, hh);
     cairo_fill_preserve(cr);
-    if (r->verdict == SS_LOG_INTACT) cairo_set_source_rgb(cr, 0.11, 0.48, 0.18);
+    if (r->auth == SS_AUTH_AUTHENTIC) cairo_set_source_rgb(cr, 0.11, 0.48, 0.18);
     else cairo_set_source_rgb(cr, 0.79, 0.54, 0.0);
-    cairo_set_line_width(cr, r->verdict == SS_LOG_INTACT ? 0.8 : 2);
+    cairo_set_line_width(cr, r->auth == SS_AUTH_AUTHENTIC ? 0.8 : 2);
     cairo_stroke(cr);
     p->y += 5;
-    snprintf(t, sizeof t, "Session log: %.780s", r->verdict_text);
+    snprintf(t, sizeof t, "Session log: %.1400s", r->verdict_text);
     ss__pdf_para(p, t, 9.5, true, SS__MARGIN + 8, W - 16, 0.1);
     p->y += 8;
 

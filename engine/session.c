@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "paths.h"
+#include "log_signer.h"
 #include "session_log.h"
 #include "station_key.h"
 #include "tissue.h"
@@ -21,6 +22,7 @@ struct ss_session {
     ss_station_key *key;        /* signs the log at its end (station_key.h) */
     ss_status log_status;       /* first write error */
     cJSON *events;              /* when replaying: events produced, for comparison */
+    int since_checkpoint;       /* records appended since the last checkpoint */
     bool ended;
 };
 
@@ -29,11 +31,41 @@ void ss_session_scenario_hash(const ss_scenario *sc, char out[65])
     ss_log_sha256_hex(sc->raw ? sc->raw : "", sc->raw ? sc->raw_len : 0, out);
 }
 
+/* A signed checkpoint of the log so far (session_log.h), by the signing service or the
+ * station key: a killed attempt stays authenticated up to it. A service that does not
+ * answer or refuses costs only this checkpoint (the attempt goes on; the seal at the end
+ * says whether the log could be signed). */
+static void ss__checkpoint(ss_session *s)
+{
+    s->since_checkpoint = 0;
+    char utc[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ss_log_signature sig;
+    if (s->d.signer_socket) {
+        char *text = NULL;
+        size_t len = 0;
+        ss_status st = ss_file_read(ss_log_path(s->log), SS_SIGNER_MAX_LOG, &text, &len);
+        if (st == SS_OK) st = ss_signer_checkpoint(s->d.signer_socket, text, len, &sig, utc);
+        free(text);
+        if (st != SS_OK) return;
+    } else if (s->key) {
+        ss_log_sign_checkpoint(s->key, ss_log_last_hash(s->log), ss_log_records(s->log), utc, &sig);
+    } else {
+        return;
+    }
+    ss_status st = ss_log_append_checkpoint(s->log, &sig, utc);
+    if (st != SS_OK && st != SS_ERR_INVALID) s->log_status = st; /* a write error; a bad signature is only skipped */
+}
+
 static void ss__append(ss_session *s, cJSON *rec)
 {
     if (s->log && s->log_status == SS_OK) {
         ss_status st = ss_log_append(s->log, rec);
         if (st != SS_OK) s->log_status = st;
+        else if (++s->since_checkpoint >= SS_LOG_CHECKPOINT_EVERY) ss__checkpoint(s);
     }
     cJSON_Delete(rec);
 }
@@ -166,7 +198,7 @@ ss_status ss_session_begin(const ss_session_desc *d, ss_session **out)
     if (d->log_path) {
         /* The key first: a refused key (wrong permissions, damaged) stops the attempt
          * before it starts rather than leaving an unsigned log at its end. */
-        st = ss_station_key_open(NULL, true, &s->key, NULL);
+        st = d->signer_socket ? ss_signer_ping(d->signer_socket, NULL) : ss_station_key_open(NULL, true, &s->key, NULL);
         if (st != SS_OK) {
             ss_session_free(s);
             return st;
@@ -225,6 +257,31 @@ static void ss__finish(ss_session *s, ss_metrics *m, ss_grade *g)
     ss_rubric_grade(s->d.scenario, m, g);
 }
 
+/* Seals the log, has the signing service check and sign it, appends its signature and
+ * closes. Refused or unreachable: the log stays sealed and unsigned (unauthenticated),
+ * and the service's reason is the error. */
+static ss_status ss__close_by_service(ss_log_writer *w, const char *socket_path)
+{
+    ss_status st = ss_log_seal(w);
+    if (st != SS_OK) {
+        ss_log_abandon(w);
+        return st;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    ss_log_signature sig;
+    st = ss_file_read(ss_log_path(w), SS_SIGNER_MAX_LOG, &text, &len);
+    if (st == SS_OK) st = ss_signer_sign(socket_path, text, len, &sig);
+    free(text);
+    if (st != SS_OK) {
+        char why[600];
+        snprintf(why, sizeof why, "%s", ss_error_message());
+        ss_log_close_with(w, NULL);
+        return ss_error_set(st, "%s (the log is sealed but unsigned)", why);
+    }
+    return ss_log_close_with(w, &sig);
+}
+
 ss_status ss_session_end(ss_session *s, ss_metrics *metrics_out, ss_grade *grade_out)
 {
     ss_metrics m;
@@ -247,7 +304,9 @@ ss_status ss_session_end(ss_session *s, ss_metrics *metrics_out, ss_grade *grade
     ss__append(s, grec);
     ss_status st = s->log_status;
     if (s->log) {
-        ss_status c = st == SS_OK ? ss_log_close_signed(s->log, s->key) : (ss_log_abandon(s->log), st);
+        ss_status c = st == SS_OK ? (s->d.signer_socket ? ss__close_by_service(s->log, s->d.signer_socket)
+                                                         : ss_log_close_signed(s->log, s->key))
+                                  : (ss_log_abandon(s->log), st);
         s->log = NULL;
         if (st == SS_OK) st = c;
     }

@@ -10,7 +10,8 @@
  *            "pos_mm":[x,y,z],"depth_mm","value"}
  *   metrics {"type":"metrics","end_tick":N, ...--metrics-json keys...}
  *   grade   {"type":"grade", ...rubric.h's grade...}
- *   seal, signature (session_log.h): signed by this station's key (station_key.h),
+ *   seal, signature (session_log.h): signed by the signing service (log_signer.h) when
+ *            the desc names one, else by this account's station key (station_key.h),
  *            opened (created on first use) by ss_session_begin when there is a log
  * Replay needs nothing but the log and the scenario file (its SHA-256 must match the
  * header's): the inputs are fed to a fresh simulation at their ticks and the events and
@@ -30,6 +31,10 @@ typedef struct ss_session_desc {
     const char *scenario_path;  /* as recorded in the header */
     ss_world world;
     const char *log_path;       /* NULL: no log */
+    /* Who signs the log: the signing service at this socket (log_signer.h; begin fails
+     * when it does not answer, end fails when it refuses, the log then sealed and
+     * unsigned), or, NULL, this account's station key (station_key.h). */
+    const char *signer_socket;
     const char *mode;           /* "practice" or "exam" */
     const char *trainee;        /* may be NULL */
     /* optional observers (the trainer's UI) */

@@ -163,19 +163,87 @@ static bool ss__lower_hex(const char *s, size_t n)
     return true;
 }
 
-ss_status ss_log_close_signed(ss_log_writer *w, const ss_station_key *key)
+const char *ss_log_path(const ss_log_writer *w) { return w->path; }
+
+ss_status ss_log_seal(ss_log_writer *w)
 {
     cJSON *seal = cJSON_CreateObject();
+    if (!seal) return ss_error_set(SS_ERR_NOMEM, "out of memory");
     cJSON_AddStringToObject(seal, "type", "seal");
     cJSON_AddNumberToObject(seal, "records", (double)w->seq + 1);
     ss_status st = ss_log_append(w, seal);
     cJSON_Delete(seal);
-    if (st == SS_OK && key) {
-        char msg[sizeof ss__sig_prefix + 64], sig[SS_STATION_SIG_HEX];
-        snprintf(msg, sizeof msg, "%s%s", ss__sig_prefix, w->last_hash);
-        ss_station_key_sign(key, msg, strlen(msg), sig);
-        cJSON *s = ss__signature_payload(w->last_hash, ss_station_key_id(key), ss_station_key_public_hex(key), sig);
-        st = s ? ss_log_append(w, s) : ss_error_set(SS_ERR_NOMEM, "out of memory");
+    return st == SS_OK ? ss_log_sync(w) : st;
+}
+
+void ss_log_seal_message(const char *seal_hash, char msg[SS_LOG_SEAL_MSG])
+{
+    snprintf(msg, SS_LOG_SEAL_MSG, "%s%s", ss__sig_prefix, seal_hash);
+}
+
+void ss_log_sign_seal(const ss_station_key *key, const char *seal_hash, ss_log_signature *out)
+{
+    char msg[SS_LOG_SEAL_MSG];
+    ss_log_seal_message(seal_hash, msg);
+    ss_station_key_sign(key, msg, strlen(msg), out->sig);
+    snprintf(out->key_id, sizeof out->key_id, "%s", ss_station_key_id(key));
+    snprintf(out->public_key, sizeof out->public_key, "%s", ss_station_key_public_hex(key));
+}
+
+static const char ss__ckpt_prefix[] = "sonospine-log-checkpoint-v1:";
+
+void ss_log_checkpoint_message(const char *hash, long records, const char *utc, char msg[SS_LOG_CKPT_MSG])
+{
+    snprintf(msg, SS_LOG_CKPT_MSG, "%s%.64s:%ld:%.31s", ss__ckpt_prefix, hash, records, utc);
+}
+
+void ss_log_sign_checkpoint(const ss_station_key *key, const char *hash, long records, const char *utc,
+                            ss_log_signature *out)
+{
+    char msg[SS_LOG_CKPT_MSG];
+    ss_log_checkpoint_message(hash, records, utc, msg);
+    ss_station_key_sign(key, msg, strlen(msg), out->sig);
+    snprintf(out->key_id, sizeof out->key_id, "%s", ss_station_key_id(key));
+    snprintf(out->public_key, sizeof out->public_key, "%s", ss_station_key_public_hex(key));
+}
+
+static cJSON *ss__checkpoint_payload(long records, const char *hash, const char *utc, const ss_log_signature *sig)
+{
+    cJSON *c = cJSON_CreateObject();
+    if (!c) return NULL;
+    cJSON_AddStringToObject(c, "type", "checkpoint");
+    cJSON_AddNumberToObject(c, "records", (double)records);
+    cJSON_AddStringToObject(c, "signs", hash);
+    cJSON_AddStringToObject(c, "utc", utc);
+    cJSON_AddStringToObject(c, "alg", "ed25519");
+    cJSON_AddStringToObject(c, "key_id", sig->key_id);
+    cJSON_AddStringToObject(c, "public_key", sig->public_key);
+    cJSON_AddStringToObject(c, "sig", sig->sig);
+    return c;
+}
+
+ss_status ss_log_append_checkpoint(ss_log_writer *w, const ss_log_signature *sig, const char *utc)
+{
+    char msg[SS_LOG_CKPT_MSG];
+    ss_log_checkpoint_message(w->last_hash, w->seq, utc, msg);
+    if (strlen(utc) >= 32 || !ss_station_key_verify(sig->public_key, msg, strlen(msg), sig->sig))
+        return ss_error_set(SS_ERR_INVALID, "%s: the checkpoint signature offered does not verify for this log", w->path);
+    cJSON *c = ss__checkpoint_payload(w->seq, w->last_hash, utc, sig);
+    ss_status st = c ? ss_log_append(w, c) : ss_error_set(SS_ERR_NOMEM, "out of memory");
+    cJSON_Delete(c);
+    return st;
+}
+
+ss_status ss_log_close_with(ss_log_writer *w, const ss_log_signature *sig)
+{
+    ss_status st = SS_OK;
+    if (sig) {
+        char msg[SS_LOG_SEAL_MSG];
+        ss_log_seal_message(w->last_hash, msg);
+        if (!ss_station_key_verify(sig->public_key, msg, strlen(msg), sig->sig))
+            st = ss_error_set(SS_ERR_INVALID, "%s: the signature offered does not verify for this log's seal", w->path);
+        cJSON *s = st == SS_OK ? ss__signature_payload(w->last_hash, sig->key_id, sig->public_key, sig->sig) : NULL;
+        if (st == SS_OK) st = s ? ss_log_append(w, s) : ss_error_set(SS_ERR_NOMEM, "out of memory");
         cJSON_Delete(s);
     }
     if (st == SS_OK) st = ss_log_sync(w);
@@ -183,6 +251,18 @@ ss_status ss_log_close_signed(ss_log_writer *w, const ss_station_key *key)
         st = ss_error_set(SS_ERR_IO, "%s: close failed: %s", w->path, strerror(errno));
     free(w);
     return st;
+}
+
+ss_status ss_log_close_signed(ss_log_writer *w, const ss_station_key *key)
+{
+    ss_status st = ss_log_seal(w);
+    if (st != SS_OK) {
+        ss_log_abandon(w);
+        return st;
+    }
+    ss_log_signature sig;
+    if (key) ss_log_sign_seal(key, w->last_hash, &sig);
+    return ss_log_close_with(w, key ? &sig : NULL);
 }
 
 ss_status ss_log_close(ss_log_writer *w) { return ss_log_close_signed(w, NULL); }
@@ -239,8 +319,8 @@ static const char *ss__check_signature(const cJSON *rec, const char *line, size_
     if (!same)
         return "bad signature: the signature record holds other bytes than the writer's (an extra or repeated "
                "field, or a value spelled differently)";
-    char msg[sizeof ss__sig_prefix + 64];
-    snprintf(msg, sizeof msg, "%s%s", ss__sig_prefix, seal_hash);
+    char msg[SS_LOG_SEAL_MSG];
+    ss_log_seal_message(seal_hash, msg);
     if (!ss_station_key_verify(pk->valuestring, msg, strlen(msg), sig->valuestring))
         return "bad signature: sig does not verify with the public key the record names (the seal or the "
                "signature was changed, or the record was made without that key)";
@@ -248,6 +328,40 @@ static const char *ss__check_signature(const cJSON *rec, const char *line, size_
     c->signature_ok = true;
     snprintf(c->key_id, sizeof c->key_id, "%s", id);
     snprintf(c->public_key, sizeof c->public_key, "%s", pk->valuestring);
+    return NULL;
+}
+
+/* A checkpoint record at seq (whose previous record's hash is prev): it must sign exactly
+ * that record and count, with a valid signature. NULL when it does (the checkpoint then
+ * goes into c), else why not. */
+static const char *ss__check_checkpoint(const cJSON *rec, long seq, const char *prev, ss_log_check *c)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "records");
+    const cJSON *signs = cJSON_GetObjectItemCaseSensitive(rec, "signs");
+    const cJSON *utc = cJSON_GetObjectItemCaseSensitive(rec, "utc");
+    const cJSON *alg = cJSON_GetObjectItemCaseSensitive(rec, "alg");
+    const cJSON *pk = cJSON_GetObjectItemCaseSensitive(rec, "public_key");
+    const cJSON *kid = cJSON_GetObjectItemCaseSensitive(rec, "key_id");
+    const cJSON *sig = cJSON_GetObjectItemCaseSensitive(rec, "sig");
+    if (!cJSON_IsNumber(n) || n->valuedouble != (double)seq)
+        return "bad checkpoint: it counts a different number of records than precede it";
+    if (!cJSON_IsString(signs) || strcmp(signs->valuestring, prev) != 0)
+        return "bad checkpoint: it signs another hash than the record before it";
+    if (!cJSON_IsString(utc) || strlen(utc->valuestring) >= 32) return "bad checkpoint: utc missing or too long";
+    if (!cJSON_IsString(alg) || strcmp(alg->valuestring, "ed25519") != 0) return "bad checkpoint: alg is not ed25519";
+    char id[SS_STATION_KEY_ID];
+    if (!cJSON_IsString(pk) || !ss__lower_hex(pk->valuestring, 64) || !ss_station_key_id_of(pk->valuestring, id) ||
+        !cJSON_IsString(kid) || strcmp(kid->valuestring, id) != 0)
+        return "bad checkpoint: public_key is not 64 lower-case hex digits, or key_id is not its id";
+    char msg[SS_LOG_CKPT_MSG];
+    ss_log_checkpoint_message(prev, seq, utc->valuestring, msg);
+    if (!cJSON_IsString(sig) || !ss__lower_hex(sig->valuestring, 128) ||
+        !ss_station_key_verify(pk->valuestring, msg, strlen(msg), sig->valuestring))
+        return "bad checkpoint: sig does not verify (the records before it or the checkpoint were changed)";
+    c->checkpoint_records = seq;
+    snprintf(c->checkpoint_key_id, sizeof c->checkpoint_key_id, "%s", id);
+    snprintf(c->checkpoint_public_key, sizeof c->checkpoint_public_key, "%s", pk->valuestring);
+    snprintf(c->checkpoint_utc, sizeof c->checkpoint_utc, "%s", utc->valuestring);
     return NULL;
 }
 
@@ -344,6 +458,14 @@ static void ss__check_text(char *text, size_t size, ss_log_check *c, cJSON **rec
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
         if (sealed) { /* the one record allowed after the seal: its signature */
             const char *why = ss__check_signature(rec, line, blen, line_no - 1, prev, c);
+            if (why) {
+                cJSON_Delete(rec);
+                ss__tampered(c, line_no, "line %ld: %s", why);
+                break;
+            }
+        }
+        if (!sealed && cJSON_IsString(type) && strcmp(type->valuestring, "checkpoint") == 0) {
+            const char *why = ss__check_checkpoint(rec, line_no - 1, prev, c);
             if (why) {
                 cJSON_Delete(rec);
                 ss__tampered(c, line_no, "line %ld: %s", why);

@@ -21,6 +21,12 @@
  *   "sonospine-log-seal-v1:" followed by the seal's 64-digit hash. The seal's hash
  *   covers the whole chain, so the signature covers every byte before it; whoever
  *   re-hashes an edited log cannot re-sign it without the station's secret key.
+ * - checkpoint records, every SS_LOG_CHECKPOINT_EVERY records while the attempt runs, so
+ *   that the prefix of a killed attempt is still authenticated:
+ *   {"seq":K,"type":"checkpoint","records":K,"signs":"<hash of record K-1>","utc":"...",
+ *    "alg":"ed25519","key_id":...,"public_key":...,"sig":...,"prev":...,"hash":...}
+ *   sig signs "sonospine-log-checkpoint-v1:<signs>:<K>:<utc>" (the signer's own clock);
+ *   the reader checks each one (a bad one is tampering) and reports the last.
  * Each record is written with one write(2) call on an O_APPEND descriptor as soon as it
  * is appended (no user-space buffering), so a killed process loses nothing already
  * appended. What it does not do: keep keys (station_key.h), decide which station keys
@@ -59,6 +65,37 @@ ss_status ss_log_close_signed(ss_log_writer *w, const ss_station_key *key);
 ss_status ss_log_close(ss_log_writer *w); /* = ss_log_close_signed(w, NULL) */
 void ss_log_abandon(ss_log_writer *w);
 
+/* The same in two steps, for a signature made elsewhere (the signing service,
+ * log_signer.h): ss_log_seal appends the seal and syncs (ss_log_last_hash is then the
+ * seal's hash, what is signed); ss_log_close_with appends the signature record when sig
+ * is non-NULL (refused, SS_ERR_INVALID, unless it verifies for this seal), syncs, closes
+ * and frees w. */
+typedef struct ss_log_signature {
+    char key_id[SS_STATION_KEY_ID];
+    char public_key[SS_STATION_PK_HEX];
+    char sig[SS_STATION_SIG_HEX];
+} ss_log_signature;
+ss_status ss_log_seal(ss_log_writer *w);
+ss_status ss_log_close_with(ss_log_writer *w, const ss_log_signature *sig);
+const char *ss_log_path(const ss_log_writer *w);
+
+/* What the Ed25519 signature of a log covers: "sonospine-log-seal-v1:" and the seal's
+ * 64-digit hash; and that signature made with a key. */
+#define SS_LOG_SEAL_MSG 96
+void ss_log_seal_message(const char *seal_hash, char msg[SS_LOG_SEAL_MSG]);
+void ss_log_sign_seal(const ss_station_key *key, const char *seal_hash, ss_log_signature *out);
+
+/* Checkpoints. What a checkpoint's signature covers ("sonospine-log-checkpoint-v1:",
+ * the hash of the last record before it, its record count, the UTC time); that
+ * signature made with a key; and the record appended (refused, SS_ERR_INVALID, unless
+ * sig verifies for this writer's last record, count and utc). */
+#define SS_LOG_CHECKPOINT_EVERY 200
+#define SS_LOG_CKPT_MSG 160
+void ss_log_checkpoint_message(const char *hash, long records, const char *utc, char msg[SS_LOG_CKPT_MSG]);
+void ss_log_sign_checkpoint(const ss_station_key *key, const char *hash, long records, const char *utc,
+                            ss_log_signature *out);
+ss_status ss_log_append_checkpoint(ss_log_writer *w, const ss_log_signature *sig, const char *utc);
+
 long ss_log_records(const ss_log_writer *w);
 const char *ss_log_last_hash(const ss_log_writer *w);
 
@@ -83,6 +120,12 @@ typedef struct ss_log_check {
     char seal_hash[SS_LOG_HASH_HEX];  /* hash of the seal record ("" without one): what is signed */
     char key_id[SS_STATION_KEY_ID];   /* signer's key id ("" unless signature_ok) */
     char public_key[SS_STATION_PK_HEX]; /* signer's public key ("" unless signature_ok) */
+    /* the last valid checkpoint (0 records: none): the first checkpoint_records records
+       were signed by that key at that time */
+    long checkpoint_records;
+    char checkpoint_key_id[SS_STATION_KEY_ID];
+    char checkpoint_public_key[SS_STATION_PK_HEX];
+    char checkpoint_utc[32];
 } ss_log_check;
 
 /* Reads a log and checks its chain. Returns SS_OK when the file could be read (the

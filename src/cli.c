@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "key_trust.h"
+#include "log_signer.h"
 #include "paths.h"
 #include "views.h"
 
@@ -153,18 +155,21 @@ static const ss_command ss__commands[] = {
      "tampered, 2 unreadable log or scenario.\n",
      ss_cmd_replay},
     {"verify", "check the hash chain and signature of a session log",
-     "usage: sonospine verify LOG [--key PUBLIC_KEY|KEY_ID|station.pub]\n"
+     "usage: sonospine verify LOG [--key PUBLIC_KEY|KEY_ID|station.pub | --trusted-keys FILE]\n"
      "\n"
      "Checks every record's hash and its link to the one before, then the Ed25519 signature\n"
-     "of the seal by the station key named in the log, and prints that key's id. With --key\n"
-     "the log must also be signed by that station (its 64-hex public key, its 16-hex key id,\n"
-     "or a station.pub file). Exit 0 intact and signed; 1 tampered (naming the first bad\n"
-     "record, or the bad signature), signed by another station than --key, or incomplete\n"
-     "(the log ends before its seal or signature: a crash or kill, not tampering);\n"
-     "2 unreadable log or bad --key.\n",
+     "of the seal by the key named in the log, then whether that key is one the verifier\n"
+     "trusts: --key (one station: its 64-hex public key, 16-hex key id or station.pub file),\n"
+     "else --trusted-keys FILE (a centre's list: one public key a line, then a label;\n"
+     "docs/security.md), else $SONOSPINE_TRUSTED_KEYS, else " SS_TRUST_DEFAULT_FILE ".\n"
+     "Exit 0 authentic (intact, sealed, signed by a trusted key); 1 tampered (naming the first\n"
+     "bad record, or the bad signature), signed by a key not trusted or with no trusted key\n"
+     "given, or incomplete (ends before its seal or signature: a crash or kill, or a log\n"
+     "nobody signed: unauthenticated); 2 unreadable log, bad --key or trusted-keys file.\n",
      ss_cmd_verify},
     {"report", "the assessment report of a session",
      "usage: sonospine report LOG -o OUT.(html|pdf) [--scenario FILE] [--frames N]\n"
+     "                        [--key PUBLIC_KEY|KEY_ID|station.pub | --trusted-keys FILE]\n"
      "\n"
      "The assessment report of one attempt: trainee, scenario (title, id, SHA-256), date,\n"
      "mode, the log's integrity, pass/fail and score, every measure against its target,\n"
@@ -175,6 +180,9 @@ static const ss_command ss__commands[] = {
      "The drawings come from re-simulating the log on its scenario (found as replay finds\n"
      "it; --scenario FILE names it); without it the report says so and leaves them out.\n"
      "--frames N: at most N key frames (default 8; 0: no drawings, fastest).\n"
+     "The first page says what the log proves: authentic only when it is signed by a key the\n"
+     "examiner trusts (--key or --trusted-keys as for verify, else $SONOSPINE_TRUSTED_KEYS or\n"
+     SS_TRUST_DEFAULT_FILE "); the last line printed ends 'log authentic' or says why not.\n"
      "Exit 0 written; 1 the log is tampered (no report) or the file cannot be written;\n"
      "2 bad usage or unreadable log.\n",
      ss_cmd_report},
@@ -212,6 +220,22 @@ static const ss_command ss__commands[] = {
      "and its log sealed. Exit 0, 1 when the server cannot start or the log cannot be written,\n"
      "2 bad usage or scenario.\n",
      ss_cmd_igtl},
+    {"signer", "the station's signing service: signs the logs it has checked",
+     "usage: sonospine signer [--socket PATH] [--key FILE] [--scenarios DIR] [--requests N]\n"
+     "\n"
+     "The signing service (docs/security.md), run as its own system user by the systemd unit\n"
+     "sonospine-signer.service (installed by `make install`), so that the trainee's account\n"
+     "cannot read the key that makes an attempt authentic. Sessions ask it (a Unix socket:\n"
+     "--socket, default $SONOSPINE_SIGNER_SOCKET or " SS_SIGNER_DEFAULT_SOCKET ") to sign\n"
+     "their log when it ends; it signs only a log whose chain is whole and sealed, on a\n"
+     "scenario of --scenarios DIR (default the installed scenarios) by its SHA-256, whose\n"
+     "inputs re-simulate to exactly its events, metrics and grade; anything else is refused\n"
+     "with the reason. --key FILE: its Ed25519 key, made on first start (default\n"
+     "$STATE_DIRECTORY/signer.key under systemd); station.pub beside it is what examiners\n"
+     "put in their trusted-keys file. One line per request on standard output (the journal).\n"
+     "--requests N: exit after N requests (tests). Exit 0 after N requests, 1 cannot listen,\n"
+     "2 bad usage, key or scenario directory.\n",
+     ss_cmd_signer},
     {"anatomy", "what the patient model measures: windows, depths, rotation, Cobb; label slices",
      "usage: sonospine anatomy SCENARIO [--json] [--slices DIR] [--spacing MM]\n"
      "\n"

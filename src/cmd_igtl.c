@@ -14,6 +14,7 @@
 
 #include "bmode_cpu.h"
 #include "cli.h"
+#include "log_signer.h"
 #include "cli_args.h"
 #include "cli_case.h"
 #include "commands.h"
@@ -158,6 +159,7 @@ int ss_cmd_igtl(int argc, char **argv)
 
     ss__igtl_app app = {.probe_name = probe_name, .needle_name = needle_name, .quiet = quiet};
     ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .log_path = log_path,
+                         .signer_socket = log_path ? ss_signer_in_use() : NULL,
                          .mode = "practice", .extra_sink = {ss__on_event, &app}};
     ss_spine_world(cs.spine, &d.world);
     ss_igtl_track_desc td = {.world = d.world, .freehand_allowed = cs.scenario.task.freehand_allowed,

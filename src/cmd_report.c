@@ -4,7 +4,9 @@
  * one the log names (as replay finds it; --scenario FILE overrides); the attempt is
  * replayed and re-graded from it, and a log whose results its inputs do not give (an
  * edited grade) gets no report (exit 1). When the scenario is missing or changed, the
- * report leaves out the drawings, cannot re-grade, and says why. */
+ * report leaves out the drawings, cannot re-grade, and says why. The first page says
+ * what the log proves: authentic only when signed by a key the examiner trusts (--key,
+ * --trusted-keys, key_trust.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "cli_args.h"
 #include "cli_case.h"
 #include "commands.h"
+#include "key_trust.h"
 #include "paths.h"
 #include "report.h"
 #include "session.h"
@@ -21,10 +24,12 @@
 
 int ss_cmd_report(int argc, char **argv)
 {
-    const char *out_path = NULL, *scenario_override = NULL;
+    const char *out_path = NULL, *scenario_override = NULL, *key = NULL, *trusted = NULL;
     int frames = 8;
     const ss_opt opts[] = {
         {"-o", SS_OPT_STRING, &out_path, 0, 0, NULL},
+        {"--key", SS_OPT_STRING, &key, 0, 0, NULL},
+        {"--trusted-keys", SS_OPT_STRING, &trusted, 0, 0, NULL},
         {"--scenario", SS_OPT_STRING, &scenario_override, 0, 0, NULL},
         {"--frames", SS_OPT_INT, &frames, 0, SS_REPORT_MAX_FRAMES, NULL},
     };
@@ -41,6 +46,16 @@ int ss_cmd_report(int argc, char **argv)
     const char *dot = strrchr(out_path, '.');
     if (!dot || (strcasecmp(dot, ".html") && strcasecmp(dot, ".htm") && strcasecmp(dot, ".pdf"))) {
         fprintf(stderr, "sonospine report: -o %s: expected a file name ending in .html or .pdf\n", out_path);
+        return SS_EXIT_USAGE;
+    }
+    if (key && trusted) {
+        fprintf(stderr, "sonospine report: --key and --trusted-keys: give one\n");
+        return SS_EXIT_USAGE;
+    }
+    static ss_trusted_keys trust; /* 43 KB: not on the stack */
+    bool any_trust = false;
+    if (ss_trusted_keys_for(key, trusted, &trust, &any_trust) != SS_OK) {
+        fprintf(stderr, "sonospine report: %s\n", ss_error_message());
         return SS_EXIT_USAGE;
     }
     const char *log_path = a.positional[0];
@@ -95,7 +110,7 @@ int ss_cmd_report(int argc, char **argv)
     }
     ss_bmode_settings bs;
     if (have_case) ss_cli_bmode_settings(&cs.scenario, &bs);
-    ss_report_desc d = {.log_path = log_path, .records = records, .check = &check,
+    ss_report_desc d = {.log_path = log_path, .records = records, .check = &check, .trust = any_trust ? &trust : NULL,
                         .patient = have_case ? &cs : NULL, .bmode = have_case ? &bs : NULL,
                         .max_frames = frames, .no_images = frames == 0};
     ss_report rep;
@@ -110,7 +125,7 @@ int ss_cmd_report(int argc, char **argv)
             code = SS_EXIT_FAILED;
         } else {
             printf("%s: %s, %s, %s, log %s\n", out_path, rep.trainee, rep.scenario_id,
-                   !rep.graded ? "not graded" : rep.pass ? "PASS" : "FAIL", ss_log_verdict_name(rep.verdict));
+                   !rep.graded ? "not graded" : rep.pass ? "PASS" : "FAIL", ss_log_auth_name(rep.auth));
         }
         ss_report_free(&rep);
     }

@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "demo_script.h"
 #include "exam.h"
+#include "log_signer.h"
 #include "platform/gl_context.h"
 #include "results_db.h"
 #include "session.h"
@@ -195,7 +196,7 @@ int ss_cmd_run(int argc, char **argv)
                *shot_path = NULL, *stats_path = NULL, *db_opt = NULL,
                *exam_path = NULL;
     int exam_case = 0;
-    bool exit_after = false, headless = false, quiet = false;
+    bool exit_after = false, headless = false, quiet = false, allow_unsigned = false;
     double speed = 1.0;
     const ss_opt opts[] = {
         {"--mode", SS_OPT_CHOICE, &mode, 0, 0, "practice|exam"},
@@ -212,6 +213,7 @@ int ss_cmd_run(int argc, char **argv)
         {"--results-db", SS_OPT_STRING, &db_opt, 0, 0, NULL},
         {"--exam", SS_OPT_STRING, &exam_path, 0, 0, NULL},
         {"--case", SS_OPT_INT, &exam_case, 1, SS_EXAM_MAX_CASES, NULL},
+        {"--allow-unsigned-exam", SS_OPT_FLAG, &allow_unsigned, 0, 0, NULL},
     };
     ss_args a;
     if (!ss_args_parse("run", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), &a)) return SS_EXIT_USAGE;
@@ -275,6 +277,27 @@ int ss_cmd_run(int argc, char **argv)
                         "inputs) or run it in the window; the expert demonstration is never an exam attempt\n");
         return SS_EXIT_USAGE;
     }
+    /* Who signs the logs: the station's signing service when it answers (log_signer.h),
+     * else this account's own station key, which an examiner does not trust. An exam
+     * without the service would leave a log nobody can authenticate: refused, unless
+     * --allow-unsigned-exam (a demonstration of exam mode). */
+    const char *signer = ss_signer_in_use();
+    if (exam_mode && !signer && !allow_unsigned) {
+        const char *sock = ss_signer_socket();
+        fprintf(stderr,
+                "sonospine run: an exam needs the station's signing service (sonospine signer, docs/security.md), and "
+                "%s%s%s: its log could not be authenticated. Start the service (systemctl start sonospine-signer), "
+                "or give --allow-unsigned-exam to run the exam as a demonstration, its log unauthenticated\n",
+                sock ? "none answers at " : "none is configured ($SONOSPINE_SIGNER_SOCKET is empty)", sock ? sock : "",
+                "");
+        return SS_EXIT_USAGE;
+    }
+    if (exam_mode && !signer)
+        printf("exam without the signing service (--allow-unsigned-exam): its log will not be authentic\n");
+    if (allow_unsigned && !exam_mode) {
+        fprintf(stderr, "sonospine run: --allow-unsigned-exam is for exams (--mode exam or --exam FILE)\n");
+        return SS_EXIT_USAGE;
+    }
     if (db_opt) {
         snprintf(db_path, sizeof db_path, "%s", db_opt);
     } else if (trainee && ss_results_db_default_path(db_path, sizeof db_path) != SS_OK) {
@@ -323,7 +346,7 @@ int ss_cmd_run(int argc, char **argv)
         ss_trainer_desc td = {.cs = &cs, .mode = mode, .trainee = trainee, .script = script_path ? &script : NULL,
                               .speed = speed, .exit_after_script = exit_after, .log_path = log_path,
                               .metrics_path = metrics_path, .screenshot_path = shot_path,
-                              .frame_stats_path = stats_path, .quiet = quiet,
+                              .frame_stats_path = stats_path, .quiet = quiet, .signer_socket = signer,
                               .on_graded = ss__record_window_attempt, .user = &wr};
         int trc = ss_trainer_run(&td);
         ss_case_free(&cs);
@@ -369,7 +392,7 @@ int ss_cmd_run(int argc, char **argv)
     printf("%s %s: %s\n", demo ? "Expert demonstration on" : "Scripted attempt on", cs.path, cs.scenario.title);
     ss__printer printer = {.quiet = quiet, .csf_shot = def_csf[0] ? def_csf : NULL, .cs = &cs};
     ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .log_path = log_path, .mode = mode,
-                         .trainee = trainee, .extra_sink = {ss__print_event, &printer},
+                         .trainee = trainee, .signer_socket = signer, .extra_sink = {ss__print_event, &printer},
                          .on_refused = ss__print_refused, .refused_user = &printer};
     ss_spine_world(cs.spine, &d.world);
     ss_session *session;

@@ -308,7 +308,7 @@ Test(bad_inputs, a_station_key_others_can_read_stops_the_attempt_before_its_log)
     cr_assert_eq(stat(key, &st), 0);
     cr_assert_eq(st.st_mode & 0777, 0640);
     cr_assert_eq(chmod(key, 0600), 0);
-    const char *v[] = {"verify", log, NULL};
+    const char *v[] = {"verify", log, "--key", ts_station_pub(), NULL};
     cr_assert_eq(ts_run_sonospine(&r, v), 0, "%s", r.out);
     /* a key file of the wrong size */
     cr_assert_eq(ts_write_file(key, "short"), 0);

@@ -34,7 +34,7 @@ Test(cli_exam, variant_case_runs_the_seeded_variant_and_replays, .timeout = 180)
     snprintf(script, sizeof script, "%s/s.txt", dir);
     cr_assert_eq(ts_write_file(script, "0 probe.view L4-L5 near-spinous right\n1 end\n"), 0);
     const char *run[] = {"run",  "--exam", exam,    "--case",       "1", "--trainee", "c1",       "--script",
-                         script, "--log",  log,     "--results-db", db,  "--headless", NULL};
+                         script, "--log",  log,     "--results-db", db,  "--headless", "--allow-unsigned-exam", NULL};
     cr_assert_eq(ts_run_sonospine(&r, run), 0, "stderr: %s", r.err);
     cr_expect(strstr(r.out, "variant") && strstr(r.out, "normal-adult-s7-v1.json"), "%s", r.out);
     /* the same file `sonospine variants --count 1 --seed 7` writes */
@@ -81,7 +81,7 @@ Test(cli_exam, variant_log_replays_from_another_directory, .timeout = 180)
     cr_assert_eq(chdir(dir), 0);
     cr_assert_eq(ts_write_file("s.txt", "0 probe.view L4-L5 near-spinous right\n1 end\n"), 0);
     const char *run[] = {"run",          "--exam", "exam.json", "--case",     "1",   "--trainee", "c2", "--script",
-                         "s.txt",        "--log",  "b.jsonl",   "--results-db", "r.db", "--headless", NULL};
+                         "s.txt",        "--log",  "b.jsonl",   "--results-db", "r.db", "--headless", "--allow-unsigned-exam", NULL};
     int rc = ts_run_sonospine(&r, run);
     cr_assert_eq(chdir(cwd), 0);
     cr_assert_eq(rc, 0, "stderr: %s", r.err);

@@ -442,7 +442,7 @@ Test(cli_igtl, tracked_probe_and_needle_drive_the_simulation_and_are_logged)
     cr_expect(logtext.find("\"needle.place\"") != std::string::npos, "no needle.place logged");
     cr_expect(logtext.find("\"needle.advance\"") != std::string::npos, "no needle.advance logged");
     ts_run_result *r = (ts_run_result *)calloc(1, sizeof *r);
-    const char *vargs[] = {"verify", srv.log.c_str(), NULL};
+    const char *vargs[] = {"verify", srv.log.c_str(), "--key", ts_station_pub(), NULL};
     cr_expect_eq(ts_run_sonospine(r, vargs), 0, "verify: %s %s", r->out, r->err);
     const char *pargs[] = {"replay", srv.log.c_str(), NULL};
     cr_expect_eq(ts_run_sonospine(r, pargs), 0, "replay: %s %s", r->out, r->err);

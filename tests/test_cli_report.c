@@ -117,7 +117,7 @@ Test(cli_report, database_error_is_exit_1_and_the_log_is_kept)
     cr_expect_eq(ts_run_sonospine(&r, a), 1, "%s", r.out);
     cr_expect(strstr(r.err, "the attempt was not recorded") && strstr(r.err, "the log is kept"), "%s", r.err);
     cr_expect(ss_file_exists(log));
-    const char *v[] = {"verify", log, NULL};
+    const char *v[] = {"verify", log, "--key", ts_station_pub(), NULL};
     cr_expect_eq(ts_run_sonospine(&r, v), 0, "the log itself is whole: %s", r.out);
     const char *e[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--mode", "exam", NULL};
     cr_expect_eq(ts_run_sonospine(&r, e), 2);
@@ -152,7 +152,7 @@ Test(cli_report, validate_checks_exam_files_and_run_takes_an_exam_case)
     cr_assert_eq(ts_write_file(sc, "0 probe.view L4-L5 near-spinous right\n1 end\n"), 0);
     const char *run[] = {"run", "--exam", ts_source_path("scenarios/exams/credential-a.json"), "--case", "1",
                          "--trainee", "cand", "--script", sc, "--log", log, "--results-db", db, "--headless",
-                         "--quiet", NULL};
+                         "--quiet", "--allow-unsigned-exam", NULL};
     cr_assert_eq(ts_run_sonospine(&r, run), 0, "%s", r.err);
     cr_expect(ss_file_exists(log));
     const char *h[] = {"history", "--trainee", "cand", "--results-db", db, NULL};

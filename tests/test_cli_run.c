@@ -52,7 +52,7 @@ Test(cli_run, case6_expert_demo_reaches_csf_at_l4_l5_and_replays)
     cr_assert_eq(cJSON_GetObjectItem(m, "bone_contacts")->valueint, 0);
     cr_assert(ss_file_exists(shot), "screenshot written");
 
-    const char *v[] = {"verify", log, NULL};
+    const char *v[] = {"verify", log, "--key", ts_station_pub(), NULL};
     cr_assert_eq(ts_run_sonospine(&r, v), 0, "%s", r.out);
     const char *rp[] = {"replay", log, "--metrics-json", replayed, NULL};
     cr_assert_eq(ts_run_sonospine(&r, rp), 0, "%s %s", r.out, r.err);
@@ -173,7 +173,7 @@ Test(cli_run, a_refused_command_is_reported_and_logged, .timeout = 120)
                   strstr(text, "\"line\":5"),
               "the log keeps the refusal");
     free(text);
-    const char *v[] = {"verify", log, NULL};
+    const char *v[] = {"verify", log, "--key", ts_station_pub(), NULL};
     cr_expect_eq(ts_run_sonospine(&r, v), 0, "%s", r.out);
     const char *rp[] = {"replay", log, NULL};
     cr_expect_eq(ts_run_sonospine(&r, rp), 0, "%s", r.out);

@@ -1,5 +1,6 @@
 /* test_cli_verify.c: `sonospine verify` exit codes and messages (DESIGN.md contract):
  * chain, signature, signer key id, and --key requiring one station. */
+#define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,9 +42,14 @@ Test(cli_verify, intact_tampered_incomplete_unreadable)
     make_log(good, 5, true);
     make_log(cut, 3, false);
 
-    const char *a1[] = {"verify", good, NULL};
+    /* intact and signed, but no key given that the verifier trusts: a fresh key signs as
+     * well as the station's, so that proves nothing about who wrote it (issue 23) */
+    const char *a0[] = {"verify", good, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a0), 1, "stdout %s stderr %s", r.out, r.err);
+    cr_assert(strstr(r.out, "intact, signer not checked") && strstr(r.out, "no trusted key was given"), "%s", r.out);
+    const char *a1[] = {"verify", good, "--key", ts_station_pub(), NULL};
     cr_assert_eq(ts_run_sonospine(&r, a1), 0, "stdout %s stderr %s", r.out, r.err);
-    cr_assert(strstr(r.out, "intact"));
+    cr_assert(strstr(r.out, "authentic"));
     char idline[64];
     snprintf(idline, sizeof idline, "signer key id %s", ss_station_key_id(key));
     cr_assert(strstr(r.out, idline), "verify names the signer: %s", r.out);
@@ -93,7 +99,7 @@ Test(cli_verify, signature_and_required_station)
     for (int i = 0; i < 3; i++) {
         const char *a[] = {"verify", good, "--key", keys[i], NULL};
         cr_assert_eq(ts_run_sonospine(&r, a), 0, "--key %s: %s %s", keys[i], r.out, r.err);
-        cr_assert(strstr(r.out, "the one required by --key"), "%s", r.out);
+        cr_assert(strstr(r.out, "authentic") && strstr(r.out, "trusted by --key"), "%s", r.out);
     }
 
     /* another station's key: intact, but not the station required */
@@ -101,7 +107,7 @@ Test(cli_verify, signature_and_required_station)
     cr_assert_eq(ss_station_key_open(other_key, true, &k2, NULL), SS_OK);
     const char *a1[] = {"verify", good, "--key", other_pub, NULL};
     cr_assert_eq(ts_run_sonospine(&r, a1), 1, "%s", r.out);
-    cr_assert(strstr(r.out, "WRONG STATION") && strstr(r.out, ss_station_key_id(k2)), "%s", r.out);
+    cr_assert(strstr(r.out, "NOT AUTHENTIC") && strstr(r.out, ss_station_key_id(key)), "%s", r.out);
 
     /* a forger who rebuilds the chain after an edit cannot rebuild the signature: here the
      * whole log is re-written by another key's holder pretending to be this station */
@@ -147,6 +153,55 @@ Test(cli_verify, signature_and_required_station)
     const char *a4[] = {"verify", good, "--key", "not-a-key", NULL};
     cr_assert_eq(ts_run_sonospine(&r, a4), 2);
     cr_assert(strstr(r.err, "--key") && strstr(r.err, "not-a-key"), "%s", r.err);
+    ss_station_key_free(k2);
+    ts_rmtree(dir);
+}
+
+/* A centre's trusted-keys file (key_trust.h): authentic only for a key it lists; the
+ * label it gives is printed; $SONOSPINE_TRUSTED_KEYS names it when --trusted-keys does
+ * not; a malformed file is bad input naming the file and line. */
+Test(cli_verify, trusted_keys_file)
+{
+    const char *dir = ts_tempdir("verify-trust");
+    char good[512], tk[512], other[512], badf[512], text[800], k2path[512];
+    snprintf(good, sizeof good, "%s/good.jsonl", dir);
+    snprintf(tk, sizeof tk, "%s/trusted-keys", dir);
+    snprintf(other, sizeof other, "%s/other-keys", dir);
+    snprintf(badf, sizeof badf, "%s/bad-keys", dir);
+    snprintf(k2path, sizeof k2path, "%s/k2/station.key", dir);
+    make_log(good, 3, true);
+    ss_station_key *k2;
+    cr_assert_eq(ss_station_key_open(k2path, true, &k2, NULL), SS_OK);
+    snprintf(text, sizeof text, "# Ward 3\n\n%s   Ward 3 trainer\n%s\n", ss_station_key_public_hex(k2),
+             ss_station_key_public_hex(key));
+    cr_assert_eq(ts_write_file(tk, text), 0);
+    snprintf(text, sizeof text, "%s other centre\n", ss_station_key_public_hex(k2));
+    cr_assert_eq(ts_write_file(other, text), 0);
+    cr_assert_eq(ts_write_file(badf, "# keys\nabc123 not a key\n"), 0);
+
+    const char *a1[] = {"verify", good, "--trusted-keys", tk, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a1), 0, "%s %s", r.out, r.err);
+    cr_assert(strstr(r.out, "authentic") && strstr(r.out, tk), "%s", r.out);
+    const char *a2[] = {"verify", good, "--trusted-keys", other, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a2), 1, "%s", r.out);
+    cr_assert(strstr(r.out, "NOT AUTHENTIC") && strstr(r.out, other), "%s", r.out);
+    const char *a3[] = {"verify", good, "--trusted-keys", badf, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a3), 2, "%s", r.out);
+    cr_assert(strstr(r.err, "bad-keys:2:") && strstr(r.err, "64 hex digits"), "%s", r.err);
+    const char *a4[] = {"verify", good, "--key", ts_station_pub(), "--trusted-keys", tk, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a4), 2, "one trust source at a time: %s", r.err);
+
+    /* the environment names the file when the command line does not */
+    const char *saved = getenv("SONOSPINE_TRUSTED_KEYS");
+    char keep[1024];
+    snprintf(keep, sizeof keep, "%s", saved ? saved : "");
+    setenv("SONOSPINE_TRUSTED_KEYS", other, 1);
+    const char *a5[] = {"verify", good, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a5), 1, "%s", r.out);
+    cr_assert(strstr(r.out, "NOT AUTHENTIC"), "%s", r.out);
+    setenv("SONOSPINE_TRUSTED_KEYS", tk, 1);
+    cr_assert_eq(ts_run_sonospine(&r, a5), 0, "%s", r.out);
+    setenv("SONOSPINE_TRUSTED_KEYS", keep, 1);
     ss_station_key_free(k2);
     ts_rmtree(dir);
 }

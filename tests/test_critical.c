@@ -311,7 +311,7 @@ Test(critical, fails_an_exam_case, .timeout = 120)
                                        "3 needle.advance 35 5\n12 stylet.remove\n13 inject 5\n"),
                  0);
     const char *run[] = {"run", "--exam", exam, "--case", "1", "--trainee", "c1", "--script", script, "--log", log,
-                         "--results-db", db, "--headless", NULL};
+                         "--results-db", db, "--headless", "--allow-unsigned-exam", NULL};
     cr_assert_eq(ts_run_sonospine(&r, run), 0, "stderr: %s", r.err);
     cr_expect(strstr(r.out, "FAIL") && strstr(r.out, "a critical error: Injection outside the CSF"), "%s", r.out);
     const char *h[] = {"history", "--trainee", "c1", "--results-db", db, NULL};

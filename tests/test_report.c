@@ -120,6 +120,31 @@ static int pdf_pages(const char *pdf, size_t n)
     return pages;
 }
 
+/* The first page says what the log proves (issue 23): authentic only with a key the
+ * examiner trusts; the same signed log without one is "signer not checked", and with
+ * another station's key "NOT AUTHENTIC". */
+Test(report, authenticity_depends_on_the_trusted_keys)
+{
+    ss_log_check ck;
+    cJSON *records;
+    cr_assert_eq(ss_log_read(pass_log, &ck, &records), SS_OK);
+    static ss_trusted_keys mine, other;
+    cr_assert_eq(ss_trusted_keys_one(ck.public_key, &mine), SS_OK, "%s", ss_error_message());
+    cr_assert_eq(ss_trusted_keys_one("0123456789abcdef", &other), SS_OK, "%s", ss_error_message());
+    const ss_trusted_keys *trusts[3] = {&mine, NULL, &other};
+    const ss_log_auth want[3] = {SS_AUTH_AUTHENTIC, SS_AUTH_UNCHECKED, SS_AUTH_UNTRUSTED};
+    const char *words[3] = {"authentic", "signer not checked", "NOT AUTHENTIC"};
+    for (int i = 0; i < 3; i++) {
+        ss_report r;
+        ss_report_desc d = {.log_path = pass_log, .records = records, .check = &ck, .trust = trusts[i], .no_images = true};
+        cr_assert_eq(ss_report_build(&d, &r), SS_OK, "%s", ss_error_message());
+        cr_expect_eq(r.auth, want[i], "case %d: %s", i, r.verdict_text);
+        cr_expect(strstr(r.verdict_text, words[i]), "case %d: %s", i, r.verdict_text);
+        ss_report_free(&r);
+    }
+    cJSON_Delete(records);
+}
+
 Test(report, passing_attempt_html_and_pdf)
 {
     ss_report r;

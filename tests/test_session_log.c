@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "key_trust.h"
 #include "paths.h"
 #include "session_log.h"
 #include "test_support.h"
@@ -392,4 +393,78 @@ Test(log, nul_bytes_are_tampering_unless_they_only_end_an_unsigned_log)
     cr_assert_eq(c.verdict, SS_LOG_INCOMPLETE, "NULs to the end: %s", c.reason);
     cr_assert_eq(c.records, 5);
     free(buf);
+}
+
+/* Checkpoints (issue 23): a log killed after a checkpoint reads as incomplete with its
+ * first K records signed (the key and the time named); an edit before the checkpoint,
+ * even with the chain rebuilt, breaks the checkpoint's signature (tampering); a
+ * checkpoint signature for another position is refused by the writer. */
+static void append_n(ss_log_writer *w, int n, int from)
+{
+    for (int i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "type", i + from == 0 ? "header" : "input");
+        cJSON_AddNumberToObject(e, "tick", i + from);
+        cr_assert_eq(ss_log_append(w, e), SS_OK);
+        cJSON_Delete(e);
+    }
+}
+
+Test(log_checkpoint, a_killed_log_is_authenticated_up_to_its_checkpoint)
+{
+    const char *d = ts_tempdir("log_ckpt");
+    char path[512], kpath[512], forged[512];
+    snprintf(path, sizeof path, "%s/a.jsonl", d);
+    snprintf(forged, sizeof forged, "%s/b.jsonl", d);
+    snprintf(kpath, sizeof kpath, "%s/k/station.key", d);
+    ss_station_key *k;
+    cr_assert_eq(ss_station_key_open(kpath, true, &k, NULL), SS_OK, "%s", ss_error_message());
+    ss_log_writer *w;
+    cr_assert_eq(ss_log_create(path, &w), SS_OK);
+    append_n(w, 5, 0);
+    ss_log_signature sig;
+    ss_log_sign_checkpoint(k, ss_log_last_hash(w), 4, "2026-12-05T10:00:00Z", &sig); /* the wrong count */
+    cr_expect_eq(ss_log_append_checkpoint(w, &sig, "2026-12-05T10:00:00Z"), SS_ERR_INVALID);
+    ss_log_sign_checkpoint(k, ss_log_last_hash(w), ss_log_records(w), "2026-12-05T10:00:00Z", &sig);
+    cr_assert_eq(ss_log_append_checkpoint(w, &sig, "2026-12-05T10:00:00Z"), SS_OK, "%s", ss_error_message());
+    append_n(w, 3, 5);
+    ss_log_abandon(w); /* killed */
+    ss_log_check c;
+    cJSON *recs;
+    cr_assert_eq(ss_log_read(path, &c, &recs), SS_OK);
+    cr_expect_eq(c.verdict, SS_LOG_INCOMPLETE, "%s", c.reason);
+    cr_expect_eq(c.records, 9);
+    cr_expect_eq(c.checkpoint_records, 5, "the header and four inputs before the checkpoint");
+    cr_expect_str_eq(c.checkpoint_key_id, ss_station_key_id(k));
+    cr_expect_str_eq(c.checkpoint_utc, "2026-12-05T10:00:00Z");
+    static ss_trusted_keys t;
+    cr_assert_eq(ss_trusted_keys_one(ss_station_key_public_hex(k), &t), SS_OK);
+    char text[1400];
+    cr_expect_eq(ss_log_authenticity(&c, &t, text, sizeof text), SS_AUTH_PREFIX, "%s", text);
+    cr_expect(strstr(text, "records 1-5") && strstr(text, "the 4 after them are unauthenticated"), "%s", text);
+    cr_expect_eq(ss_log_authenticity(&c, NULL, text, sizeof text), SS_AUTH_UNAUTHENTICATED, "%s", text);
+
+    /* an edit before the checkpoint, the chain rebuilt (checkpoint record copied as is) */
+    cr_assert_eq(ss_log_create(forged, &w), SS_OK);
+    cJSON *r;
+    cJSON_ArrayForEach(r, recs)
+    {
+        cJSON_DeleteItemFromObject(r, "seq");
+        cJSON_DeleteItemFromObject(r, "prev");
+        cJSON_DeleteItemFromObject(r, "hash");
+        const cJSON *tk = cJSON_GetObjectItem(r, "tick");
+        if (cJSON_IsNumber(tk) && tk->valuedouble == 2) cJSON_ReplaceItemInObject(r, "tick", cJSON_CreateNumber(3));
+        cJSON *type = cJSON_GetObjectItem(r, "type");
+        if (!strcmp(type->valuestring, "checkpoint"))
+            cJSON_ReplaceItemInObject(r, "signs", cJSON_CreateString(ss_log_last_hash(w)));
+        cr_assert_eq(ss_log_append(w, r), SS_OK);
+    }
+    ss_log_abandon(w);
+    cJSON_Delete(recs);
+    cr_assert_eq(ss_log_read(forged, &c, NULL), SS_OK);
+    cr_expect_eq(c.verdict, SS_LOG_TAMPERED, "%s", c.reason);
+    cr_expect_eq(c.bad_line, 6, "the checkpoint is named: %s", c.reason);
+    cr_expect(strstr(c.reason, "bad checkpoint"), "%s", c.reason);
+    ss_station_key_free(k);
+    ts_rmtree(d);
 }

@@ -152,7 +152,8 @@ int ss_tr_attempt_begin(ss_tr_app *a)
     ss__attempt_log_path(a, number, a->at.log_path, sizeof a->at.log_path);
     ss_session_desc sd = {.scenario = &a->cs->scenario, .scenario_path = a->cs->path,
                           .log_path = a->at.log_path[0] ? a->at.log_path : NULL, .mode = a->exam ? "exam" : "practice",
-                          .trainee = a->d.trainee, .extra_sink = {ss__on_event, a}};
+                          .trainee = a->d.trainee, .extra_sink = {ss__on_event, a},
+                          .signer_socket = a->d.signer_socket};
     sd.world = a->world;
     if (ss_session_begin(&sd, &a->at.session) != SS_OK) {
         fprintf(stderr, "sonospine run: %s\n", ss_error_message());

@@ -25,6 +25,7 @@ typedef struct ss_trainer_desc {
     double speed;                /* simulation seconds per real second; 0 -> 1 */
     bool exit_after_script;      /* close when the script is over (no results screen) */
     const char *log_path;        /* session log of the first attempt (later ones get -2, -3, ...) */
+    const char *signer_socket;   /* the signing service that signs the logs (NULL: station key) */
     const char *metrics_path;    /* --metrics-json of the first attempt */
     const char *screenshot_path; /* the whole window as PNG, written at exit */
     const char *frame_stats_path;

@@ -71,6 +71,19 @@ __attribute__((constructor)) static void ts__station_key_env(void)
         snprintf(key, sizeof key, "/tmp/sonospine-test-station-%ld/station.key", (long)getuid());
         setenv("SONOSPINE_STATION_KEY", key, 1);
     }
+    /* Nor the machine's signing service or trusted-keys file (log_signer.h, key_trust.h):
+     * a test that wants them starts its own and names them. */
+    if (!getenv("SONOSPINE_SIGNER_SOCKET")) setenv("SONOSPINE_SIGNER_SOCKET", "", 1);
+    if (!getenv("SONOSPINE_TRUSTED_KEYS")) setenv("SONOSPINE_TRUSTED_KEYS", "", 1);
+}
+
+const char *ts_station_pub(void)
+{
+    static char pub[1024];
+    snprintf(pub, sizeof pub, "%s", getenv("SONOSPINE_STATION_KEY"));
+    char *slash = strrchr(pub, '/');
+    snprintf(slash ? slash + 1 : pub, sizeof pub - (size_t)(slash ? slash + 1 - pub : 0), "station.pub");
+    return pub;
 }
 
 int ts_run_sonospine(ts_run_result *res, const char *const *args)

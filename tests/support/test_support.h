@@ -25,6 +25,10 @@ typedef struct ts_run_result {
 } ts_run_result;
 int ts_run_sonospine(ts_run_result *res, const char *const *args);
 
+/* station.pub of the station key the tests sign with (beside $SONOSPINE_STATION_KEY):
+ * what `verify --key` takes to call the tests' logs authentic. Static buffer. */
+const char *ts_station_pub(void);
+
 /* Writes text to path; returns 0 on success. */
 int ts_write_file(const char *path, const char *text);
 
