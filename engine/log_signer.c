@@ -118,9 +118,9 @@ static bool ss__parse_key(const char *s, ss_log_signature *out, bool with_sig)
     if (n != (with_sig ? 3 : 2) || !ss__hex(id, 16) || !ss__hex(pk, 64) || (with_sig && !ss__hex(sig, 128)) ||
         !ss_station_key_id_of(pk, want) || strcmp(want, id) != 0)
         return false;
-    snprintf(out->key_id, sizeof out->key_id, "%s", id);
-    snprintf(out->public_key, sizeof out->public_key, "%s", pk);
-    snprintf(out->sig, sizeof out->sig, "%s", sig);
+    snprintf(out->key_id, sizeof out->key_id, "%.16s", id);
+    snprintf(out->public_key, sizeof out->public_key, "%.64s", pk);
+    snprintf(out->sig, sizeof out->sig, "%.128s", sig);
     return true;
 }
 
@@ -170,7 +170,7 @@ static ss_status ss__request(const char *path, const char *verb, const char *log
     if (strncmp(line, "OK ", 3) != 0 || !ss__parse_key(line + 3, out, true) ||
         (utc && (sscanf(line + 3, "%*s %*s %*s %63s", when) != 1 || strlen(when) >= 32)))
         return ss_error_set(SS_ERR_IO, "the signing service at %s answered \"%.60s\"", path, line);
-    if (utc) snprintf(utc, 32, "%s", when);
+    if (utc) snprintf(utc, 32, "%.31s", when);
     return SS_OK;
 }
 

@@ -62,6 +62,11 @@ static void ss__checkpoint(ss_session *s)
 
 static void ss__append(ss_session *s, cJSON *rec)
 {
+    if (!rec) { /* the record could not be built (out of memory): the log ends here */
+        if (s->log && s->log_status == SS_OK)
+            s->log_status = ss_error_set(SS_ERR_NOMEM, "out of memory building a session log record");
+        return;
+    }
     if (s->log && s->log_status == SS_OK) {
         ss_status st = ss_log_append(s->log, rec);
         if (st != SS_OK) s->log_status = st;
@@ -125,6 +130,23 @@ static void ss__on_tick(void *user, const ss_tick_sample *t)
     ss_metrics_tick(s->metrics, t);
 }
 
+/* rec with every member of body appended (body consumed); NULL, both freed, when either
+ * is missing (out of memory): a record without its body is never logged (ss__append). */
+static cJSON *ss__merge(cJSON *rec, cJSON *body)
+{
+    if (!rec || !body) {
+        cJSON_Delete(rec);
+        cJSON_Delete(body);
+        return NULL;
+    }
+    while (body->child) {
+        cJSON *it = cJSON_DetachItemViaPointer(body, body->child);
+        if (!cJSON_AddItemToObject(rec, it->string, it)) cJSON_Delete(it); /* counted: the record is not written */
+    }
+    cJSON_Delete(body);
+    return rec;
+}
+
 static void ss__on_command(void *user, long tick, const ss_script_cmd *c)
 {
     ss_session *s = user;
@@ -134,9 +156,7 @@ static void ss__on_command(void *user, long tick, const ss_script_cmd *c)
     cJSON_AddStringToObject(rec, "type", "input");
     cJSON_AddNumberToObject(rec, "tick", (double)tick);
     cJSON_AddNumberToObject(rec, "t", (double)tick * SS_SIM_TICK_S);
-    for (cJSON *it = o->child; it; it = it->next) cJSON_AddItemToObject(rec, it->string, cJSON_Duplicate(it, 1));
-    cJSON_Delete(o);
-    ss__append(s, rec);
+    ss__append(s, ss__merge(rec, o));
 }
 
 /* No refusal is silent (issue 22): each is a log record beside the input that caused it
@@ -293,15 +313,11 @@ ss_status ss_session_end(ss_session *s, ss_metrics *metrics_out, ss_grade *grade
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "type", "metrics");
     cJSON_AddNumberToObject(rec, "end_tick", (double)ss_sim_get_state(s->sim)->tick);
-    for (cJSON *it = mj->child; it; it = it->next) cJSON_AddItemToObject(rec, it->string, cJSON_Duplicate(it, 1));
-    cJSON_Delete(mj);
-    ss__append(s, rec);
+    ss__append(s, ss__merge(rec, mj));
     cJSON *gj = ss_grade_to_json(&g);
     cJSON *grec = cJSON_CreateObject();
     cJSON_AddStringToObject(grec, "type", "grade");
-    for (cJSON *it = gj->child; it; it = it->next) cJSON_AddItemToObject(grec, it->string, cJSON_Duplicate(it, 1));
-    cJSON_Delete(gj);
-    ss__append(s, grec);
+    ss__append(s, ss__merge(grec, gj));
     ss_status st = s->log_status;
     if (s->log) {
         ss_status c = st == SS_OK ? (s->d.signer_socket ? ss__close_by_service(s->log, s->d.signer_socket)

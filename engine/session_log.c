@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,30 @@ struct ss_log_writer {
     long seq;
     char path[4096];
     char last_hash[SS_LOG_HASH_HEX];
+    unsigned long json_failures; /* ss__json_failures when the last record was written */
 };
+
+/* cJSON reports a failed allocation only by a NULL that most of its callers (cJSON_Add*
+ * building a payload) drop: a record could lose a field silently and still chain. So
+ * every cJSON allocation goes through this counter (installed once, when the first log
+ * is created), and a record is written only when no cJSON allocation failed since the
+ * record before it: out of memory, the log ends cleanly at its last whole record
+ * instead of holding a record with fields missing. */
+static atomic_ulong ss__json_failures;
+static pthread_once_t ss__json_once = PTHREAD_ONCE_INIT;
+
+static void *ss__json_malloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p) atomic_fetch_add(&ss__json_failures, 1);
+    return p;
+}
+
+static void ss__json_hooks(void)
+{
+    cJSON_Hooks h = {.malloc_fn = ss__json_malloc, .free_fn = free};
+    cJSON_InitHooks(&h);
+}
 
 void ss_log_sha256_hex(const void *data, size_t len, char out[SS_LOG_HASH_HEX])
 {
@@ -56,11 +81,13 @@ ss_status ss_log_create(const char *path, ss_log_writer **out)
     if (fd < 0)
         return ss_error_set(SS_ERR_IO, "%s: cannot create session log: %s%s", path, strerror(errno),
                             errno == EEXIST ? " (logs are never overwritten; choose another name)" : "");
+    pthread_once(&ss__json_once, ss__json_hooks);
     ss_log_writer *w = calloc(1, sizeof *w);
     if (!w) {
         close(fd);
         return ss_error_set(SS_ERR_NOMEM, "out of memory");
     }
+    w->json_failures = atomic_load(&ss__json_failures);
     w->fd = fd;
     strcpy(w->path, path);
     memcpy(w->last_hash, ss__zero_hash, SS_LOG_HASH_HEX);
@@ -108,6 +135,14 @@ ss_status ss_log_append(ss_log_writer *w, const cJSON *payload)
         if (!it->string || !strcmp(it->string, "seq") || !strcmp(it->string, "prev") || !strcmp(it->string, "hash"))
             return ss_error_set(SS_ERR_INTERNAL, "session log payload uses a reserved or empty key");
     char *body = ss__record_body(w->seq, payload, w->last_hash);
+    const unsigned long failures = atomic_load(&ss__json_failures);
+    if (failures != w->json_failures) {
+        w->json_failures = failures;
+        free(body);
+        return ss_error_set(SS_ERR_NOMEM, "%s: out of memory while a log record was built: it is not written (the log "
+                                          "ends at its last whole record)",
+                            w->path);
+    }
     if (!body) return ss_error_set(SS_ERR_NOMEM, "out of memory printing a log record");
     size_t blen = strlen(body);
     char hash[SS_LOG_HASH_HEX];

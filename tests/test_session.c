@@ -20,12 +20,7 @@ static char log_path[512];
 
 static void setup(void)
 {
-    cr_assert_eq(ss_scenario_load(ts_source_path("scenarios/normal-adult.json"), &sc, NULL), SS_OK, "%s",
-                 ss_error_message());
-    sc.task.guide_allowed = true;
-    sc.task.guide_angle_min_deg = 0;
-    sc.task.guide_angle_max_deg = 60;
-    cr_assert_eq(ss_script_load(ts_source_path("tests/data/scripts/design-example.txt"), &script), SS_OK);
+    ts_design_attempt(&sc, &script);
     dir = ts_tempdir("session");
     snprintf(log_path, sizeof log_path, "%s/attempt.jsonl", dir);
 }

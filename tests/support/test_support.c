@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "test_support.h"
 
+#include <criterion/criterion.h>
+
 #include <cjson/cJSON.h>
 
 #include <fcntl.h>
@@ -155,4 +157,15 @@ void ts_outcome_rubric(ss_rubric *out, double puncture_threshold_s)
                                    {"bone_contacts", 3, 15, SS_RUBRIC_LOWER_BETTER, false},
                                    {"puncture_time_s", puncture_threshold_s, 20, SS_RUBRIC_LOWER_BETTER, false}},
                        .nmetrics = 4};
+}
+
+void ts_design_attempt(ss_scenario *sc, ss_script *script)
+{
+    cr_assert_eq(ss_scenario_load(ts_source_path("scenarios/normal-adult.json"), sc, NULL), SS_OK, "%s",
+                 ss_error_message());
+    sc->task.guide_allowed = true;
+    sc->task.guide_angle_min_deg = 0;
+    sc->task.guide_angle_max_deg = 60;
+    cr_assert_eq(ss_script_load(ts_source_path("tests/data/scripts/design-example.txt"), script), SS_OK, "%s",
+                 ss_error_message());
 }

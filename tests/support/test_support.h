@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "scenario.h"
+#include "session_script.h"
 
 /* Path under the source tree: ts_source_path("scenarios/default.json"). Static buffer
  * per call slot (8 rotating), so a few can be used in one expression. */
@@ -40,5 +41,9 @@ struct cJSON *ts_read_json(const char *path);
  * w40 >= 1, insertions w25 <= 2, bone contacts w15 <= 3, puncture time w20 <= the given
  * seconds; pass mark 70. */
 void ts_outcome_rubric(ss_rubric *out, double puncture_threshold_s);
+
+/* The recorded attempt the session tests share: the normal adult with the puncture guide
+ * allowed at 0-60 deg, and the DESIGN.md example script (tests/data/scripts). Asserts. */
+void ts_design_attempt(ss_scenario *sc, ss_script *script);
 
 #endif
