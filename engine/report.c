@@ -565,7 +565,15 @@ ss_status ss_report_build(const ss_report_desc *d, ss_report *out)
             cJSON_Delete(r->metrics);
             r->metrics = ss__payload_copy(rec);
             cJSON_DeleteItemFromObjectCaseSensitive(r->metrics, "end_tick");
-        } else if (!strcmp(type, "grade")) ss__read_grade(r, rec);
+        } else if (!strcmp(type, "grade")) {
+            if (d->grade_unverified) /* a grade nobody re-computed is not shown as one */
+                snprintf(r->ungraded_reason, sizeof r->ungraded_reason,
+                         "Not re-graded: %.480s. The grade the log holds is not shown: only one re-computed from the "
+                         "scenario and the inputs is.",
+                         d->grade_unverified);
+            else
+                ss__read_grade(r, rec);
+        }
         if (st != SS_OK) break;
     }
     if (st == SS_OK && r->metrics) r->insertions = (int)ss__num(r->metrics, "insertions", 0);

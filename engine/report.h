@@ -109,6 +109,7 @@ typedef struct ss_report {
     double score;
     double pass_mark;
     char pass_reason[SS_GRADE_NOTE_CHARS];
+    char ungraded_reason[720];  /* why there is no grade, when the log has one */
     cJSON *grade_items;     /* the grade record's items array (owned copy) */
     cJSON *metrics;         /* the metrics record (owned copy, seq/prev/hash removed) */
     char strengths[SS_REPORT_MAX_NOTES][SS_GRADE_NOTE_CHARS];
@@ -138,6 +139,8 @@ typedef struct ss_report_desc {
     const cJSON *records;          /* ss_log_read's records */
     const ss_log_check *check;     /* ss_log_read's verdict */
     const ss_trusted_keys *trust;  /* the keys the examiner trusts (NULL: none given) */
+    const char *grade_unverified;  /* non-NULL: the caller could not re-grade the attempt
+                                      (why); the logged grade is then not shown */
     ss_case *patient;              /* the log's scenario, loaded (NULL: not available;
                                       sections and frames are then left out, and said so) */
     const ss_bmode_settings *bmode;/* the trainee's display settings for the frames

@@ -551,7 +551,9 @@ static void ss__subtitle(const ss_report *r, char *buf, size_t n)
 
 static const char *ss__reason(const ss_report *r)
 {
-    return r->graded ? r->pass_reason : "The log stops before the grade record: the attempt was not finished.";
+    if (r->graded) return r->pass_reason;
+    return r->ungraded_reason[0] ? r->ungraded_reason
+                                 : "The log stops before the grade record: the attempt was not finished.";
 }
 
 /* ------------------------------------------------------------------ HTML */

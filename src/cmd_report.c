@@ -4,7 +4,8 @@
  * one the log names (as replay finds it; --scenario FILE overrides); the attempt is
  * replayed and re-graded from it, and a log whose results its inputs do not give (an
  * edited grade) gets no report (exit 1). When the scenario is missing or changed, the
- * report leaves out the drawings, cannot re-grade, and says why. The first page says
+ * report leaves out the drawings, cannot re-grade, says why, and shows no grade (never
+ * the logged one unchecked). The first page says
  * what the log proves: authentic only when signed by a key the examiner trusts (--key,
  * --trusted-keys, key_trust.h). */
 #include <stdio.h>
@@ -86,18 +87,25 @@ int ss_cmd_report(int argc, char **argv)
         else fprintf(stderr, "sonospine report: the scenario above could not be loaded: the report leaves out the "
                              "needle path and frames\n");
     } else {
-        fprintf(stderr, "sonospine report: scenario %s not found: the report leaves out the needle path and frames\n",
-                recorded);
+        fprintf(stderr,
+                "sonospine report: scenario %s not found: the report leaves out the needle path and frames, and shows no "
+                "grade (it cannot be re-computed)\n",
+                scenario_path);
     }
     /* the grade on the report is the one the inputs give: the attempt is re-simulated and
        re-graded, and a log whose logged results differ (an edited grade, with the chain
        rebuilt) gets no report */
+    char unverified[700] = "";
+    if (!have_case)
+        snprintf(unverified, sizeof unverified, "the scenario %.600s is not available", scenario_path);
     if (have_case) {
         ss_world w;
         ss_spine_world(cs.spine, &w);
         static ss_replay_result rr;
         if (ss_session_replay(records, &cs.scenario, &w, &rr) != SS_OK) {
             fprintf(stderr, "sonospine report: %s: not re-graded: %s\n", log_path, ss_error_message());
+            snprintf(unverified, sizeof unverified, "the attempt could not be re-simulated (%.600s)",
+                     ss_error_message());
         } else if (!rr.match) {
             fprintf(stderr,
                     "sonospine report: %s: NOT REPRODUCED: %s: no report is made from a log whose own inputs do not "
@@ -112,7 +120,8 @@ int ss_cmd_report(int argc, char **argv)
     if (have_case) ss_cli_bmode_settings(&cs.scenario, &bs);
     ss_report_desc d = {.log_path = log_path, .records = records, .check = &check, .trust = any_trust ? &trust : NULL,
                         .patient = have_case ? &cs : NULL, .bmode = have_case ? &bs : NULL,
-                        .max_frames = frames, .no_images = frames == 0};
+                        .max_frames = frames, .no_images = frames == 0,
+                        .grade_unverified = unverified[0] ? unverified : NULL};
     ss_report rep;
     int code = SS_EXIT_OK;
     ss_status st = ss_report_build(&d, &rep);

@@ -107,6 +107,18 @@ Test(cli_forged_logs, a_passed_grade_written_into_a_failed_attempt_is_caught)
     const char *d[] = {"report", log, "-o", html, "--frames", "0", NULL};
     cr_expect_eq(ts_run_sonospine(&r, d), 0, "%s %s", r.out, r.err);
     cr_expect(strstr(r.out, "FAIL"), "%s", r.out);
+    /* without its scenario nothing can be re-graded: the forged log's report shows no
+       grade at all, never the logged pass */
+    char nowhere[600];
+    snprintf(nowhere, sizeof nowhere, "%s/no-such-scenario.json", dir);
+    const char *e[] = {"report", forged, "-o", html, "--frames", "0", "--scenario", nowhere, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, e), 0, "%s %s", r.out, r.err);
+    cr_expect(strstr(r.out, "not graded") && !strstr(r.out, "PASS"), "%s", r.out);
+    cr_expect(strstr(r.err, "shows no grade"), "%s", r.err);
+    char *page = NULL;
+    cr_assert_eq(ss_file_read(html, 1 << 24, &page, NULL), SS_OK);
+    cr_expect(strstr(page, "Not re-graded") && !strstr(page, ">PASS<"), "the page shows no logged grade");
+    free(page);
     ts_rmtree(dir);
 }
 
