@@ -53,6 +53,26 @@ static const ss_tissue_props ss__table[SS_TISSUE_COUNT] = {
     [SS_TISSUE_STEEL] = {"steel", "stainless steel (needle)", 5900.f, 8000.f, 0.f, 0.f, 0.f, true, {255, 120, 0}},
 };
 
+/* X-ray linear attenuation (1/cm) for the radiographs (xray.h): mass attenuation
+ * coefficients at ~70 keV, the effective energy of an 80 kVp lumbar radiograph beam
+ * (NIST XCOM, rounded; tissue compositions ICRU 44), times the densities above. The
+ * soft tissues sit within 15 % of water (0.19); fat below it; cancellous bone taken as a
+ * marrow-trabecula mixture and the graft between it and cortical bone (unconfirmed
+ * modelling choices); the metals are what makes rods and screws radio-opaque. */
+static const float ss__xray_mu[SS_TISSUE_COUNT] = {
+    [SS_TISSUE_AIR] = 0.f,         [SS_TISSUE_SKIN] = 0.21f,     [SS_TISSUE_FAT] = 0.17f,
+    [SS_TISSUE_MUSCLE] = 0.20f,    [SS_TISSUE_LIGAMENT] = 0.21f, [SS_TISSUE_FLAVUM] = 0.21f,
+    [SS_TISSUE_EPIDURAL_FAT] = 0.17f, [SS_TISSUE_DURA] = 0.20f, [SS_TISSUE_CSF] = 0.19f,
+    [SS_TISSUE_NERVE] = 0.20f,     [SS_TISSUE_VESSEL] = 0.20f,   [SS_TISSUE_DISC] = 0.21f,
+    [SS_TISSUE_CORTICAL] = 0.48f,  [SS_TISSUE_CANCELLOUS] = 0.27f, [SS_TISSUE_GRAFT] = 0.36f,
+    [SS_TISSUE_TITANIUM] = 1.5f,   [SS_TISSUE_COCR] = 7.0f,      [SS_TISSUE_STEEL] = 7.4f,
+};
+
+float ss_tissue_xray_mu_per_cm(int label)
+{
+    return label < 0 || label >= SS_TISSUE_COUNT ? 0.f : ss__xray_mu[label];
+}
+
 /* Needle mechanics, 18G reference. All values are unconfirmed modelling choices in the
  * range reported for epidural/spinal needle insertion force studies (skin puncture a
  * few newtons, ligamentum flavum the largest soft-tissue peak followed by the loss of

@@ -65,6 +65,9 @@ const ss_tissue_props *ss_tissue_get(int label);
 /* Mechanical properties of one label; labels out of range give the AIR entry. */
 const ss_tissue_mech *ss_tissue_mech_get(int label);
 
+/* X-ray linear attenuation in 1/cm at the effective energy of a lumbar radiograph
+ * (~70 keV); 0 outside the labels (tissue.c gives the sources). */
+float ss_tissue_xray_mu_per_cm(int label);
 /* Acoustic impedance Z = rho * c in MRayl. */
 float ss_tissue_impedance_mrayl(int label);
 

@@ -237,6 +237,19 @@ static const ss_command ss__commands[] = {
      "--requests N: exit after N requests (tests). Exit 0 after N requests, 1 cannot listen,\n"
      "2 bad usage, key or scenario directory.\n",
      ss_cmd_signer},
+    {"xray", "the patient's radiograph (AP or lateral) for the pre-procedure review",
+     "usage: sonospine xray SCENARIO --projection ap|lateral -o OUT.png [--mm-per-px MM]\n"
+     "\n"
+     "A plain radiograph of the scenario's patient, L1 to S1 with the soft tissue around:\n"
+     "the line integral of X-ray attenuation through the model along parallel rays (AP:\n"
+     "posterior to anterior, the patient's right on the image's left, lead marker R;\n"
+     "lateral: anterior on the left, marker L), bone light, rods and screws white\n"
+     "(docs/anatomy.md, \"Radiographs\"). On it a trainee measures the Cobb angle between\n"
+     "the end vertebrae and grades the apical rotation (Nash-Moe), as the paper's operators\n"
+     "did before the scan; `sonospine anatomy` gives the model's own values. --mm-per-px\n"
+     "(0.2 to 2, default 0.5). Prints the size and scale. Exit 0 written, 1 not written,\n"
+     "2 bad usage or scenario.\n",
+     ss_cmd_xray},
     {"anatomy", "what the patient model measures: windows, depths, rotation, Cobb; label slices",
      "usage: sonospine anatomy SCENARIO [--json] [--slices DIR] [--spacing MM]\n"
      "\n"

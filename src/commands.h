@@ -20,5 +20,6 @@ int ss_cmd_history(int argc, char **argv);
 int ss_cmd_igtl(int argc, char **argv);
 int ss_cmd_rubric_check(int argc, char **argv);
 int ss_cmd_signer(int argc, char **argv);
+int ss_cmd_xray(int argc, char **argv);
 
 #endif

@@ -1,0 +1,47 @@
+/* test_cli_xray.c: `sonospine xray SCENARIO --projection ap|lateral -o OUT.png` (issue 24's
+ * contract): writes the radiograph and says its size and scale; bad usage is exit 2,
+ * naming what was expected. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paths.h"
+#include "test_support.h"
+
+static ts_run_result r;
+
+Test(cli_xray, writes_both_projections_and_refuses_bad_usage, .timeout = 120)
+{
+    const char *dir = ts_tempdir("cli_xray");
+    char ap[512], lat[512];
+    snprintf(ap, sizeof ap, "%s/ap.png", dir);
+    snprintf(lat, sizeof lat, "%s/lat.png", dir);
+    const char *a[] = {"xray", ts_source_path("scenarios/wei2023-case4.json"), "--projection", "ap", "-o", ap, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a), 0, "%s %s", r.out, r.err);
+    cr_expect(strstr(r.out, "anteroposterior radiograph of wei2023-case4") && strstr(r.out, "0.50 mm a pixel"), "%s",
+              r.out);
+    const char *b[] = {"xray", ts_source_path("scenarios/wei2023-case4.json"), "--projection", "lateral", "-o", lat,
+                       "--mm-per-px", "1", NULL};
+    cr_assert_eq(ts_run_sonospine(&r, b), 0, "%s %s", r.out, r.err);
+    cr_expect(strstr(r.out, "lateral radiograph") && strstr(r.out, "1.00 mm a pixel"), "%s", r.out);
+    char *png = NULL;
+    size_t n = 0;
+    cr_assert_eq(ss_file_read(ap, 1 << 24, &png, &n), SS_OK);
+    cr_expect(n > 1000 && !memcmp(png, "\x89PNG", 4), "a PNG file");
+    free(png);
+
+    const char *c[] = {"xray", ts_source_path("scenarios/normal-adult.json"), "--projection", "oblique", "-o", ap, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, c), 2);
+    cr_expect(strstr(r.err, "--projection") && strstr(r.err, "ap|lateral"), "%s", r.err);
+    const char *d[] = {"xray", ts_source_path("scenarios/normal-adult.json"), "--projection", "ap", NULL};
+    cr_expect_eq(ts_run_sonospine(&r, d), 2);
+    cr_expect(strstr(r.err, "-o OUT.png"), "%s", r.err);
+    const char *e[] = {"xray", ts_source_path("scenarios/normal-adult.json"), "-o", ap, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, e), 2);
+    cr_expect(strstr(r.err, "--projection ap"), "%s", r.err);
+    const char *f[] = {"xray", "/nonexistent/s.json", "--projection", "ap", "-o", ap, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, f), 2);
+    cr_expect(strstr(r.err, "/nonexistent/s.json"), "%s", r.err);
+    ts_rmtree(dir);
+}
