@@ -284,6 +284,18 @@ cJSON *ss_metrics_to_json(const ss_metrics *mt)
         else cJSON_AddNullToObject(j, "level");
         cJSON_AddItemToArray(ce, j);
     }
+    if (mt->prep.present) {
+        const ss_prep_result *pr = &mt->prep;
+        cJSON *p = cJSON_AddObjectToObject(o, "preparation");
+        ss__num_or_null(p, "cobb_error_deg", pr->cobb_error_deg);
+        ss__num_or_null(p, "nash_moe_error", pr->nash_moe_error < 0 ? NAN : pr->nash_moe_error);
+        if (pr->level_choice >= 0) cJSON_AddStringToObject(p, "level_choice", ss_level_name(pr->level_choice));
+        else cJSON_AddNullToObject(p, "level_choice");
+        if (pr->level_choice_ok >= 0) cJSON_AddBoolToObject(p, "level_choice_ok", pr->level_choice_ok == 1);
+        else cJSON_AddNullToObject(p, "level_choice_ok");
+        cJSON *miss = cJSON_AddArrayToObject(p, "checklist_missed");
+        for (int i = 0; i < pr->nmissed; i++) cJSON_AddItemToArray(miss, cJSON_CreateString(ss_check_item_name(pr->missed[i])));
+    }
     if (mt->graded) {
         cJSON_AddNumberToObject(o, "score", mt->score);
         cJSON_AddBoolToObject(o, "pass", mt->pass);

@@ -15,6 +15,7 @@
 #include "critical.h"
 #include "event.h"
 #include "patient.h"
+#include "preparation.h"
 
 /* The protocol of the paper: a failed insertion is withdrawn and reinserted; three
  * failures at a level -> the next interspace; failure at three interspaces -> stop and
@@ -70,6 +71,8 @@ typedef struct ss_metrics {
     double probe_path_mm;
     double time_in_tissue_s;
     double injected_ml;
+    ss_prep_result prep;           /* the pre-procedure stage (preparation.h); prep.present
+                                      false when the attempt had none */
     double pdph_risk_pct;          /* post-dural-puncture headache risk from gauge, tip and
                                       the number of dural punctures (see metrics.c) */
     /* critical errors (critical.h), in time order: the first SS_CRITICAL_MAX recorded,

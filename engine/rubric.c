@@ -183,6 +183,7 @@ void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
         used[best] = true;
         ss__words(mt, &out->items[best], out->strengths[out->nstrengths++], sizeof out->strengths[0]);
     }
+    ss_prep_describe(&mt->prep, out->preparation, sizeof out->preparation);
     mt->score = out->score;
     mt->pass = out->pass;
     mt->graded = true;
@@ -217,5 +218,6 @@ cJSON *ss_grade_to_json(const ss_grade *g)
     for (int i = 0; i < g->nstrengths; i++) cJSON_AddItemToArray(s, cJSON_CreateString(g->strengths[i]));
     cJSON *w = cJSON_AddArrayToObject(o, "weaknesses");
     for (int i = 0; i < g->nweaknesses; i++) cJSON_AddItemToArray(w, cJSON_CreateString(g->weaknesses[i]));
+    if (g->preparation[0]) cJSON_AddStringToObject(o, "preparation", g->preparation);
     return o;
 }

@@ -48,6 +48,8 @@ typedef struct ss_grade {
     char strengths[SS_GRADE_MAX_NOTES][SS_GRADE_NOTE_CHARS];
     int nstrengths;
     char weaknesses[SS_GRADE_MAX_NOTES][SS_GRADE_NOTE_CHARS];
+    char preparation[2 * SS_GRADE_NOTE_CHARS]; /* the pre-procedure stage's feedback, "" without one
+                                                  (ss_prep_describe) */
     int nweaknesses;
 } ss_grade;
 

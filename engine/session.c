@@ -274,6 +274,11 @@ static void ss__finish(ss_session *s, ss_metrics *m, ss_grade *g)
         ss_sim_command(s->sim, &end);
     }
     ss_metrics_finish(s->metrics, ss_sim_get_state(s->sim)->t_s, m);
+    /* the pre-procedure stage, against the patient's own answers (preparation.h) */
+    const ss_prep_inputs *pi = &ss_sim_get_state(s->sim)->prep;
+    ss_prep_key key;
+    m->prep.present = false;
+    if (pi->any && s->d.world.prep_key && s->d.world.prep_key(s->d.world.user, &key)) ss_prep_grade(pi, &key, &m->prep);
     ss_rubric_grade(s->d.scenario, m, g);
 }
 

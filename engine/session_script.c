@@ -12,6 +12,7 @@
 #include "event.h"
 #include "paths.h"
 #include "patient.h"
+#include "preparation.h"
 
 enum { SS_SCRIPT_MAX_BYTES = 4 << 20 };
 
@@ -38,6 +39,12 @@ static const ss__op_spec ss__ops[SS_OP_COUNT] = {
     [SS_OP_STYLET_REPLACE] = {"stylet.replace", 0, ""},
     [SS_OP_INJECT] = {"inject", 1, "ML"},
     [SS_OP_ESCALATE_CT] = {"escalate.ct", 0, ""},
+    [SS_OP_XRAY_COBB] = {"xray.cobb", 1, "DEG"},
+    [SS_OP_XRAY_NASH_MOE] = {"xray.nash-moe", 0, "GRADE (0, I, II, III or IV)"},
+    [SS_OP_LEVEL_CHOOSE] = {"level.choose", 0, "LEVEL (L1-L2 ... L5-S1)"},
+    [SS_OP_CHECK] = {"check", 0,
+                     "ITEM (consent, coagulation, infection, allergy, position, sterile-cover, couplant or "
+                     "local-anaesthetic)"},
     [SS_OP_END] = {"end", 0, ""},
 };
 
@@ -57,10 +64,20 @@ int ss_view_from_name(const char *name)
 
 int ss_event_name_known(const char *name) { return ss_event_from_name(name) >= 0; }
 
+/* The numbers a command carries in args[] (what the log's "args" array holds): the
+ * spec's, except guide.attach (one angle, or none for auto) and xray.nash-moe (its grade,
+ * written as a word in scripts). */
+static int ss__cmd_nargs(const ss_script_cmd *c)
+{
+    if (c->op == SS_OP_GUIDE_ATTACH) return c->guide_auto ? 0 : 1;
+    if (c->op == SS_OP_XRAY_NASH_MOE) return 1;
+    return ss__ops[c->op].nargs;
+}
+
 bool ss_script_cmd_in_range(const ss_script_cmd *c, char *why, size_t n)
 {
     const char *name = ss_script_op_name(c->op);
-    int nargs = c->op == SS_OP_GUIDE_ATTACH ? (c->guide_auto ? 0 : 1) : ss__ops[c->op].nargs;
+    int nargs = ss__cmd_nargs(c);
     for (int i = 0; i < nargs; i++)
         if (!isfinite(c->args[i])) {
             snprintf(why, n, "%s: argument %d is not a finite number", name, i + 1);
@@ -97,6 +114,30 @@ bool ss_script_cmd_in_range(const ss_script_cmd *c, char *why, size_t n)
         }
         if (!(c->args[1] > 0.0 && c->args[1] <= SS_SCRIPT_MAX_SPEED_MM_S)) {
             snprintf(why, n, "%s: speed must be in (0, %g] mm/s, found %g", name, SS_SCRIPT_MAX_SPEED_MM_S, c->args[1]);
+            return false;
+        }
+        return true;
+    case SS_OP_XRAY_COBB:
+        if (!(c->args[0] >= 0.0 && c->args[0] <= 120.0)) {
+            snprintf(why, n, "%s: the Cobb angle must be from 0 to 120 deg, found %g", name, c->args[0]);
+            return false;
+        }
+        return true;
+    case SS_OP_XRAY_NASH_MOE:
+        if (!(c->args[0] >= 0.0 && c->args[0] <= 4.0 && c->args[0] == floor(c->args[0]))) {
+            snprintf(why, n, "%s: expected a Nash-Moe grade 0 to 4 (0, I-IV), found %g", name, c->args[0]);
+            return false;
+        }
+        return true;
+    case SS_OP_LEVEL_CHOOSE:
+        if (c->level < 0 || c->level >= SS_LEVEL_COUNT) {
+            snprintf(why, n, "%s: expected an interspace L1-L2 ... L5-S1", name);
+            return false;
+        }
+        return true;
+    case SS_OP_CHECK:
+        if (c->item < 0 || c->item >= SS_CHECK_COUNT) {
+            snprintf(why, n, "%s: expected a checklist item", name);
             return false;
         }
         return true;
@@ -246,6 +287,36 @@ static void ss__parse_line(char *line, int line_no, const char *name, double *la
             ok = 0;
         }
         break;
+    case SS_OP_XRAY_NASH_MOE:
+    case SS_OP_LEVEL_CHOOSE:
+    case SS_OP_CHECK:
+        if (nargs != 1) {
+            ss__err(e, name, line_no, "%s: expected %s, found %d arguments", spec->name, spec->args_help, nargs);
+            return;
+        }
+        if (cmd->op == SS_OP_XRAY_NASH_MOE) {
+            cmd->args[0] = ss_nash_moe_from_name(args[0]);
+            if (cmd->args[0] < 0) {
+                ss__err(e, name, line_no, "%s: expected a Nash-Moe grade 0, I, II, III or IV, found '%s'", spec->name,
+                        args[0]);
+                ok = 0;
+            }
+        } else if (cmd->op == SS_OP_LEVEL_CHOOSE) {
+            cmd->level = ss_level_from_name(args[0]);
+            if (cmd->level < 0) {
+                ss__err(e, name, line_no, "%s: unknown level '%s' (expected L1-L2 ... L5-S1)", spec->name, args[0]);
+                ok = 0;
+            }
+        } else {
+            cmd->item = ss_check_item_from_name(args[0]);
+            if (cmd->item < 0) {
+                ss__err(e, name, line_no, "%s: unknown item '%s' (expected %s)", spec->name, args[0],
+                        spec->args_help + 5);
+                ok = 0;
+            }
+        }
+        if (!ok) return;
+        break;
     case SS_OP_NEEDLE_ADVANCE_UNTIL:
         if (nargs != 3) {
             ss__err(e, name, line_no, "%s: expected %s, found %d arguments", spec->name, spec->args_help, nargs);
@@ -366,8 +437,10 @@ cJSON *ss_script_cmd_to_json(const ss_script_cmd *c)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "cmd", ss_script_op_name(c->op));
     cJSON *a = cJSON_AddArrayToObject(o, "args");
-    int n = c->op == SS_OP_GUIDE_ATTACH ? (c->guide_auto ? 0 : 1) : ss__ops[c->op].nargs;
+    int n = ss__cmd_nargs(c);
     for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(c->args[i]));
+    if (c->op == SS_OP_LEVEL_CHOOSE) cJSON_AddStringToObject(o, "level", ss_level_name(c->level));
+    if (c->op == SS_OP_CHECK) cJSON_AddStringToObject(o, "item", ss_check_item_name(c->item));
     if (c->op == SS_OP_PROBE_VIEW) {
         cJSON_AddStringToObject(o, "level", ss_level_name(c->level));
         cJSON_AddStringToObject(o, "view", ss_view_name(c->view));
@@ -391,13 +464,19 @@ bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out)
     out->op = (ss_script_op)op;
     if (out->op == SS_OP_GUIDE_ATTACH) out->guide_auto = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "auto"));
     /* Exactly the arguments ss_script_cmd_to_json() writes for this command. */
-    int nargs = out->op == SS_OP_GUIDE_ATTACH ? (out->guide_auto ? 0 : 1) : ss__ops[out->op].nargs;
+    int nargs = ss__cmd_nargs(out);
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "args");
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != nargs) return false;
     int i = 0;
     for (const cJSON *x = a->child; x; x = x->next, i++) {
         if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) return false;
         out->args[i] = x->valuedouble;
+    }
+    if (out->op == SS_OP_LEVEL_CHOOSE || out->op == SS_OP_CHECK) {
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, out->op == SS_OP_CHECK ? "item" : "level");
+        if (!cJSON_IsString(w)) return false;
+        if (out->op == SS_OP_CHECK) out->item = ss_check_item_from_name(w->valuestring);
+        else out->level = ss_level_from_name(w->valuestring);
     }
     /* what no input device or script can give (the script's own ranges) */
     char why[256];

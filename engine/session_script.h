@@ -30,6 +30,11 @@ typedef enum ss_script_op {
     SS_OP_STYLET_REPLACE,
     SS_OP_INJECT,              /* ml */
     SS_OP_ESCALATE_CT,
+    /* the pre-procedure stage (preparation.h) */
+    SS_OP_XRAY_COBB,           /* deg */
+    SS_OP_XRAY_NASH_MOE,       /* grade 0..4 in args[0] (written 0, I, II, III, IV) */
+    SS_OP_LEVEL_CHOOSE,        /* level */
+    SS_OP_CHECK,               /* item (ss_check_item) */
     SS_OP_END,
     SS_OP_COUNT
 } ss_script_op;
@@ -56,6 +61,7 @@ typedef struct ss_script_cmd {
     int side_right;               /* PROBE_VIEW: 1 right (default), 0 left */
     int guide_auto;               /* GUIDE_ATTACH: 1 for "auto" */
     char event[32];               /* ADVANCE_UNTIL: event type name */
+    int item;                     /* CHECK: the checklist item (preparation.h) */
 } ss_script_cmd;
 
 typedef struct ss_script {

@@ -82,6 +82,7 @@ ss_status ss_sim_create(const ss_sim_desc *desc, ss_sim **out)
     sim->d = *desc;
     sim->s.view = -1;
     sim->s.view_level = -1;
+    ss_prep_inputs_init(&sim->s.prep);
     sim->s.stylet_in = true;
     sim->aim_level = -1;
     sim->stop_on = -1;
@@ -506,6 +507,17 @@ static bool ss__command(ss_sim *sim, const ss_script_cmd *c)
         return true;
     case SS_OP_ESCALATE_CT:
         ss__emit(sim, SS_EV_CT_CALLED, -1, 0, NULL);
+        return true;
+    case SS_OP_XRAY_COBB:
+    case SS_OP_XRAY_NASH_MOE:
+    case SS_OP_LEVEL_CHOOSE:
+    case SS_OP_CHECK:
+        /* the pre-procedure stage: what the trainee read and decided, graded at the end */
+        s->prep.any = true;
+        if (c->op == SS_OP_XRAY_COBB) s->prep.cobb_deg = c->args[0];
+        else if (c->op == SS_OP_XRAY_NASH_MOE) s->prep.nash_moe = (int)c->args[0];
+        else if (c->op == SS_OP_LEVEL_CHOOSE) s->prep.level = c->level;
+        else s->prep.checked |= 1u << c->item;
         return true;
     case SS_OP_END:
         sim->motion = SS__MOTION_NONE;

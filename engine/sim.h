@@ -33,6 +33,7 @@
 #include "metrics.h"
 #include "needle.h"
 #include "probe.h"
+#include "preparation.h"
 #include "session_script.h"
 #include "world.h"
 
@@ -74,6 +75,7 @@ typedef struct ss_sim_state {
     bool stylet_in;
     bool csf_seen;
     double injected_ml;
+    ss_prep_inputs prep;     /* what the pre-procedure stage's commands said (preparation.h) */
     bool ended;
     char note[320];          /* the last refused command, in words ("" if none) */
 } ss_sim_state;

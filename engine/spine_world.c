@@ -2,7 +2,10 @@
 #include "spine_world.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "spine_measure.h"
 #include "tissue.h"
 #include "vec3d.h"
 #include "views.h"
@@ -97,6 +100,47 @@ static bool ss__on_back(void *user, double x, double z)
            z <= inf.volume_hi_mm[2] - m;
 }
 
+/* The model's own answers to the pre-procedure stage (preparation.h): the lumbar Cobb
+ * angle it measures, the Nash-Moe grade of its most rotated lumbar body, and the
+ * interspaces the paper's rule accepts. */
+static bool ss__prep_key(void *user, ss_prep_key *out)
+{
+    const ss_spine *spine = user;
+    memset(out, 0, sizeof *out);
+    ss_cobb_measure cobb;
+    if (ss_spine_measure_cobb(spine, &cobb) != SS_OK) return false;
+    out->cobb_deg = cobb.cobb_deg;
+    double rot = 0;
+    for (int v = SS_VERT_L1; v <= SS_VERT_L5; v++) {
+        ss_vertebra_info vi;
+        if (ss_spine_vertebra(spine, v, &vi) == SS_OK) rot = fmax(rot, fabs(vi.body_rotation_deg));
+    }
+    out->nash_moe = ss_nash_moe_grade_of(rot);
+    const ss_fusion_params *fu = &ss_spine_params(spine)->fusion;
+    bool channel = false;
+    for (int l = 0; fu->present && l < SS_LEVEL_COUNT; l++)
+        if (fu->laminotomy[l] || fu->ungrafted[l]) out->level_ok[l] = channel = true;
+    if (channel) {
+        snprintf(out->rule, sizeof out->rule, "after the fusion, the channel the surgeons reserved");
+        return true;
+    }
+    if (cobb.cobb_deg >= 10.0) {
+        double r[SS_LEVEL_COUNT], least = 1e9;
+        for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+            ss_interspace_measure m;
+            r[l] = ss_spine_measure_interspace(spine, l, &m) == SS_OK ? fabs(m.rotation_deg) : 1e9;
+            least = fmin(least, r[l]);
+        }
+        for (int l = 0; l < SS_LEVEL_COUNT; l++) out->level_ok[l] = r[l] <= least + 2.0;
+        snprintf(out->rule, sizeof out->rule, "in scoliosis, the least rotated interspace (%.1f deg; within 2 deg of it)",
+                 least);
+        return true;
+    }
+    out->level_ok[SS_LEVEL_L3_L4] = out->level_ok[SS_LEVEL_L4_L5] = true;
+    snprintf(out->rule, sizeof out->rule, "a straight spine: L3-L4 or L4-L5, below the conus");
+    return true;
+}
+
 void ss_spine_world(const ss_spine *spine, ss_world *out)
 {
     out->user = (void *)spine;
@@ -107,4 +151,5 @@ void ss_spine_world(const ss_spine *spine, ss_world *out)
     out->level_of_line = ss__level_of_line;
     out->clearance_mm = ss__clearance;
     out->on_back = ss__on_back;
+    out->prep_key = ss__prep_key;
 }

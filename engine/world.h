@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "preparation.h"
 #include "probe.h"
 #include "session_script.h"
 
@@ -31,6 +32,9 @@ typedef struct ss_world {
     /* optional: whether the skin at (x, z) is on the modelled back (the region the tissue
      * volume covers); the probe is kept there */
     bool (*on_back)(void *user, double x_mm, double z_mm);
+    /* optional: the answers of the pre-procedure stage for this patient (preparation.h);
+     * false when there are none (the stage is then not graded) */
+    bool (*prep_key)(void *user, ss_prep_key *out);
 } ss_world;
 
 #endif

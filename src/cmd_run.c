@@ -434,6 +434,7 @@ int ss_cmd_run(int argc, char **argv)
     if (m.puncture_time_s == m.puncture_time_s) snprintf(pt, sizeof pt, "%.1f s", m.puncture_time_s);
     printf("  insertions %d, interspaces %d, bone contacts %d, puncture time %s, operation time %.1f s\n",
            m.insertions, m.interspaces_tried, m.bone_contacts, pt, m.operation_time_s);
+    if (g.preparation[0]) printf("  %s\n", g.preparation);
     for (int i = 0; i < g.nweaknesses; i++) printf("  - %s\n", g.weaknesses[i]);
     for (int i = 0; i < g.nstrengths; i++) printf("  + %s\n", g.strengths[i]);
     if (metrics_path) {

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "paths.h"
 #include "test_support.h"
 
@@ -43,5 +45,36 @@ Test(cli_xray, writes_both_projections_and_refuses_bad_usage, .timeout = 120)
     const char *f[] = {"xray", "/nonexistent/s.json", "--projection", "ap", "-o", ap, NULL};
     cr_expect_eq(ts_run_sonospine(&r, f), 2);
     cr_expect(strstr(r.err, "/nonexistent/s.json"), "%s", r.err);
+    ts_rmtree(dir);
+}
+
+/* The stage's commands in a run: --metrics-json gains `preparation` with the contract's
+ * keys, the run prints the feedback naming skipped items, and the log replays. */
+Test(cli_xray, a_run_with_the_preparation_stage, .timeout = 120)
+{
+    const char *dir = ts_tempdir("cli_prep");
+    char script[512], log[512], metrics[512];
+    snprintf(script, sizeof script, "%s/s.txt", dir);
+    snprintf(log, sizeof log, "%s/a.jsonl", dir);
+    snprintf(metrics, sizeof metrics, "%s/m.json", dir);
+    cr_assert_eq(ts_write_file(script, "0 xray.cobb 30\n0 xray.nash-moe II\n0 level.choose L3-L4\n0 check consent\n"
+                                       "0 check position\n1 probe.view L3-L4 near-spinous right\n4 end\n"),
+                 0);
+    const char *a[] = {"run", ts_source_path("scenarios/wei2023-case2.json"), "--headless", "--quiet", "--script",
+                       script, "--log", log, "--metrics-json", metrics, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, a), 0, "%s %s", r.out, r.err);
+    cr_expect(strstr(r.out, "Preparation: ") && strstr(r.out, "L3-L4 chosen: right") &&
+                  strstr(r.out, "checklist skipped: coagulation, infection, allergy"),
+              "%s", r.out);
+    cJSON *m = ts_read_json(metrics);
+    cJSON *p = cJSON_GetObjectItem(m, "preparation");
+    cr_assert(cJSON_IsObject(p), "metrics has preparation");
+    cr_expect(cJSON_IsNumber(cJSON_GetObjectItem(p, "cobb_error_deg")));
+    cr_expect(cJSON_IsNumber(cJSON_GetObjectItem(p, "nash_moe_error")));
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(p, "level_choice_ok")));
+    cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(p, "checklist_missed")), 6);
+    cJSON_Delete(m);
+    const char *rp[] = {"replay", log, NULL};
+    cr_expect_eq(ts_run_sonospine(&r, rp), 0, "%s %s", r.out, r.err);
     ts_rmtree(dir);
 }

@@ -1,0 +1,90 @@
+/* preparation.c: see preparation.h. */
+#include "preparation.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ss__items[SS_CHECK_COUNT] = {
+    [SS_CHECK_CONSENT] = "consent",         [SS_CHECK_COAGULATION] = "coagulation",
+    [SS_CHECK_INFECTION] = "infection",     [SS_CHECK_ALLERGY] = "allergy",
+    [SS_CHECK_POSITION] = "position",       [SS_CHECK_STERILE_COVER] = "sterile-cover",
+    [SS_CHECK_COUPLANT] = "couplant",       [SS_CHECK_LOCAL_ANAESTHETIC] = "local-anaesthetic",
+};
+
+static const char *const ss__grades[5] = {"0", "I", "II", "III", "IV"};
+
+const char *ss_check_item_name(int item) { return item >= 0 && item < SS_CHECK_COUNT ? ss__items[item] : "?"; }
+
+int ss_check_item_from_name(const char *name)
+{
+    for (int i = 0; name && i < SS_CHECK_COUNT; i++)
+        if (!strcmp(name, ss__items[i])) return i;
+    return -1;
+}
+
+int ss_nash_moe_from_name(const char *name)
+{
+    static const char *const digits[5] = {"0", "1", "2", "3", "4"};
+    for (int g = 0; name && g < 5; g++)
+        if (!strcmp(name, ss__grades[g]) || !strcmp(name, digits[g])) return g;
+    return -1;
+}
+
+const char *ss_nash_moe_name(int grade) { return grade >= 0 && grade <= 4 ? ss__grades[grade] : "?"; }
+
+void ss_prep_inputs_init(ss_prep_inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    in->cobb_deg = NAN;
+    in->nash_moe = -1;
+    in->level = -1;
+}
+
+void ss_prep_grade(const ss_prep_inputs *in, const ss_prep_key *key, ss_prep_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->present = in->any;
+    out->cobb_error_deg = isnan(in->cobb_deg) ? NAN : fabs(in->cobb_deg - key->cobb_deg);
+    out->nash_moe_error = in->nash_moe < 0 ? -1 : abs(in->nash_moe - key->nash_moe);
+    out->level_choice = in->level;
+    out->level_choice_ok = in->level < 0 || in->level >= SS_LEVEL_COUNT ? -1 : key->level_ok[in->level] ? 1 : 0;
+    for (int i = 0; i < SS_CHECK_COUNT; i++)
+        if (!(in->checked & (1u << i))) out->missed[out->nmissed++] = i;
+    out->key = *key;
+    out->cobb_given_deg = in->cobb_deg;
+    out->nash_moe_given = in->nash_moe;
+}
+
+void ss_prep_describe(const ss_prep_result *r, char *buf, size_t n)
+{
+    size_t used = 0;
+#define SS__ADD(...)                                                                                                   \
+    do {                                                                                                               \
+        int k = snprintf(buf + used, used < n ? n - used : 0, __VA_ARGS__);                                            \
+        if (k > 0) used += (size_t)k;                                                                                  \
+    } while (0)
+    if (n) buf[0] = '\0';
+    if (!r->present) return;
+    SS__ADD("Preparation: ");
+    if (isnan(r->cobb_error_deg)) SS__ADD("no Cobb angle given (the film's is %.0f deg); ", r->key.cobb_deg);
+    else
+        SS__ADD("Cobb angle %.0f deg read, the film's %.0f deg (%s); ", r->cobb_given_deg, r->key.cobb_deg,
+                r->cobb_error_deg <= SS_PREP_COBB_TOL_DEG ? "within 5" : "off by more than 5");
+    if (r->nash_moe_error < 0) SS__ADD("no Nash-Moe grade given (the film's is %s); ", ss_nash_moe_name(r->key.nash_moe));
+    else
+        SS__ADD("Nash-Moe %s read, the film's %s (%s); ", ss_nash_moe_name(r->nash_moe_given),
+                ss_nash_moe_name(r->key.nash_moe), r->nash_moe_error <= SS_PREP_NASH_MOE_TOL ? "within 1 grade" : "off");
+    if (r->level_choice_ok < 0) SS__ADD("no interspace chosen; ");
+    else
+        SS__ADD("%s chosen: %s (%s); ", ss_level_name(r->level_choice), r->level_choice_ok ? "right" : "not the one",
+                r->key.rule);
+    if (r->nmissed == 0) SS__ADD("every checklist item done.");
+    else {
+        SS__ADD("checklist skipped: ");
+        for (int i = 0; i < r->nmissed; i++)
+            SS__ADD("%s%s", ss_check_item_name(r->missed[i]), i + 1 < r->nmissed ? ", " : ".");
+    }
+#undef SS__ADD
+}

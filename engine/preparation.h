@@ -1,0 +1,89 @@
+/* preparation.h: the pre-procedure stage of the paper's protocol (issue 24), what a
+ * trainee does before the scan and how it is graded.
+ *
+ * The trainee reads the radiographs (xray.h) and says the Cobb angle (`xray.cobb DEG`)
+ * and the apical rotation's Nash-Moe grade (`xray.nash-moe GRADE`, 0 or I-IV), chooses
+ * the interspace (`level.choose LEVEL`) and ticks the checklist (`check ITEM`): consent,
+ * coagulation, infection, allergy, position, sterile-cover, couplant, local-anaesthetic
+ * (the paper's Methods, "Preparation before intrathecal injections", and the
+ * contraindications a clinician checks). These are session-script commands, logged as
+ * inputs like any other (so they replay and verify).
+ *
+ * The answers are the patient model's own (ss_prep_key, from the world: world.h): the
+ * lumbar Cobb angle the model measures (spine_measure.h, what the radiograph shows), the
+ * Nash-Moe grade of its most rotated lumbar body, and the interspaces the paper's rule
+ * accepts: after a fusion, the channel reserved (laminotomy or ungrafted level); in
+ * scoliosis without one, the least rotated interspace (and any within 2 deg of it); in a
+ * straight spine, any the scenario expects. Tolerances: Cobb +-5 deg, Nash-Moe +-1 grade
+ * (the issue's; the paper gives none).
+ */
+#ifndef SS_PREPARATION_H
+#define SS_PREPARATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "patient.h"
+
+typedef enum ss_check_item {
+    SS_CHECK_CONSENT,
+    SS_CHECK_COAGULATION,
+    SS_CHECK_INFECTION,
+    SS_CHECK_ALLERGY,
+    SS_CHECK_POSITION,
+    SS_CHECK_STERILE_COVER,
+    SS_CHECK_COUPLANT,
+    SS_CHECK_LOCAL_ANAESTHETIC,
+    SS_CHECK_COUNT
+} ss_check_item;
+
+#define SS_PREP_COBB_TOL_DEG 5.0
+#define SS_PREP_NASH_MOE_TOL 1
+
+const char *ss_check_item_name(int item);
+int ss_check_item_from_name(const char *name); /* -1 unknown */
+/* "0", "I", "II", "III", "IV" (or 0-4) -> 0..4; -1 otherwise. And back. */
+int ss_nash_moe_from_name(const char *name);
+const char *ss_nash_moe_name(int grade);
+
+/* What the trainee said (the simulation's state; session-script commands). */
+typedef struct ss_prep_inputs {
+    bool any;                  /* a preparation command was given */
+    double cobb_deg;           /* NAN: not given */
+    int nash_moe;              /* -1: not given */
+    int level;                 /* SS_LEVEL_*, -1: not chosen */
+    unsigned checked;          /* bit per ss_check_item */
+} ss_prep_inputs;
+
+void ss_prep_inputs_init(ss_prep_inputs *in);
+
+/* The model's answers (world.h: the patient's prep_key). */
+typedef struct ss_prep_key {
+    double cobb_deg;
+    int nash_moe;
+    bool level_ok[SS_LEVEL_COUNT];
+    char rule[160];            /* the rule that chose them, in words */
+} ss_prep_key;
+
+/* The grade of the stage (metrics.h's preparation). */
+typedef struct ss_prep_result {
+    bool present;              /* the trainee did a preparation stage */
+    double cobb_error_deg;     /* |given - model|; NAN not given */
+    int nash_moe_error;        /* |given - model| in grades; -1 not given */
+    int level_choice;          /* SS_LEVEL_*, -1 none */
+    int level_choice_ok;       /* 1 yes, 0 no, -1 no choice */
+    int nmissed;
+    int missed[SS_CHECK_COUNT]; /* ss_check_item, in checklist order */
+    ss_prep_key key;            /* what it was graded against */
+    double cobb_given_deg;      /* NAN: not given */
+    int nash_moe_given;         /* -1: not given */
+} ss_prep_result;
+
+void ss_prep_grade(const ss_prep_inputs *in, const ss_prep_key *key, ss_prep_result *out);
+
+/* The stage's feedback in one sentence, naming what was off and every skipped checklist
+ * item, e.g. "Preparation: Cobb angle 45 deg read, the film's 37 deg (off by 8, more than
+ * 5); ... checklist skipped: consent, coagulation." */
+void ss_prep_describe(const ss_prep_result *r, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,142 @@
+/* test_preparation.c: the pre-procedure stage (engine/preparation.h, issue 24): its
+ * session-script commands parse, log and come back from the log; the patient's answers
+ * follow the paper's rule (case 2: the reserved L3-L4 channel; case 6: the least rotated
+ * L4-L5; a straight spine: L3-L4 or L4-L5) and the film's Cobb angle and Nash-Moe grade;
+ * an attempt is graded against them with the stated tolerances and every skipped
+ * checklist item is named; without the stage nothing changes. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patient_case.h"
+#include "preparation.h"
+#include "session.h"
+#include "session_script.h"
+#include "spine_measure.h"
+#include "spine_world.h"
+#include "test_support.h"
+
+Test(preparation, commands_parse_and_round_trip_through_the_log)
+{
+    ss_script s;
+    cr_assert_eq(ss_script_parse("0 xray.cobb 42.5\n0 xray.nash-moe III\n1 level.choose L4-L5\n2 check consent\n"
+                                 "2 check local-anaesthetic\n3 xray.nash-moe 0\n",
+                                 "prep", &s),
+                 SS_OK, "%s", ss_error_message());
+    cr_assert_eq(s.count, 6);
+    cr_expect_eq(s.cmds[0].op, SS_OP_XRAY_COBB);
+    cr_expect_eq(s.cmds[0].args[0], 42.5);
+    cr_expect_eq(s.cmds[1].args[0], 3);
+    cr_expect_eq(s.cmds[2].level, SS_LEVEL_L4_L5);
+    cr_expect_eq(s.cmds[4].item, SS_CHECK_LOCAL_ANAESTHETIC);
+    cr_expect_eq(s.cmds[5].args[0], 0);
+    for (size_t i = 0; i < s.count; i++) {
+        cJSON *j = ss_script_cmd_to_json(&s.cmds[i]);
+        ss_script_cmd back;
+        cr_assert(ss_script_cmd_from_json(j, &back), "command %zu comes back from the log", i);
+        cr_expect_eq(back.op, s.cmds[i].op);
+        cr_expect_eq(back.args[0], s.cmds[i].args[0]);
+        cr_expect_eq(back.level, s.cmds[i].level);
+        cr_expect_eq(back.item, s.cmds[i].item);
+        cJSON_Delete(j);
+    }
+    ss_script_free(&s);
+    /* bad values are named, with what was expected */
+    cr_assert_eq(ss_script_parse("0 xray.nash-moe V\n0 check lunch\n0 level.choose L6-L7\n0 xray.cobb 200\n"
+                                 "0 check\n",
+                                 "bad", &s),
+                 SS_ERR_PARSE);
+    const char *m = ss_error_message();
+    cr_expect(strstr(m, "bad:1: xray.nash-moe: expected a Nash-Moe grade 0, I, II, III or IV, found 'V'"), "%s", m);
+    cr_expect(strstr(m, "bad:2: check: unknown item 'lunch' (expected (consent, coagulation"), "%s", m);
+    cr_expect(strstr(m, "bad:3: level.choose: unknown level 'L6-L7'"), "%s", m);
+    cr_expect(strstr(m, "bad:4: xray.cobb: the Cobb angle must be from 0 to 120 deg, found 200"), "%s", m);
+    cr_expect(strstr(m, "bad:5: check: expected ITEM"), "%s", m);
+}
+
+static void key_of(const char *scenario, ss_prep_key *k, ss_case *cs)
+{
+    char path[256];
+    snprintf(path, sizeof path, "scenarios/%s.json", scenario);
+    cr_assert_eq(ss_case_load(ts_source_path(path), NULL, cs), SS_OK, "%s", ss_error_message());
+    ss_world w;
+    ss_spine_world(cs->spine, &w);
+    cr_assert(w.prep_key && w.prep_key(w.user, k));
+}
+
+Test(preparation, the_answers_follow_the_papers_rule_and_the_film)
+{
+    ss_case cs;
+    ss_prep_key k;
+    key_of("wei2023-case2", &k, &cs); /* fused, L3-L4 laminotomy */
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) cr_expect_eq(k.level_ok[l], l == SS_LEVEL_L3_L4, "case 2 %d", l);
+    cr_expect(strstr(k.rule, "channel"), "%s", k.rule);
+    ss_case_free(&cs);
+    key_of("wei2023-case6", &k, &cs); /* scoliosis: the paper's L4-L5, the least rotated */
+    cr_expect(k.level_ok[SS_LEVEL_L4_L5] && !k.level_ok[SS_LEVEL_L2_L3] && !k.level_ok[SS_LEVEL_L3_L4], "%s", k.rule);
+    ss_cobb_measure cobb;
+    cr_assert_eq(ss_spine_measure_cobb(cs.spine, &cobb), SS_OK);
+    cr_expect_eq(k.cobb_deg, cobb.cobb_deg, "the lumbar Cobb angle the film shows");
+    cr_expect_eq(k.nash_moe, 3, "Nash-Moe III, as the scenario's record says");
+    ss_case_free(&cs);
+    key_of("normal-adult", &k, &cs);
+    cr_expect(k.level_ok[SS_LEVEL_L3_L4] && k.level_ok[SS_LEVEL_L4_L5] && !k.level_ok[SS_LEVEL_L1_L2]);
+    cr_expect_eq(k.nash_moe, 0);
+    ss_case_free(&cs);
+}
+
+/* A whole attempt with the stage: graded against the model, skipped items named; the same
+ * attempt without it has no preparation at all. */
+Test(preparation, an_attempt_is_graded_on_its_stage)
+{
+    ss_case cs;
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case6.json"), NULL, &cs), SS_OK);
+    ss_script s;
+    cr_assert_eq(ss_script_parse("0 xray.cobb 45\n0 xray.nash-moe I\n0 level.choose L3-L4\n0 check consent\n"
+                                 "0 check coagulation\n1 probe.view L4-L5 near-spinous right\n5 end\n",
+                                 "prep", &s),
+                 SS_OK, "%s", ss_error_message());
+    for (int with = 1; with >= 0; with--) {
+        ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .mode = "practice"};
+        ss_spine_world(cs.spine, &d.world);
+        ss_session *ses;
+        cr_assert_eq(ss_session_begin(&d, &ses), SS_OK, "%s", ss_error_message());
+        ss_script run = s;
+        if (!with) {
+            run.cmds += 5;
+            run.count -= 5;
+        }
+        ss_session_run_script(ses, &run);
+        ss_metrics m;
+        ss_grade g;
+        cr_assert_eq(ss_session_end(ses, &m, &g), SS_OK);
+        ss_session_free(ses);
+        if (!with) {
+            cr_expect(!m.prep.present && !g.preparation[0], "no stage, no preparation");
+            continue;
+        }
+        cr_assert(m.prep.present);
+        cr_expect(fabs(m.prep.cobb_error_deg - fabs(45 - m.prep.key.cobb_deg)) < 1e-9);
+        cr_expect_eq(m.prep.nash_moe_error, 2, "I against III");
+        cr_expect_eq(m.prep.level_choice_ok, 0, "L3-L4 is not the least rotated");
+        cr_expect_eq(m.prep.nmissed, SS_CHECK_COUNT - 2);
+        cJSON *j = ss_metrics_to_json(&m);
+        cJSON *p = cJSON_GetObjectItem(j, "preparation");
+        cr_assert(cJSON_IsObject(p));
+        cr_expect(cJSON_IsNumber(cJSON_GetObjectItem(p, "cobb_error_deg")));
+        cr_expect_eq(cJSON_GetObjectItem(p, "nash_moe_error")->valueint, 2);
+        cr_expect(cJSON_IsFalse(cJSON_GetObjectItem(p, "level_choice_ok")));
+        cJSON *miss = cJSON_GetObjectItem(p, "checklist_missed");
+        cr_expect_eq(cJSON_GetArraySize(miss), SS_CHECK_COUNT - 2);
+        cr_expect_str_eq(cJSON_GetArrayItem(miss, 0)->valuestring, "infection");
+        cJSON_Delete(j);
+        cr_expect(strstr(g.preparation, "checklist skipped: infection, allergy, position, sterile-cover, couplant, "
+                                        "local-anaesthetic.") &&
+                      strstr(g.preparation, "L3-L4 chosen: not the one") && strstr(g.preparation, "off"),
+                  "%s", g.preparation);
+    }
+    ss_script_free(&s);
+    ss_case_free(&cs);
+}
