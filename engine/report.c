@@ -111,6 +111,7 @@ static void ss__read_grade(ss_report *r, const cJSON *g)
     r->pass = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(g, "pass"));
     r->pass_mark = ss__num(g, "pass_mark", NAN);
     snprintf(r->pass_reason, sizeof r->pass_reason, "%s", ss__str(g, "pass_reason", ""));
+    snprintf(r->preparation, sizeof r->preparation, "%s", ss__str(g, "preparation", ""));
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(g, "items");
     cJSON_Delete(r->grade_items);
     r->grade_items = cJSON_IsArray(items) ? cJSON_Duplicate(items, 1) : cJSON_CreateArray();

@@ -110,6 +110,7 @@ typedef struct ss_report {
     double pass_mark;
     char pass_reason[SS_GRADE_NOTE_CHARS];
     char ungraded_reason[720];  /* why there is no grade, when the log has one */
+    char preparation[640];      /* the pre-procedure stage's feedback (the grade's), "" none */
     cJSON *grade_items;     /* the grade record's items array (owned copy) */
     cJSON *metrics;         /* the metrics record (owned copy, seq/prev/hash removed) */
     char strengths[SS_REPORT_MAX_NOTES][SS_GRADE_NOTE_CHARS];

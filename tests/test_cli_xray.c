@@ -76,5 +76,14 @@ Test(cli_xray, a_run_with_the_preparation_stage, .timeout = 120)
     cJSON_Delete(m);
     const char *rp[] = {"replay", log, NULL};
     cr_expect_eq(ts_run_sonospine(&r, rp), 0, "%s %s", r.out, r.err);
+    /* and the report shows the stage */
+    char html[600];
+    snprintf(html, sizeof html, "%s/r.html", dir);
+    const char *rep[] = {"report", log, "-o", html, "--frames", "0", NULL};
+    cr_expect_eq(ts_run_sonospine(&r, rep), 0, "%s %s", r.out, r.err);
+    char *page = NULL;
+    cr_assert_eq(ss_file_read(html, 1 << 24, &page, NULL), SS_OK);
+    cr_expect(strstr(page, "Preparation") && strstr(page, "checklist skipped: coagulation"), "the report's stage");
+    free(page);
     ts_rmtree(dir);
 }
