@@ -13,6 +13,7 @@
 #include "session.h"
 #include "spine_world.h"
 #include "critical.h"
+#include "followup.h"
 #include "metric_def.h"
 #include "tissue.h"
 
@@ -578,6 +579,10 @@ ss_status ss_report_build(const ss_report_desc *d, ss_report *out)
         if (st != SS_OK) break;
     }
     if (st == SS_OK && r->metrics) r->insertions = (int)ss__num(r->metrics, "insertions", 0);
+    ss_followup fu;
+    int fb, fi;
+    if (st == SS_OK && r->metrics && ss_followup_from_metrics_json(r->metrics, &fu, &fb, &fi) && fi > 0)
+        ss_followup_describe(&fu, fb, fi, r->followup, sizeof r->followup);
 
     /* re-simulation */
     if (st == SS_OK) {

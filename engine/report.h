@@ -111,6 +111,7 @@ typedef struct ss_report {
     char pass_reason[SS_GRADE_NOTE_CHARS];
     char ungraded_reason[720];  /* why there is no grade, when the log has one */
     char preparation[640];      /* the pre-procedure stage's feedback (the grade's), "" none */
+    char followup[400];         /* the 72-hour follow-up (followup.h), "" without an insertion */
     cJSON *grade_items;     /* the grade record's items array (owned copy) */
     cJSON *metrics;         /* the metrics record (owned copy, seq/prev/hash removed) */
     char strengths[SS_REPORT_MAX_NOTES][SS_GRADE_NOTE_CHARS];

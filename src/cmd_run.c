@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "demo_script.h"
 #include "exam.h"
+#include "followup.h"
 #include "log_signer.h"
 #include "platform/gl_context.h"
 #include "results_db.h"
@@ -435,10 +436,16 @@ int ss_cmd_run(int argc, char **argv)
     printf("  insertions %d, interspaces %d, bone contacts %d, puncture time %s, operation time %.1f s\n",
            m.insertions, m.interspaces_tried, m.bone_contacts, pt, m.operation_time_s);
     if (g.preparation[0]) printf("  %s\n", g.preparation);
+    ss_followup fu;
+    ss_followup_assess(m.pdph_risk_pct, m.nerve_contacts, m.bone_contacts, m.insertions, m.vessel_punctures, &fu);
+    char fus[400];
+    ss_followup_describe(&fu, m.bone_contacts, m.insertions, fus, sizeof fus);
+    if (m.insertions > 0) printf("  %s\n", fus);
     for (int i = 0; i < g.nweaknesses; i++) printf("  - %s\n", g.weaknesses[i]);
     for (int i = 0; i < g.nstrengths; i++) printf("  + %s\n", g.strengths[i]);
     if (metrics_path) {
         cJSON *mj = ss_metrics_to_json(&m);
+        cJSON_AddItemToObject(mj, "followup", ss_followup_to_json(&fu));
         if (ss__write_json(metrics_path, mj) != 0) {
             fprintf(stderr, "sonospine run: --metrics-json %s: %s\n", metrics_path, strerror(errno));
             code = SS_EXIT_FAILED;

@@ -73,6 +73,7 @@ Test(cli_xray, a_run_with_the_preparation_stage, .timeout = 120)
     cr_expect(cJSON_IsNumber(cJSON_GetObjectItem(p, "nash_moe_error")));
     cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(p, "level_choice_ok")));
     cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(p, "checklist_missed")), 6);
+    cr_expect(cJSON_IsObject(cJSON_GetObjectItem(m, "followup")), "the 72-hour follow-up is in the metrics");
     cJSON_Delete(m);
     const char *rp[] = {"replay", log, NULL};
     cr_expect_eq(ts_run_sonospine(&r, rp), 0, "%s %s", r.out, r.err);
