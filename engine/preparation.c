@@ -88,3 +88,40 @@ void ss_prep_describe(const ss_prep_result *r, char *buf, size_t n)
     }
 #undef SS__ADD
 }
+
+void ss_surgical_record(const ss_patient_params *p, char *buf, size_t n)
+{
+    const ss_fusion_params *f = &p->fusion;
+    size_t used = 0;
+#define SS__ADD(...)                                                                                                   \
+    do {                                                                                                               \
+        int k = snprintf(buf + used, used < n ? n - used : 0, __VA_ARGS__);                                            \
+        if (k > 0) used += (size_t)k;                                                                                  \
+    } while (0)
+    if (n) buf[0] = '\0';
+    if (!f->present) {
+        SS__ADD("No spinal surgery.");
+        return;
+    }
+    SS__ADD("Posterior spinal fusion %s to %s%s", ss_vertebra_name(f->upper_vertebra),
+            ss_vertebra_name(f->lower_vertebra),
+            f->fused_above_l1 && f->upper_vertebra >= SS_VERT_L1 ? " (instrumented on into the thoracic spine)" : "");
+    if (f->rods)
+        SS__ADD("; two %s rods, %.1f mm", f->rod_material == SS_ROD_COCR ? "cobalt-chromium" : "titanium",
+                f->rod_diameter_mm);
+    int ns = 0;
+    for (int v = 0; v < SS_VERT_COUNT; v++)
+        if (f->screws[v]) SS__ADD("%s%s", ns++ ? ", " : "; pedicle screws at ", ss_vertebra_name(v));
+    if (f->graft) SS__ADD("; posterolateral bone graft over the fused laminae");
+    int nr = 0;
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        if (f->laminotomy[l])
+            SS__ADD("%s%s (laminotomy channel, about %.0f x %.0f mm)", nr++ ? ", " : "; reserved for intrathecal access: ",
+                    ss_level_name(l), f->channel_width_mm, f->channel_height_mm);
+        else if (f->ungrafted[l])
+            SS__ADD("%s%s (left without graft)", nr++ ? ", " : "; reserved for intrathecal access: ", ss_level_name(l));
+    }
+    if (!nr) SS__ADD("; no interspace reserved for access");
+    SS__ADD(".");
+#undef SS__ADD
+}

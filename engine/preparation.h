@@ -81,6 +81,12 @@ typedef struct ss_prep_result {
 
 void ss_prep_grade(const ss_prep_inputs *in, const ss_prep_key *key, ss_prep_result *out);
 
+/* The surgical record the stage starts from (what the operator reviews before the
+ * scan), written from the patient's fusion: the fused span, rods (material, diameter),
+ * pedicle screw levels, graft, and the interspaces reserved for punctures (laminotomy
+ * channels, ungrafted levels); "No spinal surgery." without one. */
+void ss_surgical_record(const ss_patient_params *p, char *buf, size_t n);
+
 /* The stage's feedback in one sentence, naming what was off and every skipped checklist
  * item, e.g. "Preparation: Cobb angle 45 deg read, the film's 37 deg (off by 8, more than
  * 5); ... checklist skipped: consent, coagulation." */

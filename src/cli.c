@@ -247,7 +247,9 @@ static const ss_command ss__commands[] = {
      "(docs/anatomy.md, \"Radiographs\"). On it a trainee measures the Cobb angle between\n"
      "the end vertebrae and grades the apical rotation (Nash-Moe), as the paper's operators\n"
      "did before the scan; `sonospine anatomy` gives the model's own values. --mm-per-px\n"
-     "(0.2 to 2, default 0.5). Prints the size and scale. Exit 0 written, 1 not written,\n"
+     "(0.2 to 2, default 0.5). Prints the size and scale, and the surgical record (fused\n"
+     "span, rods, screws, graft, the interspace reserved for access). Exit 0 written, 1 not\n"
+     "written,\n"
      "2 bad usage or scenario.\n",
      ss_cmd_xray},
     {"anatomy", "what the patient model measures: windows, depths, rotation, Cobb; label slices",

@@ -1,8 +1,9 @@
 /* cmd_xray.c: `sonospine xray SCENARIO --projection ap|lateral -o OUT.png
  * [--mm-per-px MM]`: the radiograph of the scenario's patient (engine/xray.h), what the
  * pre-procedure stage shows the trainee to measure the Cobb angle and grade the apical
- * rotation on. Prints the picture's size and scale; never the answers (`sonospine
- * anatomy` gives the instructor the model's own Cobb angle and rotations). */
+ * rotation on. Prints the picture's size and scale and the surgical record (fused span,
+ * rods, screws, graft, the interspace reserved for access); never the answers
+ * (`sonospine anatomy` gives the instructor the model's own Cobb angle and rotations). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -11,6 +12,7 @@
 #include "cli_args.h"
 #include "cli_case.h"
 #include "commands.h"
+#include "preparation.h"
 #include "xray.h"
 
 int ss_cmd_xray(int argc, char **argv)
@@ -58,6 +60,10 @@ int ss_cmd_xray(int argc, char **argv)
         }
         ss_xray_free(&x);
     }
+    /* the other record the operator reviews before the scan */
+    char record[900];
+    ss_surgical_record(ss_spine_params(cs.spine), record, sizeof record);
+    if (code == SS_EXIT_OK) printf("surgical record: %s\n", record);
     ss_case_free(&cs);
     return code;
 }

@@ -23,6 +23,7 @@ Test(cli_xray, writes_both_projections_and_refuses_bad_usage, .timeout = 120)
     cr_assert_eq(ts_run_sonospine(&r, a), 0, "%s %s", r.out, r.err);
     cr_expect(strstr(r.out, "anteroposterior radiograph of wei2023-case4") && strstr(r.out, "0.50 mm a pixel"), "%s",
               r.out);
+    cr_expect(strstr(r.out, "surgical record: Posterior spinal fusion"), "the record beside the film: %s", r.out);
     const char *b[] = {"xray", ts_source_path("scenarios/wei2023-case4.json"), "--projection", "lateral", "-o", lat,
                        "--mm-per-px", "1", NULL};
     cr_assert_eq(ts_run_sonospine(&r, b), 0, "%s %s", r.out, r.err);

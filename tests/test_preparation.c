@@ -140,3 +140,25 @@ Test(preparation, an_attempt_is_graded_on_its_stage)
     ss_script_free(&s);
     ss_case_free(&cs);
 }
+
+/* The surgical record is written from the patient's fusion, naming the reserved channel. */
+Test(preparation, the_surgical_record_names_span_hardware_and_the_channel)
+{
+    ss_case cs;
+    char rec[900];
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case2.json"), NULL, &cs), SS_OK);
+    ss_surgical_record(ss_spine_params(cs.spine), rec, sizeof rec);
+    cr_expect(strstr(rec, "Posterior spinal fusion T7 to S1") && strstr(rec, "cobalt-chromium rods, 5.5 mm") &&
+                  strstr(rec, "pedicle screws at L1, L2, L4, L5, S1") &&
+                  strstr(rec, "reserved for intrathecal access: L3-L4 (laminotomy channel"),
+              "%s", rec);
+    ss_case_free(&cs);
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case1.json"), NULL, &cs), SS_OK);
+    ss_surgical_record(ss_spine_params(cs.spine), rec, sizeof rec);
+    cr_expect(strstr(rec, "L4-L5 (left without graft)") && strstr(rec, "titanium"), "%s", rec);
+    ss_case_free(&cs);
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/normal-adult.json"), NULL, &cs), SS_OK);
+    ss_surgical_record(ss_spine_params(cs.spine), rec, sizeof rec);
+    cr_expect_str_eq(rec, "No spinal surgery.");
+    ss_case_free(&cs);
+}
