@@ -248,9 +248,8 @@ static const ss_command ss__commands[] = {
      "the end vertebrae and grades the apical rotation (Nash-Moe), as the paper's operators\n"
      "did before the scan; `sonospine anatomy` gives the model's own values. --mm-per-px\n"
      "(0.2 to 2, default 0.5). Prints the size and scale, and the surgical record (fused\n"
-     "span, rods, screws, graft, the interspace reserved for access). Exit 0 written, 1 not\n"
-     "written,\n"
-     "2 bad usage or scenario.\n",
+     "span, rods, screws, graft, the interspace reserved for access). Exit 0 written,\n"
+     "1 not written, 2 bad usage or scenario.\n",
      ss_cmd_xray},
     {"anatomy", "what the patient model measures: windows, depths, rotation, Cobb; label slices",
      "usage: sonospine anatomy SCENARIO [--json] [--slices DIR] [--spacing MM]\n"
