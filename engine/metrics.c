@@ -284,6 +284,7 @@ cJSON *ss_metrics_to_json(const ss_metrics *mt)
         else cJSON_AddNullToObject(j, "level");
         cJSON_AddItemToArray(ce, j);
     }
+    if (mt->landmark) cJSON_AddStringToObject(o, "mode", "landmark");
     if (mt->prep.present) {
         const ss_prep_result *pr = &mt->prep;
         cJSON *p = cJSON_AddObjectToObject(o, "preparation");

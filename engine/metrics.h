@@ -71,6 +71,7 @@ typedef struct ss_metrics {
     double probe_path_mm;
     double time_in_tissue_s;
     double injected_ml;
+    bool landmark;                 /* landmark-only mode (no ultrasound): "mode": "landmark" */
     ss_prep_result prep;           /* the pre-procedure stage (preparation.h); prep.present
                                       false when the attempt had none */
     double pdph_risk_pct;          /* post-dural-puncture headache risk from gauge, tip and

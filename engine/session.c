@@ -195,6 +195,7 @@ static ss_status ss__make(const ss_session_desc *d, bool replaying, ss_session *
     sd.guide_max_deg = d->scenario->task.guide_angle_max_deg;
     sd.freehand_allowed = d->scenario->task.freehand_allowed;
     sd.exam = d->mode && strcmp(d->mode, "exam") == 0;
+    sd.landmark = d->mode && strcmp(d->mode, "landmark") == 0;
     sd.sink = (ss_event_sink){ss__on_event, s};
     sd.on_tick = ss__on_tick;
     sd.on_command = ss__on_command;
@@ -274,6 +275,7 @@ static void ss__finish(ss_session *s, ss_metrics *m, ss_grade *g)
         ss_sim_command(s->sim, &end);
     }
     ss_metrics_finish(s->metrics, ss_sim_get_state(s->sim)->t_s, m);
+    m->landmark = s->d.mode && strcmp(s->d.mode, "landmark") == 0;
     /* the pre-procedure stage, against the patient's own answers (preparation.h) */
     const ss_prep_inputs *pi = &ss_sim_get_state(s->sim)->prep;
     ss_prep_key key;

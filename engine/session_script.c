@@ -42,6 +42,7 @@ static const ss__op_spec ss__ops[SS_OP_COUNT] = {
     [SS_OP_XRAY_COBB] = {"xray.cobb", 1, "DEG"},
     [SS_OP_XRAY_NASH_MOE] = {"xray.nash-moe", 0, "GRADE (0, I, II, III or IV)"},
     [SS_OP_LEVEL_CHOOSE] = {"level.choose", 0, "LEVEL (L1-L2 ... L5-S1)"},
+    [SS_OP_NEEDLE_LANDMARK] = {"needle.landmark", 1, "LEVEL CRANIAL_DEG"},
     [SS_OP_CHECK] = {"check", 0,
                      "ITEM (consent, coagulation, infection, allergy, position, sterile-cover, couplant or "
                      "local-anaesthetic)"},
@@ -129,6 +130,12 @@ bool ss_script_cmd_in_range(const ss_script_cmd *c, char *why, size_t n)
             return false;
         }
         return true;
+    case SS_OP_NEEDLE_LANDMARK:
+        if (!(c->args[0] >= -45.0 && c->args[0] <= 45.0)) {
+            snprintf(why, n, "%s: the cranial tilt must be within +-45 deg, found %g", name, c->args[0]);
+            return false;
+        }
+        __attribute__((fallthrough)); /* and a level, like level.choose */
     case SS_OP_LEVEL_CHOOSE:
         if (c->level < 0 || c->level >= SS_LEVEL_COUNT) {
             snprintf(why, n, "%s: expected an interspace L1-L2 ... L5-S1", name);
@@ -317,6 +324,18 @@ static void ss__parse_line(char *line, int line_no, const char *name, double *la
         }
         if (!ok) return;
         break;
+    case SS_OP_NEEDLE_LANDMARK:
+        if (nargs != 2) {
+            ss__err(e, name, line_no, "%s: expected %s, found %d arguments", spec->name, spec->args_help, nargs);
+            return;
+        }
+        cmd->level = ss_level_from_name(args[0]);
+        if (cmd->level < 0) {
+            ss__err(e, name, line_no, "%s: unknown level '%s' (expected L1-L2 ... L5-S1)", spec->name, args[0]);
+            return;
+        }
+        first_num = 1;
+        break;
     case SS_OP_NEEDLE_ADVANCE_UNTIL:
         if (nargs != 3) {
             ss__err(e, name, line_no, "%s: expected %s, found %d arguments", spec->name, spec->args_help, nargs);
@@ -439,7 +458,8 @@ cJSON *ss_script_cmd_to_json(const ss_script_cmd *c)
     cJSON *a = cJSON_AddArrayToObject(o, "args");
     int n = ss__cmd_nargs(c);
     for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(c->args[i]));
-    if (c->op == SS_OP_LEVEL_CHOOSE) cJSON_AddStringToObject(o, "level", ss_level_name(c->level));
+    if (c->op == SS_OP_LEVEL_CHOOSE || c->op == SS_OP_NEEDLE_LANDMARK)
+        cJSON_AddStringToObject(o, "level", ss_level_name(c->level));
     if (c->op == SS_OP_CHECK) cJSON_AddStringToObject(o, "item", ss_check_item_name(c->item));
     if (c->op == SS_OP_PROBE_VIEW) {
         cJSON_AddStringToObject(o, "level", ss_level_name(c->level));
@@ -472,7 +492,7 @@ bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out)
         if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) return false;
         out->args[i] = x->valuedouble;
     }
-    if (out->op == SS_OP_LEVEL_CHOOSE || out->op == SS_OP_CHECK) {
+    if (out->op == SS_OP_LEVEL_CHOOSE || out->op == SS_OP_CHECK || out->op == SS_OP_NEEDLE_LANDMARK) {
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, out->op == SS_OP_CHECK ? "item" : "level");
         if (!cJSON_IsString(w)) return false;
         if (out->op == SS_OP_CHECK) out->item = ss_check_item_from_name(w->valuestring);

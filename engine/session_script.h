@@ -35,6 +35,7 @@ typedef enum ss_script_op {
     SS_OP_XRAY_NASH_MOE,       /* grade 0..4 in args[0] (written 0, I, II, III, IV) */
     SS_OP_LEVEL_CHOOSE,        /* level */
     SS_OP_CHECK,               /* item (ss_check_item) */
+    SS_OP_NEEDLE_LANDMARK,     /* level, cranial tilt deg: free-hand at the palpated interspace */
     SS_OP_END,
     SS_OP_COUNT
 } ss_script_op;

@@ -374,6 +374,10 @@ static bool ss__command(ss_sim *sim, const ss_script_cmd *c)
     if (!ss_script_cmd_in_range(c, why, sizeof why)) return ss__refuse(sim, why);
     if (sim->motion != SS__MOTION_NONE && c->op != SS_OP_END)
         return ss__refuse(sim, "a movement is still running");
+    if (sim->d.landmark && (c->op == SS_OP_PROBE_VIEW || c->op == SS_OP_PROBE_MOVE || c->op == SS_OP_PROBE_ROTATE ||
+                            c->op == SS_OP_PROBE_PLAN || c->op == SS_OP_GUIDE_ATTACH))
+        return ss__refuse(sim, "landmark-only mode: there is no ultrasound probe; palpate the interspace "
+                               "(needle.landmark LEVEL CRANIAL_DEG) and insert free hand");
     switch (c->op) {
     case SS_OP_PROBE_VIEW: {
         ss_probe_pose pose;
@@ -452,8 +456,29 @@ static bool ss__command(ss_sim *sim, const ss_script_cmd *c)
         }
         if (s->needle_placed) return true; /* free-hand needle already on its line */
         return ss__refuse(sim, "no frame attached and no free-hand needle placed");
+    case SS_OP_NEEDLE_LANDMARK: {
+        /* palpation finds the interspace between two spinous processes; the needle goes in
+           at the skin there, in the midline, square to the back (anterior) and tilted
+           CRANIAL_DEG toward the head, as a landmark technique does: it cannot see the
+           rotation or the sideways shift of a scoliotic canal */
+        if (!sim->d.landmark && !sim->d.freehand_allowed)
+            return ss__refuse(sim, "free-hand needling is not allowed in this scenario");
+        if (s->needle_placed && s->needle.in_body) return ss__refuse(sim, "remove the needle first");
+        double skin[3];
+        if (!sim->d.world.palpate || !sim->d.world.palpate(sim->d.world.user, c->level, skin))
+            return ss__refuse(sim, "this patient cannot be palpated");
+        const double a = c->args[0] * 0.017453292519943295;
+        double dir[3] = {0.0, -cos(a), sin(a)}, start[3];
+        for (int i = 0; i < 3; i++) start[i] = skin[i] - 5.0 * dir[i]; /* 5 mm above the skin */
+        ss_needle_place(&s->needle, &sim->d.needle, start, dir);
+        s->needle_placed = true;
+        sim->guided = false;
+        sim->have_last_tip = false;
+        return true;
+    }
     case SS_OP_NEEDLE_PLACE: {
-        if (!sim->d.freehand_allowed) return ss__refuse(sim, "free-hand needling is not allowed in this scenario");
+        if (!sim->d.freehand_allowed && !sim->d.landmark)
+            return ss__refuse(sim, "free-hand needling is not allowed in this scenario");
         if (s->needle_placed && s->needle.in_body) return ss__refuse(sim, "remove the needle first");
         double start[3] = {c->args[0], c->args[1], c->args[2]}, dir[3] = {c->args[3], c->args[4], c->args[5]};
         ss_needle_place(&s->needle, &sim->d.needle, start, dir);

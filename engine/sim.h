@@ -51,6 +51,10 @@ typedef struct ss_sim_desc {
     /* an exam: the planner (probe.plan, guide.attach auto) is an aid and is refused; the
      * candidate finds the window and sets the frame's angle */
     bool exam;
+    /* landmark-only mode (no ultrasound): every probe and frame command is refused; the
+     * needle goes in free hand, at the palpated interspace (needle.landmark) or anywhere
+     * (needle.place) */
+    bool landmark;
     ss_event_sink sink;                                   /* events out */
     void (*on_tick)(void *user, const ss_tick_sample *s); /* samples out (optional) */
     /* every command offered to ss_sim_command, accepted or refused, before its effects

@@ -141,6 +141,20 @@ static bool ss__prep_key(void *user, ss_prep_key *out)
     return true;
 }
 
+/* Palpation: the skin over the midpoint of the spinous process tips of the interspace's
+ * two vertebrae (the S1 crest below L5-S1). */
+static bool ss__palpate(void *user, int level, double skin[3])
+{
+    ss_vertebra_info a, b;
+    if (level < 0 || level >= SS_LEVEL_COUNT || ss_spine_vertebra(user, level, &a) != SS_OK ||
+        ss_spine_vertebra(user, level + 1, &b) != SS_OK)
+        return false;
+    skin[0] = 0.5 * (a.spinous_tip_mm[0] + b.spinous_tip_mm[0]);
+    skin[2] = 0.5 * (a.spinous_tip_mm[2] + b.spinous_tip_mm[2]);
+    skin[1] = ss_spine_skin_y(user, skin[0], skin[2]);
+    return true;
+}
+
 void ss_spine_world(const ss_spine *spine, ss_world *out)
 {
     out->user = (void *)spine;
@@ -152,4 +166,5 @@ void ss_spine_world(const ss_spine *spine, ss_world *out)
     out->clearance_mm = ss__clearance;
     out->on_back = ss__on_back;
     out->prep_key = ss__prep_key;
+    out->palpate = ss__palpate;
 }

@@ -35,6 +35,9 @@ typedef struct ss_world {
     /* optional: the answers of the pre-procedure stage for this patient (preparation.h);
      * false when there are none (the stage is then not graded) */
     bool (*prep_key)(void *user, ss_prep_key *out);
+    /* optional: what palpation finds at an interspace (landmark-only mode): the skin over
+     * the midpoint of the two spinous process tips that bound it */
+    bool (*palpate)(void *user, int level, double skin_mm[3]);
 } ss_world;
 
 #endif

@@ -24,10 +24,10 @@ typedef struct ss_command {
 
 static const ss_command ss__commands[] = {
     {"run", "the trainer on a scenario (window, or --headless)",
-     "usage: sonospine run SCENARIO [--mode practice|exam] [--trainee ID] [--script FILE]\n"
+     "usage: sonospine run SCENARIO [--mode practice|exam|landmark] [--trainee ID] [--script FILE]\n"
      "                     [--exit-after-script] [--speed X] [--log FILE] [--metrics-json FILE]\n"
      "                     [--screenshot FILE] [--frame-stats FILE] [--headless]\n"
-     "                     [--results-db FILE]\n"
+     "                     [--results-db FILE] [--allow-unsigned-exam]\n"
      "       sonospine run --exam EXAM.json --case N --trainee ID --log FILE [...]\n"
      "\n"
      "Starts the trainer. With --headless no window is opened (engine only, for CI and batch)\n"
@@ -47,9 +47,15 @@ static const ss_command ss__commands[] = {
      "else $SONOSPINE_RESULTS_DB, else ~/.local/share/sonospine/results.sqlite3) with its\n"
      "log path and the log's seal hash (what the station key signs); a database error is exit 1 (the log\n"
      "is kept). --mode exam: the scenario's aids are off, the result is recorded as an exam\n"
-     "attempt; it needs --trainee and --log. --exam FILE --case N runs case N of an exam\n"
-     "file (scenarios/EXAMS.md) in exam mode with the case's time limit, and records the\n"
-     "exam's id and the case with the result.\n",
+     "attempt; it needs --trainee and --log, and the station's signing service (sonospine\n"
+     "signer; docs/security.md): without it an exam is refused (exit 2) unless\n"
+     "--allow-unsigned-exam (a demonstration, its log not authentic). --exam FILE --case N\n"
+     "runs case N of an exam file (scenarios/EXAMS.md) in exam mode with the case's time\n"
+     "limit, and records the exam's id and the case with the result.\n"
+     "--mode landmark: landmark-only, no ultrasound: probe and frame commands are refused;\n"
+     "the needle goes in free hand at the palpated interspace (needle.landmark LEVEL\n"
+     "CRANIAL_DEG: midline between the spinous processes, square to the back) or anywhere\n"
+     "(needle.place); the metrics say \"mode\": \"landmark\".\n",
      ss_cmd_run},
     {"validate", "check scenario and exam files",
      "usage: sonospine validate FILE...\n"

@@ -200,7 +200,7 @@ int ss_cmd_run(int argc, char **argv)
     bool exit_after = false, headless = false, quiet = false, allow_unsigned = false;
     double speed = 1.0;
     const ss_opt opts[] = {
-        {"--mode", SS_OPT_CHOICE, &mode, 0, 0, "practice|exam"},
+        {"--mode", SS_OPT_CHOICE, &mode, 0, 0, "practice|exam|landmark"},
         {"--trainee", SS_OPT_STRING, &trainee, 0, 0, NULL},
         {"--script", SS_OPT_STRING, &script_path, 0, 0, NULL},
         {"--exit-after-script", SS_OPT_FLAG, &exit_after, 0, 0, NULL},

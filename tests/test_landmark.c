@@ -1,0 +1,121 @@
+/* test_landmark.c: landmark-only mode (`run --mode landmark`, issue 24): no ultrasound,
+ * the needle in free hand at the palpated interspace (needle.landmark LEVEL CRANIAL_DEG:
+ * midline between the spinous processes, square to the back, tilted toward the head).
+ * Seed 003's point, that without image guidance interlaminar needles are often
+ * misplaced, shown on the paper's patients: in a normal adult the landmark technique
+ * reaches the CSF without touching bone; in the fused cases 2 and 4 it hits bone or
+ * misses the sac at every tilt a landmark operator would use (0, 5, 10 deg), at the very
+ * interspace (the reserved L3-L4 channel) where the guided expert attempt of the attempt
+ * library (the paper's technique) reaches the CSF with no bone contact. (In the
+ * scoliotic cases 6 and 7 the midline landmark line does reach the sac at 0-5 deg at the
+ * least rotated interspace, the one the guided technique also picks; at case 6's rotated
+ * L3-L4, where the paper's first punctures failed, it fails from 5 deg on.) Probe and
+ * frame commands are refused in the mode, and the metrics say "mode": "landmark". */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "patient_case.h"
+#include "session.h"
+#include "spine_world.h"
+#include "test_support.h"
+
+static void attempt(const char *scenario, const char *mode, const ss_script *s, ss_metrics *m)
+{
+    char path[256];
+    snprintf(path, sizeof path, "scenarios/%s.json", scenario);
+    ss_case cs;
+    cr_assert_eq(ss_case_load(ts_source_path(path), NULL, &cs), SS_OK, "%s", ss_error_message());
+    ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .mode = mode};
+    ss_spine_world(cs.spine, &d.world);
+    ss_session *ses;
+    cr_assert_eq(ss_session_begin(&d, &ses), SS_OK, "%s", ss_error_message());
+    ss_session_run_script(ses, s);
+    ss_grade g;
+    cr_assert_eq(ss_session_end(ses, m, &g), SS_OK);
+    ss_session_free(ses);
+    ss_case_free(&cs);
+}
+
+static void landmark(const char *scenario, const char *level, int tilt, ss_metrics *m)
+{
+    char text[256];
+    snprintf(text, sizeof text,
+             "0 needle.landmark %s %d\n1 needle.advance-until dura_pop 90 2\n60 stylet.remove\n61 inject 5\n200 end\n",
+             level, tilt);
+    ss_script s;
+    cr_assert_eq(ss_script_parse(text, "landmark", &s), SS_OK, "%s", ss_error_message());
+    attempt(scenario, "landmark", &s, m);
+    ss_script_free(&s);
+}
+
+Test(landmark, a_normal_back_is_reached_by_landmarks)
+{
+    for (int tilt = 0; tilt <= 10; tilt += 5) {
+        ss_metrics m;
+        landmark("normal-adult", "L3-L4", tilt, &m);
+        cr_expect(m.success && m.bone_contacts == 0, "normal adult, %d deg: success %d, %d bone contacts", tilt,
+                  m.success, m.bone_contacts);
+        cr_expect(m.landmark);
+        cJSON *j = ss_metrics_to_json(&m);
+        cr_expect_str_eq(cJSON_GetObjectItem(j, "mode")->valuestring, "landmark");
+        cJSON_Delete(j);
+    }
+}
+
+Test(landmark, fused_backs_defeat_landmarks_where_guidance_succeeds, .timeout = 240)
+{
+    struct {
+        const char *scenario, *level;
+    } cases[] = {{"wei2023-case2", "L3-L4"}, {"wei2023-case4", "L3-L4"}};
+    for (int i = 0; i < 2; i++) {
+        for (int tilt = 0; tilt <= 10; tilt += 5) {
+            ss_metrics m;
+            landmark(cases[i].scenario, cases[i].level, tilt, &m);
+            cr_expect(!m.success || m.bone_contacts > 0, "%s %s %d deg: landmarks worked (success, %d bone contacts)",
+                      cases[i].scenario, cases[i].level, tilt, m.bone_contacts);
+        }
+        /* the paper's technique on the same patient (the attempt library's expert) */
+        char path[256];
+        snprintf(path, sizeof path, "tests/data/attempts/expert-%s.txt", cases[i].scenario);
+        ss_script s;
+        cr_assert_eq(ss_script_load(ts_source_path(path), &s), SS_OK, "%s", ss_error_message());
+        ss_metrics g;
+        attempt(cases[i].scenario, "practice", &s, &g);
+        ss_script_free(&s);
+        cr_expect(g.success && g.bone_contacts == 0, "%s guided: success %d, %d bone contacts", cases[i].scenario,
+                  g.success, g.bone_contacts);
+        cr_expect_str_eq(ss_level_name(g.level), cases[i].level, "%s: the guided attempt's level", cases[i].scenario);
+    }
+}
+
+Test(landmark, there_is_no_probe_in_landmark_mode)
+{
+    ss_script s;
+    cr_assert_eq(ss_script_parse("0 probe.view L3-L4 near-spinous right\n1 guide.attach 20\n2 end\n", "p", &s), SS_OK);
+    ss_metrics m;
+    attempt("normal-adult", "landmark", &s, &m);
+    cr_expect_eq(m.insertions, 0);
+    cr_expect(m.probe_path_mm == 0.0, "the probe never moved");
+    ss_script_free(&s);
+}
+
+Test(landmark, the_command_parses_logs_and_is_bounded)
+{
+    ss_script s;
+    cr_assert_eq(ss_script_parse("0 needle.landmark L4-L5 12.5\n", "l", &s), SS_OK, "%s", ss_error_message());
+    cr_expect_eq(s.cmds[0].op, SS_OP_NEEDLE_LANDMARK);
+    cr_expect_eq(s.cmds[0].level, SS_LEVEL_L4_L5);
+    cr_expect_eq(s.cmds[0].args[0], 12.5);
+    cJSON *j = ss_script_cmd_to_json(&s.cmds[0]);
+    ss_script_cmd back;
+    cr_assert(ss_script_cmd_from_json(j, &back));
+    cr_expect(back.op == SS_OP_NEEDLE_LANDMARK && back.level == SS_LEVEL_L4_L5 && back.args[0] == 12.5);
+    cJSON_Delete(j);
+    ss_script_free(&s);
+    cr_expect_eq(ss_script_parse("0 needle.landmark L4-L5 60\n", "l", &s), SS_ERR_PARSE);
+    cr_expect(strstr(ss_error_message(), "l:1: needle.landmark: the cranial tilt must be within +-45 deg, found 60"),
+              "%s", ss_error_message());
+    cr_expect_eq(ss_script_parse("0 needle.landmark L9 5\n", "l", &s), SS_ERR_PARSE);
+    cr_expect(strstr(ss_error_message(), "unknown level 'L9'"), "%s", ss_error_message());
+}
