@@ -107,7 +107,7 @@ Test(cli_run, bad_inputs_are_exit_2_with_the_reason)
     cr_assert(strstr(r.err, ":1: probe.view: unknown level 'L9-L10'"), "%s", r.err);
     const char *a3[] = {"run", "--mode", "final", NULL};
     cr_assert_eq(ts_run_sonospine(&r, a3), 2);
-    cr_assert(strstr(r.err, "--mode: expected one of practice|exam, got 'final'"), "%s", r.err);
+    cr_assert(strstr(r.err, "--mode: expected one of practice|exam|landmark, got 'final'"), "%s", r.err);
     ts_rmtree(dir);
 }
 
