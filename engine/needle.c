@@ -257,7 +257,8 @@ bool ss_needle_redirect(ss_needle *n, const ss_tissue_query *q, const double new
     return true;
 }
 
-bool ss_needle_shift(ss_needle *n, const ss_tissue_query *q, const double start_mm[3], const double dir[3])
+bool ss_needle_shift(ss_needle *n, const ss_tissue_query *q, const double start_mm[3], const double dir[3], double t_s,
+                     const ss_event_sink *sink)
 {
     if (!n->in_body) return false;
     double l = ss_v3_len(dir);
@@ -270,9 +271,10 @@ bool ss_needle_shift(ss_needle *n, const ss_tissue_query *q, const double start_
     long b = lround(n->record_depth_mm / SS_NEEDLE_STEP_MM), a = -1;
     for (long s = 0; s < b && s < SS_NEEDLE_MAX_STEPS && a < 0; s++)
         if (ss__label(n, q, (double)(s + 1) * SS_NEEDLE_STEP_MM) != SS_TISSUE_AIR) a = s;
-    if (a < 0) { /* the move pulled the tip out of the body */
+    if (a < 0) { /* the move pulled the tip out of the body: the insertion ends here */
         n->in_body = false;
         n->record_depth_mm = n->depth_mm;
+        ss__emit(n, sink, SS_EV_NEEDLE_EXIT, t_s, SS_TISSUE_AIR, 0.0);
         n->tip_tissue = SS_TISSUE_AIR;
         ss__tip_free(n);
         ss__recompute_friction(n);

@@ -92,8 +92,10 @@ bool ss_needle_redirect(ss_needle *n, const ss_tissue_query *q, const double new
 /* The whole line moved (the frame holding the needle moved with the probe): the needle
  * keeps its depth along the new line (start_mm, dir); the skin entry is where the new
  * line meets the skin; the tissue up to the tip is taken as cut, the tip pulled back
- * before bone. A line that no longer reaches the skin leaves the needle out of the body.
- * Only while in the body; returns false otherwise. */
-bool ss_needle_shift(ss_needle *n, const ss_tissue_query *q, const double start_mm[3], const double dir[3]);
+ * before bone. A line that no longer reaches the skin leaves the needle out of the body,
+ * and the insertion ends: needle_exit goes to sink at t_s, as a withdrawal's would. Only
+ * while in the body; returns false otherwise. */
+bool ss_needle_shift(ss_needle *n, const ss_tissue_query *q, const double start_mm[3], const double dir[3], double t_s,
+                     const ss_event_sink *sink);
 
 #endif

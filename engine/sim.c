@@ -125,6 +125,7 @@ static void ss__rotate(float v[3], const float a[3], double ang)
 }
 
 static void ss__place_guided_needle(ss_sim *sim);
+static void ss__needle_event(void *user, const ss_event *e);
 static void ss__guide_line(const ss_sim *sim, double start[3], double dir[3]);
 
 /* How far a point moved across a shaft of direction d (unit): the part of the move not
@@ -176,7 +177,8 @@ static void ss__probe_moved(ss_sim *sim)
             ss_v3_axpy(e0, n->start_mm, n->entry_depth_mm, n->dir);
             ss_v3_axpy(t0, n->start_mm, n->record_depth_mm, n->dir);
             ss__guide_line(sim, start, dir);
-            ss_needle_shift(n, &sim->query, start, dir);
+            ss_event_sink sink = {ss__needle_event, sim};
+            ss_needle_shift(n, &sim->query, start, dir, sim->s.t_s, &sink);
             ss_v3_axpy(e1, n->start_mm, n->entry_depth_mm, n->dir);
             ss_v3_axpy(t1, n->start_mm, n->record_depth_mm, n->dir);
             sim->pending_swept_mm2 += 0.5 * len * (ss__sideways(e0, e1, d0) + ss__sideways(t0, t1, d0));

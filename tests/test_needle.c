@@ -169,6 +169,31 @@ Test(needle, withdrawing_out_of_the_skin_is_one_exit_and_reentry_is_a_new_insert
     cr_assert_float_eq(r.ev[second].t_s, 3.0, 1e-12);
 }
 
+/* A needle held by the frame and dragged by the probe (ss_needle_shift) so far that its
+ * line no longer reaches the skin before the tip has left the body: that ends the
+ * insertion exactly as a withdrawal does, with one needle_exit (the metrics close the
+ * insertion on it); a drag that keeps the tip in the body emits nothing. */
+Test(needle, a_drag_that_pulls_the_tip_out_is_an_exit)
+{
+    ss_needle n;
+    place(&n, 18, SS_TIP_QUINCKE, 0.0);
+    recorder r = {.n = 0};
+    ss_event_sink sink = {record, &r};
+    ss_needle_move(&n, &query, 16.0, 0.0, &sink, -1); /* 6 mm into the skin and fat */
+    cr_assert(n.in_body);
+    double start[3] = {2.0, 60.0, 0.0}, dir[3] = {0, -1, 0};
+    cr_assert(ss_needle_shift(&n, &query, start, dir, 1.0, &sink));
+    cr_assert(n.in_body, "2 mm sideways: still in");
+    cr_assert_eq(find(&r, SS_EV_NEEDLE_EXIT, 0), -1);
+    double lifted[3] = {2.0, 70.0, 0.0}; /* the frame 10 mm off the back: the tip 4 mm above the skin */
+    cr_assert(ss_needle_shift(&n, &query, lifted, dir, 2.0, &sink));
+    cr_assert(!n.in_body);
+    int exit_i = find(&r, SS_EV_NEEDLE_EXIT, 0);
+    cr_assert_geq(exit_i, 0, "the drag out is an exit");
+    cr_assert_float_eq(r.ev[exit_i].t_s, 2.0, 1e-12);
+    cr_assert_eq(find(&r, SS_EV_NEEDLE_EXIT, exit_i + 1), -1, "exactly one");
+}
+
 Test(needle, result_does_not_depend_on_how_the_move_is_split)
 {
     ss_needle a, b;
