@@ -85,14 +85,6 @@ const ss_trusted_key *ss_trusted_keys_find(const ss_trusted_keys *t, const char 
     return NULL;
 }
 
-static bool ss__all_hex(const char *s, size_t n)
-{
-    if (strlen(s) != n) return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isxdigit((unsigned char)s[i])) return false;
-    return true;
-}
-
 ss_status ss_trusted_keys_one(const char *key, ss_trusted_keys *out)
 {
     memset(out, 0, sizeof *out);
@@ -100,14 +92,14 @@ ss_status ss_trusted_keys_one(const char *key, ss_trusted_keys *out)
     ss_trusted_key *k = &out->keys[0];
     char buf[SS_STATION_PK_HEX];
     const char *hex = key;
-    if (!ss__all_hex(key, 64) && !ss__all_hex(key, 16)) {
+    if (!ss_hex_digits(key, 64, false) && !ss_hex_digits(key, 16, false)) {
         char *text = NULL;
         size_t n = 0;
         if (ss_file_read(key, 4096, &text, &n) != SS_OK)
             return ss_error_set(SS_ERR_IO, "--key: expected a 64-hex public key, a 16-hex key id or a station.pub file; %s",
                                 ss_error_message());
         while (n > 0 && isspace((unsigned char)text[n - 1])) text[--n] = '\0';
-        bool ok = ss__all_hex(text, 64);
+        bool ok = ss_hex_digits(text, 64, false);
         if (ok) snprintf(buf, sizeof buf, "%s", text);
         free(text);
         if (!ok) return ss_error_set(SS_ERR_PARSE, "--key %s: expected the file to hold a public key of 64 hex digits", key);

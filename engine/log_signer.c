@@ -101,21 +101,13 @@ static ss_status ss__connect(const char *path, int *fd_out)
     return SS_OK;
 }
 
-static bool ss__hex(const char *s, size_t n)
-{
-    if (strlen(s) != n) return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
-    return true;
-}
-
 /* "<key id> <public key>[ <sig>]" into out; false when malformed or the id is not the key's. */
 static bool ss__parse_key(const char *s, ss_log_signature *out, bool with_sig)
 {
     char id[32], pk[80], sig[160] = "";
     int n = with_sig ? sscanf(s, "%31s %79s %159s", id, pk, sig) : sscanf(s, "%31s %79s", id, pk);
     char want[SS_STATION_KEY_ID];
-    if (n != (with_sig ? 3 : 2) || !ss__hex(id, 16) || !ss__hex(pk, 64) || (with_sig && !ss__hex(sig, 128)) ||
+    if (n != (with_sig ? 3 : 2) || !ss_hex_digits(id, 16, true) || !ss_hex_digits(pk, 64, true) || (with_sig && !ss_hex_digits(sig, 128, true)) ||
         !ss_station_key_id_of(pk, want) || strcmp(want, id) != 0)
         return false;
     snprintf(out->key_id, sizeof out->key_id, "%.16s", id);

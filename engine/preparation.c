@@ -2,6 +2,7 @@
 #include "preparation.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,71 +58,76 @@ void ss_prep_grade(const ss_prep_inputs *in, const ss_prep_key *key, ss_prep_res
     out->nash_moe_given = in->nash_moe;
 }
 
+/* A sentence built piece by piece into a caller's buffer (cut at its end, never over). */
+typedef struct ss__text {
+    char *buf;
+    size_t n, used;
+} ss__text;
+
+static void ss__add(ss__text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ss__add(ss__text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(t->buf + t->used, t->used < t->n ? t->n - t->used : 0, fmt, ap);
+    va_end(ap);
+    if (k > 0) t->used = t->used + (size_t)k < t->n ? t->used + (size_t)k : t->n;
+}
+
 void ss_prep_describe(const ss_prep_result *r, char *buf, size_t n)
 {
-    size_t used = 0;
-#define SS__ADD(...)                                                                                                   \
-    do {                                                                                                               \
-        int k = snprintf(buf + used, used < n ? n - used : 0, __VA_ARGS__);                                            \
-        if (k > 0) used += (size_t)k;                                                                                  \
-    } while (0)
+    ss__text t = {buf, n, 0};
     if (n) buf[0] = '\0';
     if (!r->present) return;
-    SS__ADD("Preparation: ");
-    if (isnan(r->cobb_error_deg)) SS__ADD("no Cobb angle given (the film's is %.0f deg); ", r->key.cobb_deg);
+    ss__add(&t, "Preparation: ");
+    if (isnan(r->cobb_error_deg)) ss__add(&t, "no Cobb angle given (the film's is %.0f deg); ", r->key.cobb_deg);
     else
-        SS__ADD("Cobb angle %.0f deg read, the film's %.0f deg (%s); ", r->cobb_given_deg, r->key.cobb_deg,
-                r->cobb_error_deg <= SS_PREP_COBB_TOL_DEG ? "within 5" : "off by more than 5");
-    if (r->nash_moe_error < 0) SS__ADD("no Nash-Moe grade given (the film's is %s); ", ss_nash_moe_name(r->key.nash_moe));
+        ss__add(&t, "Cobb angle %.0f deg read, the film's %.0f deg (%s %g); ", r->cobb_given_deg, r->key.cobb_deg,
+                r->cobb_error_deg <= SS_PREP_COBB_TOL_DEG ? "within" : "off by more than", SS_PREP_COBB_TOL_DEG);
+    if (r->nash_moe_error < 0) ss__add(&t, "no Nash-Moe grade given (the film's is %s); ", ss_nash_moe_name(r->key.nash_moe));
     else
-        SS__ADD("Nash-Moe %s read, the film's %s (%s); ", ss_nash_moe_name(r->nash_moe_given),
-                ss_nash_moe_name(r->key.nash_moe), r->nash_moe_error <= SS_PREP_NASH_MOE_TOL ? "within 1 grade" : "off");
-    if (r->level_choice_ok < 0) SS__ADD("no interspace chosen; ");
+        ss__add(&t, "Nash-Moe %s read, the film's %s (%s %d grade); ", ss_nash_moe_name(r->nash_moe_given),
+                ss_nash_moe_name(r->key.nash_moe), r->nash_moe_error <= SS_PREP_NASH_MOE_TOL ? "within" : "off by more than",
+                SS_PREP_NASH_MOE_TOL);
+    if (r->level_choice_ok < 0) ss__add(&t, "no interspace chosen; ");
     else
-        SS__ADD("%s chosen: %s (%s); ", ss_level_name(r->level_choice), r->level_choice_ok ? "right" : "not the one",
+        ss__add(&t, "%s chosen: %s (%s); ", ss_level_name(r->level_choice), r->level_choice_ok ? "right" : "not the one",
                 r->key.rule);
-    if (r->nmissed == 0) SS__ADD("every checklist item done.");
+    if (r->nmissed == 0) ss__add(&t, "every checklist item done.");
     else {
-        SS__ADD("checklist skipped: ");
+        ss__add(&t, "checklist skipped: ");
         for (int i = 0; i < r->nmissed; i++)
-            SS__ADD("%s%s", ss_check_item_name(r->missed[i]), i + 1 < r->nmissed ? ", " : ".");
+            ss__add(&t, "%s%s", ss_check_item_name(r->missed[i]), i + 1 < r->nmissed ? ", " : ".");
     }
-#undef SS__ADD
 }
 
 void ss_surgical_record(const ss_patient_params *p, char *buf, size_t n)
 {
     const ss_fusion_params *f = &p->fusion;
-    size_t used = 0;
-#define SS__ADD(...)                                                                                                   \
-    do {                                                                                                               \
-        int k = snprintf(buf + used, used < n ? n - used : 0, __VA_ARGS__);                                            \
-        if (k > 0) used += (size_t)k;                                                                                  \
-    } while (0)
+    ss__text t = {buf, n, 0};
     if (n) buf[0] = '\0';
     if (!f->present) {
-        SS__ADD("No spinal surgery.");
+        ss__add(&t, "No spinal surgery.");
         return;
     }
-    SS__ADD("Posterior spinal fusion %s to %s%s", ss_vertebra_name(f->upper_vertebra),
+    ss__add(&t, "Posterior spinal fusion %s to %s%s", ss_vertebra_name(f->upper_vertebra),
             ss_vertebra_name(f->lower_vertebra),
             f->fused_above_l1 && f->upper_vertebra >= SS_VERT_L1 ? " (instrumented on into the thoracic spine)" : "");
     if (f->rods)
-        SS__ADD("; two %s rods, %.1f mm", f->rod_material == SS_ROD_COCR ? "cobalt-chromium" : "titanium",
+        ss__add(&t, "; two %s rods, %.1f mm", f->rod_material == SS_ROD_COCR ? "cobalt-chromium" : "titanium",
                 f->rod_diameter_mm);
     int ns = 0;
     for (int v = 0; v < SS_VERT_COUNT; v++)
-        if (f->screws[v]) SS__ADD("%s%s", ns++ ? ", " : "; pedicle screws at ", ss_vertebra_name(v));
-    if (f->graft) SS__ADD("; posterolateral bone graft over the fused laminae");
+        if (f->screws[v]) ss__add(&t, "%s%s", ns++ ? ", " : "; pedicle screws at ", ss_vertebra_name(v));
+    if (f->graft) ss__add(&t, "; posterolateral bone graft over the fused laminae");
     int nr = 0;
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
         if (f->laminotomy[l])
-            SS__ADD("%s%s (laminotomy channel, about %.0f x %.0f mm)", nr++ ? ", " : "; reserved for intrathecal access: ",
+            ss__add(&t, "%s%s (laminotomy channel, about %.0f x %.0f mm)", nr++ ? ", " : "; reserved for intrathecal access: ",
                     ss_level_name(l), f->channel_width_mm, f->channel_height_mm);
         else if (f->ungrafted[l])
-            SS__ADD("%s%s (left without graft)", nr++ ? ", " : "; reserved for intrathecal access: ", ss_level_name(l));
+            ss__add(&t, "%s%s (left without graft)", nr++ ? ", " : "; reserved for intrathecal access: ", ss_level_name(l));
     }
-    if (!nr) SS__ADD("; no interspace reserved for access");
-    SS__ADD(".");
-#undef SS__ADD
+    if (!nr) ss__add(&t, "; no interspace reserved for access");
+    ss__add(&t, ".");
 }

@@ -301,10 +301,9 @@ static ss_status ss__close_by_service(ss_log_writer *w, const char *socket_path)
     if (st == SS_OK) st = ss_signer_sign(socket_path, text, len, &sig);
     free(text);
     if (st != SS_OK) {
-        char why[600];
-        snprintf(why, sizeof why, "%s", ss_error_message());
-        ss_log_close_with(w, NULL);
-        return ss_error_set(st, "%s (the log is sealed but unsigned)", why);
+        ss_error_set(st, "%s (the log is sealed but unsigned)", ss_error_message());
+        ss_status c = ss_log_close_with(w, NULL);
+        return c != SS_OK ? c : st;
     }
     return ss_log_close_with(w, &sig);
 }

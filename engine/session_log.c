@@ -190,14 +190,6 @@ static cJSON *ss__signature_payload(const char *seal_hash, const char *key_id, c
     return s;
 }
 
-static bool ss__lower_hex(const char *s, size_t n)
-{
-    if (strlen(s) != n) return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
-    return true;
-}
-
 const char *ss_log_path(const ss_log_writer *w) { return w->path; }
 
 ss_status ss_log_seal(ss_log_writer *w)
@@ -340,9 +332,9 @@ static const char *ss__check_signature(const cJSON *rec, const char *line, size_
         return "bad signature: public_key is not 64 hex digits";
     if (!cJSON_IsString(kid) || strcmp(kid->valuestring, id) != 0)
         return "bad signature: key_id does not belong to public_key";
-    if (!cJSON_IsString(sig) || !ss__lower_hex(sig->valuestring, 128))
+    if (!cJSON_IsString(sig) || !ss_hex_digits(sig->valuestring, 128, true))
         return "bad signature: sig is not 128 lower-case hex digits";
-    if (!ss__lower_hex(pk->valuestring, 64)) return "bad signature: public_key is not 64 lower-case hex digits";
+    if (!ss_hex_digits(pk->valuestring, 64, true)) return "bad signature: public_key is not 64 lower-case hex digits";
     /* The Ed25519 signature covers the seal; the signature record itself is bound by
      * being exactly the bytes the writer prints for these values: no other field, no
      * repeated key, no other spelling of a value can ride along on a valid signature. */
@@ -385,12 +377,12 @@ static const char *ss__check_checkpoint(const cJSON *rec, long seq, const char *
     if (!cJSON_IsString(utc) || strlen(utc->valuestring) >= 32) return "bad checkpoint: utc missing or too long";
     if (!cJSON_IsString(alg) || strcmp(alg->valuestring, "ed25519") != 0) return "bad checkpoint: alg is not ed25519";
     char id[SS_STATION_KEY_ID];
-    if (!cJSON_IsString(pk) || !ss__lower_hex(pk->valuestring, 64) || !ss_station_key_id_of(pk->valuestring, id) ||
+    if (!cJSON_IsString(pk) || !ss_hex_digits(pk->valuestring, 64, true) || !ss_station_key_id_of(pk->valuestring, id) ||
         !cJSON_IsString(kid) || strcmp(kid->valuestring, id) != 0)
         return "bad checkpoint: public_key is not 64 lower-case hex digits, or key_id is not its id";
     char msg[SS_LOG_CKPT_MSG];
     ss_log_checkpoint_message(prev, seq, utc->valuestring, msg);
-    if (!cJSON_IsString(sig) || !ss__lower_hex(sig->valuestring, 128) ||
+    if (!cJSON_IsString(sig) || !ss_hex_digits(sig->valuestring, 128, true) ||
         !ss_station_key_verify(pk->valuestring, msg, strlen(msg), sig->valuestring))
         return "bad checkpoint: sig does not verify (the records before it or the checkpoint were changed)";
     c->checkpoint_records = seq;

@@ -232,6 +232,17 @@ static bool ss__hex_to_bin(const char *hex, unsigned char *bin, size_t n)
     return got == n;
 }
 
+bool ss_hex_digits(const char *s, size_t n, bool lower_only)
+{
+    if (strlen(s) != n) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (!lower_only && c >= 'A' && c <= 'F');
+        if (!ok) return false;
+    }
+    return true;
+}
+
 bool ss_station_key_verify(const char *pk_hex, const void *msg, size_t len, const char *sig_hex)
 {
     if (sodium_init() < 0) return false;

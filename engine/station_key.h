@@ -59,6 +59,11 @@ void ss_station_key_sign(const ss_station_key *k, const void *msg, size_t len, c
  * pk_hex (64 hex digits). Malformed hex is simply false. */
 bool ss_station_key_verify(const char *pk_hex, const void *msg, size_t len, const char *sig_hex);
 
+/* True when s is exactly n hex digits (lower case only with lower_only): the form of
+ * key ids, public keys and signatures in logs, the signing service's answers and
+ * trusted-keys files. */
+bool ss_hex_digits(const char *s, size_t n, bool lower_only);
+
 /* Key id (16 hex digits) of a public key given as 64 hex digits; false if malformed. */
 bool ss_station_key_id_of(const char *pk_hex, char id_out[SS_STATION_KEY_ID]);
 

@@ -20,13 +20,24 @@
 #include "spine_world.h"
 #include "test_support.h"
 
+static int refused;
+static char refused_why[320];
+
+static void on_refused(void *user, const ss_script_cmd *c, const char *why)
+{
+    (void)user;
+    (void)c;
+    refused++;
+    snprintf(refused_why, sizeof refused_why, "%s", why);
+}
+
 static void attempt(const char *scenario, const char *mode, const ss_script *s, ss_metrics *m)
 {
     char path[256];
     snprintf(path, sizeof path, "scenarios/%s.json", scenario);
     ss_case cs;
     cr_assert_eq(ss_case_load(ts_source_path(path), NULL, &cs), SS_OK, "%s", ss_error_message());
-    ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .mode = mode};
+    ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .mode = mode, .on_refused = on_refused};
     ss_spine_world(cs.spine, &d.world);
     ss_session *ses;
     cr_assert_eq(ss_session_begin(&d, &ses), SS_OK, "%s", ss_error_message());
@@ -94,9 +105,14 @@ Test(landmark, there_is_no_probe_in_landmark_mode)
     ss_script s;
     cr_assert_eq(ss_script_parse("0 probe.view L3-L4 near-spinous right\n1 guide.attach 20\n2 end\n", "p", &s), SS_OK);
     ss_metrics m;
+    refused = 0;
     attempt("normal-adult", "landmark", &s, &m);
+    cr_expect_eq(refused, 2, "the view and the frame are both refused");
+    cr_expect(strstr(refused_why, "landmark-only mode: there is no ultrasound probe"), "%s", refused_why);
     cr_expect_eq(m.insertions, 0);
-    cr_expect(m.probe_path_mm == 0.0, "the probe never moved");
+    refused = 0;
+    attempt("normal-adult", "practice", &s, &m);
+    cr_expect_eq(refused, 0, "the same commands in practice are carried out");
     ss_script_free(&s);
 }
 
