@@ -17,34 +17,41 @@ struct ss_results_db {
     char path[1024];
 };
 
+/* Schema 2 (issue 24): landmark-only attempts ('landmark'), and the dose of a patient's
+ * course (course_dose, course_day; NULL otherwise). A schema-1 file is brought up to 2
+ * when opened (ss__migrate), its rows kept. */
+#define SS__ATTEMPTS_COLUMNS                                                                                           \
+    "  id INTEGER PRIMARY KEY,"                                                                                        \
+    "  trainee_id INTEGER NOT NULL REFERENCES trainees(id),"                                                           \
+    "  scenario_id TEXT NOT NULL,"                                                                                     \
+    "  scenario_sha256 TEXT NOT NULL,"                                                                                 \
+    "  scenario_title TEXT,"                                                                                           \
+    "  mode TEXT NOT NULL CHECK(mode IN ('practice', 'exam', 'landmark')),"                                            \
+    "  exam_id TEXT,"                                                                                                  \
+    "  exam_case INTEGER,"                                                                                             \
+    "  started_utc TEXT NOT NULL,"                                                                                     \
+    "  ended_utc TEXT NOT NULL,"                                                                                       \
+    "  log_path TEXT,"                                                                                                 \
+    "  log_hash TEXT,"                                                                                                 \
+    "  pass INTEGER NOT NULL,"                                                                                         \
+    "  score REAL NOT NULL,"                                                                                           \
+    "  success INTEGER NOT NULL,"                                                                                      \
+    "  insertions INTEGER NOT NULL,"                                                                                   \
+    "  interspaces_tried INTEGER NOT NULL,"                                                                            \
+    "  bone_contacts INTEGER NOT NULL,"                                                                                \
+    "  puncture_time_s REAL,"                                                                                          \
+    "  operation_time_s REAL NOT NULL,"                                                                                \
+    "  course_dose INTEGER,"                                                                                           \
+    "  course_day REAL"
+
 static const char *ss__schema =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '2');"
     "CREATE TABLE IF NOT EXISTS trainees("
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL UNIQUE,"
     "  created_utc TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS attempts("
-    "  id INTEGER PRIMARY KEY,"
-    "  trainee_id INTEGER NOT NULL REFERENCES trainees(id),"
-    "  scenario_id TEXT NOT NULL,"
-    "  scenario_sha256 TEXT NOT NULL,"
-    "  scenario_title TEXT,"
-    "  mode TEXT NOT NULL CHECK(mode IN ('practice', 'exam')),"
-    "  exam_id TEXT,"
-    "  exam_case INTEGER,"
-    "  started_utc TEXT NOT NULL,"
-    "  ended_utc TEXT NOT NULL,"
-    "  log_path TEXT,"
-    "  log_hash TEXT,"
-    "  pass INTEGER NOT NULL,"
-    "  score REAL NOT NULL,"
-    "  success INTEGER NOT NULL,"
-    "  insertions INTEGER NOT NULL,"
-    "  interspaces_tried INTEGER NOT NULL,"
-    "  bone_contacts INTEGER NOT NULL,"
-    "  puncture_time_s REAL,"
-    "  operation_time_s REAL NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS attempts(" SS__ATTEMPTS_COLUMNS ");"
     "CREATE INDEX IF NOT EXISTS attempts_by_trainee ON attempts(trainee_id, started_utc, id);"
     "CREATE TABLE IF NOT EXISTS metrics("
     "  attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,"
@@ -72,6 +79,50 @@ ss_status ss_results_db_default_path(char *out, size_t size)
 static ss_status ss__fail(ss_results_db *db, const char *what)
 {
     return ss_error_set(SS_ERR_IO, "results database %s: %s: %s", db->path, what, sqlite3_errmsg(db->db));
+}
+
+/* Schema 1 -> 2: the attempts table rebuilt with the wider mode check and the course
+ * columns (SQLite cannot change a CHECK in place), rows and ids kept, in one transaction
+ * (the foreign keys off meanwhile, as SQLite's procedure for a table rebuild says, so
+ * that dropping the old table does not cascade into the metrics). */
+static ss_status ss__migrate(ss_results_db *db)
+{
+    sqlite3_stmt *q = NULL;
+    char version[16] = "";
+    if (sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+        snprintf(version, sizeof version, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    if (strcmp(version, "2") == 0) return SS_OK;
+    if (strcmp(version, "1") != 0)
+        return ss_error_set(SS_ERR_IO, "results database %s: schema version '%s': expected 1 or 2 (a newer program's "
+                                       "file?): nothing was written",
+                            db->path, version);
+    static const char *const steps =
+        "PRAGMA foreign_keys=OFF;"
+        "BEGIN IMMEDIATE;"
+        "CREATE TABLE attempts_v2(" SS__ATTEMPTS_COLUMNS ");"
+        "INSERT INTO attempts_v2(id, trainee_id, scenario_id, scenario_sha256, scenario_title, mode, exam_id, exam_case, "
+        "  started_utc, ended_utc, log_path, log_hash, pass, score, success, insertions, interspaces_tried, "
+        "  bone_contacts, puncture_time_s, operation_time_s) "
+        "SELECT id, trainee_id, scenario_id, scenario_sha256, scenario_title, mode, exam_id, exam_case, started_utc, "
+        "  ended_utc, log_path, log_hash, pass, score, success, insertions, interspaces_tried, bone_contacts, "
+        "  puncture_time_s, operation_time_s FROM attempts;"
+        "DROP TABLE attempts;"
+        "ALTER TABLE attempts_v2 RENAME TO attempts;"
+        "CREATE INDEX IF NOT EXISTS attempts_by_trainee ON attempts(trainee_id, started_utc, id);"
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+        "COMMIT;";
+    char *err = NULL;
+    if (sqlite3_exec(db->db, steps, NULL, NULL, &err) != SQLITE_OK) {
+        ss_status st = ss_error_set(SS_ERR_IO, "results database %s: upgrading schema 1 to 2: %s (nothing changed)",
+                                    db->path, err ? err : sqlite3_errmsg(db->db));
+        sqlite3_free(err);
+        sqlite3_exec(db->db, "ROLLBACK; PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
+        return st;
+    }
+    sqlite3_exec(db->db, "PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
+    return SS_OK;
 }
 
 ss_status ss_results_db_open(const char *path, bool create, ss_results_db **out)
@@ -125,6 +176,11 @@ ss_status ss_results_db_open(const char *path, bool create, ss_results_db **out)
         sqlite3_free(err);
         ss_results_db_close(db);
         return s;
+    }
+    ss_status ms = ss__migrate(db);
+    if (ms != SS_OK) {
+        ss_results_db_close(db);
+        return ms;
     }
     *out = db;
     return SS_OK;
@@ -202,8 +258,8 @@ ss_status ss_results_db_add(ss_results_db *db, const ss_attempt *a, const cJSON 
 {
     if (ss_trainee_id_check(a->trainee) != SS_OK)
         return ss_error_set(SS_ERR_INVALID, "results database: %s", ss_error_message());
-    if (strcmp(a->mode, "practice") && strcmp(a->mode, "exam"))
-        return ss_error_set(SS_ERR_INVALID, "results database: mode '%s': expected practice or exam", a->mode);
+    if (strcmp(a->mode, "practice") && strcmp(a->mode, "exam") && strcmp(a->mode, "landmark"))
+        return ss_error_set(SS_ERR_INVALID, "results database: mode '%s': expected practice, exam or landmark", a->mode);
     if (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return ss__fail(db, "cannot begin");
     ss_status st = SS_OK;
     sqlite3_stmt *s = NULL;
@@ -243,8 +299,8 @@ ss_status ss_results_db_add(ss_results_db *db, const ss_attempt *a, const cJSON 
     if (sqlite3_prepare_v2(db->db,
                            "INSERT INTO attempts(trainee_id, scenario_id, scenario_sha256, scenario_title, mode, exam_id, "
                            "exam_case, started_utc, ended_utc, log_path, log_hash, pass, score, success, insertions, "
-                           "interspaces_tried, bone_contacts, puncture_time_s, operation_time_s) "
-                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "interspaces_tried, bone_contacts, puncture_time_s, operation_time_s, course_dose, "
+                           "course_day) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            -1, &s, NULL) != SQLITE_OK) {
         st = ss__fail(db, "add attempt");
         goto rollback;
@@ -269,6 +325,13 @@ ss_status ss_results_db_add(ss_results_db *db, const ss_attempt *a, const cJSON 
     sqlite3_bind_int(s, 17, a->bone_contacts);
     ss__bind_real_or_null(s, 18, a->puncture_time_s);
     sqlite3_bind_double(s, 19, a->operation_time_s);
+    if (a->course_dose > 0) {
+        sqlite3_bind_int(s, 20, a->course_dose);
+        sqlite3_bind_double(s, 21, a->course_day);
+    } else {
+        sqlite3_bind_null(s, 20);
+        sqlite3_bind_null(s, 21);
+    }
     if (sqlite3_step(s) != SQLITE_DONE) {
         st = ss__fail(db, "add attempt");
         goto rollback;
@@ -324,8 +387,8 @@ ss_status ss_results_db_attempts(ss_results_db *db, const char *trainee, ss_atte
     if (sqlite3_prepare_v2(db->db,
                            "SELECT a.id, t.name, a.scenario_id, a.scenario_sha256, a.scenario_title, a.mode, a.exam_id, "
                            "a.exam_case, a.started_utc, a.ended_utc, a.log_path, a.log_hash, a.pass, a.score, a.success, "
-                           "a.insertions, a.interspaces_tried, a.bone_contacts, a.puncture_time_s, a.operation_time_s "
-                           "FROM attempts a JOIN trainees t ON t.id = a.trainee_id WHERE t.name = ? "
+                           "a.insertions, a.interspaces_tried, a.bone_contacts, a.puncture_time_s, a.operation_time_s, "
+                           "a.course_dose, a.course_day FROM attempts a JOIN trainees t ON t.id = a.trainee_id WHERE t.name = ? "
                            "ORDER BY a.started_utc, a.id",
                            -1, &s, NULL) != SQLITE_OK)
         return ss__fail(db, "read attempts");
@@ -365,6 +428,8 @@ ss_status ss_results_db_attempts(ss_results_db *db, const char *trainee, ss_atte
         a->bone_contacts = sqlite3_column_int(s, 17);
         a->puncture_time_s = sqlite3_column_type(s, 18) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 18);
         a->operation_time_s = sqlite3_column_double(s, 19);
+        a->course_dose = sqlite3_column_type(s, 20) == SQLITE_NULL ? 0 : sqlite3_column_int(s, 20);
+        a->course_day = sqlite3_column_type(s, 21) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 21);
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) {

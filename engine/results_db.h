@@ -6,13 +6,15 @@
  * its directory are created on first use. WAL journal (readers never block the writer),
  * a 5 s busy timeout for a second process writing at the same time, and each attempt
  * written in one transaction (all its rows or none).
- * Tables (schema version 1, in the table meta):
+ * Tables (schema version 2, in the table meta; a version-1 file is upgraded when opened,
+ * its rows kept):
  *   trainees (id, name UNIQUE, created_utc)
  *   attempts (id, trainee_id, scenario_id, scenario_sha256, scenario_title, mode
- *             'practice'|'exam', exam_id, exam_case, started_utc, ended_utc, log_path,
+ *             'practice'|'exam'|'landmark', exam_id, exam_case, started_utc, ended_utc, log_path,
  *             log_hash = the hash of the log's seal record (what the station key signs), pass, score, and the
  *             key metrics success, insertions, interspaces_tried, bone_contacts,
- *             puncture_time_s (NULL without CSF), operation_time_s)
+ *             puncture_time_s (NULL without CSF), operation_time_s, and for a dose of a
+ *             patient's course (run --course) course_dose and course_day, else NULL)
  *   metrics  (attempt_id, name, value): every numeric or yes/no measure of the attempt's
  *             metrics record (yes = 1, no = 0, none = NULL)
  * What it does not do: grade, read logs or decide what a trainee id means.
@@ -34,7 +36,7 @@ typedef struct ss_attempt {
     char scenario_id[64];
     char scenario_sha256[65];
     char scenario_title[128];
-    char mode[16];                /* "practice" or "exam" */
+    char mode[16];                /* "practice", "exam" or "landmark" */
     char exam_id[64];             /* "" when not part of an exam */
     int exam_case;                /* 1-based case of the exam, 0 when none */
     char started_utc[32];         /* ISO 8601, "2026-11-21T21:15:57Z" */
@@ -47,6 +49,8 @@ typedef struct ss_attempt {
     int insertions, interspaces_tried, bone_contacts;
     double puncture_time_s;       /* NAN: no CSF */
     double operation_time_s;
+    int course_dose;              /* the dose of a patient's course (run --course), 0 when none */
+    double course_day;            /* its day in the schedule (NAN when none) */
 } ss_attempt;
 
 /* A trainee id: 1 to SS_TRAINEE_ID_MAX bytes of valid UTF-8 without control characters

@@ -34,6 +34,46 @@ static void ss__date(const char *utc, char out[20])
     snprintf(out, 20, "%.10s %.5s", utc, strlen(utc) > 11 ? utc + 11 : "");
 }
 
+/* Landmark-only attempts, per scenario, beside the guided ones on the same scenario:
+ * how often the CSF was reached, mean insertions and bone contacts (issue 24: what
+ * image guidance changes; seed 003: up to 30.4 % misplaced without it). */
+static void ss__landmark_summary(const ss_attempt *a, int n)
+{
+    bool any = false;
+    for (int i = 0; i < n && !any; i++) any = strcmp(a[i].mode, "landmark") == 0;
+    if (!any) return;
+    printf("Landmark-only attempts (no ultrasound) against guided ones on the same scenario:\n");
+    printf("  %-24s  %-8s  %8s  %11s  %15s  %19s\n", "scenario", "mode", "attempts", "CSF reached",
+           "mean insertions", "mean bone contacts");
+    for (int i = 0; i < n; i++) {
+        if (strcmp(a[i].mode, "landmark") != 0) continue;
+        bool first = true;
+        for (int k = 0; k < i; k++) first &= !(strcmp(a[k].mode, "landmark") == 0 && !strcmp(a[k].scenario_id, a[i].scenario_id));
+        if (!first) continue;
+        for (int guided = 0; guided < 2; guided++) {
+            int cnt = 0, ok = 0;
+            double ins = 0, bone = 0;
+            for (int k = 0; k < n; k++) {
+                if (strcmp(a[k].scenario_id, a[i].scenario_id) != 0) continue;
+                if ((strcmp(a[k].mode, "landmark") != 0) != (guided != 0)) continue;
+                cnt++;
+                ok += a[k].success;
+                ins += a[k].insertions;
+                bone += a[k].bone_contacts;
+            }
+            if (cnt == 0) {
+                printf("  %-24.24s  %-8s  %8s  %11s  %15s  %19s\n", a[i].scenario_id, "guided", "0", "-", "-", "-");
+                continue;
+            }
+            char pct[32];
+            snprintf(pct, sizeof pct, "%d/%d", ok, cnt);
+            printf("  %-24.24s  %-8s  %8d  %11s  %15.1f  %19.1f\n", a[i].scenario_id, guided ? "guided" : "landmark",
+                   cnt, pct, ins / cnt, bone / cnt);
+        }
+    }
+    printf("\n");
+}
+
 static int ss__write_plots(const char *dir, const char *trainee, const ss_attempt *at, int n, const double *cusum,
                            const ss_cusum_limits *lim, int competent)
 {
@@ -188,6 +228,26 @@ int ss_cmd_history(int argc, char **argv)
         free(at);
         return SS_EXIT_FAILED;
     }
+    /* the learning curve and its CUSUM are of the guided technique: landmark-only attempts
+       (no ultrasound) are listed apart, beside the guided ones on the same scenarios */
+    ss_attempt *all = at;
+    int nall = n;
+    at = malloc(sizeof *at * (size_t)nall);
+    if (!at) {
+        free(all);
+        fprintf(stderr, "sonospine history: out of memory\n");
+        return SS_EXIT_FAILED;
+    }
+    n = 0;
+    for (int i = 0; i < nall; i++)
+        if (strcmp(all[i].mode, "landmark") != 0) at[n++] = all[i];
+    ss__landmark_summary(all, nall);
+    if (n == 0) {
+        printf("No guided attempts yet: no learning curve.\n");
+        free(all);
+        free(at);
+        return SS_EXIT_OK;
+    }
     ss_cusum_params cp;
     ss_cusum_params_default(&cp);
     ss_cusum_limits lim;
@@ -203,7 +263,7 @@ int ss_cmd_history(int argc, char **argv)
     }
     for (int i = 0; i < n; i++) failed[i] = !at[i].pass;
     int competent = ss_cusum_run(failed, n, &lim, cusum);
-    printf("Trainee %s: %d attempt%s (%s)\n\n", trainee, n, n == 1 ? "" : "s", db_path);
+    printf("Trainee %s: %d guided attempt%s (%s)\n\n", trainee, n, n == 1 ? "" : "s", db_path);
     printf("%3s  %-16s  %-24s  %-8s  %5s  %-4s  %10s  %13s  %6s\n", "#", "date (UTC)", "scenario", "mode", "score",
            "pass", "insertions", "puncture time", "CUSUM");
     for (int i = 0; i < n; i++) {
@@ -211,7 +271,10 @@ int ss_cmd_history(int argc, char **argv)
         ss__date(at[i].started_utc, d);
         if (isfinite(at[i].puncture_time_s)) snprintf(ptime, sizeof ptime, "%.1f s", at[i].puncture_time_s);
         else snprintf(ptime, sizeof ptime, "none");
-        printf("%3d  %-16s  %-24.24s  %-8s  %5.0f  %-4s  %10d  %13s  %6.2f\n", i + 1, d, at[i].scenario_id, at[i].mode,
+        char mode[16];
+        if (at[i].course_dose > 0) snprintf(mode, sizeof mode, "dose %d", at[i].course_dose);
+        else snprintf(mode, sizeof mode, "%s", at[i].mode);
+        printf("%3d  %-16s  %-24.24s  %-8s  %5.0f  %-4s  %10d  %13s  %6.2f\n", i + 1, d, at[i].scenario_id, mode,
                at[i].score, at[i].pass ? "yes" : "no", at[i].insertions, ptime, cusum[i]);
     }
     printf("\nCUSUM of failures (p0 0.15, p1 0.30, alpha = beta = 0.10): %s\n",
@@ -225,5 +288,6 @@ int ss_cmd_history(int argc, char **argv)
     free(cusum);
     free(failed);
     free(at);
+    free(all);
     return code;
 }

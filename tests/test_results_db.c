@@ -119,7 +119,7 @@ Test(results_db, missing_file_bad_mode_and_no_trainee_are_refused)
     a = make("t", "x", "2026-01-01T00:00:00Z", true, 1, 1, 1);
     snprintf(a.mode, sizeof a.mode, "final");
     cr_expect_eq(ss_results_db_add(db, &a, NULL, NULL), SS_ERR_INVALID);
-    cr_expect(strstr(ss_error_message(), "expected practice or exam"), "%s", ss_error_message());
+    cr_expect(strstr(ss_error_message(), "expected practice, exam or landmark"), "%s", ss_error_message());
     ss_results_db_close(db);
     ts_rmtree(dir);
 }
