@@ -14,4 +14,12 @@
 
 ss_status ss_demo_script(const ss_scenario *sc, const ss_world *world, ss_script *out);
 
+/* The demonstration as one dose of a patient's course (run --course): with the previous
+ * dose's procedure note (prior, NULL or empty: none) the expert goes to the noted
+ * interspace (`probe.view note`, `level.choose note`) and sets the frame to the noted
+ * angle (`guide.attach note`); otherwise it chooses as above. It ends by writing its
+ * own note (the interspace and the angle it used) for the next dose. */
+ss_status ss_demo_script_dose(const ss_scenario *sc, const ss_world *world, const ss_proc_note *prior,
+                              ss_script *out);
+
 #endif

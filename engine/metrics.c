@@ -297,6 +297,11 @@ cJSON *ss_metrics_to_json(const ss_metrics *mt)
         cJSON *miss = cJSON_AddArrayToObject(p, "checklist_missed");
         for (int i = 0; i < pr->nmissed; i++) cJSON_AddItemToArray(miss, cJSON_CreateString(ss_check_item_name(pr->missed[i])));
     }
+    if (mt->note.has_level) {
+        cJSON *p = cJSON_AddObjectToObject(o, "procedure_note");
+        cJSON_AddStringToObject(p, "level", ss_level_name(mt->note.level));
+        ss__num_or_null(p, "angle_deg", mt->note.has_angle ? mt->note.angle_deg : NAN);
+    }
     if (mt->graded) {
         cJSON_AddNumberToObject(o, "score", mt->score);
         cJSON_AddBoolToObject(o, "pass", mt->pass);

@@ -74,6 +74,7 @@ typedef struct ss_metrics {
     bool landmark;                 /* landmark-only mode (no ultrasound): "mode": "landmark" */
     ss_prep_result prep;           /* the pre-procedure stage (preparation.h); prep.present
                                       false when the attempt had none */
+    ss_proc_note note;             /* the procedure note written (`note`), for the next dose */
     double pdph_risk_pct;          /* post-dural-puncture headache risk from gauge, tip and
                                       the number of dural punctures (see metrics.c) */
     /* critical errors (critical.h), in time order: the first SS_CRITICAL_MAX recorded,

@@ -46,6 +46,16 @@ int ss_check_item_from_name(const char *name); /* -1 unknown */
 int ss_nash_moe_from_name(const char *name);
 const char *ss_nash_moe_name(int grade);
 
+/* The procedure note a trainee writes after a dose (`note LEVEL [ANGLE]`): the interspace
+ * used and the puncture frame's angle, what the next dose of the patient's course may
+ * reuse (`probe.view note ...`, `level.choose note`, `guide.attach note`; sim.h). All
+ * zero: nothing noted. */
+typedef struct ss_proc_note {
+    bool has_level, has_angle;
+    int level;        /* SS_LEVEL_* */
+    double angle_deg;
+} ss_proc_note;
+
 /* What the trainee said (the simulation's state; session-script commands). */
 typedef struct ss_prep_inputs {
     bool any;                  /* a preparation command was given */

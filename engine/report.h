@@ -112,6 +112,10 @@ typedef struct ss_report {
     char ungraded_reason[720];  /* why there is no grade, when the log has one */
     char preparation[640];      /* the pre-procedure stage's feedback (the grade's), "" none */
     char followup[400];         /* the 72-hour follow-up (followup.h), "" without an insertion */
+    char course[700];           /* a dose of a patient's course: which, the note it started
+                                   from, and the paper's figures for the procedure; "" none */
+    char comparison[900];       /* landmark-only mode: against the guided technique on the
+                                   same case (the expert demonstration, re-simulated); "" none */
     cJSON *grade_items;     /* the grade record's items array (owned copy) */
     cJSON *metrics;         /* the metrics record (owned copy, seq/prev/hash removed) */
     char strengths[SS_REPORT_MAX_NOTES][SS_GRADE_NOTE_CHARS];

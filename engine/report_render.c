@@ -645,6 +645,8 @@ static char *ss__html_make(const ss_report *r)
     ss__html_row(&b, "Re-simulation", r->resim_note, false);
     if (r->graded && r->preparation[0]) ss__html_row(&b, "Preparation", r->preparation, false);
     if (r->followup[0]) ss__html_row(&b, "Follow-up", r->followup, false);
+    if (r->course[0]) ss__html_row(&b, "Course", r->course, false);
+    if (r->comparison[0]) ss__html_row(&b, "Landmark vs guided", r->comparison, false);
     snprintf(t, sizeof t, "SonoSpine %s (report made %s)", r->version, r->generated_utc);
     ss__html_row(&b, "Program", t, false);
     ss__puts(&b, "</table>\n");
@@ -1064,7 +1066,9 @@ static void ss__pdf_layout(ss__pdf *p)
                              {"Mode", r->mode},
                              {"Re-simulation", r->resim_note},
                              {"Preparation", r->graded && r->preparation[0] ? r->preparation : NULL},
-                             {"Follow-up", r->followup[0] ? r->followup : NULL}};
+                             {"Follow-up", r->followup[0] ? r->followup : NULL},
+                             {"Course", r->course[0] ? r->course : NULL},
+                             {"Landmark vs guided", r->comparison[0] ? r->comparison : NULL}};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         if (!rows[i][1]) continue;
         const char *cells[2] = {rows[i][0], rows[i][1]};

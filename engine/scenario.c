@@ -75,6 +75,10 @@ static const ss_scenario_field ss__tgc_field = {"probe.tgc_db[]", "dB", -20, 20,
 static const ss_scenario_field ss__threshold_field = {"rubric.metrics[].threshold", "", -1e9, 1e9, false, false,
                                                       NULL, 0, 0, 0};
 static const ss_scenario_field ss__weight_field = {"rubric.metrics[].weight", "", 0, 100, false, false, NULL, 0, 0, 0};
+static const ss_scenario_field ss__course_day_field = {"course.schedule_days[]", "day", 0, 3650, true, false, NULL, 0, 0, 0};
+static const ss_scenario_field ss__course_first_field = {"course.first_dose", "", 1, 30, true, false, NULL, 0, 0, 0};
+static const ss_scenario_field ss__course_count_field = {"course.reported[]", "", 0, 50, true, false, NULL, 0, 0, 0};
+static const ss_scenario_field ss__course_min_field = {"course.reported[]", "min", 0, 600, false, false, NULL, 0, 0, 0};
 
 /* The gradable metric names are the scoring module's (metrics.h). */
 #define ss__metric_names ss_metrics_names()
@@ -153,6 +157,10 @@ void ss_scenario_defaults(ss_scenario *out)
     p->depth_mm = 100.0;
     p->gain_db = 0.0;
     p->dynamic_range_db = 60.0;
+    ss_course *c = &out->course;
+    c->first_dose = 1;
+    for (int i = 0; i < SS_COURSE_MAX_DOSES; i++)
+        c->insertions[i] = c->interspaces[i] = c->operation_time_min[i] = c->puncture_time_min[i] = NAN;
 }
 
 void ss_scenario_free(ss_scenario *s)
@@ -1218,6 +1226,84 @@ static void ss__aids_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
     ss__pop(c);
 }
 
+/* A list of n numbers (n < 0: 1..SS_COURSE_MAX_DOSES of them, *n set), each within f. */
+static void ss__course_list(ss__ctx *c, const cJSON *o, const char *key, const ss_scenario_field *f, int *n,
+                            double *out, const char *what)
+{
+    const cJSON *arr = ss__member(o, key);
+    if (!arr) {
+        if (*n < 0) ss__err_missing(c, key, "expected %s", what);
+        return;
+    }
+    ss__push_key(c, key, 0);
+    char fb[96];
+    int len = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+    if (len < 0 || (*n < 0 ? len < 1 || len > SS_COURSE_MAX_DOSES : len != *n)) {
+        if (*n < 0)
+            ss__err(c, "expected %s (1 to %d of them), found %s", what, SS_COURSE_MAX_DOSES,
+                    len < 0 ? ss__found(c, arr, fb, sizeof fb) : (snprintf(fb, sizeof fb, "%d", len), fb));
+        else
+            ss__err(c, "expected %s, one for each of the %d doses of schedule_days, found %s", what, *n,
+                    len < 0 ? ss__found(c, arr, fb, sizeof fb) : (snprintf(fb, sizeof fb, "%d", len), fb));
+    } else {
+        int idx = 0;
+        for (const cJSON *e = arr->child; e; e = e->next, idx++) {
+            ss__push_index(c, idx);
+            ss__check_number(c, e, f, &out[idx]);
+            ss__pop(c);
+        }
+        if (*n < 0) *n = len;
+    }
+    ss__pop(c);
+}
+
+static void ss__course_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
+{
+    static const char *const known[] = {"schedule_days", "first_dose", "reported", NULL};
+    static const char *const rknown[] = {"insertions", "interspaces", "operation_time_min", "puncture_time_min", NULL};
+    const cJSON *o = ss__section(c, root, "course", false, "an object with schedule_days (and first_dose, reported)");
+    if (!o) return;
+    ss__members(c, o, known);
+    ss_course *cr = &s->course;
+    int n = -1;
+    ss__course_list(c, o, "schedule_days", &ss__course_day_field, &n, cr->day,
+                    "a list of the doses' days in the drug's schedule (whole days from the first, rising)");
+    for (int i = 1; i < n; i++)
+        if (!(cr->day[i] > cr->day[i - 1])) {
+            ss__push_key(c, "schedule_days", 0);
+            ss__err(c, "expected the days to rise from dose to dose, found day %g after day %g", cr->day[i],
+                    cr->day[i - 1]);
+            ss__pop(c);
+            n = -1;
+            break;
+        }
+    const cJSON *fd = ss__member(o, "first_dose");
+    if (fd) {
+        double v = 1;
+        ss__push_key(c, "first_dose", 0);
+        if (ss__check_number(c, fd, &ss__course_first_field, &v)) cr->first_dose = (int)v;
+        ss__pop(c);
+    }
+    const cJSON *r = ss__section(c, o, "reported", false,
+                                 "an object with the paper's insertions, interspaces, operation_time_min and "
+                                 "puncture_time_min per dose");
+    if (r) {
+        ss__members(c, r, rknown);
+        if (n > 0) {
+            ss__course_list(c, r, "insertions", &ss__course_count_field, &n, cr->insertions, "a list of counts");
+            ss__course_list(c, r, "interspaces", &ss__course_count_field, &n, cr->interspaces, "a list of counts");
+            ss__course_list(c, r, "operation_time_min", &ss__course_min_field, &n, cr->operation_time_min,
+                            "a list of times in minutes");
+            ss__course_list(c, r, "puncture_time_min", &ss__course_min_field, &n, cr->puncture_time_min,
+                            "a list of times in minutes");
+            cr->reported = true;
+        }
+        ss__pop(c);
+    }
+    if (n > 0) cr->ndoses = n;
+    ss__pop(c);
+}
+
 static void ss__variants_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
 {
     static const char *const known[] = {"path", "min", "max", "choices", NULL};
@@ -1339,7 +1425,7 @@ static void ss__variants_section(ss__ctx *c, const cJSON *root, ss_scenario *s)
 static void ss__validate(ss__ctx *c, const cJSON *root, ss_scenario *s)
 {
     static const char *const known[] = {"scenario", "patient", "deformity", "fusion", "task", "probe",
-                                        "rubric", "aids", "seed", "variants", NULL};
+                                        "rubric", "aids", "course", "seed", "variants", NULL};
     if (!cJSON_IsObject(root)) {
         char fb[96];
         ss__err(c, "expected an object with the sections scenario, patient, task, ..., found %s",
@@ -1362,6 +1448,7 @@ static void ss__validate(ss__ctx *c, const cJSON *root, ss_scenario *s)
     ss__probe_section(c, root, s);
     ss__rubric_section(c, root, s);
     ss__aids_section(c, root, s);
+    ss__course_section(c, root, s);
     double seed = 0;
     if (ss__num(c, root, "seed", false, &seed)) s->seed = (uint32_t)seed;
     ss__variants_section(c, root, s);

@@ -115,6 +115,22 @@ typedef struct ss_aids {
     bool hints;
 } ss_aids;
 
+/* A patient's course (run --course): the doses given under ultrasound, on their days of
+ * the drug's schedule (nusinersen: loading doses on days 0, 14, 28 and 63, then every 4
+ * months), and, for the paper's patients, what Table 1 reports for each of those
+ * procedures (NAN where it reports nothing). ndoses 0: the scenario has no course. */
+#define SS_COURSE_MAX_DOSES 12
+typedef struct ss_course {
+    int ndoses;
+    double day[SS_COURSE_MAX_DOSES];
+    int first_dose;                      /* the dose number of the first (case 4: 4) */
+    bool reported;                       /* the figures below are given */
+    double insertions[SS_COURSE_MAX_DOSES];
+    double interspaces[SS_COURSE_MAX_DOSES];        /* interspaces tried */
+    double operation_time_min[SS_COURSE_MAX_DOSES];
+    double puncture_time_min[SS_COURSE_MAX_DOSES];
+} ss_course;
+
 /* One randomizable parameter: a numeric field (ss_scenario_field) and its range, or a
  * list of choices. */
 typedef struct ss_variant {
@@ -137,6 +153,7 @@ typedef struct ss_scenario {
     ss_probe_params probe;
     ss_rubric rubric;
     ss_aids aids;
+    ss_course course;
     uint32_t seed;
     ss_variant variants[SS_SCENARIO_MAX_VARIANTS];
     int nvariants;

@@ -196,6 +196,7 @@ static ss_status ss__make(const ss_session_desc *d, bool replaying, ss_session *
     sd.freehand_allowed = d->scenario->task.freehand_allowed;
     sd.exam = d->mode && strcmp(d->mode, "exam") == 0;
     sd.landmark = d->mode && strcmp(d->mode, "landmark") == 0;
+    sd.prior_note = d->prior_note;
     sd.sink = (ss_event_sink){ss__on_event, s};
     sd.on_tick = ss__on_tick;
     sd.on_command = ss__on_command;
@@ -249,6 +250,19 @@ ss_status ss_session_begin(const ss_session_desc *d, ss_session **out)
         else cJSON_AddNullToObject(h, "trainee");
         cJSON_AddNumberToObject(h, "tick_s", SS_SIM_TICK_S);
         cJSON_AddStringToObject(h, "started_utc", when);
+        if (d->course_dose > 0) {
+            cJSON *c = cJSON_AddObjectToObject(h, "course");
+            cJSON_AddNumberToObject(c, "dose", d->course_dose);
+            cJSON_AddNumberToObject(c, "of", d->course_doses);
+            cJSON_AddNumberToObject(c, "day", d->course_day);
+        }
+        if (d->prior_note.has_level || d->prior_note.has_angle) {
+            cJSON *pn = cJSON_AddObjectToObject(h, "prior_note");
+            if (d->prior_note.has_level) cJSON_AddStringToObject(pn, "level", ss_level_name(d->prior_note.level));
+            else cJSON_AddNullToObject(pn, "level");
+            if (d->prior_note.has_angle) cJSON_AddNumberToObject(pn, "angle_deg", d->prior_note.angle_deg);
+            else cJSON_AddNullToObject(pn, "angle_deg");
+        }
         ss__append(s, h);
         if (s->log_status != SS_OK) {
             st = s->log_status;
@@ -276,6 +290,7 @@ static void ss__finish(ss_session *s, ss_metrics *m, ss_grade *g)
     }
     ss_metrics_finish(s->metrics, ss_sim_get_state(s->sim)->t_s, m);
     m->landmark = s->d.mode && strcmp(s->d.mode, "landmark") == 0;
+    m->note = ss_sim_get_state(s->sim)->proc_note;
     /* the pre-procedure stage, against the patient's own answers (preparation.h) */
     const ss_prep_inputs *pi = &ss_sim_get_state(s->sim)->prep;
     ss_prep_key key;
@@ -361,6 +376,38 @@ ss_status ss_session_log_header(const cJSON *records, char *scenario_path, size_
     return SS_OK;
 }
 
+ss_status ss_session_header_desc(const cJSON *records, ss_session_desc *d)
+{
+    const cJSON *h = cJSON_GetArrayItem(records, 0);
+    const cJSON *mode = cJSON_GetObjectItemCaseSensitive(h, "mode");
+    if (cJSON_IsString(mode)) d->mode = mode->valuestring;
+    const cJSON *co = cJSON_GetObjectItemCaseSensitive(h, "course");
+    if (co) {
+        const cJSON *dose = cJSON_GetObjectItemCaseSensitive(co, "dose"), *of = cJSON_GetObjectItemCaseSensitive(co, "of"),
+                    *day = cJSON_GetObjectItemCaseSensitive(co, "day");
+        if (!cJSON_IsNumber(dose) || !cJSON_IsNumber(of) || !cJSON_IsNumber(day) || dose->valuedouble < 1 ||
+            dose->valuedouble > 30 || of->valuedouble < dose->valuedouble || of->valuedouble > 30 ||
+            !(day->valuedouble >= 0 && day->valuedouble <= 3650))
+            return ss_error_set(SS_ERR_INVALID, "session log: the header's course is malformed (expected {\"dose\": 1-30, "
+                                                "\"of\": dose-30, \"day\": 0-3650})");
+        d->course_dose = (int)dose->valuedouble;
+        d->course_doses = (int)of->valuedouble;
+        d->course_day = day->valuedouble;
+    }
+    const cJSON *pn = cJSON_GetObjectItemCaseSensitive(h, "prior_note");
+    if (pn) {
+        const cJSON *lv = cJSON_GetObjectItemCaseSensitive(pn, "level"), *an = cJSON_GetObjectItemCaseSensitive(pn, "angle_deg");
+        int level = cJSON_IsString(lv) ? ss_level_from_name(lv->valuestring) : -1;
+        if (!cJSON_IsObject(pn) || (!cJSON_IsNull(lv) && level < 0) ||
+            (!cJSON_IsNull(an) && !(cJSON_IsNumber(an) && an->valuedouble >= 0.0 && an->valuedouble <= 80.0)))
+            return ss_error_set(SS_ERR_INVALID, "session log: the header's prior_note is malformed (expected "
+                                                "{\"level\": \"L1-L2\"..\"L5-S1\" or null, \"angle_deg\": 0-80 or null})");
+        d->prior_note = (ss_proc_note){.has_level = level >= 0, .level = level < 0 ? 0 : level,
+                                       .has_angle = cJSON_IsNumber(an), .angle_deg = cJSON_IsNumber(an) ? an->valuedouble : 0.0};
+    }
+    return SS_OK;
+}
+
 /* Compares a logged event record with a replayed one; fields other than seq/prev/hash. */
 /* A replayed record against its logged twin: every member the replay made must be
  * logged with the same value; with both_ways, the logged record may hold nothing else
@@ -407,6 +454,8 @@ ss_status ss_session_replay(const cJSON *records, const ss_scenario *sc, const s
                             "changed since the attempt was recorded",
                             sc->source, have, want);
     ss_session_desc d = {.scenario = sc, .world = *world};
+    st = ss_session_header_desc(records, &d);
+    if (st != SS_OK) return st;
     ss_session *s;
     st = ss__make(&d, true, &s);
     if (st != SS_OK) return st;

@@ -4,7 +4,8 @@
  *
  * Log records (one JSON object a line; session_log.h adds seq, prev and hash):
  *   header  {"type":"header","program","version","scenario","scenario_id",
- *            "scenario_sha256","seed","mode","trainee","tick_s","started_utc"}
+ *            "scenario_sha256","seed","mode","trainee","tick_s","started_utc"
+ *            [,"course":{"dose","of","day"}][,"prior_note":{"level","angle_deg"}]}
  *   input   {"type":"input","tick":N,"t":s,"cmd":...}      every command offered
  *   event   {"type":"event","tick":N,"t":s,"event":name,"tissue","level","view",
  *            "pos_mm":[x,y,z],"depth_mm","value"}
@@ -35,8 +36,14 @@ typedef struct ss_session_desc {
      * when it does not answer, end fails when it refuses, the log then sealed and
      * unsigned), or, NULL, this account's station key (station_key.h). */
     const char *signer_socket;
-    const char *mode;           /* "practice" or "exam" */
+    const char *mode;           /* "practice", "exam", "landmark" or "demonstration" */
     const char *trainee;        /* may be NULL */
+    /* a dose of a patient's course (run --course): dose (1-based; 0: not a course), of how
+     * many, on which day of the schedule; and the previous dose's procedure note (sim.h).
+     * Both go into the header, and replay takes them from there. */
+    int course_dose, course_doses;
+    double course_day;
+    ss_proc_note prior_note;
     /* optional observers (the trainer's UI) */
     ss_event_sink extra_sink;
     /* a script command the simulation refused (ss_session_run_script), and why */
@@ -74,6 +81,12 @@ typedef struct ss_replay_result {
 /* Reads the header of a log's records (from ss_log_read): scenario path and hash.
  * SS_ERR_PARSE when the first record is not a header. */
 ss_status ss_session_log_header(const cJSON *records, char *scenario_path, size_t path_size, char sha256[65]);
+
+/* What a log's header says its attempt ran under: mode, course dose and the previous
+ * dose's note, into d (the other members untouched; those absent stay as they were).
+ * SS_ERR_INVALID when they are malformed. Replay, the report and the signing service
+ * re-simulate under these. */
+ss_status ss_session_header_desc(const cJSON *records, ss_session_desc *d);
 
 /* Re-simulates the records of a log against the scenario and world. SS_ERR_INVALID if
  * the scenario does not match the log's hash or the inputs are malformed. */

@@ -23,11 +23,11 @@ typedef struct ss__op_spec {
 } ss__op_spec;
 
 static const ss__op_spec ss__ops[SS_OP_COUNT] = {
-    [SS_OP_PROBE_VIEW] = {"probe.view", 0, "LEVEL VIEW [left|right]"},
+    [SS_OP_PROBE_VIEW] = {"probe.view", 0, "LEVEL|note VIEW [left|right]"},
     [SS_OP_PROBE_MOVE] = {"probe.move", 3, "DX DY DZ (mm)"},
     [SS_OP_PROBE_ROTATE] = {"probe.rotate", 3, "YAW PITCH ROLL (deg)"},
     [SS_OP_PROBE_PLAN] = {"probe.plan", 0, ""},
-    [SS_OP_GUIDE_ATTACH] = {"guide.attach", 0, "auto|ANGLE_DEG"},
+    [SS_OP_GUIDE_ATTACH] = {"guide.attach", 0, "auto|note|ANGLE_DEG"},
     [SS_OP_GUIDE_DETACH] = {"guide.detach", 0, ""},
     [SS_OP_NEEDLE_ENTER] = {"needle.enter", 0, ""},
     [SS_OP_NEEDLE_PLACE] = {"needle.place", 6, "X Y Z DX DY DZ"},
@@ -41,7 +41,8 @@ static const ss__op_spec ss__ops[SS_OP_COUNT] = {
     [SS_OP_ESCALATE_CT] = {"escalate.ct", 0, ""},
     [SS_OP_XRAY_COBB] = {"xray.cobb", 1, "DEG"},
     [SS_OP_XRAY_NASH_MOE] = {"xray.nash-moe", 0, "GRADE (0, I, II, III or IV)"},
-    [SS_OP_LEVEL_CHOOSE] = {"level.choose", 0, "LEVEL (L1-L2 ... L5-S1)"},
+    [SS_OP_LEVEL_CHOOSE] = {"level.choose", 0, "LEVEL (L1-L2 ... L5-S1, or note)"},
+    [SS_OP_NOTE] = {"note", 0, "LEVEL [FRAME_ANGLE_DEG]"},
     [SS_OP_NEEDLE_LANDMARK] = {"needle.landmark", 1, "LEVEL CRANIAL_DEG"},
     [SS_OP_CHECK] = {"check", 0,
                      "ITEM (consent, coagulation, infection, allergy, position, sterile-cover, couplant or "
@@ -70,7 +71,8 @@ int ss_event_name_known(const char *name) { return ss_event_from_name(name) >= 0
  * written as a word in scripts). */
 static int ss__cmd_nargs(const ss_script_cmd *c)
 {
-    if (c->op == SS_OP_GUIDE_ATTACH) return c->guide_auto ? 0 : 1;
+    if (c->op == SS_OP_GUIDE_ATTACH) return c->guide_auto || c->guide_note ? 0 : 1;
+    if (c->op == SS_OP_NOTE) return isnan(c->args[0]) ? 0 : 1;
     if (c->op == SS_OP_XRAY_NASH_MOE) return 1;
     return ss__ops[c->op].nargs;
 }
@@ -100,8 +102,18 @@ bool ss_script_cmd_in_range(const ss_script_cmd *c, char *why, size_t n)
                 return false;
             }
         return true;
+    case SS_OP_NOTE:
+        if (!isnan(c->args[0]) && !(c->args[0] >= 0.0 && c->args[0] <= 80.0)) {
+            snprintf(why, n, "%s: the frame's angle must be from 0 to 80 deg, found %g", name, c->args[0]);
+            return false;
+        }
+        if (c->level < 0 || c->level >= SS_LEVEL_COUNT) {
+            snprintf(why, n, "%s: expected an interspace L1-L2 ... L5-S1", name);
+            return false;
+        }
+        return true;
     case SS_OP_GUIDE_ATTACH:
-        if (!c->guide_auto && !(c->args[0] >= 0.0 && c->args[0] <= 80.0)) {
+        if (!c->guide_auto && !c->guide_note && !(c->args[0] >= 0.0 && c->args[0] <= 80.0)) {
             snprintf(why, n, "%s: expected auto or an angle from 0 to 80 deg, found %g", name, c->args[0]);
             return false;
         }
@@ -137,7 +149,7 @@ bool ss_script_cmd_in_range(const ss_script_cmd *c, char *why, size_t n)
         }
         __attribute__((fallthrough)); /* and a level, like level.choose */
     case SS_OP_LEVEL_CHOOSE:
-        if (c->level < 0 || c->level >= SS_LEVEL_COUNT) {
+        if ((c->level < 0 || c->level >= SS_LEVEL_COUNT) && !(c->op == SS_OP_LEVEL_CHOOSE && c->level == SS_LEVEL_NOTE)) {
             snprintf(why, n, "%s: expected an interspace L1-L2 ... L5-S1", name);
             return false;
         }
@@ -208,6 +220,18 @@ static int ss__number(const char *tok, double *out)
     return 1;
 }
 
+
+/* An interspace argument (or `note`, where allowed: SS_LEVEL_NOTE); false after the error. */
+static bool ss__level_arg(ss__errs *e, const char *name, int line_no, const ss__op_spec *spec, const char *arg,
+                          bool allow_note, int *level)
+{
+    *level = allow_note && strcmp(arg, "note") == 0 ? SS_LEVEL_NOTE : ss_level_from_name(arg);
+    if (*level != -1) return true;
+    ss__err(e, name, line_no, "%s: unknown level '%s' (expected L1-L2 ... L5-S1%s)", spec->name, arg,
+            allow_note ? " or note" : "");
+    return false;
+}
+
 static void ss__parse_line(char *line, int line_no, const char *name, double *last_t, ss__errs *e,
                            ss_script_cmd *cmd, int *have_cmd)
 {
@@ -260,11 +284,7 @@ static void ss__parse_line(char *line, int line_no, const char *name, double *la
             ss__err(e, name, line_no, "%s: expected %s, found %d arguments", spec->name, spec->args_help, nargs);
             return;
         }
-        cmd->level = ss_level_from_name(args[0]);
-        if (cmd->level < 0) {
-            ss__err(e, name, line_no, "%s: unknown level '%s' (expected L1-L2 ... L5-S1)", spec->name, args[0]);
-            ok = 0;
-        }
+        if (!ss__level_arg(e, name, line_no, spec, args[0], true, &cmd->level)) ok = 0;
         if (ss_view_from_name(args[1]) < 0) {
             ss__err(e, name, line_no,
                     "%s: unknown view '%s' (expected spinous, near-spinous, parasagittal-oblique, "
@@ -288,8 +308,9 @@ static void ss__parse_line(char *line, int line_no, const char *name, double *la
             return;
         }
         if (strcmp(args[0], "auto") == 0) cmd->guide_auto = 1;
+        else if (strcmp(args[0], "note") == 0) cmd->guide_note = 1;
         else if (!ss__number(args[0], &cmd->args[0])) {
-            ss__err(e, name, line_no, "%s: expected auto or an angle from 0 to 80 deg, found '%s'", spec->name,
+            ss__err(e, name, line_no, "%s: expected auto, note or an angle from 0 to 80 deg, found '%s'", spec->name,
                     args[0]);
             ok = 0;
         }
@@ -309,11 +330,7 @@ static void ss__parse_line(char *line, int line_no, const char *name, double *la
                 ok = 0;
             }
         } else if (cmd->op == SS_OP_LEVEL_CHOOSE) {
-            cmd->level = ss_level_from_name(args[0]);
-            if (cmd->level < 0) {
-                ss__err(e, name, line_no, "%s: unknown level '%s' (expected L1-L2 ... L5-S1)", spec->name, args[0]);
-                ok = 0;
-            }
+            if (!ss__level_arg(e, name, line_no, spec, args[0], true, &cmd->level)) ok = 0;
         } else {
             cmd->item = ss_check_item_from_name(args[0]);
             if (cmd->item < 0) {
@@ -324,16 +341,24 @@ static void ss__parse_line(char *line, int line_no, const char *name, double *la
         }
         if (!ok) return;
         break;
+    case SS_OP_NOTE:
+        if (nargs < 1 || nargs > 2) {
+            ss__err(e, name, line_no, "%s: expected %s, found %d arguments", spec->name, spec->args_help, nargs);
+            return;
+        }
+        if (!ss__level_arg(e, name, line_no, spec, args[0], false, &cmd->level)) return;
+        cmd->args[0] = NAN;
+        if (nargs == 2 && !ss__number(args[1], &cmd->args[0])) {
+            ss__err(e, name, line_no, "%s: expected the frame's angle in degrees, found '%s'", spec->name, args[1]);
+            return;
+        }
+        break;
     case SS_OP_NEEDLE_LANDMARK:
         if (nargs != 2) {
             ss__err(e, name, line_no, "%s: expected %s, found %d arguments", spec->name, spec->args_help, nargs);
             return;
         }
-        cmd->level = ss_level_from_name(args[0]);
-        if (cmd->level < 0) {
-            ss__err(e, name, line_no, "%s: unknown level '%s' (expected L1-L2 ... L5-S1)", spec->name, args[0]);
-            return;
-        }
+        if (!ss__level_arg(e, name, line_no, spec, args[0], false, &cmd->level)) return;
         first_num = 1;
         break;
     case SS_OP_NEEDLE_ADVANCE_UNTIL:
@@ -458,15 +483,16 @@ cJSON *ss_script_cmd_to_json(const ss_script_cmd *c)
     cJSON *a = cJSON_AddArrayToObject(o, "args");
     int n = ss__cmd_nargs(c);
     for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(c->args[i]));
-    if (c->op == SS_OP_LEVEL_CHOOSE || c->op == SS_OP_NEEDLE_LANDMARK)
-        cJSON_AddStringToObject(o, "level", ss_level_name(c->level));
+    if (c->op == SS_OP_LEVEL_CHOOSE || c->op == SS_OP_NEEDLE_LANDMARK || c->op == SS_OP_NOTE)
+        cJSON_AddStringToObject(o, "level", c->level == SS_LEVEL_NOTE ? "note" : ss_level_name(c->level));
     if (c->op == SS_OP_CHECK) cJSON_AddStringToObject(o, "item", ss_check_item_name(c->item));
     if (c->op == SS_OP_PROBE_VIEW) {
-        cJSON_AddStringToObject(o, "level", ss_level_name(c->level));
+        cJSON_AddStringToObject(o, "level", c->level == SS_LEVEL_NOTE ? "note" : ss_level_name(c->level));
         cJSON_AddStringToObject(o, "view", ss_view_name(c->view));
         cJSON_AddStringToObject(o, "side", c->side_right ? "right" : "left");
     }
     if (c->op == SS_OP_GUIDE_ATTACH && c->guide_auto) cJSON_AddBoolToObject(o, "auto", 1);
+    if (c->op == SS_OP_GUIDE_ATTACH && c->guide_note) cJSON_AddBoolToObject(o, "note", 1);
     if (c->op == SS_OP_NEEDLE_ADVANCE_UNTIL) cJSON_AddStringToObject(o, "event", c->event);
     return o;
 }
@@ -482,20 +508,28 @@ bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out)
         if (strcmp(cmd->valuestring, ss__ops[i].name) == 0) op = i;
     if (op < 0) return false;
     out->op = (ss_script_op)op;
-    if (out->op == SS_OP_GUIDE_ATTACH) out->guide_auto = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "auto"));
+    if (out->op == SS_OP_GUIDE_ATTACH) {
+        out->guide_auto = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "auto"));
+        out->guide_note = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "note"));
+        if (out->guide_auto && out->guide_note) return false;
+    }
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "args");
+    /* a note's angle is optional: the args say whether it was given */
+    if (out->op == SS_OP_NOTE) out->args[0] = cJSON_IsArray(a) && cJSON_GetArraySize(a) == 1 ? 0.0 : NAN;
     /* Exactly the arguments ss_script_cmd_to_json() writes for this command. */
     int nargs = ss__cmd_nargs(out);
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "args");
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != nargs) return false;
     int i = 0;
     for (const cJSON *x = a->child; x; x = x->next, i++) {
         if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) return false;
         out->args[i] = x->valuedouble;
     }
-    if (out->op == SS_OP_LEVEL_CHOOSE || out->op == SS_OP_CHECK || out->op == SS_OP_NEEDLE_LANDMARK) {
+    if (out->op == SS_OP_LEVEL_CHOOSE || out->op == SS_OP_CHECK || out->op == SS_OP_NEEDLE_LANDMARK ||
+        out->op == SS_OP_NOTE) {
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, out->op == SS_OP_CHECK ? "item" : "level");
         if (!cJSON_IsString(w)) return false;
         if (out->op == SS_OP_CHECK) out->item = ss_check_item_from_name(w->valuestring);
+        else if (out->op == SS_OP_LEVEL_CHOOSE && strcmp(w->valuestring, "note") == 0) out->level = SS_LEVEL_NOTE;
         else out->level = ss_level_from_name(w->valuestring);
     }
     /* what no input device or script can give (the script's own ranges) */
@@ -505,9 +539,9 @@ bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out)
         const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "level"), *v = cJSON_GetObjectItemCaseSensitive(o, "view"),
                     *sd = cJSON_GetObjectItemCaseSensitive(o, "side");
         if (!cJSON_IsString(l) || !cJSON_IsString(v) || !cJSON_IsString(sd)) return false;
-        out->level = ss_level_from_name(l->valuestring);
+        out->level = strcmp(l->valuestring, "note") == 0 ? SS_LEVEL_NOTE : ss_level_from_name(l->valuestring);
         int view = ss_view_from_name(v->valuestring);
-        if (out->level < 0 || view < 0) return false;
+        if (out->level == -1 || view < 0) return false;
         out->view = (ss_view)view;
         if (strcmp(sd->valuestring, "left") != 0 && strcmp(sd->valuestring, "right") != 0) return false;
         out->side_right = strcmp(sd->valuestring, "right") == 0;

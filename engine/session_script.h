@@ -36,11 +36,17 @@ typedef enum ss_script_op {
     SS_OP_LEVEL_CHOOSE,        /* level */
     SS_OP_CHECK,               /* item (ss_check_item) */
     SS_OP_NEEDLE_LANDMARK,     /* level, cranial tilt deg: free-hand at the palpated interspace */
+    SS_OP_NOTE,                /* level [, frame angle deg in args[0], NAN none]: the procedure note */
     SS_OP_END,
     SS_OP_COUNT
 } ss_script_op;
 
 enum { SS_SCRIPT_MAX_ARGS = 6 };
+
+/* probe.view and level.choose may name `note` for their interspace, and guide.attach
+ * `note` for its angle: what the procedure note of the patient's previous dose recorded
+ * (sim.h's prior note; refused when it recorded none). */
+#define SS_LEVEL_NOTE (-2)
 
 /* The standard views (DESIGN.md), names used everywhere. */
 typedef enum ss_view {
@@ -61,6 +67,7 @@ typedef struct ss_script_cmd {
     ss_view view;                 /* PROBE_VIEW */
     int side_right;               /* PROBE_VIEW: 1 right (default), 0 left */
     int guide_auto;               /* GUIDE_ATTACH: 1 for "auto" */
+    int guide_note;               /* GUIDE_ATTACH: 1 for "note" (the previous dose's angle) */
     char event[32];               /* ADVANCE_UNTIL: event type name */
     int item;                     /* CHECK: the checklist item (preparation.h) */
 } ss_script_cmd;
@@ -80,7 +87,7 @@ void ss_script_free(ss_script *s);
 /* A command as a JSON object {"cmd":"needle.advance","args":[45,5],...} (the session
  * log's input records) and back. from_json returns false for a malformed object: an
  * unknown command, other than the command's number of arguments (guide.attach: none
- * with "auto":true, else one), a non-finite argument, an unknown level or view, a side
+ * with "auto":true or "note":true, else one; note: none or one), a non-finite argument, an unknown level or view, a side
  * other than "left"/"right", a needle movement or injection of zero or less, a
  * free-hand needle with no direction. It does not apply the script's upper limits
  * (input devices may move the needle faster than a script may ask for). */

@@ -374,6 +374,25 @@ static bool ss__command(ss_sim *sim, const ss_script_cmd *c)
     if (s->ended) return ss__refuse(sim, "the attempt has ended");
     char why[256];
     if (!ss_script_cmd_in_range(c, why, sizeof why)) return ss__refuse(sim, why);
+    /* `note` in place of an interspace or an angle: the previous dose's procedure note
+       (logged as written; resolved here, the same on replay: the log's header carries it) */
+    ss_script_cmd resolved;
+    if (c->level == SS_LEVEL_NOTE && (c->op == SS_OP_PROBE_VIEW || c->op == SS_OP_LEVEL_CHOOSE)) {
+        if (!sim->d.prior_note.has_level)
+            return ss__refuse(sim, "no procedure note from an earlier dose names an interspace: read the "
+                                   "radiographs and choose one");
+        resolved = *c;
+        resolved.level = sim->d.prior_note.level;
+        c = &resolved;
+    } else if (c->op == SS_OP_GUIDE_ATTACH && c->guide_note) {
+        if (!sim->d.prior_note.has_angle)
+            return ss__refuse(sim, "no procedure note from an earlier dose records the frame's angle: set it "
+                                   "(guide.attach ANGLE) from the pre-procedure scan");
+        resolved = *c;
+        resolved.guide_note = 0;
+        resolved.args[0] = sim->d.prior_note.angle_deg;
+        c = &resolved;
+    }
     if (sim->motion != SS__MOTION_NONE && c->op != SS_OP_END)
         return ss__refuse(sim, "a movement is still running");
     if (sim->d.landmark && (c->op == SS_OP_PROBE_VIEW || c->op == SS_OP_PROBE_MOVE || c->op == SS_OP_PROBE_ROTATE ||
@@ -534,6 +553,11 @@ static bool ss__command(ss_sim *sim, const ss_script_cmd *c)
         return true;
     case SS_OP_ESCALATE_CT:
         ss__emit(sim, SS_EV_CT_CALLED, -1, 0, NULL);
+        return true;
+    case SS_OP_NOTE:
+        /* a later note replaces an earlier one whole */
+        s->proc_note = (ss_proc_note){.has_level = true, .level = c->level, .has_angle = !isnan(c->args[0]),
+                                      .angle_deg = isnan(c->args[0]) ? 0.0 : c->args[0]};
         return true;
     case SS_OP_XRAY_COBB:
     case SS_OP_XRAY_NASH_MOE:

@@ -41,6 +41,7 @@
 #define SS_SIM_INJECT_ML_PER_S (5.0 / 90.0) /* the paper: 5 ml over 1-2 min */
 
 
+
 typedef struct ss_sim_desc {
     ss_world world;
     ss_needle_spec needle;
@@ -55,6 +56,10 @@ typedef struct ss_sim_desc {
      * needle goes in free hand, at the palpated interspace (needle.landmark) or anywhere
      * (needle.place) */
     bool landmark;
+    /* the procedure note of the patient's previous dose (a course: run --course): what
+     * `note` recorded then, which `probe.view note`, `level.choose note` and
+     * `guide.attach note` use now (zero: nothing recorded) */
+    ss_proc_note prior_note;
     ss_event_sink sink;                                   /* events out */
     void (*on_tick)(void *user, const ss_tick_sample *s); /* samples out (optional) */
     /* every command offered to ss_sim_command, accepted or refused, before its effects
@@ -80,6 +85,7 @@ typedef struct ss_sim_state {
     bool csf_seen;
     double injected_ml;
     ss_prep_inputs prep;     /* what the pre-procedure stage's commands said (preparation.h) */
+    ss_proc_note proc_note;  /* what this dose's procedure note records (`note`), for the next dose */
     bool ended;
     char note[320];          /* the last refused command, in words ("" if none) */
 } ss_sim_state;

@@ -29,6 +29,8 @@ static const ss_command ss__commands[] = {
      "                     [--screenshot FILE] [--frame-stats FILE] [--headless]\n"
      "                     [--results-db FILE] [--allow-unsigned-exam]\n"
      "       sonospine run --exam EXAM.json --case N --trainee ID --log FILE [...]\n"
+     "       sonospine run SCENARIO --course [--course-scripts DIR] [--log FILE] [--metrics-json FILE]\n"
+     "                     [--trainee ID] [--results-db FILE] [--quiet]\n"
      "\n"
      "Starts the trainer. With --headless no window is opened (engine only, for CI and batch)\n"
      "and a --script runs as fast as the machine allows; with a window a script runs in real\n"
@@ -55,7 +57,15 @@ static const ss_command ss__commands[] = {
      "--mode landmark: landmark-only, no ultrasound: probe and frame commands are refused;\n"
      "the needle goes in free hand at the palpated interspace (needle.landmark LEVEL\n"
      "CRANIAL_DEG: midline between the spinous processes, square to the back) or anywhere\n"
-     "(needle.place); the metrics say \"mode\": \"landmark\".\n",
+     "(needle.place); the metrics say \"mode\": \"landmark\".\n"
+     "--course plays the scenario's course (its \"course\": the doses' days, and the\n"
+     "paper's figures for them) headless, dose by dose: DIR/dose-1.txt, dose-2.txt, ... (or\n"
+     "the expert demonstration without --course-scripts), each dose a recorded attempt\n"
+     "(FILE-dose1.jsonl, ...), the only memory between doses the procedure note a dose\n"
+     "writes (note LEVEL [ANGLE]; level.choose note, probe.view note VIEW, guide.attach\n"
+     "note use the previous one's); then the course beside the paper's Table 1.\n"
+     "--metrics-json then holds {\"course\": {\"doses\": [{dose, day, note_used, metrics,\n"
+     "reported}]}}.\n",
      ss_cmd_run},
     {"validate", "check scenario and exam files",
      "usage: sonospine validate FILE...\n"

@@ -6,6 +6,7 @@
  * --headless the trainer window opens instead (src/trainer/trainer.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +128,7 @@ static void ss__utc_now(char out[32])
  * of its seal (the record the station key signs). Returns 0, or -1 after printing why. */
 static int ss__record_result(const char *db_path, const char *trainee, const char *mode, const ss_case *cs,
                              const char *log_path, const ss_metrics *m, const char *started_utc, const char *exam_id,
-                             int exam_case, long long *id)
+                             int exam_case, long long *id, int course_dose, double course_day)
 {
     ss_attempt a;
     memset(&a, 0, sizeof a);
@@ -138,6 +139,8 @@ static int ss__record_result(const char *db_path, const char *trainee, const cha
     snprintf(a.mode, sizeof a.mode, "%s", mode);
     if (exam_id) snprintf(a.exam_id, sizeof a.exam_id, "%s", exam_id);
     a.exam_case = exam_case;
+    a.course_dose = course_dose;
+    a.course_day = course_day;
     snprintf(a.started_utc, sizeof a.started_utc, "%s", started_utc);
     ss__utc_now(a.ended_utc);
     cJSON *mj = ss_metrics_to_json(m);
@@ -185,10 +188,209 @@ static int ss__record_window_attempt(void *user, const ss_case *cs, const ss_met
     if (!w->db_path[0]) return 0;
     long long id = 0;
     if (ss__record_result(w->db_path, w->trainee, w->mode, cs, log_path, m, w->started_utc, w->exam_id, w->exam_case,
-                          &id) != 0)
+                          &id, 0, NAN) != 0)
         return -1;
     printf("results  %s (attempt %lld)\n", w->db_path, id);
     return 0;
+}
+
+/* ------------------------------------------------------------------ a patient's course */
+
+typedef struct ss__course_opts {
+    const char *scripts_dir, *log_path, *metrics_path, *trainee, *db_path, *signer;
+    bool quiet;
+} ss__course_opts;
+
+/* The log of dose k: LOG with -dose<k> before its extension (out/c6.jsonl ->
+ * out/c6-dose2.jsonl). */
+static void ss__dose_path(const char *path, int dose, char *out, size_t n)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    if (!dot || (slash && dot < slash)) dot = path + strlen(path);
+    snprintf(out, n, "%.*s-dose%d%s", (int)(dot - path), path, dose, dot);
+}
+
+static void ss__minutes(double s, char *out, size_t n)
+{
+    if (isfinite(s)) snprintf(out, n, "%.1f", s / 60.0);
+    else snprintf(out, n, "-");
+}
+
+static void ss__reported(double v, const char *fmt, char *out, size_t n)
+{
+    if (isfinite(v)) snprintf(out, n, fmt, v);
+    else snprintf(out, n, "-");
+}
+
+/* run --course: the scenario's doses in order, each a recorded attempt whose only memory
+ * of the earlier ones is the previous dose's procedure note (the trainee's `note`; sim.h);
+ * then the course beside what the paper reports for the same procedures (Table 1). */
+static int ss__run_course(ss_case *cs, const ss__course_opts *o)
+{
+    const ss_course *cr = &cs->scenario.course;
+    if (cr->ndoses == 0) {
+        fprintf(stderr, "sonospine run: --course: scenario %s has no course (a \"course\" section with schedule_days; "
+                        "scenarios/schema.json)\n",
+                cs->path);
+        return SS_EXIT_USAGE;
+    }
+    /* every dose's script is read before the first dose starts: a missing or bad one is
+       bad input, and no attempt is half-recorded because of it */
+    ss_script scripts[SS_COURSE_MAX_DOSES];
+    memset(scripts, 0, sizeof scripts);
+    if (o->scripts_dir)
+        for (int i = 0; i < cr->ndoses; i++) {
+            char path[1200];
+            snprintf(path, sizeof path, "%s/dose-%d.txt", o->scripts_dir, i + 1);
+            if (ss_script_load(path, &scripts[i]) != SS_OK) {
+                fprintf(stderr, "sonospine run: --course-scripts: %s (the course of %s has %d doses: expected "
+                                "dose-1.txt ... dose-%d.txt)\n",
+                        ss_error_message(), cs->scenario.id, cr->ndoses, cr->ndoses);
+                for (int k = 0; k < i; k++) ss_script_free(&scripts[k]);
+                return SS_EXIT_USAGE;
+            }
+        }
+    const bool demo = !o->scripts_dir;
+    const char *mode = demo ? "demonstration" : "practice";
+    printf("%s of %s (%s): %d dose%s on day%s", demo ? "Expert demonstration of the course" : "The course",
+           cs->scenario.id, cs->scenario.title, cr->ndoses, cr->ndoses == 1 ? "" : "s", cr->ndoses == 1 ? "" : "s");
+    for (int i = 0; i < cr->ndoses; i++) printf("%s %.0f", i ? "," : "", cr->day[i]);
+    printf("\n");
+    ss_metrics m[SS_COURSE_MAX_DOSES];
+    ss_grade g[SS_COURSE_MAX_DOSES];
+    ss_proc_note used[SS_COURSE_MAX_DOSES];
+    char logs[SS_COURSE_MAX_DOSES][1100];
+    int code = SS_EXIT_OK, ran = 0;
+    ss_proc_note prior = {0};
+    for (int i = 0; i < cr->ndoses && code == SS_EXIT_OK; i++) {
+        int dose = cr->first_dose + i;
+        used[i] = prior;
+        printf("\nDose %d (day %.0f)", dose, cr->day[i]);
+        if (prior.has_level) {
+            printf(": the procedure note of the previous dose: %s", ss_level_name(prior.level));
+            if (prior.has_angle) printf(", frame at %.1f deg", prior.angle_deg);
+        } else if (i > 0) {
+            printf(": the previous dose left no procedure note: level and angle to be found again");
+        }
+        printf("\n");
+        ss_world w;
+        ss_spine_world(cs->spine, &w);
+        ss_script demo_script = {0};
+        if (demo && ss_demo_script_dose(&cs->scenario, &w, &prior, &demo_script) != SS_OK) {
+            fprintf(stderr, "sonospine run: %s\n", ss_error_message());
+            code = SS_EXIT_FAILED;
+            break;
+        }
+        logs[i][0] = '\0';
+        if (o->log_path) ss__dose_path(o->log_path, i + 1, logs[i], sizeof logs[i]);
+        ss__printer printer = {.quiet = o->quiet, .cs = cs};
+        ss_session_desc d = {.scenario = &cs->scenario, .scenario_path = cs->path,
+                             .log_path = o->log_path ? logs[i] : NULL, .mode = mode, .trainee = o->trainee,
+                             .signer_socket = o->signer, .course_dose = dose, .course_doses = cr->first_dose + cr->ndoses - 1,
+                             .course_day = cr->day[i], .prior_note = prior,
+                             .extra_sink = {ss__print_event, &printer}, .on_refused = ss__print_refused,
+                             .refused_user = &printer, .world = w};
+        ss_session *session;
+        char started_utc[32];
+        ss__utc_now(started_utc);
+        if (ss_session_begin(&d, &session) != SS_OK) {
+            fprintf(stderr, "sonospine run: dose %d: %s\n", dose, ss_error_message());
+            ss_script_free(&demo_script);
+            code = SS_EXIT_USAGE;
+            break;
+        }
+        ss_session_run_script(session, demo ? &demo_script : &scripts[i]);
+        ss_script_free(&demo_script);
+        bool log_ok = ss_session_end(session, &m[i], &g[i]) == SS_OK;
+        if (!log_ok) {
+            fprintf(stderr, "sonospine run: dose %d: the session log %s could not be completed: %s\n", dose, logs[i],
+                    ss_error_message());
+            code = SS_EXIT_FAILED;
+        }
+        ss_session_free(session);
+        ran++;
+        char pt[32] = "none (no CSF)";
+        if (isfinite(m[i].puncture_time_s)) snprintf(pt, sizeof pt, "%.1f s", m[i].puncture_time_s);
+        printf("  %s: %s, score %.0f/100; insertions %d, interspaces %d, puncture time %s, operation time %.1f s\n",
+               g[i].pass ? "PASS" : "FAIL", m[i].success ? "drug in the CSF" : "drug not in the CSF", g[i].score,
+               m[i].insertions, m[i].interspaces_tried, pt, m[i].operation_time_s);
+        if (m[i].note.has_level) {
+            printf("  procedure note: %s", ss_level_name(m[i].note.level));
+            if (m[i].note.has_angle) printf(", frame at %.1f deg", m[i].note.angle_deg);
+            printf("\n");
+        } else {
+            printf("  no procedure note written: the next dose starts without this one's level and angle\n");
+        }
+        if (o->db_path[0] && o->trainee && log_ok && !demo) {
+            long long id = 0;
+            if (ss__record_result(o->db_path, o->trainee, mode, cs, d.log_path, &m[i], started_utc, NULL, 0, &id,
+                                  dose, cr->day[i]) != 0)
+                code = SS_EXIT_FAILED;
+            else
+                printf("  results  %s (attempt %lld)\n", o->db_path, id);
+        }
+        if (d.log_path) printf("  log      %s\n", d.log_path);
+        prior = m[i].note; /* only what was written down goes on */
+    }
+    for (int i = 0; i < cr->ndoses; i++) ss_script_free(&scripts[i]);
+    /* the course beside the paper's */
+    printf("\n%-5s %5s  %-6s %-5s %11s %10s %9s %9s", "dose", "day", "level", "note", "interspaces", "insertions",
+           "operation", "puncture");
+    if (cr->reported) printf("   | %-6s %11s %10s %9s %9s", "paper", "interspaces", "insertions", "operation", "puncture");
+    printf("\n%-5s %5s  %-6s %-5s %11s %10s %9s %9s", "", "", "", "used", "", "", "min", "min");
+    if (cr->reported) printf("   | %-6s %11s %10s %9s %9s", "", "", "", "min", "min");
+    printf("\n");
+    for (int i = 0; i < ran; i++) {
+        char op[16], pu[16], lv[16] = "-";
+        ss__minutes(m[i].operation_time_s, op, sizeof op);
+        ss__minutes(m[i].puncture_time_s, pu, sizeof pu);
+        if (m[i].prep.present && m[i].prep.level_choice >= 0) snprintf(lv, sizeof lv, "%s", ss_level_name(m[i].prep.level_choice));
+        else if (m[i].note.has_level) snprintf(lv, sizeof lv, "%s", ss_level_name(m[i].note.level));
+        printf("%-5d %5.0f  %-6s %-5s %11d %10d %9s %9s", cr->first_dose + i, cr->day[i], lv,
+               used[i].has_level ? "yes" : "no", m[i].interspaces_tried, m[i].insertions, op, pu);
+        if (cr->reported) {
+            char a1[16], a2[16], a3[16], a4[16];
+            ss__reported(cr->interspaces[i], "%.0f", a1, sizeof a1);
+            ss__reported(cr->insertions[i], "%.0f", a2, sizeof a2);
+            ss__reported(cr->operation_time_min[i], "%.0f", a3, sizeof a3);
+            ss__reported(cr->puncture_time_min[i], "%.0f", a4, sizeof a4);
+            printf("   | %-6s %11s %10s %9s %9s", "", a1, a2, a3, a4);
+        }
+        printf("\n");
+    }
+    if (cr->reported) printf("paper: %s\n", cs->scenario.based_on);
+    if (o->metrics_path) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON *c = cJSON_AddObjectToObject(root, "course");
+        cJSON_AddStringToObject(c, "scenario_id", cs->scenario.id);
+        cJSON *doses = cJSON_AddArrayToObject(c, "doses");
+        for (int i = 0; i < ran; i++) {
+            cJSON *dj = cJSON_CreateObject();
+            cJSON_AddNumberToObject(dj, "dose", cr->first_dose + i);
+            cJSON_AddNumberToObject(dj, "day", cr->day[i]);
+            cJSON_AddBoolToObject(dj, "note_used", used[i].has_level || used[i].has_angle);
+            if (logs[i][0]) cJSON_AddStringToObject(dj, "log", logs[i]);
+            cJSON_AddItemToObject(dj, "metrics", ss_metrics_to_json(&m[i]));
+            if (cr->reported) {
+                cJSON *r = cJSON_AddObjectToObject(dj, "reported");
+                const double v[4] = {cr->insertions[i], cr->interspaces[i], cr->operation_time_min[i],
+                                     cr->puncture_time_min[i]};
+                const char *k[4] = {"insertions", "interspaces", "operation_time_min", "puncture_time_min"};
+                for (int j = 0; j < 4; j++)
+                    if (isfinite(v[j])) cJSON_AddNumberToObject(r, k[j], v[j]);
+                    else cJSON_AddNullToObject(r, k[j]);
+            }
+            cJSON_AddItemToArray(doses, dj);
+        }
+        if (ss__write_json(o->metrics_path, root) != 0) {
+            fprintf(stderr, "sonospine run: --metrics-json %s: %s\n", o->metrics_path, strerror(errno));
+            code = SS_EXIT_FAILED;
+        }
+        cJSON_Delete(root);
+        printf("metrics  %s\n", o->metrics_path);
+    }
+    if (demo && o->trainee) printf("results  not recorded: the expert demonstration is not %s's attempt\n", o->trainee);
+    return code;
 }
 
 int ss_cmd_run(int argc, char **argv)
@@ -197,7 +399,8 @@ int ss_cmd_run(int argc, char **argv)
                *shot_path = NULL, *stats_path = NULL, *db_opt = NULL,
                *exam_path = NULL;
     int exam_case = 0;
-    bool exit_after = false, headless = false, quiet = false, allow_unsigned = false;
+    bool exit_after = false, headless = false, quiet = false, allow_unsigned = false, course = false;
+    const char *course_scripts = NULL;
     double speed = 1.0;
     const ss_opt opts[] = {
         {"--mode", SS_OPT_CHOICE, &mode, 0, 0, "practice|exam|landmark"},
@@ -215,6 +418,8 @@ int ss_cmd_run(int argc, char **argv)
         {"--exam", SS_OPT_STRING, &exam_path, 0, 0, NULL},
         {"--case", SS_OPT_INT, &exam_case, 1, SS_EXAM_MAX_CASES, NULL},
         {"--allow-unsigned-exam", SS_OPT_FLAG, &allow_unsigned, 0, 0, NULL},
+        {"--course", SS_OPT_FLAG, &course, 0, 0, NULL},
+        {"--course-scripts", SS_OPT_STRING, &course_scripts, 0, 0, NULL},
     };
     ss_args a;
     if (!ss_args_parse("run", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), &a)) return SS_EXIT_USAGE;
@@ -307,6 +512,28 @@ int ss_cmd_run(int argc, char **argv)
     }
     /* headless runs always end with the script, as fast as the machine allows:
      * --exit-after-script and --speed matter only in the window */
+    if (course_scripts && !course) {
+        fprintf(stderr, "sonospine run: --course-scripts DIR goes with --course\n");
+        return SS_EXIT_USAGE;
+    }
+    if (course) {
+        if (exam || exam_mode || strcmp(mode, "practice") != 0 || script_path || shot_path) {
+            fprintf(stderr, "sonospine run: --course plays a patient's doses in practice: one script a dose from "
+                            "--course-scripts DIR (dose-1.txt, dose-2.txt, ...), or the expert demonstration without "
+                            "it; not with --mode %s, --exam, --script or --screenshot\n",
+                    mode);
+            return SS_EXIT_USAGE;
+        }
+        if (window) printf("sonospine run: --course runs headless (the window plays one attempt)\n");
+        ss_case cs;
+        int rc = ss_cli_load_case("run", a.npositional ? a.positional[0] : NULL, &cs);
+        if (rc) return rc;
+        ss__course_opts co = {.scripts_dir = course_scripts, .log_path = log_path, .metrics_path = metrics_path,
+                              .trainee = trainee, .db_path = db_path, .quiet = quiet, .signer = signer};
+        rc = ss__run_course(&cs, &co);
+        ss_case_free(&cs);
+        return rc;
+    }
 
     ss_script script = {0};
     if (script_path && ss_script_load(script_path, &script) != SS_OK) {
@@ -459,7 +686,7 @@ int ss_cmd_run(int argc, char **argv)
         fprintf(stderr, "sonospine run: results not recorded in %s: the attempt's log is incomplete\n", db_path);
     } else if (db_path[0]) {
         if (ss__record_result(db_path, trainee, mode, &cs, log_path, &m, started_utc,
-                              exam_path ? exam->id : NULL, exam_case, &attempt_id) != 0)
+                              exam_path ? exam->id : NULL, exam_case, &attempt_id, 0, NAN) != 0)
             code = SS_EXIT_FAILED;
         else
             recorded = true;

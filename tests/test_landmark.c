@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "paths.h"
 #include "patient_case.h"
 #include "session.h"
 #include "spine_world.h"
@@ -134,4 +135,50 @@ Test(landmark, the_command_parses_logs_and_is_bounded)
               "%s", ss_error_message());
     cr_expect_eq(ss_script_parse("0 needle.landmark L9 5\n", "l", &s), SS_ERR_PARSE);
     cr_expect(strstr(ss_error_message(), "unknown level 'L9'"), "%s", ss_error_message());
+}
+
+/* A landmark attempt's log replays as what it was: replay takes the mode from the log's
+ * header (before, it re-ran every log as practice, so the refused probe commands of a
+ * landmark log were carried out on replay and the log did not reproduce), and the results
+ * database takes landmark attempts (it refused the mode). */
+Test(landmark, its_log_replays_and_its_result_is_recorded, .timeout = 60)
+{
+    const char *dir = ts_tempdir("landmark-replay");
+    char script[512], log[512], db[512];
+    snprintf(script, sizeof script, "%s/lm.txt", dir);
+    snprintf(log, sizeof log, "%s/lm.jsonl", dir);
+    snprintf(db, sizeof db, "%s/r.sqlite3", dir);
+    cr_assert_eq(ts_write_file(script, "0 probe.view L3-L4 near-spinous right\n1 needle.landmark L3-L4 5\n"
+                                       "2 needle.advance-until dura_pop 80 3\n40 end\n"),
+                 0);
+    ts_run_result *r = malloc(sizeof *r);
+    const char *run[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--mode", "landmark",
+                         "--script", script, "--log", log, "--trainee", "t-lm", "--results-db", db, NULL};
+    cr_assert_eq(ts_run_sonospine(r, run), 0, "%s%s", r->out, r->err);
+    cr_assert(strstr(r->out, "refused: line 1"), "the probe is refused in the attempt: %s", r->out);
+    cr_assert(strstr(r->out, "results  "), "recorded: %s%s", r->out, r->err);
+    const char *replay[] = {"replay", log, NULL};
+    cr_assert_eq(ts_run_sonospine(r, replay), 0, "%s%s", r->out, r->err);
+    cr_assert(strstr(r->out, "REPRODUCED"), "%s", r->out);
+    /* the report sets it beside the guided technique on the same case */
+    char html[512];
+    snprintf(html, sizeof html, "%s/lm.html", dir);
+    const char *rep[] = {"report", log, "-o", html, NULL};
+    cr_assert_eq(ts_run_sonospine(r, rep), 0, "%s%s", r->out, r->err);
+    char *data = NULL;
+    size_t len = 0;
+    cr_assert_eq(ss_file_read(html, 1 << 26, &data, &len), SS_OK);
+    cr_assert(strstr(data, "Landmark vs guided"), "no comparison row");
+    cr_assert(strstr(data, "palpated L3-L4"), "the interspace palpated");
+    cr_assert(strstr(data, "Guided, on the same case (the paper&#39;s technique") ||
+                  strstr(data, "Guided, on the same case (the paper's technique"),
+              "the guided expert");
+    free(data);
+    /* and the history keeps it out of the guided learning curve */
+    const char *hist[] = {"history", "--trainee", "t-lm", "--results-db", db, NULL};
+    cr_assert_eq(ts_run_sonospine(r, hist), 0, "%s%s", r->out, r->err);
+    cr_assert(strstr(r->out, "Landmark-only attempts (no ultrasound)"), "%s", r->out);
+    cr_assert(strstr(r->out, "No guided attempts yet"), "%s", r->out);
+    free(r);
+    ts_rmtree(dir);
 }
