@@ -57,7 +57,7 @@ typedef struct ss_proc_note {
 } ss_proc_note;
 
 /* What the trainee said (the simulation's state; session-script commands). */
-typedef struct ss_prep_inputs {
+typedef struct ss_prep_inputs { /* (struct tag used by session_script.h) */
     bool any;                  /* a preparation command was given */
     double cobb_deg;           /* NAN: not given */
     int nash_moe;              /* -1: not given */

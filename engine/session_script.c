@@ -54,6 +54,37 @@ static const char *const ss__views[SS_VIEW_COUNT] = {"spinous", "near-spinous", 
                                                      "transverse-interlaminar", "transverse-spinous"};
 
 
+int ss_script_prep_commands(const ss_prep_inputs *in, double t_s, ss_script_cmd *out, int max)
+{
+    int n = 0;
+    ss_script_cmd c;
+    memset(&c, 0, sizeof c);
+    c.t_s = t_s;
+    c.side_right = 1;
+    if (!isnan(in->cobb_deg) && n < max) {
+        out[n] = c;
+        out[n].op = SS_OP_XRAY_COBB;
+        out[n++].args[0] = in->cobb_deg;
+    }
+    if (in->nash_moe >= 0 && n < max) {
+        out[n] = c;
+        out[n].op = SS_OP_XRAY_NASH_MOE;
+        out[n++].args[0] = in->nash_moe;
+    }
+    if (in->level >= 0 && n < max) {
+        out[n] = c;
+        out[n].op = SS_OP_LEVEL_CHOOSE;
+        out[n++].level = in->level;
+    }
+    for (int i = 0; i < SS_CHECK_COUNT && n < max; i++)
+        if (in->checked & (1u << i)) {
+            out[n] = c;
+            out[n].op = SS_OP_CHECK;
+            out[n++].item = i;
+        }
+    return n;
+}
+
 const char *ss_script_op_name(ss_script_op op) { return (op >= 0 && op < SS_OP_COUNT) ? ss__ops[op].name : "?"; }
 const char *ss_view_name(ss_view v) { return (v >= 0 && v < SS_VIEW_COUNT) ? ss__views[v] : "?"; }
 

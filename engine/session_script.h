@@ -108,6 +108,13 @@ bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out);
 #define SS_SCRIPT_MAX_TIME_S 7200.0 /* the longest time limit a scenario or exam may set */
 bool ss_script_cmd_in_range(const ss_script_cmd *c, char *why, size_t n);
 
+/* The commands that say what a pre-procedure stage decided (the trainer window's
+ * preparation panel): xray.cobb, xray.nash-moe, level.choose for what is given, then a
+ * check for each ticked item in checklist order, all at t_s. Returns how many (at most
+ * max; 3 + SS_CHECK_COUNT cover any). */
+struct ss_prep_inputs;
+int ss_script_prep_commands(const struct ss_prep_inputs *in, double t_s, ss_script_cmd *out, int max);
+
 const char *ss_script_op_name(ss_script_op op);
 const char *ss_view_name(ss_view v);
 /* View from its name ("near-spinous"), or -1. */

@@ -433,6 +433,12 @@ int ss_cmd_run(int argc, char **argv)
         printf("sonospine run: no display: running headless\n");
         headless = true;
     }
+    if (strcmp(mode, "landmark") == 0 && (window || !script_path)) {
+        fprintf(stderr, "sonospine run: --mode landmark runs a script headless (--headless --script FILE, with "
+                        "needle.landmark LEVEL CRANIAL_DEG): the window has no palpation view yet, and the expert "
+                        "demonstration is the guided technique\n");
+        return SS_EXIT_USAGE;
+    }
     if (stats_path && headless) {
         fprintf(stderr, "sonospine run: --frame-stats measures drawn frames and needs the trainer window, which "
                         "a headless run does not open\n");

@@ -179,6 +179,11 @@ Test(landmark, its_log_replays_and_its_result_is_recorded, .timeout = 60)
     cr_assert_eq(ts_run_sonospine(r, hist), 0, "%s%s", r->out, r->err);
     cr_assert(strstr(r->out, "Landmark-only attempts (no ultrasound)"), "%s", r->out);
     cr_assert(strstr(r->out, "No guided attempts yet"), "%s", r->out);
+    /* without a script there is nothing to run (the demonstration is the guided technique,
+       and the window has no palpation view): refused, not run as practice */
+    const char *bare[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--mode", "landmark", NULL};
+    cr_assert_eq(ts_run_sonospine(r, bare), 2, "%s%s", r->out, r->err);
+    cr_assert(strstr(r->err, "--mode landmark runs a script headless"), "%s", r->err);
     free(r);
     ts_rmtree(dir);
 }

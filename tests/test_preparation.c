@@ -162,3 +162,47 @@ Test(preparation, the_surgical_record_names_span_hardware_and_the_channel)
     cr_expect_str_eq(rec, "No spinal surgery.");
     ss_case_free(&cs);
 }
+
+/* The trainer window's preparation panel issues what the trainee decided as the stage's
+ * commands (ss_script_prep_commands): the same commands a script would give, so the
+ * window's stage is logged, replayed and graded the same way. Case 6, the model's own
+ * answers, every item but coagulation ticked: the grade names that one. */
+Test(preparation, the_window_panel_issues_the_stage_as_commands)
+{
+    ss_case cs;
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case6.json"), NULL, &cs), SS_OK);
+    ss_world w;
+    ss_spine_world(cs.spine, &w);
+    ss_prep_key key;
+    cr_assert(w.prep_key && w.prep_key(w.user, &key));
+    ss_prep_inputs in;
+    ss_prep_inputs_init(&in);
+    ss_script_cmd cmds[3 + SS_CHECK_COUNT];
+    cr_expect_eq(ss_script_prep_commands(&in, 0.0, cmds, 3 + SS_CHECK_COUNT), 0, "nothing decided, nothing issued");
+    in.cobb_deg = round(key.cobb_deg);
+    in.nash_moe = key.nash_moe;
+    in.level = SS_LEVEL_L4_L5;
+    in.checked = ((1u << SS_CHECK_COUNT) - 1u) & ~(1u << SS_CHECK_COAGULATION);
+    int n = ss_script_prep_commands(&in, 0.0, cmds, 3 + SS_CHECK_COUNT);
+    cr_assert_eq(n, 3 + SS_CHECK_COUNT - 1);
+    cr_expect_eq(ss_script_prep_commands(&in, 0.0, cmds, 2), 2, "bounded by max");
+    n = ss_script_prep_commands(&in, 0.0, cmds, 3 + SS_CHECK_COUNT);
+    char why[256];
+    for (int i = 0; i < n; i++) cr_assert(ss_script_cmd_in_range(&cmds[i], why, sizeof why), "%d: %s", i, why);
+    ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .mode = "practice", .world = w};
+    ss_session *ses;
+    cr_assert_eq(ss_session_begin(&d, &ses), SS_OK, "%s", ss_error_message());
+    for (int i = 0; i < n; i++) cr_assert(ss_sim_command(ss_session_sim(ses), &cmds[i]), "command %d refused", i);
+    ss_metrics m;
+    ss_grade g;
+    cr_assert_eq(ss_session_end(ses, &m, &g), SS_OK);
+    ss_session_free(ses);
+    cr_assert(m.prep.present);
+    cr_expect(m.prep.cobb_error_deg <= 0.5 + 1e-9, "%g", m.prep.cobb_error_deg);
+    cr_expect_eq(m.prep.nash_moe_error, 0);
+    cr_expect_eq(m.prep.level_choice_ok, 1);
+    cr_assert_eq(m.prep.nmissed, 1);
+    cr_expect_eq(m.prep.missed[0], SS_CHECK_COAGULATION);
+    cr_expect(strstr(g.preparation, "checklist skipped: coagulation."), "%s", g.preparation);
+    ss_case_free(&cs);
+}

@@ -13,6 +13,7 @@
 #include "scan_convert.h"
 #include "tissue.h"
 #include "views.h"
+#include "xray.h"
 
 static void ss__fmt_time(char *out, size_t n, double s)
 {
@@ -510,6 +511,117 @@ void ss_tr_draw_picker(ss_tr_app *a)
         ss_tr_switch_case(a, a->scenarios[a->picked].path);
     }
     if (ss_ui_button(ui, ss_ui_column(row, 4, 3, 8), "Cancel")) a->picker = false;
+}
+
+/* The case's two radiographs as textures (made once a case; ss_tr_prep_free). */
+static void ss__xray_textures(ss_tr_app *a)
+{
+    if (a->xray_tex[0] || !a->cs->spine) return;
+    ss_surgical_record(&a->cs->scenario.patient, a->surgical_record, sizeof a->surgical_record);
+    for (int i = 0; i < 2; i++) {
+        ss_xray x;
+        memset(&x, 0, sizeof x);
+        if (ss_xray_make(a->cs->spine, i ? SS_XRAY_LATERAL : SS_XRAY_AP, 0.5f, &x) != SS_OK) {
+            snprintf(a->message, sizeof a->message, "radiograph: %s", ss_error_message());
+            return;
+        }
+        glGenTextures(1, &a->xray_tex[i]);
+        glBindTexture(GL_TEXTURE_2D, a->xray_tex[i]);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+        glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, x.image.width, x.image.height, 0, GL_RED, GL_UNSIGNED_BYTE,
+                     x.image.pixels);
+        a->xray_w[i] = x.image.width;
+        a->xray_h[i] = x.image.height;
+        ss_xray_free(&x);
+    }
+}
+
+void ss_tr_prep_free(ss_tr_app *a)
+{
+    for (int i = 0; i < 2; i++)
+        if (a->xray_tex[i]) glDeleteTextures(1, &a->xray_tex[i]);
+    memset(a->xray_tex, 0, sizeof a->xray_tex);
+}
+
+/* An image fitted inside r, aspect kept. */
+static void ss__fit_image(ss_ui *ui, ss_rect r, GLuint tex, int w, int h)
+{
+    if (!tex || w <= 0 || h <= 0) return;
+    float s = fminf(r.w / (float)w, r.h / (float)h);
+    ss_rect f = {r.x + (r.w - s * (float)w) / 2, r.y, s * (float)w, s * (float)h};
+    ss_ui_image(ui, f, tex, 0, 0, 1, 1, true);
+}
+
+/* The pre-procedure stage (the paper's "Preparation before intrathecal injections"): the
+ * radiographs and the surgical record to read; the Cobb angle, the Nash-Moe grade and the
+ * interspace to choose; the checklist. "Begin the scan" issues what was decided as the
+ * stage's commands (logged, replayed, graded like a script's: preparation.h); "Skip"
+ * issues nothing (the attempt then has no preparation stage). */
+void ss_tr_draw_prep(ss_tr_app *a)
+{
+    ss_ui *ui = a->ui;
+    ss__xray_textures(a);
+    ss__dim(a);
+    ss_rect r = ss__centered(a, 1180, 720);
+    ss_rect c = ss_ui_panel(ui, r, "BEFORE THE SCAN: RADIOGRAPHS, SURGICAL RECORD, CHECKLIST");
+    float iw = c.w * 0.62f;
+    ss_rect ap = {c.x, c.y + 18, iw * 0.5f - 6, c.h - 18 - 70};
+    ss_rect lat = {c.x + iw * 0.5f + 6, c.y + 18, iw * 0.5f - 6, c.h - 18 - 70};
+    ss_ui_text(ui, SS_FONT_SMALL, ap.x, c.y, SS_UI_TEXT_DIM, "Anteroposterior (patient's right on the left)");
+    ss_ui_text(ui, SS_FONT_SMALL, lat.x, c.y, SS_UI_TEXT_DIM, "Lateral (anterior on the left)");
+    ss__fit_image(ui, ap, a->xray_tex[0], a->xray_w[0], a->xray_h[0]);
+    ss__fit_image(ui, lat, a->xray_tex[1], a->xray_w[1], a->xray_h[1]);
+    ss_rect rec = {c.x, c.y + c.h - 64, iw, 60};
+    ss_ui_text_wrapped(ui, SS_FONT_SMALL, rec, SS_UI_TEXT, a->surgical_record[0] ? a->surgical_record : "");
+
+    ss_rect side = {c.x + iw + 16, c.y, c.w - iw - 16, c.h};
+    ss_ui_rows rows = ss_ui_rows_begin(side, 6);
+    ss_ui_text(ui, SS_FONT_SMALL, side.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM,
+               "THE FILMS (measure on the AP film)");
+    /* the angle counts as read once the slider has been moved */
+    if (ss_ui_slider(ui, ss_ui_rows_next(&rows, 22), "Cobb angle", &a->prep_cobb, 0, 100, 1, "%.0f deg"))
+        a->prep_in.cobb_deg = a->prep_cobb;
+    ss_ui_text(ui, SS_FONT_SMALL, side.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM,
+               "Apical rotation, Nash-Moe (pedicle position)");
+    ss_rect nm = ss_ui_rows_next(&rows, 24);
+    for (int g = 0; g <= 4; g++) {
+        ss_rect b = ss_ui_column(nm, 5, g, 3);
+        if (a->prep_in.nash_moe == g) ss_ui_fill(ui, (ss_rect){b.x - 1, b.y - 1, b.w + 2, b.h + 2}, SS_UI_ACCENT);
+        if (ss_ui_button(ui, b, ss_nash_moe_name(g))) a->prep_in.nash_moe = g;
+    }
+    rows.y += 4;
+    ss_ui_text(ui, SS_FONT_SMALL, side.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM,
+               "Interspace for the puncture");
+    ss_rect lv = ss_ui_rows_next(&rows, 24);
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        ss_rect b = ss_ui_column(lv, SS_LEVEL_COUNT, l, 3);
+        if (a->prep_in.level == l) ss_ui_fill(ui, (ss_rect){b.x - 1, b.y - 1, b.w + 2, b.h + 2}, SS_UI_ACCENT);
+        if (ss_ui_button(ui, b, ss_level_name(l))) a->prep_in.level = l;
+    }
+    rows.y += 4;
+    ss_ui_text(ui, SS_FONT_SMALL, side.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM, "CHECKLIST");
+    static const char *const labels[SS_CHECK_COUNT] = {
+        "Consent signed", "Coagulation checked", "No infection at the site", "Allergies asked (lidocaine, iodine)",
+        "Left lateral, hips and knees flexed", "Sterile probe cover", "Iodophor as couplant",
+        "2 % lidocaine at the puncture point"};
+    for (int i = 0; i < SS_CHECK_COUNT; i++) {
+        bool on = (a->prep_in.checked >> i) & 1u;
+        if (ss_ui_toggle(ui, ss_ui_rows_next(&rows, 22), labels[i], &on, true))
+            a->prep_in.checked = on ? a->prep_in.checked | (1u << i) : a->prep_in.checked & ~(1u << i);
+    }
+    ss_rect row = {side.x, c.y + c.h - 30, side.w, 28};
+    if (ss_ui_button(ui, ss_ui_column(row, 2, 0, 8), "Begin the scan")) {
+        ss_script_cmd cmds[3 + SS_CHECK_COUNT];
+        int n = ss_script_prep_commands(&a->prep_in, 0.0, cmds, (int)(sizeof cmds / sizeof cmds[0]));
+        for (int i = 0; i < n; i++) ss_tr_issue(a, &cmds[i]);
+        if (a->prep_in.level >= 0) a->level = a->prep_in.level;
+        a->prep = false;
+    }
+    if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 8), "Skip")) a->prep = false;
 }
 
 static void ss__metric_row(ss_tr_app *a, float x, float *y, float w, const char *label, const char *value)

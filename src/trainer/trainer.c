@@ -127,6 +127,8 @@ static bool ss__issue(void *user, const ss_script_cmd *c)
     return ok;
 }
 
+bool ss_tr_issue(ss_tr_app *a, const ss_script_cmd *c) { return ss__issue(a, c); }
+
 static void ss__attempt_log_path(const ss_tr_app *a, int number, char *out, size_t n)
 {
     out[0] = '\0';
@@ -162,6 +164,11 @@ int ss_tr_attempt_begin(ss_tr_app *a)
     ss_session_scenario_hash(&a->cs->scenario, a->at.scenario_sha256);
     a->tick_debt = 0;
     a->results = false;
+    /* the pre-procedure stage opens for an attempt the trainee drives (a script carries
+       its own stage commands) */
+    a->prep = !a->script;
+    ss_prep_inputs_init(&a->prep_in);
+    a->prep_cobb = 0.f;
     if (!a->d.quiet)
         printf("%s attempt %d on %s: %s%s%s\n", a->exam ? "Exam" : "Practice", number, a->cs->path,
                a->cs->scenario.title, a->at.log_path[0] ? ", log " : "", a->at.log_path);
@@ -320,6 +327,7 @@ int ss_tr_switch_case(ss_tr_app *a, const char *path)
     ss_tr_attempt_free(a);
     ss__vis_drain(a);
     ss__case_views_free(a);
+    ss_tr_prep_free(a);
     if (a->owns_case) ss_case_free(&a->owned);
     a->owned = next;
     a->owns_case = true;
@@ -427,7 +435,7 @@ static void ss__draw_view3d_gl(ss_tr_app *a, const ss_sim_state *st)
 
 static ss_input_area ss__area_at(const ss_tr_app *a, float x, float y)
 {
-    if (a->help || a->picker || a->results) return SS_AREA_NONE;
+    if (a->help || a->picker || a->results || a->prep) return SS_AREA_NONE;
     if (a->r_image.w > 0 && ss_ui_rect_contains(a->r_image, x, y)) return SS_AREA_IMAGE;
     ss_rect v = a->r_view3d;
     v.y += 20;
@@ -507,7 +515,7 @@ static void ss__events(ss_tr_app *a, bool *shot)
         case SDL_QUIT: a->quit = true; break;
         case SDL_KEYDOWN:
             if (!e.key.repeat && ss__app_key(a, &e.key, shot)) break;
-            if (a->help || a->picker) break;
+            if (a->help || a->picker || a->prep) break;
             ss_input_hub_event(&a->hub, &e);
             break;
         case SDL_KEYUP: ss_input_hub_event(&a->hub, &e); break;
@@ -735,6 +743,7 @@ static void ss__frame(ss_tr_app *a, bool *shot, bool sync_bmode)
     ss_tr_draw_controls(a, st);
     ss_tr_draw_status(a, st);
     if (a->results && !a->picker) ss_tr_draw_results(a);
+    if (a->prep && !a->picker && !a->results) ss_tr_draw_prep(a);
     if (a->picker) ss_tr_draw_picker(a);
     if (a->help) ss_tr_draw_help(a);
     /* the 3D view goes under the panels' overlays: draw it first, then the UI */
@@ -930,6 +939,7 @@ done:
     ss_tr_attempt_free(a);
     ss_input_hub_free(&a->hub);
     ss__case_views_free(a);
+    ss_tr_prep_free(a);
     if (a->owns_case) ss_case_free(&a->owned);
     ss_ui_destroy(a->ui);
     ss_frame_stats_free(&a->fs);

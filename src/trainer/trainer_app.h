@@ -99,6 +99,14 @@ typedef struct ss_tr_app {
     int level;
     /* overlays */
     bool help, picker, results;
+    /* the pre-procedure stage (issue 24): open at the start of an attempt the trainee
+       drives; what the panel holds until "Begin the scan" issues it as commands */
+    bool prep;
+    ss_prep_inputs prep_in;
+    float prep_cobb;
+    GLuint xray_tex[2];
+    int xray_w[2], xray_h[2];
+    char surgical_record[600];
     ss_tr_scenario_entry scenarios[SS__MAX_SCENARIOS];
     int nscenarios, picked;
     float picker_scroll;
@@ -141,6 +149,8 @@ void ss_tr_draw_bmode(ss_tr_app *a, const ss_sim_state *st);
 void ss_tr_draw_controls(ss_tr_app *a, const ss_sim_state *st);
 void ss_tr_draw_help(ss_tr_app *a);
 void ss_tr_draw_picker(ss_tr_app *a);
+void ss_tr_draw_prep(ss_tr_app *a);
+void ss_tr_prep_free(ss_tr_app *a);
 void ss_tr_draw_results(ss_tr_app *a);
 void ss_tr_draw_status(ss_tr_app *a, const ss_sim_state *st);
 void ss_tr_draw_top(ss_tr_app *a);
@@ -149,6 +159,8 @@ void ss_tr_layout(ss_tr_app *a);
 
 /* trainer.c, for the panels */
 int ss_tr_attempt_begin(ss_tr_app *a);
+/* A command from the window's own panels into the attempt, as from an input device. */
+bool ss_tr_issue(ss_tr_app *a, const ss_script_cmd *c);
 void ss_tr_attempt_free(ss_tr_app *a);
 double ss_tr_now_ms(void);
 void ss_tr_push_key(SDL_Keycode k, Uint16 mod);
