@@ -15,7 +15,10 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "learning_curve.h"
+#include "paths.h"
 #include "results_db.h"
+#include "scenario.h"
+#include "session.h"
 
 static void ss__html_text(FILE *f, const char *s)
 {
@@ -72,6 +75,62 @@ static void ss__landmark_summary(const ss_attempt *a, int n)
         }
     }
     printf("\n");
+}
+
+static void ss__paper(double v, char *out, size_t n)
+{
+    if (isfinite(v)) snprintf(out, n, "%.0f", v);
+    else snprintf(out, n, "-");
+}
+
+/* The doses of a patient's course (run --course) beside what the scenario says the
+ * source reported for the same procedures (its "course.reported": Table 1 for the
+ * paper's cases). The scenario is the shipped one of that id, used only when its SHA-256
+ * is the one the attempt ran on. */
+static void ss__course_summary(const ss_attempt *a, int n)
+{
+    bool any = false;
+    for (int i = 0; i < n && !any; i++) any = a[i].course_dose > 0;
+    if (!any) return;
+    char dir[4096];
+    bool have_dir = ss_paths_data_dir("scenarios", dir, sizeof dir, NULL) == SS_OK;
+    printf("\nCourse doses beside the source's figures for the same procedures (paper's in brackets):\n");
+    printf("  %-24s  %4s  %5s  %12s  %12s  %14s  %14s\n", "scenario", "dose", "day", "insertions", "interspaces",
+           "operation min", "puncture min");
+    for (int i = 0; i < n; i++) {
+        if (a[i].course_dose <= 0) continue;
+        ss_scenario sc;
+        bool have = false;
+        if (have_dir) {
+            char path[4400];
+            snprintf(path, sizeof path, "%s/%s.json", dir, a[i].scenario_id);
+            if (ss_file_exists(path) && ss_scenario_load(path, &sc, NULL) == SS_OK) {
+                char sha[65];
+                ss_session_scenario_hash(&sc, sha);
+                have = strcmp(sha, a[i].scenario_sha256) == 0 && sc.course.reported;
+                if (!have) ss_scenario_free(&sc);
+            }
+        }
+        char p1[16] = "-", p2[16] = "-", p3[16] = "-", p4[16] = "-", op[24], pu[24];
+        if (have) {
+            int k = a[i].course_dose - sc.course.first_dose;
+            if (k >= 0 && k < sc.course.ndoses) {
+                ss__paper(sc.course.insertions[k], p1, sizeof p1);
+                ss__paper(sc.course.interspaces[k], p2, sizeof p2);
+                ss__paper(sc.course.operation_time_min[k], p3, sizeof p3);
+                ss__paper(sc.course.puncture_time_min[k], p4, sizeof p4);
+            }
+            ss_scenario_free(&sc);
+        }
+        char ins[32], isp[32];
+        snprintf(ins, sizeof ins, "%d (%s)", a[i].insertions, p1);
+        snprintf(isp, sizeof isp, "%d (%s)", a[i].interspaces_tried, p2);
+        snprintf(op, sizeof op, "%.1f (%s)", a[i].operation_time_s / 60.0, p3);
+        if (isfinite(a[i].puncture_time_s)) snprintf(pu, sizeof pu, "%.1f (%s)", a[i].puncture_time_s / 60.0, p4);
+        else snprintf(pu, sizeof pu, "- (%s)", p4);
+        printf("  %-24.24s  %4d  %5.0f  %12s  %12s  %14s  %14s\n", a[i].scenario_id, a[i].course_dose, a[i].course_day,
+               ins, isp, op, pu);
+    }
 }
 
 static int ss__write_plots(const char *dir, const char *trainee, const ss_attempt *at, int n, const double *cusum,
@@ -280,6 +339,7 @@ int ss_cmd_history(int argc, char **argv)
     printf("\nCUSUM of failures (p0 0.15, p1 0.30, alpha = beta = 0.10): %s\n",
            competent >= 0 ? "reached the competence limit" : "competence limit not reached yet");
     if (competent >= 0) printf("  competent at attempt %d (CUSUM <= %.2f)\n", competent + 1, -lim.h0);
+    ss__course_summary(at, n);
     int code = SS_EXIT_OK;
     if (dir) {
         if (ss__write_plots(dir, trainee, at, n, cusum, &lim, competent) != 0) code = SS_EXIT_FAILED;

@@ -291,6 +291,15 @@ Test(course, run_course_carries_the_note_and_shows_table_1, .timeout = 120)
     }
     free(at);
     ss_results_db_close(rdb);
+    {
+        /* the history lists the doses beside Table 1's (insertions: 0 made, the paper's 2) */
+        const char *args[] = {"history", "--trainee", "t-course", "--results-db", db, NULL};
+        ts_run_result *rr = malloc(sizeof *rr);
+        cr_assert_eq(ts_run_sonospine(rr, args), 0, "%s%s", rr->out, rr->err);
+        cr_assert(strstr(rr->out, "Course doses beside the source's figures"), "%s", rr->out);
+        cr_assert(strstr(rr->out, "wei2023-case6                2     14         0 (2)"), "%s", rr->out);
+        free(rr);
+    }
     /* each dose's log replays */
     for (int i = 1; i <= 4; i++) {
         char log[600];
