@@ -202,12 +202,17 @@ ss_status ss_spine_measure_interspace(const ss_spine *sp, int level, ss_interspa
                 if (why == 1) out->bone_free_path = true;
             }
         }
-    /* rotation from the frames */
+    return ss_spine_interspace_rotation(sp, level, &out->rotation_deg, &out->body_rotation_deg);
+}
+
+ss_status ss_spine_interspace_rotation(const ss_spine *sp, int level, double *posterior_deg, double *body_deg)
+{
     ss_vertebra_info a, b;
-    ss_spine_vertebra(sp, level, &a);
-    ss_spine_vertebra(sp, level + 1, &b);
-    out->rotation_deg = 0.5 * (a.posterior_rotation_deg + b.posterior_rotation_deg);
-    out->body_rotation_deg = 0.5 * (a.body_rotation_deg + b.body_rotation_deg);
+    ss_status st = ss_spine_vertebra(sp, level, &a);
+    if (st == SS_OK) st = ss_spine_vertebra(sp, level + 1, &b);
+    if (st != SS_OK) return st;
+    if (posterior_deg) *posterior_deg = 0.5 * (a.posterior_rotation_deg + b.posterior_rotation_deg);
+    if (body_deg) *body_deg = 0.5 * (a.body_rotation_deg + b.body_rotation_deg);
     return SS_OK;
 }
 

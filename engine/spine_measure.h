@@ -42,6 +42,11 @@ typedef struct ss_interspace_measure {
 
 ss_status ss_spine_measure_interspace(const ss_spine *spine, int level, ss_interspace_measure *out);
 
+/* The interspace's axial rotation alone (the mean of its two vertebrae's frames: the
+   posterior elements' and the bodies'), as ss_interspace_measure gives it, without the
+   ray casting (for callers that need only the rotation, e.g. the least-rotated rule). */
+ss_status ss_spine_interspace_rotation(const ss_spine *spine, int level, double *posterior_deg, double *body_deg);
+
 typedef struct ss_cobb_measure {
     double cobb_deg;              /* largest difference of endplate tilts, upper endplate of a
                                      vertebra above minus lower endplate of one below */

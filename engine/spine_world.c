@@ -127,8 +127,8 @@ static bool ss__prep_key(void *user, ss_prep_key *out)
     if (cobb.cobb_deg >= 10.0) {
         double r[SS_LEVEL_COUNT], least = 1e9;
         for (int l = 0; l < SS_LEVEL_COUNT; l++) {
-            ss_interspace_measure m;
-            r[l] = ss_spine_measure_interspace(spine, l, &m) == SS_OK ? fabs(m.rotation_deg) : 1e9;
+            double irot;
+            r[l] = ss_spine_interspace_rotation(spine, l, &irot, NULL) == SS_OK ? fabs(irot) : 1e9;
             least = fmin(least, r[l]);
         }
         for (int l = 0; l < SS_LEVEL_COUNT; l++) out->level_ok[l] = r[l] <= least + 2.0;

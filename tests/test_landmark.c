@@ -141,7 +141,7 @@ Test(landmark, the_command_parses_logs_and_is_bounded)
  * header (before, it re-ran every log as practice, so the refused probe commands of a
  * landmark log were carried out on replay and the log did not reproduce), and the results
  * database takes landmark attempts (it refused the mode). */
-Test(landmark, its_log_replays_and_its_result_is_recorded, .timeout = 60)
+Test(landmark, its_log_replays_and_its_result_is_recorded, .timeout = 240)
 {
     const char *dir = ts_tempdir("landmark-replay");
     char script[512], log[512], db[512];
