@@ -107,7 +107,7 @@ ss_status ss_attempt_library_run(ss_scripted_attempt *a, const char *scenario_di
         return st;
     }
     ss_session_desc d = {.scenario = &c.scenario, .scenario_path = path, .mode = "practice"};
-    ss_spine_world(c.spine, &d.world);
+    ss_case_world(&c, &d.world);
     ss_session *s = NULL;
     st = ss_session_begin(&d, &s);
     if (st == SS_OK) {

@@ -268,6 +268,15 @@ enum { SS__NDEFS = (int)(sizeof ss__defs / sizeof ss__defs[0]) };
 int ss_metric_count(void) { return SS__NDEFS; }
 const ss_metric_def *ss_metric_at(int i) { return i >= 0 && i < SS__NDEFS ? &ss__defs[i] : NULL; }
 
+bool ss_metric_needs_image(const char *name)
+{
+    static const char *const image[] = {"tip_visible_pct", "plane_angle_mean_deg", "plane_distance_mean_mm",
+                                        "probe_path_mm"};
+    for (size_t i = 0; i < sizeof image / sizeof image[0]; i++)
+        if (strcmp(name, image[i]) == 0) return true;
+    return false;
+}
+
 const ss_metric_def *ss_metric_find(const char *name)
 {
     for (int i = 0; i < SS__NDEFS; i++)

@@ -48,6 +48,10 @@ int ss_metric_count(void);
 const ss_metric_def *ss_metric_at(int i);
 /* The definition by name, or NULL. */
 const ss_metric_def *ss_metric_find(const char *name);
+/* Whether the measure is of the ultrasound image's use (the tip in view, the needle in
+ * the image plane, the probe's path): it has no meaning in a landmark-only attempt, which
+ * has no image, and a rubric does not grade it there (rubric.h). */
+bool ss_metric_needs_image(const char *name);
 
 /* Numeric value of a gradable metric by name (booleans 0/1; "level_correct" is 1 when
  * CSF was reached at the scenario's first expected interspace, given as

@@ -296,6 +296,7 @@ cJSON *ss_metrics_to_json(const ss_metrics *mt)
         else cJSON_AddNullToObject(p, "level_choice_ok");
         cJSON *miss = cJSON_AddArrayToObject(p, "checklist_missed");
         for (int i = 0; i < pr->nmissed; i++) cJSON_AddItemToArray(miss, cJSON_CreateString(ss_check_item_name(pr->missed[i])));
+        cJSON_AddBoolToObject(p, "patient_unflexed", pr->unflexed);
     }
     if (mt->note.has_level) {
         cJSON *p = cJSON_AddObjectToObject(o, "procedure_note");

@@ -99,6 +99,9 @@ void ss_prep_describe(const ss_prep_result *r, char *buf, size_t n)
         for (int i = 0; i < r->nmissed; i++)
             ss__add(&t, "%s%s", ss_check_item_name(r->missed[i]), i + 1 < r->nmissed ? ", " : ".");
     }
+    if (r->unflexed)
+        ss__add(&t, " The scan began before the patient was positioned: they lay unflexed, with the "
+                    "interlaminar windows narrower than with the hips and knees drawn up.");
 }
 
 void ss_surgical_record(const ss_patient_params *p, char *buf, size_t n)

@@ -87,6 +87,9 @@ typedef struct ss_prep_result {
     ss_prep_key key;            /* what it was graded against */
     double cobb_given_deg;      /* NAN: not given */
     int nash_moe_given;         /* -1: not given */
+    bool unflexed;              /* the scan began with 'position' not done: the patient lay
+                                   unflexed, with narrower interlaminar windows (sim.h);
+                                   set by the session, not by ss_prep_grade */
 } ss_prep_result;
 
 void ss_prep_grade(const ss_prep_inputs *in, const ss_prep_key *key, ss_prep_result *out);

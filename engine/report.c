@@ -181,6 +181,7 @@ typedef struct ss__resim {
     int insertion;
     double deepest_mm;
     bool have_target, csf_target;
+    bool unflexed;               /* the attempt's patient lay unflexed (sim.h): images from that posture */
     ss_status status;
 } ss__resim;
 
@@ -334,7 +335,7 @@ static void ss__landmark_comparison(ss_report *r, const cJSON *records, ss_case 
              intended >= 0 ? ss_level_name(intended) : "", li, li == 1 ? "" : "s", lb, lb == 1 ? "" : "s");
     if (!success && li > 0) strncat(mine, " The needle was misplaced.", sizeof mine - strlen(mine) - 1);
     ss_world w;
-    ss_spine_world(c->spine, &w);
+    ss_case_world(c, &w);
     ss_script demo;
     if (ss_demo_script(&c->scenario, &w, &demo) != SS_OK) {
         snprintf(r->comparison, sizeof r->comparison, "%s No guided comparison: %.300s", mine, ss_error_message());
@@ -372,7 +373,7 @@ static ss_status ss__resimulate(ss_report *r, const cJSON *records, ss_case *c, 
     ss_status st = ss_session_header_desc(records, &sd);
     if (st != SS_OK) return st;
     sd.mode = r->mode;
-    ss_spine_world(c->spine, &sd.world);
+    ss_case_world(c, &sd.world);
     ss_session *s;
     st = ss_session_begin(&sd, &s);
     if (st != SS_OK) return st;
@@ -408,6 +409,7 @@ static ss_status ss__resimulate(ss_report *r, const cJSON *records, ss_case *c, 
         ss_sim_step(rs->sim);
         ss__resim_settle(rs);
     }
+    rs->unflexed = ss_sim_get_state(rs->sim)->unflexed;
     ss_session_free(s);
     if (st == SS_OK) st = rs->status;
     return st;
@@ -545,12 +547,12 @@ static int ss__section_level(const ss_report *r, const ss_case *c)
 /* Sagittal and axial sections in the frame of the spine at the interspace (what is
  * sagittal and axial to the spine there: for a straight spine the patient's planes,
  * for a scoliotic one the planes a sonographer scans in), through the target. */
-static ss_status ss__sections(ss_report *r, ss_case *c, const ss_volume *vol, bool csf)
+static ss_status ss__sections(ss_report *r, ss_case *c, bool unflexed, const ss_volume *vol, bool csf)
 {
     int level = ss__section_level(r, c);
     if (level < 0) level = SS_LEVEL_L3_L4;
     ss_interspace_info in;
-    ss_status st = ss_spine_interspace(c->spine, level, &in);
+    ss_status st = ss_spine_interspace(ss_case_spine_posed(c, unflexed), level, &in);
     if (st != SS_OK) return st;
     double up[3], down[3], caudal[3], right[3];
     for (int k = 0; k < 3; k++) {
@@ -716,8 +718,9 @@ ss_status ss_report_build(const ss_report_desc *d, ss_report *out)
                              k < rs.nev ? rs.names[k] : "none");
                 if (!d->no_images) {
                     const ss_volume *vol;
-                    st = ss_case_volume(d->patient, 0.5f, &vol);
-                    if (st == SS_OK && rs.have_target) st = ss__sections(r, d->patient, vol, rs.csf_target);
+                    st = ss_case_volume_posed(d->patient, rs.unflexed, 0.5f, &vol);
+                    if (st == SS_OK && rs.have_target)
+                        st = ss__sections(r, d->patient, rs.unflexed, vol, rs.csf_target);
                     if (st == SS_OK) st = ss__render_frames(r, &rs, vol, &d->patient->scenario, d->bmode);
                 }
             }

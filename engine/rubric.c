@@ -77,6 +77,8 @@ void ss_rubric_grade(const ss_scenario *sc, ss_metrics *mt, ss_grade *out)
         ss_grade_item *it = &out->items[out->nitems];
         double v;
         if (!ss_metrics_value(mt, r->metrics[i].metric, expected, &v)) continue; /* validated at load */
+        /* no image, nothing to grade about using it (landmark-only mode) */
+        if (mt->landmark && ss_metric_needs_image(r->metrics[i].metric)) continue;
         snprintf(it->metric, sizeof it->metric, "%s", r->metrics[i].metric);
         it->value = v;
         it->threshold = r->metrics[i].threshold;

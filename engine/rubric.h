@@ -14,6 +14,9 @@
  * required item met (a must-meet item, e.g. the tip in view while advancing) AND no
  * critical error (critical.h) — whatever the score, in practice and in exams; the
  * critical errors are named first among the weaknesses. No rubric can switch them off.
+ * A landmark-only attempt (no ultrasound) is graded without the measures of the image's
+ * use (ss_metric_needs_image: tip in view, needle to image plane, probe path): they are
+ * left out of its items and its weights, not scored 0.
  * Defaults (a scenario without a rubric section) come from the paper's figures; see
  * ss_rubric_default() and the README.
  */

@@ -295,7 +295,10 @@ static void ss__finish(ss_session *s, ss_metrics *m, ss_grade *g)
     const ss_prep_inputs *pi = &ss_sim_get_state(s->sim)->prep;
     ss_prep_key key;
     m->prep.present = false;
-    if (pi->any && s->d.world.prep_key && s->d.world.prep_key(s->d.world.user, &key)) ss_prep_grade(pi, &key, &m->prep);
+    if (pi->any && s->d.world.prep_key && s->d.world.prep_key(s->d.world.user, &key)) {
+        ss_prep_grade(pi, &key, &m->prep);
+        m->prep.unflexed = ss_sim_get_state(s->sim)->unflexed;
+    }
     ss_rubric_grade(s->d.scenario, m, g);
 }
 

@@ -357,6 +357,31 @@ static void ss__needle_event(void *user, const ss_event *e)
 
 static bool ss__command(ss_sim *sim, const ss_script_cmd *c);
 
+/* The scan begins with the first probe, frame or needle command: the patient lies as
+ * the stage left them (sim.h, "Posture"). */
+static void ss__settle_posture(ss_sim *sim, const ss_script_cmd *c)
+{
+    switch (c->op) {
+    case SS_OP_XRAY_COBB:
+    case SS_OP_XRAY_NASH_MOE:
+    case SS_OP_LEVEL_CHOOSE:
+    case SS_OP_CHECK:
+    case SS_OP_NOTE:
+    case SS_OP_ESCALATE_CT:
+    case SS_OP_END:
+    case SS_OP_COUNT: return;
+    default: break;
+    }
+    ss_sim_state *s = &sim->s;
+    if (s->posture_settled) return;
+    s->posture_settled = true;
+    if (s->prep.any && !(s->prep.checked & (1u << SS_CHECK_POSITION)) && sim->d.world.unflexed) {
+        sim->d.world = *sim->d.world.unflexed;
+        sim->d.world.unflexed = NULL;
+        s->unflexed = true;
+    }
+}
+
 bool ss_sim_command(ss_sim *sim, const ss_script_cmd *c)
 {
     sim->cur_cmd = c;
@@ -395,6 +420,7 @@ static bool ss__command(ss_sim *sim, const ss_script_cmd *c)
     }
     if (sim->motion != SS__MOTION_NONE && c->op != SS_OP_END)
         return ss__refuse(sim, "a movement is still running");
+    ss__settle_posture(sim, c);
     if (sim->d.landmark && (c->op == SS_OP_PROBE_VIEW || c->op == SS_OP_PROBE_MOVE || c->op == SS_OP_PROBE_ROTATE ||
                             c->op == SS_OP_PROBE_PLAN || c->op == SS_OP_GUIDE_ATTACH))
         return ss__refuse(sim, "landmark-only mode: there is no ultrasound probe; palpate the interspace "

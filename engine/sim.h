@@ -17,6 +17,13 @@
  * window of the current level into the thecal sac (the world's aim point, projected
  * into the image plane: the path planned in the pre-procedure scan), clamped to the
  * scenario's allowed angles.
+ * Posture: the world may carry the patient unflexed (world.h). An attempt that did a
+ * pre-procedure stage (any xray.*, level.choose or check command) and starts the scan
+ * (its first probe, frame or needle command) without `check position` meets the patient
+ * lying unflexed from then on: the state's 'unflexed' turns true and every later label,
+ * skin, view and aim comes from the unflexed world. An attempt with no stage (scripts
+ * that leave preparation out, the window's Skip) keeps the scenario's posture: the
+ * instructor positioned the patient. The posture is settled once, at that first command.
  * Probe rotations (probe.rotate yaw pitch roll, degrees) are about the probe's own
  * axes: yaw about the beam (sagittal <-> transverse), pitch about the array axis
  * (tilting the beam across the image plane), roll about the elevation axis (rocking in
@@ -86,6 +93,8 @@ typedef struct ss_sim_state {
     double injected_ml;
     ss_prep_inputs prep;     /* what the pre-procedure stage's commands said (preparation.h) */
     ss_proc_note proc_note;  /* what this dose's procedure note records (`note`), for the next dose */
+    bool posture_settled;    /* the scan has begun: the posture below is final */
+    bool unflexed;           /* the patient lies unflexed ('position' skipped; see above) */
     bool ended;
     char note[320];          /* the last refused command, in words ("" if none) */
 } ss_sim_state;

@@ -167,4 +167,5 @@ void ss_spine_world(const ss_spine *spine, ss_world *out)
     out->on_back = ss__on_back;
     out->prep_key = ss__prep_key;
     out->palpate = ss__palpate;
+    out->unflexed = NULL;
 }

@@ -38,6 +38,13 @@ typedef struct ss_world {
     /* optional: what palpation finds at an interspace (landmark-only mode): the skin over
      * the midpoint of the two spinous process tips that bound it */
     bool (*palpate)(void *user, int level, double skin_mm[3]);
+    /* optional: the same patient lying without the hips and knees flexed, as a patient
+     * lies when the checklist's 'position' was not done before the scan (the lumbar
+     * lordosis not flattened, so the interlaminar windows narrower: docs/anatomy.md). The
+     * simulation turns to it when an attempt that did a pre-procedure stage starts the
+     * scan without that item (sim.h). NULL: the posture does not change the anatomy. Its
+     * own 'unflexed' is NULL. */
+    const struct ss_world *unflexed;
 } ss_world;
 
 #endif

@@ -178,7 +178,7 @@ int ss_cmd_bench(int argc, char **argv)
     ss_scenario_probe(&cs.scenario, &probe);
     ss_probe_pose pose;
     ss_world w;
-    ss_spine_world(cs.spine, &w);
+    ss_case_world(&cs, &w);
     ss_needle_geom needle = {.length_mm = 180.0f, .outer_diameter_mm = 1.27f};
     bool have_needle = false;
     if (ss_view_pose(cs.spine, &probe, SS_LEVEL_L3_L4, SS_VIEW_NEAR_SPINOUS, true, &pose) == SS_OK) {

@@ -161,7 +161,7 @@ int ss_cmd_igtl(int argc, char **argv)
     ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .log_path = log_path,
                          .signer_socket = log_path ? ss_signer_in_use() : NULL,
                          .mode = "practice", .extra_sink = {ss__on_event, &app}};
-    ss_spine_world(cs.spine, &d.world);
+    ss_case_world(&cs, &d.world);
     ss_igtl_track_desc td = {.world = d.world, .freehand_allowed = cs.scenario.task.freehand_allowed,
                              .needle_axis = ss_igtl_axis_from_name(axis_s), .level = level,
                              .side_right = strcmp(side_s, "right") == 0};
@@ -228,6 +228,12 @@ int ss_cmd_igtl(int argc, char **argv)
         now = ss__now_s();
         if (now >= next_frame && ss_igtl_server_client_count(app.server) > 0) {
             const ss_sim_state *st = ss_sim_get_state(sim);
+            /* the patient's posture, once the scan has settled it (sim.h): built on first use */
+            if (st->unflexed && ss_case_volume_posed(&cs, true, 0.5f, &vol) != SS_OK) {
+                fprintf(stderr, "sonospine igtl: the unflexed patient's volume: %s\n", ss_error_message());
+                code = SS_EXIT_FAILED;
+                break;
+            }
             ss_bmode_scene scene = {.volume = vol, .needle = ss_cli_sim_needle(sim, &needle)};
             if (ss_bmode_cpu_render(&scene, &probe, &st->pose, &settings, &frame) != SS_OK) {
                 fprintf(stderr, "sonospine igtl: render: %s\n", ss_error_message());

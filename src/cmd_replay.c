@@ -52,7 +52,7 @@ int ss_cmd_replay(int argc, char **argv)
         return rc;
     }
     ss_world w;
-    ss_spine_world(cs.spine, &w);
+    ss_case_world(&cs, &w);
     ss_replay_result r;
     int code;
     if (ss_session_replay(records, &cs.scenario, &w, &r) != SS_OK) {

@@ -100,7 +100,7 @@ int ss_cmd_report(int argc, char **argv)
         snprintf(unverified, sizeof unverified, "the scenario %.600s is not available", scenario_path);
     if (have_case) {
         ss_world w;
-        ss_spine_world(cs.spine, &w);
+        ss_case_world(&cs, &w);
         static ss_replay_result rr;
         if (ss_session_replay(records, &cs.scenario, &w, &rr) != SS_OK) {
             fprintf(stderr, "sonospine report: %s: not re-graded: %s\n", log_path, ss_error_message());

@@ -99,7 +99,7 @@ static int ss__screenshot(ss_case *cs, ss_session *session, const char *path)
         return -1;
     }
     const ss_volume *vol;
-    if (ss_case_volume(cs, 0.5f, &vol) != SS_OK) return -1;
+    if (ss_case_volume_posed(cs, st->unflexed, 0.5f, &vol) != SS_OK) return -1;
     ss_probe probe;
     ss_scenario_probe(&cs->scenario, &probe);
     ss_bmode_settings s;
@@ -274,7 +274,7 @@ static int ss__run_course(ss_case *cs, const ss__course_opts *o)
         }
         printf("\n");
         ss_world w;
-        ss_spine_world(cs->spine, &w);
+        ss_case_world(cs, &w);
         ss_script demo_script = {0};
         if (demo && ss_demo_script_dose(&cs->scenario, &w, &prior, &demo_script) != SS_OK) {
             fprintf(stderr, "sonospine run: %s\n", ss_error_message());
@@ -433,10 +433,11 @@ int ss_cmd_run(int argc, char **argv)
         printf("sonospine run: no display: running headless\n");
         headless = true;
     }
-    if (strcmp(mode, "landmark") == 0 && (window || !script_path)) {
-        fprintf(stderr, "sonospine run: --mode landmark runs a script headless (--headless --script FILE, with "
-                        "needle.landmark LEVEL CRANIAL_DEG): the window has no palpation view yet, and the expert "
-                        "demonstration is the guided technique\n");
+    if (strcmp(mode, "landmark") == 0 && headless && !script_path) {
+        fprintf(stderr, "sonospine run: --mode landmark runs in the window (palpation in the 3D view, the needle "
+                        "free hand) or headless from a script (--script FILE, with needle.landmark LEVEL "
+                        "CRANIAL_DEG): the expert demonstration a headless run would play is the guided "
+                        "technique\n");
         return SS_EXIT_USAGE;
     }
     if (stats_path && headless) {
@@ -594,7 +595,7 @@ int ss_cmd_run(int argc, char **argv)
         db_path[0] = '\0';
     }
     ss_world demo_world;
-    ss_spine_world(cs.spine, &demo_world);
+    ss_case_world(&cs, &demo_world);
     if (demo && ss_demo_script(&cs.scenario, &demo_world, &script) != SS_OK) {
         fprintf(stderr, "sonospine run: %s\n", ss_error_message());
         ss_case_free(&cs);
@@ -628,7 +629,7 @@ int ss_cmd_run(int argc, char **argv)
     ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .log_path = log_path, .mode = mode,
                          .trainee = trainee, .signer_socket = signer, .extra_sink = {ss__print_event, &printer},
                          .on_refused = ss__print_refused, .refused_user = &printer};
-    ss_spine_world(cs.spine, &d.world);
+    ss_case_world(&cs, &d.world);
     ss_session *session;
     char started_utc[32];
     ss__utc_now(started_utc);

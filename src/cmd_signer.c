@@ -102,7 +102,7 @@ static const char *ss__check(void *user, const char *log, size_t len, bool check
             why = S->why;
         } else {
             ss_world w;
-            ss_spine_world(cs.spine, &w);
+            ss_case_world(&cs, &w);
             ss_replay_result r;
             if (ss_session_replay(records, &cs.scenario, &w, &r) != SS_OK) {
                 snprintf(S->why, sizeof S->why, "the log does not re-simulate: %.400s", ss_error_message());

@@ -366,3 +366,65 @@ Test(cli_trainer, a_critical_error_is_shown_at_once_in_red, .timeout = 300)
     cr_expect_null(strstr(out_ok, "inject_outside_csf"), "%s", out_ok);
     ts_rmtree(dir);
 }
+
+/* Pixels of the 3D view's region in the palpation marks' colours: the spinous process
+ * marks (purple: red and blue well above green) and Tuffier's line (blue well above
+ * both). Skin (r > g > b), the table (grey-blue, b above r by ~20) and the background
+ * (grey) are neither. */
+static void palpation_pixels(const unsigned char *px, int w, int x0, int y0, int x1, int y1, long *purple, long *blue)
+{
+    *purple = *blue = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            const unsigned char *p = px + ((size_t)y * w + x) * 3;
+            int red = p[0], g = p[1], b = p[2];
+            if (red > g + 25 && b > g + 25 && abs(red - b) < 50) (*purple)++;
+            else if (b > red + 60 && b > g + 40) (*blue)++;
+        }
+}
+
+/* Landmark-only mode in the window (issue 24): no B-mode (the panel says what the hands
+ * find instead), the palpation marks on the back in the 3D view, the needle put in at the
+ * palpated interspace; the attempt is logged as landmark and replays. */
+Test(cli_trainer, landmark_mode_palpates_in_the_window, .timeout = 300)
+{
+    const char *dir = ts_tempdir("trainer-landmark");
+    char script[512], shot[512], log[512], shot_p[512];
+    snprintf(script, sizeof script, "%s/lm.txt", dir);
+    snprintf(shot, sizeof shot, "%s/lm.png", dir);
+    snprintf(shot_p, sizeof shot_p, "%s/practice.png", dir);
+    snprintf(log, sizeof log, "%s/lm.jsonl", dir);
+    cr_assert_eq(ts_write_file(script, "0 needle.landmark L3-L4 5\n1 needle.advance-until dura_pop 80 10\n"
+                                       "1 stylet.remove\n1 inject 0.2\n"),
+                 0);
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    const char *args[] = {"run",   ts_source_path("scenarios/normal-adult.json"), "--mode", "landmark", "--script",
+                          script,  "--exit-after-script", "--speed", "8", "--screenshot", shot, "--log", log, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, args), 0, "stdout: %s\nstderr: %s", r.out, r.err);
+    cr_expect(strstr(r.out, "Landmark-only attempt 1"), "%s", r.out);
+    cr_expect(strstr(r.out, "csf_outflow"), "a normal adult's L3-L4 by landmarks reaches the CSF: %s", r.out);
+    /* the same window in practice mode, with nothing done, for the colours' baseline */
+    cr_assert_eq(ts_write_file(script, "0 check consent\n"), 0);
+    const char *pargs[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--script", script,
+                           "--exit-after-script", "--speed", "8", "--screenshot", shot_p, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, pargs), 0, "stdout: %s\nstderr: %s", r.out, r.err);
+    long purple[2], blue[2];
+    for (int k = 0; k < 2; k++) {
+        int w, h, comp;
+        unsigned char *px = stbi_load(k ? shot_p : shot, &w, &h, &comp, 3);
+        cr_assert_not_null(px);
+        /* the 3D view is the middle column of the window (trainer layout: B-mode left,
+           3D middle, controls right) */
+        palpation_pixels(px, w, (int)(w * 0.45), (int)(h * 0.08), (int)(w * 0.77), (int)(h * 0.90), &purple[k],
+                         &blue[k]);
+        stbi_image_free(px);
+    }
+    printf("palpation marks: purple %ld, blue %ld (practice mode: %ld, %ld)\n", purple[0], blue[0], purple[1], blue[1]);
+    cr_expect_geq(purple[0], 40, "the spinous process marks are not drawn: %ld", purple[0]);
+    cr_expect_geq(blue[0], 40, "Tuffier's line is not drawn: %ld", blue[0]);
+    cr_expect_lt(purple[1] + blue[1], (purple[0] + blue[0]) / 5, "practice mode draws them too");
+    const char *rep[] = {"replay", log, NULL};
+    cr_assert_eq(ts_run_sonospine(&r, rep), 0, "%s%s", r.out, r.err);
+    cr_expect(strstr(r.out, "REPRODUCED"), "%s", r.out);
+    ts_rmtree(dir);
+}

@@ -44,7 +44,7 @@ static void dose(const char *text, const ss_proc_note *prior, const char *log, s
                          .on_refused = on_refused, .log_path = log, .course_dose = 2, .course_doses = 4,
                          .course_day = 14};
     if (prior) d.prior_note = *prior;
-    ss_spine_world(cs.spine, &d.world);
+    ss_case_world(&cs, &d.world);
     ss_session *ses;
     cr_assert_eq(ss_session_begin(&d, &ses), SS_OK, "%s", ss_error_message());
     ss_session_run_script(ses, &s);
@@ -207,7 +207,7 @@ Test(course, a_dose_replays_with_the_note_its_header_names)
     ss_case cs;
     cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case6.json"), NULL, &cs), SS_OK);
     ss_world w;
-    ss_spine_world(cs.spine, &w);
+    ss_case_world(&cs, &w);
     ss_replay_result r;
     cr_assert_eq(ss_session_replay(records, &cs.scenario, &w, &r), SS_OK, "%s", ss_error_message());
     cr_assert(r.match, "%s", r.difference);

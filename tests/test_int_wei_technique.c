@@ -32,7 +32,7 @@ Test(wei_technique, reaches_csf_at_the_level_that_worked)
         ss_case c;
         load(i, &c);
         ss_world w;
-        ss_spine_world(c.spine, &w);
+        ss_case_world(&c, &w);
         ss_script script;
         cr_assert_eq(ss_demo_script(&c.scenario, &w, &script), SS_OK, "%s: %s", cases[i], ss_error_message());
         ss_session_desc d = {.scenario = &c.scenario, .world = w};
@@ -93,7 +93,7 @@ Test(wei_technique, the_planned_guide_never_aims_into_bone_and_reaches_csf_after
         ss_case c;
         load(i, &c);
         ss_world w;
-        ss_spine_world(c.spine, &w);
+        ss_case_world(&c, &w);
         const char *level = ss_level_name(c.scenario.task.expected_interspaces[0]);
         char text[1024];
         /* 1. aimed from the view as placed */
@@ -138,7 +138,7 @@ Test(wei_technique, the_aimed_frame_works_from_the_view_on_a_normal_back)
     ss_case c;
     cr_assert_eq(ss_case_load(ts_source_path("scenarios/normal-adult.json"), NULL, &c), SS_OK);
     ss_world w;
-    ss_spine_world(c.spine, &w);
+    ss_case_world(&c, &w);
     ss_metrics m;
     refusals rf = {0};
     guided(&c, &w,

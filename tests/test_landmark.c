@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "paths.h"
+#include "metric_def.h"
 #include "patient_case.h"
 #include "session.h"
 #include "spine_world.h"
@@ -32,6 +33,8 @@ static void on_refused(void *user, const ss_script_cmd *c, const char *why)
     snprintf(refused_why, sizeof refused_why, "%s", why);
 }
 
+static ss_grade last_grade;
+
 static void attempt(const char *scenario, const char *mode, const ss_script *s, ss_metrics *m)
 {
     char path[256];
@@ -39,12 +42,11 @@ static void attempt(const char *scenario, const char *mode, const ss_script *s, 
     ss_case cs;
     cr_assert_eq(ss_case_load(ts_source_path(path), NULL, &cs), SS_OK, "%s", ss_error_message());
     ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .mode = mode, .on_refused = on_refused};
-    ss_spine_world(cs.spine, &d.world);
+    ss_case_world(&cs, &d.world);
     ss_session *ses;
     cr_assert_eq(ss_session_begin(&d, &ses), SS_OK, "%s", ss_error_message());
     ss_session_run_script(ses, s);
-    ss_grade g;
-    cr_assert_eq(ss_session_end(ses, m, &g), SS_OK);
+    cr_assert_eq(ss_session_end(ses, m, &last_grade), SS_OK);
     ss_session_free(ses);
     ss_case_free(&cs);
 }
@@ -163,11 +165,8 @@ Test(landmark, its_log_replays_and_its_result_is_recorded, .timeout = 240)
     /* the report sets it beside the guided technique on the same case */
     char html[512];
     snprintf(html, sizeof html, "%s/lm.html", dir);
-    const char *rep[] = {"report", log, "-o", html, NULL};
-    cr_assert_eq(ts_run_sonospine(r, rep), 0, "%s%s", r->out, r->err);
-    char *data = NULL;
-    size_t len = 0;
-    cr_assert_eq(ss_file_read(html, 1 << 26, &data, &len), SS_OK);
+    char *data = ts_report_html(r, log, html);
+    cr_assert(data, "%s%s", r->out, r->err);
     cr_assert(strstr(data, "Landmark vs guided"), "no comparison row");
     cr_assert(strstr(data, "palpated L3-L4"), "the interspace palpated");
     cr_assert(strstr(data, "Guided, on the same case (the paper&#39;s technique") ||
@@ -179,11 +178,36 @@ Test(landmark, its_log_replays_and_its_result_is_recorded, .timeout = 240)
     cr_assert_eq(ts_run_sonospine(r, hist), 0, "%s%s", r->out, r->err);
     cr_assert(strstr(r->out, "Landmark-only attempts (no ultrasound)"), "%s", r->out);
     cr_assert(strstr(r->out, "No guided attempts yet"), "%s", r->out);
-    /* without a script there is nothing to run (the demonstration is the guided technique,
-       and the window has no palpation view): refused, not run as practice */
+    /* headless without a script there is nothing to run (the demonstration is the guided
+       technique; the window is where a trainee palpates): refused, not run as practice */
     const char *bare[] = {"run", ts_source_path("scenarios/normal-adult.json"), "--headless", "--mode", "landmark", NULL};
     cr_assert_eq(ts_run_sonospine(r, bare), 2, "%s%s", r->out, r->err);
-    cr_assert(strstr(r->err, "--mode landmark runs a script headless"), "%s", r->err);
+    cr_assert(strstr(r->err, "--mode landmark runs in the window"), "%s", r->err);
     free(r);
     ts_rmtree(dir);
+}
+
+/* A landmark attempt has no image: the rubric leaves out the measures of the image's use
+ * (tip in view, needle to image plane, probe path) instead of scoring them 0, so a clean
+ * landmark puncture of a normal back passes on what it did, and the same measures stay in
+ * a guided attempt's grade. */
+Test(landmark, the_grade_leaves_out_what_needs_an_image)
+{
+    ss_metrics m;
+    landmark("normal-adult", "L3-L4", 5, &m);
+    cr_assert(m.landmark && m.success, "the normal adult's L3-L4 by landmarks");
+    for (int i = 0; i < last_grade.nitems; i++)
+        cr_expect(!ss_metric_needs_image(last_grade.items[i].metric), "%s graded", last_grade.items[i].metric);
+    cr_expect(last_grade.nitems >= 10, "the rest of the rubric stays: %d items", last_grade.nitems);
+    cr_expect(last_grade.pass, "%s", last_grade.pass_reason);
+    ss_script s;
+    cr_assert_eq(ss_script_parse("0 probe.view L3-L4 near-spinous right\n1 guide.attach auto\n2 needle.enter\n"
+                                 "3 needle.advance-until dura_pop 90 2\n60 stylet.remove\n61 inject 5\n200 end\n",
+                                 "guided", &s),
+                 SS_OK);
+    attempt("normal-adult", "practice", &s, &m);
+    ss_script_free(&s);
+    bool tip = false;
+    for (int i = 0; i < last_grade.nitems; i++) tip |= strcmp(last_grade.items[i].metric, "tip_visible_pct") == 0;
+    cr_expect(tip, "a guided attempt is graded on the tip in view");
 }

@@ -60,7 +60,7 @@ Test(level_attribution, the_logged_interspace_is_the_one_the_needle_goes_in_thro
         ss_case c;
         cr_assert_eq(ss_case_load(ts_source_path(backs[b]), NULL, &c), SS_OK, "%s", ss_error_message());
         ss_world w;
-        ss_spine_world(c.spine, &w);
+        ss_case_world(&c, &w);
         ss_probe probe;
         ss_scenario_probe(&c.scenario, &probe);
         for (int l = 0; l < SS_LEVEL_COUNT; l++)

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paths.h"
 #include "patient_case.h"
 #include "preparation.h"
 #include "session.h"
+#include "session_log.h"
 #include "session_script.h"
 #include "spine_measure.h"
 #include "spine_world.h"
@@ -62,7 +64,7 @@ static void key_of(const char *scenario, ss_prep_key *k, ss_case *cs)
     snprintf(path, sizeof path, "scenarios/%s.json", scenario);
     cr_assert_eq(ss_case_load(ts_source_path(path), NULL, cs), SS_OK, "%s", ss_error_message());
     ss_world w;
-    ss_spine_world(cs->spine, &w);
+    ss_case_world(cs, &w);
     cr_assert(w.prep_key && w.prep_key(w.user, k));
 }
 
@@ -100,7 +102,7 @@ Test(preparation, an_attempt_is_graded_on_its_stage)
                  SS_OK, "%s", ss_error_message());
     for (int with = 1; with >= 0; with--) {
         ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .mode = "practice"};
-        ss_spine_world(cs.spine, &d.world);
+        ss_case_world(&cs, &d.world);
         ss_session *ses;
         cr_assert_eq(ss_session_begin(&d, &ses), SS_OK, "%s", ss_error_message());
         ss_script run = s;
@@ -172,7 +174,7 @@ Test(preparation, the_window_panel_issues_the_stage_as_commands)
     ss_case cs;
     cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case6.json"), NULL, &cs), SS_OK);
     ss_world w;
-    ss_spine_world(cs.spine, &w);
+    ss_case_world(&cs, &w);
     ss_prep_key key;
     cr_assert(w.prep_key && w.prep_key(w.user, &key));
     ss_prep_inputs in;
@@ -205,4 +207,165 @@ Test(preparation, the_window_panel_issues_the_stage_as_commands)
     cr_expect_eq(m.prep.missed[0], SS_CHECK_COAGULATION);
     cr_expect(strstr(g.preparation, "checklist skipped: coagulation."), "%s", g.preparation);
     ss_case_free(&cs);
+}
+
+/* ------------------------------------------------------------------ posture
+ * The checklist's 'position' (left lateral decubitus, hips and knees drawn up as far as
+ * they go) is what flattens the lumbar lordosis and opens the interlaminar windows
+ * (docs/anatomy.md: flexion opens them ~4-5 mm). An attempt that does the stage and
+ * starts the scan without it meets the patient unflexed (sim.h, "Posture"). */
+
+static const char *posture_prep = "0 xray.cobb 40\n0 xray.nash-moe III\n0 level.choose L4-L5\n0 check consent\n"
+                                  "0 check coagulation\n0 check infection\n0 check allergy\n0 check sterile-cover\n"
+                                  "0 check couplant\n0 check local-anaesthetic\n";
+/* the expert's hand on case 6 as the attempt library has it (tests/data/attempts/
+   expert-wei2023-case6.txt): probe slide and frame angle worked out on the flexed patient */
+static const char *posture_fixed_hand = "1 probe.view L4-L5 near-spinous right\n2 probe.move -10.184 0.787 17.242\n"
+                                        "3 guide.attach 15.9\n4 needle.enter\n5 needle.advance-until dura_pop 170 2\n"
+                                        "5 needle.advance 1.5 1\n5 stylet.remove\n5 inject 5\n5 end\n";
+/* the same operator re-planning on the patient in front of them: the planner's slide and angle */
+static const char *posture_replanned = "1 probe.view L4-L5 near-spinous right\n2 probe.plan\n3 guide.attach auto\n"
+                                       "4 needle.enter\n5 needle.advance-until dura_pop 170 2\n5 needle.advance 1.5 1\n"
+                                       "5 stylet.remove\n5 inject 5\n5 end\n";
+
+static void posture_attempt(ss_case *cs, const char *prep, bool position, const char *hand, const char *log,
+                            bool unflexed_world, ss_metrics *m, bool *unflexed)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s%s", prep, position ? "0 check position\n" : "", hand);
+    ss_script s;
+    cr_assert_eq(ss_script_parse(text, "posture", &s), SS_OK, "%s", ss_error_message());
+    ss_session_desc d = {.scenario = &cs->scenario, .scenario_path = cs->path, .mode = "practice", .log_path = log};
+    ss_case_world(cs, &d.world);
+    if (!unflexed_world) d.world.unflexed = NULL;
+    ss_session *ses;
+    cr_assert_eq(ss_session_begin(&d, &ses), SS_OK, "%s", ss_error_message());
+    ss_session_run_script(ses, &s);
+    *unflexed = ss_sim_get_state(ss_session_sim(ses))->unflexed;
+    ss_grade g;
+    cr_assert_eq(ss_session_end(ses, m, &g), SS_OK, "%s", ss_error_message());
+    ss_session_free(ses);
+    ss_script_free(&s);
+}
+
+/* The unflexed model is the same patient with less room between the laminae: every
+   window of case 6 is lower by 3-6 mm (flexion_max 40 deg x 0.8 spread over five
+   segments), none wider; the scoliosis (rotation) is the same. */
+Test(preparation, the_unflexed_patient_has_narrower_windows)
+{
+    ss_case cs;
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case6.json"), NULL, &cs), SS_OK);
+    cr_assert(cs.spine_unflexed && cs.world_unflexed, "flexion 0.8: an unflexed posture exists");
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        ss_interspace_measure f, u;
+        cr_assert_eq(ss_spine_measure_interspace(cs.spine, l, &f), SS_OK);
+        cr_assert_eq(ss_spine_measure_interspace(cs.spine_unflexed, l, &u), SS_OK);
+        cr_expect(f.window_height_mm - u.window_height_mm >= 3.0 && f.window_height_mm - u.window_height_mm <= 6.0,
+                  "%d: window height %.1f flexed, %.1f unflexed", l, f.window_height_mm, u.window_height_mm);
+        cr_expect(u.window_width_mm <= f.window_width_mm + 0.25, "%d: width %.1f -> %.1f", l, f.window_width_mm,
+                  u.window_width_mm);
+        cr_expect(fabs(u.rotation_deg - f.rotation_deg) < 1e-9, "the rotation is the curve's, not the posture's");
+    }
+    ss_case_free(&cs);
+    /* a scenario whose patient is already unflexed has no other posture */
+    const char *dir = ts_tempdir("posture-flat");
+    char path[512];
+    snprintf(path, sizeof path, "%s/flat.json", dir);
+    char *data = NULL;
+    size_t len = 0;
+    cr_assert_eq(ss_file_read(ts_source_path("scenarios/normal-adult.json"), 1 << 20, &data, &len), SS_OK);
+    char *f = strstr(data, "\"flexion\": 0.7");
+    cr_assert(f, "normal-adult.json states its flexion");
+    memcpy(f, "\"flexion\": 0.0", strlen("\"flexion\": 0.0"));
+    cr_assert_eq(ts_write_file(path, data), 0);
+    free(data);
+    cr_assert_eq(ss_case_load(path, NULL, &cs), SS_OK, "%s", ss_error_message());
+    ss_world w;
+    ss_case_world(&cs, &w);
+    cr_expect(!cs.spine_unflexed && !w.unflexed);
+    ss_case_free(&cs);
+    ts_rmtree(dir);
+}
+
+/* Skipping 'position' changes what the needle meets: the expert's fixed hand for case 6,
+   worked out on the flexed patient, reaches the CSF with the patient positioned and hits
+   bone without; an operator who re-plans on the patient in front of them (probe.plan,
+   guide.attach auto) still gets through the narrower window. Without a stage (no
+   preparation commands) nothing changes: the instructor positioned the patient. */
+Test(preparation, a_skipped_position_leaves_the_patient_unflexed, .timeout = 120)
+{
+    ss_case cs;
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case6.json"), NULL, &cs), SS_OK);
+    ss_metrics m;
+    bool unflexed;
+    posture_attempt(&cs, posture_prep, true, posture_fixed_hand, NULL, true, &m, &unflexed);
+    cr_expect(!unflexed && !m.prep.unflexed);
+    cr_expect(m.success && m.bone_contacts == 0, "positioned: the fixed hand reaches the CSF");
+    posture_attempt(&cs, posture_prep, false, posture_fixed_hand, NULL, true, &m, &unflexed);
+    cr_expect(unflexed && m.prep.unflexed);
+    cr_expect(!m.success && m.bone_contacts >= 1, "unflexed: the same hand meets bone (%d contacts, success %d)",
+              m.bone_contacts, m.success);
+    char say[1024];
+    ss_prep_describe(&m.prep, say, sizeof say);
+    cr_expect(strstr(say, "checklist skipped: position.") && strstr(say, "lay unflexed"), "%s", say);
+    cJSON *j = ss_metrics_to_json(&m);
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "preparation"), "patient_unflexed")));
+    cJSON_Delete(j);
+    posture_attempt(&cs, posture_prep, false, posture_replanned, NULL, true, &m, &unflexed);
+    cr_expect(unflexed && m.success && m.bone_contacts == 0, "re-planned on the unflexed patient: CSF (%d, %d)",
+              m.success, m.bone_contacts);
+    /* no stage: the scenario's posture, position or not */
+    posture_attempt(&cs, "", false, posture_fixed_hand, NULL, true, &m, &unflexed);
+    cr_expect(!unflexed && !m.prep.present && m.success);
+    /* 'position' ticked once the scan has begun does not lift the patient's knees */
+    char late[1024];
+    snprintf(late, sizeof late, "%s", "1 probe.view L4-L5 near-spinous right\n1 check position\n5 end\n");
+    posture_attempt(&cs, posture_prep, false, late, NULL, true, &m, &unflexed);
+    cr_expect(unflexed, "the posture is settled at the first scan command");
+    ss_case_free(&cs);
+}
+
+/* The posture is re-simulated from the inputs: the log of an unflexed attempt replays on
+   the case's world (as replay, the report and the signer give it) and does not on a world
+   without the unflexed posture. */
+Test(preparation, an_unflexed_attempt_replays, .timeout = 120)
+{
+    const char *dir = ts_tempdir("posture-replay");
+    char log[512];
+    snprintf(log, sizeof log, "%s/unflexed.jsonl", dir);
+    ss_case cs;
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case6.json"), NULL, &cs), SS_OK);
+    ss_metrics m;
+    bool unflexed;
+    posture_attempt(&cs, posture_prep, false, posture_fixed_hand, log, true, &m, &unflexed);
+    cr_assert(unflexed);
+    ss_log_check ck;
+    cJSON *records = NULL;
+    cr_assert_eq(ss_log_read(log, &ck, &records), SS_OK, "%s", ss_error_message());
+    ss_world w;
+    ss_case_world(&cs, &w);
+    ss_replay_result r;
+    cr_assert_eq(ss_session_replay(records, &cs.scenario, &w, &r), SS_OK, "%s", ss_error_message());
+    cr_expect(r.match, "%s", r.difference);
+    w.unflexed = NULL;
+    cr_assert_eq(ss_session_replay(records, &cs.scenario, &w, &r), SS_OK, "%s", ss_error_message());
+    cr_expect(!r.match, "without the unflexed posture the bone contact does not come back");
+    cJSON_Delete(records);
+    /* and through the command line, as an examiner replays it */
+    ts_run_result *rr = malloc(sizeof *rr);
+    const char *args[] = {"replay", log, NULL};
+    cr_expect_eq(ts_run_sonospine(rr, args), 0, "%s%s", rr->out, rr->err);
+    cr_expect(strstr(rr->out, "REPRODUCED"), "%s", rr->out);
+    /* the report re-simulates it on the unflexed patient (its drawings from that volume)
+       and says why the needle met bone */
+    char html[600];
+    snprintf(html, sizeof html, "%s/unflexed.html", dir);
+    char *data = ts_report_html(rr, log, html);
+    cr_assert(data, "%s%s", rr->out, rr->err);
+    cr_expect(strstr(data, "lay unflexed"), "the preparation line names the posture");
+    cr_expect(strstr(data, "events came out as logged"), "the report's re-simulation matches the log");
+    free(data);
+    free(rr);
+    ss_case_free(&cs);
+    ts_rmtree(dir);
 }

@@ -23,7 +23,7 @@ static void record(const ss_script *script, const char *log, const char *trainee
 {
     ss_session_desc d = {.scenario = &cs.scenario, .scenario_path = cs.path, .log_path = log, .mode = "practice",
                          .trainee = trainee};
-    ss_spine_world(cs.spine, &d.world);
+    ss_case_world(&cs, &d.world);
     ss_session *s;
     cr_assert_eq(ss_session_begin(&d, &s), SS_OK, "%s", ss_error_message());
     ss_session_run_script(s, script);
@@ -39,7 +39,7 @@ static void setup(void)
     snprintf(pass_log, sizeof pass_log, "%s/pass.jsonl", dir);
     snprintf(fail_log, sizeof fail_log, "%s/fail.jsonl", dir);
     ss_world w;
-    ss_spine_world(cs.spine, &w);
+    ss_case_world(&cs, &w);
     ss_script demo;
     cr_assert_eq(ss_demo_script(&cs.scenario, &w, &demo), SS_OK, "%s", ss_error_message());
     record(&demo, pass_log, "trainee <A&B>");

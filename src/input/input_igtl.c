@@ -35,7 +35,7 @@ static void ss__igtl_poll(void *self, const ss_input_tick *tick, const ss_input_
         /* a new scenario: its world and rules; poses from before it are forgotten */
         ss_igtl_track_desc td = d->track.d;
         d->cs_seen = *d->cs;
-        ss_spine_world(d->cs_seen->spine, &td.world);
+        ss_case_world(d->cs_seen, &td.world);
         td.freehand_allowed = d->cs_seen->scenario.task.freehand_allowed;
         ss_igtl_track_init(&d->track, &td);
     }
@@ -91,7 +91,7 @@ bool ss_input_igtl_create(const ss_case *const *cs, const char *bind_addr, int p
     d->cs = cs;
     ss_igtl_track_desc td = {.needle_axis = needle_axis, .side_right = true, .level = 3};
     d->cs_seen = *cs;
-    ss_spine_world((*cs)->spine, &td.world);
+    ss_case_world(*cs, &td.world);
     td.freehand_allowed = (*cs)->scenario.task.freehand_allowed;
     ss_igtl_track_init(&d->track, &td);
     out->name = "igtl";

@@ -62,9 +62,11 @@ void ss_tr_draw_top(ss_tr_app *a)
     ss_ui_block(ui, r);
     float x = 10;
     x += ss_ui_text(ui, SS_FONT_BODY, x, 9, SS_UI_ACCENT, "SonoSpine") + 14;
-    ss_rect badge = {x, 7, a->exam ? 58.0f : 80.0f, 22};
-    ss_ui_fill(ui, badge, a->exam ? SS_RGBA(150, 50, 45, 255) : SS_RGBA(40, 110, 70, 255));
-    ss_ui_text(ui, SS_FONT_SMALL, badge.x + 8, badge.y + 3, SS_UI_TEXT, a->exam ? "EXAM" : "PRACTICE");
+    const char *mode = a->exam ? "EXAM" : a->landmark ? "LANDMARK ONLY" : "PRACTICE";
+    ss_rect badge = {x, 7, ss_ui_text_width(ui, SS_FONT_SMALL, mode) + 16, 22};
+    ss_ui_fill(ui, badge,
+               a->exam ? SS_RGBA(150, 50, 45, 255) : a->landmark ? SS_RGBA(120, 80, 30, 255) : SS_RGBA(40, 110, 70, 255));
+    ss_ui_text(ui, SS_FONT_SMALL, badge.x + 8, badge.y + 3, SS_UI_TEXT, mode);
     x += badge.w + 12;
     ss_ui_text(ui, SS_FONT_BODY, x, 9, SS_UI_TEXT, a->cs->scenario.title);
     float bx = (float)a->w - 8;
@@ -138,13 +140,30 @@ static void ss__draw_guide_path(ss_tr_app *a, const ss_sim_state *st, const ss_p
 void ss_tr_draw_bmode(ss_tr_app *a, const ss_sim_state *st)
 {
     ss_ui *ui = a->ui;
-    ss_rect c = ss_ui_panel(ui, a->r_bmode, "B-MODE");
+    ss_rect c = ss_ui_panel(ui, a->r_bmode, a->landmark ? "PALPATION  (landmark-only: no ultrasound)" : "B-MODE");
     ss_scan_geometry g;
     ss_probe p;
     GLuint tex = ss_bmode_view_texture(a->bm, &g, &p);
     ss_rect room = {c.x + 34, c.y + 18, c.w - 34 - 40, c.h * 0.62f};
     a->r_image = (ss_rect){0, 0, 0, 0};
-    if (!st->probe_on_skin) {
+    if (a->landmark) {
+        /* no image: what the hands have, in words; the marks are on the back in the 3D view */
+        char text[900];
+        snprintf(text, sizeof text,
+                 "No ultrasound. Your fingers find the spinous processes (the purple marks on the back in the 3D "
+                 "view) and Tuffier's line across the tops of the iliac crests (blue), which crosses the spine at "
+                 "about L4. Count the interspaces from it, choose one (1-5 or the buttons), set how far the needle "
+                 "tilts toward the head (, and .), press N to put the needle in at the palpated point (orange, "
+                 "midline between the two spinous processes) and hold Space to advance. You will feel the pops and "
+                 "the bone; you will not see the needle.\n\nChosen: %s, needle tilted %.0f deg toward the head.%s",
+                 ss_level_name(a->level), a->landmark_tilt_deg,
+                 st->needle_placed && st->needle.in_body ? "\nThe needle is in: Space advances, Backspace withdraws, "
+                                                          "T takes the stylet out, I injects, X removes it."
+                                                        : "");
+        ss_ui_fill(ui, room, SS_RGBA(0, 0, 0, 255));
+        ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){room.x + 16, room.y + 16, room.w - 32, room.h - 32},
+                           SS_UI_TEXT, text);
+    } else if (!st->probe_on_skin) {
         ss_ui_fill(ui, room, SS_RGBA(0, 0, 0, 255));
         ss_ui_text_wrapped(ui, SS_FONT_BODY, (ss_rect){room.x + 20, room.y + room.h / 2 - 30, room.w - 40, 80},
                            SS_UI_TEXT_DIM,
@@ -267,12 +286,27 @@ void ss_tr_draw_view3d(ss_tr_app *a, const ss_sim_state *st)
     ss_ui_fill(ui, (ss_rect){r.x, r.y, r.w, top}, SS_UI_PANEL);
     ss_ui_frame(ui, r, 1, SS_UI_PANEL_EDGE);
     ss_ui_text(ui, SS_FONT_SMALL, r.x + 8, r.y + 5, SS_UI_TEXT_DIM,
-               "3D VIEW    drag: probe    middle/Alt-drag: orbit    Ctrl+wheel: zoom");
+               a->landmark ? "3D VIEW    palpation marks    middle/Alt-drag: orbit    Ctrl+wheel: zoom"
+                           : "3D VIEW    drag: probe    middle/Alt-drag: orbit    Ctrl+wheel: zoom");
     (void)st;
 }
 
 /* The 3D view, rendered into its own texture when something visible changed, drawn
  * as an image under the panel's title strip. */
+static void ss__controls_footer(ss_tr_app *a, ss_rect c);
+static void ss__probe_controls(ss_tr_app *a, const ss_sim_state *st, ss_ui_rows *rows_io);
+
+/* One button an interspace, the chosen one outlined: what the view keys (F1-F5) and, in
+ * landmark-only mode, N work at. */
+static void ss__level_buttons(ss_tr_app *a, ss_rect lr)
+{
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        ss_rect b = ss_ui_column(lr, SS_LEVEL_COUNT, l, 3);
+        if (a->level == l) ss_ui_fill(a->ui, (ss_rect){b.x - 1, b.y - 1, b.w + 2, b.h + 2}, SS_UI_ACCENT);
+        if (ss_ui_button(a->ui, b, ss_level_name(l))) a->level = l;
+    }
+}
+
 void ss_tr_draw_controls(ss_tr_app *a, const ss_sim_state *st)
 {
     ss_ui *ui = a->ui;
@@ -309,16 +343,43 @@ void ss_tr_draw_controls(ss_tr_app *a, const ss_sim_state *st)
                      a->aids_overlay))
         a->anatomy = anat;
     rows.y += 4;
-    ss_ui_text(ui, SS_FONT_SMALL, c.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM,
+    if (a->landmark) {
+        ss_ui_text(ui, SS_FONT_SMALL, c.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM,
+                   "PALPATION AND NEEDLE  (interspace: 1-5)");
+        ss__level_buttons(a, ss_ui_rows_next(&rows, 24));
+        row = ss_ui_rows_next(&rows, 26);
+        char tilt[64];
+        snprintf(tilt, sizeof tilt, "tilt %.0f deg", a->landmark_tilt_deg);
+        ss_ui_text(ui, SS_FONT_BODY, ss_ui_column(row, 3, 0, 4).x, row.y + 3, SS_UI_TEXT, tilt);
+        if (ss_ui_button(ui, ss_ui_column(row, 3, 1, 4), "- tilt (,)")) ss_tr_push_key(SDLK_COMMA, KMOD_NONE);
+        if (ss_ui_button(ui, ss_ui_column(row, 3, 2, 4), "+ tilt (.)")) ss_tr_push_key(SDLK_PERIOD, KMOD_NONE);
+        row = ss_ui_rows_next(&rows, 26);
+        if (ss_ui_button(ui, row, "Needle in at the palpated interspace (N)")) ss_tr_push_key(SDLK_n, KMOD_NONE);
+        row = ss_ui_rows_next(&rows, 26);
+        if (ss_ui_button(ui, ss_ui_column(row, 2, 0, 6), st->stylet_in ? "Stylet out (T)" : "Stylet in (T)"))
+            ss_tr_push_key(SDLK_t, KMOD_NONE);
+        if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 6), "Inject (I)")) ss_tr_push_key(SDLK_i, KMOD_NONE);
+    } else {
+        ss__probe_controls(a, st, &rows);
+    }
+    row = ss_ui_rows_next(&rows, 26);
+    if (ss_ui_button(ui, ss_ui_column(row, 2, 0, 6), "Remove (X)")) ss_tr_push_key(SDLK_x, KMOD_NONE);
+    if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 6), "Call CT (C)")) ss_tr_push_key(SDLK_c, KMOD_NONE);
+    ss_ui_text_wrapped(ui, SS_FONT_SMALL, ss_ui_rows_next(&rows, 30), SS_UI_TEXT_DIM,
+                       "Advance: hold Space (Shift: faster). Withdraw: hold Backspace.");
+    ss__controls_footer(a, c);
+}
+
+/* The guided technique's rows: interspace, views, planner, frame, needle. */
+static void ss__probe_controls(ss_tr_app *a, const ss_sim_state *st, ss_ui_rows *rows_io)
+{
+    ss_ui *ui = a->ui;
+    ss_ui_rows rows = *rows_io;
+    ss_rect row;
+    ss_ui_text(ui, SS_FONT_SMALL, rows.area.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM,
                a->exam ? "PROBE AND NEEDLE" : "PROBE AND NEEDLE  (interspace for F1-F5)");
     if (!a->exam) {
-        ss_rect lr = ss_ui_rows_next(&rows, 24);
-        for (int l = 0; l < SS_LEVEL_COUNT; l++) {
-            ss_rect b = ss_ui_column(lr, SS_LEVEL_COUNT, l, 3);
-            bool on = a->level == l;
-            if (on) ss_ui_fill(ui, (ss_rect){b.x - 1, b.y - 1, b.w + 2, b.h + 2}, SS_UI_ACCENT);
-            if (ss_ui_button(ui, b, ss_level_name(l))) a->level = l;
-        }
+        ss__level_buttons(a, ss_ui_rows_next(&rows, 24));
         row = ss_ui_rows_next(&rows, 26);
         if (ss_ui_button(ui, ss_ui_column(row, 2, 0, 6), "Near-spinous (F2)")) ss_tr_push_key(SDLK_F2, KMOD_NONE);
         if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 6), "Aim frame (Sh+G)")) ss_tr_push_key(SDLK_g, KMOD_LSHIFT);
@@ -339,12 +400,13 @@ void ss_tr_draw_controls(ss_tr_app *a, const ss_sim_state *st)
     if (ss_ui_button(ui, ss_ui_column(row, 3, 1, 4), st->stylet_in ? "Stylet out" : "Stylet in"))
         ss_tr_push_key(SDLK_t, KMOD_NONE);
     if (ss_ui_button(ui, ss_ui_column(row, 3, 2, 4), "Inject (I)")) ss_tr_push_key(SDLK_i, KMOD_NONE);
-    row = ss_ui_rows_next(&rows, 26);
-    if (ss_ui_button(ui, ss_ui_column(row, 2, 0, 6), "Remove (X)")) ss_tr_push_key(SDLK_x, KMOD_NONE);
-    if (ss_ui_button(ui, ss_ui_column(row, 2, 1, 6), "Call CT (C)")) ss_tr_push_key(SDLK_c, KMOD_NONE);
-    ss_ui_text_wrapped(ui, SS_FONT_SMALL, ss_ui_rows_next(&rows, 30), SS_UI_TEXT_DIM,
-                       "Advance: hold Space (Shift: faster). Withdraw: hold Backspace.");
-    /* devices */
+    *rows_io = rows;
+}
+
+/* The controls panel's last lines: the devices in use. */
+static void ss__controls_footer(ss_tr_app *a, ss_rect c)
+{
+    ss_ui *ui = a->ui;
     float y = c.y + c.h - 2 * ss_ui_line_height(ui, SS_FONT_SMALL);
     char dev[200];
     snprintf(dev, sizeof dev, "B-mode: %s", ss_bmode_view_backend(a->bm));
@@ -392,9 +454,14 @@ void ss_tr_draw_status(ss_tr_app *a, const ss_sim_state *st)
                  ss_needle_force_n(&st->needle), st->stylet_in ? "stylet in" : "stylet out");
     else snprintf(v, sizeof v, "%s", st->needle_placed ? "on the skin line" : "-");
     ss__status_item(a, &x, y, "Needle depth, force", v, SS_UI_TEXT);
-    if (st->guide_attached) snprintf(v, sizeof v, "%.0f deg", st->guide_angle_deg);
-    else snprintf(v, sizeof v, "off (set %.0f deg)", ss_input_mk_guide_angle(a->mk));
-    ss__status_item(a, &x, y, "Frame", v, SS_UI_TEXT);
+    if (a->landmark) {
+        snprintf(v, sizeof v, "%.0f deg toward the head", a->landmark_tilt_deg);
+        ss__status_item(a, &x, y, "Needle tilt", v, SS_UI_TEXT);
+    } else {
+        if (st->guide_attached) snprintf(v, sizeof v, "%.0f deg", st->guide_angle_deg);
+        else snprintf(v, sizeof v, "off (set %.0f deg)", ss_input_mk_guide_angle(a->mk));
+        ss__status_item(a, &x, y, "Frame", v, SS_UI_TEXT);
+    }
     if (at->have_last) {
         const ss_event *e = &at->last;
         char clock[24];

@@ -67,7 +67,7 @@ static void ss__note_critical(ss_tr_app *a, ss_critical_type type, const ss_even
     if (type == SS_CRIT_NERVE_CONTACT) {
         const char *side = "";
         ss_interspace_info ii;
-        if (e->level >= 0 && ss_spine_interspace(a->cs->spine, e->level, &ii) == SS_OK)
+        if (e->level >= 0 && ss_spine_interspace(ss_case_spine_posed(a->cs, a->views_unflexed), e->level, &ii) == SS_OK)
             side = e->pos_mm[0] > ii.window_centre_mm[0] ? " left" : " right";
         snprintf(at->critical, sizeof at->critical,
                  "CRITICAL - %s. The patient cries out: a sharp, shooting pain down the%s leg. Stop, withdraw and "
@@ -153,7 +153,7 @@ int ss_tr_attempt_begin(ss_tr_app *a)
     a->at.level = -1;
     ss__attempt_log_path(a, number, a->at.log_path, sizeof a->at.log_path);
     ss_session_desc sd = {.scenario = &a->cs->scenario, .scenario_path = a->cs->path,
-                          .log_path = a->at.log_path[0] ? a->at.log_path : NULL, .mode = a->exam ? "exam" : "practice",
+                          .log_path = a->at.log_path[0] ? a->at.log_path : NULL, .mode = a->d.mode,
                           .trainee = a->d.trainee, .extra_sink = {ss__on_event, a},
                           .signer_socket = a->d.signer_socket};
     sd.world = a->world;
@@ -170,7 +170,8 @@ int ss_tr_attempt_begin(ss_tr_app *a)
     ss_prep_inputs_init(&a->prep_in);
     a->prep_cobb = 0.f;
     if (!a->d.quiet)
-        printf("%s attempt %d on %s: %s%s%s\n", a->exam ? "Exam" : "Practice", number, a->cs->path,
+        printf("%s attempt %d on %s: %s%s%s\n", a->exam ? "Exam" : a->landmark ? "Landmark-only" : "Practice", number,
+               a->cs->path,
                a->cs->scenario.title, a->at.log_path[0] ? ", log " : "", a->at.log_path);
     return 0;
 }
@@ -241,13 +242,46 @@ static void ss__case_views_free(ss_tr_app *a)
     a->v3 = NULL;
 }
 
+static void ss__vis_drain(ss_tr_app *a);
+
+/* The patient's posture as the attempt's scan settled it (sim.h): when the stage skipped
+ * 'position' the patient lies unflexed from the first probe or needle command on, and the
+ * picture, the 3D view and the hints show that patient (its volume built once, on first
+ * use: about a second); a new attempt starts flexed again. */
+static int ss__posture_follow(ss_tr_app *a)
+{
+    bool unflexed = a->at.session && ss_sim_get_state(ss_session_sim(a->at.session))->unflexed;
+    if (unflexed == a->views_unflexed) return 0;
+    const ss_volume *vol;
+    ss_view3d *v3 = NULL;
+    ss_bmode_view *bm = NULL;
+    if (ss_case_volume_posed(a->cs, unflexed, 0.5f, &vol) != SS_OK ||
+        ss_view3d_create(ss_case_spine_posed(a->cs, unflexed), &v3) != SS_OK ||
+        ss_bmode_view_create(vol, a->use_gpu, &bm, a->bmode_note, sizeof a->bmode_note) != SS_OK) {
+        fprintf(stderr, "sonospine run: the %s patient: %s\n", unflexed ? "unflexed" : "flexed", ss_error_message());
+        ss_view3d_destroy(v3);
+        return -1;
+    }
+    ss__vis_drain(a);
+    ss__case_views_free(a);
+    a->volume = vol;
+    a->v3 = v3;
+    a->bm = bm;
+    a->views_unflexed = unflexed;
+    if (unflexed)
+        ss__say(a, "%s", "The scan began before the patient was positioned: lying unflexed, the interlaminar "
+                          "windows are narrower.");
+    return 0;
+}
+
 static int ss__case_views_make(ss_tr_app *a)
 {
+    a->views_unflexed = false;
     if (ss_case_volume(a->cs, 0.5f, &a->volume) != SS_OK) {
         fprintf(stderr, "sonospine run: tissue volume: %s\n", ss_error_message());
         return -1;
     }
-    ss_spine_world(a->cs->spine, &a->world);
+    ss_case_world(a->cs, &a->world);
     ss_scenario_probe(&a->cs->scenario, &a->sim_probe);
     const ss_probe_params *pp = &a->cs->scenario.probe;
     a->depth_mm = (float)pp->depth_mm;
@@ -255,10 +289,11 @@ static int ss__case_views_make(ss_tr_app *a)
     a->gain_db = (float)pp->gain_db;
     a->dr_db = (float)pp->dynamic_range_db;
     for (int i = 0; i < 8; i++) a->tgc_db[i] = (float)pp->tgc_db[i];
-    a->aids_overlay = !a->exam && a->cs->scenario.aids.anatomy_overlay;
-    a->aids_hints = !a->exam && a->cs->scenario.aids.hints;
+    /* landmark-only: the fingers, not the anatomy, find the interspace */
+    a->aids_overlay = !a->exam && !a->landmark && a->cs->scenario.aids.anatomy_overlay;
+    a->aids_hints = !a->exam && !a->landmark && a->cs->scenario.aids.hints;
     a->anatomy = a->aids_overlay;
-    a->skin_transparent = !a->exam;
+    a->skin_transparent = !a->exam && !a->landmark;
     a->level = a->cs->scenario.task.n_expected_interspaces > 0 ? a->cs->scenario.task.expected_interspaces[0]
                                                                : SS_LEVEL_L3_L4;
     if (ss_view3d_create(a->cs->spine, &a->v3) != SS_OK) {
@@ -271,8 +306,6 @@ static int ss__case_views_make(ss_tr_app *a)
     }
     return 0;
 }
-
-static void ss__vis_drain(ss_tr_app *a);
 
 static int ss__name_cmp(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
 
@@ -412,7 +445,16 @@ static void ss__draw_view3d_gl(ss_tr_app *a, const ss_sim_state *st)
                           .needle_placed = st->needle_placed, .skin_transparent = a->skin_transparent,
                           .anatomy = a->anatomy && a->aids_overlay, .image_tex = tex, .image_probe = &ip,
                           .image_geom = &g, .image_pose = ss_bmode_view_pose(a->bm),
-                          .image_version = a->image_version};
+                          .image_version = a->image_version, .palpation = a->landmark};
+    if (a->landmark) {
+        /* the palpated point of the chosen interspace, on the patient as they lie */
+        const ss_world *pw = a->views_unflexed && a->world.unflexed ? a->world.unflexed : &a->world;
+        double p[3];
+        if (pw->palpate && pw->palpate(pw->user, a->level, p)) {
+            sc.has_palpated = true;
+            for (int i = 0; i < 3; i++) sc.palpated_mm[i] = (float)p[i];
+        }
+    }
     if (st->needle_placed)
         ss_sim_needle_geom(ss_session_sim(a->at.session), sc.needle_tip_mm, sc.needle_dir, &sc.needle_length_mm);
     /* On software GL a 3D redraw costs 30-50 ms, and the live image on its plane changes
@@ -452,6 +494,26 @@ static void ss__screenshot_now(ss_tr_app *a)
     else ss__say(a, "screenshot failed: %s", path);
 }
 
+/* Landmark-only mode's needle keys: N puts the needle in at the palpated interspace of
+ * the chosen level (needle.landmark, the command a script gives), tilted toward the head
+ * by the tilt that , and . set (Shift: 5 deg steps; 0-30 deg). */
+static bool ss__landmark_key(ss_tr_app *a, SDL_Keycode s, bool shift)
+{
+    if (s == SDLK_COMMA || s == SDLK_PERIOD) {
+        double d = (s == SDLK_PERIOD ? 1.0 : -1.0) * (shift ? 5.0 : 1.0);
+        a->landmark_tilt_deg = fmin(30.0, fmax(0.0, a->landmark_tilt_deg + d));
+        return true;
+    }
+    if (s == SDLK_n) {
+        ss_script_cmd c = ss_input_cmd(SS_OP_NEEDLE_LANDMARK);
+        c.level = a->level;
+        c.args[0] = a->landmark_tilt_deg;
+        ss__issue(a, &c);
+        return true;
+    }
+    return false;
+}
+
 /* Keys of the window itself (image settings, overlays, camera). True when used. */
 static bool ss__app_key(ss_tr_app *a, const SDL_KeyboardEvent *k, bool *shot)
 {
@@ -482,6 +544,7 @@ static bool ss__app_key(ss_tr_app *a, const SDL_KeyboardEvent *k, bool *shot)
         return true;
     }
     if (ctrl) return false;
+    if (a->landmark && !a->help && !a->picker && !a->prep && ss__landmark_key(a, s, shift)) return true;
     switch (s) {
     case SDLK_f: a->frozen = !a->frozen; return true;
     case SDLK_h: a->skin_transparent = !a->skin_transparent; return true;
@@ -632,7 +695,7 @@ static void *ss__vis_worker(void *arg)
         while (!a->vis_quit && !a->vis_job) pthread_cond_wait(&a->vis_cv, &a->vis_mu);
         if (a->vis_quit) break;
         ss_probe_pose pose = a->vis_job_pose;
-        const ss_spine *spine = a->cs->spine;
+        const ss_spine *spine = ss_case_spine_posed(a->cs, a->views_unflexed);
         ss_probe probe = a->sim_probe;
         a->vis_job = false;
         pthread_mutex_unlock(&a->vis_mu);
@@ -768,6 +831,8 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     if (a->d.speed <= 0) a->d.speed = 1.0;
     if (!a->d.mode) a->d.mode = "practice";
     a->exam = strcmp(a->d.mode, "exam") == 0;
+    a->landmark = strcmp(a->d.mode, "landmark") == 0;
+    a->landmark_tilt_deg = 5.0;
     a->cs = desc->cs;
     a->script = desc->script;
     /* a trainee at the keyboard starts with the list of controls (Esc or ? closes it) */
@@ -861,6 +926,10 @@ int ss_trainer_run(const ss_trainer_desc *desc)
         double p0 = ss_tr_now_ms();
         ss__events(a, &shot);
         ss__run_ticks(a, dt);
+        if (ss__posture_follow(a) != 0) {
+            code = 1;
+            break;
+        }
         if (a->script_over && a->d.exit_after_script) break;
         double p1 = ss_tr_now_ms();
         ss__frame(a, &shot, false);

@@ -73,6 +73,11 @@ typedef struct ss_tr_attempt {
 typedef struct ss_tr_app {
     ss_trainer_desc d;
     bool exam, aids_overlay, aids_hints;
+    /* landmark-only mode (--mode landmark): no ultrasound; the 3D view shows what
+       palpation finds, N puts the needle in at the palpated interspace tilted
+       landmark_tilt_deg toward the head (, and . change it) */
+    bool landmark;
+    double landmark_tilt_deg;
     ss_gl_context *gl;
     SDL_Window *win;
     int w, h, fb_w, fb_h;
@@ -90,6 +95,7 @@ typedef struct ss_tr_app {
     const ss_volume *volume;
     ss_view3d *v3;
     ss_bmode_view *bm;
+    bool views_unflexed;   /* volume, B-mode and 3D view show the unflexed patient (sim.h's posture) */
     bool use_gpu;
     char bmode_note[256];
     /* image settings */

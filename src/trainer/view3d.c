@@ -18,6 +18,7 @@
 #define SS__BODY_NA 72
 #define SS__BODY_NZ 60
 #define SS__MAX_PARTS 96
+#define SS__TUFFIER_POINTS 13
 
 typedef struct ss__mesh {
     GLuint vao, vbo;
@@ -39,6 +40,10 @@ struct ss_view3d {
     bool have_fan;
     ss__part parts[SS__MAX_PARTS];
     int nparts;
+    /* palpation: the skin over each spinous process tip (L1..S1) and Tuffier's line */
+    float tips[SS_VERT_COUNT][3];
+    bool have_tip[SS_VERT_COUNT];
+    float tuffier[SS__TUFFIER_POINTS][3];
     /* camera */
     float target[3], yaw, pitch, dist, fov_deg;
     float home_target[3];
@@ -342,6 +347,56 @@ static void ss__build_anatomy(ss_view3d *v, const ss_spine *spine)
             }
 }
 
+/* What palpation finds, on the skin (1 mm above it, so the marks sit on the surface):
+ * over each spinous process tip, and Tuffier's (intercristal) line, the line across the
+ * back between the tops of the iliac crests. The model has no pelvis: the line is drawn
+ * square to the body's long axis through the L4 spinous process, where the textbook
+ * places it in most adults (it crosses L4 or the L4-L5 interspace). It is the landmark
+ * operator's reference: the interspaces are counted from it, while in a scoliotic back
+ * the spinous processes it counts by wander off the line the needle would be aimed on. */
+static void ss__build_palpation(ss_view3d *v, const ss_spine *spine)
+{
+    for (int vt = SS_VERT_L1; vt <= SS_VERT_S1; vt++) {
+        ss_vertebra_info vi;
+        v->have_tip[vt] = ss_spine_vertebra(spine, vt, &vi) == SS_OK;
+        if (!v->have_tip[vt]) continue;
+        v->tips[vt][0] = (float)vi.spinous_tip_mm[0];
+        v->tips[vt][2] = (float)vi.spinous_tip_mm[2];
+        v->tips[vt][1] = (float)ss_spine_skin_y(spine, vi.spinous_tip_mm[0], vi.spinous_tip_mm[2]) + 1.0f;
+    }
+    float z = v->tips[SS_VERT_L4][2], x0 = v->tips[SS_VERT_L4][0];
+    for (int i = 0; i < SS__TUFFIER_POINTS; i++) {
+        float x = x0 - 90.0f + 180.0f * (float)i / (float)(SS__TUFFIER_POINTS - 1);
+        v->tuffier[i][0] = x;
+        v->tuffier[i][1] = (float)ss_spine_skin_y(spine, x, z) + 1.0f;
+        v->tuffier[i][2] = z;
+    }
+}
+
+static void ss__draw(ss_view3d *v, const ss__mesh *m, mat4 model, const float color[4], int mode);
+
+static void ss__draw_palpation(ss_view3d *v, const ss_view3d_scene *sc)
+{
+    mat4 m;
+    for (int vt = SS_VERT_L1; vt <= SS_VERT_S1; vt++) {
+        if (!v->have_tip[vt]) continue;
+        float a[3] = {v->tips[vt][0], v->tips[vt][1] - 1.0f, v->tips[vt][2]}, b[3];
+        memcpy(b, v->tips[vt], sizeof b);
+        ss__rod(m, a, b, 4.0f);
+        ss__draw(v, &v->cyl, m, (float[4]){0.45f, 0.20f, 0.55f, 1}, 0);
+    }
+    for (int i = 0; i + 1 < SS__TUFFIER_POINTS; i++) {
+        ss__rod(m, v->tuffier[i], v->tuffier[i + 1], 1.2f);
+        ss__draw(v, &v->cyl, m, (float[4]){0.15f, 0.35f, 0.85f, 1}, 0);
+    }
+    if (sc->has_palpated) {
+        float a[3] = {sc->palpated_mm[0], sc->palpated_mm[1], sc->palpated_mm[2]};
+        float b[3] = {a[0], a[1] + 2.0f, a[2]};
+        ss__rod(m, a, b, 2.5f);
+        ss__draw(v, &v->cyl, m, (float[4]){0.95f, 0.55f, 0.10f, 1}, 0);
+    }
+}
+
 ss_status ss_view3d_create(const ss_spine *spine, ss_view3d **out)
 {
     *out = NULL;
@@ -367,6 +422,7 @@ ss_status ss_view3d_create(const ss_spine *spine, ss_view3d **out)
     float z0 = (float)s1.centre_mm[2] - 140, z1 = (float)l1.centre_mm[2] + 120;
     ss__build_body(&v->body, spine, z0, z1);
     ss__build_anatomy(v, spine);
+    ss__build_palpation(v, spine);
     /* table under the left side (+x) */
     ss_spine_info info;
     ss_spine_get_info(spine, &info);
@@ -558,6 +614,7 @@ void ss_view3d_draw(ss_view3d *v, const ss_view3d_scene *sc, int x, int y, int w
     glm_mat4_identity(identity);
     float skin[4] = {0.93f, 0.76f, 0.66f, sc->skin_transparent ? 0.30f : 1.0f};
     if (!sc->skin_transparent) ss__draw(v, &v->body, identity, skin, 0);
+    if (sc->palpation) ss__draw_palpation(v, sc);
     /* transparent things last, without writing depth */
     glEnable(GL_BLEND);
     glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
@@ -603,7 +660,8 @@ static bool ss__scene_same(const ss_view3d *v, const ss_view3d_scene *s)
     if (!v->have_last || l->probe_on_skin != s->probe_on_skin || l->guide_attached != s->guide_attached ||
         fabs(l->guide_angle_deg - s->guide_angle_deg) > 0.2 || l->needle_placed != s->needle_placed ||
         l->skin_transparent != s->skin_transparent || l->anatomy != s->anatomy || l->image_tex != s->image_tex ||
-        l->image_version != s->image_version)
+        l->image_version != s->image_version || l->palpation != s->palpation || l->has_palpated != s->has_palpated ||
+        memcmp(l->palpated_mm, s->palpated_mm, sizeof l->palpated_mm) != 0)
         return false;
     if (s->pose && !ss__pose_near(&v->last_pose, s->pose)) return false;
     if (s->image_pose && !ss__pose_near(&v->last_image_pose, s->image_pose)) return false;

@@ -4,7 +4,8 @@
  * puncture frame, the needle, the image plane carrying the live B-mode image, and on
  * demand an anatomy overlay built from the spine model's landmarks (vertebral bodies,
  * laminae, spinous and transverse processes, the dural sac, fusion rods and screws) as
- * simple solids. An orbit camera looks at the lumbar spine from behind.
+ * simple solids; in landmark-only mode, the palpation marks on the skin instead (see
+ * the scene). An orbit camera looks at the lumbar spine from behind.
  * It draws into a viewport of the current framebuffer and never reads input; the
  * trainer turns mouse motion into orbit/zoom calls. Needs a GL 3.3 core context.
  */
@@ -36,6 +37,12 @@ typedef struct ss_view3d_scene {
     const ss_scan_geometry *image_geom;
     const ss_probe_pose *image_pose;
     unsigned image_version;      /* changes when the image does */
+    /* landmark-only mode: what the fingers find on the back, drawn on the skin: a mark
+       over each spinous process tip (L1-S1), Tuffier's line across the back, and the
+       palpated point of the chosen interspace (the needle's entry: the world's palpate) */
+    bool palpation;
+    bool has_palpated;
+    float palpated_mm[3];
 } ss_view3d_scene;
 
 ss_status ss_view3d_create(const ss_spine *spine, ss_view3d **out);

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "paths.h"
+
 const char *ts_source_path(const char *rel)
 {
     static char bufs[8][4096];
@@ -131,6 +133,15 @@ int ts_run_sonospine(ts_run_result *res, const char *const *args)
     unlink(err_path);
     res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return res->exit_code;
+}
+
+char *ts_report_html(ts_run_result *res, const char *log, const char *html)
+{
+    const char *args[] = {"report", log, "-o", html, NULL};
+    if (ts_run_sonospine(res, args) != 0) return NULL;
+    char *data = NULL;
+    size_t len = 0;
+    return ss_file_read(html, 1u << 26, &data, &len) == SS_OK ? data : NULL;
 }
 
 struct cJSON *ts_read_json(const char *path)

@@ -30,6 +30,10 @@ int ts_run_sonospine(ts_run_result *res, const char *const *args);
  * what `verify --key` takes to call the tests' logs authentic. Static buffer. */
 const char *ts_station_pub(void);
 
+/* `sonospine report LOG -o HTML` and the page's text (the caller frees it), or NULL when
+ * the command fails (its output then in *res) or the page cannot be read. */
+char *ts_report_html(ts_run_result *res, const char *log, const char *html);
+
 /* Writes text to path; returns 0 on success. */
 int ts_write_file(const char *path, const char *text);
 
