@@ -292,7 +292,7 @@ Test(preparation, the_unflexed_patient_has_narrower_windows)
    bone without; an operator who re-plans on the patient in front of them (probe.plan,
    guide.attach auto) still gets through the narrower window. Without a stage (no
    preparation commands) nothing changes: the instructor positioned the patient. */
-Test(preparation, a_skipped_position_leaves_the_patient_unflexed, .timeout = 120)
+Test(preparation, a_skipped_position_leaves_the_patient_unflexed, .timeout = 300)
 {
     ss_case cs;
     cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case6.json"), NULL, &cs), SS_OK);
@@ -328,7 +328,7 @@ Test(preparation, a_skipped_position_leaves_the_patient_unflexed, .timeout = 120
 /* The posture is re-simulated from the inputs: the log of an unflexed attempt replays on
    the case's world (as replay, the report and the signer give it) and does not on a world
    without the unflexed posture. */
-Test(preparation, an_unflexed_attempt_replays, .timeout = 120)
+Test(preparation, an_unflexed_attempt_replays, .timeout = 300)
 {
     const char *dir = ts_tempdir("posture-replay");
     char log[512];
