@@ -43,6 +43,15 @@ void ss_prep_inputs_init(ss_prep_inputs *in)
     in->level = -1;
 }
 
+double ss_cobb_from_lines(const double p[4][2])
+{
+    double ax = p[1][0] - p[0][0], ay = p[1][1] - p[0][1], bx = p[3][0] - p[2][0], by = p[3][1] - p[2][1];
+    double la = hypot(ax, ay), lb = hypot(bx, by);
+    if (!(la > 0) || !(lb > 0)) return NAN; /* no length, or not a number */
+    double c = fabs(ax * bx + ay * by) / (la * lb); /* |cos|: lines, not directions */
+    return acos(fmin(1.0, c)) * (180.0 / 3.14159265358979323846);
+}
+
 void ss_prep_grade(const ss_prep_inputs *in, const ss_prep_key *key, ss_prep_result *out)
 {
     memset(out, 0, sizeof *out);

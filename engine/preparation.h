@@ -94,6 +94,13 @@ typedef struct ss_prep_result {
 
 void ss_prep_grade(const ss_prep_inputs *in, const ss_prep_key *key, ss_prep_result *out);
 
+/* The Cobb angle of two lines drawn on a film, as a reader measures it: the angle between
+ * the line along the upper end vertebra's upper endplate (p[0] -> p[1]) and the one along
+ * the lower end vertebra's lower endplate (p[2] -> p[3]), in degrees, 0 to 90 (lines, not
+ * directions: the order of each pair's points does not matter). Points in any frame with
+ * equal units on both axes (film pixels). NAN when a line has no length. */
+double ss_cobb_from_lines(const double p[4][2]);
+
 /* The surgical record the stage starts from (what the operator reviews before the
  * scan), written from the patient's fusion: the fused span, rods (material, diameter),
  * pedicle screw levels, graft, and the interspaces reserved for punctures (laminotomy

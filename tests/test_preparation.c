@@ -369,3 +369,33 @@ Test(preparation, an_unflexed_attempt_replays, .timeout = 300)
     ss_case_free(&cs);
     ts_rmtree(dir);
 }
+
+/* The window's Cobb tool measures between two drawn lines: the angle between the endplate
+ * lines, whichever way each was drawn, at most 90 deg; lines drawn along the model's own end
+ * vertebrae's endplates (their tilts, as spine_measure finds them) read the model's Cobb
+ * angle exactly (the film shows them within 5 deg: test_xray). */
+Test(preparation, the_cobb_tool_reads_the_angle_between_the_lines)
+{
+    const double right[4][2] = {{0, 0}, {10, 0}, {0, 5}, {0, 15}};
+    cr_expect_float_eq(ss_cobb_from_lines(right), 90.0, 1e-9);
+    const double flipped[4][2] = {{10, 10}, {0, 0}, {0, 5}, {10, 5}};
+    cr_expect_float_eq(ss_cobb_from_lines(flipped), 45.0, 1e-9, "a line drawn right to left is the same line");
+    const double none[4][2] = {{3, 3}, {3, 3}, {0, 5}, {10, 5}};
+    cr_expect(isnan(ss_cobb_from_lines(none)), "a line without length measures nothing");
+    ss_case cs;
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case6.json"), NULL, &cs), SS_OK);
+    ss_cobb_measure cobb;
+    cr_assert_eq(ss_spine_measure_cobb(cs.spine, &cobb), SS_OK);
+    cr_assert(cobb.upper_vertebra >= 0 && cobb.lower_vertebra >= 0);
+    double tu = cobb.upper_tilt_deg[cobb.upper_vertebra] * 3.14159265358979323846 / 180.0;
+    /* (a curve ending at S1 is measured on its upper endplate: S1 has no lower one) */
+    double tl = (cobb.lower_vertebra == SS_VERT_S1 ? cobb.upper_tilt_deg[SS_VERT_S1]
+                                                   : cobb.lower_tilt_deg[cobb.lower_vertebra]) *
+                3.14159265358979323846 / 180.0;
+    /* film pixels: x across, y down the film; a tilt rising toward one side */
+    const double along[4][2] = {{100, 200}, {100 + 60 * cos(tu), 200 - 60 * sin(tu)},
+                                {110, 700}, {110 + 50 * cos(tl), 700 - 50 * sin(tl)}};
+    cr_expect_float_eq(ss_cobb_from_lines(along), cobb.cobb_deg, 1e-6, "%.3f against the model's %.3f",
+                       ss_cobb_from_lines(along), cobb.cobb_deg);
+    ss_case_free(&cs);
+}

@@ -614,13 +614,54 @@ void ss_tr_prep_free(ss_tr_app *a)
     memset(a->xray_tex, 0, sizeof a->xray_tex);
 }
 
-/* An image fitted inside r, aspect kept. */
-static void ss__fit_image(ss_ui *ui, ss_rect r, GLuint tex, int w, int h)
+/* An image fitted inside r, aspect kept; returns where it went (empty without one). */
+static ss_rect ss__fit_image(ss_ui *ui, ss_rect r, GLuint tex, int w, int h)
 {
-    if (!tex || w <= 0 || h <= 0) return;
+    if (!tex || w <= 0 || h <= 0) return (ss_rect){0, 0, 0, 0};
     float s = fminf(r.w / (float)w, r.h / (float)h);
     ss_rect f = {r.x + (r.w - s * (float)w) / 2, r.y, s * (float)w, s * (float)h};
     ss_ui_image(ui, f, tex, 0, 0, 1, 1, true);
+    return f;
+}
+
+/* The Cobb angle measured on the AP film as a reader does it: a click places a point (in
+ * film pixels), two points make the upper end vertebra's endplate line, two more the lower
+ * one's; a fifth click starts again. With both lines the angle between them
+ * (ss_cobb_from_lines) is the trainee's reading. */
+static void ss__cobb_lines(ss_tr_app *a, ss_rect f)
+{
+    ss_ui *ui = a->ui;
+    if (f.w <= 0) return;
+    float sx = f.w / (float)a->xray_w[0], sy = f.h / (float)a->xray_h[0];
+    float mx = a->uin.mouse_x, my = a->uin.mouse_y;
+    if (a->uin.mouse_pressed && mx >= f.x && mx < f.x + f.w && my >= f.y && my < f.y + f.h) {
+        if (a->ncobb_pts == 4) a->ncobb_pts = 0;
+        a->cobb_pts[a->ncobb_pts][0] = (mx - f.x) / sx;
+        a->cobb_pts[a->ncobb_pts][1] = (my - f.y) / sy;
+        a->ncobb_pts++;
+        if (a->ncobb_pts == 4) {
+            double deg = ss_cobb_from_lines((const double(*)[2])a->cobb_pts);
+            if (isfinite(deg)) {
+                a->prep_cobb = (float)deg;
+                a->prep_in.cobb_deg = round(deg);
+            }
+        }
+    }
+    for (int i = 0; i < a->ncobb_pts; i++) {
+        float x = f.x + (float)a->cobb_pts[i][0] * sx, y = f.y + (float)a->cobb_pts[i][1] * sy;
+        ss_ui_fill(ui, (ss_rect){x - 3, y - 3, 6, 6}, SS_UI_WARN);
+        if (i % 2 == 1) {
+            /* the line drawn on through its two points, as a reader extends it across the film */
+            float x0 = f.x + (float)a->cobb_pts[i - 1][0] * sx, y0 = f.y + (float)a->cobb_pts[i - 1][1] * sy;
+            float dx = x - x0, dy = y - y0, l = sqrtf(dx * dx + dy * dy);
+            if (l > 0) {
+                dx /= l;
+                dy /= l;
+                ss_ui_line(ui, x0 - dx * f.w * 0.25f, y0 - dy * f.w * 0.25f, x + dx * f.w * 0.25f,
+                           y + dy * f.w * 0.25f, 2, SS_UI_WARN);
+            }
+        }
+    }
 }
 
 /* The pre-procedure stage (the paper's "Preparation before intrathecal injections"): the
@@ -640,8 +681,10 @@ void ss_tr_draw_prep(ss_tr_app *a)
     ss_rect lat = {c.x + iw * 0.5f + 6, c.y + 18, iw * 0.5f - 6, c.h - 18 - 70};
     ss_ui_text(ui, SS_FONT_SMALL, ap.x, c.y, SS_UI_TEXT_DIM, "Anteroposterior (patient's right on the left)");
     ss_ui_text(ui, SS_FONT_SMALL, lat.x, c.y, SS_UI_TEXT_DIM, "Lateral (anterior on the left)");
-    ss__fit_image(ui, ap, a->xray_tex[0], a->xray_w[0], a->xray_h[0]);
+    ss_rect apf = ss__fit_image(ui, ap, a->xray_tex[0], a->xray_w[0], a->xray_h[0]);
     ss__fit_image(ui, lat, a->xray_tex[1], a->xray_w[1], a->xray_h[1]);
+    a->r_film = apf;
+    ss__cobb_lines(a, apf);
     ss_rect rec = {c.x, c.y + c.h - 64, iw, 60};
     ss_ui_text_wrapped(ui, SS_FONT_SMALL, rec, SS_UI_TEXT, a->surgical_record[0] ? a->surgical_record : "");
 
@@ -649,9 +692,18 @@ void ss_tr_draw_prep(ss_tr_app *a)
     ss_ui_rows rows = ss_ui_rows_begin(side, 6);
     ss_ui_text(ui, SS_FONT_SMALL, side.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM,
                "THE FILMS (measure on the AP film)");
-    /* the angle counts as read once the slider has been moved */
+    static const char *const steps[] = {
+        "Click two points along the upper endplate of the upper end vertebra (the most tilted at the top of "
+        "the curve).",
+        "And a second point on that endplate.",
+        "Now two points along the lower endplate of the lower end vertebra (the top of the sacrum if the curve "
+        "ends there).",
+        "And a second point on that endplate.",
+        "The angle between the lines is your Cobb angle (a click starts again; the slider adjusts it)."};
+    ss_ui_text_wrapped(ui, SS_FONT_SMALL, ss_ui_rows_next(&rows, 30), SS_UI_TEXT, steps[a->ncobb_pts]);
+    /* the angle counts as read once measured with the lines or the slider has been moved */
     if (ss_ui_slider(ui, ss_ui_rows_next(&rows, 22), "Cobb angle", &a->prep_cobb, 0, 100, 1, "%.0f deg"))
-        a->prep_in.cobb_deg = a->prep_cobb;
+        a->prep_in.cobb_deg = round(a->prep_cobb);
     ss_ui_text(ui, SS_FONT_SMALL, side.x, ss_ui_rows_next(&rows, 14).y, SS_UI_TEXT_DIM,
                "Apical rotation, Nash-Moe (pedicle position)");
     ss_rect nm = ss_ui_rows_next(&rows, 24);

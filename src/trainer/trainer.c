@@ -169,6 +169,7 @@ int ss_tr_attempt_begin(ss_tr_app *a)
     a->prep = !a->script;
     ss_prep_inputs_init(&a->prep_in);
     a->prep_cobb = 0.f;
+    a->ncobb_pts = 0;
     if (!a->d.quiet)
         printf("%s attempt %d on %s: %s%s%s\n", a->exam ? "Exam" : a->landmark ? "Landmark-only" : "Practice", number,
                a->cs->path,

@@ -110,6 +110,10 @@ typedef struct ss_tr_app {
     bool prep;
     ss_prep_inputs prep_in;
     float prep_cobb;
+    /* the end-vertebra lines drawn on the AP film (film pixels): the upper end vertebra's
+       upper endplate (points 0-1), the lower one's lower endplate (2-3) */
+    double cobb_pts[4][2];
+    int ncobb_pts;
     GLuint xray_tex[2];
     int xray_w[2], xray_h[2];
     char surgical_record[600];
@@ -124,6 +128,7 @@ typedef struct ss_tr_app {
     bool quit;
     /* layout */
     ss_rect r_bmode, r_image, r_view3d, r_controls, r_status;
+    ss_rect r_film;  /* where the pre-procedure panel drew the AP film (the Cobb tool's area) */
     /* camera drag */
     int cam_drag; /* 0 none, 1 orbit */
     /* hints */
