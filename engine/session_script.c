@@ -103,7 +103,7 @@ int ss_event_name_known(const char *name) { return ss_event_from_name(name) >= 0
 static int ss__cmd_nargs(const ss_script_cmd *c)
 {
     if (c->op == SS_OP_GUIDE_ATTACH) return c->guide_auto || c->guide_note ? 0 : 1;
-    if (c->op == SS_OP_NOTE) return isnan(c->args[0]) ? 0 : 1;
+    if (c->op == SS_OP_NOTE) return c->note_angle ? 1 : 0;
     if (c->op == SS_OP_XRAY_NASH_MOE) return 1;
     return ss__ops[c->op].nargs;
 }
@@ -134,7 +134,7 @@ bool ss_script_cmd_in_range(const ss_script_cmd *c, char *why, size_t n)
             }
         return true;
     case SS_OP_NOTE:
-        if (!isnan(c->args[0]) && !(c->args[0] >= 0.0 && c->args[0] <= 80.0)) {
+        if (c->note_angle && !(c->args[0] >= 0.0 && c->args[0] <= 80.0)) {
             snprintf(why, n, "%s: the frame's angle must be from 0 to 80 deg, found %g", name, c->args[0]);
             return false;
         }
@@ -378,7 +378,7 @@ static void ss__parse_line(char *line, int line_no, const char *name, double *la
             return;
         }
         if (!ss__level_arg(e, name, line_no, spec, args[0], false, &cmd->level)) return;
-        cmd->args[0] = NAN;
+        cmd->note_angle = nargs == 2;
         if (nargs == 2 && !ss__number(args[1], &cmd->args[0])) {
             ss__err(e, name, line_no, "%s: expected the frame's angle in degrees, found '%s'", spec->name, args[1]);
             return;
@@ -546,7 +546,7 @@ bool ss_script_cmd_from_json(const cJSON *o, ss_script_cmd *out)
     }
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "args");
     /* a note's angle is optional: the args say whether it was given */
-    if (out->op == SS_OP_NOTE) out->args[0] = cJSON_IsArray(a) && cJSON_GetArraySize(a) == 1 ? 0.0 : NAN;
+    if (out->op == SS_OP_NOTE) out->note_angle = cJSON_IsArray(a) && cJSON_GetArraySize(a) == 1;
     /* Exactly the arguments ss_script_cmd_to_json() writes for this command. */
     int nargs = ss__cmd_nargs(out);
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != nargs) return false;

@@ -68,6 +68,8 @@ typedef struct ss_script_cmd {
     int side_right;               /* PROBE_VIEW: 1 right (default), 0 left */
     int guide_auto;               /* GUIDE_ATTACH: 1 for "auto" */
     int guide_note;               /* GUIDE_ATTACH: 1 for "note" (the previous dose's angle) */
+    int note_angle;               /* NOTE: 1 when the frame's angle was noted (in args[0]); every
+                                     argument stays a finite number either way */
     char event[32];               /* ADVANCE_UNTIL: event type name */
     int item;                     /* CHECK: the checklist item (preparation.h) */
 } ss_script_cmd;

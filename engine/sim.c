@@ -582,8 +582,8 @@ static bool ss__command(ss_sim *sim, const ss_script_cmd *c)
         return true;
     case SS_OP_NOTE:
         /* a later note replaces an earlier one whole */
-        s->proc_note = (ss_proc_note){.has_level = true, .level = c->level, .has_angle = !isnan(c->args[0]),
-                                      .angle_deg = isnan(c->args[0]) ? 0.0 : c->args[0]};
+        s->proc_note = (ss_proc_note){.has_level = true, .level = c->level, .has_angle = c->note_angle != 0,
+                                      .angle_deg = c->note_angle ? c->args[0] : 0.0};
         return true;
     case SS_OP_XRAY_COBB:
     case SS_OP_XRAY_NASH_MOE:

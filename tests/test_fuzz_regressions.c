@@ -14,9 +14,13 @@
  *    looking at the seal), so `verify` passed a log with data appended after its seal.
  * 3. ss_log_read_text() (the harness's way in, no files) gives the same verdict,
  *    records and hash as ss_log_read() on the same bytes.
+ * 4. fuzz_session_script: `note LEVEL` without a frame angle carried NaN in args[0] (its
+ *    "no angle"), against the harness's rule that every parsed argument is a finite
+ *    number; the command now says whether an angle was noted (note_angle) instead.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +56,21 @@ static void assert_round_trip(const ss_script_cmd *c, const char *what)
     cr_assert_eq(memcmp(back.args, c->args, sizeof c->args), 0, "%s: arguments", what);
     cr_assert(back.level == c->level && back.view == c->view && back.side_right == c->side_right, "%s", what);
     cr_assert(back.guide_auto == c->guide_auto && strcmp(back.event, c->event) == 0, "%s", what);
+    cr_assert(back.guide_note == c->guide_note && back.note_angle == c->note_angle, "%s", what);
     cJSON_Delete(o);
+}
+
+Test(fuzz_regressions, a_note_without_an_angle_has_finite_arguments)
+{
+    ss_script s;
+    cr_assert_eq(ss_script_parse("0 note L4-L5\n1 note L3-L4 21.5\n", "notes", &s), SS_OK, "%s", ss_error_message());
+    for (size_t i = 0; i < s.count; i++) {
+        for (int k = 0; k < SS_SCRIPT_MAX_ARGS; k++)
+            cr_assert(isfinite(s.cmds[i].args[k]), "command %zu argument %d: %g", i, k, s.cmds[i].args[k]);
+        assert_round_trip(&s.cmds[i], "note");
+    }
+    cr_assert(!s.cmds[0].note_angle && s.cmds[1].note_angle && s.cmds[1].args[0] == 21.5);
+    ss_script_free(&s);
 }
 
 Test(fuzz_regressions, malformed_input_records_in_a_chained_log_are_refused)
