@@ -354,7 +354,7 @@ void ss_tr_draw_controls(ss_tr_app *a, const ss_sim_state *st)
         if (ss_ui_button(ui, ss_ui_column(row, 3, 1, 4), "- tilt (,)")) ss_tr_push_key(SDLK_COMMA, KMOD_NONE);
         if (ss_ui_button(ui, ss_ui_column(row, 3, 2, 4), "+ tilt (.)")) ss_tr_push_key(SDLK_PERIOD, KMOD_NONE);
         row = ss_ui_rows_next(&rows, 26);
-        if (ss_ui_button(ui, row, "Needle in at the palpated interspace (N)")) ss_tr_push_key(SDLK_n, KMOD_NONE);
+        if (ss_ui_button(ui, row, "Needle in at the palpated point (N)")) ss_tr_push_key(SDLK_n, KMOD_NONE);
         row = ss_ui_rows_next(&rows, 26);
         if (ss_ui_button(ui, ss_ui_column(row, 2, 0, 6), st->stylet_in ? "Stylet out (T)" : "Stylet in (T)"))
             ss_tr_push_key(SDLK_t, KMOD_NONE);
@@ -434,8 +434,10 @@ void ss_tr_draw_status(ss_tr_app *a, const ss_sim_state *st)
     float x = r.x + 10, y = r.y + 6;
     char v[160];
     double now = st->t_s;
-    double end_t = at->graded ? at->m.operation_time_s + (at->first_contact_t > 0 ? at->first_contact_t : 0) : now;
-    ss__fmt_time(v, sizeof v, at->first_contact_t >= 0 ? (at->graded ? at->m.operation_time_s : end_t - at->first_contact_t) : -1);
+    /* from the first probe contact (the paper's pre-procedure scan), as the metrics count
+       it; a landmark-only attempt has no probe: from its start, as the metrics do then */
+    double from = at->first_contact_t >= 0 ? at->first_contact_t : a->landmark ? 0.0 : -1.0;
+    ss__fmt_time(v, sizeof v, from < 0 ? -1 : at->graded ? at->m.operation_time_s : now - from);
     ss__status_item(a, &x, y, "Operation time", v, SS_UI_TEXT);
     if (at->first_skin_t < 0) snprintf(v, sizeof v, "-");
     else if (at->csf_t >= 0) ss__fmt_time(v, sizeof v, at->csf_t - at->first_skin_t);
