@@ -271,14 +271,16 @@ static const ss_command ss__commands[] = {
      "1 not written, 2 bad usage or scenario.\n",
      ss_cmd_xray},
     {"anatomy", "what the patient model measures: windows, depths, rotation, Cobb; label slices",
-     "usage: sonospine anatomy SCENARIO [--json] [--slices DIR] [--spacing MM]\n"
+     "usage: sonospine anatomy SCENARIO [--json] [--slices DIR] [--spacing MM] [--unflexed]\n"
      "\n"
      "Builds the scenario's patient and measures it the way one would on a CT: per lumbar\n"
      "interspace the interlaminar window (width x height), the interspinous gap, skin to\n"
      "ligamentum flavum and to dura along the midline, the axial rotation and the access a\n"
      "fusion left (laminotomy channel, ungrafted level); and the Cobb angle measured back\n"
      "from the generated spine. --slices writes mid-sagittal, coronal and axial label slices\n"
-     "of the tissue volume as PNG into DIR.\n",
+     "of the tissue volume as PNG into DIR. --unflexed measures the patient lying unflexed\n"
+     "(flexion 0), as an attempt meets them when its pre-procedure stage skipped 'check\n"
+     "position'.\n",
      ss_cmd_anatomy},
     {"doctor", "check this machine: display, OpenGL 4.3 context, compute shaders, data files",
      "usage: sonospine doctor\n"

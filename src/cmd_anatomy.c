@@ -1,6 +1,8 @@
-/* cmd_anatomy.c: `sonospine anatomy SCENARIO [--json] [--slices DIR] [--spacing MM]`:
- * what the patient model measures (spine_measure.h), per interspace and for the curve,
- * and label slices of the tissue volume as PNG for the instructor to look at. */
+/* cmd_anatomy.c: `sonospine anatomy SCENARIO [--json] [--slices DIR] [--spacing MM]
+ * [--unflexed]`: what the patient model measures (spine_measure.h), per interspace and
+ * for the curve, and label slices of the tissue volume as PNG for the instructor to look
+ * at; --unflexed: of the patient as an attempt meets them when the stage skipped
+ * 'position' (patient_case.h). */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -16,16 +18,17 @@
 
 int ss_cmd_anatomy(int argc, char **argv)
 {
-    bool json = false;
+    bool json = false, unflexed = false;
     const char *slices = NULL;
     double spacing = 0.5;
     const ss_opt opts[] = {
         {"--json", SS_OPT_FLAG, &json, 0, 0, NULL},
         {"--slices", SS_OPT_STRING, &slices, 0, 0, NULL},
         {"--spacing", SS_OPT_DOUBLE, &spacing, 0.25, 2.0, NULL},
+        {"--unflexed", SS_OPT_FLAG, &unflexed, 0, 0, NULL},
     };
     ss_args a;
-    if (!ss_args_parse("anatomy", argc, argv, opts, 3, &a)) return SS_EXIT_USAGE;
+    if (!ss_args_parse("anatomy", argc, argv, opts, 4, &a)) return SS_EXIT_USAGE;
     if (a.npositional != 1) {
         fprintf(stderr, "sonospine anatomy: expected one SCENARIO, got %d\n", a.npositional);
         return SS_EXIT_USAGE;
@@ -34,23 +37,27 @@ int ss_cmd_anatomy(int argc, char **argv)
     int rc = ss_cli_load_case("anatomy", a.positional[0], &cs);
     if (rc) return rc;
     int code = SS_EXIT_OK;
+    const ss_spine *spine = ss_case_spine_posed(&cs, unflexed);
     ss_cobb_measure cobb;
     ss_spine_info info;
-    ss_spine_get_info(cs.spine, &info);
-    if (ss_spine_measure_cobb(cs.spine, &cobb) != SS_OK) {
+    ss_spine_get_info(spine, &info);
+    if (ss_spine_measure_cobb(spine, &cobb) != SS_OK) {
         fprintf(stderr, "sonospine anatomy: %s\n", ss_error_message());
         ss_case_free(&cs);
         return SS_EXIT_FAILED;
     }
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "scenario", cs.scenario.id);
+    cJSON_AddStringToObject(root, "posture", spine == cs.spine ? "as the scenario gives it" : "unflexed");
     cJSON_AddNumberToObject(root, "cobb_requested_deg", cs.scenario.patient.deformity.cobb_deg);
     cJSON_AddNumberToObject(root, "cobb_measured_deg", cobb.cobb_deg);
     cJSON_AddNumberToObject(root, "apical_rotation_deg", info.apical_rotation_deg);
     cJSON_AddNumberToObject(root, "skin_to_flavum_target_mm", info.skin_to_flavum_target_mm);
     cJSON *levels = cJSON_AddArrayToObject(root, "interspaces");
     if (!json) {
-        printf("%s: %s\n", cs.path, cs.scenario.title);
+        printf("%s: %s%s\n", cs.path, cs.scenario.title,
+               spine == cs.spine ? (unflexed ? " (already unflexed: flexion 0)" : "")
+                                 : " - unflexed (hips and knees not drawn up: 'position' skipped)");
         printf("Cobb angle: %.1f deg requested, %.1f deg measured on the lumbar model", cs.scenario.patient.deformity.cobb_deg,
                cobb.cobb_deg);
         if (cobb.upper_vertebra >= 0)
@@ -61,7 +68,7 @@ int ss_cmd_anatomy(int argc, char **argv)
     }
     for (int l = 0; l < SS_LEVEL_COUNT; l++) {
         ss_interspace_measure m;
-        if (ss_spine_measure_interspace(cs.spine, l, &m) != SS_OK) {
+        if (ss_spine_measure_interspace(spine, l, &m) != SS_OK) {
             fprintf(stderr, "sonospine anatomy: %s: %s\n", ss_level_name(l), ss_error_message());
             code = SS_EXIT_FAILED;
             continue;
@@ -100,8 +107,8 @@ int ss_cmd_anatomy(int argc, char **argv)
         if (mkdir(slices, 0755) != 0 && errno != EEXIST) {
             fprintf(stderr, "sonospine anatomy: --slices %s: %s\n", slices, strerror(errno));
             code = SS_EXIT_FAILED;
-        } else if (ss_case_volume(&cs, (float)spacing, &vol) != SS_OK ||
-                   ss_volume_write_standard_slices(vol, cs.spine, slices) != SS_OK) {
+        } else if (ss_case_volume_posed(&cs, unflexed, (float)spacing, &vol) != SS_OK ||
+                   ss_volume_write_standard_slices(vol, spine, slices) != SS_OK) {
             fprintf(stderr, "sonospine anatomy: %s\n", ss_error_message());
             code = SS_EXIT_FAILED;
         } else if (!json) {

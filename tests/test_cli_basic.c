@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "test_support.h"
 
 /* Every command of DESIGN.md's table, and those an issue's contract names (xray: issue
@@ -84,4 +86,34 @@ Test(cli, commands_not_built_say_so_and_exit_2)
         cr_expect_eq(ts_run_sonospine(&r, args), 2, "%s", commands[i]);
         cr_expect(strstr(r.err, "not built yet") != NULL, "%s stderr: %s", commands[i], r.err);
     }
+}
+
+/* `anatomy --json` measures the model; `--unflexed` the patient lying without the hips and
+ * knees drawn up (what an attempt meets when its stage skipped 'check position'): every
+ * window of case 6 lower by 3-6 mm (docs/anatomy.md: flexion opens them 4-5 mm), the
+ * rotation unchanged, and the JSON says which posture it measured. */
+Test(cli, anatomy_measures_either_posture)
+{
+    cJSON *j[2];
+    for (int k = 0; k < 2; k++) {
+        const char *args[] = {"anatomy", ts_source_path("scenarios/wei2023-case6.json"), "--json",
+                              k ? "--unflexed" : NULL, NULL};
+        cr_assert_eq(ts_run_sonospine(&r, args), 0, "%s", r.err);
+        j[k] = cJSON_Parse(r.out);
+        cr_assert_not_null(j[k], "%s", r.out);
+    }
+    cr_expect_str_eq(cJSON_GetObjectItem(j[1], "posture")->valuestring, "unflexed");
+    cr_expect_str_eq(cJSON_GetObjectItem(j[0], "posture")->valuestring, "as the scenario gives it");
+    const cJSON *a = cJSON_GetObjectItem(j[0], "interspaces"), *b = cJSON_GetObjectItem(j[1], "interspaces");
+    cr_assert_eq(cJSON_GetArraySize(a), 5);
+    for (int l = 0; l < 5; l++) {
+        const cJSON *x = cJSON_GetArrayItem(a, l), *y = cJSON_GetArrayItem(b, l);
+        double hx = cJSON_GetObjectItem(x, "window_height_mm")->valuedouble;
+        double hy = cJSON_GetObjectItem(y, "window_height_mm")->valuedouble;
+        cr_expect(hx - hy >= 3.0 && hx - hy <= 6.0, "%d: %.1f flexed, %.1f unflexed", l, hx, hy);
+        cr_expect_eq(cJSON_GetObjectItem(x, "rotation_deg")->valuedouble,
+                     cJSON_GetObjectItem(y, "rotation_deg")->valuedouble);
+    }
+    cJSON_Delete(j[0]);
+    cJSON_Delete(j[1]);
 }
