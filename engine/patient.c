@@ -93,6 +93,12 @@ double ss_nash_moe_deg(int grade)
     return ss_anatomy_value(ids[grade], 0);
 }
 
+bool ss_fusion_holds_segment(const ss_fusion_params *f, int level)
+{
+    return f->present && level >= 0 && level < SS_LEVEL_COUNT && f->upper_vertebra <= level &&
+           f->lower_vertebra >= level + 1;
+}
+
 int ss_nash_moe_grade_of(double deg)
 {
     int best = 0;

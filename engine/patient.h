@@ -35,6 +35,10 @@ typedef struct ss_body_params {
     double skin_to_flavum_mm;     /* 0 = from BMI (REFERENCE §2: 17.8 + 0.978*BMI at L3-4) */
     double lordosis_deg;          /* L1-S1 lordosis in the neutral standing posture */
     double flexion;               /* 0 neutral .. 1 fully flexed (hips and knees drawn up) */
+    /* not a scenario field: the patient lies unflexed (the pre-procedure stage skipped
+       'position': patient_case.h). The mobile lumbar segments are at flexion 0; those a
+       fusion holds keep `flexion` (the posture they were fused in does not change) */
+    bool lying_unflexed;
 } ss_body_params;
 
 typedef struct ss_deformity_params {
@@ -69,6 +73,10 @@ typedef struct ss_fusion_params {
     double channel_width_mm;      /* laminotomy channel size (unconfirmed default 12) */
     double channel_height_mm;     /* (unconfirmed default 10) */
 } ss_fusion_params;
+
+/* Whether a fusion holds the lumbar segment between vertebra `level` and the one below
+ * (the instrumented span covers both): it does not bend with the patient's posture. */
+bool ss_fusion_holds_segment(const ss_fusion_params *f, int level);
 
 typedef struct ss_patient_params {
     ss_body_params body;

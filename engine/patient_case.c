@@ -20,9 +20,12 @@ ss_status ss_case_load(const char *path, ss_diag_list *diags, ss_case *out)
         ss_scenario_free(&out->scenario);
         return ss_error_set(st, "%s: the patient model could not be built: %s", path, why);
     }
-    if (out->scenario.patient.body.flexion > 0) {
+    /* an unflexed posture differs when the patient is flexed and some segment is mobile */
+    bool mobile = false;
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) mobile |= !ss_fusion_holds_segment(&out->scenario.patient.fusion, l);
+    if (out->scenario.patient.body.flexion > 0 && mobile) {
         ss_patient_params unflexed = out->scenario.patient;
-        unflexed.body.flexion = 0.0;
+        unflexed.body.lying_unflexed = true;
         out->world_unflexed = malloc(sizeof *out->world_unflexed);
         st = out->world_unflexed ? ss_spine_build(&unflexed, &out->spine_unflexed) : SS_ERR_NOMEM;
         if (st != SS_OK) {

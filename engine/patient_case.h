@@ -17,9 +17,11 @@ typedef struct ss_case {
     ss_spine *spine;
     ss_volume volume;
     bool has_volume;
-    /* The same patient unflexed (flexion 0: lying without the hips and knees drawn up),
-       the posture an attempt meets when its pre-procedure stage skipped 'position'
-       (world.h); NULL when the scenario's own flexion is 0 (nothing to lose). */
+    /* The same patient unflexed (lying without the hips and knees drawn up: the mobile
+       lumbar segments at flexion 0, those a fusion holds as they are; patient.h), the
+       posture an attempt meets when its pre-procedure stage skipped 'position'
+       (world.h); NULL when nothing would change (flexion 0, or every lumbar segment
+       fused). */
     ss_spine *spine_unflexed;
     ss_world *world_unflexed;   /* heap: stays put when the case is moved */
     ss_volume volume_unflexed;

@@ -208,7 +208,9 @@ void ss__spine_place(ss_spine *s)
     double phi[SS__NL];
     double ll = 0;
     for (int k = 0; k < SS__NL; k++) {
-        phi[k] = b->lordosis_deg * ss__A(SS_ANAT_LORDOSIS_SHARE, k) - fmax_deg * b->flexion / SS__NL;
+        /* lying unflexed: the mobile segments lose the flexion, the fused ones keep it */
+        double flex = b->lying_unflexed && !ss_fusion_holds_segment(&s->params.fusion, k) ? 0.0 : b->flexion;
+        phi[k] = b->lordosis_deg * ss__A(SS_ANAT_LORDOSIS_SHARE, k) - fmax_deg * flex / SS__NL;
         s->info.segment_lordosis_deg[k] = phi[k];
         ll += phi[k];
     }

@@ -56,8 +56,11 @@ int ss_cmd_anatomy(int argc, char **argv)
     cJSON *levels = cJSON_AddArrayToObject(root, "interspaces");
     if (!json) {
         printf("%s: %s%s\n", cs.path, cs.scenario.title,
-               spine == cs.spine ? (unflexed ? " (already unflexed: flexion 0)" : "")
-                                 : " - unflexed (hips and knees not drawn up: 'position' skipped)");
+               spine != cs.spine ? " - unflexed (hips and knees not drawn up: 'position' skipped)"
+               : !unflexed        ? ""
+               : cs.scenario.patient.body.flexion > 0
+                   ? " (the fusion holds every lumbar segment: lying unflexed changes nothing)"
+                   : " (already unflexed: flexion 0)");
         printf("Cobb angle: %.1f deg requested, %.1f deg measured on the lumbar model", cs.scenario.patient.deformity.cobb_deg,
                cobb.cobb_deg);
         if (cobb.upper_vertebra >= 0)

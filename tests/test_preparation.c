@@ -267,6 +267,29 @@ Test(preparation, the_unflexed_patient_has_narrower_windows)
         cr_expect(fabs(u.rotation_deg - f.rotation_deg) < 1e-9, "the rotation is the curve's, not the posture's");
     }
     ss_case_free(&cs);
+    /* a fusion holds its segments in the posture they were fused in: case 5 (fused to L5,
+       the L3-L4 channel) changes only at the mobile L5-S1; case 2 (fused to S1) not at all */
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case5.json"), NULL, &cs), SS_OK);
+    cr_assert(cs.spine_unflexed);
+    for (int l = 0; l < SS_LEVEL_COUNT; l++) {
+        ss_interspace_measure f, u;
+        cr_assert_eq(ss_spine_measure_interspace(cs.spine, l, &f), SS_OK);
+        cr_assert_eq(ss_spine_measure_interspace(cs.spine_unflexed, l, &u), SS_OK);
+        bool held = ss_fusion_holds_segment(&cs.scenario.patient.fusion, l);
+        cr_expect_eq(held, l != SS_LEVEL_L5_S1, "case 5 is fused L1 to L5");
+        if (held)
+            cr_expect(fabs(f.window_height_mm - u.window_height_mm) < 0.3 &&
+                          fabs(f.window_width_mm - u.window_width_mm) < 0.3,
+                      "%d: a fused level moved (%.1f x %.1f -> %.1f x %.1f)", l, f.window_width_mm,
+                      f.window_height_mm, u.window_width_mm, u.window_height_mm);
+        else
+            cr_expect(f.window_height_mm - u.window_height_mm >= 3.0, "L5-S1 %.1f -> %.1f", f.window_height_mm,
+                      u.window_height_mm);
+    }
+    ss_case_free(&cs);
+    cr_assert_eq(ss_case_load(ts_source_path("scenarios/wei2023-case2.json"), NULL, &cs), SS_OK);
+    cr_expect(!cs.spine_unflexed, "fused T7 to S1: lying unflexed changes nothing");
+    ss_case_free(&cs);
     /* a scenario whose patient is already unflexed has no other posture */
     const char *dir = ts_tempdir("posture-flat");
     char path[512];
