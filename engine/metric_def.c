@@ -189,77 +189,77 @@ static void ss__w_distance(const ss_metrics *m, double v, double t, bool met, ch
 static const ss_metric_def ss__defs[] = {
     {"success", "Drug injected into the CSF", "", SS_METRIC_BOOL, true, false, 1, 1, 10, 1, false, true,
      "the task (" SS__PAPER ": 5 ml of nusinersen into the CSF); also a condition of passing", ss__success, NULL,
-     ss__w_success},
+     ss__w_success, false},
     {"insertions", "Skin insertions", "", SS_METRIC_COUNT, true, true, 2, 2, 10, 5, false, true,
-     SS__PAPER ": <= 2 insertions in 89.5 % (17/19) of punctures", ss__insertions, NULL, ss__w_insertions},
+     SS__PAPER ": <= 2 insertions in 89.5 % (17/19) of punctures", ss__insertions, NULL, ss__w_insertions, false},
     {"interspaces_tried", "Interspaces tried", "", SS_METRIC_COUNT, true, true, 1, 2, 5, 8, false, true,
      SS__PAPER ": one interspace in 18 of 19 procedures; case 6's first dose, before the level was known, 3 "
      "(hard spines: 2)",
-     ss__interspaces, NULL, ss__w_interspaces},
+     ss__interspaces, NULL, ss__w_interspaces, false},
     {"redirections", "Needle redirections", "", SS_METRIC_COUNT, true, true, 1, 1, 10, 6, false, true,
      "REFERENCE.md §6 (withdraw >= 1 mm, then advance): one correction on the way; every expert attempt of the "
      "attempt library needs none",
-     ss__redirections, NULL, ss__w_redirections},
+     ss__redirections, NULL, ss__w_redirections, false},
     {"operation_time_s", "Operation time (first probe contact to injection done)", "s", SS_METRIC_REAL, true, true,
      900, 900, 10, 12, false, true,
      SS__PAPER ": the operator's later doses took 13-19 min (median 15 min for cases 2, 3 and 6 once the level "
      "was known), preparation included, which the simulator does not ask for",
-     ss__operation, NULL, ss__w_operation},
+     ss__operation, NULL, ss__w_operation, false},
     {"puncture_time_s", "Puncture time (skin to CSF)", "s", SS_METRIC_REAL, true, true, 180, 180, 10, 11, false, true,
      SS__PAPER ": median puncture time 3 min (2-30); on the hard spines too once the level was known (case 6's "
      "third and fourth doses: 3 min)",
-     ss__puncture, NULL, ss__w_puncture},
+     ss__puncture, NULL, ss__w_puncture, false},
     {"bone_contacts", "Bone contacts", "", SS_METRIC_COUNT, true, true, 2, 3, 5, 7, false, true,
      "REFERENCE.md §6: bone contact as an error count; a hard spine leaves a narrower window (3)", ss__bone, NULL,
-     ss__w_bone},
+     ss__w_bone, false},
     {"nerve_contacts", "Nerve-root contacts", "", SS_METRIC_COUNT, true, true, 0, 0, 2.5, 13, false, true,
-     "a critical error besides (critical.h): any contact fails the attempt", ss__nerve, NULL, ss__w_nerve},
+     "a critical error besides (critical.h): any contact fails the attempt", ss__nerve, NULL, ss__w_nerve, false},
     {"vessel_punctures", "Vessel punctures", "", SS_METRIC_COUNT, true, true, 0, 0, 2.5, 14, false, true,
-     "a critical error besides (critical.h): any puncture fails the attempt", ss__vessel, NULL, ss__w_vessel},
+     "a critical error besides (critical.h): any puncture fails the attempt", ss__vessel, NULL, ss__w_vessel, false},
     {"dural_punctures", "Dural punctures", "", SS_METRIC_COUNT, true, true, 0, 0, 0, 0, false, true,
-     "REFERENCE.md §3: each puncture adds headache risk", ss__dural, NULL, ss__w_dural},
+     "REFERENCE.md §3: each puncture adds headache risk", ss__dural, NULL, ss__w_dural, false},
     {"level", "Interspace where CSF was reached", "", SS_METRIC_TEXT, false, false, 0, 0, 0, 0, false, true, "", NULL,
-     ss__level_text, NULL},
+     ss__level_text, NULL, false},
     {"view", "View in use at the successful insertion", "", SS_METRIC_TEXT, false, false, 0, 0, 0, 0, false, true, "",
-     NULL, ss__view_text, NULL},
+     NULL, ss__view_text, NULL, false},
     {"level_correct", "CSF reached at the planned interspace", "", SS_METRIC_BOOL, true, false, 1, 1, 10, 9, false,
      false, SS__PAPER ": the reserved channel after fusion, the least rotated level in scoliosis", ss__level_correct,
-     NULL, ss__w_level},
+     NULL, ss__w_level, false},
     {"tip_visible_pct", "Advancement with the tip visible", "%", SS_METRIC_REAL, true, false, 80, 80, 10, 2, true, true,
      "REFERENCE.md §6 (Perk Tutor family): advance with the tip in view; required: below 80 % the needle went "
      "blind for more than a fifth of its way",
-     ss__tip_visible, NULL, ss__w_tip},
+     ss__tip_visible, NULL, ss__w_tip, true},
     {"path_in_tissue_mm", "Tip path length in tissue", "mm", SS_METRIC_REAL, true, true, 0, 0, 0, 0, false, true,
-     "REFERENCE.md §6 (Perk Tutor: includes the way out)", ss__path, NULL, NULL},
+     "REFERENCE.md §6 (Perk Tutor: includes the way out)", ss__path, NULL, NULL, false},
     {"tissue_damage_mm2", "Tissue damage (area swept by the shaft)", "mm\xc2\xb2", SS_METRIC_REAL, true, true, 50, 50,
      10, 15, false, true,
      "REFERENCE.md §6 (Perk Tutor: the area the shaft sweeps in tissue when it moves sideways); 50 mm2 is one "
      "re-angling of 10 deg at 40 mm",
-     ss__damage, NULL, ss__w_damage},
+     ss__damage, NULL, ss__w_damage, false},
     {"ct_called", "CT guidance called", "", SS_METRIC_BOOL, true, false, 0, 0, 0, 0, false, true,
-     SS__PAPER ": the protocol's exit after three failed interspaces", ss__ct, NULL, NULL},
+     SS__PAPER ": the protocol's exit after three failed interspaces", ss__ct, NULL, NULL, false},
     {"protocol_followed", "Escalation protocol followed", "", SS_METRIC_BOOL, true, false, 1, 1, 5, 10, false, true,
-     SS__PAPER ": three insertions a level, three levels, then CT", ss__protocol, NULL, ss__w_protocol},
+     SS__PAPER ": three insertions a level, three levels, then CT", ss__protocol, NULL, ss__w_protocol, false},
     {"protocol_note", "Protocol", "", SS_METRIC_TEXT, false, false, 0, 0, 0, 0, false, true, "", NULL,
-     ss__protocol_text, NULL},
+     ss__protocol_text, NULL, false},
     {"plane_angle_mean_deg", "Needle to image plane angle (mean, advancing)", "deg", SS_METRIC_REAL, true, true, 5, 5,
      5, 4, false, true, "REFERENCE.md §6 (Perk Tutor family): an in-plane needle lies within a few degrees of the beam",
-     ss__angle, NULL, ss__w_angle},
+     ss__angle, NULL, ss__w_angle, true},
     {"plane_distance_mean_mm", "Tip to image plane distance (mean, advancing)", "mm", SS_METRIC_REAL, true, true, 2,
      2, 10, 3, false, true,
      "REFERENCE.md §6 (Perk Tutor family); 2 mm: about the half-width of the 3.5 MHz convex probe's elevation beam "
      "at the canal's depth",
-     ss__distance, NULL, ss__w_distance},
+     ss__distance, NULL, ss__w_distance, true},
     {"probe_path_mm", "Probe path length", "mm", SS_METRIC_REAL, true, true, 0, 0, 0, 0, false, true,
-     "REFERENCE.md §6", ss__probe_path, NULL, NULL},
+     "REFERENCE.md §6", ss__probe_path, NULL, NULL, true},
     {"time_in_tissue_s", "Time with the needle in tissue", "s", SS_METRIC_REAL, true, true, 0, 0, 0, 0, false, true,
-     "REFERENCE.md §6", ss__time_in_tissue, NULL, NULL},
+     "REFERENCE.md §6", ss__time_in_tissue, NULL, NULL, false},
     {"injected_ml", "Volume injected", "ml", SS_METRIC_REAL, false, false, 0, 0, 0, 0, false, true, "", ss__injected,
-     NULL, NULL},
+     NULL, NULL, false},
     {"pdph_risk_pct", "Post-dural-puncture headache risk", "%", SS_METRIC_REAL, true, true, 0, 0, 0, 0, false, true,
-     "REFERENCE.md §3 (Cochrane: pencil point 4.2 %, cutting 11 % a puncture)", ss__pdph, NULL, NULL},
+     "REFERENCE.md §3 (Cochrane: pencil point 4.2 %, cutting 11 % a puncture)", ss__pdph, NULL, NULL, false},
     {"critical_errors", "Critical errors", "", SS_METRIC_COUNT, true, true, 0, 0, 0, 0, false, false,
-     "critical.h: each fails the attempt whatever the rubric", ss__critical, NULL, ss__w_critical},
+     "critical.h: each fails the attempt whatever the rubric", ss__critical, NULL, ss__w_critical, false},
 };
 #undef SS__PAPER
 
@@ -270,11 +270,8 @@ const ss_metric_def *ss_metric_at(int i) { return i >= 0 && i < SS__NDEFS ? &ss_
 
 bool ss_metric_needs_image(const char *name)
 {
-    static const char *const image[] = {"tip_visible_pct", "plane_angle_mean_deg", "plane_distance_mean_mm",
-                                        "probe_path_mm"};
-    for (size_t i = 0; i < sizeof image / sizeof image[0]; i++)
-        if (strcmp(name, image[i]) == 0) return true;
-    return false;
+    const ss_metric_def *d = ss_metric_find(name);
+    return d && d->needs_image;
 }
 
 const ss_metric_def *ss_metric_find(const char *name)

@@ -42,15 +42,17 @@ typedef struct ss_metric_def {
     const char *(*text)(const ss_metrics *m);
     /* one sentence about it for the trainee: met (a strength) or missed (a weakness) */
     void (*words)(const ss_metrics *m, double value, double threshold, bool met, char *buf, size_t n);
+    bool needs_image;         /* a measure of the ultrasound image's use (tip in view, needle
+                                 to image plane, probe path): meaningless without an image
+                                 (landmark-only mode), where a rubric does not grade it */
 } ss_metric_def;
 
 int ss_metric_count(void);
 const ss_metric_def *ss_metric_at(int i);
 /* The definition by name, or NULL. */
 const ss_metric_def *ss_metric_find(const char *name);
-/* Whether the measure is of the ultrasound image's use (the tip in view, the needle in
- * the image plane, the probe's path): it has no meaning in a landmark-only attempt, which
- * has no image, and a rubric does not grade it there (rubric.h). */
+/* The definition's needs_image, by name (false for an unknown name): rubric.h leaves
+ * such measures out of a landmark-only attempt's grade. */
 bool ss_metric_needs_image(const char *name);
 
 /* Numeric value of a gradable metric by name (booleans 0/1; "level_correct" is 1 when

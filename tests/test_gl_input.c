@@ -95,6 +95,10 @@ static void tap(SDL_Keycode k, Uint16 mod)
     key(k, false, mod);
 }
 
+/* landmark-only mode in the ticks (and the tilt the window's , and . set) */
+static bool tick_landmark;
+static double tick_tilt_deg;
+
 /* Runs n ticks: poll the devices, then step, as the trainer does. */
 static void ticks(int n, bool aids)
 {
@@ -102,7 +106,8 @@ static void ticks(int n, bool aids)
     for (int i = 0; i < n; i++) {
         const ss_sim_state *st = ss_sim_get_state(sim);
         ss_input_tick tk = {.sim = sim, .t_s = st->t_s, .dt_s = SS_SIM_TICK_S, .aids = aids,
-                            .level = SS_LEVEL_L4_L5, .inject_ml = 5, .guide_min_deg = 0, .guide_max_deg = 60};
+                            .level = SS_LEVEL_L4_L5, .inject_ml = 5, .guide_min_deg = 0, .guide_max_deg = 60,
+                            .landmark = tick_landmark, .landmark_tilt_deg = tick_tilt_deg};
         ss_input_hub_poll(&hub, &tk, &sink);
         ss_sim_step(sim);
     }
@@ -244,6 +249,27 @@ Test(input, frame_needle_and_held_space_advance_per_tick)
     tap(SDLK_COMMA, KMOD_NONE);
     ticks(1, false);
     cr_expect_eq(count_op(SS_OP_GUIDE_ATTACH, from), 1);
+}
+
+/* Landmark-only mode: N (and the controller's A) put the needle in at the palpated point
+ * of the chosen interspace with the window's tilt (needle.landmark, the command a script
+ * gives), not along a frame; the same key in practice is needle.enter. */
+Test(input, n_in_landmark_mode_palpates_and_inserts)
+{
+    tick_landmark = true;
+    tick_tilt_deg = 7;
+    tap(SDLK_n, KMOD_NONE);
+    ticks(1, false);
+    tick_landmark = false;
+    cr_assert_eq(rec.n, 1);
+    cr_expect_eq(rec.cmds[0].op, SS_OP_NEEDLE_LANDMARK);
+    cr_expect_eq(rec.cmds[0].level, SS_LEVEL_L4_L5, "the level chosen in the tick");
+    cr_expect_float_eq(rec.cmds[0].args[0], 7.0, 1e-12, "the tilt set in the window");
+    cr_expect(ss_sim_get_state(sim)->needle_placed, "the sim placed the needle: %s", ss_sim_get_state(sim)->note);
+    tap(SDLK_n, KMOD_NONE);
+    ticks(1, false);
+    cr_assert_eq(rec.n, 2);
+    cr_expect_eq(rec.cmds[1].op, SS_OP_NEEDLE_ENTER, "outside landmark mode N enters the frame or free-hand line");
 }
 
 Test(input, view_keys_only_with_aids)

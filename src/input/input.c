@@ -56,6 +56,15 @@ ss_script_cmd ss_input_cmd(ss_script_op op)
     return c;
 }
 
+ss_script_cmd ss_input_enter_cmd(const ss_input_tick *tk)
+{
+    if (!tk->landmark) return ss_input_cmd(SS_OP_NEEDLE_ENTER);
+    ss_script_cmd c = ss_input_cmd(SS_OP_NEEDLE_LANDMARK);
+    c.level = tk->level;
+    c.args[0] = tk->landmark_tilt_deg;
+    return c;
+}
+
 ss_script_cmd ss_input_cmd3(ss_script_op op, double a, double b, double c)
 {
     ss_script_cmd x = ss_input_cmd(op);

@@ -51,6 +51,10 @@ typedef struct ss_input_tick {
     int level;                   /* interspace chosen for the view shortcuts (SS_LEVEL_*) */
     double inject_ml;            /* the task's volume */
     double guide_min_deg, guide_max_deg;
+    /* landmark-only mode: "put the needle in" means at the palpated point of `level`,
+       tilted landmark_tilt_deg toward the head (needle.landmark), not along a frame */
+    bool landmark;
+    double landmark_tilt_deg;
 } ss_input_tick;
 
 /* What the hand should feel, once a frame. */
@@ -93,6 +97,10 @@ void ss_input_hub_free(ss_input_hub *hub);
 /* Command builders (t_s is set by the caller's tick; line 0 = interactive). */
 ss_script_cmd ss_input_cmd(ss_script_op op);
 ss_script_cmd ss_input_cmd3(ss_script_op op, double a, double b, double c);
+/* Every device's "put the needle in": needle.enter (into the frame, or the free-hand
+ * line already placed), or in landmark-only mode needle.landmark at the tick's level and
+ * tilt. */
+ss_script_cmd ss_input_enter_cmd(const ss_input_tick *tk);
 
 /* ------------------------------------------------------------------ mouse and keyboard */
 /* Pointer areas: where a drag starts decides how it moves the probe. */

@@ -93,7 +93,7 @@ static void ss__pad_poll(void *self, const ss_input_tick *tk, const ss_input_sin
             if (st->guide_attached) ss__send(sink, ss_input_cmd3(SS_OP_GUIDE_ATTACH, p->guide_deg, 0, 0), tk->t_s);
             break;
         }
-        case SDL_CONTROLLER_BUTTON_A: ss__send(sink, ss_input_cmd(SS_OP_NEEDLE_ENTER), tk->t_s); break;
+        case SDL_CONTROLLER_BUTTON_A: ss__send(sink, ss_input_enter_cmd(tk), tk->t_s); break;
         case SDL_CONTROLLER_BUTTON_B: ss__send(sink, ss_input_cmd(SS_OP_NEEDLE_REMOVE), tk->t_s); break;
         case SDL_CONTROLLER_BUTTON_X:
             ss__send(sink, ss_input_cmd(st->stylet_in ? SS_OP_STYLET_REMOVE : SS_OP_STYLET_REPLACE), tk->t_s);

@@ -261,7 +261,7 @@ static void ss__action_run(ss_input_mk *mk, const ss__action *a, const ss_input_
         }
         break;
     }
-    case SS__A_ENTER: ss__issue(sink, ss_input_cmd(SS_OP_NEEDLE_ENTER), tk->t_s); break;
+    case SS__A_ENTER: ss__issue(sink, ss_input_enter_cmd(tk), tk->t_s); break;
     case SS__A_REMOVE: ss__issue(sink, ss_input_cmd(SS_OP_NEEDLE_REMOVE), tk->t_s); break;
     case SS__A_STYLET:
         ss__issue(sink, ss_input_cmd(st->stylet_in ? SS_OP_STYLET_REMOVE : SS_OP_STYLET_REPLACE), tk->t_s);

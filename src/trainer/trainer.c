@@ -246,21 +246,19 @@ static void ss__case_views_free(ss_tr_app *a)
 
 static void ss__vis_drain(ss_tr_app *a);
 
-/* The patient's posture as the attempt's scan settled it (sim.h): when the stage skipped
- * 'position' the patient lies unflexed from the first probe or needle command on, and the
- * picture, the 3D view and the hints show that patient (its volume built once, on first
- * use: about a second); a new attempt starts flexed again. */
-static int ss__posture_follow(ss_tr_app *a)
+/* The volume, the 3D view and the B-mode view of the patient in a posture (patient_case.h:
+ * the volume built once, on first use); the old ones are let go only once the new ones
+ * exist. */
+static int ss__posed_views(ss_tr_app *a, bool unflexed)
 {
-    bool unflexed = a->at.session && ss_sim_get_state(ss_session_sim(a->at.session))->unflexed;
-    if (unflexed == a->views_unflexed) return 0;
     const ss_volume *vol;
     ss_view3d *v3 = NULL;
     ss_bmode_view *bm = NULL;
     if (ss_case_volume_posed(a->cs, unflexed, 0.5f, &vol) != SS_OK ||
         ss_view3d_create(ss_case_spine_posed(a->cs, unflexed), &v3) != SS_OK ||
         ss_bmode_view_create(vol, a->use_gpu, &bm, a->bmode_note, sizeof a->bmode_note) != SS_OK) {
-        fprintf(stderr, "sonospine run: the %s patient: %s\n", unflexed ? "unflexed" : "flexed", ss_error_message());
+        fprintf(stderr, "sonospine run: the %s patient's views: %s\n", unflexed ? "unflexed" : "flexed",
+                ss_error_message());
         ss_view3d_destroy(v3);
         return -1;
     }
@@ -270,6 +268,18 @@ static int ss__posture_follow(ss_tr_app *a)
     a->v3 = v3;
     a->bm = bm;
     a->views_unflexed = unflexed;
+    return 0;
+}
+
+/* The patient's posture as the attempt's scan settled it (sim.h): when the stage skipped
+ * 'position' the patient lies unflexed from the first probe or needle command on, and the
+ * picture, the 3D view and the hints show that patient (its volume built once, on first
+ * use: about a second); a new attempt starts flexed again. */
+static int ss__posture_follow(ss_tr_app *a)
+{
+    bool unflexed = a->at.session && ss_sim_get_state(ss_session_sim(a->at.session))->unflexed;
+    if (unflexed == a->views_unflexed) return 0;
+    if (ss__posed_views(a, unflexed) != 0) return -1;
     if (unflexed)
         ss__say(a, "%s", "The scan began before the patient was positioned: lying unflexed, the interlaminar "
                           "windows are narrower.");
@@ -278,11 +288,6 @@ static int ss__posture_follow(ss_tr_app *a)
 
 static int ss__case_views_make(ss_tr_app *a)
 {
-    a->views_unflexed = false;
-    if (ss_case_volume(a->cs, 0.5f, &a->volume) != SS_OK) {
-        fprintf(stderr, "sonospine run: tissue volume: %s\n", ss_error_message());
-        return -1;
-    }
     ss_case_world(a->cs, &a->world);
     ss_scenario_probe(&a->cs->scenario, &a->sim_probe);
     const ss_probe_params *pp = &a->cs->scenario.probe;
@@ -298,15 +303,7 @@ static int ss__case_views_make(ss_tr_app *a)
     a->skin_transparent = !a->exam && !a->landmark;
     a->level = a->cs->scenario.task.n_expected_interspaces > 0 ? a->cs->scenario.task.expected_interspaces[0]
                                                                : SS_LEVEL_L3_L4;
-    if (ss_view3d_create(a->cs->spine, &a->v3) != SS_OK) {
-        fprintf(stderr, "sonospine run: 3D view: %s\n", ss_error_message());
-        return -1;
-    }
-    if (ss_bmode_view_create(a->volume, a->use_gpu, &a->bm, a->bmode_note, sizeof a->bmode_note) != SS_OK) {
-        fprintf(stderr, "sonospine run: B-mode: %s\n", ss_error_message());
-        return -1;
-    }
-    return 0;
+    return ss__posed_views(a, false);
 }
 
 static int ss__name_cmp(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
@@ -496,24 +493,15 @@ static void ss__screenshot_now(ss_tr_app *a)
     else ss__say(a, "screenshot failed: %s", path);
 }
 
-/* Landmark-only mode's needle keys: N puts the needle in at the palpated interspace of
- * the chosen level (needle.landmark, the command a script gives), tilted toward the head
- * by the tilt that , and . set (Shift: 5 deg steps; 0-30 deg). */
+/* Landmark-only mode's tilt keys: , and . set how far the needle N puts in (the input
+ * devices' enter: ss_input_enter_cmd) tilts toward the head (Shift: 5 deg steps; 0-30
+ * deg), as 1-5 set the interspace. */
 static bool ss__landmark_key(ss_tr_app *a, SDL_Keycode s, bool shift)
 {
-    if (s == SDLK_COMMA || s == SDLK_PERIOD) {
-        double d = (s == SDLK_PERIOD ? 1.0 : -1.0) * (shift ? 5.0 : 1.0);
-        a->landmark_tilt_deg = fmin(30.0, fmax(0.0, a->landmark_tilt_deg + d));
-        return true;
-    }
-    if (s == SDLK_n) {
-        ss_script_cmd c = ss_input_cmd(SS_OP_NEEDLE_LANDMARK);
-        c.level = a->level;
-        c.args[0] = a->landmark_tilt_deg;
-        ss__issue(a, &c);
-        return true;
-    }
-    return false;
+    if (s != SDLK_COMMA && s != SDLK_PERIOD) return false;
+    double d = (s == SDLK_PERIOD ? 1.0 : -1.0) * (shift ? 5.0 : 1.0);
+    a->landmark_tilt_deg = fmin(30.0, fmax(0.0, a->landmark_tilt_deg + d));
+    return true;
 }
 
 /* Keys of the window itself (image settings, overlays, camera). True when used. */
@@ -662,7 +650,8 @@ static void ss__run_ticks(ss_tr_app *a, double real_dt_s)
         ss_input_tick tk = {.sim = sim, .t_s = st->t_s, .dt_s = SS_SIM_TICK_S, .aids = a->aids_hints || a->aids_overlay,
                             .level = a->level, .inject_ml = a->cs->scenario.task.volume_ml,
                             .guide_min_deg = a->cs->scenario.task.guide_angle_min_deg,
-                            .guide_max_deg = a->cs->scenario.task.guide_angle_max_deg};
+                            .guide_max_deg = a->cs->scenario.task.guide_angle_max_deg,
+                            .landmark = a->landmark, .landmark_tilt_deg = a->landmark_tilt_deg};
         if (a->exam) tk.aids = false;
         ss_input_hub_poll(&a->hub, &tk, &sink);
         st = ss_sim_get_state(sim);
