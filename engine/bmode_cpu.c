@@ -195,6 +195,7 @@ typedef struct ss__ctx {
     float dir_needle_diffuse;
     float grazing_cos; /* cos SS_BMODE_GRAZING_DEG */
     float display_ref_db; /* envelope (dB) shown white at zero gain */
+    float tau_floor;      /* speckle cull (ss_bmode_tau_floor) */
     const float *tex;     /* tissue_texture.h tables */
     int tex_kind[256];    /* per label: which table, -1 none (or textures off) */
     float press;          /* mm the probe is pressed in along its beam (ss__press) */
@@ -237,6 +238,8 @@ typedef struct ss__scratch {
     int nev[SS__MAX_RAYS];
     ss__piece pieces[SS__MAX_PIECES];
     int npieces;
+    float a_cull; /* displayed depth past which every scatterer of the line is culled */
+    long splats;  /* scatterers splatted by this share */
 } ss__scratch;
 
 static inline void ss__deposit(const ss__ctx *C, float *bins, float a, float amp)
@@ -772,52 +775,62 @@ static inline void ss__batch_screen(const ss__tube *T, ss__batch *B, bool multi)
  * label's address, prefetched; (2) the label, occupancy and the ray's transmission, and
  * the texture cell's address, prefetched; (3) the weight and the deposit, in batch order
  * (so the sums, and the image, are bit for bit those of one pass). */
-SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, const ss__scratch *S, ss__batch *B, float *bins)
+SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss__batch *B, float *bins)
 {
-    const int ncen = C->nrays / 2;
+    const int ncen = C->nrays / 2, ns1 = C->nsteps + 1;
     const float inv_de = C->ray_de > 0.f ? 1.f / C->ray_de : 0.f;
     const uint8_t *labels = C->vol.v->labels;
     int idx[SS__BATCH], kk[SS__BATCH], lab[SS__BATCH], n1 = 0, n2 = 0;
     size_t off[SS__BATCH];
     float au[SS__BATCH], tr[SS__BATCH];
     const float *tex[SS__BATCH];
+    /* the exact tube tests and the ray's transmission (culled under the floor): a
+       scatterer's index is written every time and the count advances only for those
+       kept, so that no branch waits on a coin toss */
     for (int t = 0; t < B->n; t++) {
-        if (!B->keep[t]) continue;
         const float a = B->a[t], l = B->l[t], e = B->e[t];
         int k = (int)(a * C->inv_ds);
-        if (k >= C->nsteps || l * l >= C->lim_l2[k] || e * e > C->lim_e2[k]) continue;
+        int kc = k < 0 ? 0 : k > C->nsteps - 1 ? C->nsteps - 1 : k;
+        int ry = ncen + (int)lrintf(e * inv_de);
+        ry = ry < 0 ? 0 : ry >= C->nrays ? C->nrays - 1 : ry;
+        float tt = S->tau[(size_t)ry * (size_t)ns1 + (size_t)kc];
+        int ok = B->keep[t] & (k < C->nsteps) & (l * l < C->lim_l2[kc]) & (e * e <= C->lim_e2[kc]) & (tt > 0.f) &
+                 (tt >= C->tau_floor);
+        idx[n1] = t;
+        kk[n1] = kc;
+        tr[n1] = tt;
+        n1 += ok;
+    }
+    /* the label's address, prefetched for the whole batch */
+    for (int i = 0; i < n1; i++) {
+        const int t = idx[i];
         const float pos[3] = {B->px[t], B->py[t], B->pz[t]};
         size_t o = ss__label_offset(&C->vol, pos);
         if (o != SIZE_MAX) __builtin_prefetch(labels + o);
-        idx[n1] = t;
-        kk[n1] = k;
-        off[n1++] = o;
+        off[i] = o;
     }
+    /* the label, the tissue's occupancy and the texture cell's address, prefetched */
     for (int i = 0; i < n1; i++) {
-        const int t = idx[i], k = kk[i];
+        const int t = idx[i];
         int lb = off[i] == SIZE_MAX ? SS_TISSUE_AIR : labels[off[i]];
-        if (C->amp[lb] <= 0.f) continue;
         float occ, u;
         ss_scatter_draws(ss_scatter_rehash(B->hs[t]), &occ, &u);
-        if (occ >= C->p_occ[lb]) continue;
-        int ry = ncen + (int)lrintf(B->e[t] * inv_de);
-        if (ry < 0) ry = 0;
-        if (ry >= C->nrays) ry = C->nrays - 1;
-        float tt = S->tau[(size_t)ry * (size_t)(C->nsteps + 1) + (size_t)k];
-        if (tt <= 0.f) continue;
+        int ok = (C->amp[lb] > 0.f) & (occ < C->p_occ[lb]);
         const float *tp = NULL;
-        if (C->tex_kind[lb] >= 0) {
+        if (ok && C->tex_kind[lb] >= 0) {
             const float pos[3] = {B->px[t], B->py[t], B->pz[t]};
             tp = C->tex + (size_t)C->tex_kind[lb] * SS_TEXTURE_N * SS_TEXTURE_N + ss_texture_index(pos);
             __builtin_prefetch(tp);
         }
         idx[n2] = t;
-        kk[n2] = k;
+        kk[n2] = kk[i];
         lab[n2] = lb;
         au[n2] = u;
-        tr[n2] = tt;
-        tex[n2++] = tp;
+        tr[n2] = tr[i];
+        tex[n2] = tp;
+        n2 += ok;
     }
+    S->splats += n2;
     for (int i = 0; i < n2; i++) {
         const int t = idx[i], k = kk[i];
         const float a = B->a[t], l = B->l[t], e = B->e[t];
@@ -836,7 +849,7 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, const ss__scratch *
     B->n = 0;
 }
 
-static inline void ss__batch_flush(const ss__ctx *C, const ss__scratch *S, const ss__tube *T, ss__batch *B,
+static inline void ss__batch_flush(const ss__ctx *C, ss__scratch *S, const ss__tube *T, ss__batch *B,
                                    float *bins)
 {
     if (C->per_cell > 1)
@@ -849,7 +862,7 @@ static inline void ss__batch_flush(const ss__ctx *C, const ss__scratch *S, const
 SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece *P, float *bins)
 {
     const float h = C->cell;
-    float a1 = fminf(P->a1, C->depth + 4.f * C->sigma_a);
+    float a1 = fminf(fminf(P->a1, C->depth + 4.f * C->sigma_a), S->a_cull);
     if (a1 <= P->a0) return;
     int m = 0;
     for (int i = 1; i < 3; i++)
@@ -1024,6 +1037,25 @@ static void ss__line_labels(const ss__ctx *C, const ss__scratch *S, int line)
 
 /* Phase 1 of a line: contact, elevation rays (tau, specular echoes), needle, speckle
  * splat. Writes only this line's rows of spec and spk. */
+/* The displayed depth past which every scatterer of the line is culled: one step beyond
+ * the first step where every ray's transmission is under the floor (it never rises
+ * again: each step multiplies it by factors <= 1, the needle's shadow included), so the
+ * pieces can stop there; the splat's own test against the floor decides each scatterer
+ * before it, and the image is the same as testing all of them. */
+static float ss__cull_depth(const ss__ctx *C, const ss__scratch *S)
+{
+    if (!(C->tau_floor > 0.f)) return INFINITY;
+    int kc = 0;
+    for (int r = 0; r < C->nrays; r++) {
+        const float *t = S->tau + (size_t)r * (size_t)(C->nsteps + 1);
+        int k = 0;
+        while (k <= C->nsteps && t[k] >= C->tau_floor) k++;
+        if (k > C->nsteps) return INFINITY;
+        if (k > kc) kc = k;
+    }
+    return (float)(kc + 1) * C->ds;
+}
+
 static void ss__line_rf(const ss__ctx *C, ss__scratch *S, int line)
 {
     const ss_probe *pr = C->probe;
@@ -1077,6 +1109,7 @@ static void ss__line_rf(const ss__ctx *C, ss__scratch *S, int line)
     ss__merge_events(C, S, bins);
     if (C->scene->needle) ss__needle(C, S, bins);
     ss__line_labels(C, S, line);
+    S->a_cull = ss__cull_depth(C, S);
     if (!(s->flags & SS_BMODE_NO_SPECKLE)) {
         for (int i = 0; i < S->npieces; i++) ss__speckle_piece(C, S, &S->pieces[i], spk);
         if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f) ss__add_noise(C, line, spk, C->noise_spk, 0.f);
@@ -1215,6 +1248,7 @@ typedef struct ss__job {
     int mode; /* 0 lines phase 1, 3 lines phase 2, 1 scan conversion rows, 2 bare march */
     float *bare_out;
     ss_status status[SS_POOL_MAX];
+    long splats[SS_POOL_MAX];
 } ss__job;
 
 /* One share (index of count) of a pass: lines index, index + count, ... or a band of rows. */
@@ -1266,6 +1300,7 @@ static void ss__share(void *arg, int index, int count)
         S->tau = tau;
         S->labs = labs;
         for (int line = index; line < pr->lines; line += count) ss__line_rf(C, S, line);
+        J->splats[index] = S->splats;
     }
     free(tau);
     free(labs);
@@ -1280,6 +1315,10 @@ static ss_status ss__run_jobs(const ss__ctx *C, int mode, int nthreads, float *b
     ss_pool_run(nthreads, ss__share, &J);
     for (int i = 0; i < nthreads; i++)
         if (J.status[i] != SS_OK) return ss_error_set(J.status[i], "bmode: out of memory for line buffers");
+    if (mode == 0) {
+        C->out->speckle_splats = 0;
+        for (int i = 0; i < nthreads; i++) C->out->speckle_splats += J.splats[i];
+    }
     return SS_OK;
 }
 
@@ -1318,6 +1357,7 @@ ss_status ss_bmode_frame_prepare(ss_bmode_frame *f, const ss_probe *p, const ss_
     ss_status st = ss_scan_geometry_for_probe(p, s->image_width_px, &g);
     if (st != SS_OK) return st;
     size_t n = (size_t)p->lines * (size_t)p->samples;
+    f->speckle_splats = 0;
     if (!f->envelope || f->lines != p->lines || f->samples != p->samples) {
         free(f->envelope);
         free(f->grey);
@@ -1447,6 +1487,7 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     C->dir_needle_diffuse = 1.f / (s->directivity_needle_diffuse_deg * dg * s->directivity_needle_diffuse_deg * dg);
     C->noise_rms = powf(10.f, s->noise_db / 20.f);
     C->display_ref_db = s->speckle_level_db + SS_BMODE_DISPLAY_HEADROOM_DB;
+    C->tau_floor = ss_bmode_tau_floor(s);
     C->tgc_lin_db_per_mm = 2.f * s->tgc_auto_alpha_db_cm_mhz * pr->freq_mhz * 0.1f;
     /* elevation rays: spaced sigma_e at the elevation focus, Gaussian weights summing to 1 */
     C->nrays = s->elevation_rays;
@@ -1533,6 +1574,12 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     return SS_OK;
 }
 
+float ss_bmode_tau_floor(const ss_bmode_settings *s)
+{
+    if (s->flags & (SS_BMODE_NO_NOISE | SS_BMODE_NO_SPECKLE | SS_BMODE_NO_CULL)) return 0.f;
+    return powf(10.f, (s->noise_db - s->speckle_level_db - SS_BMODE_SPECKLE_CULL_DB) / 20.f);
+}
+
 ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bmode_settings *s,
                               ss_bmode_model *out)
 {
@@ -1587,6 +1634,7 @@ ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bm
     memcpy(m->noise_tab, C->noise_tab, sizeof m->noise_tab); /* (from ss__consts) */
     m->grazing_cos = C->grazing_cos;
     m->display_ref_db = C->display_ref_db;
+    m->tau_floor = C->tau_floor;
     memcpy(m->tex_kind, C->tex_kind, sizeof m->tex_kind);
     m->cell = C->cell;
     m->phase_scale = C->phase_scale;

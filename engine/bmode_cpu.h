@@ -72,6 +72,7 @@ enum {
     SS_BMODE_NO_REFRACTION = 1u << 3,
     SS_BMODE_NO_CONTACT = 1u << 4, /* lines start at the face even where gel lies under it */
     SS_BMODE_NO_TEXTURE = 1u << 5, /* muscle and fat without their microstructure (tissue_texture.h) */
+    SS_BMODE_NO_CULL = 1u << 6,    /* splat every scatterer, even those far under the noise (ss_bmode_tau_floor) */
 };
 
 typedef struct ss_bmode_settings {
@@ -122,6 +123,7 @@ typedef struct ss_bmode_frame {
     ss_scan_geometry geom; /* pixel <-> probe-frame mm */
     ss_image image;        /* geom.width x geom.height, 8-bit */
     ss_scan_map map;       /* private cache */
+    long speckle_splats;   /* scatterers the CPU renderer splatted into the lines (0 from the GPU) */
     float *work;           /* private: per-frame RF buffers of the CPU renderer */
     size_t work_floats;
 } ss_bmode_frame;
@@ -188,6 +190,12 @@ static inline int ss_bmode_skin_solid_steps(float step)
     return k < 1 ? 1 : k;
 }
 #define SS_BMODE_REF_DENSITY_MM3 16.f
+/* Scatterers behind so much attenuation and reflection that their echo is this far below
+ * the electronic noise (two-way transmission tau < ss_bmode_tau_floor()) are not splatted:
+ * their power is at most 10^(-CULL/10) of the noise's where they lie, invisible at any
+ * gain (noise and speckle get the same gain and TGC). Behind bone most of the speckle
+ * lattice is such (docs/acoustics.md "Speed"). */
+#define SS_BMODE_SPECKLE_CULL_DB 30.f
 #define SS_BMODE_NOISE_N 4096      /* table of complex Gaussian noise values */
 #define SS_BMODE_EVENT_MATCH_MM 1.0f /* elevation rays' echoes this close count as one surface */
 #define SS_BMODE_MAX_EVENTS 160      /* echoes one elevation ray keeps (more are dropped) */
@@ -219,6 +227,7 @@ typedef struct ss_bmode_model {
     float noise_tab[2 * SS_BMODE_NOISE_N]; /* complex Gaussian noise values, E|n|^2 = 1 */
     float grazing_cos;     /* cos SS_BMODE_GRAZING_DEG */
     float display_ref_db;  /* envelope (dB) shown white at zero gain */
+    float tau_floor;       /* speckle cull: ss_bmode_tau_floor() */
     int tex_kind[256];     /* per label: tissue_texture.h table, -1 none (or textures off) */
     float cos_tab[SS_BMODE_PHASE_N + 1], sin_tab[SS_BMODE_PHASE_N + 1];
     float gauss_tab[SS_BMODE_GAUSS_N + 2];
@@ -232,6 +241,12 @@ typedef struct ss_bmode_model {
     float *lat;
 } ss_bmode_model;
 #define SS_BMODE_BEAM_TABLES 10
+
+/* The two-way transmission below which a scatterer is not splatted (SS_BMODE_SPECKLE_CULL_DB
+ * under the noise, relative to speckle_level_db at transmission 1); 0 (no cull) when the
+ * image has no noise or no speckle. A ray's transmission only falls with depth, so every
+ * scatterer past the first step where all of a line's rays are below it is culled. */
+float ss_bmode_tau_floor(const ss_bmode_settings *s);
 
 /* Fills *out (free with ss_bmode_model_free). voxel_mm: the volume's spacing. */
 ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bmode_settings *s,

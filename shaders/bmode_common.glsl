@@ -75,6 +75,7 @@ uniform float u_noise_bins;  // noise rms per RF bin without the lateral kernel
 uniform float u_display_ref_db;
 uniform float u_grazing_cos;
 uniform float u_ray_de;
+uniform float u_tau_floor;   // speckle cull: no splat below this two-way transmission (ss_bmode_tau_floor)
 uniform float u_ray_e[SS_BMODE_MAX_RAYS], u_ray_w[SS_BMODE_MAX_RAYS];
 uniform float u_dir_soft, u_dir_bone, u_dir_metal, u_dir_needle, u_dir_needle_diffuse, u_needle_diffuse;
 uniform float u_noise_rms, u_tgc_lin_db_per_mm;

@@ -12,6 +12,8 @@
 // A scatterer writes bins floor(a / delta) and the next, so neighbouring chunks could
 // touch one common bin: even chunks run in one dispatch, odd ones in the next
 // (u_parity), and no two invocations of a dispatch ever write the same bin.
+// Scatterers whose ray's two-way transmission is under u_tau_floor are culled as on the CPU
+// (SS_BMODE_SPECKLE_CULL_DB below the noise); a chunk wholly past the line's cull returns.
 layout(local_size_x = 8, local_size_y = 1) in;
 
 uniform int u_parity, u_nchunks;
@@ -96,7 +98,7 @@ void speckle_piece(int line, int pi, float c0, float c1)
                     int ry = ncen + int(roundEven(e * inv_de));
                     ry = clamp(ry, 0, u_nrays - 1);
                     float t = tau[(line * u_nrays + ry) * ns1 + k];
-                    if (t <= 0.0) continue;
+                    if (!(t > 0.0 && t >= u_tau_floor)) continue;
                     float q = e2 * beam[ns1 + k] * (float(SS_BMODE_GAUSS_N) / SS_BMODE_GAUSS_QMAX);
                     int qi = int(q);
                     float qf = q - float(qi);
@@ -118,6 +120,16 @@ void main()
     if (line >= u_lines || chunk >= u_nchunks) return;
     float c0 = float(chunk) * u_chunk_mm;
     float c1 = chunk == u_nchunks - 1 ? 1e30 : float(chunk + 1) * u_chunk_mm;
+    // the cull (ss__cull_depth): a ray's transmission never rises with depth, so when every
+    // ray is under the floor a step before the chunk starts, every scatterer of it is culled
+    if (u_tau_floor > 0.0) {
+        int k0 = max(int(c0 * u_inv_ds) - 1, 0);
+        if (k0 <= u_nsteps) {
+            bool any = false;
+            for (int r = 0; r < u_nrays; r++) any = any || tau[(line * u_nrays + r) * (u_nsteps + 1) + k0] >= u_tau_floor;
+            if (!any) return;
+        }
+    }
     int np = npieces[line];
     for (int i = 0; i < np; i++) speckle_piece(line, i, c0, c1);
 }

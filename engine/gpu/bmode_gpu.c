@@ -348,6 +348,7 @@ static void ss__uniforms(const ss_bmode_gpu *g, GLuint pr, const ss_needle_geom 
     glUniform1i(SS__LOC("u_per_cell"), M->per_cell);
     glUniform1i(SS__LOC("u_kernel_half"), M->kernel_half);
     glUniform1f(SS__LOC("u_ray_de"), M->ray_de);
+    glUniform1f(SS__LOC("u_tau_floor"), M->tau_floor);
     glUniform1fv(SS__LOC("u_ray_e"), SS_BMODE_MAX_RAYS, M->ray_e);
     glUniform1fv(SS__LOC("u_ray_w"), SS_BMODE_MAX_RAYS, M->ray_w);
     glUniform1f(SS__LOC("u_dir_soft"), M->dir_soft);
