@@ -186,7 +186,8 @@ typedef struct ss__ctx {
     float ray_e[SS__MAX_RAYS], ray_w[SS__MAX_RAYS], ray_de;
     /* per step (depth (k + 0.5) ds) beam tables */
     float *inv2sl2, *inv2se2, *lim_l2, *lim_e2, *norm, *sig_l, *sig_e, *hat, *inv_hat, *noise_spk, *lat;
-    /* per frame: complex RF per line, specular (and needle) echoes and the speckle splat */
+    /* per frame: complex RF per line (2 nbins floats: the real parts, then the imaginary
+       parts), specular (and needle) echoes and the speckle splat */
     float *spec, *spk;
     float kernel[2 * SS__KERNEL_HALF + 2];
     int kernel_half;
@@ -212,6 +213,7 @@ typedef struct ss__ctx {
        and the TGC and gain (dB) per sample */
     float *latw, *gain_db;
     int lat_jmax;
+    int latb[SS_BMODE_LAT_MAX + 1][2]; /* bins [lo, hi) where latw[a] is not 0 */
 } ss__ctx;
 
 /* A straight piece of the central ray: displayed depth a = a0 + sc * (path from A along d),
@@ -253,10 +255,11 @@ static inline void ss__deposit(const ss__ctx *C, float *bins, float a, float amp
     float pt = a * C->phase_scale;
     unsigned pi = (unsigned)(int64_t)(pt + 0.5f) & (SS__PHASE_N - 1);
     float re = amp * C->cos_tab[pi], im = amp * C->sin_tab[pi];
-    bins[2 * b] += (1.f - f) * re;
-    bins[2 * b + 1] += (1.f - f) * im;
-    bins[2 * b + 2] += f * re;
-    bins[2 * b + 3] += f * im;
+    float *bim = bins + C->nbins; /* a line's RF: nbins real parts, then nbins imaginary */
+    bins[b] += (1.f - f) * re;
+    bim[b] += (1.f - f) * im;
+    bins[b + 1] += f * re;
+    bim[b + 1] += f * im;
 }
 
 static inline float ss__dot(const float a[3], const float b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
@@ -943,8 +946,8 @@ SS_SIMD_CLONES static void ss__add_noise(const ss__ctx *C, int line, float *buf,
             sc = scale_per_step[k > C->nsteps ? C->nsteps : k];
         }
         uint32_t h = ss_scatter_hash(seed, line, b, 0x7FFF) & (SS_BMODE_NOISE_N - 1);
-        buf[2 * b] += sc * C->noise_tab[2 * h];
-        buf[2 * b + 1] += sc * C->noise_tab[2 * h + 1];
+        buf[b] += sc * C->noise_tab[2 * h];
+        buf[C->nbins + b] += sc * C->noise_tab[2 * h + 1];
     }
 }
 
@@ -1128,12 +1131,12 @@ static inline void ss__lateral(const ss__ctx *C, int line, int b, float *re_out,
     if (line + j0 < 0) j0 = -line;
     if (line + j1 > lines - 1) j1 = lines - 1 - line;
     const size_t stride = 2 * (size_t)C->nbins;
-    const float *p = C->spk + (size_t)(line + j0) * stride + 2 * (size_t)b;
+    const float *p = C->spk + (size_t)(line + j0) * stride + (size_t)b;
     float re = 0.f, im = 0.f;
     for (int j = j0; j <= j1; j++, p += stride) {
         float w = L[2 + (j < 0 ? -j : j)];
         re += w * p[0];
-        im += w * p[1];
+        im += w * p[C->nbins];
     }
     if (j0 != -J || j1 != J) {
         float sq = 0.f, cr = 0.f;
@@ -1148,6 +1151,30 @@ static inline void ss__lateral(const ss__ctx *C, int line, int b, float *re_out,
     }
     *re_out = re;
     *im_out = im;
+}
+
+/* log2 of a positive float for the log compression, written out so that the loop over a
+ * line's samples vectorizes (libm's log10f is a call per sample): exponent + the series
+ * 2/ln 2 (t + t^3/3 + ... + t^11/11), t = (m - 1)/(m + 1) for the mantissa m in [1, 2);
+ * the first term left out, t^13/13 < 1e-7, is 1e-6 dB. Subnormals come out near -127,
+ * thousands of dB under any display floor, as they should. */
+#define SS__DB_PER_LOG2 6.0205999f /* 20 log10(2) */
+static inline float ss__log2(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    float e = (float)((int)(u >> 23 & 0xFFu) - 127);
+    u = (u & 0x007FFFFFu) | 0x3F800000u;
+    float m;
+    memcpy(&m, &u, sizeof m);
+    float t = (m - 1.f) / (m + 1.f), t2 = t * t;
+    float p = 1.f / 11.f;
+    p = p * t2 + 1.f / 9.f;
+    p = p * t2 + 1.f / 7.f;
+    p = p * t2 + 1.f / 5.f;
+    p = p * t2 + 1.f / 3.f;
+    p = p * t2 + 1.f;
+    return e + 2.8853901f * t * p; /* 2 / ln 2 */
 }
 
 /* Phase 2 of a line (every line's phase 1 done): lateral speckle kernel added to the
@@ -1172,23 +1199,26 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
         for (int b = 0; b < nb; b++) are[b] = aim[b] = 0.f;
         const size_t stride = 2 * (size_t)nb;
         for (int j = -Jm; j <= Jm; j++) {
-            const float *w = C->latw + (size_t)(j < 0 ? -j : j) * (size_t)nb;
+            const int ja = j < 0 ? -j : j;
+            const float *w = C->latw + (size_t)ja * (size_t)nb;
             const float *p = C->spk + (size_t)(line + j) * stride;
-            for (int b = 0; b < nb; b++) {
-                are[b] += w[b] * p[2 * b];
-                aim[b] += w[b] * p[2 * b + 1];
+            /* only where the weight is not 0 (a depth's kernel is narrower than the
+               widest): adding w * p = 0 changes no sum */
+            for (int b = C->latb[ja][0]; b < C->latb[ja][1]; b++) {
+                are[b] += w[b] * p[b];
+                aim[b] += w[b] * p[nb + b];
             }
         }
         for (int b = 0; b < nb; b++) {
-            bins[2 * b] += are[b];
-            bins[2 * b + 1] += aim[b];
+            bins[b] += are[b];
+            bins[nb + b] += aim[b];
         }
     } else if (!(s->flags & SS_BMODE_NO_SPECKLE)) {
         for (int b = 0; b < nb; b++) {
             float re, im;
             ss__lateral(C, line, b, &re, &im);
-            bins[2 * b] += re;
-            bins[2 * b + 1] += im;
+            bins[b] += re;
+            bins[nb + b] += im;
         }
     } else if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f)
         ss__add_noise(C, line, bins, NULL, C->noise_bins);
@@ -1207,10 +1237,10 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
         for (int j = ja; j < jb; j++) re[j] = im[j] = 0.f;
         for (int t = 0; t <= 2 * K + 1; t++) {
             const float g = C->kernel[t];
-            const float *q = bins + 2 * (size_t)(m / 2 - K + t);
+            const float *q = bins + (size_t)(m / 2 - K + t);
             for (int j = ja; j < jb; j++) {
-                re[j] += g * q[2 * (size_t)j * (size_t)m];
-                im[j] += g * q[2 * (size_t)j * (size_t)m + 1];
+                re[j] += g * q[(size_t)j * (size_t)m];
+                im[j] += g * q[(size_t)nb + (size_t)j * (size_t)m];
             }
         }
         for (int j = ja; j < jb; j++) env[j] = sqrtf(re[j] * re[j] + im[j] * im[j]);
@@ -1225,8 +1255,8 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
         if (b1 > C->nbins - 1) b1 = C->nbins - 1;
         for (int b = b0; b <= b1; b++) {
             float g = C->kernel[b - cb + K];
-            re += g * bins[2 * b];
-            im += g * bins[2 * b + 1];
+            re += g * bins[b];
+            im += g * bins[nb + b];
         }
         env[j] = sqrtf(re * re + im * im);
     }
@@ -1236,8 +1266,11 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
     for (int j = 0; j < pr->samples; j++) {
         float gdb = C->gain_db[j];
         float e = env[j];
-        float b = e > 0.f ? 255.f * (20.f * log10f(e) - C->display_ref_db + gdb + dr) / dr : 0.f;
-        grey[j] = b < 0.f ? 0.f : b > 255.f ? 255.f : b;
+        /* computed for every sample (ss__log2(0) is a finite -127), then chosen, so that
+           the loop has no branch; not fminf/fmaxf, which are libm calls here */
+        float b = 255.f * (SS__DB_PER_LOG2 * ss__log2(e) - C->display_ref_db + gdb + dr) / dr;
+        b = b < 0.f ? 0.f : b > 255.f ? 255.f : b;
+        grey[j] = e > 0.f ? b : 0.f;
     }
 }
 
@@ -1685,6 +1718,14 @@ static ss_status ss__image_tables(ss__ctx *C)
         if (k > C->nsteps - 1) k = C->nsteps - 1;
         const float *L = C->lat + (size_t)k * SS_BMODE_LAT_STRIDE;
         for (int a = 0; a <= C->lat_jmax; a++) C->latw[(size_t)a * (size_t)nb + (size_t)b] = L[2 + a];
+    }
+    for (int a = 0; a <= C->lat_jmax; a++) {
+        const float *w = C->latw + (size_t)a * (size_t)nb;
+        int lo = 0, hi = nb;
+        while (lo < hi && w[lo] == 0.f) lo++;
+        while (hi > lo && w[hi - 1] == 0.f) hi--;
+        C->latb[a][0] = lo;
+        C->latb[a][1] = hi;
     }
     float dz = ss_probe_sample_spacing_mm(pr);
     for (int j = 0; j < pr->samples; j++) {
