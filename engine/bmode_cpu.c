@@ -400,6 +400,12 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
     const bool specular = !(s->flags & SS_BMODE_NO_SPECULAR);
     int k;
     for (k = 0; k < C->nsteps; k++) {
+        /* an elevation ray that is not the central one (which carries the labels) has
+           nothing left to give once it is behind bone and under the speckle cull: behind
+           bone it records no echo, its transmission only falls, and scatterers under the
+           floor are not splatted (ss__cull_depth); the rest of its tau is the floor's
+           side of it, which is all the cull and the splat read */
+        if (!record && through_bone && t < C->tau_floor) break;
         tau[k] = t;
         if (record) S->labs[k] = (uint8_t)lab;
         float a = (float)k * C->ds;

@@ -121,6 +121,8 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, bool record, flo
     const bool specular = (u_flags & SS_BMODE_NO_SPECULAR) == 0u;
     int k;
     for (k = 0; k < u_nsteps; k++) {
+        // as ss__march_ray: an off-centre ray behind bone and under the cull has no more to give
+        if (!record && through_bone && t < u_tau_floor) break;
         tau[tb + k] = t;
         if (record) emit_labels(line, k, lab);
         float a = float(k) * u_ds;
