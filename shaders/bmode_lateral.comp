@@ -1,30 +1,20 @@
 #version 430
 // bmode_lateral.comp: pass 3 of the GPU B-mode renderer, one invocation per (bin, line) of
 // a line in contact with the skin (engine/bmode_cpu.c ss__add_noise, ss__lateral,
-// ss__line_image; same order, same sums):
-//   speckle on:  the lateral speckle kernel (Gaussian of sigma_l at the bin's depth, in line
-//                units) across the lines' speckle splats, rescaled at the image edges to
-//                the full kernel's power, added to the line's specular RF bins. The CPU adds
-//                the electronic noise (table entry picked by a hash of seed, line, bin;
-//                scaled per march step by noise_spk) to every contact line's splat before
-//                the kernel; here it is added on the fly to each neighbour's splat value,
-//                spk + scale * noise, the same two roundings, so the sums are the CPU's;
-//   speckle off: only the noise, scaled by noise_bins, added to the RF bins.
+// ss__line_image; same order, same sums), dispatched in two stages (u_stage):
+//   0, speckle and noise on: the electronic noise (table entry picked by a hash of seed,
+//                line, bin; scaled per march step by noise_spk) added to every contact
+//                line's speckle splat in place, spk + scale * noise, as the CPU does
+//                before the kernel (same two roundings); once per bin, where adding it on
+//                the fly to each neighbour's value cost 2J + 1 hashes and table reads a bin;
+//   1, speckle on: the lateral speckle kernel (Gaussian of sigma_l at the bin's depth, in
+//                line units) across the lines' (noisy) splats, rescaled at the image edges
+//                to the full kernel's power, added to the line's specular RF bins;
+//   1, speckle off: only the noise, scaled by noise_bins, added to the RF bins.
 // Lines without contact get nothing, and contribute neither splat nor noise.
 layout(local_size_x = 64, local_size_y = 1) in;
 
-// the splat of line l at bin b plus its electronic noise (scale nsc; 0 = none)
-vec2 splat_noisy(int l, int b, float nsc)
-{
-    int p = l * 2 * u_nbins + 2 * b;
-    vec2 s = vec2(spk[p], spk[p + 1]);
-    if (nsc > 0.0 && contact_mm[l] >= 0.0) {
-        int h = noise_index(l, b);
-        precise vec2 sn = s + nsc * vec2(noise_tab[2 * h], noise_tab[2 * h + 1]);
-        s = sn;
-    }
-    return s;
-}
+uniform int u_stage; // 0: noise into the splats, 1: kernel (see above)
 
 void main()
 {
@@ -32,6 +22,15 @@ void main()
     if (b >= u_nbins || line >= u_lines || contact_mm[line] < 0.0) return;
     const bool noise = (u_flags & SS_BMODE_NO_NOISE) == 0u && u_noise_rms > 0.0;
     const int o = line * 2 * u_nbins + 2 * b;
+    if (u_stage == 0) {
+        int kn = int(float(b) * u_delta * u_inv_ds);
+        float nsc = beam_at(9, min(kn, u_nsteps)); // noise_spk
+        int h = noise_index(line, b);
+        precise vec2 sn = vec2(spk[o], spk[o + 1]) + nsc * vec2(noise_tab[2 * h], noise_tab[2 * h + 1]);
+        spk[o] = sn.x;
+        spk[o + 1] = sn.y;
+        return;
+    }
     if ((u_flags & SS_BMODE_NO_SPECKLE) != 0u) {
         if (noise) {
             int h = noise_index(line, b);
@@ -40,11 +39,6 @@ void main()
             bins[o + 1] = nb.y;
         }
         return;
-    }
-    float nsc = 0.0;
-    if (noise) {
-        int kn = int(float(b) * u_delta * u_inv_ds);
-        nsc = beam_at(9, min(kn, u_nsteps)); // noise_spk
     }
     int k = int(float(b) * u_delta * u_inv_ds);
     if (k > u_nsteps - 1) k = u_nsteps - 1;
@@ -56,7 +50,8 @@ void main()
     float re = 0.0, im = 0.0;
     for (int j = j0; j <= j1; j++) {
         float w = beam[L + 2 + abs(j)];
-        vec2 s = splat_noisy(line + j, b, nsc);
+        const int p = (line + j) * 2 * u_nbins + 2 * b;
+        vec2 s = vec2(spk[p], spk[p + 1]);
         re += w * s.x;
         im += w * s.y;
     }

@@ -457,10 +457,14 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
         }
     }
     SS__LAP(2);
-    if (speckle || noise) { /* lateral kernel and noise, or noise alone */
+    if (speckle || noise) { /* noise into the splats, then the lateral kernel; or noise alone */
         glUseProgram(g->prog[SS__P_LATERAL]);
-        glDispatchCompute((GLuint)((g->model.nbins + 63) / 64), (GLuint)pr->lines, 1);
-        glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+        GLint stage = glGetUniformLocation(g->prog[SS__P_LATERAL], "u_stage");
+        for (int k = speckle && noise ? 0 : 1; k < 2; k++) {
+            glUniform1i(stage, k);
+            glDispatchCompute((GLuint)((g->model.nbins + 63) / 64), (GLuint)pr->lines, 1);
+            glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+        }
     }
     SS__LAP(3);
     glUseProgram(g->prog[SS__P_ENVELOPE]);
