@@ -128,6 +128,9 @@ static inline size_t ss__label_offset(const ss__vol *V, const float p[3])
     return (size_t)i + (size_t)v->nx * ((size_t)j + (size_t)v->ny * (size_t)k);
 }
 
+/* steps ahead of itself a march asks for its label (ss__march_ray) */
+#define SS__MARCH_PREFETCH 16
+
 static inline int ss__label_at(const ss__vol *V, const float p[3])
 {
     size_t o = ss__label_offset(V, p);
@@ -406,6 +409,16 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
            floor are not splatted (ss__cull_depth); the rest of its tau is the floor's
            side of it, which is all the cull and the splat read */
         if (!record && through_bone && t < C->tau_floor) break;
+        {
+            /* the label a few steps ahead, asked for now: a step reads one voxel of a
+               volume far larger than the cache, and the ray is straight between interfaces,
+               so the miss is waited for while the steps before it run (a bend only wastes
+               the prefetch) */
+            const float ah = (float)SS__MARCH_PREFETCH * C->ds * stretch;
+            const float pa[3] = {p[0] + ah * d[0], p[1] + ah * d[1], p[2] + ah * d[2]};
+            size_t oa = ss__label_offset(&C->vol, pa);
+            if (oa != SIZE_MAX) __builtin_prefetch(C->vol.v->labels + oa);
+        }
         tau[k] = t;
         if (record) S->labs[k] = (uint8_t)lab;
         float a = (float)k * C->ds;
