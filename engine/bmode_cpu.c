@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1299,9 +1300,24 @@ typedef struct ss__job {
     const ss__ctx *C;
     int mode; /* 0 lines phase 1, 3 lines phase 2, 1 scan conversion rows, 2 bare march */
     float *bare_out;
+    atomic_int next_line; /* the lines' passes: the first line no share has taken yet */
     ss_status status[SS_POOL_MAX];
     long splats[SS_POOL_MAX];
 } ss__job;
+
+/* Lines are handed out SS__LINES_PER_TAKE at a time to whichever share asks next, not
+ * dealt in a fixed pattern: a share whose thread the system holds back (the trainer's
+ * window shares the two cores) leaves its lines to the others instead of holding up the
+ * frame. Each line's output is its own, so the image does not depend on who took it. */
+#define SS__LINES_PER_TAKE 2
+static bool ss__take_lines(ss__job *J, int lines, int *l0, int *l1)
+{
+    int a = atomic_fetch_add_explicit(&J->next_line, SS__LINES_PER_TAKE, memory_order_relaxed);
+    if (a >= lines) return false;
+    *l0 = a;
+    *l1 = a + SS__LINES_PER_TAKE < lines ? a + SS__LINES_PER_TAKE : lines;
+    return true;
+}
 
 /* One share (index of count) of a pass: lines index, index + count, ... or a band of rows. */
 static void ss__share(void *arg, int index, int count)
@@ -1317,19 +1333,20 @@ static void ss__share(void *arg, int index, int count)
     }
     if (J->mode == 2) {
         float dz = ss_probe_sample_spacing_mm(pr);
-        for (int line = index; line < pr->lines; line += count) {
-            float o2[2], d2[2];
-            ss_probe_line_geometry(pr, line, o2, d2);
-            float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, O[3], D[3];
-            ss_probe_pose_point_to_world(C->pose, op, O);
-            ss_probe_pose_dir_to_world(C->pose, dp, D);
-            float *o = J->bare_out + (size_t)line * (size_t)pr->samples;
-            for (int j = 0; j < pr->samples; j++) {
-                float z = ((float)j + 0.5f) * dz;
-                float p[3] = {O[0] + z * D[0], O[1] + z * D[1], O[2] + z * D[2]};
-                o[j] = (float)ss__label_at(&C->vol, p);
+        for (int l0, l1; ss__take_lines(J, pr->lines, &l0, &l1);)
+            for (int line = l0; line < l1; line++) {
+                float o2[2], d2[2];
+                ss_probe_line_geometry(pr, line, o2, d2);
+                float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, O[3], D[3];
+                ss_probe_pose_point_to_world(C->pose, op, O);
+                ss_probe_pose_dir_to_world(C->pose, dp, D);
+                float *o = J->bare_out + (size_t)line * (size_t)pr->samples;
+                for (int j = 0; j < pr->samples; j++) {
+                    float z = ((float)j + 0.5f) * dz;
+                    float p[3] = {O[0] + z * D[0], O[1] + z * D[1], O[2] + z * D[2]};
+                    o[j] = (float)ss__label_at(&C->vol, p);
+                }
             }
-        }
         return;
     }
     if (J->mode == 3) {
@@ -1339,7 +1356,8 @@ static void ss__share(void *arg, int index, int count)
             J->status[index] = SS_ERR_NOMEM;
             return;
         }
-        for (int line = index; line < pr->lines; line += count) ss__line_image(C, line, tmp);
+        for (int l0, l1; ss__take_lines(J, pr->lines, &l0, &l1);)
+            for (int line = l0; line < l1; line++) ss__line_image(C, line, tmp);
         free(tmp);
         return;
     }
@@ -1351,7 +1369,8 @@ static void ss__share(void *arg, int index, int count)
     } else {
         S->tau = tau;
         S->labs = labs;
-        for (int line = index; line < pr->lines; line += count) ss__line_rf(C, S, line);
+        for (int l0, l1; ss__take_lines(J, pr->lines, &l0, &l1);)
+            for (int line = l0; line < l1; line++) ss__line_rf(C, S, line);
         J->splats[index] = S->splats;
     }
     free(tau);
@@ -1364,6 +1383,7 @@ static ss_status ss__run_jobs(const ss__ctx *C, int mode, int nthreads, float *b
 {
     if (nthreads > SS_POOL_MAX) nthreads = SS_POOL_MAX;
     ss__job J = {.C = C, .mode = mode, .bare_out = bare_out};
+    atomic_init(&J.next_line, 0);
     ss_pool_run(nthreads, ss__share, &J);
     for (int i = 0; i < nthreads; i++)
         if (J.status[i] != SS_OK) return ss_error_set(J.status[i], "bmode: out of memory for line buffers");
