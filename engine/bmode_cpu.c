@@ -129,14 +129,21 @@ static inline size_t ss__label_offset(const ss__vol *V, const float p[3])
     return (size_t)i + (size_t)v->nx * ((size_t)j + (size_t)v->ny * (size_t)k);
 }
 
-/* steps ahead of itself a march asks for its label (ss__march_ray) */
-#define SS__MARCH_PREFETCH 16
-
 static inline int ss__label_at(const ss__vol *V, const float p[3])
 {
     size_t o = ss__label_offset(V, p);
     return o == SIZE_MAX ? SS_TISSUE_AIR : V->v->labels[o];
 }
+
+/* Asks the cache for the label at p without waiting for it (nothing outside the volume). */
+static inline void ss__label_prefetch(const ss__vol *V, const float p[3])
+{
+    size_t o = ss__label_offset(V, p);
+    if (o != SIZE_MAX) __builtin_prefetch(V->v->labels + o);
+}
+
+/* steps ahead of itself a march asks for its label (ss__march_ray) */
+#define SS__MARCH_PREFETCH 16
 
 /* Trilinear interpolation of a per-voxel quantity: hard_sdf in mm (field 0) or the
  * impedance of the label (field 1, table z). Outside: far from hard / gel. */
@@ -410,16 +417,11 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
            floor are not splatted (ss__cull_depth); the rest of its tau is the floor's
            side of it, which is all the cull and the splat read */
         if (!record && through_bone && t < C->tau_floor) break;
-        {
-            /* the label a few steps ahead, asked for now: a step reads one voxel of a
-               volume far larger than the cache, and the ray is straight between interfaces,
-               so the miss is waited for while the steps before it run (a bend only wastes
-               the prefetch) */
-            const float ah = (float)SS__MARCH_PREFETCH * C->ds * stretch;
-            const float pa[3] = {p[0] + ah * d[0], p[1] + ah * d[1], p[2] + ah * d[2]};
-            size_t oa = ss__label_offset(&C->vol, pa);
-            if (oa != SIZE_MAX) __builtin_prefetch(C->vol.v->labels + oa);
-        }
+        /* the label a few steps ahead, asked for now: a step reads one voxel of a volume
+           far larger than the cache, and the ray is straight between interfaces, so the
+           miss is waited for while the steps before it run (a bend only wastes it) */
+        const float ah = (float)SS__MARCH_PREFETCH * C->ds * stretch;
+        ss__label_prefetch(&C->vol, (const float[3]){p[0] + ah * d[0], p[1] + ah * d[1], p[2] + ah * d[2]});
         tau[k] = t;
         if (record) S->labs[k] = (uint8_t)lab;
         float a = (float)k * C->ds;
@@ -1305,21 +1307,19 @@ typedef struct ss__job {
     long splats[SS_POOL_MAX];
 } ss__job;
 
-/* Lines are handed out SS__LINES_PER_TAKE at a time to whichever share asks next, not
- * dealt in a fixed pattern: a share whose thread the system holds back (the trainer's
- * window shares the two cores) leaves its lines to the others instead of holding up the
- * frame. Each line's output is its own, so the image does not depend on who took it. */
-#define SS__LINES_PER_TAKE 2
-static bool ss__take_lines(ss__job *J, int lines, int *l0, int *l1)
+/* The next line of a pass for whichever share asks first, -1 when none is left. Lines are
+ * handed out, not dealt in a fixed pattern: a share whose thread the system holds back
+ * (the trainer's window shares the two cores) leaves its lines to the others instead of
+ * holding up the frame. Each line's output is its own, so the image does not depend on
+ * who took it. */
+static int ss__take_line(ss__job *J, int lines)
 {
-    int a = atomic_fetch_add_explicit(&J->next_line, SS__LINES_PER_TAKE, memory_order_relaxed);
-    if (a >= lines) return false;
-    *l0 = a;
-    *l1 = a + SS__LINES_PER_TAKE < lines ? a + SS__LINES_PER_TAKE : lines;
-    return true;
+    int l = atomic_fetch_add_explicit(&J->next_line, 1, memory_order_relaxed);
+    return l < lines ? l : -1;
 }
 
-/* One share (index of count) of a pass: lines index, index + count, ... or a band of rows. */
+/* One share (index of count) of a pass: the lines it takes (ss__take_line), or a band of
+ * rows (scan conversion). */
 static void ss__share(void *arg, int index, int count)
 {
     ss__job *J = arg;
@@ -1333,20 +1333,19 @@ static void ss__share(void *arg, int index, int count)
     }
     if (J->mode == 2) {
         float dz = ss_probe_sample_spacing_mm(pr);
-        for (int l0, l1; ss__take_lines(J, pr->lines, &l0, &l1);)
-            for (int line = l0; line < l1; line++) {
-                float o2[2], d2[2];
-                ss_probe_line_geometry(pr, line, o2, d2);
-                float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, O[3], D[3];
-                ss_probe_pose_point_to_world(C->pose, op, O);
-                ss_probe_pose_dir_to_world(C->pose, dp, D);
-                float *o = J->bare_out + (size_t)line * (size_t)pr->samples;
-                for (int j = 0; j < pr->samples; j++) {
-                    float z = ((float)j + 0.5f) * dz;
-                    float p[3] = {O[0] + z * D[0], O[1] + z * D[1], O[2] + z * D[2]};
-                    o[j] = (float)ss__label_at(&C->vol, p);
-                }
+        for (int line; (line = ss__take_line(J, pr->lines)) >= 0;) {
+            float o2[2], d2[2];
+            ss_probe_line_geometry(pr, line, o2, d2);
+            float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, O[3], D[3];
+            ss_probe_pose_point_to_world(C->pose, op, O);
+            ss_probe_pose_dir_to_world(C->pose, dp, D);
+            float *o = J->bare_out + (size_t)line * (size_t)pr->samples;
+            for (int j = 0; j < pr->samples; j++) {
+                float z = ((float)j + 0.5f) * dz;
+                float p[3] = {O[0] + z * D[0], O[1] + z * D[1], O[2] + z * D[2]};
+                o[j] = (float)ss__label_at(&C->vol, p);
             }
+        }
         return;
     }
     if (J->mode == 3) {
@@ -1356,8 +1355,7 @@ static void ss__share(void *arg, int index, int count)
             J->status[index] = SS_ERR_NOMEM;
             return;
         }
-        for (int l0, l1; ss__take_lines(J, pr->lines, &l0, &l1);)
-            for (int line = l0; line < l1; line++) ss__line_image(C, line, tmp);
+        for (int line; (line = ss__take_line(J, pr->lines)) >= 0;) ss__line_image(C, line, tmp);
         free(tmp);
         return;
     }
@@ -1369,8 +1367,7 @@ static void ss__share(void *arg, int index, int count)
     } else {
         S->tau = tau;
         S->labs = labs;
-        for (int l0, l1; ss__take_lines(J, pr->lines, &l0, &l1);)
-            for (int line = l0; line < l1; line++) ss__line_rf(C, S, line);
+        for (int line; (line = ss__take_line(J, pr->lines)) >= 0;) ss__line_rf(C, S, line);
         J->splats[index] = S->splats;
     }
     free(tau);
