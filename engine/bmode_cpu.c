@@ -809,22 +809,42 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
     size_t off[SS__BATCH];
     float au[SS__BATCH], tr[SS__BATCH];
     const float *tex[SS__BATCH];
-    /* the exact tube tests and the ray's transmission (culled under the floor): a
-       scatterer's index is written every time and the count advances only for those
-       kept, so that no branch waits on a coin toss */
-    for (int t = 0; t < B->n; t++) {
+    /* the exact tube tests and the ray's transmission (culled under the floor), for the
+       whole batch in one branch-free pass (vector gathers of the per-depth limits and of
+       tau); then the kept are gathered up: a scatterer's index is written every time and
+       the count advances only for those kept, so that no branch waits on a coin toss */
+    const float inv_ds = C->inv_ds, tau_floor = C->tau_floor;
+    const int nsteps = C->nsteps, n = B->n;
+    const float ry_lo = (float)-ncen, ry_hi = (float)(C->nrays - 1 - ncen), k_hi = (float)(nsteps - 1);
+    const float *lim_l2 = C->lim_l2, *lim_e2 = C->lim_e2, *tau = S->tau;
+    int kb[SS__BATCH], okb[SS__BATCH];
+    float tb[SS__BATCH];
+    for (int t = 0; t < n; t++) {
         const float a = B->a[t], l = B->l[t], e = B->e[t];
-        int k = (int)(a * C->inv_ds);
-        int kc = k < 0 ? 0 : k > C->nsteps - 1 ? C->nsteps - 1 : k;
-        int ry = ncen + (int)lrintf(e * inv_de);
-        ry = ry < 0 ? 0 : ry >= C->nrays ? C->nrays - 1 : ry;
-        float tt = S->tau[(size_t)ry * (size_t)ns1 + (size_t)kc];
-        int ok = B->keep[t] & (k < C->nsteps) & (l * l < C->lim_l2[kc]) & (e * e <= C->lim_e2[kc]) & (tt > 0.f) &
-                 (tt >= C->tau_floor);
+        /* the step (clamped to the table) and the nearest elevation ray (clamped to the
+           outermost): clamped as floats, which the compiler turns into vector gathers
+           where it does not for the same clamps on ints; the integers are the same (NaN
+           would go to the first entry) */
+        const int k = (int)(a * inv_ds);
+        float fk = a * inv_ds;
+        fk = fk >= 0.f ? fk : 0.f;
+        fk = fk <= k_hi ? fk : k_hi;
+        const int kc = (int)fk;
+        float fy = rintf(e * inv_de);
+        fy = fy >= ry_lo ? fy : ry_lo;
+        fy = fy <= ry_hi ? fy : ry_hi;
+        const int ry = ncen + (int)fy;
+        float tt = tau[ry * ns1 + kc];
+        okb[t] = B->keep[t] & (k < nsteps) & (l * l < lim_l2[kc]) & (e * e <= lim_e2[kc]) & (tt > 0.f) &
+                 (tt >= tau_floor);
+        kb[t] = kc;
+        tb[t] = tt;
+    }
+    for (int t = 0; t < n; t++) {
         idx[n1] = t;
-        kk[n1] = kc;
-        tr[n1] = tt;
-        n1 += ok;
+        kk[n1] = kb[t];
+        tr[n1] = tb[t];
+        n1 += okb[t];
     }
     /* the label's address, prefetched for the whole batch */
     for (int i = 0; i < n1; i++) {
