@@ -960,15 +960,26 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
         float c2a = P->A[n2] + (t0 - P->A[m]) * r2, c2b = P->A[n2] + (t1 - P->A[m]) * r2;
         int i1lo = (int)floorf((fminf(c1a, c1b) - ext1) / h), i1hi = (int)floorf((fmaxf(c1a, c1b) + ext1) / h);
         int i2lo = (int)floorf((fminf(c2a, c2b) - ext2) / h), i2hi = (int)floorf((fmaxf(c2a, c2b) + ext2) / h);
+        /* a row of cells at a time, as many whole cells as the batch has room for (where
+           a batch ends changes nothing: the batches go through in order, and each in
+           order) */
         for (int i2 = i2lo; i2 <= i2hi; i2++)
-            for (int i1 = i1lo; i1 <= i1hi; i1++)
-                for (int sk = 0; sk < per_cell; sk++) {
-                    cm[B.n] = sl;
-                    c1[B.n] = i1;
-                    c2[B.n] = i2;
-                    B.sk[B.n] = sk;
-                    if (++B.n == SS__BATCH) ss__batch_flush(C, S, &T, &B, bins);
-                }
+            for (int i1 = i1lo; i1 <= i1hi;) {
+                int cells = (SS__BATCH - B.n) / per_cell;
+                if (cells > i1hi - i1 + 1) cells = i1hi - i1 + 1;
+                int32_t *pm = cm + B.n, *p1 = c1 + B.n, *p2 = c2 + B.n, *ps = B.sk + B.n;
+                for (int c = 0; c < cells; c++)
+                    for (int sk = 0; sk < per_cell; sk++) {
+                        const int o = c * per_cell + sk;
+                        pm[o] = sl;
+                        p1[o] = i1 + c;
+                        p2[o] = i2;
+                        ps[o] = sk;
+                    }
+                B.n += cells * per_cell;
+                i1 += cells;
+                if (B.n > SS__BATCH - per_cell) ss__batch_flush(C, S, &T, &B, bins);
+            }
     }
     if (B.n) ss__batch_flush(C, S, &T, &B, bins);
 }
