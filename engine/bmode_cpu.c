@@ -159,6 +159,21 @@ static float ss__trilinear(const ss__vol *V, const float p[3], int field, const 
     }
     int n[3] = {v->nx, v->ny, v->nz};
     float acc = 0.f;
+    if ((unsigned)i0[0] < (unsigned)(n[0] - 1) && (unsigned)i0[1] < (unsigned)(n[1] - 1) &&
+        (unsigned)i0[2] < (unsigned)(n[2] - 1)) {
+        /* all eight corners inside (nearly always): their offsets from the first, the
+           weights and the sum in the same order as below */
+        const size_t o = (size_t)i0[0] + (size_t)n[0] * ((size_t)i0[1] + (size_t)n[1] * (size_t)i0[2]);
+        const size_t sy = (size_t)n[0], sz = (size_t)n[0] * (size_t)n[1];
+        const size_t oc[8] = {o, o + 1, o + sy, o + sy + 1, o + sz, o + sz + 1, o + sz + sy, o + sz + sy + 1};
+        for (int c = 0; c < 8; c++) {
+            float w = ((c & 1) ? f[0] : 1.f - f[0]) * (((c >> 1) & 1) ? f[1] : 1.f - f[1]) *
+                      (((c >> 2) & 1) ? f[2] : 1.f - f[2]);
+            float val = field == 0 ? (float)v->hard_sdf[oc[c]] * SS_VOLUME_SDF_UNIT_MM : z[v->labels[oc[c]]];
+            acc += w * val;
+        }
+        return acc;
+    }
     for (int c = 0; c < 8; c++) {
         int idx[3] = {i0[0] + (c & 1), i0[1] + ((c >> 1) & 1), i0[2] + ((c >> 2) & 1)};
         float w = ((c & 1) ? f[0] : 1.f - f[0]) * (((c >> 1) & 1) ? f[1] : 1.f - f[1]) *
@@ -576,6 +591,8 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
         for (int kk = k; kk <= C->nsteps; kk++) {
             S->labs[kk] = (uint8_t)lab;
             for (int i = 0; i < 3; i++) p[i] += C->ds * (kk < k_stretch ? stretch : 1.f) * d[i];
+            const float ah = (float)SS__MARCH_PREFETCH * C->ds; /* the label ahead, asked for (as above) */
+            ss__label_prefetch(&C->vol, (const float[3]){p[0] + ah * d[0], p[1] + ah * d[1], p[2] + ah * d[2]});
             lab = ss__label_at(&C->vol, p);
         }
     }
