@@ -1247,6 +1247,22 @@ static inline float ss__log2(float x)
     return e + 2.8853901f * t * p; /* 2 / ln 2 */
 }
 
+/* The axial PSF's taps, one after the other, each over the samples [ja, jb) whose kernel
+ * lies inside the line (re, im += g_t bins[j m + m / 2 - K + t]). m is the bins per sample;
+ * inlined with m a constant where the caller can. */
+static inline void ss__axial_taps(const float *kernel, int K, const float *bins, int nb, int m, int ja, int jb,
+                                  float *re, float *im)
+{
+    for (int t = 0; t <= 2 * K + 1; t++) {
+        const float g = kernel[t];
+        const float *q = bins + (size_t)(m / 2 - K + t);
+        for (int j = ja; j < jb; j++) {
+            re[j] += g * q[(size_t)j * (size_t)m];
+            im[j] += g * q[(size_t)nb + (size_t)j * (size_t)m];
+        }
+    }
+}
+
 /* Phase 2 of a line (every line's phase 1 done): lateral speckle kernel added to the
  * specular RF, axial PSF, noise, envelope, TGC and log compression. */
 SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp)
@@ -1305,14 +1321,14 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
     {
         float *re = tmp, *im = tmp + ns;
         for (int j = ja; j < jb; j++) re[j] = im[j] = 0.f;
-        for (int t = 0; t <= 2 * K + 1; t++) {
-            const float g = C->kernel[t];
-            const float *q = bins + (size_t)(m / 2 - K + t);
-            for (int j = ja; j < jb; j++) {
-                re[j] += g * q[(size_t)j * (size_t)m];
-                im[j] += g * q[(size_t)nb + (size_t)j * (size_t)m];
-            }
-        }
+        /* with the stride a constant where it is 1 or 2 (full and half the bins of
+           samples), so that the loads vectorize as contiguous or pairwise */
+        if (m == 1)
+            ss__axial_taps(C->kernel, K, bins, nb, 1, ja, jb, re, im);
+        else if (m == 2)
+            ss__axial_taps(C->kernel, K, bins, nb, 2, ja, jb, re, im);
+        else
+            ss__axial_taps(C->kernel, K, bins, nb, m, ja, jb, re, im);
         for (int j = ja; j < jb; j++) env[j] = sqrtf(re[j] * re[j] + im[j] * im[j]);
     }
     for (int j = 0; j < ns; j++) {
