@@ -1321,8 +1321,8 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
     {
         float *re = tmp, *im = tmp + ns;
         for (int j = ja; j < jb; j++) re[j] = im[j] = 0.f;
-        /* with the stride a constant where it is 1 or 2 (full and half the bins of
-           samples), so that the loads vectorize as contiguous or pairwise */
+        /* with the stride a constant where it is 1 or 2 (one bin a sample, or two), so
+           that the loads vectorize contiguous or pairwise */
         if (m == 1)
             ss__axial_taps(C->kernel, K, bins, nb, 1, ja, jb, re, im);
         else if (m == 2)
