@@ -135,18 +135,33 @@ static inline int ss__label_at(const ss__vol *V, const float p[3])
     return o == SIZE_MAX ? SS_TISSUE_AIR : V->v->labels[o];
 }
 
-/* Asks the cache for the label at p without waiting for it (nothing outside the volume). */
-static inline void ss__label_prefetch(const ss__vol *V, const float p[3])
-{
-    size_t o = ss__label_offset(V, p);
-    if (o != SIZE_MAX) __builtin_prefetch(V->v->labels + o);
-}
-
 /* steps ahead of itself a march asks for its label (ss__march_ray) */
 #define SS__MARCH_PREFETCH 16
 
-/* Trilinear interpolation of a per-voxel quantity: hard_sdf in mm (field 0) or the
- * impedance of the label (field 1, table z). Outside: far from hard / gel. */
+/* Asks the cache for the label `ahead` mm from p along d without waiting for it (nothing
+ * outside the volume). */
+static inline void ss__label_prefetch(const ss__vol *V, const float p[3], const float d[3], float ahead)
+{
+    const float q[3] = {p[0] + ahead * d[0], p[1] + ahead * d[1], p[2] + ahead * d[2]};
+    size_t o = ss__label_offset(V, q);
+    if (o != SIZE_MAX) __builtin_prefetch(V->v->labels + o);
+}
+
+/* A per-voxel quantity at offset o: hard_sdf in mm (field 0) or the impedance of the label
+ * (field 1, table z); outside the volume (!in): far from hard / gel. */
+static inline float ss__voxel_value(const ss_volume *v, int field, const float *z, bool in, size_t o)
+{
+    if (field == 0) return in ? (float)v->hard_sdf[o] * SS_VOLUME_SDF_UNIT_MM : SS_VOLUME_SDF_RANGE_MM;
+    return z[in ? v->labels[o] : SS_TISSUE_AIR];
+}
+
+/* The trilinear weight of corner c (bits: +x, +y, +z) for the fractions f. */
+static inline float ss__corner_weight(const float f[3], int c)
+{
+    return ((c & 1) ? f[0] : 1.f - f[0]) * (((c >> 1) & 1) ? f[1] : 1.f - f[1]) * (((c >> 2) & 1) ? f[2] : 1.f - f[2]);
+}
+
+/* Trilinear interpolation of a per-voxel quantity (ss__voxel_value) at p. */
 static float ss__trilinear(const ss__vol *V, const float p[3], int field, const float *z)
 {
     const ss_volume *v = V->v;
@@ -157,36 +172,25 @@ static float ss__trilinear(const ss__vol *V, const float p[3], int field, const 
         i0[a] = (int)floorf(g[a]);
         f[a] = g[a] - (float)i0[a];
     }
-    int n[3] = {v->nx, v->ny, v->nz};
+    const int n[3] = {v->nx, v->ny, v->nz};
+    const size_t sy = (size_t)n[0], sz = (size_t)n[0] * (size_t)n[1];
     float acc = 0.f;
     if ((unsigned)i0[0] < (unsigned)(n[0] - 1) && (unsigned)i0[1] < (unsigned)(n[1] - 1) &&
         (unsigned)i0[2] < (unsigned)(n[2] - 1)) {
-        /* all eight corners inside (nearly always): their offsets from the first, the
-           weights and the sum in the same order as below */
-        const size_t o = (size_t)i0[0] + (size_t)n[0] * ((size_t)i0[1] + (size_t)n[1] * (size_t)i0[2]);
-        const size_t sy = (size_t)n[0], sz = (size_t)n[0] * (size_t)n[1];
-        const size_t oc[8] = {o, o + 1, o + sy, o + sy + 1, o + sz, o + sz + 1, o + sz + sy, o + sz + sy + 1};
-        for (int c = 0; c < 8; c++) {
-            float w = ((c & 1) ? f[0] : 1.f - f[0]) * (((c >> 1) & 1) ? f[1] : 1.f - f[1]) *
-                      (((c >> 2) & 1) ? f[2] : 1.f - f[2]);
-            float val = field == 0 ? (float)v->hard_sdf[oc[c]] * SS_VOLUME_SDF_UNIT_MM : z[v->labels[oc[c]]];
-            acc += w * val;
-        }
+        /* all eight corners inside (nearly always): offsets from the first, no bounds tests */
+        const size_t o = (size_t)i0[0] + sy * (size_t)i0[1] + sz * (size_t)i0[2];
+        for (int c = 0; c < 8; c++)
+            acc += ss__corner_weight(f, c) *
+                   ss__voxel_value(v, field, z, true, o + (size_t)(c & 1) + sy * (size_t)((c >> 1) & 1) +
+                                                          sz * (size_t)((c >> 2) & 1));
         return acc;
     }
     for (int c = 0; c < 8; c++) {
-        int idx[3] = {i0[0] + (c & 1), i0[1] + ((c >> 1) & 1), i0[2] + ((c >> 2) & 1)};
-        float w = ((c & 1) ? f[0] : 1.f - f[0]) * (((c >> 1) & 1) ? f[1] : 1.f - f[1]) *
-                  (((c >> 2) & 1) ? f[2] : 1.f - f[2]);
-        float val;
-        bool in = (unsigned)idx[0] < (unsigned)n[0] && (unsigned)idx[1] < (unsigned)n[1] &&
-                  (unsigned)idx[2] < (unsigned)n[2];
-        size_t o = in ? (size_t)idx[0] + (size_t)n[0] * ((size_t)idx[1] + (size_t)n[1] * (size_t)idx[2]) : 0;
-        if (field == 0)
-            val = in ? (float)v->hard_sdf[o] * SS_VOLUME_SDF_UNIT_MM : SS_VOLUME_SDF_RANGE_MM;
-        else
-            val = z[in ? v->labels[o] : SS_TISSUE_AIR];
-        acc += w * val;
+        const int idx[3] = {i0[0] + (c & 1), i0[1] + ((c >> 1) & 1), i0[2] + ((c >> 2) & 1)};
+        const bool in = (unsigned)idx[0] < (unsigned)n[0] && (unsigned)idx[1] < (unsigned)n[1] &&
+                        (unsigned)idx[2] < (unsigned)n[2];
+        const size_t o = in ? (size_t)idx[0] + sy * (size_t)idx[1] + sz * (size_t)idx[2] : 0;
+        acc += ss__corner_weight(f, c) * ss__voxel_value(v, field, z, in, o);
     }
     return acc;
 }
@@ -435,8 +439,7 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
         /* the label a few steps ahead, asked for now: a step reads one voxel of a volume
            far larger than the cache, and the ray is straight between interfaces, so the
            miss is waited for while the steps before it run (a bend only wastes it) */
-        const float ah = (float)SS__MARCH_PREFETCH * C->ds * stretch;
-        ss__label_prefetch(&C->vol, (const float[3]){p[0] + ah * d[0], p[1] + ah * d[1], p[2] + ah * d[2]});
+        ss__label_prefetch(&C->vol, p, d, (float)SS__MARCH_PREFETCH * C->ds * stretch);
         tau[k] = t;
         if (record) S->labs[k] = (uint8_t)lab;
         float a = (float)k * C->ds;
@@ -591,8 +594,7 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
         for (int kk = k; kk <= C->nsteps; kk++) {
             S->labs[kk] = (uint8_t)lab;
             for (int i = 0; i < 3; i++) p[i] += C->ds * (kk < k_stretch ? stretch : 1.f) * d[i];
-            const float ah = (float)SS__MARCH_PREFETCH * C->ds; /* the label ahead, asked for (as above) */
-            ss__label_prefetch(&C->vol, (const float[3]){p[0] + ah * d[0], p[1] + ah * d[1], p[2] + ah * d[2]});
+            ss__label_prefetch(&C->vol, p, d, (float)SS__MARCH_PREFETCH * C->ds); /* as in the march */
             lab = ss__label_at(&C->vol, p);
         }
     }
