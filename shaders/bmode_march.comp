@@ -119,124 +119,152 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, bool record, flo
         put_piece(line, 0, p, 0.0, d, a_end, u, v, 1.0 / stretch);
     }
     const bool specular = (u_flags & SS_BMODE_NO_SPECULAR) == 0u;
-    int k;
-    for (k = 0; k < u_nsteps; k++) {
-        // as ss__march_ray: an off-centre ray behind bone and under the cull has no more to give
-        if (!record && through_bone && t < u_tau_floor) break;
-        tau[tb + k] = t;
-        if (record) emit_labels(line, k, lab);
-        float a = float(k) * u_ds;
-        if (k == k_stretch && stretch != 1.0) {
-            stretch = 1.0; // out of the compressed layer
-            if (record && np < SS_BMODE_MAX_PIECES) {
-                pieces[(line * SS_BMODE_MAX_PIECES + np - 1) * 4 + 1].w = a;
-                put_piece(line, np, p, a, d, a_end, u, v, 1.0);
-                np++;
-            }
-        }
-        const float st = u_ds * stretch; // path covered by this step
-        precise vec3 q = p + st * d;
-        int nl = label_at(q);
-        t *= lab_att[lab] * lab_att[nl];
-        if (nl != lab && (lab_z[nl] != lab_z[lab] || lab_c[nl] != lab_c[lab])) {
-            bool hard = lab_cls[nl] != SS_BMODE_CLASS_SOFT || lab_cls[lab] != SS_BMODE_CLASS_SOFT;
-            float fcross = hard ? crossing(p, d, st, true, 0.0) : crossing(p, d, st, false, 0.5 * (lab_z[lab] + lab_z[nl]));
-            precise float ac = a + fcross * u_ds; // the echo's depth
-            fcross = min(max(fcross, 0.0), 1.0); // the ray bends within this step
-            precise vec3 pc = p + fcross * st * d;
-            vec3 n = surface_normal(pc, hard);
-            float nn = sqrt(dot(n, n));
-            if (nn < 1e-6) {
-                n = -d;
-            } else {
-                n /= nn;
-                if (dot(n, d) > 0.0) n = -n;
-            }
-            float cosi = -dot(n, d);
-            if (cosi > 1.0) cosi = 1.0;
-            if (!hard && cosi < u_grazing_cos) {
-                // a soft surface along the beam: passed (no echo, no loss, no bending)
-                lab = nl;
-                p = q;
-                continue;
-            }
-            float sini = sqrt(max(0.0, 1.0 - cosi * cosi));
-            float z1 = lab_z[lab], z2 = lab_z[nl];
-            float eta = lab_c[nl] / lab_c[lab];
-            float sint = eta * sini, R, T, cost = 0.0;
-            if (sint >= 1.0) {
-                R = 1.0;
-                T = 0.0;
-            } else {
-                cost = sqrt(1.0 - sint * sint);
-                float rr = (z2 * cosi - z1 * cost) / (z2 * cosi + z1 * cost);
-                R = rr * rr;
-                T = 1.0 - R;
-            }
-            int cl = max(lab_cls[nl], lab_cls[lab]);
-            float inv = cl == SS_BMODE_CLASS_METAL ? u_dir_metal : cl == SS_BMODE_CLASS_BONE ? u_dir_bone : u_dir_soft;
-            float th = acos(cosi);
-            float echo = sqrt(R) * exp(-th * th * inv) * t;
-            if (specular && !through_bone) event_add(line, r, ac, echo, uint(lab) << 8 | uint(nl));
-            through_bone = through_bone || lab_cls[nl] == SS_BMODE_CLASS_BONE;
-            if (lab_cls[nl] == SS_BMODE_CLASS_METAL && lab_cls[lab] != SS_BMODE_CLASS_METAL) {
-                metal_in_a = ac;
-                metal_amp = echo;
-            } else if (lab_cls[lab] == SS_BMODE_CLASS_METAL && lab_cls[nl] != SS_BMODE_CLASS_METAL &&
-                       metal_in_a >= 0.0) {
-                float step = (ac - metal_in_a) * SS_PROBE_C0_M_S / lab_c[lab];
-                float amp = metal_amp;
-                if (specular && !through_bone && step > 0.2)
-                    for (int i = 1; i <= u_reverb_count; i++) {
-                        amp *= u_reverb_decay;
-                        event_add(line, r, metal_in_a + float(i) * step, amp, SS_BMODE_EV_REVERB);
-                    }
-                metal_in_a = -1.0;
-            }
-            t *= T;
-            if (T <= 0.0) {
-                lab = nl;
-                p = q;
-                k++;
+    // Runs of steps with no interface (cheap: two label reads and the attenuation), each
+    // ended by the interface it meets, handled outside the run: on SIMD hardware and
+    // llvmpipe a branch inside a loop costs every step its whole body, taken or not, so
+    // the interface's work (crossing, normal, echo, refraction) is paid per interface, not
+    // per step. The steps, their order and their arithmetic are those of ss__march_ray.
+    int k = 0;
+    for (;;) {
+        // the run ends at the end of the march or, in the compressed layer, at its bottom
+        const int kend = stretch != 1.0 ? min(k_stretch, u_nsteps) : u_nsteps;
+        bool hit = false, stop = false;
+        float a = 0.0, st = 0.0;
+        precise vec3 q = p;
+        int nl = lab;
+        for (; k < kend; k++) {
+            // as ss__march_ray: an off-centre ray behind bone and under the cull has no more to give
+            if (!record && through_bone && t < u_tau_floor) {
+                stop = true;
                 break;
             }
-            // refraction in soft tissue only (what enters bone or metal is lost in its shadow)
-            // bend in the image plane only: the normal's component along v is dropped
-            // (engine/bmode_cpu.c, same tests in the same order)
-            vec3 np_ = vec3(0.0);
-            float ci = 0.0, ct = 0.0;
-            bool bend = (u_flags & SS_BMODE_NO_REFRACTION) == 0u && !hard && eta != 1.0 && cosi < 0.99999;
-            if (bend) {
-                float nv = dot(n, v);
-                np_ = n - nv * v;
-                float nn2 = sqrt(dot(np_, np_));
-                bend = nn2 > 1e-3;
-                if (bend) {
-                    np_ /= nn2;
-                    ci = -dot(np_, d);
-                    float st2 = eta * eta * (1.0 - ci * ci);
-                    bend = ci > 0.0 && st2 < 1.0 && ci < 0.99999;
-                    if (bend) ct = sqrt(1.0 - st2);
-                }
+            tau[tb + k] = t;
+            if (record) emit_labels(line, k, lab);
+            a = float(k) * u_ds;
+            st = u_ds * stretch; // path covered by this step
+            q = p + st * d;
+            nl = label_at(q);
+            t *= lab_att[lab] * lab_att[nl];
+            if (nl != lab && (lab_z[nl] != lab_z[lab] || lab_c[nl] != lab_c[lab])) {
+                hit = true;
+                break;
             }
-            if (bend) {
-                vec3 nd = normalize0(eta * d + (eta * ci - ct) * np_);
-                float vd = dot(v, nd);
-                v = normalize0(v - vd * nd);
-                u = cross(nd, v);
-                d = nd;
-                float rest = (1.0 - fcross) * st;
-                q = pc + rest * d;
-                if (record && np < SS_BMODE_MAX_PIECES) {
-                    precise float ap = a + fcross * u_ds;
-                    pieces[(line * SS_BMODE_MAX_PIECES + np - 1) * 4 + 1].w = ap;
-                    put_piece(line, np, pc, ap, d, a_end, u, v, 1.0 / stretch);
-                    np++;
+            lab = nl;
+            p = q;
+        }
+        if (stop) break;
+        if (!hit) {
+            if (k >= u_nsteps) break;
+            // k == k_stretch: out of the compressed layer (the piece ends where step k starts)
+            stretch = 1.0;
+            if (record && np < SS_BMODE_MAX_PIECES) {
+                float ak = float(k) * u_ds;
+                pieces[(line * SS_BMODE_MAX_PIECES + np - 1) * 4 + 1].w = ak;
+                put_piece(line, np, p, ak, d, a_end, u, v, 1.0);
+                np++;
+            }
+            continue;
+        }
+        // the interface step k meets
+        bool hard = lab_cls[nl] != SS_BMODE_CLASS_SOFT || lab_cls[lab] != SS_BMODE_CLASS_SOFT;
+        float fcross = hard ? crossing(p, d, st, true, 0.0) : crossing(p, d, st, false, 0.5 * (lab_z[lab] + lab_z[nl]));
+        precise float ac = a + fcross * u_ds; // the echo's depth
+        fcross = min(max(fcross, 0.0), 1.0); // the ray bends within this step
+        precise vec3 pc = p + fcross * st * d;
+        vec3 n = surface_normal(pc, hard);
+        float nn = sqrt(dot(n, n));
+        if (nn < 1e-6) {
+            n = -d;
+        } else {
+            n /= nn;
+            if (dot(n, d) > 0.0) n = -n;
+        }
+        float cosi = -dot(n, d);
+        if (cosi > 1.0) cosi = 1.0;
+        if (!hard && cosi < u_grazing_cos) {
+            // a soft surface along the beam: passed (no echo, no loss, no bending)
+            lab = nl;
+            p = q;
+            k++;
+            continue;
+        }
+        float sini = sqrt(max(0.0, 1.0 - cosi * cosi));
+        float z1 = lab_z[lab], z2 = lab_z[nl];
+        float eta = lab_c[nl] / lab_c[lab];
+        float sint = eta * sini, R, T, cost = 0.0;
+        if (sint >= 1.0) {
+            R = 1.0;
+            T = 0.0;
+        } else {
+            cost = sqrt(1.0 - sint * sint);
+            float rr = (z2 * cosi - z1 * cost) / (z2 * cosi + z1 * cost);
+            R = rr * rr;
+            T = 1.0 - R;
+        }
+        int cl = max(lab_cls[nl], lab_cls[lab]);
+        float inv = cl == SS_BMODE_CLASS_METAL ? u_dir_metal : cl == SS_BMODE_CLASS_BONE ? u_dir_bone : u_dir_soft;
+        float th = acos(cosi);
+        float echo = sqrt(R) * exp(-th * th * inv) * t;
+        if (specular && !through_bone) event_add(line, r, ac, echo, uint(lab) << 8 | uint(nl));
+        through_bone = through_bone || lab_cls[nl] == SS_BMODE_CLASS_BONE;
+        if (lab_cls[nl] == SS_BMODE_CLASS_METAL && lab_cls[lab] != SS_BMODE_CLASS_METAL) {
+            metal_in_a = ac;
+            metal_amp = echo;
+        } else if (lab_cls[lab] == SS_BMODE_CLASS_METAL && lab_cls[nl] != SS_BMODE_CLASS_METAL &&
+                   metal_in_a >= 0.0) {
+            float step = (ac - metal_in_a) * SS_PROBE_C0_M_S / lab_c[lab];
+            float amp = metal_amp;
+            if (specular && !through_bone && step > 0.2)
+                for (int i = 1; i <= u_reverb_count; i++) {
+                    amp *= u_reverb_decay;
+                    event_add(line, r, metal_in_a + float(i) * step, amp, SS_BMODE_EV_REVERB);
                 }
+            metal_in_a = -1.0;
+        }
+        t *= T;
+        if (T <= 0.0) {
+            lab = nl;
+            p = q;
+            k++;
+            break;
+        }
+        // refraction in soft tissue only (what enters bone or metal is lost in its shadow)
+        // bend in the image plane only: the normal's component along v is dropped
+        // (engine/bmode_cpu.c, same tests in the same order)
+        vec3 np_ = vec3(0.0);
+        float ci = 0.0, ct = 0.0;
+        bool bend = (u_flags & SS_BMODE_NO_REFRACTION) == 0u && !hard && eta != 1.0 && cosi < 0.99999;
+        if (bend) {
+            float nv = dot(n, v);
+            np_ = n - nv * v;
+            float nn2 = sqrt(dot(np_, np_));
+            bend = nn2 > 1e-3;
+            if (bend) {
+                np_ /= nn2;
+                ci = -dot(np_, d);
+                float st2 = eta * eta * (1.0 - ci * ci);
+                bend = ci > 0.0 && st2 < 1.0 && ci < 0.99999;
+                if (bend) ct = sqrt(1.0 - st2);
+            }
+        }
+        if (bend) {
+            vec3 nd = normalize0(eta * d + (eta * ci - ct) * np_);
+            float vd = dot(v, nd);
+            v = normalize0(v - vd * nd);
+            u = cross(nd, v);
+            d = nd;
+            float rest = (1.0 - fcross) * st;
+            q = pc + rest * d;
+            if (record && np < SS_BMODE_MAX_PIECES) {
+                precise float ap = a + fcross * u_ds;
+                pieces[(line * SS_BMODE_MAX_PIECES + np - 1) * 4 + 1].w = ap;
+                put_piece(line, np, pc, ap, d, a_end, u, v, 1.0 / stretch);
+                np++;
             }
         }
         lab = nl;
         p = q;
+        k++;
     }
     if (record) {
         // past the end of the ray (total reflection) the labels go on straight
