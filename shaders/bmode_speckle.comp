@@ -26,7 +26,7 @@ layout(local_size_x = 8, local_size_y = 1) in;
 
 #define SS__RUN 32
 
-uniform int u_parity, u_nchunks;
+uniform int u_parity, u_nchunks, u_group_stride;
 uniform float u_chunk_mm;
 
 // Scatterer sk of lattice cell (i1, i2) of slab sl (the sweep's axes m, n1, n2): its
@@ -155,8 +155,14 @@ void speckle_piece(int line, int pi, float c0, float c1)
 
 void main()
 {
-    int line = int(gl_GlobalInvocationID.x);
-    int chunk = int(gl_GlobalInvocationID.y) * 2 + u_parity;
+    // which (group of 8 lines, chunk) this work group takes: its index in the dispatch times
+    // u_group_stride (coprime with the number of groups), modulo that number, a permutation
+    // that spreads the shallow chunks (most of the work) and the deep, culled ones over
+    // any run of consecutive groups: llvmpipe hands each of its threads one such run
+    const uint ngx = gl_NumWorkGroups.x, ng = ngx * gl_NumWorkGroups.y;
+    const uint g = (((gl_WorkGroupID.y * ngx + gl_WorkGroupID.x) * uint(u_group_stride)) % ng);
+    int line = int((g % ngx) * gl_WorkGroupSize.x + gl_LocalInvocationID.x);
+    int chunk = int(g / ngx) * 2 + u_parity;
     if (line >= u_lines || chunk >= u_nchunks) return;
     float c0 = float(chunk) * u_chunk_mm;
     float c1 = chunk == u_nchunks - 1 ? 1e30 : float(chunk + 1) * u_chunk_mm;

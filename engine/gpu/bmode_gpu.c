@@ -391,6 +391,26 @@ static double ss__now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
 }
 
+/* The speckle pass's work-group permutation (bmode_speckle.comp: group g takes task
+ * g * stride mod n): a stride coprime with n near n / golden ratio, so that any run of
+ * consecutive groups (llvmpipe gives each thread one run) mixes shallow chunks, which
+ * hold most of the scatterers, with deep, culled ones. 1 (no permutation) for n < 3, and
+ * where g * stride could overflow 32 bits. */
+static unsigned ss__group_stride(unsigned n)
+{
+    if (n < 3 || n > 65535u) return 1;
+    unsigned s = (unsigned)(0.618034 * n);
+    for (;; s++) {
+        unsigned a = s, b = n;
+        while (b) {
+            unsigned t = a % b;
+            a = b;
+            b = t;
+        }
+        if (a == 1) return s;
+    }
+}
+
 /* Runs the passes; with times != NULL, glFinish after each and its ms in times[0..6]. */
 static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const ss_probe_pose *pose,
                            const ss_bmode_settings *s, double *times)
@@ -448,10 +468,12 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
     if (speckle) {
         glUseProgram(g->prog[SS__P_SPECKLE]);
         GLint par = glGetUniformLocation(g->prog[SS__P_SPECKLE], "u_parity");
+        GLint gs = glGetUniformLocation(g->prog[SS__P_SPECKLE], "u_group_stride");
         for (int parity = 0; parity < 2; parity++) {
             GLuint ny = (GLuint)((g->nchunks - parity + 1) / 2);
             if (ny == 0) continue;
             glUniform1i(par, parity);
+            glUniform1i(gs, (GLint)ss__group_stride(lg * ny));
             glDispatchCompute(lg, ny, 1);
             glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
         }
