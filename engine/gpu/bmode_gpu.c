@@ -24,6 +24,24 @@ enum { SS__B_TABLES, SS__B_BEAM, SS__B_LINES, SS__B_TAU, SS__B_PIECES, SS__B_NPI
        SS__B_GREY, SS__B_VOL_LABELS, SS__B_VOL_SDF, SS__B_SPK, SS__B_CONTACT, SS__B_EVENTS, SS__B_LABELS,
        SS__B_TEX, SS__B_COUNT };
 
+/* Every uniform a pass may take; a pass that does not declare one gets location -1, which
+ * glUniform* ignores. Looked up once per program when it is made (ss__locate), not per frame. */
+#define SS__UNIFORMS(X)                                                                                 \
+    X(vol_inv_sp) X(u_lines) X(u_samples) X(u_ds) X(u_inv_ds) X(u_depth) X(u_sigma_a) X(u_delta)        \
+    X(u_inv_delta) X(u_dz) X(u_noise_bins) X(u_display_ref_db) X(u_grazing_cos) X(u_label_words)        \
+    X(u_contact) X(u_gap_step) X(u_gap_steps) X(u_skin_steps) X(u_k_stretch) X(u_phase_scale) X(u_cell) \
+    X(u_m) X(u_nbins) X(u_nsteps) X(u_nrays) X(u_per_cell) X(u_kernel_half) X(u_ray_de) X(u_tau_floor)  \
+    X(u_ray_e) X(u_ray_w) X(u_dir_soft) X(u_dir_bone) X(u_dir_metal) X(u_dir_needle)                    \
+    X(u_dir_needle_diffuse) X(u_needle_diffuse) X(u_noise_rms) X(u_tgc_lin_db_per_mm) X(u_seed)         \
+    X(u_flags) X(u_reverb_decay) X(u_reverb_count) X(u_tip_amplitude) X(u_gain_db) X(u_dr_db)           \
+    X(u_tgc_db) X(u_tgc_auto) X(u_z_steel) X(u_z_muscle) X(u_has_needle) X(u_needle_tip)                \
+    X(u_needle_dir) X(u_needle_len) X(u_needle_od) X(u_chunk_mm) X(u_nchunks) X(u_map) X(u_image_size)  \
+    X(u_press_vec) X(u_parity) X(u_group_stride) X(u_stage)
+
+#define SS__U_ENUM(n) SS__U_##n,
+enum { SS__UNIFORMS(SS__U_ENUM) SS__U_COUNT };
+#undef SS__U_ENUM
+
 /* std430 layout of the Tables block in bmode_common.glsl (all 4-byte scalars) */
 #define SS__TABLES_FLOATS                                                                                    \
     (6 * 256 + 2 * (SS_BMODE_PHASE_N + 1) + (SS_BMODE_GAUSS_N + 2) + (2 * SS_BMODE_KERNEL_HALF + 2) + \
@@ -37,6 +55,7 @@ enum { SS__B_TABLES, SS__B_BEAM, SS__B_LINES, SS__B_TAU, SS__B_PIECES, SS__B_NPI
 struct ss_bmode_gpu {
     ss_probe probe;
     GLuint prog[SS__P_COUNT];
+    GLint loc[SS__P_COUNT][SS__U_COUNT]; /* uniform locations per pass (ss__locate) */
     GLuint buf[SS__B_COUNT];
     size_t buf_size[SS__B_COUNT];
     GLuint map_tex, image_tex;
@@ -122,6 +141,18 @@ static void ss__buffer(ss_bmode_gpu *g, int which, size_t bytes, const void *dat
     }
 }
 
+/* The uniform locations of every pass, once (glGetUniformLocation looks the name up). */
+static void ss__locate(ss_bmode_gpu *g)
+{
+    static const char *const names[SS__U_COUNT] = {
+#define SS__U_NAME(n) #n,
+        SS__UNIFORMS(SS__U_NAME)
+#undef SS__U_NAME
+    };
+    for (int p = 0; p < SS__P_COUNT; p++)
+        for (int u = 0; u < SS__U_COUNT; u++) g->loc[p][u] = glGetUniformLocation(g->prog[p], names[u]);
+}
+
 ss_status ss_bmode_gpu_create(const ss_probe *probe, ss_bmode_gpu **out)
 {
     if (!out) return ss_error_set(SS_ERR_INVALID, "bmode gpu: NULL output");
@@ -139,6 +170,7 @@ ss_status ss_bmode_gpu_create(const ss_probe *probe, ss_bmode_gpu **out)
     }
     char *prelude = ss__prelude(&st);
     for (int i = 0; i < SS__P_COUNT && st == SS_OK; i++) st = ss_shader_compute_program(ss__pass_files[i], prelude, &g->prog[i]);
+    if (st == SS_OK) ss__locate(g);
     free(prelude);
     if (st != SS_OK) {
         ss_bmode_gpu_destroy(g);
@@ -312,75 +344,76 @@ static ss_status ss__ensure_model(ss_bmode_gpu *g, const ss_bmode_settings *s)
 
 /* ------------------------------------------------------------------ per frame */
 
-static void ss__uniforms(const ss_bmode_gpu *g, GLuint pr, const ss_needle_geom *needle, const ss_bmode_settings *s)
+static void ss__uniforms(const ss_bmode_gpu *g, int pass, const ss_needle_geom *needle, const ss_bmode_settings *s)
 {
     const ss_bmode_model *M = &g->model;
+    const GLuint pr = g->prog[pass];
     glUseProgram(pr);
     ss_gpu_volume_bind(&g->vol, pr, 0, 1);
-#define SS__LOC(name) glGetUniformLocation(pr, name)
-    glUniform1f(SS__LOC("vol_inv_sp"), 1.f / g->vol.spacing_mm);
-    glUniform1i(SS__LOC("u_lines"), g->probe.lines);
-    glUniform1i(SS__LOC("u_samples"), g->probe.samples);
-    glUniform1f(SS__LOC("u_ds"), M->ds);
-    glUniform1f(SS__LOC("u_inv_ds"), M->inv_ds);
-    glUniform1f(SS__LOC("u_depth"), M->depth);
-    glUniform1f(SS__LOC("u_sigma_a"), M->sigma_a);
-    glUniform1f(SS__LOC("u_delta"), M->delta);
-    glUniform1f(SS__LOC("u_inv_delta"), M->inv_delta);
-    glUniform1f(SS__LOC("u_dz"), ss_probe_sample_spacing_mm(&g->probe));
-    glUniform1f(SS__LOC("u_noise_bins"), M->noise_bins);
-    glUniform1f(SS__LOC("u_display_ref_db"), M->display_ref_db);
-    glUniform1f(SS__LOC("u_grazing_cos"), M->grazing_cos);
-    glUniform1i(SS__LOC("u_label_words"), g->label_words);
+#define SS__LOC(name) g->loc[pass][SS__U_##name]
+    glUniform1f(SS__LOC(vol_inv_sp), 1.f / g->vol.spacing_mm);
+    glUniform1i(SS__LOC(u_lines), g->probe.lines);
+    glUniform1i(SS__LOC(u_samples), g->probe.samples);
+    glUniform1f(SS__LOC(u_ds), M->ds);
+    glUniform1f(SS__LOC(u_inv_ds), M->inv_ds);
+    glUniform1f(SS__LOC(u_depth), M->depth);
+    glUniform1f(SS__LOC(u_sigma_a), M->sigma_a);
+    glUniform1f(SS__LOC(u_delta), M->delta);
+    glUniform1f(SS__LOC(u_inv_delta), M->inv_delta);
+    glUniform1f(SS__LOC(u_dz), ss_probe_sample_spacing_mm(&g->probe));
+    glUniform1f(SS__LOC(u_noise_bins), M->noise_bins);
+    glUniform1f(SS__LOC(u_display_ref_db), M->display_ref_db);
+    glUniform1f(SS__LOC(u_grazing_cos), M->grazing_cos);
+    glUniform1i(SS__LOC(u_label_words), g->label_words);
     /* contact (ss__line_rf, ss__gap): the same integer step counts as the CPU's */
     const float gap_step = 0.5f * M->ds;
-    glUniform1i(SS__LOC("u_contact"), !(s->flags & SS_BMODE_NO_CONTACT));
-    glUniform1f(SS__LOC("u_gap_step"), gap_step);
-    glUniform1i(SS__LOC("u_gap_steps"), (int)(SS_BMODE_CONTACT_SEARCH_MM / gap_step));
-    glUniform1i(SS__LOC("u_skin_steps"), ss_bmode_skin_solid_steps(gap_step));
-    glUniform1i(SS__LOC("u_k_stretch"), (int)ceilf(SS_BMODE_COMPRESSION_MM / M->ds));
-    glUniform1f(SS__LOC("u_phase_scale"), M->phase_scale);
-    glUniform1f(SS__LOC("u_cell"), M->cell);
-    glUniform1i(SS__LOC("u_m"), M->m);
-    glUniform1i(SS__LOC("u_nbins"), M->nbins);
-    glUniform1i(SS__LOC("u_nsteps"), M->nsteps);
-    glUniform1i(SS__LOC("u_nrays"), M->nrays);
-    glUniform1i(SS__LOC("u_per_cell"), M->per_cell);
-    glUniform1i(SS__LOC("u_kernel_half"), M->kernel_half);
-    glUniform1f(SS__LOC("u_ray_de"), M->ray_de);
-    glUniform1f(SS__LOC("u_tau_floor"), M->tau_floor);
-    glUniform1fv(SS__LOC("u_ray_e"), SS_BMODE_MAX_RAYS, M->ray_e);
-    glUniform1fv(SS__LOC("u_ray_w"), SS_BMODE_MAX_RAYS, M->ray_w);
-    glUniform1f(SS__LOC("u_dir_soft"), M->dir_soft);
-    glUniform1f(SS__LOC("u_dir_bone"), M->dir_bone);
-    glUniform1f(SS__LOC("u_dir_metal"), M->dir_metal);
-    glUniform1f(SS__LOC("u_dir_needle"), M->dir_needle);
-    glUniform1f(SS__LOC("u_dir_needle_diffuse"), M->dir_needle_diffuse);
-    glUniform1f(SS__LOC("u_needle_diffuse"), s->needle_diffuse_amplitude);
-    glUniform1f(SS__LOC("u_noise_rms"), M->noise_rms);
-    glUniform1f(SS__LOC("u_tgc_lin_db_per_mm"), M->tgc_lin_db_per_mm);
-    glUniform1ui(SS__LOC("u_seed"), s->seed);
-    glUniform1ui(SS__LOC("u_flags"), s->flags);
-    glUniform1f(SS__LOC("u_reverb_decay"), s->reverb_decay);
-    glUniform1i(SS__LOC("u_reverb_count"), s->reverb_count);
-    glUniform1f(SS__LOC("u_tip_amplitude"), s->needle_tip_amplitude);
-    glUniform1f(SS__LOC("u_gain_db"), s->gain_db);
-    glUniform1f(SS__LOC("u_dr_db"), s->dynamic_range_db);
-    glUniform1fv(SS__LOC("u_tgc_db"), SS_BMODE_TGC_SLIDERS, s->tgc_db);
-    glUniform1i(SS__LOC("u_tgc_auto"), s->tgc_auto);
-    glUniform1f(SS__LOC("u_z_steel"), ss_tissue_impedance_mrayl(SS_TISSUE_STEEL));
-    glUniform1f(SS__LOC("u_z_muscle"), M->z_mrayl[SS_TISSUE_MUSCLE]);
-    glUniform1i(SS__LOC("u_has_needle"), needle != NULL);
+    glUniform1i(SS__LOC(u_contact), !(s->flags & SS_BMODE_NO_CONTACT));
+    glUniform1f(SS__LOC(u_gap_step), gap_step);
+    glUniform1i(SS__LOC(u_gap_steps), (int)(SS_BMODE_CONTACT_SEARCH_MM / gap_step));
+    glUniform1i(SS__LOC(u_skin_steps), ss_bmode_skin_solid_steps(gap_step));
+    glUniform1i(SS__LOC(u_k_stretch), (int)ceilf(SS_BMODE_COMPRESSION_MM / M->ds));
+    glUniform1f(SS__LOC(u_phase_scale), M->phase_scale);
+    glUniform1f(SS__LOC(u_cell), M->cell);
+    glUniform1i(SS__LOC(u_m), M->m);
+    glUniform1i(SS__LOC(u_nbins), M->nbins);
+    glUniform1i(SS__LOC(u_nsteps), M->nsteps);
+    glUniform1i(SS__LOC(u_nrays), M->nrays);
+    glUniform1i(SS__LOC(u_per_cell), M->per_cell);
+    glUniform1i(SS__LOC(u_kernel_half), M->kernel_half);
+    glUniform1f(SS__LOC(u_ray_de), M->ray_de);
+    glUniform1f(SS__LOC(u_tau_floor), M->tau_floor);
+    glUniform1fv(SS__LOC(u_ray_e), SS_BMODE_MAX_RAYS, M->ray_e);
+    glUniform1fv(SS__LOC(u_ray_w), SS_BMODE_MAX_RAYS, M->ray_w);
+    glUniform1f(SS__LOC(u_dir_soft), M->dir_soft);
+    glUniform1f(SS__LOC(u_dir_bone), M->dir_bone);
+    glUniform1f(SS__LOC(u_dir_metal), M->dir_metal);
+    glUniform1f(SS__LOC(u_dir_needle), M->dir_needle);
+    glUniform1f(SS__LOC(u_dir_needle_diffuse), M->dir_needle_diffuse);
+    glUniform1f(SS__LOC(u_needle_diffuse), s->needle_diffuse_amplitude);
+    glUniform1f(SS__LOC(u_noise_rms), M->noise_rms);
+    glUniform1f(SS__LOC(u_tgc_lin_db_per_mm), M->tgc_lin_db_per_mm);
+    glUniform1ui(SS__LOC(u_seed), s->seed);
+    glUniform1ui(SS__LOC(u_flags), s->flags);
+    glUniform1f(SS__LOC(u_reverb_decay), s->reverb_decay);
+    glUniform1i(SS__LOC(u_reverb_count), s->reverb_count);
+    glUniform1f(SS__LOC(u_tip_amplitude), s->needle_tip_amplitude);
+    glUniform1f(SS__LOC(u_gain_db), s->gain_db);
+    glUniform1f(SS__LOC(u_dr_db), s->dynamic_range_db);
+    glUniform1fv(SS__LOC(u_tgc_db), SS_BMODE_TGC_SLIDERS, s->tgc_db);
+    glUniform1i(SS__LOC(u_tgc_auto), s->tgc_auto);
+    glUniform1f(SS__LOC(u_z_steel), ss_tissue_impedance_mrayl(SS_TISSUE_STEEL));
+    glUniform1f(SS__LOC(u_z_muscle), M->z_mrayl[SS_TISSUE_MUSCLE]);
+    glUniform1i(SS__LOC(u_has_needle), needle != NULL);
     if (needle) {
-        glUniform3fv(SS__LOC("u_needle_tip"), 1, needle->tip_mm);
-        glUniform3fv(SS__LOC("u_needle_dir"), 1, needle->dir);
-        glUniform1f(SS__LOC("u_needle_len"), needle->length_mm);
-        glUniform1f(SS__LOC("u_needle_od"), needle->outer_diameter_mm);
+        glUniform3fv(SS__LOC(u_needle_tip), 1, needle->tip_mm);
+        glUniform3fv(SS__LOC(u_needle_dir), 1, needle->dir);
+        glUniform1f(SS__LOC(u_needle_len), needle->length_mm);
+        glUniform1f(SS__LOC(u_needle_od), needle->outer_diameter_mm);
     }
-    glUniform1f(SS__LOC("u_chunk_mm"), g->chunk_mm);
-    glUniform1i(SS__LOC("u_nchunks"), g->nchunks);
-    glUniform1i(SS__LOC("u_map"), 2);
-    glUniform2i(SS__LOC("u_image_size"), g->geom.width, g->geom.height);
+    glUniform1f(SS__LOC(u_chunk_mm), g->chunk_mm);
+    glUniform1i(SS__LOC(u_nchunks), g->nchunks);
+    glUniform1i(SS__LOC(u_map), 2);
+    glUniform2i(SS__LOC(u_image_size), g->geom.width, g->geom.height);
 #undef SS__LOC
 }
 
@@ -436,9 +469,9 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
     float press_vec[3];
     for (int i = 0; i < 3; i++) press_vec[i] = g->press_mm * pose->axis_y[i];
     for (int i = 0; i < SS__B_COUNT; i++) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, (GLuint)i, g->buf[i]);
-    for (int i = 0; i < SS__P_COUNT; i++) ss__uniforms(g, g->prog[i], needle, s);
+    for (int i = 0; i < SS__P_COUNT; i++) ss__uniforms(g, i, needle, s);
     glUseProgram(g->prog[SS__P_MARCH]);
-    glUniform3fv(glGetUniformLocation(g->prog[SS__P_MARCH], "u_press_vec"), 1, press_vec);
+    glUniform3fv(g->loc[SS__P_MARCH][SS__U_u_press_vec], 1, press_vec);
     glActiveTexture(GL_TEXTURE2);
     glBindTexture(GL_TEXTURE_2D, g->map_tex);
     glActiveTexture(GL_TEXTURE0);
@@ -467,8 +500,8 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
     SS__LAP(1);
     if (speckle) {
         glUseProgram(g->prog[SS__P_SPECKLE]);
-        GLint par = glGetUniformLocation(g->prog[SS__P_SPECKLE], "u_parity");
-        GLint gs = glGetUniformLocation(g->prog[SS__P_SPECKLE], "u_group_stride");
+        GLint par = g->loc[SS__P_SPECKLE][SS__U_u_parity];
+        GLint gs = g->loc[SS__P_SPECKLE][SS__U_u_group_stride];
         for (int parity = 0; parity < 2; parity++) {
             GLuint ny = (GLuint)((g->nchunks - parity + 1) / 2);
             if (ny == 0) continue;
@@ -481,7 +514,7 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
     SS__LAP(2);
     if (speckle || noise) { /* noise into the splats, then the lateral kernel; or noise alone */
         glUseProgram(g->prog[SS__P_LATERAL]);
-        GLint stage = glGetUniformLocation(g->prog[SS__P_LATERAL], "u_stage");
+        GLint stage = g->loc[SS__P_LATERAL][SS__U_u_stage];
         for (int k = speckle && noise ? 0 : 1; k < 2; k++) {
             glUniform1i(stage, k);
             glDispatchCompute((GLuint)((g->model.nbins + 63) / 64), (GLuint)pr->lines, 1);
