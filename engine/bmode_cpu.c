@@ -1079,6 +1079,63 @@ static float ss__press(const ss__ctx *C)
 
 /* The line's label map: the central ray's label at each sample's depth along its
  * (refracted) path, STEEL where the sample lies inside the needle's shaft. */
+/* The samples [j0, j1) of a straight piece that can lie inside the needle's shaft (a
+ * cylinder of radius r around the segment from the tip back along -n for the length L):
+ * the piece's points are A + s d at path s = (a - a0) / sc; their squared distance to
+ * the needle's axis is a quadratic in s and their position along it linear, so the
+ * candidates are one interval, found in double with a slack (r^2 + 1 %, 0.01 mm along, two
+ * samples each side) so that every sample outside it fails the per-sample test by a wide
+ * margin; the per-sample test still decides each sample inside. */
+static void ss__shaft_samples(const ss__piece *P, const float tip[3], const float n[3], float r2, float len,
+                              float dz, int *j0, int *j1)
+{
+    double w0[3], dd = 0, wd = 0, ww = 0, al = 0, be = 0;
+    for (int i = 0; i < 3; i++) {
+        w0[i] = (double)P->A[i] - tip[i];
+        dd += (double)P->d[i] * P->d[i];
+        wd += w0[i] * P->d[i];
+        ww += w0[i] * w0[i];
+        al += w0[i] * n[i];
+        be += (double)P->d[i] * n[i];
+    }
+    double lo = -INFINITY, hi = INFINITY;
+    const double R2 = 1.01 * r2 + 1e-6, slack = 0.01;
+    /* along(s) = al + be s in [-len - slack, slack] */
+    if (fabs(be) > 1e-9) {
+        double s0 = (-len - slack - al) / be, s1 = (slack - al) / be;
+        lo = fmin(s0, s1);
+        hi = fmax(s0, s1);
+    } else if (al < -len - slack || al > slack) {
+        *j0 = *j1 = 0;
+        return;
+    }
+    /* perp^2(s) = qa s^2 + 2 qb s + qc' <= R2 */
+    double qa = dd - be * be, qb = wd - al * be, qc = ww - al * al - R2;
+    if (qa > 1e-9) {
+        double disc = qb * qb - qa * qc;
+        if (disc < 0) {
+            *j0 = *j1 = 0;
+            return;
+        }
+        double sq = sqrt(disc);
+        lo = fmax(lo, (-qb - sq) / qa);
+        hi = fmin(hi, (-qb + sq) / qa);
+    } else if (qc > 0) { /* along the axis, farther out than the shaft */
+        *j0 = *j1 = 0;
+        return;
+    }
+    if (!(lo <= hi)) {
+        *j0 = *j1 = 0;
+        return;
+    }
+    /* samples: a_j = (j + 0.5) dz, a = a0 + sc s */
+    double jl = ((double)P->a0 + P->sc * lo) / dz - 0.5, jh = ((double)P->a0 + P->sc * hi) / dz - 0.5;
+    jl = fmax(jl - 2.0, -1.0);
+    jh = fmin(jh + 2.0, 1e9);
+    *j0 = (int)floor(jl);
+    *j1 = (int)ceil(jh) + 1;
+}
+
 static void ss__line_labels(const ss__ctx *C, const ss__scratch *S, int line)
 {
     const ss_probe *pr = C->probe;
@@ -1093,20 +1150,38 @@ static void ss__line_labels(const ss__ctx *C, const ss__scratch *S, int line)
     float n[3] = {N->dir[0], N->dir[1], N->dir[2]};
     ss__normalize(n);
     const float r2 = 0.25f * N->outer_diameter_mm * N->outer_diameter_mm;
-    int piece = 0;
-    for (int j = 0; j < pr->samples; j++) {
-        float a = ((float)j + 0.5f) * dz;
-        while (piece + 1 < S->npieces && a >= S->pieces[piece + 1].a0) piece++;
+    const int ns = pr->samples;
+    /* sample j belongs to the last piece whose a0 <= a_j (the first piece before any);
+       each piece's run of samples, and in it only those that can be in the shaft */
+    int j = 0;
+    for (int piece = 0; piece < S->npieces && j < ns; piece++) {
         const ss__piece *P = &S->pieces[piece];
-        float q[3], w[3];
-        for (int i = 0; i < 3; i++) {
-            q[i] = P->A[i] + (a - P->a0) / P->sc * P->d[i];
-            w[i] = q[i] - N->tip_mm[i];
+        int jend = ns;
+        if (piece + 1 < S->npieces) { /* the first sample at or past the next piece's start */
+            const float na0 = S->pieces[piece + 1].a0;
+            int g = (int)(na0 / dz);
+            g = g < j ? j : g > ns ? ns : g;
+            while (g > j && ((float)(g - 1) + 0.5f) * dz >= na0) g--;
+            while (g < ns && ((float)g + 0.5f) * dz < na0) g++;
+            jend = g;
         }
-        float along = ss__dot(w, n); /* <= 0 behind the tip, >= -length at the hub */
-        if (along > 0.f || along < -N->length_mm) continue;
-        float perp2 = ss__dot(w, w) - along * along;
-        if (perp2 <= r2) out[j] = SS_TISSUE_STEEL;
+        int c0, c1;
+        ss__shaft_samples(P, N->tip_mm, n, r2, N->length_mm, dz, &c0, &c1);
+        if (c0 < j) c0 = j;
+        if (c1 > jend) c1 = jend;
+        for (int jj = c0; jj < c1; jj++) {
+            float a = ((float)jj + 0.5f) * dz;
+            float q[3], w[3];
+            for (int i = 0; i < 3; i++) {
+                q[i] = P->A[i] + (a - P->a0) / P->sc * P->d[i];
+                w[i] = q[i] - N->tip_mm[i];
+            }
+            float along = ss__dot(w, n); /* <= 0 behind the tip, >= -length at the hub */
+            if (along > 0.f || along < -N->length_mm) continue;
+            float perp2 = ss__dot(w, w) - along * along;
+            if (perp2 <= r2) out[jj] = SS_TISSUE_STEEL;
+        }
+        j = jend;
     }
 }
 

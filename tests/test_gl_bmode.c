@@ -226,6 +226,52 @@ Test(gl_bmode, contact_and_texture_match_cpu_on_muscle_and_needle)
     rig_free(&r);
 }
 
+/* The CPU marks STEEL only on the samples of each straight piece that can lie in the
+ * shaft (an interval found analytically, bmode_cpu.c ss__shaft_samples) and tests those;
+ * the GPU tests every sample (bmode_march.comp needle_labels). The two label maps must be
+ * equal sample for sample, the needle swung through the image plane, tilted out of it,
+ * moved, and at three gauges, with the contact model on (pieces scaled in the compressed
+ * layer, refracted below it). */
+Test(gl_bmode, needle_labels_match_gpu_sample_for_sample)
+{
+    rig r;
+    rig_init(&r, SS_PHANTOM_NEEDLE, 48, 256, 0u);
+    r.s.image_width_px = 192;
+    cr_assert(r.ph.has_needle, "the needle phantom has no needle");
+    const ss_needle_geom base = r.ph.needle;
+    const float swing_deg[] = {-35.f, -12.f, 0.f, 8.f, 25.f, 50.f}, tilt_deg[] = {0.f, 0.f, 2.f, -4.f, 0.f, 6.f};
+    const float shift_mm[] = {0.f, -3.f, 2.5f, 0.f, 4.f, -6.f}, od_mm[] = {1.27f, 0.91f, 0.72f, 1.27f, 0.72f, 0.91f};
+    long total = 0;
+    for (int i = 0; i < 6; i++) {
+        ss_needle_geom nd = base;
+        const float a = swing_deg[i] * 0.017453293f, t = tilt_deg[i] * 0.017453293f; /* rad */
+        const float c = cosf(a), sn = sinf(a);
+        nd.dir[0] = c * base.dir[0] - sn * base.dir[1];
+        nd.dir[1] = sn * base.dir[0] + c * base.dir[1];
+        nd.dir[2] = sinf(t);
+        nd.dir[0] *= cosf(t);
+        nd.dir[1] *= cosf(t);
+        nd.tip_mm[0] += shift_mm[i];
+        nd.outer_diameter_mm = od_mm[i];
+        r.scene.needle = &nd;
+        rig_cpu(&r);
+        rig_gpu(&r);
+        long n = (long)r.probe.lines * r.probe.samples, steel = 0, differ = 0;
+        for (long k = 0; k < n; k++) {
+            steel += r.cpu.labels[k] == SS_TISSUE_STEEL;
+            differ += r.cpu.labels[k] != r.gpu.labels[k];
+        }
+        printf("needle pose %d (swing %+.0f deg, tilt %+.0f deg, %.2f mm): STEEL %ld samples, labels differ at %ld\n",
+               i, (double)swing_deg[i], (double)tilt_deg[i], (double)od_mm[i], steel, differ);
+        cr_expect_eq(differ, 0, "pose %d: CPU and GPU label maps differ at %ld samples", i, differ);
+        total += steel;
+    }
+    /* and the poses do put the needle into the image */
+    cr_expect_gt(total, 200, "only %ld STEEL samples over six needle poses", total);
+    r.scene.needle = NULL;
+    rig_free(&r);
+}
+
 Test(gl_bmode, noise_without_speckle_matches_cpu)
 {
     /* no speckle: the electronic noise goes into the RF bins with one scale (noise_bins)
