@@ -132,6 +132,9 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, bool record, flo
         float a = 0.0, st = 0.0;
         precise vec3 q = p;
         int nl = lab;
+        // the current label's attenuation, impedance and speed, carried from step to step
+        // (each step reads only the next label's)
+        float att_l = lab_att[lab], z_l = lab_z[lab], c_l = lab_c[lab];
         for (; k < kend; k++) {
             // as ss__march_ray: an off-centre ray behind bone and under the cull has no more to give
             if (!record && through_bone && t < u_tau_floor) {
@@ -144,13 +147,17 @@ void march_ray(int line, int r, vec3 O, vec3 D, vec3 U, vec3 V, bool record, flo
             st = u_ds * stretch; // path covered by this step
             q = p + st * d;
             nl = label_at(q);
-            t *= lab_att[lab] * lab_att[nl];
-            if (nl != lab && (lab_z[nl] != lab_z[lab] || lab_c[nl] != lab_c[lab])) {
+            const float att_n = lab_att[nl], z_n = lab_z[nl], c_n = lab_c[nl];
+            t *= att_l * att_n;
+            if (nl != lab && (z_n != z_l || c_n != c_l)) {
                 hit = true;
                 break;
             }
             lab = nl;
             p = q;
+            att_l = att_n;
+            z_l = z_n;
+            c_l = c_n;
         }
         if (stop) break;
         if (!hit) {
