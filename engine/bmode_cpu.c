@@ -844,8 +844,8 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
            outermost): clamped as floats, which the compiler turns into vector gathers
            where it does not for the same clamps on ints; the integers are the same (NaN
            would go to the first entry) */
-        const int k = (int)(a * inv_ds);
         float fk = a * inv_ds;
+        const int k = (int)fk;
         fk = fk >= 0.f ? fk : 0.f;
         fk = fk <= k_hi ? fk : k_hi;
         const int kc = (int)fk;
@@ -1077,8 +1077,6 @@ static float ss__press(const ss__ctx *C)
     return fminf(need, SS_BMODE_PRESS_MAX_MM);
 }
 
-/* The line's label map: the central ray's label at each sample's depth along its
- * (refracted) path, STEEL where the sample lies inside the needle's shaft. */
 /* The samples [j0, j1) of a straight piece that can lie inside the needle's shaft (a
  * cylinder of radius r around the segment from the tip back along -n for the length L):
  * the piece's points are A + s d at path s = (a - a0) / sc; their squared distance to
@@ -1136,6 +1134,8 @@ static void ss__shaft_samples(const ss__piece *P, const float tip[3], const floa
     *j1 = (int)ceil(jh) + 1;
 }
 
+/* The line's label map: the central ray's label at each sample's depth along its
+ * (refracted) path, STEEL where the sample lies inside the needle's shaft. */
 static void ss__line_labels(const ss__ctx *C, const ss__scratch *S, int line)
 {
     const ss_probe *pr = C->probe;

@@ -60,9 +60,7 @@ layout(std430, binding = 14) coherent buffer LabelsOut { uint label_words[]; };
 layout(std430, binding = 15) readonly buffer TexTable { float tex_tab[]; };
 
 // ---------------------------------------------------------------- uniforms
-uniform usampler3D vol_labels;
-uniform sampler3D vol_sdf;
-uniform vec3 vol_origin_mm;
+uniform vec3 vol_origin_mm; // the volume's frame (its labels and SDF: VolLabels, VolSdf)
 uniform float vol_spacing_mm;
 uniform float vol_inv_sp; // 1 / spacing computed in C, as the CPU does
 uniform ivec3 vol_size;

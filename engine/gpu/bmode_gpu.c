@@ -27,7 +27,7 @@ enum { SS__B_TABLES, SS__B_BEAM, SS__B_LINES, SS__B_TAU, SS__B_PIECES, SS__B_NPI
 /* Every uniform a pass may take; a pass that does not declare one gets location -1, which
  * glUniform* ignores. Looked up once per program when it is made (ss__locate), not per frame. */
 #define SS__UNIFORMS(X)                                                                                 \
-    X(vol_inv_sp) X(u_lines) X(u_samples) X(u_ds) X(u_inv_ds) X(u_depth) X(u_sigma_a) X(u_delta)        \
+    X(vol_origin_mm) X(vol_spacing_mm) X(vol_size) X(vol_inv_sp) X(u_lines) X(u_samples) X(u_ds) X(u_inv_ds) X(u_depth) X(u_sigma_a) X(u_delta)        \
     X(u_inv_delta) X(u_dz) X(u_noise_bins) X(u_display_ref_db) X(u_grazing_cos) X(u_label_words)        \
     X(u_contact) X(u_gap_step) X(u_gap_steps) X(u_skin_steps) X(u_k_stretch) X(u_phase_scale) X(u_cell) \
     X(u_m) X(u_nbins) X(u_nsteps) X(u_nrays) X(u_per_cell) X(u_kernel_half) X(u_ray_de) X(u_tau_floor)  \
@@ -349,8 +349,12 @@ static void ss__uniforms(const ss_bmode_gpu *g, int pass, const ss_needle_geom *
     const ss_bmode_model *M = &g->model;
     const GLuint pr = g->prog[pass];
     glUseProgram(pr);
-    ss_gpu_volume_bind(&g->vol, pr, 0, 1);
 #define SS__LOC(name) g->loc[pass][SS__U_##name]
+    /* the volume's frame (the passes read its labels and SDF from storage buffers, not
+       from the 3D textures, which only the bare-march baseline samples) */
+    glUniform3f(SS__LOC(vol_origin_mm), g->vol.origin_mm[0], g->vol.origin_mm[1], g->vol.origin_mm[2]);
+    glUniform1f(SS__LOC(vol_spacing_mm), g->vol.spacing_mm);
+    glUniform3i(SS__LOC(vol_size), g->vol.nx, g->vol.ny, g->vol.nz);
     glUniform1f(SS__LOC(vol_inv_sp), 1.f / g->vol.spacing_mm);
     glUniform1i(SS__LOC(u_lines), g->probe.lines);
     glUniform1i(SS__LOC(u_samples), g->probe.samples);
