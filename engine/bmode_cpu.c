@@ -135,16 +135,29 @@ static inline int ss__label_at(const ss__vol *V, const float p[3])
     return o == SIZE_MAX ? SS_TISSUE_AIR : V->v->labels[o];
 }
 
-/* steps ahead of itself a march asks for its label (ss__march_ray) */
-#define SS__MARCH_PREFETCH 16
+/* steps whose positions and labels a march reads in one go while the ray runs straight
+   (ss__march_run) */
+#define SS__MARCH_RUN 16
 
-/* Asks the cache for the label `ahead` mm from p along d without waiting for it (nothing
- * outside the volume). */
-static inline void ss__label_prefetch(const ss__vol *V, const float p[3], const float d[3], float ahead)
+/* The next n steps of a straight ray from p: the positions, added step by step exactly as
+ * the march adds them (so the same floats), and their labels. The loads do not wait on
+ * one another (nor on the branches of the march that uses them), so their cache misses
+ * overlap: the march spent most of its time waiting on one label at a time. */
+static inline void ss__march_run(const ss__vol *V, const float p[3], const float d[3], float st, int n,
+                                 float q[][3], int lab[])
 {
-    const float q[3] = {p[0] + ahead * d[0], p[1] + ahead * d[1], p[2] + ahead * d[2]};
-    size_t o = ss__label_offset(V, q);
-    if (o != SIZE_MAX) __builtin_prefetch(V->v->labels + o);
+    float x = p[0], y = p[1], z = p[2];
+    size_t off[SS__MARCH_RUN];
+    for (int j = 0; j < n; j++) {
+        x = x + st * d[0];
+        y = y + st * d[1];
+        z = z + st * d[2];
+        q[j][0] = x;
+        q[j][1] = y;
+        q[j][2] = z;
+        off[j] = ss__label_offset(V, q[j]);
+    }
+    for (int j = 0; j < n; j++) lab[j] = off[j] == SIZE_MAX ? SS_TISSUE_AIR : V->v->labels[off[j]];
 }
 
 /* A per-voxel quantity at offset o: hard_sdf in mm (field 0) or the impedance of the label
@@ -428,8 +441,36 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
         pc->sc = 1.f / stretch;
     }
     const bool specular = !(s->flags & SS_BMODE_NO_SPECULAR);
+    /* the run of steps ahead (ss__march_run): read while the ray goes straight on with
+       the same step; a bend or the end of the compressed layer starts a new one */
+    float run_q[SS__MARCH_RUN][3];
+    int run_lab[SS__MARCH_RUN], run_i = 0, run_n = 0;
     int k;
     for (k = 0; k < C->nsteps; k++) {
+        /* the steps of the run ahead that stay in the same tissue, in a loop of their own:
+           nothing happens there but the transmission falling by the same factor a step
+           (the same product, so the same floats, as the full step below makes of it) */
+        if (run_i < run_n && run_lab[run_i] == lab) {
+            const float f = C->att_half[lab] * C->att_half[lab];
+            /* up to the end of the compressed layer (k_stretch, which the full step
+               handles) while in it; stretch is 1 from that step on */
+            const int kstop = stretch != 1.f ? k_stretch : C->nsteps;
+            const bool may_stop = !record && through_bone;
+            int j = run_i;
+            bool stop = false;
+            for (; j < run_n && run_lab[j] == lab && k < kstop; j++, k++) {
+                if (may_stop && t < C->tau_floor) {
+                    stop = true;
+                    break;
+                }
+                tau[k] = t;
+                if (record) S->labs[k] = (uint8_t)lab;
+                t *= f;
+            }
+            if (j > run_i) memcpy(p, run_q[j - 1], sizeof p);
+            run_i = j;
+            if (stop || k >= C->nsteps) break;
+        }
         /* an elevation ray that is not the central one (which carries the labels) has
            nothing left to give once it is behind bone and under the speckle cull: behind
            bone it records no echo, its transmission only falls, and scatterers under the
@@ -439,12 +480,12 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
         /* the label a few steps ahead, asked for now: a step reads one voxel of a volume
            far larger than the cache, and the ray is straight between interfaces, so the
            miss is waited for while the steps before it run (a bend only wastes it) */
-        ss__label_prefetch(&C->vol, p, d, (float)SS__MARCH_PREFETCH * C->ds * stretch);
         tau[k] = t;
         if (record) S->labs[k] = (uint8_t)lab;
         float a = (float)k * C->ds;
         if (k == k_stretch && stretch != 1.f) {
             stretch = 1.f; /* out of the compressed layer */
+            run_i = run_n = 0;
             if (record && S->npieces < SS__MAX_PIECES) {
                 S->pieces[S->npieces - 1].a1 = a;
                 ss__piece *np = &S->pieces[S->npieces++];
@@ -458,8 +499,13 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
             }
         }
         const float st = C->ds * stretch; /* path covered by this step */
-        float q[3] = {p[0] + st * d[0], p[1] + st * d[1], p[2] + st * d[2]};
-        int nl = ss__label_at(&C->vol, q);
+        if (run_i == run_n) {
+            run_n = C->nsteps - k < SS__MARCH_RUN ? C->nsteps - k : SS__MARCH_RUN;
+            run_i = 0;
+            ss__march_run(&C->vol, p, d, st, run_n, run_q, run_lab);
+        }
+        float q[3] = {run_q[run_i][0], run_q[run_i][1], run_q[run_i][2]};
+        int nl = run_lab[run_i++];
         t *= C->att_half[lab] * C->att_half[nl];
         if (nl != lab && (C->z_mrayl[nl] != C->z_mrayl[lab] || C->c_m_s[nl] != C->c_m_s[lab])) {
             bool hard = C->cls[nl] != SS__CLASS_SOFT || C->cls[lab] != SS__CLASS_SOFT;
@@ -573,6 +619,7 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
                 memcpy(d, nd, sizeof d);
                 float rest = (1.f - fcross) * st;
                 for (int i = 0; i < 3; i++) q[i] = pc[i] + rest * d[i];
+                run_i = run_n = 0; /* the run ahead went the old way */
                 if (record && S->npieces < SS__MAX_PIECES) {
                     S->pieces[S->npieces - 1].a1 = a + fcross * C->ds;
                     ss__piece *np = &S->pieces[S->npieces++];
@@ -590,12 +637,17 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
         memcpy(p, q, sizeof p);
     }
     if (record) {
-        /* past the end of the ray (total reflection) the labels go on straight */
-        for (int kk = k; kk <= C->nsteps; kk++) {
-            S->labs[kk] = (uint8_t)lab;
-            for (int i = 0; i < 3; i++) p[i] += C->ds * (kk < k_stretch ? stretch : 1.f) * d[i];
-            ss__label_prefetch(&C->vol, p, d, (float)SS__MARCH_PREFETCH * C->ds); /* as in the march */
-            lab = ss__label_at(&C->vol, p);
+        /* past the end of the ray (total reflection) the labels go on straight, read a
+           run at a time (a run stays inside or outside the compressed layer) */
+        S->labs[k] = (uint8_t)lab;
+        for (int kk = k; kk < C->nsteps;) {
+            const float st = C->ds * (kk < k_stretch ? stretch : 1.f);
+            int n = C->nsteps - kk < SS__MARCH_RUN ? C->nsteps - kk : SS__MARCH_RUN;
+            if (kk < k_stretch && k_stretch - kk < n) n = k_stretch - kk;
+            ss__march_run(&C->vol, p, d, st, n, run_q, run_lab);
+            for (int j = 0; j < n; j++) S->labs[kk + 1 + j] = (uint8_t)run_lab[j];
+            memcpy(p, run_q[n - 1], sizeof p);
+            kk += n;
         }
     }
     for (; k <= C->nsteps; k++) tau[k] = t;
