@@ -16,7 +16,6 @@ layout(std430, binding = 0) readonly buffer Tables {
     float cos_tab[SS_BMODE_PHASE_N + 1];
     float sin_tab[SS_BMODE_PHASE_N + 1];
     float gauss_tab[SS_BMODE_GAUSS_N + 2];
-    float kern[2 * SS_BMODE_KERNEL_HALF + 2];
     float noise_tab[2 * SS_BMODE_NOISE_N]; // complex Gaussian noise values (re, im), E|n|^2 = 1
     int lab_tex[256];      // tissue_texture.h table per label, -1 none (or textures off)
 };
@@ -43,6 +42,12 @@ layout(std430, binding = 9) readonly buffer VolLabels { uint vol_label_words[]; 
 layout(std430, binding = 10) readonly buffer VolSdf { uint vol_sdf_words[]; };
 // per line: 2 * nbins floats of the speckle splat before the lateral kernel (pass 2 -> 3)
 layout(std430, binding = 11) coherent buffer SpkBins { float spk[]; };
+// The same RF bins (Bins) and speckle bins (SpkBins) as buffer textures (RG32F: one texel
+// per bin, real and imaginary part) for the passes that only read them across lanes (the
+// lateral kernel, the envelope): llvmpipe loads a storage buffer one SIMD lane at a time
+// under a branch but fetches texels as one gather (docs/gpu.md, "Texel views").
+uniform samplerBuffer u_bins_tex; // texture unit 3
+uniform samplerBuffer u_spk_tex;  // texture unit 4
 // per line: tissue compressed under the line's element (mm; 0 touching or through gel),
 // -1 = no skin contact (ss_bmode_frame.line_contact_mm)
 layout(std430, binding = 12) coherent buffer Contact { float contact_mm[]; };

@@ -1,9 +1,14 @@
 #version 430
 // bmode_envelope.comp: pass 4 of the GPU B-mode renderer, one invocation per (sample,
 // line): the axial pulse (Gaussian, sigma_a) convolved with the line's complex RF bins
-// (echoes, lateral speckle and electronic noise) at the sample's depth, envelope = |IQ|;
+// (echoes, lateral speckle and electronic noise, read through u_bins_tex) at the sample's
+// depth, envelope = |IQ|;
 // 0 on lines without skin contact (engine/bmode_cpu.c ss__line_image).
 layout(local_size_x = 64, local_size_y = 1) in;
+
+// the pulse kernel (ss_bmode_model.kernel): a uniform array, which llvmpipe gathers from
+// its constant buffer in one vector load where a storage buffer costs a branch per lane
+uniform float u_kern[2 * SS_BMODE_KERNEL_HALF + 2];
 
 void main()
 {
@@ -13,15 +18,16 @@ void main()
         env[line * u_samples + j] = 0.0;
         return;
     }
-    const int bb = line * 2 * u_nbins;
+    const int bb = line * u_nbins; // texels: one per bin
     const int K = u_kernel_half;
     int cb = int(floor((float(j) + 0.5) * float(u_m)));
     float re = 0.0, im = 0.0;
     int b0 = max(cb - K, 0), b1 = min(cb + K + 1, u_nbins - 1);
     for (int b = b0; b <= b1; b++) {
-        float g = kern[b - cb + K];
-        re += g * bins[bb + 2 * b];
-        im += g * bins[bb + 2 * b + 1];
+        float g = u_kern[b - cb + K];
+        vec2 rf = texelFetch(u_bins_tex, bb + b).xy;
+        re += g * rf.x;
+        im += g * rf.y;
     }
     env[line * u_samples + j] = sqrt(re * re + im * im);
 }

@@ -8,7 +8,8 @@
 //                before the kernel (same two roundings); once per bin, where adding it on
 //                the fly to each neighbour's value cost 2J + 1 hashes and table reads a bin;
 //   1, speckle on: the lateral speckle kernel (Gaussian of sigma_l at the bin's depth, in
-//                line units) across the lines' (noisy) splats, rescaled at the image edges
+//                line units) across the lines' (noisy) splats (read through u_spk_tex,
+//                after stage 0's writes: a texture-fetch barrier), rescaled at the image edges
 //                to the full kernel's power, added to the line's specular RF bins;
 //   1, speckle off: only the noise, scaled by noise_bins, added to the RF bins.
 // Lines without contact get nothing, and contribute neither splat nor noise.
@@ -50,8 +51,7 @@ void main()
     float re = 0.0, im = 0.0;
     for (int j = j0; j <= j1; j++) {
         float w = beam[L + 2 + abs(j)];
-        const int p = (line + j) * 2 * u_nbins + 2 * b;
-        vec2 s = vec2(spk[p], spk[p + 1]);
+        vec2 s = texelFetch(u_spk_tex, (line + j) * u_nbins + b).xy;
         re += w * s.x;
         im += w * s.y;
     }

@@ -24,6 +24,21 @@ enum { SS__B_TABLES, SS__B_BEAM, SS__B_LINES, SS__B_TAU, SS__B_PIECES, SS__B_NPI
        SS__B_GREY, SS__B_VOL_LABELS, SS__B_VOL_SDF, SS__B_SPK, SS__B_CONTACT, SS__B_EVENTS, SS__B_LABELS,
        SS__B_TEX, SS__B_COUNT };
 
+/* Read-only views of the two RF buffers as buffer textures (GL_RG32F: one texel per bin,
+ * its real and imaginary part), for the passes that gather from them across lanes (the
+ * lateral kernel reads the splats, the envelope the RF bins): llvmpipe (Mesa 22) loads a
+ * storage buffer one SIMD lane at a time, each under a branch, but fetches texels as a
+ * vector gather (docs/gpu.md, "Texel views"). The buffer and the texture unit its sampler
+ * reads (bmode_common.glsl). */
+enum { SS__V_BINS, SS__V_SPK, SS__V_COUNT };
+static const struct {
+    int buf;
+    GLuint unit;
+} ss__view_def[SS__V_COUNT] = {
+    [SS__V_BINS] = {SS__B_BINS, 3},
+    [SS__V_SPK] = {SS__B_SPK, 4},
+};
+
 /* Every uniform a pass may take; a pass that does not declare one gets location -1, which
  * glUniform* ignores. Looked up once per program when it is made (ss__locate), not per frame. */
 #define SS__UNIFORMS(X)                                                                                 \
@@ -36,7 +51,7 @@ enum { SS__B_TABLES, SS__B_BEAM, SS__B_LINES, SS__B_TAU, SS__B_PIECES, SS__B_NPI
     X(u_flags) X(u_reverb_decay) X(u_reverb_count) X(u_tip_amplitude) X(u_gain_db) X(u_dr_db)           \
     X(u_tgc_db) X(u_tgc_auto) X(u_z_steel) X(u_z_muscle) X(u_has_needle) X(u_needle_tip)                \
     X(u_needle_dir) X(u_needle_len) X(u_needle_od) X(u_chunk_mm) X(u_nchunks) X(u_map) X(u_image_size)  \
-    X(u_press_vec) X(u_parity) X(u_group_stride) X(u_stage)
+    X(u_press_vec) X(u_parity) X(u_group_stride) X(u_stage) X(u_kern) X(u_bins_tex) X(u_spk_tex)
 
 #define SS__U_ENUM(n) SS__U_##n,
 enum { SS__UNIFORMS(SS__U_ENUM) SS__U_COUNT };
@@ -44,8 +59,8 @@ enum { SS__UNIFORMS(SS__U_ENUM) SS__U_COUNT };
 
 /* std430 layout of the Tables block in bmode_common.glsl (all 4-byte scalars) */
 #define SS__TABLES_FLOATS                                                                                    \
-    (6 * 256 + 2 * (SS_BMODE_PHASE_N + 1) + (SS_BMODE_GAUSS_N + 2) + (2 * SS_BMODE_KERNEL_HALF + 2) + \
-     2 * SS_BMODE_NOISE_N + 256)
+    (6 * 256 + 2 * (SS_BMODE_PHASE_N + 1) + (SS_BMODE_GAUSS_N + 2) + 2 * SS_BMODE_NOISE_N + \
+     256)
 
 /* Echo events per elevation ray and the ring-down key: the CPU's (bmode_cpu.h) */
 #define SS__MAX_EVENTS SS_BMODE_MAX_EVENTS
@@ -59,6 +74,7 @@ struct ss_bmode_gpu {
     GLuint buf[SS__B_COUNT];
     size_t buf_size[SS__B_COUNT];
     GLuint map_tex, image_tex;
+    GLuint view_tex[SS__V_COUNT]; /* buffer textures over storage buffers (ss__views) */
     ss_scan_map map;
     ss_scan_geometry geom;
     bool have_geom;
@@ -141,6 +157,27 @@ static void ss__buffer(ss_bmode_gpu *g, int which, size_t bytes, const void *dat
     }
 }
 
+/* Attaches each texel view to its buffer (again after the buffer's store was made anew:
+ * a buffer texture follows its buffer's size). GL 4.3 promises only 65536 texels a
+ * buffer texture (llvmpipe and desktop GPUs take 2^27 and more): a larger buffer is an
+ * error here, not a silent clamp there. */
+static ss_status ss__views(ss_bmode_gpu *g)
+{
+    GLint max_texels = 0;
+    glGetIntegerv(GL_MAX_TEXTURE_BUFFER_SIZE, &max_texels);
+    for (int i = 0; i < SS__V_COUNT; i++) {
+        const size_t texels = g->buf_size[ss__view_def[i].buf] / (2 * sizeof(float));
+        if (texels > (size_t)max_texels)
+            return ss_error_set(SS_ERR_GL, "bmode gpu: %zu RF bins exceed this GL's buffer texture limit of %d texels",
+                                texels, (int)max_texels);
+        if (!g->view_tex[i]) glGenTextures(1, &g->view_tex[i]);
+        glBindTexture(GL_TEXTURE_BUFFER, g->view_tex[i]);
+        glTexBuffer(GL_TEXTURE_BUFFER, GL_RG32F, g->buf[ss__view_def[i].buf]);
+    }
+    glBindTexture(GL_TEXTURE_BUFFER, 0);
+    return SS_OK;
+}
+
 /* The uniform locations of every pass, once (glGetUniformLocation looks the name up). */
 static void ss__locate(ss_bmode_gpu *g)
 {
@@ -205,6 +242,8 @@ void ss_bmode_gpu_destroy(ss_bmode_gpu *g)
         if (g->buf[i]) glDeleteBuffers(1, &g->buf[i]);
     if (g->map_tex) glDeleteTextures(1, &g->map_tex);
     if (g->image_tex) glDeleteTextures(1, &g->image_tex);
+    for (int i = 0; i < SS__V_COUNT; i++)
+        if (g->view_tex[i]) glDeleteTextures(1, &g->view_tex[i]);
     if (g->have_vol) ss_gpu_volume_release(&g->vol);
     if (g->have_model) ss_bmode_model_free(&g->model);
     ss_scan_map_free(&g->map);
@@ -274,7 +313,6 @@ static ss_status ss__ensure_model(ss_bmode_gpu *g, const ss_bmode_settings *s)
     memcpy(p, M->cos_tab, sizeof M->cos_tab), p += SS_BMODE_PHASE_N + 1;
     memcpy(p, M->sin_tab, sizeof M->sin_tab), p += SS_BMODE_PHASE_N + 1;
     memcpy(p, M->gauss_tab, sizeof M->gauss_tab), p += SS_BMODE_GAUSS_N + 2;
-    memcpy(p, M->kernel, sizeof M->kernel), p += 2 * SS_BMODE_KERNEL_HALF + 2;
     memcpy(p, M->noise_tab, sizeof M->noise_tab), p += 2 * SS_BMODE_NOISE_N;
     bool tex = false;
     for (int i = 0; i < 256; i++) {
@@ -296,6 +334,8 @@ static ss_status ss__ensure_model(ss_bmode_gpu *g, const ss_bmode_settings *s)
     ss__buffer(g, SS__B_TAU, sizeof(float) * (size_t)g->probe.lines * (size_t)M->nrays * ns, NULL);
     ss__buffer(g, SS__B_BINS, sizeof(float) * 2 * (size_t)g->probe.lines * (size_t)M->nbins, NULL);
     ss__buffer(g, SS__B_SPK, sizeof(float) * 2 * (size_t)g->probe.lines * (size_t)M->nbins, NULL);
+    ss_status vst = ss__views(g);
+    if (vst != SS_OK) return vst;
     ss__buffer(g, SS__B_EVENTS, SS__EVENT_BYTES * SS__MAX_EVENTS * (size_t)g->probe.lines * (size_t)M->nrays, NULL);
     /* speckle chunks: at least 4 bins long so that chunks two apart never share a bin */
     g->chunk_mm = fmaxf(4.f, 4.f * M->delta);
@@ -417,6 +457,9 @@ static void ss__uniforms(const ss_bmode_gpu *g, int pass, const ss_needle_geom *
     glUniform1f(SS__LOC(u_chunk_mm), g->chunk_mm);
     glUniform1i(SS__LOC(u_nchunks), g->nchunks);
     glUniform1i(SS__LOC(u_map), 2);
+    glUniform1i(SS__LOC(u_bins_tex), (GLint)ss__view_def[SS__V_BINS].unit);
+    glUniform1i(SS__LOC(u_spk_tex), (GLint)ss__view_def[SS__V_SPK].unit);
+    glUniform1fv(SS__LOC(u_kern), 2 * SS_BMODE_KERNEL_HALF + 2, M->kernel);
     glUniform2i(SS__LOC(u_image_size), g->geom.width, g->geom.height);
 #undef SS__LOC
 }
@@ -478,6 +521,10 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
     glUniform3fv(g->loc[SS__P_MARCH][SS__U_u_press_vec], 1, press_vec);
     glActiveTexture(GL_TEXTURE2);
     glBindTexture(GL_TEXTURE_2D, g->map_tex);
+    for (int i = 0; i < SS__V_COUNT; i++) {
+        glActiveTexture(GL_TEXTURE0 + ss__view_def[i].unit);
+        glBindTexture(GL_TEXTURE_BUFFER, g->view_tex[i]);
+    }
     glActiveTexture(GL_TEXTURE0);
     glBindImageTexture(0, g->image_tex, 0, GL_FALSE, 0, GL_WRITE_ONLY, GL_R8);
 #define SS__LAP(i)                                                                                                   \
@@ -489,6 +536,9 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
     }
     SS__LAP(0);
     const GLuint lg = (GLuint)((pr->lines + 7) / 8), sg = (GLuint)((pr->samples + 63) / 64);
+    /* between the passes up to the envelope: the next reads storage buffers, and the
+       lateral kernel and the envelope read the RF bins through their texel views */
+    const GLbitfield pass_barrier = GL_SHADER_STORAGE_BARRIER_BIT | GL_TEXTURE_FETCH_BARRIER_BIT;
     const bool speckle = !(s->flags & SS_BMODE_NO_SPECKLE);
     const bool noise = !(s->flags & SS_BMODE_NO_NOISE) && g->model.noise_rms > 0.f;
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, g->buf[SS__B_BINS]);
@@ -500,7 +550,7 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     glUseProgram(g->prog[SS__P_MARCH]);
     glDispatchCompute(lg, 1, 1);
-    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    glMemoryBarrier(pass_barrier);
     SS__LAP(1);
     if (speckle) {
         glUseProgram(g->prog[SS__P_SPECKLE]);
@@ -512,7 +562,7 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
             glUniform1i(par, parity);
             glUniform1i(gs, (GLint)ss__group_stride(lg * ny));
             glDispatchCompute(lg, ny, 1);
-            glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+            glMemoryBarrier(pass_barrier);
         }
     }
     SS__LAP(2);
@@ -522,13 +572,13 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
         for (int k = speckle && noise ? 0 : 1; k < 2; k++) {
             glUniform1i(stage, k);
             glDispatchCompute((GLuint)((g->model.nbins + 63) / 64), (GLuint)pr->lines, 1);
-            glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+            glMemoryBarrier(pass_barrier);
         }
     }
     SS__LAP(3);
     glUseProgram(g->prog[SS__P_ENVELOPE]);
     glDispatchCompute(sg, (GLuint)pr->lines, 1);
-    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    glMemoryBarrier(pass_barrier);
     SS__LAP(4);
     glUseProgram(g->prog[SS__P_GREY]);
     glDispatchCompute(sg, (GLuint)pr->lines, 1);
