@@ -42,12 +42,14 @@ layout(std430, binding = 9) readonly buffer VolLabels { uint vol_label_words[]; 
 layout(std430, binding = 10) readonly buffer VolSdf { uint vol_sdf_words[]; };
 // per line: 2 * nbins floats of the speckle splat before the lateral kernel (pass 2 -> 3)
 layout(std430, binding = 11) coherent buffer SpkBins { float spk[]; };
-// The same RF bins (Bins) and speckle bins (SpkBins) as buffer textures (RG32F: one texel
-// per bin, real and imaginary part) for the passes that only read them across lanes (the
+// The same RF bins (Bins) and speckle bins (SpkBins) as buffer textures (RG32UI: one texel
+// per bin, the bits of its real and imaginary part, so that no float conversion of the
+// texture path can touch them) for the passes that only read them across lanes (the
 // lateral kernel, the envelope): llvmpipe loads a storage buffer one SIMD lane at a time
 // under a branch but fetches texels as one gather (docs/gpu.md, "Texel views").
-uniform samplerBuffer u_bins_tex; // texture unit 3
-uniform samplerBuffer u_spk_tex;  // texture unit 4
+uniform usamplerBuffer u_bins_tex; // texture unit 3
+uniform usamplerBuffer u_spk_tex;  // texture unit 4
+vec2 rf_bin(usamplerBuffer t, int i) { return uintBitsToFloat(texelFetch(t, i).xy); }
 // per line: tissue compressed under the line's element (mm; 0 touching or through gel),
 // -1 = no skin contact (ss_bmode_frame.line_contact_mm)
 layout(std430, binding = 12) coherent buffer Contact { float contact_mm[]; };

@@ -25,7 +25,7 @@ void main()
     int b0 = max(cb - K, 0), b1 = min(cb + K + 1, u_nbins - 1);
     for (int b = b0; b <= b1; b++) {
         float g = u_kern[b - cb + K];
-        vec2 rf = texelFetch(u_bins_tex, bb + b).xy;
+        vec2 rf = rf_bin(u_bins_tex, bb + b);
         re += g * rf.x;
         im += g * rf.y;
     }

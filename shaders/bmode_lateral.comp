@@ -51,7 +51,7 @@ void main()
     float re = 0.0, im = 0.0;
     for (int j = j0; j <= j1; j++) {
         float w = beam[L + 2 + abs(j)];
-        vec2 s = texelFetch(u_spk_tex, (line + j) * u_nbins + b).xy;
+        vec2 s = rf_bin(u_spk_tex, (line + j) * u_nbins + b);
         re += w * s.x;
         im += w * s.y;
     }

@@ -24,8 +24,8 @@ enum { SS__B_TABLES, SS__B_BEAM, SS__B_LINES, SS__B_TAU, SS__B_PIECES, SS__B_NPI
        SS__B_GREY, SS__B_VOL_LABELS, SS__B_VOL_SDF, SS__B_SPK, SS__B_CONTACT, SS__B_EVENTS, SS__B_LABELS,
        SS__B_TEX, SS__B_COUNT };
 
-/* Read-only views of the two RF buffers as buffer textures (GL_RG32F: one texel per bin,
- * its real and imaginary part), for the passes that gather from them across lanes (the
+/* Read-only views of the two RF buffers as buffer textures (GL_RG32UI: one texel per bin,
+ * the bits of its real and imaginary part), for the passes that gather from them across lanes (the
  * lateral kernel reads the splats, the envelope the RF bins): llvmpipe (Mesa 22) loads a
  * storage buffer one SIMD lane at a time, each under a branch, but fetches texels as a
  * vector gather (docs/gpu.md, "Texel views"). The buffer and the texture unit its sampler
@@ -172,7 +172,7 @@ static ss_status ss__views(ss_bmode_gpu *g)
                                 texels, (int)max_texels);
         if (!g->view_tex[i]) glGenTextures(1, &g->view_tex[i]);
         glBindTexture(GL_TEXTURE_BUFFER, g->view_tex[i]);
-        glTexBuffer(GL_TEXTURE_BUFFER, GL_RG32F, g->buf[ss__view_def[i].buf]);
+        glTexBuffer(GL_TEXTURE_BUFFER, GL_RG32UI, g->buf[ss__view_def[i].buf]);
     }
     glBindTexture(GL_TEXTURE_BUFFER, 0);
     return SS_OK;
