@@ -305,6 +305,12 @@ static inline void ss__deposit(const ss__ctx *C, float *bins, float a, float amp
     bim[b + 1] += f * im;
 }
 
+/* min and max of two floats that are not NaN, inlined: fminf/fmaxf are library calls in
+ * this build (their NaN rules keep GCC from using minss/maxss), and the speckle's slab
+ * loop and the march's interfaces call them hundreds of thousands of times a frame */
+static inline float ss__minf(float a, float b) { return a < b ? a : b; }
+static inline float ss__maxf(float a, float b) { return a > b ? a : b; }
+
 static inline float ss__dot(const float a[3], const float b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 
 static inline void ss__normalize(float a[3])
@@ -516,7 +522,7 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
             float ac = a + fcross * C->ds; /* the echo's depth */
             /* the ray bends within this step (a surface found just outside it would make the
                next step re-enter the tissue it left) */
-            fcross = fminf(fmaxf(fcross, 0.f), 1.f);
+            fcross = ss__minf(ss__maxf(fcross, 0.f), 1.f);
             float pc[3] = {p[0] + fcross * st * d[0], p[1] + fcross * st * d[1], p[2] + fcross * st * d[2]};
             float n[3];
             ss__normal(C, pc, hard, n);
@@ -540,7 +546,7 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
                 memcpy(p, q, sizeof p);
                 continue;
             }
-            float sini = sqrtf(fmaxf(0.f, 1.f - cosi * cosi));
+            float sini = sqrtf(ss__maxf(0.f, 1.f - cosi * cosi));
             float z1 = C->z_mrayl[lab], z2 = C->z_mrayl[nl];
             float eta = C->c_m_s[nl] / C->c_m_s[lab];
             float sint = eta * sini, R, T, cost = 0.f;
@@ -978,7 +984,7 @@ static inline void ss__batch_flush(const ss__ctx *C, ss__scratch *S, const ss__t
 SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece *P, float *bins)
 {
     const float h = C->cell;
-    float a1 = fminf(fminf(P->a1, C->depth + 4.f * C->sigma_a), S->a_cull);
+    float a1 = ss__minf(ss__minf(P->a1, C->depth + 4.f * C->sigma_a), S->a_cull);
     if (a1 <= P->a0) return;
     int m = 0;
     for (int i = 1; i < 3; i++)
@@ -989,10 +995,10 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
     float dm = P->d[m];
     const float sc = P->sc, isc = 1.f / P->sc; /* displayed depth per mm of path, and back */
     int k0s = ss__step_index(C, P->a0), k1s = ss__step_index(C, a1);
-    float wl = fmaxf(C->hat[k0s], C->hat[k1s]), we = SS__TUBE_SIGMAS * fmaxf(C->sig_e[k0s], C->sig_e[k1s]);
+    float wl = ss__maxf(C->hat[k0s], C->hat[k1s]), we = SS__TUBE_SIGMAS * ss__maxf(C->sig_e[k0s], C->sig_e[k1s]);
     float E = wl * fabsf(P->u[m]) + we * fabsf(P->v[m]);
     float Bm = P->A[m] + (a1 - P->a0) * isc * dm;
-    float tlo = fminf(P->A[m], Bm) - E, thi = fmaxf(P->A[m], Bm) + E;
+    float tlo = ss__minf(P->A[m], Bm) - E, thi = ss__maxf(P->A[m], Bm) + E;
     int slab0 = (int)floorf(tlo / h), slab1 = (int)floorf(thi / h);
     float r1 = P->d[n1] / dm, r2 = P->d[n2] / dm;
     float u1 = P->u[n1] - P->u[m] * r1, v1 = P->v[n1] - P->v[m] * r1;
@@ -1008,8 +1014,8 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
     if (kend > C->nsteps - 1) kend = C->nsteps - 1;
     for (int k = (int)(P->a0 * C->inv_ds); k <= kend; k++) {
         if (k < 0) continue;
-        T.l2max = fmaxf(T.l2max, C->lim_l2[k]);
-        T.e2max = fmaxf(T.e2max, C->lim_e2[k]);
+        T.l2max = ss__maxf(T.l2max, C->lim_l2[k]);
+        T.e2max = ss__maxf(T.e2max, C->lim_e2[k]);
     }
     ss__batch B;
     B.n = 0;
@@ -1022,15 +1028,15 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
         float t0 = (float)sl * h, t1 = t0 + h;
         /* depth range of this slab inside the piece */
         float aa = P->a0 + sc * (t0 - P->A[m] - E) / dm, ab = P->a0 + sc * (t1 - P->A[m] + E) / dm;
-        float alo = fmaxf(P->a0, fminf(aa, ab)), ahi = fminf(a1, fmaxf(aa, ab));
+        float alo = ss__maxf(P->a0, ss__minf(aa, ab)), ahi = ss__minf(a1, ss__maxf(aa, ab));
         if (alo >= ahi) continue;
         int ka = ss__step_index(C, alo), kb = ss__step_index(C, ahi);
-        float swl = fmaxf(C->hat[ka], C->hat[kb]), swe = SS__TUBE_SIGMAS * fmaxf(C->sig_e[ka], C->sig_e[kb]);
+        float swl = ss__maxf(C->hat[ka], C->hat[kb]), swe = SS__TUBE_SIGMAS * ss__maxf(C->sig_e[ka], C->sig_e[kb]);
         float ext1 = swl * fabsf(u1) + swe * fabsf(v1), ext2 = swl * fabsf(u2) + swe * fabsf(v2);
         float c1a = P->A[n1] + (t0 - P->A[m]) * r1, c1b = P->A[n1] + (t1 - P->A[m]) * r1;
         float c2a = P->A[n2] + (t0 - P->A[m]) * r2, c2b = P->A[n2] + (t1 - P->A[m]) * r2;
-        int i1lo = (int)floorf((fminf(c1a, c1b) - ext1) / h), i1hi = (int)floorf((fmaxf(c1a, c1b) + ext1) / h);
-        int i2lo = (int)floorf((fminf(c2a, c2b) - ext2) / h), i2hi = (int)floorf((fmaxf(c2a, c2b) + ext2) / h);
+        int i1lo = (int)floorf((ss__minf(c1a, c1b) - ext1) / h), i1hi = (int)floorf((ss__maxf(c1a, c1b) + ext1) / h);
+        int i2lo = (int)floorf((ss__minf(c2a, c2b) - ext2) / h), i2hi = (int)floorf((ss__maxf(c2a, c2b) + ext2) / h);
         /* a row of cells at a time, as many whole cells as the batch has room for (where
            a batch ends changes nothing: the batches go through in order, and each in
            order) */
