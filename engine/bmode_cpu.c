@@ -483,9 +483,6 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
            floor are not splatted (ss__cull_depth); the rest of its tau is the floor's
            side of it, which is all the cull and the splat read */
         if (!record && through_bone && t < C->tau_floor) break;
-        /* the label a few steps ahead, asked for now: a step reads one voxel of a volume
-           far larger than the cache, and the ray is straight between interfaces, so the
-           miss is waited for while the steps before it run (a bend only wastes it) */
         tau[k] = t;
         if (record) S->labs[k] = (uint8_t)lab;
         float a = (float)k * C->ds;
@@ -546,7 +543,7 @@ SS_SIMD_CLONES static void ss__march_ray(const ss__ctx *C, const float O[3], con
                 memcpy(p, q, sizeof p);
                 continue;
             }
-            float sini = sqrtf(ss__maxf(0.f, 1.f - cosi * cosi));
+            float sini = sqrtf(ss__maxf(1.f - cosi * cosi, 0.f)); /* NaN -> 0, as fmaxf */
             float z1 = C->z_mrayl[lab], z2 = C->z_mrayl[nl];
             float eta = C->c_m_s[nl] / C->c_m_s[lab];
             float sint = eta * sini, R, T, cost = 0.f;
