@@ -1151,6 +1151,7 @@ static void ss__shaft_samples(const ss__piece *P, const float tip[3], const floa
         al += w0[i] * n[i];
         be += (double)P->d[i] * n[i];
     }
+    /* [lo, hi]: the path interval; an empty one (lo > hi) as soon as a condition fails */
     double lo = -INFINITY, hi = INFINITY;
     const double R2 = 1.01 * r2 + 1e-6, slack = 0.01;
     /* along(s) = al + be s in [-len - slack, slack] */
@@ -1159,23 +1160,17 @@ static void ss__shaft_samples(const ss__piece *P, const float tip[3], const floa
         lo = fmin(s0, s1);
         hi = fmax(s0, s1);
     } else if (al < -len - slack || al > slack) {
-        *j0 = *j1 = 0;
-        return;
+        lo = INFINITY, hi = -INFINITY;
     }
     /* perp^2(s) = qa s^2 + 2 qb s + qc' <= R2 */
     double qa = dd - be * be, qb = wd - al * be, qc = ww - al * al - R2;
     if (qa > 1e-9) {
-        double disc = qb * qb - qa * qc;
-        if (disc < 0) {
-            *j0 = *j1 = 0;
-            return;
-        }
-        double sq = sqrt(disc);
+        double disc = qb * qb - qa * qc, sq = sqrt(fmax(disc, 0.0));
+        if (disc < 0) lo = INFINITY, hi = -INFINITY;
         lo = fmax(lo, (-qb - sq) / qa);
         hi = fmin(hi, (-qb + sq) / qa);
     } else if (qc > 0) { /* along the axis, farther out than the shaft */
-        *j0 = *j1 = 0;
-        return;
+        lo = INFINITY, hi = -INFINITY;
     }
     if (!(lo <= hi)) {
         *j0 = *j1 = 0;

@@ -284,18 +284,10 @@ ss_status ss_bmode_gpu_set_volume(ss_bmode_gpu *g, const ss_volume *v)
     return SS_OK;
 }
 
-/* Model, tables and per-model buffers: rebuilt only when the settings or voxel size change. */
-static ss_status ss__ensure_model(ss_bmode_gpu *g, const ss_bmode_settings *s)
+/* The tables, per-model buffers, texel views, speckle chunks and scan map of g->model. */
+static ss_status ss__model_upload(ss_bmode_gpu *g, const ss_bmode_settings *s)
 {
-    if (g->have_model && g->model_voxel_mm == g->vol.spacing_mm && memcmp(&g->model_settings, s, sizeof *s) == 0)
-        return SS_OK;
-    if (g->have_model) ss_bmode_model_free(&g->model);
-    g->have_model = false;
-    ss_status st = ss_bmode_model_make(&g->probe, g->vol.spacing_mm, s, &g->model);
-    if (st != SS_OK) return st;
-    g->have_model = true;
-    g->model_settings = *s;
-    g->model_voxel_mm = g->vol.spacing_mm;
+    ss_status st;
     const ss_bmode_model *M = &g->model;
     float *tab = malloc(sizeof(float) * SS__TABLES_FLOATS);
     if (!tab) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory");
@@ -334,8 +326,8 @@ static ss_status ss__ensure_model(ss_bmode_gpu *g, const ss_bmode_settings *s)
     ss__buffer(g, SS__B_TAU, sizeof(float) * (size_t)g->probe.lines * (size_t)M->nrays * ns, NULL);
     ss__buffer(g, SS__B_BINS, sizeof(float) * 2 * (size_t)g->probe.lines * (size_t)M->nbins, NULL);
     ss__buffer(g, SS__B_SPK, sizeof(float) * 2 * (size_t)g->probe.lines * (size_t)M->nbins, NULL);
-    ss_status vst = ss__views(g);
-    if (vst != SS_OK) return vst;
+    st = ss__views(g);
+    if (st != SS_OK) return st;
     ss__buffer(g, SS__B_EVENTS, SS__EVENT_BYTES * SS__MAX_EVENTS * (size_t)g->probe.lines * (size_t)M->nrays, NULL);
     /* speckle chunks: at least 4 bins long so that chunks two apart never share a bin */
     g->chunk_mm = fmaxf(4.f, 4.f * M->delta);
@@ -379,6 +371,29 @@ static ss_status ss__ensure_model(ss_bmode_gpu *g, const ss_bmode_settings *s)
     if (err != GL_NO_ERROR)
         return ss_error_set(err == GL_OUT_OF_MEMORY ? SS_ERR_NOMEM : SS_ERR_GL,
                             "bmode gpu: model buffers: GL error 0x%04x", err);
+    return SS_OK;
+}
+
+/* Model, tables and per-model buffers: rebuilt only when the settings or voxel size change. */
+static ss_status ss__ensure_model(ss_bmode_gpu *g, const ss_bmode_settings *s)
+{
+    if (g->have_model && g->model_voxel_mm == g->vol.spacing_mm && memcmp(&g->model_settings, s, sizeof *s) == 0)
+        return SS_OK;
+    if (g->have_model) ss_bmode_model_free(&g->model);
+    g->have_model = false;
+    ss_status st = ss_bmode_model_make(&g->probe, g->vol.spacing_mm, s, &g->model);
+    if (st != SS_OK) return st;
+    /* the model counts as ready only once everything built from it is: a failure half way
+       (no memory, the texel-view limit, a GL error) leaves no model, so the next frame
+       tries again and reports again instead of rendering from half-made buffers */
+    st = ss__model_upload(g, s);
+    if (st != SS_OK) {
+        ss_bmode_model_free(&g->model);
+        return st;
+    }
+    g->have_model = true;
+    g->model_settings = *s;
+    g->model_voxel_mm = g->vol.spacing_mm;
     return SS_OK;
 }
 
