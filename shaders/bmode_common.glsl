@@ -144,16 +144,32 @@ vec3 normalize0(vec3 a)
 }
 
 // ---------------------------------------------------------------- RF bins (as ss__deposit)
-void deposit(int base, float a, float amp)
+// An echo of amplitude amp at displayed depth a: its first bin b (weight 1 - f; the next
+// bin weight f) and its phasor amp e^{-i 2 k0 a} (re, im) from the table; false where it
+// falls outside the bins. (GLSL cannot pass a buffer, so each destination has its own
+// deposit below.)
+bool bin_phasor(float a, float amp, out int b, out float f, out float re, out float im)
 {
-    if (a < 0.0) return;
+    b = 0;
+    f = re = im = 0.0;
+    if (a < 0.0) return false;
     float x = a * u_inv_delta;
-    int b = int(x);
-    if (b >= u_nbins - 1) return;
-    float f = x - float(b);
+    b = int(x);
+    if (b >= u_nbins - 1) return false;
+    f = x - float(b);
     float pt = a * u_phase_scale;
     int pi = int(uint(int(pt + 0.5)) & uint(SS_BMODE_PHASE_N - 1));
-    float re = amp * cos_tab[pi], im = amp * sin_tab[pi];
+    re = amp * cos_tab[pi];
+    im = amp * sin_tab[pi];
+    return true;
+}
+
+// into the line's RF bins (specular echoes, needle)
+void deposit(int base, float a, float amp)
+{
+    int b;
+    float f, re, im;
+    if (!bin_phasor(a, amp, b, f, re, im)) return;
     int o = base + 2 * b;
     bins[o] += (1.0 - f) * re;
     bins[o + 1] += (1.0 - f) * im;
@@ -161,17 +177,12 @@ void deposit(int base, float a, float amp)
     bins[o + 3] += f * im;
 }
 
-// the same into the speckle splat (pass 2)
+// into the line's speckle splat (pass 2)
 void deposit_spk(int base, float a, float amp)
 {
-    if (a < 0.0) return;
-    float x = a * u_inv_delta;
-    int b = int(x);
-    if (b >= u_nbins - 1) return;
-    float f = x - float(b);
-    float pt = a * u_phase_scale;
-    int pi = int(uint(int(pt + 0.5)) & uint(SS_BMODE_PHASE_N - 1));
-    float re = amp * cos_tab[pi], im = amp * sin_tab[pi];
+    int b;
+    float f, re, im;
+    if (!bin_phasor(a, amp, b, f, re, im)) return;
     int o = base + 2 * b;
     spk[o] += (1.0 - f) * re;
     spk[o + 1] += (1.0 - f) * im;
