@@ -3,7 +3,10 @@
 # display (EGL through SDL's offscreen driver), from a Release build (default: build).
 #   1. `sonospine doctor` (which GL, which renderer)
 #   2. `sonospine bench --backend both` at the bench's three sizes, then the GPU alone at
-#      256 x 4096 (issue 20's real-GPU target: >= 1000 fps)
+#      256 x 4096 (issue 20's real-GPU target: >= 1000 fps), then the GPU at 256 x 1024
+#      and 256 x 4096 with the speckle pass's other layouts (SONOSPINE_GPU_SPECKLE_LANES =
+#      8, 32: invocations sharing a line's chunk; docs/gpu.md "Speckle layout"), to choose
+#      the default on a real GPU
 #   3. the CPU-vs-GPU image comparison: each shipped view the sonoanatomy tests use,
 #      rendered by both backends; prints, per view, the envelope's largest and 99th
 #      percentile difference in dB (samples above the display floor) and the share of
@@ -23,6 +26,11 @@ echo "== bench (both backends, medians of 50 frames)"
 "$EXE" bench --backend both --frames 50
 echo "== bench (GPU, 256 x 4096, medians of 200 frames)"
 "$EXE" bench --backend gpu --lines 256 --samples 4096 --frames 200
+for lanes in 8 32; do
+  echo "== bench (GPU, speckle layout: $lanes invocations a line)"
+  SONOSPINE_GPU_SPECKLE_LANES=$lanes "$EXE" bench --backend gpu --lines 256 --samples 1024 --frames 50
+  SONOSPINE_GPU_SPECKLE_LANES=$lanes "$EXE" bench --backend gpu --lines 256 --samples 4096 --frames 200
+done
 
 echo "== CPU vs GPU images"
 views=(

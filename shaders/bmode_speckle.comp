@@ -6,28 +6,69 @@
 // axial phase into the line's speckle bins (the lateral Gaussian and the electronic noise
 // follow in pass 3, bmode_lateral.comp). A piece maps path to displayed depth with its
 // scale sc (< 1 in the layer the probe compresses).
-// One invocation per (line, axial chunk): a chunk owns the scatterers whose axial
-// coordinate a lies in [chunk * u_chunk_mm, (chunk + 1) * u_chunk_mm) (the last chunk
-// to the end), so the chunks of one line partition the CPU's set of scatterers exactly.
-// A scatterer writes bins floor(a / delta) and the next, so neighbouring chunks could
-// touch one common bin: even chunks run in one dispatch, odd ones in the next
-// (u_parity), and no two invocations of a dispatch ever write the same bin.
+// Work: (line, axial chunk) pairs. A chunk owns the scatterers whose axial coordinate a
+// lies in [chunk * u_chunk_mm, (chunk + 1) * u_chunk_mm) (the last chunk to the end), so
+// the chunks of one line partition the CPU's set of scatterers exactly. A scatterer writes
+// bins floor(a / delta) and the next, so neighbouring chunks could touch one common bin:
+// even chunks run in one dispatch, odd ones in the next (u_parity), and no two work groups
+// of a dispatch ever write the same bin.
+// Layout (bmode_gpu.c, ss_bmode_gpu_options): a work group holds SS__LINES lines of one
+// chunk, SS__LANES invocations to a line.
+//   SS__LANES 1 (the default, 8 lines a group): an invocation sweeps its (line, chunk)
+//     alone and adds each deposit straight into the line's bins, in the CPU's order.
+//     llvmpipe runs the 8 as one SIMD vector; each loads storage buffers one lane at a
+//     time, which makes this the faster layout there (docs/gpu.md).
+//   SS__LANES > 1: the line's invocations share each slab's cells (a contiguous
+//     SS__LANES-th each) so that they run the same pieces, slabs and runs; each adds its
+//     deposits into its own row of the chunk's bins in shared memory, and at the end the
+//     rows are summed in lane order into the line's bins: deterministic, the same
+//     scatterers and weights, the sums in another order (float rounding only). Meant for
+//     GPUs, where 8-wide groups fill a quarter of a warp and 6,900 invocations a dispatch
+//     (256 x 1024) leave most of the chip idle; not yet measured on one.
 // Scatterers whose ray's two-way transmission is under u_tau_floor are culled as on the CPU
-// (SS_BMODE_SPECKLE_CULL_DB below the noise); a chunk wholly past the line's cull returns.
-// A slab's cells go through in runs of SS__RUN scatterers, in two loops: a cheap screen of
-// every scatterer of the run (hash, position, the depth range and the per-depth tube),
-// which keeps the survivors' place in the run, in order; then the tissue, the ray's
-// transmission, the weights and the splat for the survivors alone (about a third). On a
-// GPU, and on llvmpipe, the lanes of a group run a loop's whole body under a mask,
-// branches taken or not, so one loop with early `continue`s paid the splat's twenty-odd
-// table reads for every cell. Same scatterers, same order, same arithmetic: the image is
-// bit for bit that of one loop.
-layout(local_size_x = 8, local_size_y = 1) in;
+// (SS_BMODE_SPECKLE_CULL_DB below the noise); a chunk wholly past the line's cull does nothing.
+// A slab's cells (an invocation's share of them) go through in runs of SS__RUN scatterers,
+// in two loops: a cheap screen of every scatterer of the run (hash, position, the depth
+// range and the per-depth tube), which keeps the survivors' place in the run, in order;
+// then the tissue, the ray's transmission, the weights and the splat for the survivors
+// alone (about a third). On a GPU, and on llvmpipe, the lanes of a group run a loop's
+// whole body under a mask, branches taken or not, so one loop with early `continue`s paid
+// the splat's twenty-odd table reads for every cell. Same scatterers, same order, same
+// arithmetic: the image is bit for bit that of one loop.
+#define SS__LANES SS_BMODE_GPU_SPECKLE_LANES
+#define SS__LINES SS_BMODE_GPU_SPECKLE_LINES
+#if SS__LANES > 1
+#define SS__NB_ROW SS_BMODE_GPU_CHUNK_BINS
+#else
+#define SS__NB_ROW 0
+#endif
+layout(local_size_x = SS_BMODE_GPU_SPECKLE_GROUP, local_size_y = 1) in; // SS__LANES x SS__LINES
 
 #define SS__RUN 32
 
 uniform int u_parity, u_nchunks, u_group_stride;
 uniform float u_chunk_mm;
+
+#if SS__LANES > 1
+// the chunk's bins, a row per invocation: (re, im) of bin b0 + i at 2 i, 2 i + 1
+#define SS__NB SS_BMODE_GPU_CHUNK_BINS
+shared float acc[SS__LINES * SS__LANES * 2 * SS__NB];
+
+// a scatterer's deposit into row `row` of the chunk's bins (first bin b0)
+void deposit_acc(int row, int b0, float a, float amp)
+{
+    int b;
+    float f, re, im;
+    if (!bin_phasor(a, amp, b, f, re, im)) return;
+    int i = b - b0;
+    if (i < 0 || i >= SS__NB - 1) return; // never: a chunk's bins fit its rows (bmode_gpu.c)
+    int o = row + 2 * i;
+    acc[o] += (1.0 - f) * re;
+    acc[o + 1] += (1.0 - f) * im;
+    acc[o + 2] += f * re;
+    acc[o + 3] += f * im;
+}
+#endif
 
 // Scatterer sk of lattice cell (i1, i2) of slab sl (the sweep's axes m, n1, n2): its
 // hash and position (ss_scatter_hash, ss_scatter_nth, ss_scatter_position)
@@ -48,7 +89,10 @@ int step_index(float a)
     return k < 0 ? 0 : k >= u_nsteps ? u_nsteps - 1 : k;
 }
 
-void speckle_piece(int line, int pi, float c0, float c1)
+// Piece pi of the line within [c0, c1): this invocation's share (lane of SS__LANES) of
+// each slab, deposited straight into the line's bins (one lane) or into row `row` of the
+// chunk's bins from b0.
+void speckle_piece(int line, int pi, float c0, float c1, int lane, int row, int b0)
 {
     const int o = (line * SS_BMODE_MAX_PIECES + pi) * 4;
     const vec3 A = pieces[o].xyz, d = pieces[o + 1].xyz, u = pieces[o + 2].xyz, v = pieces[o + 3].xyz;
@@ -90,11 +134,13 @@ void speckle_piece(int line, int pi, float c0, float c1)
         float c2a = A[n2] + (t0 - A[m]) * r2, c2b = A[n2] + (t1 - A[m]) * r2;
         int i1lo = int(floor((min(c1a, c1b) - ext1) / h)), i1hi = int(floor((max(c1a, c1b) + ext1) / h));
         int i2lo = int(floor((min(c2a, c2b) - ext2) / h)), i2hi = int(floor((max(c2a, c2b) + ext2) / h));
-        // the slab's scatterers (cells x draws, draws fastest, rows of n1 next) in runs:
-        // the screen, then the splat of the survivors (see the header)
+        // the slab's scatterers (cells x draws, draws fastest, rows of n1 next), this
+        // invocation's contiguous share [rb, re) of them, in runs: the screen, then the
+        // splat of the survivors (see the header)
         const int w1 = i1hi - i1lo + 1, ncell = w1 * (i2hi - i2lo + 1) * u_per_cell;
-        for (int r0 = 0; r0 < ncell; r0 += SS__RUN) {
-            int n = 0, r1 = min(r0 + SS__RUN, ncell);
+        const int rb = lane * ncell / SS__LANES, re = (lane + 1) * ncell / SS__LANES;
+        for (int r0 = rb; r0 < re; r0 += SS__RUN) {
+            int n = 0, r1 = min(r0 + SS__RUN, re);
             int j1 = (r0 / u_per_cell) % w1, j2 = (r0 / u_per_cell) / w1, sk = r0 % u_per_cell;
             int kept[SS__RUN];
             for (int r = r0; r < r1; r++) {
@@ -147,7 +193,11 @@ void speckle_piece(int line, int pi, float c0, float c1)
                 int tk = lab_tex[lab];
                 if (tk >= 0) amp *= tex_tab[tk * SS_TEXTURE_N * SS_TEXTURE_N + texture_index(pos)];
                 float w = amp * au * t * beam[4 * ns1 + k] * (gw * hw);
+#if SS__LANES > 1
+                deposit_acc(row, b0, a, w);
+#else
                 deposit_spk(bb, a, w);
+#endif
             }
         }
     }
@@ -155,27 +205,51 @@ void speckle_piece(int line, int pi, float c0, float c1)
 
 void main()
 {
-    // which (group of 8 lines, chunk) this work group takes: its index in the dispatch times
-    // u_group_stride (coprime with the number of groups), modulo that number, a permutation
-    // that spreads the shallow chunks (most of the work) and the deep, culled ones over
-    // any run of consecutive groups: llvmpipe hands each of its threads one such run
+    // which (group of SS__LINES lines, chunk) this work group takes: its index in the
+    // dispatch times u_group_stride (coprime with the number of groups), modulo that
+    // number, a permutation that spreads the shallow chunks (most of the work) and the
+    // deep, culled ones over any run of consecutive groups: llvmpipe hands each of its
+    // threads one such run
     const uint ngx = gl_NumWorkGroups.x, ng = ngx * gl_NumWorkGroups.y;
     const uint g = (((gl_WorkGroupID.y * ngx + gl_WorkGroupID.x) * uint(u_group_stride)) % ng);
-    int line = int((g % ngx) * gl_WorkGroupSize.x + gl_LocalInvocationID.x);
-    int chunk = int(g / ngx) * 2 + u_parity;
-    if (line >= u_lines || chunk >= u_nchunks) return;
-    float c0 = float(chunk) * u_chunk_mm;
-    float c1 = chunk == u_nchunks - 1 ? 1e30 : float(chunk + 1) * u_chunk_mm;
+    const int sub = int(gl_LocalInvocationID.x) / SS__LANES, lane = int(gl_LocalInvocationID.x) % SS__LANES;
+    const int line = int(g % ngx) * SS__LINES + sub, chunk = int(g / ngx) * 2 + u_parity;
+    bool busy = line < u_lines && chunk < u_nchunks;
+    const float c0 = float(chunk) * u_chunk_mm;
+    const float c1 = chunk == u_nchunks - 1 ? 1e30 : float(chunk + 1) * u_chunk_mm;
     // the cull (ss__cull_depth): a ray's transmission never rises with depth, so when every
     // ray is under the floor a step before the chunk starts, every scatterer of it is culled
-    if (u_tau_floor > 0.0) {
+    if (busy && u_tau_floor > 0.0) {
         int k0 = max(int(c0 * u_inv_ds) - 1, 0);
         if (k0 <= u_nsteps) {
             bool any = false;
             for (int r = 0; r < u_nrays; r++) any = any || tau[(line * u_nrays + r) * (u_nsteps + 1) + k0] >= u_tau_floor;
-            if (!any) return;
+            busy = any;
         }
     }
-    int np = npieces[line];
-    for (int i = 0; i < np; i++) speckle_piece(line, i, c0, c1);
+    const int b0 = int(c0 * u_inv_delta), row = int(gl_LocalInvocationID.x) * 2 * SS__NB_ROW;
+#if SS__LANES > 1
+    // the chunk's bins from b0: as many as its depths reach, and the next
+    const int nb = busy ? clamp(int(min(c1, u_depth + 4.0 * u_sigma_a) * u_inv_delta) - b0 + 2, 0, SS__NB) : 0;
+    for (int i = 0; i < 2 * nb; i++) acc[row + i] = 0.0; // each invocation its own row
+#endif
+    if (busy) {
+        int np = npieces[line];
+        for (int i = 0; i < np; i++) speckle_piece(line, i, c0, c1, lane, row, b0);
+    }
+#if SS__LANES > 1
+    memoryBarrierShared();
+    barrier();
+    // the line's rows summed in lane order into its speckle bins, the line's invocations
+    // taking every SS__LANES-th value
+    if (busy) {
+        const int first = sub * SS__LANES * 2 * SS__NB, base = line * 2 * u_nbins + 2 * b0;
+        const int nf = min(2 * nb, 2 * (u_nbins - b0));
+        for (int i = lane; i < nf; i += SS__LANES) {
+            float s = 0.0;
+            for (int k = 0; k < SS__LANES; k++) s += acc[first + k * 2 * SS__NB + i];
+            spk[base + i] += s;
+        }
+    }
+#endif
 }

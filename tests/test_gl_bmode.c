@@ -39,6 +39,7 @@ typedef struct rig {
     ss_bmode_settings s;
     ss_bmode_frame cpu, gpu;
     ss_bmode_gpu *g;
+    int speckle_lanes; /* 0: the renderer's default options, else ss_bmode_gpu_options.speckle_lanes */
 } rig;
 
 /* A phantom, the default probe with `lines` x `samples` (moderate sizes: the suite must
@@ -61,7 +62,9 @@ static void rig_init(rig *r, ss_phantom_kind kind, int lines, int samples, unsig
 static void rig_gpu(rig *r)
 {
     if (!r->g) {
-        cr_assert_eq(ss_bmode_gpu_create(&r->probe, &r->g), SS_OK, "gpu create: %s", ss_error_message());
+        const ss_bmode_gpu_options o = {.speckle_lanes = r->speckle_lanes};
+        cr_assert_eq(ss_bmode_gpu_create_with(&r->probe, r->speckle_lanes ? &o : NULL, &r->g), SS_OK,
+                     "gpu create: %s", ss_error_message());
         cr_assert_eq(ss_bmode_gpu_set_volume(r->g, &r->ph.volume), SS_OK, "gpu volume: %s", ss_error_message());
     }
     cr_assert_eq(ss_bmode_gpu_render(r->g, r->scene.needle, &r->pose, &r->s, true, &r->gpu), SS_OK, "gpu render: %s",
@@ -139,9 +142,10 @@ static diff image_diff(const ss_bmode_frame *a, const ss_bmode_frame *b)
 /* Renders a phantom on both backends (96 x 320, flags) and checks the equivalence bounds,
  * the label maps (>= 99.5 % equal) and the contact figures (0.01 mm); leaves both frames
  * in *r for further checks (rig_free after). */
-static diff compare_phantom(rig *r, ss_phantom_kind kind, unsigned flags, const char *what)
+static diff compare_phantom_lanes(rig *r, ss_phantom_kind kind, unsigned flags, const char *what, int lanes)
 {
     rig_init(r, kind, 96, 320, flags);
+    r->speckle_lanes = lanes;
     r->s.image_width_px = 320;
     rig_cpu(r);
     rig_gpu(r);
@@ -168,6 +172,11 @@ static diff compare_phantom(rig *r, ss_phantom_kind kind, unsigned flags, const 
     cr_expect_gt(lit, (long)r->gpu.image.width * r->gpu.image.height / 10, "%s %s: GPU image mostly black",
                  ss_phantom_name(kind), what);
     return d;
+}
+
+static diff compare_phantom(rig *r, ss_phantom_kind kind, unsigned flags, const char *what)
+{
+    return compare_phantom_lanes(r, kind, flags, what, 0);
 }
 
 static void check_phantom(ss_phantom_kind kind)
@@ -309,6 +318,71 @@ Test(gl_bmode, the_difference_measure_can_fail)
     cr_assert(d.mean_abs > 2.0 && d.p99 > 10.0, "other speckle passes the bounds (mean %.2f, p99 %.0f)", d.mean_abs,
               d.p99);
     rig_free(&r);
+}
+
+/* The speckle pass's other layouts (ss_bmode_gpu_options.speckle_lanes > 1: several
+ * invocations share a line's chunk, each summing its deposits in shared memory, the rows
+ * summed at the end) splat the same scatterers with the same weights and only sum them in
+ * another order: the envelope is the default layout's within float rounding (0.01 dB where
+ * the envelope is within 60 dB of its peak: rounding moves it by ~1e-5 dB, a lost or doubled
+ * scatterer by far more), and the image the CPU's within the equivalence bounds. 8 lanes
+ * (4 lines a work group) and 32 (one line a group) on speckle, the needle (shadow,
+ * reverberation) and the bone plate (shadow, cull). */
+Test(gl_bmode, speckle_layouts_agree_with_the_default_and_the_cpu)
+{
+    const ss_phantom_kind kinds[] = {SS_PHANTOM_HOMOGENEOUS, SS_PHANTOM_NEEDLE, SS_PHANTOM_BONE_PLATE};
+    const int lanes[] = {8, 32};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        rig base;
+        compare_phantom(&base, kinds[k], PHYS_FLAGS, "(1 lane)");
+        for (size_t l = 0; l < sizeof lanes / sizeof lanes[0]; l++) {
+            char what[32];
+            snprintf(what, sizeof what, "(%d lanes)", lanes[l]);
+            rig r;
+            compare_phantom_lanes(&r, kinds[k], PHYS_FLAGS, what, lanes[l]);
+            const size_t n = (size_t)r.probe.lines * (size_t)r.probe.samples;
+            float peak = 0.f;
+            for (size_t i = 0; i < n; i++) peak = fmaxf(peak, base.gpu.envelope[i]);
+            double worst = 0.0;
+            size_t differ = 0;
+            for (size_t i = 0; i < n; i++) {
+                const float a = base.gpu.envelope[i], b = r.gpu.envelope[i];
+                differ += a != b;
+                if (a > 1e-3f * peak && b > 0.f) worst = fmax(worst, fabs(20.0 * log10((double)b / a)));
+            }
+            printf("%-12s %-10s against 1 lane: %zu of %zu samples differ, at most %.2e dB\n",
+                   ss_phantom_name(kinds[k]), what, differ, n, worst);
+            cr_expect(worst <= 0.01, "%s %s: envelope %.4f dB from the default layout's", ss_phantom_name(kinds[k]),
+                      what, worst);
+            /* and the other layout did run: its sums' order shows in the last bits somewhere */
+            cr_expect_gt(differ, 0, "%s %s: bit for bit the default layout: the option was not used",
+                         ss_phantom_name(kinds[k]), what);
+            rig_free(&r);
+        }
+        rig_free(&base);
+    }
+}
+
+Test(gl_bmode, speckle_layout_options_are_checked)
+{
+    ss_probe p;
+    ss_probe_default(&p);
+    ss_bmode_gpu *g = NULL;
+    const ss_bmode_gpu_options bad = {.speckle_lanes = 3};
+    cr_assert_eq(ss_bmode_gpu_create_with(&p, &bad, &g), SS_ERR_INVALID);
+    cr_assert_null(g);
+    cr_assert(strstr(ss_error_message(), "speckle_lanes = 3"), "message: %s", ss_error_message());
+    ss_bmode_gpu_options o;
+    setenv("SONOSPINE_GPU_SPECKLE_LANES", "64", 1);
+    cr_assert_eq(ss_bmode_gpu_options_default(&o), SS_ERR_INVALID);
+    cr_assert(strstr(ss_error_message(), "SONOSPINE_GPU_SPECKLE_LANES = '64'"), "message: %s", ss_error_message());
+    cr_assert_eq(ss_bmode_gpu_create(&p, &g), SS_ERR_INVALID, "a bad variable must stop create, not be ignored");
+    setenv("SONOSPINE_GPU_SPECKLE_LANES", "16", 1);
+    cr_assert_eq(ss_bmode_gpu_options_default(&o), SS_OK);
+    cr_assert_eq(o.speckle_lanes, 16);
+    unsetenv("SONOSPINE_GPU_SPECKLE_LANES");
+    cr_assert_eq(ss_bmode_gpu_options_default(&o), SS_OK);
+    cr_assert_eq(o.speckle_lanes, 1);
 }
 
 Test(gl_bmode, texture_holds_the_image_and_pose_moves_it)

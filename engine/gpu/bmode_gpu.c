@@ -64,6 +64,11 @@ enum { SS__UNIFORMS(SS__U_ENUM) SS__U_COUNT };
 
 /* Echo events per elevation ray and the ring-down key: the CPU's (bmode_cpu.h) */
 #define SS__MAX_EVENTS SS_BMODE_MAX_EVENTS
+/* the speckle pass with several invocations to a line (ss_bmode_gpu_options): a work
+   group of SS__SPECKLE_GROUP invocations (a warp), each keeping SS__CHUNK_BINS bins of its
+   chunk in shared memory (32 x 2 x 128 floats: the 32 KB GL 4.3 promises) */
+#define SS__SPECKLE_GROUP 32
+#define SS__CHUNK_BINS 128
 #define SS__EV_REVERB SS_BMODE_EV_REVERB
 #define SS__EVENT_BYTES 12 /* std430 struct Event {float a, echo; uint key;} */
 
@@ -90,12 +95,42 @@ struct ss_bmode_gpu {
     float model_voxel_mm;
     int nchunks;
     float chunk_mm;
+    ss_bmode_gpu_options opts;
     float *lines_host; /* 16 floats per line */
 };
 
 /* ------------------------------------------------------------------ setup */
 
-static char *ss__prelude(ss_status *st)
+static bool ss__lanes_ok(int lanes)
+{
+    return lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8 || lanes == 16 || lanes == 32;
+}
+
+/* lines a speckle work group holds */
+static int ss__speckle_lines(const ss_bmode_gpu_options *o)
+{
+    return o->speckle_lanes == 1 ? 8 : SS__SPECKLE_GROUP / o->speckle_lanes;
+}
+
+ss_status ss_bmode_gpu_options_default(ss_bmode_gpu_options *out)
+{
+    if (!out) return ss_error_set(SS_ERR_INVALID, "bmode gpu: NULL options");
+    out->speckle_lanes = 1;
+    const char *e = getenv("SONOSPINE_GPU_SPECKLE_LANES");
+    if (e && *e) {
+        char *end = NULL;
+        long v = strtol(e, &end, 10);
+        if (*end || !ss__lanes_ok((int)v) || v != (int)v)
+            return ss_error_set(SS_ERR_INVALID,
+                                "SONOSPINE_GPU_SPECKLE_LANES = '%s': expected 1, 2, 4, 8, 16 or 32 (invocations "
+                                "sharing one line's speckle chunk)",
+                                e);
+        out->speckle_lanes = (int)v;
+    }
+    return SS_OK;
+}
+
+static char *ss__prelude(const ss_bmode_gpu_options *o, ss_status *st)
 {
     char *common = NULL;
     *st = ss_shader_source("bmode_common.glsl", &common, NULL, 0);
@@ -115,7 +150,9 @@ static char *ss__prelude(ss_status *st)
                       /* (%#g: always a float literal, never an int one) */
                       "#define SS_BMODE_EVENT_MATCH_MM %#.9g\n#define SS_BMODE_GEL_MM %#.9g\n"
                       "#define SS_BMODE_CONTACT_SEARCH_MM %#.9g\n#define SS_TEXTURE_N %d\n"
-                      "#define SS_TEXTURE_CELL_MM %#.9g\n#define SS_TEXTURE_DRIFT %#.9g\n",
+                      "#define SS_TEXTURE_CELL_MM %#.9g\n#define SS_TEXTURE_DRIFT %#.9g\n"
+                      "#define SS_BMODE_GPU_SPECKLE_LANES %d\n#define SS_BMODE_GPU_SPECKLE_LINES %d\n"
+                      "#define SS_BMODE_GPU_SPECKLE_GROUP %d\n#define SS_BMODE_GPU_CHUNK_BINS %d\n",
                       SS_BMODE_MAX_RAYS, SS_BMODE_MAX_PIECES, SS_BMODE_KERNEL_HALF, SS_BMODE_PHASE_N, SS_BMODE_GAUSS_N,
                       (double)SS_BMODE_GAUSS_QMAX, (double)SS_BMODE_TUBE_SIGMAS, SS_BMODE_TGC_SLIDERS,
                       SS_BMODE_CLASS_SOFT, SS_BMODE_CLASS_BONE, SS_BMODE_CLASS_METAL, (unsigned)SS_BMODE_NO_SPECKLE,
@@ -124,7 +161,8 @@ static char *ss__prelude(ss_status *st)
                       SS_BMODE_BEAM_TABLES, SS_BMODE_LAT_STRIDE, SS_BMODE_NOISE_N, SS__MAX_EVENTS,
                       (unsigned)SS__EV_REVERB, (double)SS_BMODE_EVENT_MATCH_MM, (double)SS_BMODE_GEL_MM,
                       (double)SS_BMODE_CONTACT_SEARCH_MM, SS_TEXTURE_N, (double)SS_TEXTURE_CELL_MM,
-                      (double)SS_TEXTURE_DRIFT);
+                      (double)SS_TEXTURE_DRIFT, o->speckle_lanes, ss__speckle_lines(o),
+                      o->speckle_lanes * ss__speckle_lines(o), SS__CHUNK_BINS);
     if (nc < 0 || (size_t)nc >= sizeof consts) {
         free(common);
         *st = ss_error_set(SS_ERR_INTERNAL, "bmode gpu: the shader constants do not fit their buffer");
@@ -192,20 +230,36 @@ static void ss__locate(ss_bmode_gpu *g)
 
 ss_status ss_bmode_gpu_create(const ss_probe *probe, ss_bmode_gpu **out)
 {
+    return ss_bmode_gpu_create_with(probe, NULL, out);
+}
+
+ss_status ss_bmode_gpu_create_with(const ss_probe *probe, const ss_bmode_gpu_options *opts, ss_bmode_gpu **out)
+{
     if (!out) return ss_error_set(SS_ERR_INVALID, "bmode gpu: NULL output");
     *out = NULL;
     if (!probe) return ss_error_set(SS_ERR_INVALID, "bmode gpu: NULL probe");
     ss_status st = ss_probe_validate(probe);
     if (st != SS_OK) return st;
+    ss_bmode_gpu_options o;
+    if (opts) {
+        if (!ss__lanes_ok(opts->speckle_lanes))
+            return ss_error_set(SS_ERR_INVALID, "bmode gpu: speckle_lanes = %d: expected 1, 2, 4, 8, 16 or 32",
+                                opts->speckle_lanes);
+        o = *opts;
+    } else {
+        st = ss_bmode_gpu_options_default(&o);
+        if (st != SS_OK) return st;
+    }
     ss_bmode_gpu *g = calloc(1, sizeof *g);
     if (!g) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory");
     g->probe = *probe;
+    g->opts = o;
     g->lines_host = malloc(sizeof(float) * 16 * (size_t)probe->lines);
     if (!g->lines_host) {
         free(g);
         return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory");
     }
-    char *prelude = ss__prelude(&st);
+    char *prelude = ss__prelude(&g->opts, &st);
     for (int i = 0; i < SS__P_COUNT && st == SS_OK; i++) st = ss_shader_compute_program(ss__pass_files[i], prelude, &g->prog[i]);
     if (st == SS_OK) ss__locate(g);
     free(prelude);
@@ -329,8 +383,12 @@ static ss_status ss__model_upload(ss_bmode_gpu *g, const ss_bmode_settings *s)
     st = ss__views(g);
     if (st != SS_OK) return st;
     ss__buffer(g, SS__B_EVENTS, SS__EVENT_BYTES * SS__MAX_EVENTS * (size_t)g->probe.lines * (size_t)M->nrays, NULL);
-    /* speckle chunks: at least 4 bins long so that chunks two apart never share a bin */
-    g->chunk_mm = fmaxf(4.f, 4.f * M->delta);
+    /* speckle chunks: at least 4 bins long so that chunks two apart never share a bin;
+       with several invocations to a line, at most SS__CHUNK_BINS - 3 bins, so that a
+       chunk's bins (and the next) fit an invocation's row in shared memory; 4 mm where
+       that fits */
+    g->chunk_mm = g->opts.speckle_lanes == 1 ? fmaxf(4.f, 4.f * M->delta)
+                                             : fmaxf(4.f * M->delta, fminf(4.f, (float)(SS__CHUNK_BINS - 3) * M->delta));
     g->nchunks = (int)ceilf((M->depth + 4.f * M->sigma_a) / g->chunk_mm);
     if (g->nchunks < 1) g->nchunks = 1;
     /* scan geometry, map and image texture */
@@ -571,12 +629,14 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
         glUseProgram(g->prog[SS__P_SPECKLE]);
         GLint par = g->loc[SS__P_SPECKLE][SS__U_u_parity];
         GLint gs = g->loc[SS__P_SPECKLE][SS__U_u_group_stride];
+        const int per_group = ss__speckle_lines(&g->opts);
+        const GLuint sgx = (GLuint)((pr->lines + per_group - 1) / per_group);
         for (int parity = 0; parity < 2; parity++) {
             GLuint ny = (GLuint)((g->nchunks - parity + 1) / 2);
             if (ny == 0) continue;
             glUniform1i(par, parity);
-            glUniform1i(gs, (GLint)ss__group_stride(lg * ny));
-            glDispatchCompute(lg, ny, 1);
+            glUniform1i(gs, (GLint)ss__group_stride(sgx * ny));
+            glDispatchCompute(sgx, ny, 1);
             glMemoryBarrier(pass_barrier);
         }
     }

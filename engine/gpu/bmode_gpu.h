@@ -5,7 +5,8 @@
  * Passes (shaders/bmode_*.comp, shared declarations in shaders/bmode_common.glsl):
  *   1 march     per line: contact (gap, compression), elevation rays, interfaces, tau,
  *               echo events merged into the RF, needle, label map
- *   2 speckle   per (line, axial chunk): scatterers within a line spacing -> speckle splat
+ *   2 speckle   per (line, axial chunk), alone or shared by several invocations
+ *               (ss_bmode_gpu_options): scatterers within a line spacing -> speckle splat
  *   3 lateral   per (bin, line): electronic noise and the lateral PSF kernel across lines,
  *               added to the RF bins (noise alone with SS_BMODE_NO_SPECKLE)
  *   4 envelope  per sample: axial pulse convolution, |IQ|
@@ -30,9 +31,24 @@
 
 typedef struct ss_bmode_gpu ss_bmode_gpu;
 
+/* How the speckle pass lays out its work (docs/gpu.md, "Speckle layout"); the image is the
+ * same either way up to float rounding (the order of the sums). */
+typedef struct ss_bmode_gpu_options {
+    int speckle_lanes; /* invocations sharing one (line, chunk): 1 (8 lines a work group,
+                          each invocation alone; the fastest on llvmpipe) or 2, 4, 8, 16, 32
+                          (32 / lanes lines a work group; meant for GPUs, not yet measured) */
+} ss_bmode_gpu_options;
+
+/* The defaults: speckle_lanes from the environment variable SONOSPINE_GPU_SPECKLE_LANES
+ * where it is set (an error naming it when it is not one of 1, 2, 4, 8, 16, 32), else 1. */
+ss_status ss_bmode_gpu_options_default(ss_bmode_gpu_options *out);
+
 /* Compiles the passes for a probe (lines, samples and geometry are fixed for the
- * object's life; make another for another probe). */
+ * object's life; make another for another probe), with the default options. */
 ss_status ss_bmode_gpu_create(const ss_probe *probe, ss_bmode_gpu **out);
+
+/* The same with explicit options (NULL: the defaults). */
+ss_status ss_bmode_gpu_create_with(const ss_probe *probe, const ss_bmode_gpu_options *opts, ss_bmode_gpu **out);
 void ss_bmode_gpu_destroy(ss_bmode_gpu *g);
 
 /* Uploads the tissue volume (labels and hard_sdf, both required): once per scenario. The
