@@ -4,9 +4,10 @@
 #   1. `sonospine doctor` (which GL, which renderer)
 #   2. `sonospine bench --backend both` at the bench's three sizes, then the GPU alone at
 #      256 x 4096 (issue 20's real-GPU target: >= 1000 fps), then the GPU at 256 x 1024
-#      and 256 x 4096 with the speckle pass's other layouts (SONOSPINE_GPU_SPECKLE_LANES =
-#      8, 32: invocations sharing a line's chunk; docs/gpu.md "Speckle layout"), to choose
-#      the default on a real GPU
+#      and 256 x 4096 with the other layouts (docs/gpu.md "Layouts"): the speckle pass with
+#      SONOSPINE_GPU_SPECKLE_LANES = 8, 32 (invocations sharing a line's chunk), the march
+#      with SONOSPINE_GPU_MARCH_LANES = 8 (a line's rays side by side), and both, to choose
+#      the defaults on a real GPU
 #   3. the CPU-vs-GPU image comparison: each shipped view the sonoanatomy tests use,
 #      rendered by both backends; prints, per view, the envelope's largest and 99th
 #      percentile difference in dB (samples above the display floor) and the share of
@@ -26,10 +27,14 @@ echo "== bench (both backends, medians of 50 frames)"
 "$EXE" bench --backend both --frames 50
 echo "== bench (GPU, 256 x 4096, medians of 200 frames)"
 "$EXE" bench --backend gpu --lines 256 --samples 4096 --frames 200
-for lanes in 8 32; do
-  echo "== bench (GPU, speckle layout: $lanes invocations a line)"
-  SONOSPINE_GPU_SPECKLE_LANES=$lanes "$EXE" bench --backend gpu --lines 256 --samples 1024 --frames 50
-  SONOSPINE_GPU_SPECKLE_LANES=$lanes "$EXE" bench --backend gpu --lines 256 --samples 4096 --frames 200
+for layout in "8 1" "32 1" "1 8" "8 8"; do
+  read -r spk mar <<<"$layout"
+  echo "== bench (GPU, layout: speckle $spk invocations a line, march $mar)"
+  for size in "1024 50" "4096 200"; do
+    read -r samples frames <<<"$size"
+    SONOSPINE_GPU_SPECKLE_LANES=$spk SONOSPINE_GPU_MARCH_LANES=$mar \
+      "$EXE" bench --backend gpu --lines 256 --samples "$samples" --frames "$frames"
+  done
 done
 
 echo "== CPU vs GPU images"

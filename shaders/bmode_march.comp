@@ -15,8 +15,21 @@
 //     straight pieces for the speckle pass and its label per sample;
 //   - the analytic needle: shaft echo, reverberation, tip echo, partial shadow on tau, and
 //     STEEL in the label map where a sample lies inside the shaft.
+// Layout (bmode_gpu.c, ss_bmode_gpu_options.march_lanes): SS__RAY_LANES 1, the default: an
+// invocation a line, marching its elevation rays one after the other, 8 lines a work
+// group (llvmpipe runs them as one SIMD vector). SS__RAY_LANES 8: a line's rays marched side
+// by side, an invocation each (8 >= SS_BMODE_MAX_RAYS), 4 lines a work group of 32; after
+// a barrier the line's first invocation merges the echoes and adds the needle, as the
+// single invocation does after its last ray: the same steps in the same order, the image bit
+// for bit the default's. Meant for GPUs, where the default's ~1,200-step chain per line is
+// the longest of the frame; not yet measured on one.
 // Shared declarations: bmode_common.glsl (inserted by the C side).
-layout(local_size_x = 8) in;
+#define SS__RAY_LANES SS_BMODE_GPU_MARCH_LANES
+layout(local_size_x = SS_BMODE_GPU_MARCH_GROUP) in;
+#if SS__RAY_LANES > 1
+#define SS__RAY_LINES (SS_BMODE_GPU_MARCH_GROUP / SS__RAY_LANES)
+shared int ev_count[SS__RAY_LINES * SS_BMODE_MAX_RAYS]; // each ray's echo count, for the merge
+#endif
 
 uniform int u_has_needle;
 uniform vec3 u_needle_tip, u_needle_dir;
@@ -536,44 +549,77 @@ float gap(vec3 O, vec3 D)
 
 void main()
 {
-    int line = int(gl_GlobalInvocationID.x);
-    if (line >= u_lines) return;
-    vec3 O = line_geo[4 * line].xyz, D = line_geo[4 * line + 1].xyz;
-    vec3 U = line_geo[4 * line + 2].xyz, V = line_geo[4 * line + 3].xyz;
-    // (the speckle splat of this line arrives cleared: glClearBufferData)
+#if SS__RAY_LANES > 1
+    const int sub = int(gl_LocalInvocationID.x) / SS__RAY_LANES, ray = int(gl_LocalInvocationID.x) % SS__RAY_LANES;
+    const int line = int(gl_WorkGroupID.x) * SS__RAY_LINES + sub;
+    bool busy = line < u_lines;
+#else
+    const int line = int(gl_GlobalInvocationID.x), ray = 0;
+    bool busy = line < u_lines;
+#endif
+    const bool lead = ray == 0; // writes what belongs to the line as a whole
     float stretch = 1.0, e = 0.0;
     int k_stretch = 0;
-    if (u_contact != 0) {
-        O = O + u_press_vec;
-        float g = gap(O, D);
-        if (g > SS_BMODE_GEL_MM) {
-            // no skin contact: black line, labels AIR, nothing for the later passes
-            contact_mm[line] = -1.0;
-            npieces[line] = 0;
-            const uint air4 = uint(SS_TISSUE_AIR) * 0x01010101u;
-            for (int i = 0; i < u_label_words; i++) label_words[line * u_label_words + i] = air4;
-            return;
-        }
-        if (g < 0.0) {
-            e = -g;
-            precise vec3 skin = O - e * D; // start at the skin
-            O = skin;
-            k_stretch = u_k_stretch;
-            precise float sv = 1.0 + e / (float(k_stretch) * u_ds);
-            stretch = sv;
+    vec3 O = vec3(0.0), D = vec3(0.0), U = vec3(0.0), V = vec3(0.0);
+    if (busy) {
+        O = line_geo[4 * line].xyz;
+        D = line_geo[4 * line + 1].xyz;
+        U = line_geo[4 * line + 2].xyz;
+        V = line_geo[4 * line + 3].xyz;
+        // (the speckle splat of this line arrives cleared: glClearBufferData)
+        if (u_contact != 0) {
+            O = O + u_press_vec;
+            float g = gap(O, D);
+            if (g > SS_BMODE_GEL_MM) {
+                // no skin contact: black line, labels AIR, nothing for the later passes
+                if (lead) {
+                    contact_mm[line] = -1.0;
+                    npieces[line] = 0;
+                    const uint air4 = uint(SS_TISSUE_AIR) * 0x01010101u;
+                    for (int i = 0; i < u_label_words; i++) label_words[line * u_label_words + i] = air4;
+                }
+                busy = false;
+            } else if (g < 0.0) {
+                e = -g;
+                precise vec3 skin = O - e * D; // start at the skin
+                O = skin;
+                k_stretch = u_k_stretch;
+                precise float sv = 1.0 + e / (float(k_stretch) * u_ds);
+                stretch = sv;
+            }
         }
     }
-    contact_mm[line] = e;
-    lab_j = 0;
-    lab_word = 0u;
     const int ncen = u_nrays / 2;
-    for (int r = 0; r < u_nrays; r++) {
-        precise vec3 Or = O + u_ray_e[r] * V;
-        march_ray(line, r, Or, D, U, V, r == ncen, stretch, k_stretch);
+    if (busy) {
+        if (lead) contact_mm[line] = e;
+        lab_j = 0;
+        lab_word = 0u;
+#if SS__RAY_LANES > 1
+        if (ray < u_nrays) {
+            precise vec3 Or = O + u_ray_e[ray] * V;
+            march_ray(line, ray, Or, D, U, V, ray == ncen, stretch, k_stretch);
+            ev_count[sub * SS_BMODE_MAX_RAYS + ray] = ev_n[ray];
+        }
+#else
+        for (int r = 0; r < u_nrays; r++) {
+            precise vec3 Or = O + u_ray_e[r] * V;
+            march_ray(line, r, Or, D, U, V, r == ncen, stretch, k_stretch);
+        }
+#endif
     }
-    merge_events(line);
-    if (u_has_needle != 0) {
-        needle(line);
-        needle_labels(line);
+#if SS__RAY_LANES > 1
+    // every ray's tau, events and (the central ray's) pieces and labels written and seen
+    memoryBarrierBuffer();
+    memoryBarrierShared();
+    barrier();
+    if (busy && lead)
+        for (int r = 0; r < u_nrays; r++) ev_n[r] = ev_count[sub * SS_BMODE_MAX_RAYS + r];
+#endif
+    if (busy && lead) {
+        merge_events(line);
+        if (u_has_needle != 0) {
+            needle(line);
+            needle_labels(line);
+        }
     }
 }

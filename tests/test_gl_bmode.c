@@ -39,7 +39,8 @@ typedef struct rig {
     ss_bmode_settings s;
     ss_bmode_frame cpu, gpu;
     ss_bmode_gpu *g;
-    int speckle_lanes; /* 0: the renderer's default options, else ss_bmode_gpu_options.speckle_lanes */
+    int speckle_lanes, march_lanes; /* both 0: the renderer's default options; else
+                                       ss_bmode_gpu_options (0 in one of them: 1) */
 } rig;
 
 /* A phantom, the default probe with `lines` x `samples` (moderate sizes: the suite must
@@ -62,9 +63,11 @@ static void rig_init(rig *r, ss_phantom_kind kind, int lines, int samples, unsig
 static void rig_gpu(rig *r)
 {
     if (!r->g) {
-        const ss_bmode_gpu_options o = {.speckle_lanes = r->speckle_lanes};
-        cr_assert_eq(ss_bmode_gpu_create_with(&r->probe, r->speckle_lanes ? &o : NULL, &r->g), SS_OK,
-                     "gpu create: %s", ss_error_message());
+        const ss_bmode_gpu_options o = {.speckle_lanes = r->speckle_lanes ? r->speckle_lanes : 1,
+                                        .march_lanes = r->march_lanes ? r->march_lanes : 1};
+        const bool own = r->speckle_lanes || r->march_lanes;
+        cr_assert_eq(ss_bmode_gpu_create_with(&r->probe, own ? &o : NULL, &r->g), SS_OK, "gpu create: %s",
+                     ss_error_message());
         cr_assert_eq(ss_bmode_gpu_set_volume(r->g, &r->ph.volume), SS_OK, "gpu volume: %s", ss_error_message());
     }
     cr_assert_eq(ss_bmode_gpu_render(r->g, r->scene.needle, &r->pose, &r->s, true, &r->gpu), SS_OK, "gpu render: %s",
@@ -363,12 +366,45 @@ Test(gl_bmode, speckle_layouts_agree_with_the_default_and_the_cpu)
     }
 }
 
-Test(gl_bmode, speckle_layout_options_are_checked)
+/* The march with a line's elevation rays side by side (march_lanes 8: an invocation a ray,
+ * the echoes merged and the needle added by the line's first invocation after a barrier)
+ * runs the same steps in the same order as one invocation marching them in turn: the frame
+ * is the same bit for bit (envelope, labels, contact), with everything on (contact,
+ * compressed layer, texture) on the interface, the needle (shadow over every ray's tau,
+ * ring-down, labels) and the bone plate (hard crossings, the rays' early stop). */
+Test(gl_bmode, march_layouts_give_the_same_frame)
+{
+    const ss_phantom_kind kinds[] = {SS_PHANTOM_INTERFACE, SS_PHANTOM_NEEDLE, SS_PHANTOM_BONE_PLATE};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        rig a, b;
+        rig_init(&a, kinds[k], 64, 256, 0u);
+        rig_init(&b, kinds[k], 64, 256, 0u);
+        b.march_lanes = 8;
+        rig_gpu(&a);
+        rig_gpu(&b);
+        const size_t n = (size_t)a.probe.lines * (size_t)a.probe.samples;
+        size_t env = 0, lab = 0;
+        for (size_t i = 0; i < n; i++) {
+            env += a.gpu.envelope[i] != b.gpu.envelope[i];
+            lab += a.gpu.labels[i] != b.gpu.labels[i];
+        }
+        int contact = 0;
+        for (int l = 0; l < a.probe.lines; l++) contact += a.gpu.line_contact_mm[l] != b.gpu.line_contact_mm[l];
+        printf("%-12s march rays side by side: %zu envelope samples, %zu labels, %d contacts differ\n",
+               ss_phantom_name(kinds[k]), env, lab, contact);
+        cr_expect(env == 0 && lab == 0 && contact == 0, "%s: the layouts differ (%zu envelope, %zu labels, %d contact)",
+                  ss_phantom_name(kinds[k]), env, lab, contact);
+        rig_free(&a);
+        rig_free(&b);
+    }
+}
+
+Test(gl_bmode, layout_options_are_checked)
 {
     ss_probe p;
     ss_probe_default(&p);
     ss_bmode_gpu *g = NULL;
-    const ss_bmode_gpu_options bad = {.speckle_lanes = 3};
+    const ss_bmode_gpu_options bad = {.speckle_lanes = 3, .march_lanes = 1};
     cr_assert_eq(ss_bmode_gpu_create_with(&p, &bad, &g), SS_ERR_INVALID);
     cr_assert_null(g);
     cr_assert(strstr(ss_error_message(), "speckle_lanes = 3"), "message: %s", ss_error_message());
@@ -377,12 +413,21 @@ Test(gl_bmode, speckle_layout_options_are_checked)
     cr_assert_eq(ss_bmode_gpu_options_default(&o), SS_ERR_INVALID);
     cr_assert(strstr(ss_error_message(), "SONOSPINE_GPU_SPECKLE_LANES = '64'"), "message: %s", ss_error_message());
     cr_assert_eq(ss_bmode_gpu_create(&p, &g), SS_ERR_INVALID, "a bad variable must stop create, not be ignored");
+    unsetenv("SONOSPINE_GPU_SPECKLE_LANES");
+    setenv("SONOSPINE_GPU_MARCH_LANES", "4", 1);
+    cr_assert_eq(ss_bmode_gpu_options_default(&o), SS_ERR_INVALID);
+    cr_assert(strstr(ss_error_message(), "SONOSPINE_GPU_MARCH_LANES = '4': expected 1 or 8"), "message: %s",
+              ss_error_message());
+    unsetenv("SONOSPINE_GPU_MARCH_LANES");
+    const ss_bmode_gpu_options bad_march = {.speckle_lanes = 1, .march_lanes = 2};
+    cr_assert_eq(ss_bmode_gpu_create_with(&p, &bad_march, &g), SS_ERR_INVALID);
     setenv("SONOSPINE_GPU_SPECKLE_LANES", "16", 1);
     cr_assert_eq(ss_bmode_gpu_options_default(&o), SS_OK);
     cr_assert_eq(o.speckle_lanes, 16);
     unsetenv("SONOSPINE_GPU_SPECKLE_LANES");
     cr_assert_eq(ss_bmode_gpu_options_default(&o), SS_OK);
     cr_assert_eq(o.speckle_lanes, 1);
+    cr_assert_eq(o.march_lanes, 1);
 }
 
 Test(gl_bmode, texture_holds_the_image_and_pose_moves_it)

@@ -106,6 +106,32 @@ static bool ss__lanes_ok(int lanes)
     return lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8 || lanes == 16 || lanes == 32;
 }
 
+/* invocations a march work group: 8 lines alone, or 4 lines of 8 rays side by side */
+_Static_assert(SS_BMODE_MAX_RAYS <= 8, "the march's side-by-side layout has 8 invocations a line, one a ray");
+static int ss__march_group(const ss_bmode_gpu_options *o)
+{
+    return o->march_lanes == 1 ? 8 : 32;
+}
+
+/* An option from the environment, one of `allowed` (n values); unset or empty: keep *v. */
+static ss_status ss__env_option(const char *name, const int *allowed, int n, const char *what, int *v)
+{
+    const char *e = getenv(name);
+    if (!e || !*e) return SS_OK;
+    char *end = NULL;
+    long x = strtol(e, &end, 10);
+    for (int i = 0; i < n && !*end; i++)
+        if (x == allowed[i]) {
+            *v = allowed[i];
+            return SS_OK;
+        }
+    char list[64] = "";
+    for (int i = 0; i < n; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i == 0 ? "" : i == n - 1 ? " or " : ", ",
+                 allowed[i]);
+    return ss_error_set(SS_ERR_INVALID, "%s = '%s': expected %s (%s)", name, e, list, what);
+}
+
 /* lines a speckle work group holds */
 static int ss__speckle_lines(const ss_bmode_gpu_options *o)
 {
@@ -115,19 +141,14 @@ static int ss__speckle_lines(const ss_bmode_gpu_options *o)
 ss_status ss_bmode_gpu_options_default(ss_bmode_gpu_options *out)
 {
     if (!out) return ss_error_set(SS_ERR_INVALID, "bmode gpu: NULL options");
-    out->speckle_lanes = 1;
-    const char *e = getenv("SONOSPINE_GPU_SPECKLE_LANES");
-    if (e && *e) {
-        char *end = NULL;
-        long v = strtol(e, &end, 10);
-        if (*end || !ss__lanes_ok((int)v) || v != (int)v)
-            return ss_error_set(SS_ERR_INVALID,
-                                "SONOSPINE_GPU_SPECKLE_LANES = '%s': expected 1, 2, 4, 8, 16 or 32 (invocations "
-                                "sharing one line's speckle chunk)",
-                                e);
-        out->speckle_lanes = (int)v;
-    }
-    return SS_OK;
+    *out = (ss_bmode_gpu_options){.speckle_lanes = 1, .march_lanes = 1};
+    static const int speckle[] = {1, 2, 4, 8, 16, 32}, march[] = {1, 8};
+    ss_status st = ss__env_option("SONOSPINE_GPU_SPECKLE_LANES", speckle, 6,
+                                  "invocations sharing one line's speckle chunk", &out->speckle_lanes);
+    if (st == SS_OK)
+        st = ss__env_option("SONOSPINE_GPU_MARCH_LANES", march, 2, "invocations marching one line's rays",
+                            &out->march_lanes);
+    return st;
 }
 
 static char *ss__prelude(const ss_bmode_gpu_options *o, ss_status *st)
@@ -152,7 +173,8 @@ static char *ss__prelude(const ss_bmode_gpu_options *o, ss_status *st)
                       "#define SS_BMODE_CONTACT_SEARCH_MM %#.9g\n#define SS_TEXTURE_N %d\n"
                       "#define SS_TEXTURE_CELL_MM %#.9g\n#define SS_TEXTURE_DRIFT %#.9g\n"
                       "#define SS_BMODE_GPU_SPECKLE_LANES %d\n#define SS_BMODE_GPU_SPECKLE_LINES %d\n"
-                      "#define SS_BMODE_GPU_SPECKLE_GROUP %d\n#define SS_BMODE_GPU_CHUNK_BINS %d\n",
+                      "#define SS_BMODE_GPU_SPECKLE_GROUP %d\n#define SS_BMODE_GPU_CHUNK_BINS %d\n"
+                      "#define SS_BMODE_GPU_MARCH_LANES %d\n#define SS_BMODE_GPU_MARCH_GROUP %d\n",
                       SS_BMODE_MAX_RAYS, SS_BMODE_MAX_PIECES, SS_BMODE_KERNEL_HALF, SS_BMODE_PHASE_N, SS_BMODE_GAUSS_N,
                       (double)SS_BMODE_GAUSS_QMAX, (double)SS_BMODE_TUBE_SIGMAS, SS_BMODE_TGC_SLIDERS,
                       SS_BMODE_CLASS_SOFT, SS_BMODE_CLASS_BONE, SS_BMODE_CLASS_METAL, (unsigned)SS_BMODE_NO_SPECKLE,
@@ -162,7 +184,7 @@ static char *ss__prelude(const ss_bmode_gpu_options *o, ss_status *st)
                       (unsigned)SS__EV_REVERB, (double)SS_BMODE_EVENT_MATCH_MM, (double)SS_BMODE_GEL_MM,
                       (double)SS_BMODE_CONTACT_SEARCH_MM, SS_TEXTURE_N, (double)SS_TEXTURE_CELL_MM,
                       (double)SS_TEXTURE_DRIFT, o->speckle_lanes, ss__speckle_lines(o),
-                      o->speckle_lanes * ss__speckle_lines(o), SS__CHUNK_BINS);
+                      o->speckle_lanes * ss__speckle_lines(o), SS__CHUNK_BINS, o->march_lanes, ss__march_group(o));
     if (nc < 0 || (size_t)nc >= sizeof consts) {
         free(common);
         *st = ss_error_set(SS_ERR_INTERNAL, "bmode gpu: the shader constants do not fit their buffer");
@@ -245,6 +267,8 @@ ss_status ss_bmode_gpu_create_with(const ss_probe *probe, const ss_bmode_gpu_opt
         if (!ss__lanes_ok(opts->speckle_lanes))
             return ss_error_set(SS_ERR_INVALID, "bmode gpu: speckle_lanes = %d: expected 1, 2, 4, 8, 16 or 32",
                                 opts->speckle_lanes);
+        if (opts->march_lanes != 1 && opts->march_lanes != 8)
+            return ss_error_set(SS_ERR_INVALID, "bmode gpu: march_lanes = %d: expected 1 or 8", opts->march_lanes);
         o = *opts;
     } else {
         st = ss_bmode_gpu_options_default(&o);
@@ -608,7 +632,8 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
         t0 = t1;                                                                                                     \
     }
     SS__LAP(0);
-    const GLuint lg = (GLuint)((pr->lines + 7) / 8), sg = (GLuint)((pr->samples + 63) / 64);
+    const int march_lines = ss__march_group(&g->opts) / g->opts.march_lanes; /* lines a march work group */
+    const GLuint lg = (GLuint)((pr->lines + march_lines - 1) / march_lines), sg = (GLuint)((pr->samples + 63) / 64);
     /* between the passes up to the envelope: the next reads storage buffers, and the
        lateral kernel and the envelope read the RF bins through their texel views */
     const GLbitfield pass_barrier = GL_SHADER_STORAGE_BARRIER_BIT | GL_TEXTURE_FETCH_BARRIER_BIT;

@@ -3,7 +3,8 @@
  * scatterers, so that the 8-bit images match the CPU's (tests/test_gl_bmode.c).
  *
  * Passes (shaders/bmode_*.comp, shared declarations in shaders/bmode_common.glsl):
- *   1 march     per line: contact (gap, compression), elevation rays, interfaces, tau,
+ *   1 march     per line (its rays in turn, or side by side: ss_bmode_gpu_options): contact
+ *               (gap, compression), elevation rays, interfaces, tau,
  *               echo events merged into the RF, needle, label map
  *   2 speckle   per (line, axial chunk), alone or shared by several invocations
  *               (ss_bmode_gpu_options): scatterers within a line spacing -> speckle splat
@@ -31,16 +32,22 @@
 
 typedef struct ss_bmode_gpu ss_bmode_gpu;
 
-/* How the speckle pass lays out its work (docs/gpu.md, "Speckle layout"); the image is the
- * same either way up to float rounding (the order of the sums). */
+/* How the march and the speckle pass lay out their work (docs/gpu.md, "Layouts"): the
+ * image is the same either way (bit for bit for the march, up to float rounding, the order
+ * of the sums, for the speckle). */
 typedef struct ss_bmode_gpu_options {
     int speckle_lanes; /* invocations sharing one (line, chunk): 1 (8 lines a work group,
                           each invocation alone; the fastest on llvmpipe) or 2, 4, 8, 16, 32
                           (32 / lanes lines a work group; meant for GPUs, not yet measured) */
+    int march_lanes;   /* invocations marching one line: 1 (its elevation rays one after the
+                          other, 8 lines a work group; the fastest on llvmpipe) or 8 (the
+                          rays side by side, 4 lines a work group; the same image bit for
+                          bit; meant for GPUs, not yet measured) */
 } ss_bmode_gpu_options;
 
-/* The defaults: speckle_lanes from the environment variable SONOSPINE_GPU_SPECKLE_LANES
- * where it is set (an error naming it when it is not one of 1, 2, 4, 8, 16, 32), else 1. */
+/* The defaults: speckle_lanes from the environment variable SONOSPINE_GPU_SPECKLE_LANES,
+ * march_lanes from SONOSPINE_GPU_MARCH_LANES, where they are set (an error naming the
+ * variable when its value is not one of those above), else 1. */
 ss_status ss_bmode_gpu_options_default(ss_bmode_gpu_options *out);
 
 /* Compiles the passes for a probe (lines, samples and geometry are fixed for the
