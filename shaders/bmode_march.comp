@@ -18,16 +18,17 @@
 // Layout (bmode_gpu.c, ss_bmode_gpu_options.march_lanes): SS__RAY_LANES 1, the default: an
 // invocation a line, marching its elevation rays one after the other, 8 lines a work
 // group (llvmpipe runs them as one SIMD vector). SS__RAY_LANES 8: a line's rays marched side
-// by side, an invocation each (8 >= SS_BMODE_MAX_RAYS), 4 lines a work group of 32; after
+// by side, an invocation each (8 >= SS_BMODE_MAX_RAYS; those past u_nrays idle), 4 lines a
+// work group of 32; after
 // a barrier the line's first invocation merges the echoes and adds the needle, as the
 // single invocation does after its last ray: the same steps in the same order, the image bit
-// for bit the default's. Meant for GPUs, where the default's ~1,200-step chain per line is
-// the longest of the frame; not yet measured on one.
+// for bit the default's. Meant for GPUs, where the default's chain per line (3 rays x ~400
+// steps at the default settings) is likely the longest of the frame; not yet measured on one.
 // Shared declarations: bmode_common.glsl (inserted by the C side).
 #define SS__RAY_LANES SS_BMODE_GPU_MARCH_LANES
 layout(local_size_x = SS_BMODE_GPU_MARCH_GROUP) in;
 #if SS__RAY_LANES > 1
-#define SS__RAY_LINES (SS_BMODE_GPU_MARCH_GROUP / SS__RAY_LANES)
+#define SS__RAY_LINES SS_BMODE_GPU_MARCH_LINES
 shared int ev_count[SS__RAY_LINES * SS_BMODE_MAX_RAYS]; // each ray's echo count, for the merge
 #endif
 

@@ -37,11 +37,7 @@
 // arithmetic: the image is bit for bit that of one loop.
 #define SS__LANES SS_BMODE_GPU_SPECKLE_LANES
 #define SS__LINES SS_BMODE_GPU_SPECKLE_LINES
-#if SS__LANES > 1
-#define SS__NB_ROW SS_BMODE_GPU_CHUNK_BINS
-#else
-#define SS__NB_ROW 0
-#endif
+#define SS__NB SS_BMODE_GPU_CHUNK_BINS // bins of a row (SS__LANES > 1)
 layout(local_size_x = SS_BMODE_GPU_SPECKLE_GROUP, local_size_y = 1) in; // SS__LANES x SS__LINES
 
 #define SS__RUN 32
@@ -51,7 +47,6 @@ uniform float u_chunk_mm;
 
 #if SS__LANES > 1
 // the chunk's bins, a row per invocation: (re, im) of bin b0 + i at 2 i, 2 i + 1
-#define SS__NB SS_BMODE_GPU_CHUNK_BINS
 shared float acc[SS__LINES * SS__LANES * 2 * SS__NB];
 
 // a scatterer's deposit into row `row` of the chunk's bins (first bin b0)
@@ -227,7 +222,7 @@ void main()
             busy = any;
         }
     }
-    const int b0 = int(c0 * u_inv_delta), row = int(gl_LocalInvocationID.x) * 2 * SS__NB_ROW;
+    const int b0 = int(c0 * u_inv_delta), row = int(gl_LocalInvocationID.x) * 2 * SS__NB;
 #if SS__LANES > 1
     // the chunk's bins from b0: as many as its depths reach, and the next
     const int nb = busy ? clamp(int(min(c1, u_depth + 4.0 * u_sigma_a) * u_inv_delta) - b0 + 2, 0, SS__NB) : 0;

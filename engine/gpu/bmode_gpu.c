@@ -64,11 +64,6 @@ enum { SS__UNIFORMS(SS__U_ENUM) SS__U_COUNT };
 
 /* Echo events per elevation ray and the ring-down key: the CPU's (bmode_cpu.h) */
 #define SS__MAX_EVENTS SS_BMODE_MAX_EVENTS
-/* the speckle pass with several invocations to a line (ss_bmode_gpu_options): a work
-   group of SS__SPECKLE_GROUP invocations (a warp), each keeping SS__CHUNK_BINS bins of its
-   chunk in shared memory (32 x 2 x 128 floats: the 32 KB GL 4.3 promises) */
-#define SS__SPECKLE_GROUP 32
-#define SS__CHUNK_BINS 128
 #define SS__EV_REVERB SS_BMODE_EV_REVERB
 #define SS__EVENT_BYTES 12 /* std430 struct Event {float a, echo; uint key;} */
 
@@ -101,53 +96,68 @@ struct ss_bmode_gpu {
 
 /* ------------------------------------------------------------------ setup */
 
-static bool ss__lanes_ok(int lanes)
-{
-    return lanes == 1 || lanes == 2 || lanes == 4 || lanes == 8 || lanes == 16 || lanes == 32;
-}
-
-/* invocations a march work group: 8 lines alone, or 4 lines of 8 rays side by side */
+/* The layouts (ss_bmode_gpu_options; shaders compiled for them, docs/gpu.md "Layouts"):
+ * with one invocation a line, 8 lines a work group (one SIMD vector of llvmpipe); with
+ * several, work groups of SS__GPU_GROUP invocations (a warp). A speckle invocation with
+ * company keeps SS__CHUNK_BINS bins of its chunk in shared memory (32 x 2 x 128 floats:
+ * the 32 KB GL 4.3 promises). */
+#define SS__GPU_GROUP 32
+#define SS__CHUNK_BINS 128
 _Static_assert(SS_BMODE_MAX_RAYS <= 8, "the march's side-by-side layout has 8 invocations a line, one a ray");
-static int ss__march_group(const ss_bmode_gpu_options *o)
-{
-    return o->march_lanes == 1 ? 8 : 32;
-}
+static const int ss__speckle_lanes_ok[] = {1, 2, 4, 8, 16, 32}, ss__march_lanes_ok[] = {1, 8};
+#define SS__COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-/* An option from the environment, one of `allowed` (n values); unset or empty: keep *v. */
-static ss_status ss__env_option(const char *name, const int *allowed, int n, const char *what, int *v)
+/* lines a work group holds, with `lanes` invocations to a line */
+static int ss__group_lines(int lanes) { return lanes == 1 ? 8 : SS__GPU_GROUP / lanes; }
+
+/* Whether v is one of allowed[0..n); if not, an error: "<name> = <value>: expected <list>
+ * (<what>)". */
+static ss_status ss__one_of(const char *name, const char *value, int v, const int *allowed, int n,
+                            const char *what)
 {
-    const char *e = getenv(name);
-    if (!e || !*e) return SS_OK;
-    char *end = NULL;
-    long x = strtol(e, &end, 10);
-    for (int i = 0; i < n && !*end; i++)
-        if (x == allowed[i]) {
-            *v = allowed[i];
-            return SS_OK;
-        }
+    for (int i = 0; i < n; i++)
+        if (v == allowed[i]) return SS_OK;
     char list[64] = "";
     for (int i = 0; i < n; i++)
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i == 0 ? "" : i == n - 1 ? " or " : ", ",
                  allowed[i]);
-    return ss_error_set(SS_ERR_INVALID, "%s = '%s': expected %s (%s)", name, e, list, what);
+    return ss_error_set(SS_ERR_INVALID, "%s = %s: expected %s (%s)", name, value, list, what);
 }
 
-/* lines a speckle work group holds */
-static int ss__speckle_lines(const ss_bmode_gpu_options *o)
+static ss_status ss__options_check(const ss_bmode_gpu_options *o)
 {
-    return o->speckle_lanes == 1 ? 8 : SS__SPECKLE_GROUP / o->speckle_lanes;
+    char v[16];
+    snprintf(v, sizeof v, "%d", o->speckle_lanes);
+    ss_status st = ss__one_of("bmode gpu: speckle_lanes", v, o->speckle_lanes, ss__speckle_lanes_ok,
+                              SS__COUNT(ss__speckle_lanes_ok), "invocations sharing one line's speckle chunk");
+    if (st != SS_OK) return st;
+    snprintf(v, sizeof v, "%d", o->march_lanes);
+    return ss__one_of("bmode gpu: march_lanes", v, o->march_lanes, ss__march_lanes_ok, SS__COUNT(ss__march_lanes_ok),
+                      "invocations marching one line's rays");
+}
+
+/* An option from the environment; unset or empty: *v stays. */
+static ss_status ss__env_option(const char *name, const int *allowed, int n, const char *what, int *v)
+{
+    const char *e = getenv(name);
+    if (!e || !*e) return SS_OK;
+    char *end = NULL, quoted[64];
+    long x = strtol(e, &end, 10);
+    snprintf(quoted, sizeof quoted, "'%s'", e);
+    ss_status st = ss__one_of(name, quoted, *end || x != (int)x ? 0 : (int)x, allowed, n, what);
+    if (st == SS_OK) *v = (int)x;
+    return st;
 }
 
 ss_status ss_bmode_gpu_options_default(ss_bmode_gpu_options *out)
 {
     if (!out) return ss_error_set(SS_ERR_INVALID, "bmode gpu: NULL options");
     *out = (ss_bmode_gpu_options){.speckle_lanes = 1, .march_lanes = 1};
-    static const int speckle[] = {1, 2, 4, 8, 16, 32}, march[] = {1, 8};
-    ss_status st = ss__env_option("SONOSPINE_GPU_SPECKLE_LANES", speckle, 6,
+    ss_status st = ss__env_option("SONOSPINE_GPU_SPECKLE_LANES", ss__speckle_lanes_ok, SS__COUNT(ss__speckle_lanes_ok),
                                   "invocations sharing one line's speckle chunk", &out->speckle_lanes);
     if (st == SS_OK)
-        st = ss__env_option("SONOSPINE_GPU_MARCH_LANES", march, 2, "invocations marching one line's rays",
-                            &out->march_lanes);
+        st = ss__env_option("SONOSPINE_GPU_MARCH_LANES", ss__march_lanes_ok, SS__COUNT(ss__march_lanes_ok),
+                            "invocations marching one line's rays", &out->march_lanes);
     return st;
 }
 
@@ -174,7 +184,8 @@ static char *ss__prelude(const ss_bmode_gpu_options *o, ss_status *st)
                       "#define SS_TEXTURE_CELL_MM %#.9g\n#define SS_TEXTURE_DRIFT %#.9g\n"
                       "#define SS_BMODE_GPU_SPECKLE_LANES %d\n#define SS_BMODE_GPU_SPECKLE_LINES %d\n"
                       "#define SS_BMODE_GPU_SPECKLE_GROUP %d\n#define SS_BMODE_GPU_CHUNK_BINS %d\n"
-                      "#define SS_BMODE_GPU_MARCH_LANES %d\n#define SS_BMODE_GPU_MARCH_GROUP %d\n",
+                      "#define SS_BMODE_GPU_MARCH_LANES %d\n#define SS_BMODE_GPU_MARCH_LINES %d\n"
+                      "#define SS_BMODE_GPU_MARCH_GROUP %d\n",
                       SS_BMODE_MAX_RAYS, SS_BMODE_MAX_PIECES, SS_BMODE_KERNEL_HALF, SS_BMODE_PHASE_N, SS_BMODE_GAUSS_N,
                       (double)SS_BMODE_GAUSS_QMAX, (double)SS_BMODE_TUBE_SIGMAS, SS_BMODE_TGC_SLIDERS,
                       SS_BMODE_CLASS_SOFT, SS_BMODE_CLASS_BONE, SS_BMODE_CLASS_METAL, (unsigned)SS_BMODE_NO_SPECKLE,
@@ -183,8 +194,9 @@ static char *ss__prelude(const ss_bmode_gpu_options *o, ss_status *st)
                       SS_BMODE_BEAM_TABLES, SS_BMODE_LAT_STRIDE, SS_BMODE_NOISE_N, SS__MAX_EVENTS,
                       (unsigned)SS__EV_REVERB, (double)SS_BMODE_EVENT_MATCH_MM, (double)SS_BMODE_GEL_MM,
                       (double)SS_BMODE_CONTACT_SEARCH_MM, SS_TEXTURE_N, (double)SS_TEXTURE_CELL_MM,
-                      (double)SS_TEXTURE_DRIFT, o->speckle_lanes, ss__speckle_lines(o),
-                      o->speckle_lanes * ss__speckle_lines(o), SS__CHUNK_BINS, o->march_lanes, ss__march_group(o));
+                      (double)SS_TEXTURE_DRIFT, o->speckle_lanes, ss__group_lines(o->speckle_lanes),
+                      o->speckle_lanes * ss__group_lines(o->speckle_lanes), SS__CHUNK_BINS, o->march_lanes,
+                      ss__group_lines(o->march_lanes), o->march_lanes * ss__group_lines(o->march_lanes));
     if (nc < 0 || (size_t)nc >= sizeof consts) {
         free(common);
         *st = ss_error_set(SS_ERR_INTERNAL, "bmode gpu: the shader constants do not fit their buffer");
@@ -263,17 +275,12 @@ ss_status ss_bmode_gpu_create_with(const ss_probe *probe, const ss_bmode_gpu_opt
     ss_status st = ss_probe_validate(probe);
     if (st != SS_OK) return st;
     ss_bmode_gpu_options o;
-    if (opts) {
-        if (!ss__lanes_ok(opts->speckle_lanes))
-            return ss_error_set(SS_ERR_INVALID, "bmode gpu: speckle_lanes = %d: expected 1, 2, 4, 8, 16 or 32",
-                                opts->speckle_lanes);
-        if (opts->march_lanes != 1 && opts->march_lanes != 8)
-            return ss_error_set(SS_ERR_INVALID, "bmode gpu: march_lanes = %d: expected 1 or 8", opts->march_lanes);
+    if (opts)
         o = *opts;
-    } else {
+    else
         st = ss_bmode_gpu_options_default(&o);
-        if (st != SS_OK) return st;
-    }
+    if (st == SS_OK) st = ss__options_check(&o);
+    if (st != SS_OK) return st;
     ss_bmode_gpu *g = calloc(1, sizeof *g);
     if (!g) return ss_error_set(SS_ERR_NOMEM, "bmode gpu: out of memory");
     g->probe = *probe;
@@ -632,7 +639,7 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
         t0 = t1;                                                                                                     \
     }
     SS__LAP(0);
-    const int march_lines = ss__march_group(&g->opts) / g->opts.march_lanes; /* lines a march work group */
+    const int march_lines = ss__group_lines(g->opts.march_lanes);
     const GLuint lg = (GLuint)((pr->lines + march_lines - 1) / march_lines), sg = (GLuint)((pr->samples + 63) / 64);
     /* between the passes up to the envelope: the next reads storage buffers, and the
        lateral kernel and the envelope read the RF bins through their texel views */
@@ -654,7 +661,7 @@ static ss_status ss__frame(ss_bmode_gpu *g, const ss_needle_geom *needle, const 
         glUseProgram(g->prog[SS__P_SPECKLE]);
         GLint par = g->loc[SS__P_SPECKLE][SS__U_u_parity];
         GLint gs = g->loc[SS__P_SPECKLE][SS__U_u_group_stride];
-        const int per_group = ss__speckle_lines(&g->opts);
+        const int per_group = ss__group_lines(g->opts.speckle_lanes);
         const GLuint sgx = (GLuint)((pr->lines + per_group - 1) / per_group);
         for (int parity = 0; parity < 2; parity++) {
             GLuint ny = (GLuint)((g->nchunks - parity + 1) / 2);
