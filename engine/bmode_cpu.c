@@ -968,6 +968,50 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
     B->n = 0;
 }
 
+/* Cells i1 .. i1 + cells - 1 of row i2 of slab sl into the batch, per_cell scatterers each,
+ * in the order the screen takes them. The slab runs along world axis m, a row's cells
+ * along the other axis with the smallest memory stride (x before y before z) and the rows
+ * along the last (ss__speckle_piece). One loop for each axis order, its destinations
+ * fixed: with one scatterer a cell (the common case) a row is a few vector stores
+ * instead of four scalar stores a cell through pointers picked at run time. */
+static inline void ss__batch_row(ss__batch *B, int m, int sl, int i1, int i2, int cells, int per_cell)
+{
+    const int n = B->n;
+    int32_t *ix = B->ix + n, *iy = B->iy + n, *iz = B->iz + n, *sk = B->sk + n;
+    if (per_cell == 1) {
+        /* sk is not read with one scatterer a cell (ss__batch_screen, multi false) */
+        if (m == 0)
+            for (int c = 0; c < cells; c++) {
+                ix[c] = sl;
+                iy[c] = i1 + c;
+                iz[c] = i2;
+            }
+        else if (m == 1)
+            for (int c = 0; c < cells; c++) {
+                ix[c] = i1 + c;
+                iy[c] = sl;
+                iz[c] = i2;
+            }
+        else
+            for (int c = 0; c < cells; c++) {
+                ix[c] = i1 + c;
+                iy[c] = i2;
+                iz[c] = sl;
+            }
+    } else {
+        int32_t *pm = m == 0 ? ix : m == 1 ? iy : iz, *p1 = m == 0 ? iy : ix, *p2 = m == 2 ? iy : iz;
+        for (int c = 0; c < cells; c++)
+            for (int k = 0; k < per_cell; k++) {
+                const int o = c * per_cell + k;
+                pm[o] = sl;
+                p1[o] = i1 + c;
+                p2[o] = i2;
+                sk[o] = k;
+            }
+    }
+    B->n = n + cells * per_cell;
+}
+
 static inline void ss__batch_flush(const ss__ctx *C, ss__scratch *S, const ss__tube *T, ss__batch *B,
                                    float *bins)
 {
@@ -1016,10 +1060,6 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
     }
     ss__batch B;
     B.n = 0;
-    /* where the slab, row and column indices of a cell go in the batch */
-    int32_t *const cm = m == 0 ? B.ix : m == 1 ? B.iy : B.iz;
-    int32_t *const c1 = n1 == 0 ? B.ix : n1 == 1 ? B.iy : B.iz;
-    int32_t *const c2 = n2 == 0 ? B.ix : n2 == 1 ? B.iy : B.iz;
     const int per_cell = C->per_cell;
     for (int sl = slab0; sl <= slab1; sl++) {
         float t0 = (float)sl * h, t1 = t0 + h;
@@ -1041,16 +1081,7 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
             for (int i1 = i1lo; i1 <= i1hi;) {
                 int cells = (SS__BATCH - B.n) / per_cell;
                 if (cells > i1hi - i1 + 1) cells = i1hi - i1 + 1;
-                int32_t *pm = cm + B.n, *p1 = c1 + B.n, *p2 = c2 + B.n, *ps = B.sk + B.n;
-                for (int c = 0; c < cells; c++)
-                    for (int sk = 0; sk < per_cell; sk++) {
-                        const int o = c * per_cell + sk;
-                        pm[o] = sl;
-                        p1[o] = i1 + c;
-                        p2[o] = i2;
-                        ps[o] = sk;
-                    }
-                B.n += cells * per_cell;
+                ss__batch_row(&B, m, sl, i1, i2, cells, per_cell);
                 i1 += cells;
                 if (B.n > SS__BATCH - per_cell) ss__batch_flush(C, S, &T, &B, bins);
             }
