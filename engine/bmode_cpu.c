@@ -311,6 +311,24 @@ static inline void ss__deposit(const ss__ctx *C, float *bins, float a, float amp
 static inline float ss__minf(float a, float b) { return a < b ? a : b; }
 static inline float ss__maxf(float a, float b) { return a > b ? a : b; }
 
+/* x clamped to [lo, hi] (NaN gives lo). For table indices in loops meant to vectorize:
+ * clamped as a float and then converted, the index feeds a vector gather, which GCC
+ * does not make of the same clamp on an int (the integer is the same) */
+static inline float ss__clampf(float x, float lo, float hi)
+{
+    x = x >= lo ? x : lo;
+    return x <= hi ? x : hi;
+}
+
+/* (int)floorf(x) for a finite x within int range, written so that a loop of it
+ * vectorizes (GCC 12 keeps floorf scalar unless FP traps are ignored): truncate, then
+ * one down where that went up (x negative and not whole) */
+static inline int ss__ifloor(float x)
+{
+    const int k = (int)x;
+    return k - (x < (float)k);
+}
+
 static inline float ss__dot(const float a[3], const float b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 
 static inline void ss__normalize(float a[3])
@@ -822,6 +840,7 @@ static void ss__needle(const ss__ctx *C, ss__scratch *S, float *bins)
  * each cell in turn (about half the cells fail, mostly on the lateral bound: the tube is
  * about one line spacing wide and a cell 0.625 mm). */
 #define SS__BATCH 64
+#define SS__SLABS 16 /* slabs whose bounds are worked out together (ss__speckle_piece) */
 
 typedef struct ss__batch {
     int32_t ix[SS__BATCH], iy[SS__BATCH], iz[SS__BATCH], sk[SS__BATCH];
@@ -899,15 +918,9 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
            outermost): clamped as floats, which the compiler turns into vector gathers
            where it does not for the same clamps on ints; the integers are the same (NaN
            would go to the first entry) */
-        float fk = a * inv_ds;
-        const int k = (int)fk;
-        fk = fk >= 0.f ? fk : 0.f;
-        fk = fk <= k_hi ? fk : k_hi;
-        const int kc = (int)fk;
-        float fy = rintf(e * inv_de);
-        fy = fy >= ry_lo ? fy : ry_lo;
-        fy = fy <= ry_hi ? fy : ry_hi;
-        const int ry = ncen + (int)fy;
+        const float fk = a * inv_ds;
+        const int k = (int)fk, kc = (int)ss__clampf(fk, 0.f, k_hi);
+        const int ry = ncen + (int)ss__clampf(rintf(e * inv_de), ry_lo, ry_hi);
         float tt = tau[ry * ns1 + kc];
         okb[t] = B->keep[t] & (k < nsteps) & (l * l < lim_l2[kc]) & (e * e <= lim_e2[kc]) & (tt > 0.f) &
                  (tt >= tau_floor);
@@ -1061,30 +1074,46 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
     ss__batch B;
     B.n = 0;
     const int per_cell = C->per_cell;
-    for (int sl = slab0; sl <= slab1; sl++) {
-        float t0 = (float)sl * h, t1 = t0 + h;
-        /* depth range of this slab inside the piece */
-        float aa = P->a0 + sc * (t0 - P->A[m] - E) / dm, ab = P->a0 + sc * (t1 - P->A[m] + E) / dm;
-        float alo = ss__maxf(P->a0, ss__minf(aa, ab)), ahi = ss__minf(a1, ss__maxf(aa, ab));
-        if (alo >= ahi) continue;
-        int ka = ss__step_index(C, alo), kb = ss__step_index(C, ahi);
-        float swl = ss__maxf(C->hat[ka], C->hat[kb]), swe = SS__TUBE_SIGMAS * ss__maxf(C->sig_e[ka], C->sig_e[kb]);
-        float ext1 = swl * fabsf(u1) + swe * fabsf(v1), ext2 = swl * fabsf(u2) + swe * fabsf(v2);
-        float c1a = P->A[n1] + (t0 - P->A[m]) * r1, c1b = P->A[n1] + (t1 - P->A[m]) * r1;
-        float c2a = P->A[n2] + (t0 - P->A[m]) * r2, c2b = P->A[n2] + (t1 - P->A[m]) * r2;
-        int i1lo = (int)floorf((ss__minf(c1a, c1b) - ext1) / h), i1hi = (int)floorf((ss__maxf(c1a, c1b) + ext1) / h);
-        int i2lo = (int)floorf((ss__minf(c2a, c2b) - ext2) / h), i2hi = (int)floorf((ss__maxf(c2a, c2b) + ext2) / h);
-        /* a row of cells at a time, as many whole cells as the batch has room for (where
-           a batch ends changes nothing: the batches go through in order, and each in
-           order) */
-        for (int i2 = i2lo; i2 <= i2hi; i2++)
-            for (int i1 = i1lo; i1 <= i1hi;) {
-                int cells = (SS__BATCH - B.n) / per_cell;
-                if (cells > i1hi - i1 + 1) cells = i1hi - i1 + 1;
-                ss__batch_row(&B, m, sl, i1, i2, cells, per_cell);
-                i1 += cells;
-                if (B.n > SS__BATCH - per_cell) ss__batch_flush(C, S, &T, &B, bins);
-            }
+    const float ds = C->ds, k_hi = (float)(C->nsteps - 1), au1 = fabsf(u1), av1 = fabsf(v1), au2 = fabsf(u2),
+                av2 = fabsf(v2), Am = P->A[m], A1 = P->A[n1], A2 = P->A[n2], a0 = P->a0;
+    const float *hat = C->hat, *sig_e = C->sig_e;
+    for (int s0 = slab0; s0 <= slab1; s0 += SS__SLABS) {
+        const int nsl = slab1 - s0 + 1 < SS__SLABS ? slab1 - s0 + 1 : SS__SLABS;
+        /* the cells of SS__SLABS slabs at a time, in one branch-free loop the compiler
+           vectorizes (eight divisions a slab), then the rows of those the piece reaches.
+           The steps are clamped as floats, which gives ss__step_index's integers */
+        int lo1[SS__SLABS], hi1[SS__SLABS], lo2[SS__SLABS], hi2[SS__SLABS], in[SS__SLABS];
+        for (int j = 0; j < nsl; j++) {
+            const float t0 = (float)(s0 + j) * h, t1 = t0 + h;
+            /* depth range of this slab inside the piece */
+            const float aa = a0 + sc * (t0 - Am - E) / dm, ab = a0 + sc * (t1 - Am + E) / dm;
+            const float alo = ss__maxf(a0, ss__minf(aa, ab)), ahi = ss__minf(a1, ss__maxf(aa, ab));
+            const int ka = (int)ss__clampf(alo / ds, 0.f, k_hi), kb = (int)ss__clampf(ahi / ds, 0.f, k_hi);
+            const float swl = ss__maxf(hat[ka], hat[kb]), swe = SS__TUBE_SIGMAS * ss__maxf(sig_e[ka], sig_e[kb]);
+            const float ext1 = swl * au1 + swe * av1, ext2 = swl * au2 + swe * av2;
+            const float c1a = A1 + (t0 - Am) * r1, c1b = A1 + (t1 - Am) * r1;
+            const float c2a = A2 + (t0 - Am) * r2, c2b = A2 + (t1 - Am) * r2;
+            lo1[j] = ss__ifloor((ss__minf(c1a, c1b) - ext1) / h);
+            hi1[j] = ss__ifloor((ss__maxf(c1a, c1b) + ext1) / h);
+            lo2[j] = ss__ifloor((ss__minf(c2a, c2b) - ext2) / h);
+            hi2[j] = ss__ifloor((ss__maxf(c2a, c2b) + ext2) / h);
+            in[j] = alo < ahi;
+        }
+        for (int j = 0; j < nsl; j++) {
+            if (!in[j]) continue;
+            const int sl = s0 + j, i1lo = lo1[j], i1hi = hi1[j];
+            /* a row of cells at a time, as many whole cells as the batch has room for
+               (where a batch ends changes nothing: the batches go through in order, and
+               each in order) */
+            for (int i2 = lo2[j]; i2 <= hi2[j]; i2++)
+                for (int i1 = i1lo; i1 <= i1hi;) {
+                    int cells = (SS__BATCH - B.n) / per_cell;
+                    if (cells > i1hi - i1 + 1) cells = i1hi - i1 + 1;
+                    ss__batch_row(&B, m, sl, i1, i2, cells, per_cell);
+                    i1 += cells;
+                    if (B.n > SS__BATCH - per_cell) ss__batch_flush(C, S, &T, &B, bins);
+                }
+        }
     }
     if (B.n) ss__batch_flush(C, S, &T, &B, bins);
 }
