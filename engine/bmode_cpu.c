@@ -285,7 +285,15 @@ typedef struct ss__scratch {
     int npieces;
     float a_cull; /* displayed depth past which every scatterer of the line is culled */
     long splats;  /* scatterers splatted by this share */
+    double speckle_ms; /* time this share spent in the speckle splat and its noise */
 } ss__scratch;
+
+static double ss__now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
 
 static inline void ss__deposit(const ss__ctx *C, float *bins, float a, float amp)
 {
@@ -1371,8 +1379,10 @@ static void ss__line_rf(const ss__ctx *C, ss__scratch *S, int line)
     ss__line_labels(C, S, line);
     S->a_cull = ss__cull_depth(C, S);
     if (!(s->flags & SS_BMODE_NO_SPECKLE)) {
+        const double t0 = ss__now_ms();
         for (int i = 0; i < S->npieces; i++) ss__speckle_piece(C, S, &S->pieces[i], spk);
         if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f) ss__add_noise(C, line, spk, C->noise_spk, 0.f);
+        S->speckle_ms += ss__now_ms() - t0;
     }
 }
 
@@ -1556,6 +1566,7 @@ typedef struct ss__job {
     atomic_int next_line; /* the lines' passes: the first line no share has taken yet */
     ss_status status[SS_POOL_MAX];
     long splats[SS_POOL_MAX];
+    double speckle_ms[SS_POOL_MAX];
 } ss__job;
 
 /* The next line of a pass for whichever share asks first, -1 when none is left. Lines are
@@ -1620,6 +1631,7 @@ static void ss__share(void *arg, int index, int count)
         S->labs = labs;
         for (int line; (line = ss__take_line(J, pr->lines)) >= 0;) ss__line_rf(C, S, line);
         J->splats[index] = S->splats;
+        J->speckle_ms[index] = S->speckle_ms;
     }
     free(tau);
     free(labs);
@@ -1637,7 +1649,11 @@ static ss_status ss__run_jobs(const ss__ctx *C, int mode, int nthreads, float *b
         if (J.status[i] != SS_OK) return ss_error_set(J.status[i], "bmode: out of memory for line buffers");
     if (mode == 0) {
         C->out->speckle_splats = 0;
-        for (int i = 0; i < nthreads; i++) C->out->speckle_splats += J.splats[i];
+        C->out->times.speckle_cpu_ms = 0.0;
+        for (int i = 0; i < nthreads; i++) {
+            C->out->speckle_splats += J.splats[i];
+            C->out->times.speckle_cpu_ms += J.speckle_ms[i];
+        }
     }
     return SS_OK;
 }
@@ -1678,6 +1694,7 @@ ss_status ss_bmode_frame_prepare(ss_bmode_frame *f, const ss_probe *p, const ss_
     if (st != SS_OK) return st;
     size_t n = (size_t)p->lines * (size_t)p->samples;
     f->speckle_splats = 0;
+    f->times = (ss_bmode_pass_times){0};
     if (!f->envelope || f->lines != p->lines || f->samples != p->samples) {
         free(f->envelope);
         free(f->grey);
@@ -2058,9 +2075,16 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
     out->press_mm = C.press;
     int nt = s->threads > 0 ? s->threads : 2;
     st = ss__image_tables(&C);
+    double t0 = ss__now_ms(), t1 = t0, t2 = t0, t3 = t0;
     if (st == SS_OK) st = ss__run_jobs(&C, 0, nt, NULL);
+    t1 = ss__now_ms();
     if (st == SS_OK) st = ss__run_jobs(&C, 3, nt, NULL);
+    t2 = ss__now_ms();
     if (st == SS_OK) st = ss__run_jobs(&C, 1, nt, NULL);
+    t3 = ss__now_ms();
+    out->times.lines_ms = t1 - t0;
+    out->times.image_ms = t2 - t1;
+    out->times.scan_ms = t3 - t2;
     free(C.latw);
     free(C.inv2sl2);
     return st;
@@ -2095,13 +2119,6 @@ ss_status ss_bmode_cpu_bare_march(const ss_bmode_scene *scene, const ss_probe *p
     return ss__run_jobs(&C, 2, s->threads > 0 ? s->threads : 2, out);
 }
 
-static double ss__now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
-}
-
 static int ss__cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -2115,7 +2132,7 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
         return ss_error_set(SS_ERR_INVALID, "bench frames = %d: expected 1..10000", frames);
     ss_status st = ss_bmode_check_inputs(scene, probe, pose, s);
     if (st != SS_OK) return st;
-    double *t = malloc(sizeof(double) * (size_t)frames * 2);
+    double *t = malloc(sizeof(double) * (size_t)frames * 6); /* frame, bare march, four pass times */
     float *bare = malloc(sizeof(float) * (size_t)probe->lines * (size_t)probe->samples);
     ss_bmode_frame f = {0};
     if (!t || !bare) {
@@ -2128,6 +2145,10 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
         double t0 = ss__now_ms();
         st = ss_bmode_cpu_render(scene, probe, pose, s, &f);
         t[i] = ss__now_ms() - t0;
+        t[2 * frames + i] = f.times.lines_ms;
+        t[3 * frames + i] = f.times.image_ms;
+        t[4 * frames + i] = f.times.scan_ms;
+        t[5 * frames + i] = f.times.speckle_cpu_ms;
     }
     for (int i = 0; i < frames && st == SS_OK; i++) {
         double t0 = ss__now_ms();
@@ -2135,8 +2156,7 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
         t[frames + i] = ss__now_ms() - t0;
     }
     if (st == SS_OK) {
-        qsort(t, (size_t)frames, sizeof(double), ss__cmp_double);
-        qsort(t + frames, (size_t)frames, sizeof(double), ss__cmp_double);
+        for (int k = 0; k < 6; k++) qsort(t + (size_t)k * (size_t)frames, (size_t)frames, sizeof(double), ss__cmp_double);
         *out = (ss_bmode_bench){0};
         out->lines = probe->lines;
         out->samples = probe->samples;
@@ -2149,6 +2169,10 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
                                   ? (double)probe->lines * probe->samples / (out->ms_per_frame * 1e3)
                                   : 0.0;
         out->ratio_to_bare = out->bare_ms_per_frame > 0 ? out->ms_per_frame / out->bare_ms_per_frame : 0.0;
+        out->passes = (ss_bmode_pass_times){.lines_ms = t[2 * frames + frames / 2],
+                                            .image_ms = t[3 * frames + frames / 2],
+                                            .scan_ms = t[4 * frames + frames / 2],
+                                            .speckle_cpu_ms = t[5 * frames + frames / 2]};
     }
     ss_bmode_frame_free(&f);
     free(t);

@@ -105,6 +105,15 @@ typedef struct ss_bmode_settings {
 void ss_bmode_settings_default(ss_bmode_settings *s);
 ss_status ss_bmode_settings_validate(const ss_bmode_settings *s);
 
+/* Where a CPU frame's time went (ms): the wall time of each of its three passes over
+ * the lines (phase 1: contact, march, echoes, needle, labels and the speckle splat;
+ * phase 2: lateral kernel, axial pulse, envelope, TGC and log; scan conversion), and the
+ * time the threads spent in the speckle splat and its noise, summed over them. */
+typedef struct ss_bmode_pass_times {
+    double lines_ms, image_ms, scan_ms;
+    double speckle_cpu_ms;
+} ss_bmode_pass_times;
+
 /* Zero-initialise before the first render; free with ss_bmode_frame_free(). */
 typedef struct ss_bmode_frame {
     int lines, samples;
@@ -124,6 +133,7 @@ typedef struct ss_bmode_frame {
     ss_image image;        /* geom.width x geom.height, 8-bit */
     ss_scan_map map;       /* private cache */
     long speckle_splats;   /* scatterers the CPU renderer splatted into the lines (0 from the GPU) */
+    ss_bmode_pass_times times; /* the CPU renderer's passes (0 from the GPU) */
     float *work;           /* private: per-frame RF buffers of the CPU renderer */
     size_t work_floats;
 } ss_bmode_frame;
@@ -146,6 +156,7 @@ typedef struct ss_bmode_bench {
     double msamples_per_s;
     double bare_ms_per_frame; /* median of the bare march */
     double ratio_to_bare;
+    ss_bmode_pass_times passes; /* the CPU renderer's: each the median over the frames */
 } ss_bmode_bench;
 
 /* Renders `frames` frames (and as many bare marches) and reports medians. */

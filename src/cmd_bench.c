@@ -28,17 +28,29 @@ typedef struct ss__size {
     int lines, samples;
 } ss__size;
 
+/* One result. The CPU backend's also tells where the frame went (the medians of its
+ * passes and of the speckle's thread time): in --json as four more fields, as text on a
+ * line of its own after the result, as the GPU's passes are. */
 static void ss__print(const char *backend, const ss_bmode_bench *b, bool json)
 {
-    if (json)
+    const bool cpu = strcmp(backend, "cpu") == 0;
+    const ss_bmode_pass_times *p = &b->passes;
+    if (json) {
         printf("{\"backend\":\"%s\",\"lines\":%d,\"samples\":%d,\"ms_per_frame\":%.3f,\"fps\":%.2f,"
-               "\"msamples_per_s\":%.2f,\"bare_ms_per_frame\":%.4f,\"ratio_to_bare\":%.2f,\"frames\":%d}\n",
+               "\"msamples_per_s\":%.2f,\"bare_ms_per_frame\":%.4f,\"ratio_to_bare\":%.2f,\"frames\":%d",
                backend, b->lines, b->samples, b->ms_per_frame, b->fps, b->msamples_per_s, b->bare_ms_per_frame,
                b->ratio_to_bare, b->frames);
-    else
+        if (cpu)
+            printf(",\"threads\":%d,\"lines_ms\":%.3f,\"image_ms\":%.3f,\"scan_ms\":%.3f,\"speckle_cpu_ms\":%.3f",
+                   b->threads, p->lines_ms, p->image_ms, p->scan_ms, p->speckle_cpu_ms);
+        printf("}\n");
+    } else
         printf("%-4s %4d x %-5d %9.2f ms/frame %8.1f fps %9.2f Msamples/s   bare march %8.3f ms   full/bare %7.1f\n",
                backend, b->lines, b->samples, b->ms_per_frame, b->fps, b->msamples_per_s, b->bare_ms_per_frame,
                b->ratio_to_bare);
+    if (!json && cpu)
+        printf("     passes (ms): lines %.2f (of which speckle %.2f thread-ms over %d threads)  image %.2f  scan %.2f\n",
+               p->lines_ms, p->speckle_cpu_ms, b->threads, p->image_ms, p->scan_ms);
     fflush(stdout);
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bmode_cpu.h"
@@ -797,6 +798,50 @@ Test(bmode_physics, identical_inputs_give_identical_bytes)
     ss_bmode_frame_free(&g);
     free(env);
     free(img);
+    tb_free(&t);
+}
+
+static double tb_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+Test(bmode_physics, frame_says_where_its_time_went)
+{
+    /* issue 20's measurements: a CPU frame carries the wall time of its three passes and
+     * the thread time of its speckle splat (`bench` prints their medians). Not a speed
+     * test: only what must hold on any machine. The passes run inside the render call,
+     * one after the other, so together they take no longer than the call; the speckle
+     * runs inside the lines pass on each thread, so its time summed over the threads is
+     * at most the threads times that pass (+ 0.1 ms for the clock's own reads); without
+     * speckle it is 0, and a frame from elsewhere starts at 0. */
+    tb t;
+    tb_init(&t, SS_PHANTOM_NEEDLE, NULL);
+    t.probe.lines = 64;
+    t.probe.samples = 256;
+    const int counts[] = {1, 2, 3};
+    for (int c = 0; c < 3; c++) {
+        t.s.threads = counts[c];
+        const double t0 = tb_now_ms();
+        tb_render(&t);
+        const double call = tb_now_ms() - t0;
+        const ss_bmode_pass_times *p = &t.f.times;
+        cr_assert(p->lines_ms > 0.0 && p->image_ms > 0.0 && p->scan_ms > 0.0, "passes %.3f / %.3f / %.3f ms",
+                  p->lines_ms, p->image_ms, p->scan_ms);
+        cr_assert_leq(p->lines_ms + p->image_ms + p->scan_ms, call, "passes %.3f ms in a call of %.3f ms",
+                      p->lines_ms + p->image_ms + p->scan_ms, call);
+        cr_assert(p->speckle_cpu_ms > 0.0, "the phantom has speckle: %.3f ms", p->speckle_cpu_ms);
+        cr_assert_leq(p->speckle_cpu_ms, counts[c] * p->lines_ms + 0.1, "speckle %.3f thread-ms, %d x lines %.3f ms",
+                      p->speckle_cpu_ms, counts[c], p->lines_ms);
+    }
+    t.s.flags |= SS_BMODE_NO_SPECKLE;
+    tb_render(&t);
+    cr_assert_eq(t.f.times.speckle_cpu_ms, 0.0, "no speckle, yet %.3f ms", t.f.times.speckle_cpu_ms);
+    cr_assert_eq(ss_bmode_frame_prepare(&t.f, &t.probe, &t.s), SS_OK);
+    cr_assert(t.f.times.lines_ms == 0.0 && t.f.times.image_ms == 0.0 && t.f.times.scan_ms == 0.0,
+              "a prepared frame (the GPU's) must not keep the last CPU frame's times");
     tb_free(&t);
 }
 
