@@ -709,10 +709,12 @@ static void ss__segment_closest(const float p0[3], const float p1[3], const floa
     *t_out = t;
 }
 
-static int ss__step_index(const ss__ctx *C, float a)
+/* The march step (beam-table row) of displayed depth a, clamped to the table. Clamped as
+ * a float (ss__clampf), so that a loop of it vectorizes (ss__speckle_piece's slab bounds);
+ * the integers are those of truncating and then clamping. */
+static inline int ss__step_index(const ss__ctx *C, float a)
 {
-    int k = (int)(a / C->ds);
-    return k < 0 ? 0 : k >= C->nsteps ? C->nsteps - 1 : k;
+    return (int)ss__clampf(a / C->ds, 0.f, (float)(C->nsteps - 1));
 }
 
 /* The needle against the central ray's pieces: shaft echo, tip echo, reverberation,
@@ -923,9 +925,7 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
     for (int t = 0; t < n; t++) {
         const float a = B->a[t], l = B->l[t], e = B->e[t];
         /* the step (clamped to the table) and the nearest elevation ray (clamped to the
-           outermost): clamped as floats, which the compiler turns into vector gathers
-           where it does not for the same clamps on ints; the integers are the same (NaN
-           would go to the first entry) */
+           outermost), as floats (ss__clampf) so that the table reads vectorize */
         const float fk = a * inv_ds;
         const int k = (int)fk, kc = (int)ss__clampf(fk, 0.f, k_hi);
         const int ry = ncen + (int)ss__clampf(rintf(e * inv_de), ry_lo, ry_hi);
@@ -1082,21 +1082,20 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
     ss__batch B;
     B.n = 0;
     const int per_cell = C->per_cell;
-    const float ds = C->ds, k_hi = (float)(C->nsteps - 1), au1 = fabsf(u1), av1 = fabsf(v1), au2 = fabsf(u2),
-                av2 = fabsf(v2), Am = P->A[m], A1 = P->A[n1], A2 = P->A[n2], a0 = P->a0;
+    const float au1 = fabsf(u1), av1 = fabsf(v1), au2 = fabsf(u2), av2 = fabsf(v2), Am = P->A[m], A1 = P->A[n1],
+                A2 = P->A[n2], a0 = P->a0;
     const float *hat = C->hat, *sig_e = C->sig_e;
     for (int s0 = slab0; s0 <= slab1; s0 += SS__SLABS) {
         const int nsl = slab1 - s0 + 1 < SS__SLABS ? slab1 - s0 + 1 : SS__SLABS;
         /* the cells of SS__SLABS slabs at a time, in one branch-free loop the compiler
-           vectorizes (eight divisions a slab), then the rows of those the piece reaches.
-           The steps are clamped as floats, which gives ss__step_index's integers */
+           vectorizes (eight divisions a slab), then the rows of those the piece reaches */
         int lo1[SS__SLABS], hi1[SS__SLABS], lo2[SS__SLABS], hi2[SS__SLABS], in[SS__SLABS];
         for (int j = 0; j < nsl; j++) {
             const float t0 = (float)(s0 + j) * h, t1 = t0 + h;
             /* depth range of this slab inside the piece */
             const float aa = a0 + sc * (t0 - Am - E) / dm, ab = a0 + sc * (t1 - Am + E) / dm;
             const float alo = ss__maxf(a0, ss__minf(aa, ab)), ahi = ss__minf(a1, ss__maxf(aa, ab));
-            const int ka = (int)ss__clampf(alo / ds, 0.f, k_hi), kb = (int)ss__clampf(ahi / ds, 0.f, k_hi);
+            const int ka = ss__step_index(C, alo), kb = ss__step_index(C, ahi);
             const float swl = ss__maxf(hat[ka], hat[kb]), swe = SS__TUBE_SIGMAS * ss__maxf(sig_e[ka], sig_e[kb]);
             const float ext1 = swl * au1 + swe * av1, ext2 = swl * au2 + swe * av2;
             const float c1a = A1 + (t0 - Am) * r1, c1b = A1 + (t1 - Am) * r1;
@@ -2075,13 +2074,13 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
     out->press_mm = C.press;
     int nt = s->threads > 0 ? s->threads : 2;
     st = ss__image_tables(&C);
-    double t0 = ss__now_ms(), t1 = t0, t2 = t0, t3 = t0;
+    const double t0 = ss__now_ms();
     if (st == SS_OK) st = ss__run_jobs(&C, 0, nt, NULL);
-    t1 = ss__now_ms();
+    const double t1 = ss__now_ms();
     if (st == SS_OK) st = ss__run_jobs(&C, 3, nt, NULL);
-    t2 = ss__now_ms();
+    const double t2 = ss__now_ms();
     if (st == SS_OK) st = ss__run_jobs(&C, 1, nt, NULL);
-    t3 = ss__now_ms();
+    const double t3 = ss__now_ms();
     out->times.lines_ms = t1 - t0;
     out->times.image_ms = t2 - t1;
     out->times.scan_ms = t3 - t2;
@@ -2132,7 +2131,9 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
         return ss_error_set(SS_ERR_INVALID, "bench frames = %d: expected 1..10000", frames);
     ss_status st = ss_bmode_check_inputs(scene, probe, pose, s);
     if (st != SS_OK) return st;
-    double *t = malloc(sizeof(double) * (size_t)frames * 6); /* frame, bare march, four pass times */
+    /* per frame, a column each: whole frame, bare march, then the frame's pass times */
+    enum { T_FRAME, T_BARE, T_LINES, T_IMAGE, T_SCAN, T_SPECKLE, T_COLUMNS };
+    double *t = malloc(sizeof(double) * (size_t)frames * T_COLUMNS);
     float *bare = malloc(sizeof(float) * (size_t)probe->lines * (size_t)probe->samples);
     ss_bmode_frame f = {0};
     if (!t || !bare) {
@@ -2144,35 +2145,37 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
     for (int i = 0; i < frames && st == SS_OK; i++) {
         double t0 = ss__now_ms();
         st = ss_bmode_cpu_render(scene, probe, pose, s, &f);
-        t[i] = ss__now_ms() - t0;
-        t[2 * frames + i] = f.times.lines_ms;
-        t[3 * frames + i] = f.times.image_ms;
-        t[4 * frames + i] = f.times.scan_ms;
-        t[5 * frames + i] = f.times.speckle_cpu_ms;
+        t[T_FRAME * frames + i] = ss__now_ms() - t0;
+        t[T_LINES * frames + i] = f.times.lines_ms;
+        t[T_IMAGE * frames + i] = f.times.image_ms;
+        t[T_SCAN * frames + i] = f.times.scan_ms;
+        t[T_SPECKLE * frames + i] = f.times.speckle_cpu_ms;
     }
     for (int i = 0; i < frames && st == SS_OK; i++) {
         double t0 = ss__now_ms();
         st = ss_bmode_cpu_bare_march(scene, probe, pose, s, bare);
-        t[frames + i] = ss__now_ms() - t0;
+        t[T_BARE * frames + i] = ss__now_ms() - t0;
     }
     if (st == SS_OK) {
-        for (int k = 0; k < 6; k++) qsort(t + (size_t)k * (size_t)frames, (size_t)frames, sizeof(double), ss__cmp_double);
+        for (int k = 0; k < T_COLUMNS; k++)
+            qsort(t + (size_t)k * (size_t)frames, (size_t)frames, sizeof(double), ss__cmp_double);
+        const int mid = frames / 2; /* the median of each column */
         *out = (ss_bmode_bench){0};
         out->lines = probe->lines;
         out->samples = probe->samples;
         out->frames = frames;
         out->threads = s->threads > 0 ? s->threads : 2;
-        out->ms_per_frame = t[frames / 2];
-        out->bare_ms_per_frame = t[frames + frames / 2];
+        out->ms_per_frame = t[T_FRAME * frames + mid];
+        out->bare_ms_per_frame = t[T_BARE * frames + mid];
         out->fps = out->ms_per_frame > 0 ? 1000.0 / out->ms_per_frame : 0.0;
         out->msamples_per_s = out->ms_per_frame > 0
                                   ? (double)probe->lines * probe->samples / (out->ms_per_frame * 1e3)
                                   : 0.0;
         out->ratio_to_bare = out->bare_ms_per_frame > 0 ? out->ms_per_frame / out->bare_ms_per_frame : 0.0;
-        out->passes = (ss_bmode_pass_times){.lines_ms = t[2 * frames + frames / 2],
-                                            .image_ms = t[3 * frames + frames / 2],
-                                            .scan_ms = t[4 * frames + frames / 2],
-                                            .speckle_cpu_ms = t[5 * frames + frames / 2]};
+        out->passes = (ss_bmode_pass_times){.lines_ms = t[T_LINES * frames + mid],
+                                            .image_ms = t[T_IMAGE * frames + mid],
+                                            .scan_ms = t[T_SCAN * frames + mid],
+                                            .speckle_cpu_ms = t[T_SPECKLE * frames + mid]};
     }
     ss_bmode_frame_free(&f);
     free(t);
