@@ -1385,38 +1385,111 @@ static void ss__line_rf(const ss__ctx *C, ss__scratch *S, int line)
     }
 }
 
-/* Lateral speckle kernel at bin b of a line: sum over lines line + j, j in [-J, J] (the
- * image's lines only; at the edges the sum is rescaled to the full kernel's power). */
-static inline void ss__lateral(const ss__ctx *C, int line, int b, float *re_out, float *im_out)
+#define SS__SUM_BLOCKS 4 /* blocks of 8 floats whose sums phase 2 holds in registers at once */
+
+/* The lateral speckle kernel of a line: at bin b, the sum over lines line + j, j in
+ * [-J, J] (J the kernel's half-width at b's depth), of w_|j| times their splats; at the
+ * image's edges only the lines there are, the sum rescaled to the full kernel's power
+ * (ss__lateral_edge). */
+
+/* The edge rescaling at depth step k of a line whose kernel the image's edge cuts (1 where
+ * it does not): the cut kernel's power brought back to the full kernel's, with the
+ * correlation of neighbouring lines (hat-weighted splats overlap by a third). */
+static float ss__lateral_edge(const ss__ctx *C, int line, int k)
 {
-    int k = (int)((float)b * C->delta * C->inv_ds);
-    if (k > C->nsteps - 1) k = C->nsteps - 1;
     const float *L = C->lat + (size_t)k * SS_BMODE_LAT_STRIDE;
     const int J = (int)L[0], lines = C->probe->lines;
     int j0 = -J, j1 = J;
     if (line + j0 < 0) j0 = -line;
     if (line + j1 > lines - 1) j1 = lines - 1 - line;
-    const size_t stride = 2 * (size_t)C->nbins;
-    const float *p = C->spk + (size_t)(line + j0) * stride + (size_t)b;
-    float re = 0.f, im = 0.f;
-    for (int j = j0; j <= j1; j++, p += stride) {
+    if (j0 == -J && j1 == J) return 1.f;
+    float sq = 0.f, cr = 0.f;
+    for (int j = j0; j <= j1; j++) {
         float w = L[2 + (j < 0 ? -j : j)];
-        re += w * p[0];
-        im += w * p[C->nbins];
+        sq += w * w;
+        if (j < j1) cr += w * L[2 + (j + 1 < 0 ? -(j + 1) : j + 1)];
     }
-    if (j0 != -J || j1 != J) {
-        float sq = 0.f, cr = 0.f;
-        for (int j = j0; j <= j1; j++) {
-            float w = L[2 + (j < 0 ? -j : j)];
-            sq += w * w;
-            if (j < j1) cr += w * L[2 + (j + 1 < 0 ? -(j + 1) : j + 1)];
+    return sqrtf(L[1] / ((2.f / 3.f) * sq + (1.f / 3.f) * cr));
+}
+
+/* The kernel over u x 8 bins from b (u <= SS__SUM_BLOCKS, a constant at each call), their
+ * sums held in registers across the lines (independent sums, so that no add waits on the
+ * one before), added to the line's RF bins. Lines jlo .. jhi (the image's, within the
+ * widest kernel), in order; a line's term only where its weight can be non-zero in those
+ * bins: past a depth's J the weights are 0 (latw), and 0 * p = +-0 changes no sum, so
+ * every bin gets exactly the terms j0 .. j1 of its own depth, in order. fac (edge lines
+ * only, else NULL): the rescaling per bin, applied to the sum before it is added. */
+static inline void ss__lateral_bins(const ss__ctx *C, const float *spk, const float *fac, float *bins, int b,
+                                    int jlo, int jhi, const int u)
+{
+    const int nb = C->nbins;
+    const ptrdiff_t stride = 2 * (ptrdiff_t)nb;
+    ss_v8f re[SS__SUM_BLOCKS], im[SS__SUM_BLOCKS];
+    for (int i = 0; i < u; i++) {
+        ss_v8f_zero(&re[i]);
+        ss_v8f_zero(&im[i]);
+    }
+    for (int j = jlo; j <= jhi; j++) {
+        const int ja = j < 0 ? -j : j;
+        if (b + 8 * u <= C->latb[ja][0] || b >= C->latb[ja][1]) continue;
+        const float *w = C->latw + (size_t)ja * (size_t)nb + b;
+        const float *p = spk + (ptrdiff_t)j * stride + b;
+        for (int i = 0; i < u; i++) {
+            ss_v8f_madd_v(&re[i], w + 8 * i, p + 8 * i);
+            ss_v8f_madd_v(&im[i], w + 8 * i, p + nb + 8 * i);
         }
-        float f = sqrtf(L[1] / ((2.f / 3.f) * sq + (1.f / 3.f) * cr));
-        re *= f;
-        im *= f;
     }
-    *re_out = re;
-    *im_out = im;
+    for (int i = 0; i < u; i++) {
+        if (fac) {
+            ss_v8f_mul_by(&re[i], fac + b + 8 * i);
+            ss_v8f_mul_by(&im[i], fac + b + 8 * i);
+        }
+        ss_v8f_add_to(bins + b + 8 * i, &re[i]);
+        ss_v8f_add_to(bins + nb + b + 8 * i, &im[i]);
+    }
+}
+
+/* The kernel over the whole line (tmp: room for nbins floats, the edge factors). */
+static inline void ss__lateral_line(const ss__ctx *C, int line, float *bins, float *tmp)
+{
+    const int nb = C->nbins, Jm = C->lat_jmax, lines = C->probe->lines;
+    const int jlo = line - Jm < 0 ? -line : -Jm, jhi = line + Jm > lines - 1 ? lines - 1 - line : Jm;
+    const float *spk = C->spk + (size_t)line * 2 * (size_t)nb;
+    float *fac = NULL;
+    if (jlo != -Jm || jhi != Jm) {
+        /* a line near the image's edge: its rescaling per bin, worked out once per depth
+           step (the bins of one step share it) */
+        fac = tmp;
+        int kprev = -1;
+        float f = 1.f;
+        for (int b = 0; b < nb; b++) {
+            int k = (int)((float)b * C->delta * C->inv_ds);
+            if (k > C->nsteps - 1) k = C->nsteps - 1;
+            if (k != kprev) f = ss__lateral_edge(C, line, k);
+            kprev = k;
+            fac[b] = f;
+        }
+    }
+    int b = 0;
+    for (; b + 8 * SS__SUM_BLOCKS <= nb; b += 8 * SS__SUM_BLOCKS)
+        ss__lateral_bins(C, spk, fac, bins, b, jlo, jhi, SS__SUM_BLOCKS);
+    for (; b + 8 <= nb; b += 8) ss__lateral_bins(C, spk, fac, bins, b, jlo, jhi, 1);
+    for (; b < nb; b++) {
+        float re = 0.f, im = 0.f;
+        for (int j = jlo; j <= jhi; j++) {
+            const int ja = j < 0 ? -j : j;
+            const float w = C->latw[(size_t)ja * (size_t)nb + (size_t)b];
+            const float *p = spk + (ptrdiff_t)j * 2 * (ptrdiff_t)nb + b;
+            re += w * p[0];
+            im += w * p[nb];
+        }
+        if (fac) {
+            re *= fac[b];
+            im *= fac[b];
+        }
+        bins[b] += re;
+        bins[nb + b] += im;
+    }
 }
 
 /* log2 of a positive float for the log compression, written out so that the loop over a
@@ -1472,37 +1545,10 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
         memset(C->out->grey + (size_t)line * (size_t)pr->samples, 0, sizeof(float) * (size_t)pr->samples);
         return;
     }
-    const int nb = C->nbins, Jm = C->lat_jmax;
-    if (!(s->flags & SS_BMODE_NO_SPECKLE) && line >= Jm && line + Jm <= pr->lines - 1) {
-        /* a line whose kernel never reaches the image's edge: the sum over lines as
-           array passes (vectorized), in the same order of terms as ss__lateral; the
-           zero weights past a depth's J add nothing */
-        float *are = tmp, *aim = tmp + nb;
-        for (int b = 0; b < nb; b++) are[b] = aim[b] = 0.f;
-        const size_t stride = 2 * (size_t)nb;
-        for (int j = -Jm; j <= Jm; j++) {
-            const int ja = j < 0 ? -j : j;
-            const float *w = C->latw + (size_t)ja * (size_t)nb;
-            const float *p = C->spk + (size_t)(line + j) * stride;
-            /* only where the weight is not 0 (a depth's kernel is narrower than the
-               widest): adding w * p = 0 changes no sum */
-            for (int b = C->latb[ja][0]; b < C->latb[ja][1]; b++) {
-                are[b] += w[b] * p[b];
-                aim[b] += w[b] * p[nb + b];
-            }
-        }
-        for (int b = 0; b < nb; b++) {
-            bins[b] += are[b];
-            bins[nb + b] += aim[b];
-        }
-    } else if (!(s->flags & SS_BMODE_NO_SPECKLE)) {
-        for (int b = 0; b < nb; b++) {
-            float re, im;
-            ss__lateral(C, line, b, &re, &im);
-            bins[b] += re;
-            bins[nb + b] += im;
-        }
-    } else if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f)
+    const int nb = C->nbins;
+    if (!(s->flags & SS_BMODE_NO_SPECKLE))
+        ss__lateral_line(C, line, bins, tmp);
+    else if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f)
         ss__add_noise(C, line, bins, NULL, C->noise_bins);
 
     /* axial PSF: envelope(z_j) = |sum_b bins_b g(z_j - z_b)| */
@@ -1519,9 +1565,31 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
         for (int j = ja; j < jb; j++) re[j] = im[j] = 0.f;
         /* with the stride a constant where it is 1 or 2 (one bin a sample, or two), so
            that the loads vectorize contiguous or pairwise */
-        if (m == 1)
-            ss__axial_taps(C->kernel, K, bins, nb, 1, ja, jb, re, im);
-        else if (m == 2)
+        if (m == 1) {
+            /* SS__SUM_BLOCKS x 8 samples at a time, their sums held in registers across
+               the taps (independent sums, so that no add waits on the one before) */
+            int j = ja;
+            for (; j + 8 * SS__SUM_BLOCKS <= jb; j += 8 * SS__SUM_BLOCKS) {
+                ss_v8f vr[SS__SUM_BLOCKS], vi[SS__SUM_BLOCKS];
+                for (int u = 0; u < SS__SUM_BLOCKS; u++) {
+                    ss_v8f_zero(&vr[u]);
+                    ss_v8f_zero(&vi[u]);
+                }
+                const float *q = bins + (j - K);
+                for (int t = 0; t <= 2 * K + 1; t++) {
+                    const float g = C->kernel[t];
+                    for (int u = 0; u < SS__SUM_BLOCKS; u++) {
+                        ss_v8f_madd(&vr[u], g, q + t + 8 * u);
+                        ss_v8f_madd(&vi[u], g, q + nb + t + 8 * u);
+                    }
+                }
+                for (int u = 0; u < SS__SUM_BLOCKS; u++) {
+                    ss_v8f_store(re + j + 8 * u, &vr[u]);
+                    ss_v8f_store(im + j + 8 * u, &vi[u]);
+                }
+            }
+            ss__axial_taps(C->kernel, K, bins, nb, 1, j, jb, re, im);
+        } else if (m == 2)
             ss__axial_taps(C->kernel, K, bins, nb, 2, ja, jb, re, im);
         else
             ss__axial_taps(C->kernel, K, bins, nb, m, ja, jb, re, im);

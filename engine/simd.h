@@ -21,4 +21,75 @@
 #define SS_SIMD_CLONES
 #endif
 
+/* Eight floats as one value, for the few loops whose sums must stay in registers across
+ * an inner loop (GCC 12 keeps a sum over a plain array of 8 accumulators in memory, or
+ * scalar): the compiler's vector extension where it has one (GCC, clang: one AVX2
+ * register, or two SSE2 ones in the "default" clone), a struct of eight floats elsewhere.
+ * Only lane-wise loads, stores, multiplies and adds, each rounded as the scalar operation
+ * is (no fused multiply-add: -ffp-contract=off), so a sum built with them is bit for bit
+ * the scalar sum taken in the same order. The helpers take the value by pointer (inlined,
+ * it stays in a register): a 32-byte vector passed by value changes the ABI without AVX. */
+#include <string.h>
+
+#if defined(__GNUC__)
+typedef float ss_v8f __attribute__((vector_size(32)));
+static inline void ss_v8f_zero(ss_v8f *v) { *v = (ss_v8f){0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f}; }
+/* acc += g * x[0..7], the product rounded first */
+static inline void ss_v8f_madd(ss_v8f *acc, float g, const float *x)
+{
+    ss_v8f v;
+    memcpy(&v, x, sizeof v);
+    *acc = *acc + g * v;
+}
+/* acc += w[0..7] * x[0..7] */
+static inline void ss_v8f_madd_v(ss_v8f *acc, const float *w, const float *x)
+{
+    ss_v8f a, b;
+    memcpy(&a, w, sizeof a);
+    memcpy(&b, x, sizeof b);
+    *acc = *acc + a * b;
+}
+/* p[0..7] += v */
+static inline void ss_v8f_add_to(float *p, const ss_v8f *v)
+{
+    ss_v8f a;
+    memcpy(&a, p, sizeof a);
+    a = a + *v;
+    memcpy(p, &a, sizeof a);
+}
+/* v *= f[0..7] */
+static inline void ss_v8f_mul_by(ss_v8f *v, const float *f)
+{
+    ss_v8f a;
+    memcpy(&a, f, sizeof a);
+    *v = *v * a;
+}
+static inline void ss_v8f_store(float *p, const ss_v8f *v) { memcpy(p, v, sizeof *v); }
+#else
+typedef struct ss_v8f {
+    float f[8];
+} ss_v8f;
+static inline void ss_v8f_zero(ss_v8f *v)
+{
+    for (int i = 0; i < 8; i++) v->f[i] = 0.f;
+}
+static inline void ss_v8f_madd(ss_v8f *acc, float g, const float *x)
+{
+    for (int i = 0; i < 8; i++) acc->f[i] += g * x[i];
+}
+static inline void ss_v8f_madd_v(ss_v8f *acc, const float *w, const float *x)
+{
+    for (int i = 0; i < 8; i++) acc->f[i] += w[i] * x[i];
+}
+static inline void ss_v8f_add_to(float *p, const ss_v8f *v)
+{
+    for (int i = 0; i < 8; i++) p[i] += v->f[i];
+}
+static inline void ss_v8f_mul_by(ss_v8f *v, const float *f)
+{
+    for (int i = 0; i < 8; i++) v->f[i] *= f[i];
+}
+static inline void ss_v8f_store(float *p, const ss_v8f *v) { memcpy(p, v->f, sizeof v->f); }
+#endif
+
 #endif
