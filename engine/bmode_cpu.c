@@ -1419,7 +1419,7 @@ static float ss__lateral_edge(const ss__ctx *C, int line, int k)
  * bins: past a depth's J the weights are 0 (latw), and 0 * p = +-0 changes no sum, so
  * every bin gets exactly the terms j0 .. j1 of its own depth, in order. fac (edge lines
  * only, else NULL): the rescaling per bin, applied to the sum before it is added. */
-static inline void ss__lateral_bins(const ss__ctx *C, const float *spk, const float *fac, float *bins, int b,
+static SS_SIMD_INLINE void ss__lateral_bins(const ss__ctx *C, const float *spk, const float *fac, float *bins, int b,
                                     int jlo, int jhi, const int u)
 {
     const int nb = C->nbins;
@@ -1450,7 +1450,7 @@ static inline void ss__lateral_bins(const ss__ctx *C, const float *spk, const fl
 }
 
 /* The kernel over the whole line (tmp: room for nbins floats, the edge factors). */
-static inline void ss__lateral_line(const ss__ctx *C, int line, float *bins, float *tmp)
+static SS_SIMD_INLINE void ss__lateral_line(const ss__ctx *C, int line, float *bins, float *tmp)
 {
     const int nb = C->nbins, Jm = C->lat_jmax, lines = C->probe->lines;
     const int jlo = line - Jm < 0 ? -line : -Jm, jhi = line + Jm > lines - 1 ? lines - 1 - line : Jm;

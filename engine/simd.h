@@ -21,6 +21,15 @@
 #define SS_SIMD_CLONES
 #endif
 
+/* A helper of a function with SS_SIMD_CLONES that must be compiled for each clone's
+ * vectors: always inlined into it (a helper GCC leaves out of line is compiled once, for
+ * the baseline target, whatever clone calls it). */
+#if defined(__GNUC__)
+#define SS_SIMD_INLINE __attribute__((always_inline)) inline
+#else
+#define SS_SIMD_INLINE inline
+#endif
+
 /* Eight floats as one value, for the few loops whose sums must stay in registers across
  * an inner loop (GCC 12 keeps a sum over a plain array of 8 accumulators in memory, or
  * scalar): the compiler's vector extension where it has one (GCC, clang: one AVX2
