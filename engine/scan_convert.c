@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd.h"
 #include "tissue.h"
 
 ss_status ss_scan_geometry_for_probe(const ss_probe *p, int width_px, ss_scan_geometry *out)
@@ -54,11 +55,17 @@ ss_status ss_scan_map_update(ss_scan_map *m, const ss_probe *p, const ss_scan_ge
         return SS_OK;
     size_t n = (size_t)g->width * (size_t)g->height;
     float *lf = malloc(n * sizeof *lf), *sf = malloc(n * sizeof *sf);
-    if (!lf || !sf) {
+    float *fl = malloc(n * sizeof *fl), *fs = malloc(n * sizeof *fs);
+    int32_t *at = malloc(n * sizeof *at);
+    if (!lf || !sf || !fl || !fs || !at || (size_t)p->lines * (size_t)p->samples > INT32_MAX) {
         free(lf);
         free(sf);
+        free(fl);
+        free(fs);
+        free(at);
         return ss_error_set(SS_ERR_NOMEM, "scan map %dx%d: out of memory", g->width, g->height);
     }
+    const int lines = p->lines, samples = p->samples;
     for (int v = 0; v < g->height; v++)
         for (int u = 0; u < g->width; u++) {
             float xy[2], line, sample;
@@ -67,10 +74,23 @@ ss_status ss_scan_map_update(ss_scan_map *m, const ss_probe *p, const ss_scan_ge
             size_t i = (size_t)v * (size_t)g->width + (size_t)u;
             lf[i] = in ? line : -1.f;
             sf[i] = sample;
+            /* the four neighbours: the last line and sample pair with the one before */
+            float s1 = sample;
+            if (s1 < 0.f) s1 = 0.f;
+            if (s1 > (float)(samples - 1)) s1 = (float)(samples - 1);
+            int l0 = (int)lf[i], s0 = (int)s1;
+            if (l0 > lines - 2) l0 = lines - 2;
+            if (s0 > samples - 2) s0 = samples - 2;
+            at[i] = lf[i] < 0.f ? -1 : (int32_t)(l0 * samples + s0);
+            fl[i] = lf[i] < 0.f ? 0.f : lf[i] - (float)l0;
+            fs[i] = lf[i] < 0.f ? 0.f : s1 - (float)s0;
         }
     ss_scan_map_free(m);
     m->line_f = lf;
     m->sample_f = sf;
+    m->at = at;
+    m->frac_l = fl;
+    m->frac_s = fs;
     m->geom = *g;
     m->probe = *p;
     return SS_OK;
@@ -80,32 +100,43 @@ void ss_scan_map_free(ss_scan_map *m)
 {
     free(m->line_f);
     free(m->sample_f);
-    m->line_f = m->sample_f = NULL;
+    free(m->at);
+    free(m->frac_l);
+    free(m->frac_s);
+    m->line_f = m->sample_f = m->frac_l = m->frac_s = NULL;
+    m->at = NULL;
 }
 
-void ss_scan_convert_rows(const ss_scan_map *m, const float *values, uint8_t *out, int row0, int row1)
+/* Pixels a chunk at a time: the interpolation into whole grey levels as int32 in one loop,
+ * then those into bytes in another (GCC 12 vectorizes neither as one loop, with its float
+ * reads and byte stores). Branch-free: a pixel outside the sector reads the first value
+ * and is set to 0. */
+#define SS__SCAN_CHUNK 512
+SS_SIMD_CLONES void ss_scan_convert_rows(const ss_scan_map *m, const float *values, uint8_t *out, int row0, int row1)
 {
-    const int lines = m->probe.lines, samples = m->probe.samples, w = m->geom.width;
-    for (int v = row0; v < row1; v++)
-        for (int u = 0; u < w; u++) {
-            size_t i = (size_t)v * (size_t)w + (size_t)u;
-            float lf = m->line_f[i];
-            if (lf < 0.f) {
-                out[i] = 0;
-                continue;
-            }
-            float sf = m->sample_f[i];
-            if (sf < 0.f) sf = 0.f;
-            if (sf > (float)(samples - 1)) sf = (float)(samples - 1);
-            int l0 = (int)lf, s0 = (int)sf;
-            if (l0 > lines - 2) l0 = lines - 2;
-            if (s0 > samples - 2) s0 = samples - 2;
-            float fl = lf - (float)l0, fs = sf - (float)s0;
-            const float *a = values + (size_t)l0 * (size_t)samples + s0;
-            const float *b = a + samples;
-            float val = (1.f - fl) * ((1.f - fs) * a[0] + fs * a[1]) + fl * ((1.f - fs) * b[0] + fs * b[1]);
-            out[i] = (uint8_t)(val <= 0.f ? 0.f : val >= 255.f ? 255.f : val + 0.5f);
+    const int samples = m->probe.samples;
+    const size_t w = (size_t)m->geom.width, end = (size_t)row1 * w;
+    const int32_t *at = m->at;
+    const float *frac_l = m->frac_l, *frac_s = m->frac_s;
+    int32_t q[SS__SCAN_CHUNK];
+    for (size_t c = (size_t)row0 * w; c < end; c += SS__SCAN_CHUNK) {
+        const int n = end - c < SS__SCAN_CHUNK ? (int)(end - c) : SS__SCAN_CHUNK;
+        for (int t = 0; t < n; t++) {
+            const int32_t o = at[c + (size_t)t];
+            const int32_t oc = o & ~(o >> 31); /* 0 outside the sector */
+            const float fl = frac_l[c + (size_t)t], fs = frac_s[c + (size_t)t];
+            const float a0 = values[oc], a1 = values[oc + 1], b0 = values[oc + samples], b1 = values[oc + samples + 1];
+            const float val = (1.f - fl) * ((1.f - fs) * a0 + fs * a1) + fl * ((1.f - fs) * b0 + fs * b1);
+            /* rounded to the nearest level, 0 .. 255 */
+            const float up = val + 0.5f;
+            float r = up < 255.f ? up : 255.f;
+            r = val >= 255.f ? 255.f : r;
+            r = val <= 0.f ? 0.f : r;
+            r = o < 0 ? 0.f : r;
+            q[t] = (int32_t)r;
         }
+        for (int t = 0; t < n; t++) out[c + (size_t)t] = (uint8_t)q[t];
+    }
 }
 
 /* ------------------------------------------------------------------ anatomy outlines */

@@ -33,6 +33,11 @@ typedef struct ss_scan_map {
     ss_probe probe;  /* the probe the map was built for */
     float *line_f;   /* per pixel: fractional line, or -1 outside the sector */
     float *sample_f; /* per pixel: fractional sample */
+    /* the same, worked out for the interpolation (ss_scan_convert_rows), per pixel: the
+       index of its top-left (line, sample) value (-1 outside the sector) and its
+       fractions across lines and along the line */
+    int32_t *at;
+    float *frac_l, *frac_s;
 } ss_scan_map;
 
 /* (Re)builds the map if geometry or probe differ from what it holds. */
