@@ -1,13 +1,15 @@
 /* test_engine_basics.c: error channel, file reading, data directories, tissue table,
- * level names. Links only the engine: proves it builds and links without SDL or GL. */
+ * level names, scan conversion. Links only the engine: proves it builds and links without SDL or GL. */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "paths.h"
 #include "patient.h"
+#include "scan_convert.h"
 #include "test_support.h"
 #include "tissue.h"
 
@@ -128,4 +130,72 @@ Test(patient, level_and_vertebra_names_round_trip)
     cr_expect_eq(ss_vertebra_from_name("T12"), SS_VERT_T12);
     cr_expect_lt(ss_vertebra_from_name("T6"), SS_VERT_T7);
     cr_expect_lt(ss_vertebra_from_name("L"), SS_VERT_T7);
+}
+
+/* Scan conversion interpolates bilinearly between the four nearest (line, sample) values,
+ * rounds to the nearest grey level within 0..255, and leaves pixels outside the sector
+ * black. A field linear in line and sample is reproduced exactly by bilinear
+ * interpolation, so every pixel's expected level follows from the map's fractional line
+ * and sample alone; the field runs from 300 down to -205, so both clamps are crossed,
+ * and is bright at the first (line, sample), so a pixel outside the sector that took its
+ * value would show.
+ * Tolerance: one level, where the float sum lands within rounding of a .5 boundary. Only
+ * the rows asked for are written (the threads each convert a band of rows). */
+Test(scan_convert, reproduces_a_linear_field_and_blanks_outside_the_sector)
+{
+    ss_probe p;
+    ss_probe_default(&p);
+    p.lines = 64;
+    p.samples = 256;
+    cr_assert_eq(ss_probe_validate(&p), SS_OK, "%s", ss_error_message());
+    ss_scan_geometry g;
+    cr_assert_eq(ss_scan_geometry_for_probe(&p, 200, &g), SS_OK, "%s", ss_error_message());
+    ss_scan_map map = {0};
+    cr_assert_eq(ss_scan_map_update(&map, &p, &g), SS_OK, "%s", ss_error_message());
+    float *values = malloc(sizeof(float) * (size_t)p.lines * (size_t)p.samples);
+    size_t npx = (size_t)g.width * (size_t)g.height;
+    uint8_t *out = malloc(npx);
+    cr_assert(values && out);
+    for (int l = 0; l < p.lines; l++)
+        for (int j = 0; j < p.samples; j++)
+            values[(size_t)l * (size_t)p.samples + (size_t)j] = 300.f - 6.f * (float)l - 0.5f * (float)j;
+    memset(out, 77, npx);
+    const int r0 = g.height / 5, r1 = g.height - 3;
+    ss_scan_convert_rows(&map, values, out, r0, r1);
+    long inside = 0, outside = 0, low = 0, high = 0;
+    for (int v = 0; v < g.height; v++)
+        for (int u = 0; u < g.width; u++) {
+            size_t i = (size_t)v * (size_t)g.width + (size_t)u;
+            if (v < r0 || v >= r1) {
+                cr_assert_eq(out[i], 77, "row %d outside [%d, %d) was written", v, r0, r1);
+                continue;
+            }
+            float lf = map.line_f[i];
+            if (lf < 0.f) {
+                cr_assert_eq(out[i], 0, "pixel (%d, %d) outside the sector: %d", u, v, out[i]);
+                outside++;
+                continue;
+            }
+            float sf = map.sample_f[i];
+            sf = sf < 0.f ? 0.f : sf > (float)(p.samples - 1) ? (float)(p.samples - 1) : sf;
+            double want = 300.0 - 6.0 * lf - 0.5 * sf;
+            want = want < 0.0 ? 0.0 : want > 255.0 ? 255.0 : floor(want + 0.5);
+            low += want == 0.0;
+            high += want == 255.0;
+            cr_assert_leq(fabs((double)out[i] - want), 1.0, "pixel (%d, %d) at line %.3f sample %.3f: %d, want %.0f",
+                          u, v, lf, sf, out[i], want);
+            inside++;
+        }
+    cr_assert_gt(inside, 1000, "%ld pixels in the sector", inside);
+    cr_assert_gt(outside, 100, "%ld pixels outside the sector", outside);
+    cr_assert_gt(low, 10, "%ld pixels clamped to 0", low);
+    cr_assert_gt(high, 10, "%ld pixels clamped to 255", high);
+    /* the same probe and geometry again: the map is kept, not rebuilt */
+    const int32_t *at = map.at;
+    cr_assert_eq(ss_scan_map_update(&map, &p, &g), SS_OK);
+    cr_assert_eq(map.at, at);
+    ss_scan_map_free(&map);
+    cr_assert(map.at == NULL && map.line_f == NULL);
+    free(values);
+    free(out);
 }
