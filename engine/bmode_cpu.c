@@ -849,7 +849,7 @@ static void ss__needle(const ss__ctx *C, ss__scratch *S, float *bins)
  * of the cells, so that the sums, and the image, are the same bit for bit as testing
  * each cell in turn (about half the cells fail, mostly on the lateral bound: the tube is
  * about one line spacing wide and a cell 0.625 mm). */
-#define SS__BATCH 64
+#define SS__BATCH 256
 #define SS__SLABS 16 /* slabs whose bounds are worked out together (ss__speckle_piece) */
 
 typedef struct ss__batch {
