@@ -117,16 +117,47 @@ typedef struct ss__vol {
     float inv_sp, ox, oy, oz;
 } ss__vol;
 
+/* (int)floorf(x) for a finite x within int range, written so that a loop of it
+ * vectorizes (GCC 12 keeps floorf scalar unless FP traps are ignored): truncate, then
+ * one down where that went up (x negative and not whole) */
+static inline int ss__ifloor(float x)
+{
+    const int k = (int)x;
+    return k - (x < (float)k);
+}
+
+/* The voxel nearest (x, y, z) (indices, not bounded). vec (a constant at each call):
+ * floored with ss__ifloor, so that a loop of it vectorizes (the speckle's splat), or with
+ * floorf, one instruction where a single lookup is made (the march); the same integers
+ * either way. */
+static inline void ss__voxel_of(const ss__vol *V, float x, float y, float z, bool vec, int ijk[3])
+{
+    const float f[3] = {(x - V->ox) * V->inv_sp + 0.5f, (y - V->oy) * V->inv_sp + 0.5f,
+                        (z - V->oz) * V->inv_sp + 0.5f};
+    for (int a = 0; a < 3; a++) ijk[a] = vec ? ss__ifloor(f[a]) : (int)floorf(f[a]);
+}
+
 /* Where the label of a point lies in the volume (SIZE_MAX outside: air). */
 static inline size_t ss__label_offset(const ss__vol *V, const float p[3])
 {
     const ss_volume *v = V->v;
-    int i = (int)floorf((p[0] - V->ox) * V->inv_sp + 0.5f);
-    int j = (int)floorf((p[1] - V->oy) * V->inv_sp + 0.5f);
-    int k = (int)floorf((p[2] - V->oz) * V->inv_sp + 0.5f);
-    if ((unsigned)i >= (unsigned)v->nx || (unsigned)j >= (unsigned)v->ny || (unsigned)k >= (unsigned)v->nz)
+    int q[3];
+    ss__voxel_of(V, p[0], p[1], p[2], false, q);
+    if ((unsigned)q[0] >= (unsigned)v->nx || (unsigned)q[1] >= (unsigned)v->ny || (unsigned)q[2] >= (unsigned)v->nz)
         return SIZE_MAX;
-    return (size_t)i + (size_t)v->nx * ((size_t)j + (size_t)v->ny * (size_t)k);
+    return (size_t)q[0] + (size_t)v->nx * ((size_t)q[1] + (size_t)v->ny * (size_t)q[2]);
+}
+
+/* The same offset in 32 bits, -1 outside, without a branch (a loop of it vectorizes);
+ * 32 bits are enough: a volume has at most 2e9 voxels (ss_volume_build). */
+static inline int32_t ss__label_offset32(const ss__vol *V, float x, float y, float z)
+{
+    const ss_volume *v = V->v;
+    int q[3];
+    ss__voxel_of(V, x, y, z, true, q);
+    const int in = ((unsigned)q[0] < (unsigned)v->nx) & ((unsigned)q[1] < (unsigned)v->ny) &
+                   ((unsigned)q[2] < (unsigned)v->nz);
+    return in ? q[0] + v->nx * (q[1] + v->ny * q[2]) : -1;
 }
 
 static inline int ss__label_at(const ss__vol *V, const float p[3])
@@ -326,15 +357,6 @@ static inline float ss__clampf(float x, float lo, float hi)
 {
     x = x >= lo ? x : lo;
     return x <= hi ? x : hi;
-}
-
-/* (int)floorf(x) for a finite x within int range, written so that a loop of it
- * vectorizes (GCC 12 keeps floorf scalar unless FP traps are ignored): truncate, then
- * one down where that went up (x negative and not whole) */
-static inline int ss__ifloor(float x)
-{
-    const int k = (int)x;
-    return k - (x < (float)k);
 }
 
 static inline float ss__dot(const float a[3], const float b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
@@ -909,8 +931,9 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
     const float inv_de = C->ray_de > 0.f ? 1.f / C->ray_de : 0.f;
     const uint8_t *labels = C->vol.v->labels;
     int idx[SS__BATCH], kk[SS__BATCH], lab[SS__BATCH], n1 = 0, n2 = 0;
-    size_t off[SS__BATCH];
-    float au[SS__BATCH], tr[SS__BATCH];
+    int32_t off[SS__BATCH];
+    uint32_t tix[SS__BATCH];
+    float au[SS__BATCH], tr[SS__BATCH], occ[SS__BATCH], au1[SS__BATCH];
     const float *tex[SS__BATCH];
     /* the exact tube tests and the ray's transmission (culled under the floor), for the
        whole batch in one branch-free pass (vector gathers of the per-depth limits and of
@@ -941,31 +964,32 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
         tr[n1] = tb[t];
         n1 += okb[t];
     }
-    /* the label's address, prefetched for the whole batch */
+    /* for the kept, in loops the compiler vectorizes (gathers of their positions and
+       hashes): the label's offset, the two draws of the second hash (occupancy and unit
+       amplitude) and the texture cell; then the labels prefetched */
     for (int i = 0; i < n1; i++) {
         const int t = idx[i];
+        off[i] = ss__label_offset32(&C->vol, B->px[t], B->py[t], B->pz[t]);
+        ss_scatter_draws(ss_scatter_rehash(B->hs[t]), &occ[i], &au1[i]);
         const float pos[3] = {B->px[t], B->py[t], B->pz[t]};
-        size_t o = ss__label_offset(&C->vol, pos);
-        if (o != SIZE_MAX) __builtin_prefetch(labels + o);
-        off[i] = o;
+        tix[i] = ss_texture_index(pos);
     }
+    for (int i = 0; i < n1; i++)
+        if (off[i] >= 0) __builtin_prefetch(labels + off[i]);
     /* the label, the tissue's occupancy and the texture cell's address, prefetched */
     for (int i = 0; i < n1; i++) {
         const int t = idx[i];
-        int lb = off[i] == SIZE_MAX ? SS_TISSUE_AIR : labels[off[i]];
-        float occ, u;
-        ss_scatter_draws(ss_scatter_rehash(B->hs[t]), &occ, &u);
-        int ok = (C->amp[lb] > 0.f) & (occ < C->p_occ[lb]);
+        int lb = off[i] < 0 ? SS_TISSUE_AIR : labels[off[i]];
+        int ok = (C->amp[lb] > 0.f) & (occ[i] < C->p_occ[lb]);
         const float *tp = NULL;
         if (ok && C->tex_kind[lb] >= 0) {
-            const float pos[3] = {B->px[t], B->py[t], B->pz[t]};
-            tp = C->tex + (size_t)C->tex_kind[lb] * SS_TEXTURE_N * SS_TEXTURE_N + ss_texture_index(pos);
+            tp = C->tex + (size_t)C->tex_kind[lb] * SS_TEXTURE_N * SS_TEXTURE_N + tix[i];
             __builtin_prefetch(tp);
         }
         idx[n2] = t;
         kk[n2] = kk[i];
         lab[n2] = lb;
-        au[n2] = u;
+        au[n2] = au1[i];
         tr[n2] = tr[i];
         tex[n2] = tp;
         n2 += ok;

@@ -40,7 +40,12 @@ static inline uint32_t ss_texture_index(const float pos_mm[3])
 {
     float x = (pos_mm[0] + SS_TEXTURE_DRIFT * pos_mm[2]) * (1.f / SS_TEXTURE_CELL_MM);
     float y = pos_mm[1] * (1.f / SS_TEXTURE_CELL_MM);
-    int32_t ix = (int32_t)floorf(x), iy = (int32_t)floorf(y);
+    /* floor, as truncation and one down where that went up (x negative and not whole):
+       the same integers as floorf for every position in int range, and a loop of it
+       vectorizes (GCC 12 keeps floorf scalar unless FP traps are ignored) */
+    int32_t ix = (int32_t)x, iy = (int32_t)y;
+    ix -= x < (float)ix;
+    iy -= y < (float)iy;
     return ((uint32_t)iy & (SS_TEXTURE_N - 1)) * SS_TEXTURE_N + ((uint32_t)ix & (SS_TEXTURE_N - 1));
 }
 

@@ -12,6 +12,7 @@
 #include "scan_convert.h"
 #include "test_support.h"
 #include "tissue.h"
+#include "tissue_texture.h"
 
 /* A message wrapped in more context keeps what it wraps: the message passed as an
  * argument while the new one is formatted (the buffers overlapped before, and the
@@ -198,4 +199,25 @@ Test(scan_convert, reproduces_a_linear_field_and_blanks_outside_the_sector)
     cr_assert(map.at == NULL && map.line_f == NULL);
     free(values);
     free(out);
+}
+
+/* ss_texture_index floors each coordinate (truncation, then one down where that went up,
+ * so that the splat's loop of it vectorizes): every cell must be the one floor() gives,
+ * negative positions included (truncation alone would put x = -2.4 cells in cell -2), and
+ * the table wraps with its period. The reference is floor() in double. */
+Test(tissue_texture, index_is_the_floored_cell_for_negative_and_positive_positions)
+{
+    const float xs[] = {-300.3f, -0.3f, -0.25f, -0.0001f, 0.f, 0.0001f, 0.124f, 0.125f, 0.3f, 127.9f, 128.1f};
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
+        for (size_t j = 0; j < sizeof xs / sizeof xs[0]; j++) {
+            const float pos[3] = {xs[i], xs[j], 2.5f};
+            const float x = (pos[0] + SS_TEXTURE_DRIFT * pos[2]) * (1.f / SS_TEXTURE_CELL_MM);
+            const float y = pos[1] * (1.f / SS_TEXTURE_CELL_MM);
+            const long fx = (long)floor((double)x), fy = (long)floor((double)y);
+            const unsigned ex = (unsigned)(((fx % SS_TEXTURE_N) + SS_TEXTURE_N) % SS_TEXTURE_N),
+                           ey = (unsigned)(((fy % SS_TEXTURE_N) + SS_TEXTURE_N) % SS_TEXTURE_N);
+            const uint32_t got = ss_texture_index(pos);
+            cr_assert_eq(got, ey * SS_TEXTURE_N + ex, "pos (%g, %g, 2.5): cell (%u, %u), expected (%u, %u)",
+                         (double)pos[0], (double)pos[1], got % SS_TEXTURE_N, got / SS_TEXTURE_N, ex, ey);
+        }
 }
