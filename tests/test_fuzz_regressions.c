@@ -17,6 +17,11 @@
  * 4. fuzz_session_script: `note LEVEL` without a frame angle carried NaN in args[0] (its
  *    "no angle"), against the harness's rule that every parsed argument is a finite
  *    number; the command now says whether an angle was noted (note_angle) instead.
+ * 5. fuzz_session_script: `probe.view note VIEW` (the interspace the previous dose's
+ *    procedure note recorded, issue 24) failed the harness's own rule, written before
+ *    `note` was allowed there, that a probe.view names an interspace. The harness now
+ *    allows SS_LEVEL_NOTE; the command parses to it, names its view and side, and
+ *    survives the JSON round trip (test below).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
@@ -71,6 +76,21 @@ Test(fuzz_regressions, a_note_without_an_angle_has_finite_arguments)
     }
     cr_assert(!s.cmds[0].note_angle && s.cmds[1].note_angle && s.cmds[1].args[0] == 21.5);
     ss_script_free(&s);
+}
+
+Test(fuzz_regressions, probe_view_may_name_the_noted_interspace)
+{
+    ss_script s;
+    cr_assert_eq(ss_script_load(ts_source_path("tests/data/fuzz_regressions/session_script-probe-view-note.txt"), &s),
+                 SS_OK, "%s", ss_error_message());
+    cr_assert_eq(s.count, 1u);
+    const ss_script_cmd *c = &s.cmds[0];
+    cr_assert(c->op == SS_OP_PROBE_VIEW && c->level == SS_LEVEL_NOTE && c->view == SS_VIEW_TRANSVERSE_SPINOUS,
+              "op %d level %d view %d", c->op, c->level, c->view);
+    assert_round_trip(c, "probe.view note");
+    ss_script_free(&s);
+    /* a level that is neither an interspace nor note is still refused */
+    cr_assert_eq(ss_script_parse("0 probe.view nope transverse-spinous\n", "bad", &s), SS_ERR_PARSE);
 }
 
 Test(fuzz_regressions, malformed_input_records_in_a_chained_log_are_refused)

@@ -67,9 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(c->op >= 0 && c->op < SS_OP_COUNT, "a known operation");
             FUZZ_CHECK(c->line > last_line, "source lines increase");
             for (int k = 0; k < SS_SCRIPT_MAX_ARGS; k++) FUZZ_CHECK(isfinite(c->args[k]), "finite arguments");
-            if (c->op == SS_OP_PROBE_VIEW)
-                FUZZ_CHECK(c->level >= 0 && c->level < SS_LEVEL_COUNT && c->view >= 0 && c->view < SS_VIEW_COUNT,
-                           "probe.view names a level and a view");
+            if (c->op == SS_OP_PROBE_VIEW) /* the level may be `note`: the previous dose's (SS_LEVEL_NOTE) */
+                FUZZ_CHECK(((c->level >= 0 && c->level < SS_LEVEL_COUNT) || c->level == SS_LEVEL_NOTE) &&
+                               c->view >= 0 && c->view < SS_VIEW_COUNT,
+                           "probe.view names a level (or note) and a view");
             if (c->op == SS_OP_NEEDLE_ADVANCE_UNTIL) FUZZ_CHECK(ss_event_name_known(c->event), c->event);
             last_t = c->t_s;
             last_line = c->line;
