@@ -6,7 +6,7 @@
  * - a documented status; a failure leaves an empty script and an error message naming
  *   the script ("fuzz.txt:LINE: ...");
  * - a parsed script has finite, non-negative, non-decreasing times, valid operations,
- *   1-based increasing source lines, and for probe.view a known level and view;
+ *   1-based increasing source lines, and for probe.view a known level (or note) and view;
  * - every command survives the session log's JSON round trip
  *   (ss_script_cmd_to_json -> ss_script_cmd_from_json) unchanged, which is what replay
  *   relies on.
