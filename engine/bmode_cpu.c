@@ -117,24 +117,15 @@ typedef struct ss__vol {
     float inv_sp, ox, oy, oz;
 } ss__vol;
 
-/* (int)floorf(x) for a finite x within int range, written so that a loop of it
- * vectorizes (GCC 12 keeps floorf scalar unless FP traps are ignored): truncate, then
- * one down where that went up (x negative and not whole) */
-static inline int ss__ifloor(float x)
-{
-    const int k = (int)x;
-    return k - (x < (float)k);
-}
-
 /* The voxel nearest (x, y, z) (indices, not bounded). vec (a constant at each call):
- * floored with ss__ifloor, so that a loop of it vectorizes (the speckle's splat), or with
+ * floored with ss_ifloor, so that a loop of it vectorizes (the speckle's splat), or with
  * floorf, one instruction where a single lookup is made (the march); the same integers
  * either way. */
 static inline void ss__voxel_of(const ss__vol *V, float x, float y, float z, bool vec, int ijk[3])
 {
     const float f[3] = {(x - V->ox) * V->inv_sp + 0.5f, (y - V->oy) * V->inv_sp + 0.5f,
                         (z - V->oz) * V->inv_sp + 0.5f};
-    for (int a = 0; a < 3; a++) ijk[a] = vec ? ss__ifloor(f[a]) : (int)floorf(f[a]);
+    for (int a = 0; a < 3; a++) ijk[a] = vec ? ss_ifloor(f[a]) : (int)floorf(f[a]);
 }
 
 /* Where the label of a point lies in the volume (SIZE_MAX outside: air). */
@@ -933,7 +924,7 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
     int idx[SS__BATCH], kk[SS__BATCH], lab[SS__BATCH], n1 = 0, n2 = 0;
     int32_t off[SS__BATCH];
     uint32_t tix[SS__BATCH];
-    float au[SS__BATCH], tr[SS__BATCH], occ[SS__BATCH], au1[SS__BATCH];
+    float au[SS__BATCH], tr[SS__BATCH], occ[SS__BATCH], au_kept[SS__BATCH];
     const float *tex[SS__BATCH];
     /* the exact tube tests and the ray's transmission (culled under the floor), for the
        whole batch in one branch-free pass (vector gathers of the per-depth limits and of
@@ -970,7 +961,7 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
     for (int i = 0; i < n1; i++) {
         const int t = idx[i];
         off[i] = ss__label_offset32(&C->vol, B->px[t], B->py[t], B->pz[t]);
-        ss_scatter_draws(ss_scatter_rehash(B->hs[t]), &occ[i], &au1[i]);
+        ss_scatter_draws(ss_scatter_rehash(B->hs[t]), &occ[i], &au_kept[i]);
         const float pos[3] = {B->px[t], B->py[t], B->pz[t]};
         tix[i] = ss_texture_index(pos);
     }
@@ -989,7 +980,7 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
         idx[n2] = t;
         kk[n2] = kk[i];
         lab[n2] = lb;
-        au[n2] = au1[i];
+        au[n2] = au_kept[i];
         tr[n2] = tr[i];
         tex[n2] = tp;
         n2 += ok;
@@ -1124,10 +1115,10 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
             const float ext1 = swl * au1 + swe * av1, ext2 = swl * au2 + swe * av2;
             const float c1a = A1 + (t0 - Am) * r1, c1b = A1 + (t1 - Am) * r1;
             const float c2a = A2 + (t0 - Am) * r2, c2b = A2 + (t1 - Am) * r2;
-            lo1[j] = ss__ifloor((ss__minf(c1a, c1b) - ext1) / h);
-            hi1[j] = ss__ifloor((ss__maxf(c1a, c1b) + ext1) / h);
-            lo2[j] = ss__ifloor((ss__minf(c2a, c2b) - ext2) / h);
-            hi2[j] = ss__ifloor((ss__maxf(c2a, c2b) + ext2) / h);
+            lo1[j] = ss_ifloor((ss__minf(c1a, c1b) - ext1) / h);
+            hi1[j] = ss_ifloor((ss__maxf(c1a, c1b) + ext1) / h);
+            lo2[j] = ss_ifloor((ss__minf(c2a, c2b) - ext2) / h);
+            hi2[j] = ss_ifloor((ss__maxf(c2a, c2b) + ext2) / h);
             in[j] = alo < ahi;
         }
         for (int j = 0; j < nsl; j++) {

@@ -30,6 +30,17 @@
 #define SS_SIMD_INLINE inline
 #endif
 
+/* (int)floorf(x) for a finite x within int range, written so that a loop of it
+ * vectorizes (GCC 12 keeps floorf scalar unless FP traps are ignored): truncate, then
+ * one down where that went up (x negative and not whole). The same integers as floorf;
+ * where a single value is floored, floorf is one instruction with SSE4.1 and the better
+ * choice. */
+static inline int ss_ifloor(float x)
+{
+    const int k = (int)x;
+    return k - (x < (float)k);
+}
+
 /* Eight floats as one value, for the few loops whose sums must stay in registers across
  * an inner loop (GCC 12 keeps a sum over a plain array of 8 accumulators in memory, or
  * scalar): the compiler's vector extension where it has one (GCC, clang: one AVX2

@@ -17,8 +17,9 @@
 #ifndef SS_TISSUE_TEXTURE_H
 #define SS_TISSUE_TEXTURE_H
 
-#include <math.h>
 #include <stdint.h>
+
+#include "simd.h"
 
 #define SS_TEXTURE_N 1024           /* table side (cells) */
 #define SS_TEXTURE_CELL_MM 0.125f   /* table cell: the period is N x cell = 128 mm */
@@ -40,12 +41,8 @@ static inline uint32_t ss_texture_index(const float pos_mm[3])
 {
     float x = (pos_mm[0] + SS_TEXTURE_DRIFT * pos_mm[2]) * (1.f / SS_TEXTURE_CELL_MM);
     float y = pos_mm[1] * (1.f / SS_TEXTURE_CELL_MM);
-    /* floor, as truncation and one down where that went up (x negative and not whole):
-       the same integers as floorf for every position in int range, and a loop of it
-       vectorizes (GCC 12 keeps floorf scalar unless FP traps are ignored) */
-    int32_t ix = (int32_t)x, iy = (int32_t)y;
-    ix -= x < (float)ix;
-    iy -= y < (float)iy;
+    /* ss_ifloor, not floorf: the same cells, and the speckle's loop of it vectorizes */
+    int32_t ix = ss_ifloor(x), iy = ss_ifloor(y);
     return ((uint32_t)iy & (SS_TEXTURE_N - 1)) * SS_TEXTURE_N + ((uint32_t)ix & (SS_TEXTURE_N - 1));
 }
 
