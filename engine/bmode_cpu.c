@@ -105,6 +105,7 @@ void ss_bmode_frame_free(ss_bmode_frame *f)
     free(f->line_contact_mm);
     free(f->labels);
     free(f->work);
+    free(f->noise);
     ss_image_free(&f->image);
     ss_scan_map_free(&f->map);
     *f = (ss_bmode_frame){0};
@@ -277,6 +278,9 @@ typedef struct ss__ctx {
        latw[a * nbins + b] = w_a at bin b's depth (0 past that depth's J), a <= lat_jmax;
        and the TGC and gain (dB) per sample */
     float *latw, *gain_db;
+    float *noise_scale;  /* per RF bin: noise_spk at the bin's depth step (ss__add_noise) */
+    float *noise;        /* the frame's noise rows (ss_bmode_frame.noise), NULL without noise */
+    bool noise_make;     /* the rows are made this frame, each line its own (ss__line_rf) */
     int lat_jmax;
     int latb[SS_BMODE_LAT_MAX + 1][2]; /* bins [lo, hi) where latw[a] is not 0 */
 } ss__ctx;
@@ -1143,21 +1147,38 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
 /* Electronic noise, band-limited like the echoes: complex white Gaussian noise per RF bin
  * (a hash of seed, line and bin picks an entry of a table of Gaussian pairs), added before
  * the lateral kernel and the axial pulse so that it has the speckle's grain, scaled per
- * depth so that its rms after both is noise_rms. scale: per march step (noise_spk) or one
- * value for every bin (noise_bins, when there is no lateral kernel). */
-SS_SIMD_CLONES static void ss__add_noise(const ss__ctx *C, int line, float *buf, const float *scale_per_step, float scale)
+ * depth so that its rms after both is noise_rms. A line's values depend only on the seed,
+ * the line and the bin: ss__noise_row makes them (real parts, then imaginary parts) into
+ * the frame's rows once, and every frame after adds them from there (ss__add_noise), a
+ * contiguous read instead of a hash and a table gather per bin. */
+SS_SIMD_CLONES static void ss__noise_row(const ss__ctx *C, int line, float *row)
 {
     const uint32_t seed = C->s->seed ^ 0xA5A5A5A5u;
-    for (int b = 0; b < C->nbins; b++) {
-        float sc = scale;
-        if (scale_per_step) {
-            int k = (int)((float)b * C->delta * C->inv_ds);
-            sc = scale_per_step[k > C->nsteps ? C->nsteps : k];
-        }
+    const int nb = C->nbins;
+    for (int b = 0; b < nb; b++) {
         uint32_t h = ss_scatter_hash(seed, line, b, 0x7FFF) & (SS_BMODE_NOISE_N - 1);
-        buf[b] += sc * C->noise_tab[2 * h];
-        buf[C->nbins + b] += sc * C->noise_tab[2 * h + 1];
+        row[b] = C->noise_tab[2 * h];
+        row[nb + b] = C->noise_tab[2 * h + 1];
     }
+}
+
+/* The line's noise into buf, scaled per bin (scale_per_bin: noise_scale, before the lateral
+ * kernel) or by one value for every bin (scale: noise_bins, when there is no lateral kernel). */
+SS_SIMD_CLONES static void ss__add_noise(const ss__ctx *C, int line, float *buf, const float *scale_per_bin,
+                                         float scale)
+{
+    const int nb = C->nbins;
+    const float *n = C->noise + (size_t)line * 2 * (size_t)nb;
+    if (scale_per_bin)
+        for (int b = 0; b < nb; b++) {
+            buf[b] += scale_per_bin[b] * n[b];
+            buf[nb + b] += scale_per_bin[b] * n[nb + b];
+        }
+    else
+        for (int b = 0; b < nb; b++) {
+            buf[b] += scale * n[b];
+            buf[nb + b] += scale * n[nb + b];
+        }
 }
 
 /* Contact. The signed gap along a line from its element to the skin: > 0 above it (gel or
@@ -1353,6 +1374,7 @@ static void ss__line_rf(const ss__ctx *C, ss__scratch *S, int line)
     ss_probe_pose_dir_to_world(C->pose, vp, V);
     size_t row = (size_t)line * 2 * (size_t)C->nbins;
     float *bins = C->spec + row, *spk = C->spk + row;
+    if (C->noise_make) ss__noise_row(C, line, C->noise + row);
     memset(bins, 0, sizeof(float) * 2 * (size_t)C->nbins);
     memset(spk, 0, sizeof(float) * 2 * (size_t)C->nbins);
     /* contact: the probe pressed in by C->press along its beam; a line whose element is
@@ -1395,7 +1417,7 @@ static void ss__line_rf(const ss__ctx *C, ss__scratch *S, int line)
     if (!(s->flags & SS_BMODE_NO_SPECKLE)) {
         const double t0 = ss__now_ms();
         for (int i = 0; i < S->npieces; i++) ss__speckle_piece(C, S, &S->pieces[i], spk);
-        if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f) ss__add_noise(C, line, spk, C->noise_spk, 0.f);
+        if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f) ss__add_noise(C, line, spk, C->noise_scale, 0.f);
         S->speckle_ms += ss__now_ms() - t0;
     }
 }
@@ -2096,9 +2118,14 @@ static ss_status ss__image_tables(ss__ctx *C)
         if (J > C->lat_jmax) C->lat_jmax = J;
     }
     const int nb = C->nbins;
-    C->latw = malloc(sizeof(float) * ((size_t)(C->lat_jmax + 1) * (size_t)nb + (size_t)pr->samples));
+    C->latw = malloc(sizeof(float) * ((size_t)(C->lat_jmax + 2) * (size_t)nb + (size_t)pr->samples));
     if (!C->latw) return ss_error_set(SS_ERR_NOMEM, "bmode: out of memory for the lateral kernel");
-    C->gain_db = C->latw + (size_t)(C->lat_jmax + 1) * (size_t)nb;
+    C->noise_scale = C->latw + (size_t)(C->lat_jmax + 1) * (size_t)nb;
+    C->gain_db = C->noise_scale + nb;
+    for (int b = 0; b < nb; b++) {
+        int k = (int)((float)b * C->delta * C->inv_ds);
+        C->noise_scale[b] = C->noise_spk[k > C->nsteps ? C->nsteps : k];
+    }
     for (int b = 0; b < nb; b++) {
         int k = (int)((float)b * C->delta * C->inv_ds);
         if (k > C->nsteps - 1) k = C->nsteps - 1;
@@ -2153,6 +2180,27 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
     }
     C.spec = out->work;
     C.spk = out->work + need / 2;
+    /* the noise rows: kept from an earlier frame with the same seed, lines and bins, or
+       made by this frame's lines pass (marked not made until it has finished) */
+    if (!(s->flags & SS_BMODE_NO_NOISE) && C.noise_rms > 0.f) {
+        const uint32_t seed = s->seed;
+        if (!out->noise || out->noise_seed != seed || out->noise_lines != probe->lines ||
+            out->noise_bins != C.nbins) {
+            const size_t n = need / 2;
+            out->noise_lines = out->noise_bins = 0;
+            if (out->noise_floats < n) {
+                free(out->noise);
+                out->noise = malloc(n * sizeof(float));
+                out->noise_floats = out->noise ? n : 0;
+            }
+            if (!out->noise) {
+                free(C.inv2sl2);
+                return ss_error_set(SS_ERR_NOMEM, "bmode: out of memory for the noise of %d lines", probe->lines);
+            }
+            C.noise_make = true;
+        }
+        C.noise = out->noise;
+    }
     C.press = ss__press(&C);
     out->press_mm = C.press;
     int nt = s->threads > 0 ? s->threads : 2;
@@ -2164,6 +2212,11 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
     const double t2 = ss__now_ms();
     if (st == SS_OK) st = ss__run_jobs(&C, 1, nt, NULL);
     const double t3 = ss__now_ms();
+    if (C.noise_make && st == SS_OK) {
+        out->noise_seed = s->seed;
+        out->noise_lines = probe->lines;
+        out->noise_bins = C.nbins;
+    }
     out->times.lines_ms = t1 - t0;
     out->times.image_ms = t2 - t1;
     out->times.scan_ms = t3 - t2;

@@ -136,6 +136,12 @@ typedef struct ss_bmode_frame {
     ss_bmode_pass_times times; /* the CPU renderer's passes (0 from the GPU) */
     float *work;           /* private: per-frame RF buffers of the CPU renderer */
     size_t work_floats;
+    float *noise;          /* private: the CPU renderer's electronic noise per line and RF bin
+                              (it depends only on the seed, the line and the bin: made once,
+                              kept while noise_seed, noise_lines and noise_bins hold) */
+    size_t noise_floats;
+    uint32_t noise_seed;
+    int noise_lines, noise_bins; /* 0: noise not made */
 } ss_bmode_frame;
 
 void ss_bmode_frame_free(ss_bmode_frame *f);
