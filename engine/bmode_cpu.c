@@ -2157,6 +2157,17 @@ static ss_status ss__image_tables(ss__ctx *C)
     return SS_OK;
 }
 
+/* A buffer of the frame that keeps its floats between renders: grown to n when smaller
+ * (its contents then lost); false when out of memory (the buffer then empty). */
+static bool ss__reserve(float **buf, size_t *floats, size_t n)
+{
+    if (*buf && *floats >= n) return true;
+    free(*buf);
+    *buf = malloc(n * sizeof(float));
+    *floats = *buf ? n : 0;
+    return *buf != NULL;
+}
+
 ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe, const ss_probe_pose *pose,
                               const ss_bmode_settings *s, ss_bmode_frame *out)
 {
@@ -2169,14 +2180,9 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
     st = ss__ctx_init(&C, scene, probe, pose, s, out);
     if (st != SS_OK) return st;
     size_t need = 4 * (size_t)probe->lines * (size_t)C.nbins;
-    if (out->work_floats < need) {
-        free(out->work);
-        out->work = malloc(need * sizeof(float));
-        out->work_floats = out->work ? need : 0;
-        if (!out->work) {
-            free(C.inv2sl2);
-            return ss_error_set(SS_ERR_NOMEM, "bmode: out of memory for the RF of %d lines", probe->lines);
-        }
+    if (!ss__reserve(&out->work, &out->work_floats, need)) {
+        free(C.inv2sl2);
+        return ss_error_set(SS_ERR_NOMEM, "bmode: out of memory for the RF of %d lines", probe->lines);
     }
     C.spec = out->work;
     C.spk = out->work + need / 2;
@@ -2186,14 +2192,8 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
         const uint32_t seed = s->seed;
         if (!out->noise || out->noise_seed != seed || out->noise_lines != probe->lines ||
             out->noise_bins != C.nbins) {
-            const size_t n = need / 2;
             out->noise_lines = out->noise_bins = 0;
-            if (out->noise_floats < n) {
-                free(out->noise);
-                out->noise = malloc(n * sizeof(float));
-                out->noise_floats = out->noise ? n : 0;
-            }
-            if (!out->noise) {
+            if (!ss__reserve(&out->noise, &out->noise_floats, need / 2)) {
                 free(C.inv2sl2);
                 return ss_error_set(SS_ERR_NOMEM, "bmode: out of memory for the noise of %d lines", probe->lines);
             }
