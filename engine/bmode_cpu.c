@@ -1062,6 +1062,47 @@ static inline void ss__batch_flush(const ss__ctx *C, ss__scratch *S, const ss__t
     ss__batch_splat(C, S, B, bins);
 }
 
+/* The cells of a row that one strip of the tube can reach, narrowed into [*lo, *hi]. Along
+ * the cells the strip is g + w1 x (x: the position along them relative to the piece's start
+ * A1, g: what the slab and row axes add, between gmin and gmax over the row's cells), and it
+ * holds |g + w1 x| <= sw; so x lies within (-sw - gmax) / w1 .. (sw - gmin) / w1 (swapped for
+ * w1 < 0), widened by a margin far above the floats' rounding (1e-3 mm, and 1e-5 of the
+ * distance from the origin) so that no cell the exact tests would keep is left out. */
+#define SS__ROW_MIN_W1 0.05f
+static inline void ss__row_cells(float gmin, float gmax, float sw, float iw1, float A1, float inv_h, int *lo, int *hi)
+{
+    float x0 = (-sw - gmax) * iw1, x1 = (sw - gmin) * iw1;
+    if (iw1 < 0.f) {
+        const float t = x0;
+        x0 = x1;
+        x1 = t;
+    }
+    const float marg = 1e-3f + 1e-5f * fabsf(A1);
+    /* clamped to the box's cells before the conversion (a strip far from the row gives an
+       empty range, never an out-of-range int) */
+    const float flo = (float)*lo, fhi = (float)*hi + 1.f;
+    const int c0 = ss_ifloor(ss__clampf((A1 + x0 - marg) * inv_h, flo, fhi));
+    const int c1 = ss_ifloor(ss__clampf((A1 + x1 + marg) * inv_h, flo - 1.f, fhi));
+    if (c0 > *lo) *lo = c0;
+    if (c1 < *hi) *hi = c1;
+}
+
+/* Cells i1lo .. i1hi of row i2 of slab sl into the batches, a row at a time, as many whole
+ * cells as the batch has room for (where a batch ends changes nothing: the batches go
+ * through in order, and each in order). */
+static inline void ss__batch_cells(const ss__ctx *C, ss__scratch *S, const ss__tube *T, ss__batch *B, float *bins,
+                                   int m, int sl, int i1lo, int i1hi, int i2)
+{
+    const int per_cell = C->per_cell;
+    for (int i1 = i1lo; i1 <= i1hi;) {
+        int cells = (SS__BATCH - B->n) / per_cell;
+        if (cells > i1hi - i1 + 1) cells = i1hi - i1 + 1;
+        ss__batch_row(B, m, sl, i1, i2, cells, per_cell);
+        i1 += cells;
+        if (B->n > SS__BATCH - per_cell) ss__batch_flush(C, S, T, B, bins);
+    }
+}
+
 SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, const ss__piece *P, float *bins)
 {
     const float h = C->cell;
@@ -1100,15 +1141,35 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
     }
     ss__batch B;
     B.n = 0;
-    const int per_cell = C->per_cell;
     const float au1 = fabsf(u1), av1 = fabsf(v1), au2 = fabsf(u2), av2 = fabsf(v2), Am = P->A[m], A1 = P->A[n1],
                 A2 = P->A[n2], a0 = P->a0;
     const float *hat = C->hat, *sig_e = C->sig_e;
+    /* Each row's own cells (ss__row_cells): the tube is the crossing of two strips, the
+       lateral |l| <= swl (q = 0, across u) and the elevation |e| <= swe (q = 1, across v);
+       where a strip runs slanted across the rows (the probe turned about its beam against
+       the volume's axes, as it is on a rotated scoliotic spine) the slab's box holds up to
+       three times the cells the strip can reach in any one row. wm, w2, iw1: the strip's
+       direction along the slab axis and the row axis, and 1 over it along the cells; a strip
+       nearly parallel to the cells (|w1| < SS__ROW_MIN_W1) bounds nothing the box does not. */
+    float wm[2], w2[2], iw1[2];
+    bool strip[2];
+    const float inv_h = 1.f / h, box = 2.f * (wl * fabsf(u1) + we * fabsf(v1)) + h * fabsf(r1);
+    for (int q = 0; q < 2; q++) {
+        const float *w = q == 0 ? P->u : P->v;
+        wm[q] = w[m];
+        w2[q] = w[n2];
+        /* worth a row's own bounds only where they leave out a cell a row or more */
+        const float row = (2.f * (q == 0 ? wl : we) + h * (fabsf(w[m]) + fabsf(w[n2]))) / fabsf(w[n1]);
+        strip[q] = fabsf(w[n1]) >= SS__ROW_MIN_W1 && row < box - h;
+        iw1[q] = strip[q] ? 1.f / w[n1] : 0.f;
+    }
+    const bool by_row = strip[0] || strip[1];
     for (int s0 = slab0; s0 <= slab1; s0 += SS__SLABS) {
         const int nsl = slab1 - s0 + 1 < SS__SLABS ? slab1 - s0 + 1 : SS__SLABS;
         /* the cells of SS__SLABS slabs at a time, in one branch-free loop the compiler
            vectorizes (eight divisions a slab), then the rows of those the piece reaches */
         int lo1[SS__SLABS], hi1[SS__SLABS], lo2[SS__SLABS], hi2[SS__SLABS], in[SS__SLABS];
+        float swq[SS__SLABS][2];
         for (int j = 0; j < nsl; j++) {
             const float t0 = (float)(s0 + j) * h, t1 = t0 + h;
             /* depth range of this slab inside the piece */
@@ -1117,6 +1178,8 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
             const int ka = ss__step_index(C, alo), kb = ss__step_index(C, ahi);
             const float swl = ss__maxf(hat[ka], hat[kb]), swe = SS__TUBE_SIGMAS * ss__maxf(sig_e[ka], sig_e[kb]);
             const float ext1 = swl * au1 + swe * av1, ext2 = swl * au2 + swe * av2;
+            swq[j][0] = swl;
+            swq[j][1] = swe;
             const float c1a = A1 + (t0 - Am) * r1, c1b = A1 + (t1 - Am) * r1;
             const float c2a = A2 + (t0 - Am) * r2, c2b = A2 + (t1 - Am) * r2;
             lo1[j] = ss_ifloor((ss__minf(c1a, c1b) - ext1) / h);
@@ -1127,18 +1190,30 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
         }
         for (int j = 0; j < nsl; j++) {
             if (!in[j]) continue;
-            const int sl = s0 + j, i1lo = lo1[j], i1hi = hi1[j];
-            /* a row of cells at a time, as many whole cells as the batch has room for
-               (where a batch ends changes nothing: the batches go through in order, and
-               each in order) */
-            for (int i2 = lo2[j]; i2 <= hi2[j]; i2++)
-                for (int i1 = i1lo; i1 <= i1hi;) {
-                    int cells = (SS__BATCH - B.n) / per_cell;
-                    if (cells > i1hi - i1 + 1) cells = i1hi - i1 + 1;
-                    ss__batch_row(&B, m, sl, i1, i2, cells, per_cell);
-                    i1 += cells;
-                    if (B.n > SS__BATCH - per_cell) ss__batch_flush(C, S, &T, &B, bins);
-                }
+            const int sl = s0 + j;
+            if (!by_row) {
+                for (int i2 = lo2[j]; i2 <= hi2[j]; i2++)
+                    ss__batch_cells(C, S, &T, &B, bins, m, sl, lo1[j], hi1[j], i2);
+                continue;
+            }
+            /* the slab's span along its axis, relative to the piece's start, times each
+               strip's direction along it */
+            const float t0 = (float)sl * h - Am, t1 = t0 + h;
+            float gt[2][2];
+            for (int q = 0; q < 2; q++) {
+                gt[q][0] = ss__minf(t0 * wm[q], t1 * wm[q]);
+                gt[q][1] = ss__maxf(t0 * wm[q], t1 * wm[q]);
+            }
+            for (int i2 = lo2[j]; i2 <= hi2[j]; i2++) {
+                int i1lo = lo1[j], i1hi = hi1[j];
+                const float c2a = (float)i2 * h - A2, c2b = c2a + h;
+                for (int q = 0; q < 2; q++)
+                    if (strip[q])
+                        ss__row_cells(gt[q][0] + ss__minf(c2a * w2[q], c2b * w2[q]),
+                                      gt[q][1] + ss__maxf(c2a * w2[q], c2b * w2[q]), swq[j][q], iw1[q], A1, inv_h,
+                                      &i1lo, &i1hi);
+                ss__batch_cells(C, S, &T, &B, bins, m, sl, i1lo, i1hi, i2);
+            }
         }
     }
     if (B.n) ss__batch_flush(C, S, &T, &B, bins);
