@@ -278,8 +278,9 @@ typedef struct ss__ctx {
        latw[a * nbins + b] = w_a at bin b's depth (0 past that depth's J), a <= lat_jmax;
        and the TGC and gain (dB) per sample */
     float *latw, *gain_db;
-    float *noise_scale;  /* per RF bin: noise_spk at the bin's depth step (ss__add_noise) */
-    float *noise;        /* the frame's noise rows (ss_bmode_frame.noise), NULL without noise */
+    float *noise_scale;  /* per RF bin, the noise's scale (ss__add_noise): noise_spk at the bin's
+                            depth step before the lateral kernel, noise_bins without one */
+    float *noise;        /* the frame's noise rows (ss_bmode_frame.noise); NULL: no noise */
     bool noise_make;     /* the rows are made this frame, each line its own (ss__line_rf) */
     int lat_jmax;
     int latb[SS_BMODE_LAT_MAX + 1][2]; /* bins [lo, hi) where latw[a] is not 0 */
@@ -1237,23 +1238,15 @@ SS_SIMD_CLONES static void ss__noise_row(const ss__ctx *C, int line, float *row)
     }
 }
 
-/* The line's noise into buf, scaled per bin (scale_per_bin: noise_scale, before the lateral
- * kernel) or by one value for every bin (scale: noise_bins, when there is no lateral kernel). */
-SS_SIMD_CLONES static void ss__add_noise(const ss__ctx *C, int line, float *buf, const float *scale_per_bin,
-                                         float scale)
+/* The line's noise into buf, scaled per bin (noise_scale). */
+SS_SIMD_CLONES static void ss__add_noise(const ss__ctx *C, int line, float *buf)
 {
     const int nb = C->nbins;
-    const float *n = C->noise + (size_t)line * 2 * (size_t)nb;
-    if (scale_per_bin)
-        for (int b = 0; b < nb; b++) {
-            buf[b] += scale_per_bin[b] * n[b];
-            buf[nb + b] += scale_per_bin[b] * n[nb + b];
-        }
-    else
-        for (int b = 0; b < nb; b++) {
-            buf[b] += scale * n[b];
-            buf[nb + b] += scale * n[nb + b];
-        }
+    const float *n = C->noise + (size_t)line * 2 * (size_t)nb, *sc = C->noise_scale;
+    for (int b = 0; b < nb; b++) {
+        buf[b] += sc[b] * n[b];
+        buf[nb + b] += sc[b] * n[nb + b];
+    }
 }
 
 /* Contact. The signed gap along a line from its element to the skin: > 0 above it (gel or
@@ -1492,7 +1485,7 @@ static void ss__line_rf(const ss__ctx *C, ss__scratch *S, int line)
     if (!(s->flags & SS_BMODE_NO_SPECKLE)) {
         const double t0 = ss__now_ms();
         for (int i = 0; i < S->npieces; i++) ss__speckle_piece(C, S, &S->pieces[i], spk);
-        if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f) ss__add_noise(C, line, spk, C->noise_scale, 0.f);
+        if (C->noise) ss__add_noise(C, line, spk);
         S->speckle_ms += ss__now_ms() - t0;
     }
 }
@@ -1660,8 +1653,8 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
     const int nb = C->nbins;
     if (!(s->flags & SS_BMODE_NO_SPECKLE))
         ss__lateral_line(C, line, bins, tmp);
-    else if (!(s->flags & SS_BMODE_NO_NOISE) && C->noise_rms > 0.f)
-        ss__add_noise(C, line, bins, NULL, C->noise_bins);
+    else if (C->noise)
+        ss__add_noise(C, line, bins);
 
     /* axial PSF: envelope(z_j) = |sum_b bins_b g(z_j - z_b)| */
     float *env = C->out->envelope + (size_t)line * (size_t)pr->samples;
@@ -2197,12 +2190,10 @@ static ss_status ss__image_tables(ss__ctx *C)
     if (!C->latw) return ss_error_set(SS_ERR_NOMEM, "bmode: out of memory for the lateral kernel");
     C->noise_scale = C->latw + (size_t)(C->lat_jmax + 1) * (size_t)nb;
     C->gain_db = C->noise_scale + nb;
+    const bool speckle = !(C->s->flags & SS_BMODE_NO_SPECKLE);
     for (int b = 0; b < nb; b++) {
         int k = (int)((float)b * C->delta * C->inv_ds);
-        C->noise_scale[b] = C->noise_spk[k > C->nsteps ? C->nsteps : k];
-    }
-    for (int b = 0; b < nb; b++) {
-        int k = (int)((float)b * C->delta * C->inv_ds);
+        C->noise_scale[b] = speckle ? C->noise_spk[k > C->nsteps ? C->nsteps : k] : C->noise_bins;
         if (k > C->nsteps - 1) k = C->nsteps - 1;
         const float *L = C->lat + (size_t)k * SS_BMODE_LAT_STRIDE;
         for (int a = 0; a <= C->lat_jmax; a++) C->latw[(size_t)a * (size_t)nb + (size_t)b] = L[2 + a];
@@ -2264,8 +2255,7 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
     /* the noise rows: kept from an earlier frame with the same seed, lines and bins, or
        made by this frame's lines pass (marked not made until it has finished) */
     if (!(s->flags & SS_BMODE_NO_NOISE) && C.noise_rms > 0.f) {
-        const uint32_t seed = s->seed;
-        if (!out->noise || out->noise_seed != seed || out->noise_lines != probe->lines ||
+        if (!out->noise || out->noise_seed != s->seed || out->noise_lines != probe->lines ||
             out->noise_bins != C.nbins) {
             out->noise_lines = out->noise_bins = 0;
             if (!ss__reserve(&out->noise, &out->noise_floats, need / 2)) {

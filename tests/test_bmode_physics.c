@@ -332,6 +332,15 @@ Test(bmode_physics, lateral_psf_is_narrowest_at_the_focus)
     cr_assert(far >= 1.4 * focus, "far field %.3f mm not clearly wider than at the focus %.3f", far, focus);
 }
 
+/* A homogeneous block of CSF: no scatterers, so the image is the electronic noise alone. */
+static void tb_init_anechoic(tb *t)
+{
+    ss_phantom_params pp;
+    ss_phantom_params_default(&pp, SS_PHANTOM_HOMOGENEOUS);
+    pp.tissue = SS_TISSUE_CSF;
+    tb_init(t, SS_PHANTOM_HOMOGENEOUS, &pp);
+}
+
 Test(bmode_physics, electronic_noise_is_band_limited_by_the_psf)
 {
     /* an anechoic medium (CSF: no scatterers): what is left is the noise, added per RF bin
@@ -339,11 +348,8 @@ Test(bmode_physics, electronic_noise_is_band_limited_by_the_psf)
      * limited, neighbouring samples (0.2 mm, under the 0.5 mm pulse) and neighbouring lines
      * (0.55 deg, under the ~1 mm beam) are correlated; white noise per sample (the old model)
      * gave ~0 for both. */
-    ss_phantom_params pp;
-    ss_phantom_params_default(&pp, SS_PHANTOM_HOMOGENEOUS);
-    pp.tissue = SS_TISSUE_CSF;
     tb t;
-    tb_init(&t, SS_PHANTOM_HOMOGENEOUS, &pp);
+    tb_init_anechoic(&t);
     t.probe.samples = 512;
     tb_render(&t);
     double sum = 0, sum2 = 0, ax = 0, lat = 0;
@@ -397,11 +403,8 @@ Test(bmode_physics, noise_kept_between_frames_is_the_noise_made_afresh)
      * another line count's or another bin count's noise must still be, bit for bit, the
      * frame made from nothing; with the lateral kernel (speckle on) and without it (speckle
      * off, the noise added after) */
-    ss_phantom_params pp;
-    ss_phantom_params_default(&pp, SS_PHANTOM_HOMOGENEOUS);
-    pp.tissue = SS_TISSUE_CSF;
     tb t;
-    tb_init(&t, SS_PHANTOM_HOMOGENEOUS, &pp);
+    tb_init_anechoic(&t);
     t.probe.lines = 48;
     t.probe.samples = 256;
     ss_bmode_frame g = {0};
