@@ -915,26 +915,29 @@ static inline void ss__batch_screen(const ss__tube *T, ss__batch *B, bool multi)
 }
 
 /* The exact tests and the splat, for the scatterers the screen kept, in batch order.
- * Three passes so that the two random reads (the scatterer's voxel label in the tissue
- * volume, tens of MB, and its texture cell, 4 MB a table) are in flight together for the
- * whole batch instead of one miss at a time: (1) the exact per-depth tube tests and the
- * label's address, prefetched; (2) the label, occupancy and the ray's transmission, and
- * the texture cell's address, prefetched; (3) the weight and the deposit, in batch order
- * (so the sums, and the image, are bit for bit those of one pass). */
+ * The exact per-depth tube tests and the ray's transmission for the whole batch, then,
+ * for those kept, the label's address and the hash's draws, with every label prefetched
+ * before the first is read, so that the random reads into the tissue volume (tens of MB)
+ * are in flight together instead of one miss at a time; then one pass in batch order
+ * reads the label, tests the tissue's occupancy and deposits the weight (so the sums, and
+ * the image, are bit for bit those of testing each cell in turn). The texture's cell is
+ * read there without a prefetch: consecutive scatterers are neighbours, and the tables'
+ * lines they read are mostly in cache (prefetching both tables' cells with the labels
+ * changed nothing). */
 SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss__batch *B, float *bins)
 {
     const int ncen = C->nrays / 2, ns1 = C->nsteps + 1;
     const float inv_de = C->ray_de > 0.f ? 1.f / C->ray_de : 0.f;
     const uint8_t *labels = C->vol.v->labels;
-    int idx[SS__BATCH], kk[SS__BATCH], lab[SS__BATCH], n1 = 0, n2 = 0;
+    int idx[SS__BATCH], n1 = 0;
     int32_t off[SS__BATCH];
     uint32_t tix[SS__BATCH];
-    float au[SS__BATCH], tr[SS__BATCH], occ[SS__BATCH], au_kept[SS__BATCH];
-    const float *tex[SS__BATCH];
+    float occ[SS__BATCH], au_kept[SS__BATCH];
     /* the exact tube tests and the ray's transmission (culled under the floor), for the
        whole batch in one branch-free pass (vector gathers of the per-depth limits and of
        tau); then the kept are gathered up: a scatterer's index is written every time and
-       the count advances only for those kept, so that no branch waits on a coin toss */
+       the count advances only for those kept, so that no branch waits on a coin toss (its
+       step and transmission are read back through the index: one store a cell here) */
     const float inv_ds = C->inv_ds, tau_floor = C->tau_floor;
     const int nsteps = C->nsteps, n = B->n;
     const float ry_lo = (float)-ncen, ry_hi = (float)(C->nrays - 1 - ncen), k_hi = (float)(nsteps - 1);
@@ -956,8 +959,6 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
     }
     for (int t = 0; t < n; t++) {
         idx[n1] = t;
-        kk[n1] = kb[t];
-        tr[n1] = tb[t];
         n1 += okb[t];
     }
     /* for the kept, in loops the compiler vectorizes (gathers of their positions and
@@ -972,27 +973,14 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
     }
     for (int i = 0; i < n1; i++)
         if (off[i] >= 0) __builtin_prefetch(labels + off[i]);
-    /* the label, the tissue's occupancy and the texture cell's address, prefetched */
+    /* the label and the tissue's occupancy (nine in ten pass it: the branch is taken the
+       same way nearly every time), then the weight and the deposit */
+    long splats = 0;
     for (int i = 0; i < n1; i++) {
-        const int t = idx[i];
-        int lb = off[i] < 0 ? SS_TISSUE_AIR : labels[off[i]];
-        int ok = (C->amp[lb] > 0.f) & (occ[i] < C->p_occ[lb]);
-        const float *tp = NULL;
-        if (ok && C->tex_kind[lb] >= 0) {
-            tp = C->tex + (size_t)C->tex_kind[lb] * SS_TEXTURE_N * SS_TEXTURE_N + tix[i];
-            __builtin_prefetch(tp);
-        }
-        idx[n2] = t;
-        kk[n2] = kk[i];
-        lab[n2] = lb;
-        au[n2] = au_kept[i];
-        tr[n2] = tr[i];
-        tex[n2] = tp;
-        n2 += ok;
-    }
-    S->splats += n2;
-    for (int i = 0; i < n2; i++) {
-        const int t = idx[i], k = kk[i];
+        const int t = idx[i], lb = off[i] < 0 ? SS_TISSUE_AIR : labels[off[i]];
+        if (!((C->amp[lb] > 0.f) & (occ[i] < C->p_occ[lb]))) continue;
+        splats++;
+        const int k = kb[t];
         const float a = B->a[t], l = B->l[t], e = B->e[t];
         /* elevation profile x lateral hat (the lateral Gaussian comes later, as a kernel
            across lines: ss__line_image) */
@@ -1001,11 +989,12 @@ SS_SIMD_CLONES static void ss__batch_splat(const ss__ctx *C, ss__scratch *S, ss_
         float qf = qq - (float)qi;
         float gw = (1.f - qf) * C->gauss_tab[qi] + qf * C->gauss_tab[qi + 1];
         float hw = 1.f - fabsf(l) * C->inv_hat[k];
-        float amp = C->amp[lab[i]];
-        if (tex[i]) amp *= *tex[i];
-        float w = amp * au[i] * tr[i] * C->norm[k] * (gw * hw);
+        float amp = C->amp[lb];
+        if (C->tex_kind[lb] >= 0) amp *= C->tex[(size_t)C->tex_kind[lb] * SS_TEXTURE_N * SS_TEXTURE_N + tix[i]];
+        float w = amp * au_kept[i] * tb[t] * C->norm[k] * (gw * hw);
         ss__deposit(C, bins, a, w);
     }
+    S->splats += splats;
     B->n = 0;
 }
 
