@@ -1058,7 +1058,6 @@ static inline void ss__batch_flush(const ss__ctx *C, ss__scratch *S, const ss__t
  * holds |g + w1 x| <= sw; so x lies within (-sw - gmax) / w1 .. (sw - gmin) / w1 (swapped for
  * w1 < 0), widened by a margin far above the floats' rounding (1e-3 mm, and 1e-5 of the
  * distance from the origin) so that no cell the exact tests would keep is left out. */
-#define SS__ROW_MIN_W1 0.05f
 static inline void ss__row_cells(float gmin, float gmax, float sw, float iw1, float A1, float inv_h, int *lo, int *hi)
 {
     float x0 = (-sw - gmax) * iw1, x1 = (sw - gmin) * iw1;
@@ -1067,7 +1066,7 @@ static inline void ss__row_cells(float gmin, float gmax, float sw, float iw1, fl
         x0 = x1;
         x1 = t;
     }
-    const float marg = 1e-3f + 1e-5f * fabsf(A1);
+    const float marg = SS_BMODE_ROW_MARGIN_MM + SS_BMODE_ROW_MARGIN_REL * fabsf(A1);
     /* clamped to the box's cells before the conversion (a strip far from the row gives an
        empty range, never an out-of-range int) */
     const float flo = (float)*lo, fhi = (float)*hi + 1.f;
@@ -1140,7 +1139,7 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
        the volume's axes, as it is on a rotated scoliotic spine) the slab's box holds up to
        three times the cells the strip can reach in any one row. wm, w2, iw1: the strip's
        direction along the slab axis and the row axis, and 1 over it along the cells; a strip
-       nearly parallel to the cells (|w1| < SS__ROW_MIN_W1) bounds nothing the box does not. */
+       nearly parallel to the cells (|w1| < SS_BMODE_ROW_MIN_W1) bounds nothing the box does not. */
     float wm[2], w2[2], iw1[2];
     bool strip[2];
     const float inv_h = 1.f / h, box = 2.f * (wl * fabsf(u1) + we * fabsf(v1)) + h * fabsf(r1);
@@ -1150,7 +1149,7 @@ SS_SIMD_CLONES static void ss__speckle_piece(const ss__ctx *C, ss__scratch *S, c
         w2[q] = w[n2];
         /* worth a row's own bounds only where they leave out a cell a row or more */
         const float row = (2.f * (q == 0 ? wl : we) + h * (fabsf(w[m]) + fabsf(w[n2]))) / fabsf(w[n1]);
-        strip[q] = fabsf(w[n1]) >= SS__ROW_MIN_W1 && row < box - h;
+        strip[q] = fabsf(w[n1]) >= SS_BMODE_ROW_MIN_W1 && row < box - h;
         iw1[q] = strip[q] ? 1.f / w[n1] : 0.f;
     }
     const bool by_row = strip[0] || strip[1];

@@ -182,6 +182,13 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
 #define SS_BMODE_GAUSS_N 2048      /* exp(-q) table over q in [0, SS_BMODE_GAUSS_QMAX] */
 #define SS_BMODE_GAUSS_QMAX 4.f
 #define SS_BMODE_TUBE_SIGMAS 1.5f  /* speckle slab half-width in elevation sigmas (96.6 % of the intensity) */
+/* A speckle slab's rows of cells bounded one by one (ss__row_cells, bmode_speckle.comp)
+ * only where a strip of the tube crosses the cells at least this steeply (its direction's
+ * component along them), and each row's bounds widened by this much (mm, and a fraction of
+ * the distance from the origin) against the floats' rounding */
+#define SS_BMODE_ROW_MIN_W1 0.05f
+#define SS_BMODE_ROW_MARGIN_MM 1e-3f
+#define SS_BMODE_ROW_MARGIN_REL 1e-5f
 #define SS_BMODE_LAT_MAX 32        /* lateral speckle kernel: at most 2 * 32 + 1 lines */
 #define SS_BMODE_LAT_SIGMAS 2.5f   /* lateral kernel half-width in lateral sigmas */
 #define SS_BMODE_LAT_STRIDE (SS_BMODE_LAT_MAX + 3) /* per step: J, bracket, w_0..w_LAT_MAX */

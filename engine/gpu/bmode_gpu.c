@@ -172,6 +172,8 @@ static char *ss__prelude(const ss_bmode_gpu_options *o, ss_status *st)
                       "#define SS_BMODE_MAX_RAYS %d\n#define SS_BMODE_MAX_PIECES %d\n#define SS_BMODE_KERNEL_HALF %d\n"
                       "#define SS_BMODE_PHASE_N %d\n#define SS_BMODE_GAUSS_N %d\n#define SS_BMODE_GAUSS_QMAX %.9g\n"
                       "#define SS_BMODE_TUBE_SIGMAS %.9g\n#define SS_BMODE_TGC_SLIDERS %d\n"
+                      "#define SS_BMODE_ROW_MIN_W1 %#.9g\n#define SS_BMODE_ROW_MARGIN_MM %#.9g\n"
+                      "#define SS_BMODE_ROW_MARGIN_REL %#.9g\n"
                       "#define SS_BMODE_CLASS_SOFT %d\n#define SS_BMODE_CLASS_BONE %d\n#define SS_BMODE_CLASS_METAL %d\n"
                       "#define SS_BMODE_NO_SPECKLE %uu\n#define SS_BMODE_NO_SPECULAR %uu\n#define SS_BMODE_NO_NOISE %uu\n"
                       "#define SS_BMODE_NO_REFRACTION %uu\n#define SS_VOLUME_SDF_RANGE_MM %.9g\n"
@@ -188,6 +190,7 @@ static char *ss__prelude(const ss_bmode_gpu_options *o, ss_status *st)
                       "#define SS_BMODE_GPU_MARCH_GROUP %d\n",
                       SS_BMODE_MAX_RAYS, SS_BMODE_MAX_PIECES, SS_BMODE_KERNEL_HALF, SS_BMODE_PHASE_N, SS_BMODE_GAUSS_N,
                       (double)SS_BMODE_GAUSS_QMAX, (double)SS_BMODE_TUBE_SIGMAS, SS_BMODE_TGC_SLIDERS,
+                      (double)SS_BMODE_ROW_MIN_W1, (double)SS_BMODE_ROW_MARGIN_MM, (double)SS_BMODE_ROW_MARGIN_REL,
                       SS_BMODE_CLASS_SOFT, SS_BMODE_CLASS_BONE, SS_BMODE_CLASS_METAL, (unsigned)SS_BMODE_NO_SPECKLE,
                       (unsigned)SS_BMODE_NO_SPECULAR, (unsigned)SS_BMODE_NO_NOISE, (unsigned)SS_BMODE_NO_REFRACTION,
                       (double)SS_VOLUME_SDF_RANGE_MM, (double)SS_PROBE_C0_M_S, (unsigned)SS_BMODE_NO_CONTACT,
