@@ -312,6 +312,7 @@ typedef struct ss__scratch {
     int npieces;
     float a_cull; /* displayed depth past which every scatterer of the line is culled */
     long splats;  /* scatterers splatted by this share */
+    long screened; /* scatterers its sweeps put through the screen (ss__batch_flush) */
     double speckle_ms; /* time this share spent in the speckle splat and its noise */
 } ss__scratch;
 
@@ -1045,6 +1046,7 @@ static inline void ss__batch_row(ss__batch *B, int m, int sl, int i1, int i2, in
 static inline void ss__batch_flush(const ss__ctx *C, ss__scratch *S, const ss__tube *T, ss__batch *B,
                                    float *bins)
 {
+    S->screened += B->n;
     if (C->per_cell > 1)
         ss__batch_screen(T, B, true);
     else
@@ -1725,7 +1727,7 @@ typedef struct ss__job {
     float *bare_out;
     atomic_int next_line; /* the lines' passes: the first line no share has taken yet */
     ss_status status[SS_POOL_MAX];
-    long splats[SS_POOL_MAX];
+    long splats[SS_POOL_MAX], screened[SS_POOL_MAX];
     double speckle_ms[SS_POOL_MAX];
 } ss__job;
 
@@ -1791,6 +1793,7 @@ static void ss__share(void *arg, int index, int count)
         S->labs = labs;
         for (int line; (line = ss__take_line(J, pr->lines)) >= 0;) ss__line_rf(C, S, line);
         J->splats[index] = S->splats;
+        J->screened[index] = S->screened;
         J->speckle_ms[index] = S->speckle_ms;
     }
     free(tau);
@@ -1808,10 +1811,11 @@ static ss_status ss__run_jobs(const ss__ctx *C, int mode, int nthreads, float *b
     for (int i = 0; i < nthreads; i++)
         if (J.status[i] != SS_OK) return ss_error_set(J.status[i], "bmode: out of memory for line buffers");
     if (mode == 0) {
-        C->out->speckle_splats = 0;
+        C->out->speckle_splats = C->out->speckle_screened = 0;
         C->out->times.speckle_cpu_ms = 0.0;
         for (int i = 0; i < nthreads; i++) {
             C->out->speckle_splats += J.splats[i];
+            C->out->speckle_screened += J.screened[i];
             C->out->times.speckle_cpu_ms += J.speckle_ms[i];
         }
     }
@@ -1853,7 +1857,7 @@ ss_status ss_bmode_frame_prepare(ss_bmode_frame *f, const ss_probe *p, const ss_
     ss_status st = ss_scan_geometry_for_probe(p, s->image_width_px, &g);
     if (st != SS_OK) return st;
     size_t n = (size_t)p->lines * (size_t)p->samples;
-    f->speckle_splats = 0;
+    f->speckle_splats = f->speckle_screened = 0;
     f->times = (ss_bmode_pass_times){0};
     if (!f->envelope || f->lines != p->lines || f->samples != p->samples) {
         free(f->envelope);

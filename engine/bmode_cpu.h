@@ -133,6 +133,7 @@ typedef struct ss_bmode_frame {
     ss_image image;        /* geom.width x geom.height, 8-bit */
     ss_scan_map map;       /* private cache */
     long speckle_splats;   /* scatterers the CPU renderer splatted into the lines (0 from the GPU) */
+    long speckle_screened; /* scatterers its sweeps of the lines' tubes screened: cells x draws (0 from the GPU) */
     ss_bmode_pass_times times; /* the CPU renderer's passes (0 from the GPU) */
     float *work;           /* private: per-frame RF buffers of the CPU renderer */
     size_t work_floats;
