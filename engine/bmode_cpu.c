@@ -284,6 +284,7 @@ typedef struct ss__ctx {
     bool noise_make;     /* the rows are made this frame, each line its own (ss__line_rf) */
     int lat_jmax;
     int latb[SS_BMODE_LAT_MAX + 1][2]; /* bins [lo, hi) where latw[a] is not 0 */
+    const int32_t *sample_step; /* per sample, the march step at its depth (ss__line_labels) */
 } ss__ctx;
 
 /* A straight piece of the central ray: displayed depth a = a0 + sc * (path from A along d),
@@ -1270,27 +1271,40 @@ static float ss__gap(const ss__ctx *C, const float O[3], const float D[3])
     return -SS_BMODE_CONTACT_SEARCH_MM;
 }
 
+/* The lines whose contact sets the press: [*l0, *l1), the central share of the face. */
+static void ss__press_lines(const ss_probe *pr, int *l0, int *l1)
+{
+    const int skip = (int)((1.f - SS_BMODE_CONTACT_SHARE) * 0.5f * (float)pr->lines);
+    *l0 = skip;
+    *l1 = pr->lines - skip;
+}
+
+/* How far line `line` must be pressed in to touch the skin (<= 0: it touches already).
+ * The press is the largest of these over the press lines, at most SS_BMODE_PRESS_MAX_MM
+ * (the largest is the same whatever the order the lines are taken in). */
+static float ss__press_need(const ss__ctx *C, int line)
+{
+    float o2[2], d2[2];
+    ss_probe_line_geometry(C->probe, line, o2, d2);
+    float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, O[3], D[3];
+    ss_probe_pose_point_to_world(C->pose, op, O);
+    ss_probe_pose_dir_to_world(C->pose, dp, D);
+    /* pressing by P along the beam brings an element P closer to a skin facing the
+       probe, measured along the beam: its gap along its own line times cos a */
+    return ss__gap(C, O, D) * d2[1];
+}
+
 /* How far the sonographer presses the probe in along its beam: until the central
  * SS_BMODE_CONTACT_SHARE of the face touches the skin, at most SS_BMODE_PRESS_MAX_MM;
- * never pulled out. */
+ * never pulled out. (A frame takes its press lines on its threads: ss__setup_jobs.) */
 static float ss__press(const ss__ctx *C)
 {
-    const ss_probe *pr = C->probe;
     if (C->s->flags & SS_BMODE_NO_CONTACT) return 0.f;
     float need = 0.f;
-    int skip = (int)((1.f - SS_BMODE_CONTACT_SHARE) * 0.5f * (float)pr->lines);
-    for (int line = skip; line < pr->lines - skip; line++) {
-        float o2[2], d2[2];
-        ss_probe_line_geometry(pr, line, o2, d2);
-        float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, O[3], D[3];
-        ss_probe_pose_point_to_world(C->pose, op, O);
-        ss_probe_pose_dir_to_world(C->pose, dp, D);
-        /* pressing by P along the beam brings an element P closer to a skin facing the
-           probe, measured along the beam: its gap along its own line times cos a */
-        float g = ss__gap(C, O, D) * d2[1];
-        if (g > need) need = g;
-    }
-    return fminf(need, SS_BMODE_PRESS_MAX_MM);
+    int l0, l1;
+    ss__press_lines(C->probe, &l0, &l1);
+    for (int line = l0; line < l1; line++) need = ss__maxf(ss__press_need(C, line), need);
+    return ss__minf(need, SS_BMODE_PRESS_MAX_MM);
 }
 
 /* The samples [j0, j1) of a straight piece that can lie inside the needle's shaft (a
@@ -1352,10 +1366,7 @@ static void ss__line_labels(const ss__ctx *C, const ss__scratch *S, int line)
     const ss_probe *pr = C->probe;
     uint8_t *out = C->out->labels + (size_t)line * (size_t)pr->samples;
     const float dz = ss_probe_sample_spacing_mm(pr);
-    for (int j = 0; j < pr->samples; j++) {
-        int k = (int)(((float)j + 0.5f) * dz * C->inv_ds);
-        out[j] = S->labs[k < 0 ? 0 : k > C->nsteps ? C->nsteps : k];
-    }
+    for (int j = 0; j < pr->samples; j++) out[j] = S->labs[C->sample_step[j]];
     const ss_needle_geom *N = C->scene->needle;
     if (!N) return;
     float n[3] = {N->dir[0], N->dir[1], N->dir[2]};
@@ -1409,8 +1420,10 @@ static float ss__cull_depth(const ss__ctx *C, const ss__scratch *S)
     int kc = 0;
     for (int r = 0; r < C->nrays; r++) {
         const float *t = S->tau + (size_t)r * (size_t)(C->nsteps + 1);
+        /* the first step under the floor is the number of steps at or over it (tau never
+           rises), counted in a loop without an exit, which vectorizes */
         int k = 0;
-        while (k <= C->nsteps && t[k] >= C->tau_floor) k++;
+        for (int j = 0; j <= C->nsteps; j++) k += t[j] >= C->tau_floor;
         if (k > C->nsteps) return INFINITY;
         if (k > kc) kc = k;
     }
@@ -1723,30 +1736,51 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
 
 typedef struct ss__job {
     const ss__ctx *C;
-    int mode; /* 0 lines phase 1, 3 lines phase 2, 1 scan conversion rows, 2 bare march */
+    int mode; /* 0 lines phase 1, 3 lines phase 2, 1 scan conversion rows, 2 bare march,
+                 4 the frame's setup (the press, phase 2's tables) */
+    ss__ctx *setup; /* mode 4: the context whose phase 2 tables the last share makes */
     float *bare_out;
+    float press_need[SS_POOL_MAX]; /* mode 4: the largest need of each share's lines */
     atomic_int next_line; /* the lines' passes: the first line no share has taken yet */
     ss_status status[SS_POOL_MAX];
     long splats[SS_POOL_MAX], screened[SS_POOL_MAX];
     double speckle_ms[SS_POOL_MAX];
 } ss__job;
 
-/* The next line of a pass for whichever share asks first, -1 when none is left. Lines are
- * handed out, not dealt in a fixed pattern: a share whose thread the system holds back
- * (the trainer's window shares the two cores) leaves its lines to the others instead of
- * holding up the frame. Each line's output is its own, so the image does not depend on
- * who took it. */
-static int ss__take_line(ss__job *J, int lines)
+/* The next line of a pass for the share that owns cursor c, -1 when none is left. Lines
+ * are handed out in runs of SS__LINE_RUN neighbours, not dealt in a fixed pattern: a share
+ * whose thread the system holds back (the trainer's window shares the two cores) leaves
+ * the lines it has not taken to the others instead of holding up the frame (it holds at
+ * most a run), and a thread's consecutive lines are neighbours, whose march, scatterers
+ * and lateral kernel read mostly the same voxels, texture cells and rows, still in its
+ * own cache (one line at a time, each thread took every other line: 8 % slower a frame,
+ * 16 % in phase 2). Each line's output is its own, so the image does not depend on who
+ * took it. */
+#define SS__LINE_RUN 8
+
+typedef struct ss__cursor {
+    int next, end; /* the lines of the share's run not yet taken */
+} ss__cursor;
+
+static int ss__take_line(ss__job *J, ss__cursor *c, int lines)
 {
-    int l = atomic_fetch_add_explicit(&J->next_line, 1, memory_order_relaxed);
-    return l < lines ? l : -1;
+    if (c->next >= c->end) {
+        const int l = atomic_fetch_add_explicit(&J->next_line, SS__LINE_RUN, memory_order_relaxed);
+        if (l >= lines) return -1;
+        c->next = l;
+        c->end = l + SS__LINE_RUN < lines ? l + SS__LINE_RUN : lines;
+    }
+    return c->next++;
 }
 
+static ss_status ss__image_tables(ss__ctx *C);
+
 /* One share (index of count) of a pass: the lines it takes (ss__take_line), or a band of
- * rows (scan conversion). */
+ * rows (scan conversion), or the frame's setup (mode 4). */
 static void ss__share(void *arg, int index, int count)
 {
     ss__job *J = arg;
+    ss__cursor cur = {0, 0};
     const ss__ctx *C = J->C;
     const ss_probe *pr = C->probe;
     if (J->mode == 1) {
@@ -1755,9 +1789,21 @@ static void ss__share(void *arg, int index, int count)
         ss_scan_convert_rows(&C->out->map, C->out->grey, C->out->image.pixels, r0, r1);
         return;
     }
+    if (J->mode == 4) {
+        /* the last share makes phase 2's tables first (one thread's work, done while the
+           others start on the press lines), then every share takes press lines */
+        if (index == count - 1) J->status[index] = ss__image_tables(J->setup);
+        float need = 0.f;
+        int l0, l1;
+        ss__press_lines(pr, &l0, &l1);
+        if (!(C->s->flags & SS_BMODE_NO_CONTACT))
+            for (int i; (i = ss__take_line(J, &cur, l1 - l0)) >= 0;) need = ss__maxf(ss__press_need(C, l0 + i), need);
+        J->press_need[index] = need;
+        return;
+    }
     if (J->mode == 2) {
         float dz = ss_probe_sample_spacing_mm(pr);
-        for (int line; (line = ss__take_line(J, pr->lines)) >= 0;) {
+        for (int line; (line = ss__take_line(J, &cur, pr->lines)) >= 0;) {
             float o2[2], d2[2];
             ss_probe_line_geometry(pr, line, o2, d2);
             float op[3] = {o2[0], o2[1], 0.f}, dp[3] = {d2[0], d2[1], 0.f}, O[3], D[3];
@@ -1779,7 +1825,7 @@ static void ss__share(void *arg, int index, int count)
             J->status[index] = SS_ERR_NOMEM;
             return;
         }
-        for (int line; (line = ss__take_line(J, pr->lines)) >= 0;) ss__line_image(C, line, tmp);
+        for (int line; (line = ss__take_line(J, &cur, pr->lines)) >= 0;) ss__line_image(C, line, tmp);
         free(tmp);
         return;
     }
@@ -1791,7 +1837,7 @@ static void ss__share(void *arg, int index, int count)
     } else {
         S->tau = tau;
         S->labs = labs;
-        for (int line; (line = ss__take_line(J, pr->lines)) >= 0;) ss__line_rf(C, S, line);
+        for (int line; (line = ss__take_line(J, &cur, pr->lines)) >= 0;) ss__line_rf(C, S, line);
         J->splats[index] = S->splats;
         J->screened[index] = S->screened;
         J->speckle_ms[index] = S->speckle_ms;
@@ -1819,6 +1865,22 @@ static ss_status ss__run_jobs(const ss__ctx *C, int mode, int nthreads, float *b
             C->out->times.speckle_cpu_ms += J.speckle_ms[i];
         }
     }
+    return SS_OK;
+}
+
+/* The frame's setup on the threads: the press (C->press) and phase 2's tables. */
+static ss_status ss__setup_jobs(ss__ctx *C, int nthreads)
+{
+    if (nthreads > SS_POOL_MAX) nthreads = SS_POOL_MAX;
+    ss__job J = {.C = C, .mode = 4, .setup = C};
+    atomic_init(&J.next_line, 0);
+    ss_pool_run(nthreads, ss__share, &J);
+    float need = 0.f;
+    for (int i = 0; i < nthreads; i++) need = ss__maxf(J.press_need[i], need);
+    C->press = ss__minf(need, SS_BMODE_PRESS_MAX_MM);
+    /* (the tables' only failure; said again here, as the message is the thread's own) */
+    for (int i = 0; i < nthreads; i++)
+        if (J.status[i] != SS_OK) return ss_error_set(J.status[i], "bmode: out of memory for the lateral kernel");
     return SS_OK;
 }
 
@@ -2002,8 +2064,17 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     }
     for (int r = 0; r < C->nrays; r++) C->ray_w[r] /= wsum;
     size_t ns = (size_t)C->nsteps + 1;
-    float *tab = malloc((SS_BMODE_BEAM_TABLES + SS_BMODE_LAT_STRIDE) * ns * sizeof(float));
+    /* the beam tables per step, then the step of each sample (int32, as many as floats) */
+    float *tab = malloc(((SS_BMODE_BEAM_TABLES + SS_BMODE_LAT_STRIDE) * ns + (size_t)pr->samples) * sizeof(float));
     if (!tab) return ss_error_set(SS_ERR_NOMEM, "bmode: out of memory for beam tables");
+    {
+        int32_t *st = (int32_t *)(tab + (SS_BMODE_BEAM_TABLES + SS_BMODE_LAT_STRIDE) * ns);
+        for (int j = 0; j < pr->samples; j++) {
+            const int k = (int)(((float)j + 0.5f) * dz * C->inv_ds);
+            st[j] = k < 0 ? 0 : k > C->nsteps ? C->nsteps : k;
+        }
+        C->sample_step = st;
+    }
     C->inv2sl2 = tab;
     C->inv2se2 = tab + ns;
     C->lim_l2 = tab + 2 * ns;
@@ -2258,10 +2329,9 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
         }
         C.noise = out->noise;
     }
-    C.press = ss__press(&C);
-    out->press_mm = C.press;
     int nt = s->threads > 0 ? s->threads : 2;
-    st = ss__image_tables(&C);
+    st = ss__setup_jobs(&C, nt);
+    out->press_mm = C.press;
     const double t0 = ss__now_ms();
     if (st == SS_OK) st = ss__run_jobs(&C, 0, nt, NULL);
     const double t1 = ss__now_ms();

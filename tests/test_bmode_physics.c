@@ -873,6 +873,36 @@ Test(bmode_physics, contact_presses_the_face_onto_the_skin)
     tb_free(&t);
 }
 
+Test(bmode_physics, the_press_is_the_same_on_any_number_of_threads)
+{
+    /* A frame works out the press on its threads (each takes press lines as they come and
+     * keeps the largest need it saw); the press must be the serial one's
+     * (ss_bmode_press_mm, which the GPU backend uses), bit for bit, for any number of
+     * threads. The probe is tilted 5 deg in the array's plane and set 4 mm into the surface, so that the
+     * press lies below the cap and comes from the lines at one end of the press lines
+     * alone: a share's largest need lost, or a line not taken, would change it. */
+    tb t;
+    tb_init(&t, SS_PHANTOM_INTERFACE, NULL);
+    t.probe.lines = 97;
+    t.probe.samples = 256;
+    t.s.flags = SS_BMODE_NO_SPECKLE | SS_BMODE_NO_NOISE | SS_BMODE_NO_TEXTURE;
+    const float a = 5.f * 3.14159265f / 180.f;
+    const float o[3] = {0.f, -4.f, 0.f}, beam[3] = {sinf(a), -cosf(a), 0.f}, arr[3] = {cosf(a), sinf(a), 0.f};
+    cr_assert_eq(ss_probe_pose_make(o, beam, arr, &t.pose), SS_OK);
+    const float serial = ss_bmode_press_mm(t.scene.volume, &t.probe, &t.pose, &t.s);
+    printf("press: %.4f mm (serial)\n", (double)serial);
+    cr_assert(serial > 0.5f && serial < SS_BMODE_PRESS_MAX_MM - 0.2f, "press %.3f mm: expected one under the cap",
+              (double)serial);
+    const int threads[] = {1, 2, 3, 4, 7};
+    for (int i = 0; i < 5; i++) {
+        t.s.threads = threads[i];
+        tb_render(&t);
+        cr_assert(t.f.press_mm == serial, "%d threads: press %.6f mm, serial %.6f", threads[i], (double)t.f.press_mm,
+                  (double)serial);
+    }
+    tb_free(&t);
+}
+
 Test(bmode_physics, contact_compresses_the_tissue_under_the_face)
 {
     /* fat over muscle with the interface 10 mm below the surface: inside the 20 mm the probe
