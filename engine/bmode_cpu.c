@@ -1296,7 +1296,7 @@ static float ss__press_need(const ss__ctx *C, int line)
 
 /* How far the sonographer presses the probe in along its beam: until the central
  * SS_BMODE_CONTACT_SHARE of the face touches the skin, at most SS_BMODE_PRESS_MAX_MM;
- * never pulled out. (A frame takes its press lines on its threads: ss__setup_jobs.) */
+ * never pulled out. (A frame takes its press lines on its threads: ss__share, mode 4.) */
 static float ss__press(const ss__ctx *C)
 {
     if (C->s->flags & SS_BMODE_NO_CONTACT) return 0.f;
@@ -1735,10 +1735,9 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
 /* ------------------------------------------------------------------ threads */
 
 typedef struct ss__job {
-    const ss__ctx *C;
+    ss__ctx *C; /* read only, but in mode 4, whose last share makes phase 2's tables */
     int mode; /* 0 lines phase 1, 3 lines phase 2, 1 scan conversion rows, 2 bare march,
                  4 the frame's setup (the press, phase 2's tables) */
-    ss__ctx *setup; /* mode 4: the context whose phase 2 tables the last share makes */
     float *bare_out;
     float press_need[SS_POOL_MAX]; /* mode 4: the largest need of each share's lines */
     atomic_int next_line; /* the lines' passes: the first line no share has taken yet */
@@ -1792,7 +1791,7 @@ static void ss__share(void *arg, int index, int count)
     if (J->mode == 4) {
         /* the last share makes phase 2's tables first (one thread's work, done while the
            others start on the press lines), then every share takes press lines */
-        if (index == count - 1) J->status[index] = ss__image_tables(J->setup);
+        if (index == count - 1) J->status[index] = ss__image_tables(J->C);
         float need = 0.f;
         int l0, l1;
         ss__press_lines(pr, &l0, &l1);
@@ -1848,14 +1847,19 @@ static void ss__share(void *arg, int index, int count)
 }
 
 /* A pass over nthreads shares on the process's worker threads (thread_pool.h). */
-static ss_status ss__run_jobs(const ss__ctx *C, int mode, int nthreads, float *bare_out)
+/* A pass on nthreads shares; mode 4 also sets C->press (the largest of the shares'
+ * needs, at most SS_BMODE_PRESS_MAX_MM). */
+static ss_status ss__run_jobs(ss__ctx *C, int mode, int nthreads, float *bare_out)
 {
     if (nthreads > SS_POOL_MAX) nthreads = SS_POOL_MAX;
     ss__job J = {.C = C, .mode = mode, .bare_out = bare_out};
     atomic_init(&J.next_line, 0);
     ss_pool_run(nthreads, ss__share, &J);
+    /* (said again here: the message a share set is its thread's own) */
     for (int i = 0; i < nthreads; i++)
-        if (J.status[i] != SS_OK) return ss_error_set(J.status[i], "bmode: out of memory for line buffers");
+        if (J.status[i] != SS_OK)
+            return ss_error_set(J.status[i], mode == 4 ? "bmode: out of memory for the lateral kernel"
+                                                       : "bmode: out of memory for line buffers");
     if (mode == 0) {
         C->out->speckle_splats = C->out->speckle_screened = 0;
         C->out->times.speckle_cpu_ms = 0.0;
@@ -1865,22 +1869,11 @@ static ss_status ss__run_jobs(const ss__ctx *C, int mode, int nthreads, float *b
             C->out->times.speckle_cpu_ms += J.speckle_ms[i];
         }
     }
-    return SS_OK;
-}
-
-/* The frame's setup on the threads: the press (C->press) and phase 2's tables. */
-static ss_status ss__setup_jobs(ss__ctx *C, int nthreads)
-{
-    if (nthreads > SS_POOL_MAX) nthreads = SS_POOL_MAX;
-    ss__job J = {.C = C, .mode = 4, .setup = C};
-    atomic_init(&J.next_line, 0);
-    ss_pool_run(nthreads, ss__share, &J);
-    float need = 0.f;
-    for (int i = 0; i < nthreads; i++) need = ss__maxf(J.press_need[i], need);
-    C->press = ss__minf(need, SS_BMODE_PRESS_MAX_MM);
-    /* (the tables' only failure; said again here, as the message is the thread's own) */
-    for (int i = 0; i < nthreads; i++)
-        if (J.status[i] != SS_OK) return ss_error_set(J.status[i], "bmode: out of memory for the lateral kernel");
+    if (mode == 4) {
+        float need = 0.f;
+        for (int i = 0; i < nthreads; i++) need = ss__maxf(J.press_need[i], need);
+        C->press = ss__minf(need, SS_BMODE_PRESS_MAX_MM);
+    }
     return SS_OK;
 }
 
@@ -2330,7 +2323,7 @@ ss_status ss_bmode_cpu_render(const ss_bmode_scene *scene, const ss_probe *probe
         C.noise = out->noise;
     }
     int nt = s->threads > 0 ? s->threads : 2;
-    st = ss__setup_jobs(&C, nt);
+    st = ss__run_jobs(&C, 4, nt, NULL); /* the press and phase 2's tables */
     out->press_mm = C.press;
     const double t0 = ss__now_ms();
     if (st == SS_OK) st = ss__run_jobs(&C, 0, nt, NULL);
