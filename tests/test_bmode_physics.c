@@ -1008,6 +1008,55 @@ Test(bmode_physics, frame_says_where_its_time_went)
     tb_free(&t);
 }
 
+Test(bmode_physics, bare_march_reads_the_labels_the_render_shows)
+{
+    /* the bench's floor (ss_bmode_cpu_bare_march) walks the same straight lines through the
+     * same volume as the render: on the bone plate without refraction or contact the
+     * render's label map (the central ray's label at each sample's march step, up to half
+     * a step above the sample) and the floor's (the label at the sample) may differ only
+     * where the label changes within a step of the sample; and the floor is the same on
+     * any number of threads */
+    tb t;
+    tb_init(&t, SS_PHANTOM_BONE_PLATE, NULL);
+    t.probe.lines = 61;
+    t.probe.samples = 512;
+    t.s.flags |= SS_BMODE_NO_REFRACTION | SS_BMODE_NO_SPECKLE;
+    tb_render(&t);
+    const size_t n = (size_t)t.probe.lines * (size_t)t.probe.samples;
+    float *bare = malloc(n * sizeof(float)), *bare1 = malloc(n * sizeof(float));
+    cr_assert(bare && bare1);
+    cr_assert_eq(ss_bmode_cpu_bare_march(&t.scene, &t.probe, &t.pose, &t.s, bare), SS_OK, "%s", ss_error_message());
+    size_t same = 0, near_edge = 0, bone = 0;
+    for (int l = 0; l < t.probe.lines; l++)
+        for (int j = 0; j < t.probe.samples; j++) {
+            const size_t i = (size_t)l * (size_t)t.probe.samples + (size_t)j;
+            const int lab = t.f.labels[i];
+            bone += bare[i] == (float)SS_TISSUE_CORTICAL;
+            if (bare[i] == (float)lab) {
+                same++;
+                continue;
+            }
+            /* a sample 0.2 mm apart; the render's step 0.25 mm: a label change within one
+               sample either side accounts for the difference */
+            const int jp = j > 0 ? j - 1 : j, jn = j + 1 < t.probe.samples ? j + 1 : j;
+            if (t.f.labels[i - (size_t)(j - jp)] != lab || t.f.labels[i + (size_t)(jn - j)] != lab ||
+                bare[i - (size_t)(j - jp)] != bare[i] || bare[i + (size_t)(jn - j)] != bare[i])
+                near_edge++;
+        }
+    printf("bare march: %zu of %zu samples as the render's labels, %zu at a label edge, %zu in cortex\n", same, n,
+           near_edge, bone);
+    cr_assert_gt(bone, (size_t)t.probe.lines * 4, "the floor must meet the plate's cortex: %zu samples", bone);
+    cr_assert_eq(same + near_edge, n, "%zu samples differ away from any label edge", n - same - near_edge);
+    cr_assert_geq((double)same, 0.98 * (double)n, "only %zu of %zu samples agree", same, n);
+    ss_bmode_settings s1 = t.s;
+    s1.threads = 1;
+    cr_assert_eq(ss_bmode_cpu_bare_march(&t.scene, &t.probe, &t.pose, &s1, bare1), SS_OK);
+    cr_assert(memcmp(bare, bare1, n * sizeof(float)) == 0, "the floor differs on one thread");
+    free(bare);
+    free(bare1);
+    tb_free(&t);
+}
+
 Test(bmode_physics, envelope_file_and_sidecar)
 {
     tb t;
