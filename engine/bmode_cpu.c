@@ -1861,9 +1861,8 @@ static void ss__share(void *arg, int index, int count)
     free(S);
 }
 
-/* A pass over nthreads shares on the process's worker threads (thread_pool.h). */
-/* A pass on nthreads shares; mode 4 also sets C->press (the largest of the shares'
- * needs, at most SS_BMODE_PRESS_MAX_MM). */
+/* A pass over nthreads shares on the process's worker threads (thread_pool.h); mode 4
+ * also sets C->press (the largest of the shares' needs, at most SS_BMODE_PRESS_MAX_MM). */
 static ss_status ss__run_jobs(ss__ctx *C, int mode, int nthreads, float *bare_out)
 {
     if (nthreads > SS_POOL_MAX) nthreads = SS_POOL_MAX;
