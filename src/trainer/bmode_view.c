@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "bmode_view.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,7 +205,13 @@ ss_status ss_bmode_view_create(const ss_volume *volume, bool gpu, ss_bmode_view 
         glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
     }
     pthread_mutex_init(&v->mu, NULL);
-    pthread_cond_init(&v->cv, NULL);
+    /* on the monotonic clock: ss_bmode_view_wait's deadline must not move with the wall
+       clock */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&v->cv, &ca);
+    pthread_condattr_destroy(&ca);
     v->ready = v->uploading = -1;
     if (!gpu) {
         if (pthread_create(&v->thread, NULL, ss__worker, v) != 0) {
@@ -350,6 +357,28 @@ bool ss_bmode_view_update(ss_bmode_view *v)
         pthread_mutex_unlock(&v->mu);
     }
     return arrived;
+}
+
+bool ss_bmode_view_wait(ss_bmode_view *v, double timeout_ms)
+{
+    if (!(timeout_ms > 0.0)) timeout_ms = 0.0;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    const long long ns = until.tv_nsec + (long long)(timeout_ms * 1e6);
+    until.tv_sec += (time_t)(ns / 1000000000LL);
+    until.tv_nsec = (long)(ns % 1000000000LL);
+    if (v->gpu) {
+        /* the GPU's images are made on the window's thread: nothing can arrive meanwhile */
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) {
+        }
+        return false;
+    }
+    pthread_mutex_lock(&v->mu);
+    int rc = 0;
+    while (v->ready < 0 && rc == 0) rc = pthread_cond_timedwait(&v->cv, &v->mu, &until);
+    const bool ready = v->ready >= 0;
+    pthread_mutex_unlock(&v->mu);
+    return ready;
 }
 
 void ss_bmode_view_flush(ss_bmode_view *v)

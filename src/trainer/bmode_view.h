@@ -61,6 +61,11 @@ typedef struct ss_bmode_live_stats {
     double latency_median_ms, latency_p90_ms;
 } ss_bmode_live_stats;
 void ss_bmode_view_live_stats(const ss_bmode_view *v, ss_bmode_live_stats *out);
+/* Waits up to timeout_ms for a finished image to upload (the window's pacing on software
+ * GL: the next window frame then shows it at once). True as soon as one waits; false when
+ * none came in time. With the GPU backend, whose images are made on the window's own
+ * thread, it only sleeps for timeout_ms. */
+bool ss_bmode_view_wait(ss_bmode_view *v, double timeout_ms);
 /* Blocks until no render is in flight and the latest request is shown (screenshots, tests). */
 void ss_bmode_view_flush(ss_bmode_view *v);
 

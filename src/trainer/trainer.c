@@ -875,6 +875,9 @@ int ss_trainer_run(const ss_trainer_desc *desc)
     a->profile = getenv("SONOSPINE_TRAINER_PROFILE") != NULL;
     const char *cap = getenv("SONOSPINE_FRAME_CAP_MS");
     a->min_frame_ms = cap && atof(cap) > 0 ? atof(cap) : software ? SS__MIN_FRAME_MS_SOFT : SS__MIN_FRAME_MS;
+    const char *floor_ms = getenv("SONOSPINE_FRAME_FLOOR_MS");
+    a->floor_frame_ms = floor_ms && atof(floor_ms) > 0 ? atof(floor_ms) : software ? SS__FLOOR_FRAME_MS_SOFT : a->min_frame_ms;
+    if (a->floor_frame_ms > a->min_frame_ms) a->floor_frame_ms = a->min_frame_ms;
     const char *bt = getenv("SONOSPINE_BMODE_THREADS");
     /* the B-mode worker renders on every core (the window waits on it, not it on the window) */
     a->bmode_threads = bt && atoi(bt) > 0 ? atoi(bt) : (int)(ncpu < 8 ? ncpu : 8);
@@ -950,7 +953,14 @@ int ss_trainer_run(const ss_trainer_desc *desc)
         /* at most ~60 frames a second: the B-mode worker needs the CPU more than a
          * window that cannot show more frames (software GL has no vsync to wait on) */
         double spent = ss_tr_now_ms() - frame_start;
-        if (spent < a->min_frame_ms) SDL_Delay((Uint32)(a->min_frame_ms - spent));
+        if (spent < a->floor_frame_ms) SDL_Delay((Uint32)(a->floor_frame_ms - spent));
+        spent = ss_tr_now_ms() - frame_start;
+        if (spent < a->min_frame_ms) {
+            if (a->skip_bmode)
+                SDL_Delay((Uint32)(a->min_frame_ms - spent));
+            else
+                ss_bmode_view_wait(a->bm, a->min_frame_ms - spent);
+        }
         double end = ss_tr_now_ms();
         ss_frame_stats_add(&a->fs, end - frame_start);
         frame_start = end;

@@ -33,9 +33,14 @@
 #define SS__CONTROLS_W 272.0f
 #define SS__GAP 6.0f
 #define SS__MIN_FRAME_MS 16.0
-/* software GL: the window at ~31 fps leaves the cores it shares with the live B-mode to
-   the renderer (measured: B-mode 21.6 -> 23.6-24.1 Hz, docs/controls.md "Frame rate") */
+/* Software GL (no vsync to wait on): the window's frame lasts at least
+   SS__FLOOR_FRAME_MS_SOFT and at most SS__MIN_FRAME_MS_SOFT; in between it ends as soon as
+   the B-mode worker has an image waiting (ss_bmode_view_wait), so the picture is shown the
+   moment it is made, while a still probe leaves the window at ~31 fps and the cores to the
+   renderer (docs/controls.md "Frame rate": with the fixed 32 ms cap the picture waited for
+   the window's next frame, B-mode 31.7 Hz, latency 32 ms) */
 #define SS__MIN_FRAME_MS_SOFT 32.0
+#define SS__FLOOR_FRAME_MS_SOFT 12.0
 #define SS__VIEW3D_SOFT_MS 100.0 /* software GL: the 3D view redrawn at most this often */
 
 typedef struct ss_tr_scenario_entry {
@@ -146,6 +151,7 @@ typedef struct ss_tr_app {
     int exit_code;
     bool skip_3d, skip_bmode, profile, offscreen;
     double min_frame_ms; /* the window's frame cap (SS__MIN_FRAME_MS, software GL: SS__MIN_FRAME_MS_SOFT) */
+    double floor_frame_ms; /* the shortest frame (software GL: SS__FLOOR_FRAME_MS_SOFT; else min_frame_ms) */
     int bmode_threads;
     float view3d_scale;       /* 3D view resolution relative to the drawable */
     unsigned image_version;
