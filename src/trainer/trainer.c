@@ -775,8 +775,9 @@ static void ss__frame(ss_tr_app *a, bool *shot, bool sync_bmode)
     }
     ss_view3d_drag_basis(a->v3, a->r_view3d.h, right, down);
     ss_input_mk_set_area(a->mk, SS_AREA_VIEW3D, right, down);
-    /* B-mode request */
-    if (st->probe_on_skin && !a->frozen) {
+    /* B-mode request (none with SONOSPINE_TRAINER_SKIP=bmode: the profile of a window
+       without the picture must not pay for a worker rendering images no one shows) */
+    if (st->probe_on_skin && !a->frozen && !a->skip_bmode) {
         ss_probe dp = ss__display_probe(a);
         ss_bmode_settings s;
         ss__bmode_settings(a, &s);
