@@ -253,7 +253,7 @@ typedef struct ss__ctx {
     /* geometry */
     float ds, inv_ds, depth, lambda, k2; /* k2 = 2 k0 = 4 pi / lambda (rad / mm) */
     float sigma_a, delta, inv_delta; /* axial pulse sigma, bin width */
-    int m, nbins, nsteps, nrays;
+    int m, spb, nbins, nsteps, nrays; /* m RF bins a sample, or one bin every spb samples */
     float ray_e[SS__MAX_RAYS], ray_w[SS__MAX_RAYS], ray_de;
     /* per step (depth (k + 0.5) ds) beam tables */
     float *inv2sl2, *inv2se2, *lim_l2, *lim_e2, *norm, *sig_l, *sig_e, *hat, *inv_hat, *noise_spk, *lat;
@@ -1646,6 +1646,38 @@ static inline void ss__axial_taps(const float *kernel, int K, const float *bins,
     }
 }
 
+/* The axial pulse over samples [ja, jb) whose centre bin is their own index (one bin a
+ * sample, or one phase of the samples when a bin serves several: ss__line_image), the whole
+ * kernel inside the line: SS__SUM_BLOCKS x 8 samples at a time, their sums held in
+ * registers across the taps (independent sums, so that no add waits on the one before),
+ * then the rest tap by tap; the terms in the same order either way. */
+static SS_SIMD_INLINE void ss__axial_unit(const float *kernel, int K, const float *bins, int nb, int ja, int jb,
+                                          float *re, float *im)
+{
+    for (int j = ja; j < jb; j++) re[j] = im[j] = 0.f;
+    int j = ja;
+    for (; j + 8 * SS__SUM_BLOCKS <= jb; j += 8 * SS__SUM_BLOCKS) {
+        ss_v8f vr[SS__SUM_BLOCKS], vi[SS__SUM_BLOCKS];
+        for (int u = 0; u < SS__SUM_BLOCKS; u++) {
+            ss_v8f_zero(&vr[u]);
+            ss_v8f_zero(&vi[u]);
+        }
+        const float *q = bins + (j - K);
+        for (int t = 0; t <= 2 * K + 1; t++) {
+            const float g = kernel[t];
+            for (int u = 0; u < SS__SUM_BLOCKS; u++) {
+                ss_v8f_madd(&vr[u], g, q + t + 8 * u);
+                ss_v8f_madd(&vi[u], g, q + nb + t + 8 * u);
+            }
+        }
+        for (int u = 0; u < SS__SUM_BLOCKS; u++) {
+            ss_v8f_store(re + j + 8 * u, &vr[u]);
+            ss_v8f_store(im + j + 8 * u, &vi[u]);
+        }
+    }
+    ss__axial_taps(kernel, K, bins, nb, 1, j, jb, re, im);
+}
+
 /* Phase 2 of a line (every line's phase 1 done): lateral speckle kernel added to the
  * specular RF, axial PSF, noise, envelope, TGC and log compression. */
 SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp)
@@ -1672,53 +1704,50 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
        cb = j m + m / 2): tap by tap over all of them (vectorized), the terms in the same
        order as below */
     int ja = 0, jb = ns;
-    while (ja < ns && ja * m + m / 2 - K < 0) ja++;
-    while (jb > ja && (jb - 1) * m + m / 2 + K + 1 > nb - 1) jb--;
-    {
+    if (C->spb > 1) {
+        /* one bin every spb samples: the samples of phase p = j mod spb are one bin apart
+           (sample q spb + p centred at bin q), a run through the same vector loop with the
+           phase's own taps; the whole kernel lies inside the line for K <= q < nb - 1 - K */
+        const int spb = C->spb, taps = 2 * K + 2;
+        float *re = tmp, *im = tmp + ns; /* nb <= ns here */
+        ja = K * spb;
+        jb = (nb - 1 - K) * spb < ns ? (nb - 1 - K) * spb : ns;
+        if (jb < ja) ja = jb = 0;
+        for (int p = 0; p < spb && ja < jb; p++) {
+            const int qe = (jb - 1 - p) / spb + 1; /* q spb + p < jb */
+            if (jb - 1 - p < 0 || qe <= K) continue;
+            ss__axial_unit(C->kernel + (size_t)p * (size_t)taps, K, bins, nb, K, qe, re, im);
+            for (int q = K; q < qe; q++) env[q * spb + p] = sqrtf(re[q] * re[q] + im[q] * im[q]);
+        }
+    } else {
+        while (ja < ns && ja * m + m / 2 - K < 0) ja++;
+        while (jb > ja && (jb - 1) * m + m / 2 + K + 1 > nb - 1) jb--;
         float *re = tmp, *im = tmp + ns;
-        for (int j = ja; j < jb; j++) re[j] = im[j] = 0.f;
         /* with the stride a constant where it is 1 or 2 (one bin a sample, or two), so
            that the loads vectorize contiguous or pairwise */
-        if (m == 1) {
-            /* SS__SUM_BLOCKS x 8 samples at a time, their sums held in registers across
-               the taps (independent sums, so that no add waits on the one before) */
-            int j = ja;
-            for (; j + 8 * SS__SUM_BLOCKS <= jb; j += 8 * SS__SUM_BLOCKS) {
-                ss_v8f vr[SS__SUM_BLOCKS], vi[SS__SUM_BLOCKS];
-                for (int u = 0; u < SS__SUM_BLOCKS; u++) {
-                    ss_v8f_zero(&vr[u]);
-                    ss_v8f_zero(&vi[u]);
-                }
-                const float *q = bins + (j - K);
-                for (int t = 0; t <= 2 * K + 1; t++) {
-                    const float g = C->kernel[t];
-                    for (int u = 0; u < SS__SUM_BLOCKS; u++) {
-                        ss_v8f_madd(&vr[u], g, q + t + 8 * u);
-                        ss_v8f_madd(&vi[u], g, q + nb + t + 8 * u);
-                    }
-                }
-                for (int u = 0; u < SS__SUM_BLOCKS; u++) {
-                    ss_v8f_store(re + j + 8 * u, &vr[u]);
-                    ss_v8f_store(im + j + 8 * u, &vi[u]);
-                }
-            }
-            ss__axial_taps(C->kernel, K, bins, nb, 1, j, jb, re, im);
-        } else if (m == 2)
-            ss__axial_taps(C->kernel, K, bins, nb, 2, ja, jb, re, im);
-        else
-            ss__axial_taps(C->kernel, K, bins, nb, m, ja, jb, re, im);
+        if (m == 1)
+            ss__axial_unit(C->kernel, K, bins, nb, ja, jb, re, im);
+        else {
+            for (int j = ja; j < jb; j++) re[j] = im[j] = 0.f;
+            if (m == 2)
+                ss__axial_taps(C->kernel, K, bins, nb, 2, ja, jb, re, im);
+            else
+                ss__axial_taps(C->kernel, K, bins, nb, m, ja, jb, re, im);
+        }
         for (int j = ja; j < jb; j++) env[j] = sqrtf(re[j] * re[j] + im[j] * im[j]);
     }
+    /* the samples near the line's ends, their kernel clamped to its bins */
     for (int j = 0; j < ns; j++) {
         if (j == ja) j = jb;
         if (j >= ns) break;
-        int cb = (int)floorf(((float)j + 0.5f) * (float)C->m);
+        const int cb = ss_bmode_centre_bin(j, m, C->spb);
+        const float *kernel = C->kernel + (size_t)(j % C->spb) * (size_t)(2 * K + 2);
         float re = 0.f, im = 0.f;
         int b0 = cb - K, b1 = cb + K + 1;
         if (b0 < 0) b0 = 0;
         if (b1 > C->nbins - 1) b1 = C->nbins - 1;
         for (int b = b0; b <= b1; b++) {
-            float g = C->kernel[b - cb + K];
+            float g = kernel[b - cb + K];
             re += g * bins[b];
             im += g * bins[nb + b];
         }
@@ -2014,19 +2043,38 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     C->sigma_a = ss_probe_axial_sigma_mm(pr);
     C->cell = SS_SCATTER_CELL_MM;
     float dz = ss_probe_sample_spacing_mm(pr);
+    /* The RF bins: spaced at most half the pulse's sigma (a point's linear deposit over two
+       bins then widens the pulse by under 2 %: sigma^2 + delta^2 / 6). Samples farther
+       apart than that get m bins each; samples closer get one bin for every spb of them
+       (spb = 1 at 1024 samples over 100 mm at 3.5 MHz, 2 at 2048, 4 at 4096), so that the
+       bins, the speckle's deposits into them, the lateral kernel over them and the axial
+       pulse's taps (3.5 sigma either side, in bins) do not grow with the samples. */
     C->m = (int)ceilf(dz / (0.5f * C->sigma_a));
     if (C->m < 1) C->m = 1;
-    C->delta = dz / (float)C->m;
+    C->spb = C->m > 1 ? 1 : (int)floorf(0.5f * C->sigma_a / dz);
+    if (C->spb < 1) C->spb = 1;
+    if (C->spb > SS_BMODE_MAX_SPB) C->spb = SS_BMODE_MAX_SPB;
+    C->delta = C->spb > 1 ? dz * (float)C->spb : dz / (float)C->m;
     C->inv_delta = 1.f / C->delta;
-    C->nbins = pr->samples * C->m + 2;
+    C->nbins = (pr->samples * C->m + C->spb - 1) / C->spb + 2;
     C->nsteps = (int)ceilf((C->depth + 4.f * C->sigma_a) / C->ds) + 1;
     C->kernel_half = (int)ceilf(3.5f * C->sigma_a / C->delta);
     if (C->kernel_half > SS__KERNEL_HALF) C->kernel_half = SS__KERNEL_HALF;
-    /* sample j sits at bin coordinate (j + 0.5) m; bin b at b: offsets b - floor(.) */
-    C->kernel_frac = (C->m % 2) ? 0.5f : 0.f;
-    for (int i = 0; i <= 2 * C->kernel_half + 1; i++) {
-        float x = ((float)(i - C->kernel_half) - C->kernel_frac) * C->delta;
-        C->kernel[i] = expf(-x * x / (2.f * C->sigma_a * C->sigma_a));
+    /* sample j sits at bin coordinate (j + 0.5) m / spb, whose floor is ss_bmode_centre_bin;
+       bin b at b. The kernel for the samples of phase p = j mod spb (one phase when spb is
+       1) is at kernel + p (2K + 2): tap t weighs bin floor(.) - K + t, at offset
+       t - K - frac_p bins, frac_p = fract((p + 0.5) m / spb) (0.5 for an odd m, 0 for an
+       even one; (p + 0.5) / spb for spb > 1); kernel_frac is phase 0's */
+    const int taps = 2 * C->kernel_half + 2;
+    if (C->spb * taps > 2 * SS__KERNEL_HALF + 2) C->spb = 1; /* (never with the limits above) */
+    for (int p = 0; p < C->spb; p++) {
+        const float x0 = ((float)p + 0.5f) * (float)C->m / (float)C->spb;
+        const float frac = x0 - floorf(x0);
+        if (p == 0) C->kernel_frac = frac;
+        for (int i = 0; i < taps; i++) {
+            float x = ((float)(i - C->kernel_half) - frac) * C->delta;
+            C->kernel[p * taps + i] = expf(-x * x / (2.f * C->sigma_a * C->sigma_a));
+        }
     }
     for (int l = 0; l < 256; l++) {
         const ss_tissue_props *t = ss_tissue_get(l);
@@ -2193,6 +2241,7 @@ ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bm
     m->delta = C->delta;
     m->inv_delta = C->inv_delta;
     m->m = C->m;
+    m->spb = C->spb;
     m->nbins = C->nbins;
     m->nsteps = C->nsteps;
     m->nrays = C->nrays;

@@ -179,6 +179,11 @@ ss_status ss_bmode_cpu_bench(const ss_bmode_scene *scene, const ss_probe *probe,
 #define SS_BMODE_MAX_RAYS 7
 #define SS_BMODE_MAX_PIECES 48     /* straight ray pieces per line (refraction) */
 #define SS_BMODE_KERNEL_HALF 160
+#define SS_BMODE_MAX_SPB 16        /* samples one RF bin may serve (ss_bmode_model.spb) */
+/* The RF bin at or before sample j's depth, (j + 0.5) m / spb bins (m bins a sample, or one
+ * bin every spb samples; one of the two is 1): the axial pulse's taps start K bins before
+ * it (the shaders compute the same integer). */
+static inline int ss_bmode_centre_bin(int j, int m, int spb) { return (2 * j + 1) * m / (2 * spb); }
 #define SS_BMODE_PHASE_N 4096      /* phasor table: 2 pi / 4096 phase steps */
 #define SS_BMODE_GAUSS_N 2048      /* exp(-q) table over q in [0, SS_BMODE_GAUSS_QMAX] */
 #define SS_BMODE_GAUSS_QMAX 4.f
@@ -241,10 +246,10 @@ typedef struct ss_bmode_model {
     int cls[256];          /* SS_BMODE_CLASS_* */
     /* geometry */
     float ds, inv_ds, depth, lambda, k2, sigma_a, delta, inv_delta;
-    int m, nbins, nsteps, nrays, per_cell, kernel_half;
+    int m, spb, nbins, nsteps, nrays, per_cell, kernel_half; /* m RF bins a sample, or one every spb samples */
     float kernel_frac, ray_de;
     float ray_e[SS_BMODE_MAX_RAYS], ray_w[SS_BMODE_MAX_RAYS];
-    float kernel[2 * SS_BMODE_KERNEL_HALF + 2];
+    float kernel[2 * SS_BMODE_KERNEL_HALF + 2]; /* spb phases of 2 kernel_half + 2 taps (ss__ctx_init) */
     float dir_soft, dir_bone, dir_metal, dir_needle; /* 1 / sigma^2 in rad^-2 */
     float dir_needle_diffuse;
     float noise_rms, cell, phase_scale, tgc_lin_db_per_mm;

@@ -74,7 +74,7 @@ uniform ivec3 vol_size;
 
 uniform int u_lines, u_samples;
 uniform float u_ds, u_inv_ds, u_depth, u_sigma_a, u_delta, u_inv_delta, u_phase_scale, u_cell;
-uniform int u_m, u_nbins, u_nsteps, u_nrays, u_per_cell, u_kernel_half;
+uniform int u_m, u_spb, u_nbins, u_nsteps, u_nrays, u_per_cell, u_kernel_half; // u_m bins a sample, or one every u_spb samples
 uniform float u_dz;          // sample spacing (mm)
 uniform float u_noise_bins;  // noise rms per RF bin without the lateral kernel
 uniform float u_display_ref_db;

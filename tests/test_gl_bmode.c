@@ -197,6 +197,32 @@ Test(gl_bmode, needle_matches_cpu) { check_phantom(SS_PHANTOM_NEEDLE); }
 Test(gl_bmode, wire_matches_cpu) { check_phantom(SS_PHANTOM_WIRE); }
 Test(gl_bmode, rod_matches_cpu) { check_phantom(SS_PHANTOM_ROD); }
 
+Test(gl_bmode, samples_finer_than_the_bins_match_cpu)
+{
+    /* 2048 samples over 100 mm: one RF bin serves two samples (ss_bmode_model.spb 2), each
+       sample reading the bins through the taps of its own phase (bmode_envelope.comp):
+       the GPU's envelope must be the CPU's, as at every other size */
+    rig r;
+    rig_init(&r, SS_PHANTOM_INTERFACE, 32, 2048, PHYS_FLAGS);
+    ss_bmode_model md;
+    cr_assert_eq(ss_bmode_model_make(&r.probe, r.ph.volume.spacing_mm, &r.s, &md), SS_OK, "%s", ss_error_message());
+    const int spb = md.spb;
+    ss_bmode_model_free(&md);
+    cr_assert_eq(spb, 2, "2048 samples: %d samples a bin, expected 2", spb);
+    r.s.image_width_px = 320;
+    rig_cpu(&r);
+    rig_gpu(&r);
+    const diff d = image_diff(&r.cpu, &r.gpu);
+    printf("interface 32 x 2048 (2 samples a bin) GPU vs CPU: 8-bit mean |diff| %.5f, p99 %.0f, max %d; envelope "
+           "median |diff| %.2e dB; labels equal %.4f %%\n",
+           d.mean_abs, d.p99, d.max, d.env_db_median, 100.0 * d.labels_equal);
+    cr_expect(d.mean_abs <= 2.0, "mean |diff| %.3f > 2 grey levels", d.mean_abs);
+    cr_expect(d.p99 <= 10.0, "99th percentile |diff| %.0f > 10", d.p99);
+    cr_expect(d.env_db_median <= 0.01, "envelope median |diff| %.3g dB", d.env_db_median);
+    cr_expect(d.labels_equal >= 0.995, "labels equal on %.3f %% of samples", 100.0 * d.labels_equal);
+    rig_free(&r);
+}
+
 Test(gl_bmode, contact_and_texture_match_cpu_on_the_interface)
 {
     /* everything on: the convex face on the flat surface is pressed in until the central

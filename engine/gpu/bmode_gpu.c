@@ -45,7 +45,8 @@ static const struct {
     X(vol_origin_mm) X(vol_spacing_mm) X(vol_size) X(vol_inv_sp) X(u_lines) X(u_samples) X(u_ds) X(u_inv_ds) X(u_depth) X(u_sigma_a) X(u_delta)        \
     X(u_inv_delta) X(u_dz) X(u_noise_bins) X(u_display_ref_db) X(u_grazing_cos) X(u_label_words)        \
     X(u_contact) X(u_gap_step) X(u_gap_steps) X(u_skin_steps) X(u_k_stretch) X(u_phase_scale) X(u_cell) \
-    X(u_m) X(u_nbins) X(u_nsteps) X(u_nrays) X(u_per_cell) X(u_kernel_half) X(u_ray_de) X(u_tau_floor)  \
+    X(u_m) X(u_spb) X(u_nbins) X(u_nsteps) X(u_nrays) X(u_per_cell) X(u_kernel_half) X(u_ray_de)        \
+    X(u_tau_floor)                                                                                      \
     X(u_ray_e) X(u_ray_w) X(u_dir_soft) X(u_dir_bone) X(u_dir_metal) X(u_dir_needle)                    \
     X(u_dir_needle_diffuse) X(u_needle_diffuse) X(u_noise_rms) X(u_tgc_lin_db_per_mm) X(u_seed)         \
     X(u_flags) X(u_reverb_decay) X(u_reverb_count) X(u_tip_amplitude) X(u_gain_db) X(u_dr_db)           \
@@ -526,6 +527,7 @@ static void ss__uniforms(const ss_bmode_gpu *g, int pass, const ss_needle_geom *
     glUniform1f(SS__LOC(u_phase_scale), M->phase_scale);
     glUniform1f(SS__LOC(u_cell), M->cell);
     glUniform1i(SS__LOC(u_m), M->m);
+    glUniform1i(SS__LOC(u_spb), M->spb);
     glUniform1i(SS__LOC(u_nbins), M->nbins);
     glUniform1i(SS__LOC(u_nsteps), M->nsteps);
     glUniform1i(SS__LOC(u_nrays), M->nrays);
