@@ -2054,19 +2054,25 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
     C->spb = C->m > 1 ? 1 : (int)floorf(0.5f * C->sigma_a / dz);
     if (C->spb < 1) C->spb = 1;
     if (C->spb > SS_BMODE_MAX_SPB) C->spb = SS_BMODE_MAX_SPB;
-    C->delta = C->spb > 1 ? dz * (float)C->spb : dz / (float)C->m;
+    /* the spb phases of the kernel must fit its array: with spb >= 2 the bin is over
+       (1 - 1 / spb) sigma / 2, so K <= ceil(7 spb / (spb - 1)) and spb (2K + 2) <= 288 of
+       the 322 floats; the loop only keeps that true whatever the rounding */
+    for (;;) {
+        C->delta = C->spb > 1 ? dz * (float)C->spb : dz / (float)C->m;
+        C->kernel_half = (int)ceilf(3.5f * C->sigma_a / C->delta);
+        if (C->kernel_half > SS__KERNEL_HALF) C->kernel_half = SS__KERNEL_HALF;
+        if (C->spb == 1 || C->spb * (2 * C->kernel_half + 2) <= 2 * SS__KERNEL_HALF + 2) break;
+        C->spb--;
+    }
     C->inv_delta = 1.f / C->delta;
     C->nbins = (pr->samples * C->m + C->spb - 1) / C->spb + 2;
     C->nsteps = (int)ceilf((C->depth + 4.f * C->sigma_a) / C->ds) + 1;
-    C->kernel_half = (int)ceilf(3.5f * C->sigma_a / C->delta);
-    if (C->kernel_half > SS__KERNEL_HALF) C->kernel_half = SS__KERNEL_HALF;
     /* sample j sits at bin coordinate (j + 0.5) m / spb, whose floor is ss_bmode_centre_bin;
        bin b at b. The kernel for the samples of phase p = j mod spb (one phase when spb is
        1) is at kernel + p (2K + 2): tap t weighs bin floor(.) - K + t, at offset
        t - K - frac_p bins, frac_p = fract((p + 0.5) m / spb) (0.5 for an odd m, 0 for an
        even one; (p + 0.5) / spb for spb > 1); kernel_frac is phase 0's */
     const int taps = 2 * C->kernel_half + 2;
-    if (C->spb * taps > 2 * SS__KERNEL_HALF + 2) C->spb = 1; /* (never with the limits above) */
     for (int p = 0; p < C->spb; p++) {
         const float x0 = ((float)p + 0.5f) * (float)C->m / (float)C->spb;
         const float frac = x0 - floorf(x0);

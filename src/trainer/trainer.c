@@ -951,8 +951,11 @@ int ss_trainer_run(const ss_trainer_desc *desc)
         if (a->profile && p3 - p0 > 100)
             fprintf(stderr, "slow frame %.0f ms: events+ticks %.0f, draw %.0f, swap %.0f\n", p3 - p0, p1 - p0, p2 - p1,
                     p3 - p2);
-        /* at most ~60 frames a second: the B-mode worker needs the CPU more than a
-         * window that cannot show more frames (software GL has no vsync to wait on) */
+        /* at most ~60 frames a second (16 ms): the B-mode worker needs the CPU more than a
+         * window that cannot show more frames (software GL has no vsync to wait on). On
+         * software GL a frame lasts 12-32 ms: after the floor it ends as soon as the
+         * worker has an image waiting, so the image is shown the moment it is made, and a
+         * still probe (no image coming) leaves the window at the 32 ms cap */
         double spent = ss_tr_now_ms() - frame_start;
         if (spent < a->floor_frame_ms) SDL_Delay((Uint32)(a->floor_frame_ms - spent));
         spent = ss_tr_now_ms() - frame_start;
