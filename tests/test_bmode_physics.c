@@ -400,16 +400,16 @@ static void tb_bins(const ss_probe *p, const ss_bmode_settings *s, int *m, int *
 
 Test(bmode_physics, samples_finer_than_the_bins_read_the_same_envelope)
 {
-    /* At 2048 samples over 100 mm (0.049 mm, under a quarter of the 3.5 MHz pulse's sigma
-     * of 0.22 mm) one RF bin serves two samples: the same bins as at 1024 samples (0.098
-     * mm, within the half sigma a bin may be), so the same deposits, lateral kernel and
+    /* At 2048 samples over the default probe's 90 mm (0.044 mm, under a quarter of its
+     * 3.5 MHz pulse's sigma of 0.22 mm) one RF bin serves two samples: the same bins as at
+     * 1024 samples (0.088 mm, within the half sigma a bin may be), so the same deposits, lateral kernel and
      * noise, and each sample reads them through the pulse's taps at its own offset. The
      * envelope at 2048 samples is therefore the 1024-sample envelope's function sampled
      * twice as finely: (1) the mean of each pair of samples (a quarter sample either side
      * of the 1024 sample's depth) is that sample's value to within the curvature of the
      * envelope over a quarter sample (measured 0.3 %; 2 % allowed); (2) it is smooth along
      * the line: its second differences are a fraction of its first (measured ~0.3 for the
-     * 0.22 mm pulse sampled every 0.049 mm; taps of the wrong phase put a pair of samples
+     * 0.22 mm pulse sampled every 0.044 mm; taps of the wrong phase put a pair of samples
      * at one depth and the next pair two samples on, a ratio near 2; 0.8 allowed). */
     tb a, b;
     tb_init(&a, SS_PHANTOM_HOMOGENEOUS, NULL);
@@ -426,7 +426,9 @@ Test(bmode_physics, samples_finer_than_the_bins_read_the_same_envelope)
     tb_render(&a);
     tb_render(&b);
     double diff = 0, ref = 0, d1 = 0, d2 = 0;
-    const int j0 = bs_sample_of_depth(&a.probe, 10.f), j1 = bs_sample_of_depth(&a.probe, 95.f);
+    /* 10-85 mm of the 90: every sample read (2 j - 1 .. 2 j + 2 at 2048) inside the line */
+    const int j0 = bs_sample_of_depth(&a.probe, 10.f), j1 = bs_sample_of_depth(&a.probe, 85.f);
+    cr_assert(j0 >= 1 && j1 <= a.probe.samples - 2, "samples %d..%d of %d", j0, j1, a.probe.samples);
     for (int l = 0; l < 64; l++)
         for (int j = j0; j < j1; j++) {
             const double pair = 0.5 * (bs_env_at(&b.f, l, 2 * j) + bs_env_at(&b.f, l, 2 * j + 1));
