@@ -262,7 +262,6 @@ typedef struct ss__ctx {
     float *spec, *spk;
     float kernel[2 * SS__KERNEL_HALF + 2];
     int kernel_half;
-    float kernel_frac;
     float dir_soft, dir_bone, dir_metal, dir_needle; /* 1 / sigma^2 in rad^-2 */
     float dir_needle_diffuse;
     float grazing_cos; /* cos SS_BMODE_GRAZING_DEG */
@@ -1700,9 +1699,9 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
     /* axial PSF: envelope(z_j) = |sum_b bins_b g(z_j - z_b)| */
     float *env = C->out->envelope + (size_t)line * (size_t)pr->samples;
     const int K = C->kernel_half, m = C->m, ns = pr->samples;
-    /* samples whose kernel lies inside the line (cb - K >= 0, cb + K + 1 <= nbins - 1 with
-       cb = j m + m / 2): tap by tap over all of them (vectorized), the terms in the same
-       order as below */
+    /* the samples [ja, jb) whose whole kernel lies inside the line (cb - K >= 0,
+       cb + K + 1 <= nbins - 1, cb their centre bin): tap by tap over all of them
+       (vectorized), the terms in the same order as for the samples near the ends below */
     int ja = 0, jb = ns;
     if (C->spb > 1) {
         /* one bin every spb samples: the samples of phase p = j mod spb are one bin apart
@@ -1714,12 +1713,12 @@ SS_SIMD_CLONES static void ss__line_image(const ss__ctx *C, int line, float *tmp
         jb = (nb - 1 - K) * spb < ns ? (nb - 1 - K) * spb : ns;
         if (jb < ja) ja = jb = 0;
         for (int p = 0; p < spb && ja < jb; p++) {
-            const int qe = (jb - 1 - p) / spb + 1; /* q spb + p < jb */
-            if (jb - 1 - p < 0 || qe <= K) continue;
+            const int qe = (jb - 1 - p) / spb + 1; /* q spb + p < jb (jb > ja = K spb > p) */
             ss__axial_unit(C->kernel + (size_t)p * (size_t)taps, K, bins, nb, K, qe, re, im);
             for (int q = K; q < qe; q++) env[q * spb + p] = sqrtf(re[q] * re[q] + im[q] * im[q]);
         }
     } else {
+        /* (cb = j m + m / 2) */
         while (ja < ns && ja * m + m / 2 - K < 0) ja++;
         while (jb > ja && (jb - 1) * m + m / 2 + K + 1 > nb - 1) jb--;
         float *re = tmp, *im = tmp + ns;
@@ -2071,12 +2070,11 @@ static ss_status ss__ctx_init(ss__ctx *C, const ss_bmode_scene *scene, const ss_
        bin b at b. The kernel for the samples of phase p = j mod spb (one phase when spb is
        1) is at kernel + p (2K + 2): tap t weighs bin floor(.) - K + t, at offset
        t - K - frac_p bins, frac_p = fract((p + 0.5) m / spb) (0.5 for an odd m, 0 for an
-       even one; (p + 0.5) / spb for spb > 1); kernel_frac is phase 0's */
+       even one; (p + 0.5) / spb for spb > 1) */
     const int taps = 2 * C->kernel_half + 2;
     for (int p = 0; p < C->spb; p++) {
         const float x0 = ((float)p + 0.5f) * (float)C->m / (float)C->spb;
         const float frac = x0 - floorf(x0);
-        if (p == 0) C->kernel_frac = frac;
         for (int i = 0; i < taps; i++) {
             float x = ((float)(i - C->kernel_half) - frac) * C->delta;
             C->kernel[p * taps + i] = expf(-x * x / (2.f * C->sigma_a * C->sigma_a));
@@ -2253,7 +2251,6 @@ ss_status ss_bmode_model_make(const ss_probe *probe, float voxel_mm, const ss_bm
     m->nrays = C->nrays;
     m->per_cell = C->per_cell;
     m->kernel_half = C->kernel_half;
-    m->kernel_frac = C->kernel_frac;
     m->ray_de = C->ray_de;
     memcpy(m->ray_e, C->ray_e, sizeof m->ray_e);
     memcpy(m->ray_w, C->ray_w, sizeof m->ray_w);

@@ -247,7 +247,7 @@ typedef struct ss_bmode_model {
     /* geometry */
     float ds, inv_ds, depth, lambda, k2, sigma_a, delta, inv_delta;
     int m, spb, nbins, nsteps, nrays, per_cell, kernel_half; /* m RF bins a sample, or one every spb samples */
-    float kernel_frac, ray_de;
+    float ray_de;
     float ray_e[SS_BMODE_MAX_RAYS], ray_w[SS_BMODE_MAX_RAYS];
     float kernel[2 * SS_BMODE_KERNEL_HALF + 2]; /* spb phases of 2 kernel_half + 2 taps (ss__ctx_init) */
     float dir_soft, dir_bone, dir_metal, dir_needle; /* 1 / sigma^2 in rad^-2 */

@@ -955,16 +955,12 @@ int ss_trainer_run(const ss_trainer_desc *desc)
          * window that cannot show more frames (software GL has no vsync to wait on). On
          * software GL a frame lasts 12-32 ms: after the floor it ends as soon as the
          * worker has an image waiting, so the image is shown the moment it is made, and a
-         * still probe (no image coming) leaves the window at the 32 ms cap */
+         * still probe (no image coming; none is asked for with SONOSPINE_TRAINER_SKIP=bmode)
+         * leaves the window at the 32 ms cap */
         double spent = ss_tr_now_ms() - frame_start;
         if (spent < a->floor_frame_ms) SDL_Delay((Uint32)(a->floor_frame_ms - spent));
         spent = ss_tr_now_ms() - frame_start;
-        if (spent < a->min_frame_ms) {
-            if (a->skip_bmode)
-                SDL_Delay((Uint32)(a->min_frame_ms - spent));
-            else
-                ss_bmode_view_wait(a->bm, a->min_frame_ms - spent);
-        }
+        if (spent < a->min_frame_ms) ss_bmode_view_wait(a->bm, a->min_frame_ms - spent);
         double end = ss_tr_now_ms();
         ss_frame_stats_add(&a->fs, end - frame_start);
         frame_start = end;
