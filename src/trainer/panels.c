@@ -181,12 +181,12 @@ void ss_tr_draw_bmode(ss_tr_app *a, const ss_sim_state *st)
         ss_rect img = {room.x + (room.w - w) / 2, room.y, w, h};
         a->r_image = img;
         ss_ui_fill(ui, img, SS_RGBA(0, 0, 0, 255));
-        ss_ui_image(ui, img, tex, 0, 0, 1, 1, true);
+        ss_ui_image(ui, img, tex, a->image_version, 0, 0, 1, 1, true);
         /* anatomy overlay (practice, when the scenario allows; O): the outlines of bone,
            graft, hardware, flavum, sac, nerves and vessels from the frame's label map */
         GLuint otex = a->anatomy && a->aids_overlay ? ss_bmode_view_overlay_texture(a->bm) : 0;
         if (otex) {
-            ss_ui_image(ui, img, otex, 0, 0, 1, 1, false);
+            ss_ui_image(ui, img, otex, a->image_version, 0, 0, 1, 1, false);
             static const struct { int label; const char *name; } legend[] = {
                 {SS_TISSUE_CORTICAL, "bone"}, {SS_TISSUE_GRAFT, "graft"}, {SS_TISSUE_TITANIUM, "rods/screws"},
                 {SS_TISSUE_FLAVUM, "flavum"}, {SS_TISSUE_CSF, "sac"},     {SS_TISSUE_NERVE, "nerve"},
@@ -603,6 +603,7 @@ static void ss__xray_textures(ss_tr_app *a)
         glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
         glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, x.image.width, x.image.height, 0, GL_RED, GL_UNSIGNED_BYTE,
                      x.image.pixels);
+        a->xray_stamp++; /* a new film, perhaps under a texture name a freed one had */
         a->xray_w[i] = x.image.width;
         a->xray_h[i] = x.image.height;
         ss_xray_free(&x);
@@ -617,12 +618,12 @@ void ss_tr_prep_free(ss_tr_app *a)
 }
 
 /* An image fitted inside r, aspect kept; returns where it went (empty without one). */
-static ss_rect ss__fit_image(ss_ui *ui, ss_rect r, GLuint tex, int w, int h)
+static ss_rect ss__fit_image(ss_ui *ui, ss_rect r, GLuint tex, uint32_t stamp, int w, int h)
 {
     if (!tex || w <= 0 || h <= 0) return (ss_rect){0, 0, 0, 0};
     float s = fminf(r.w / (float)w, r.h / (float)h);
     ss_rect f = {r.x + (r.w - s * (float)w) / 2, r.y, s * (float)w, s * (float)h};
-    ss_ui_image(ui, f, tex, 0, 0, 1, 1, true);
+    ss_ui_image(ui, f, tex, stamp, 0, 0, 1, 1, true);
     return f;
 }
 
@@ -683,8 +684,8 @@ void ss_tr_draw_prep(ss_tr_app *a)
     ss_rect lat = {c.x + iw * 0.5f + 6, c.y + 18, iw * 0.5f - 6, c.h - 18 - 70};
     ss_ui_text(ui, SS_FONT_SMALL, ap.x, c.y, SS_UI_TEXT_DIM, "Anteroposterior (patient's right on the left)");
     ss_ui_text(ui, SS_FONT_SMALL, lat.x, c.y, SS_UI_TEXT_DIM, "Lateral (anterior on the left)");
-    ss_rect apf = ss__fit_image(ui, ap, a->xray_tex[0], a->xray_w[0], a->xray_h[0]);
-    ss__fit_image(ui, lat, a->xray_tex[1], a->xray_w[1], a->xray_h[1]);
+    ss_rect apf = ss__fit_image(ui, ap, a->xray_tex[0], a->xray_stamp, a->xray_w[0], a->xray_h[0]);
+    ss__fit_image(ui, lat, a->xray_tex[1], a->xray_stamp, a->xray_w[1], a->xray_h[1]);
     a->r_film = apf;
     ss__cobb_lines(a, apf);
     ss_rect rec = {c.x, c.y + c.h - 64, iw, 60};

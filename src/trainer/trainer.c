@@ -471,7 +471,7 @@ static void ss__draw_view3d_gl(ss_tr_app *a, const ss_sim_state *st)
         a->view3d_renders++;
         a->view3d_last_ms = now;
     }
-    ss_ui_image(a->ui, img, t, 0, 1, 1, 0, false);
+    ss_ui_image(a->ui, img, t, (uint32_t)a->view3d_renders, 0, 1, 1, 0, false);
 }
 
 static ss_input_area ss__area_at(const ss_tr_app *a, float x, float y)
@@ -792,9 +792,7 @@ static void ss__frame(ss_tr_app *a, bool *shot, bool sync_bmode)
     ss__update_visibility(a, st);
     double q2 = ss_tr_now_ms();
 
-    glViewport(0, 0, a->fb_w, a->fb_h);
-    glClearColor(24 / 255.0f, 26 / 255.0f, 30 / 255.0f, 1);
-    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+    /* no clear: the UI draws the whole window, background included, and only where it changed */
     ss_ui_begin(a->ui, a->w, a->h, a->fb_w, a->fb_h, &a->uin);
     ss_tr_draw_top(a);
     ss_tr_draw_bmode(a, st);
@@ -809,6 +807,10 @@ static void ss__frame(ss_tr_app *a, bool *shot, bool sync_bmode)
     /* the 3D view goes under the panels' overlays: draw it first, then the UI */
     double q3 = ss_tr_now_ms();
     ss_ui_end(a->ui);
+    int redrawn, tiles;
+    ss_ui_redraw_stats(a->ui, &redrawn, &tiles);
+    a->ui_tiles_redrawn += redrawn;
+    a->ui_tiles += tiles;
     if (a->profile) glFinish();
     double q4 = ss_tr_now_ms();
     if (a->profile && q4 - q0 > 100)
@@ -987,10 +989,11 @@ int ss_trainer_run(const ss_trainer_desc *desc)
                  "# sonospine trainer frame times (ms between presented frames)\n"
                  "# window %dx%d (drawable %dx%d), GL %s, %s, video driver %s\n"
                  "# B-mode %s: %d images, median %.1f ms each (%d lines x %d samples)\n"
-                 "# 3D view rendered %ld times (only when something visible changed)\n",
+                 "# 3D view rendered %ld times (only when something visible changed)\n"
+                 "# window repainted %.1f %% of its tiles a frame (the rest is the last frame's)\n",
                  a->w, a->h, a->fb_w, a->fb_h, gi->version ? gi->version : "?", gi->renderer ? gi->renderer : "?",
                  gi->video_driver ? gi->video_driver : "?", ss_bmode_view_backend(a->bm), frames, bm_ms, SS__LINES,
-                 SS__SAMPLES, a->view3d_renders);
+                 SS__SAMPLES, a->view3d_renders, a->ui_tiles > 0 ? 100.0 * a->ui_tiles_redrawn / a->ui_tiles : 0.0);
         ss_bmode_live_stats ls;
         ss_bmode_view_live_stats(a->bm, &ls);
         char figures[256];

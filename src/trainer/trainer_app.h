@@ -121,6 +121,7 @@ typedef struct ss_tr_app {
     int ncobb_pts;
     GLuint xray_tex[2];
     int xray_w[2], xray_h[2];
+    unsigned xray_stamp; /* changes each time the films are made (ss_ui_image's stamp) */
     char surgical_record[600];
     ss_tr_scenario_entry scenarios[SS__MAX_SCENARIOS];
     int nscenarios, picked;
@@ -156,6 +157,7 @@ typedef struct ss_tr_app {
     float view3d_scale;       /* 3D view resolution relative to the drawable */
     unsigned image_version;
     long view3d_renders; /* SONOSPINE_TRAINER_SKIP=3d,bmode: what costs what (profiling) */
+    double ui_tiles_redrawn, ui_tiles; /* summed over frames: the share of the window repainted */
     bool software;       /* software GL (llvmpipe, softpipe) */
     GLuint view3d_tex;   /* the 3D view's last image */
     double view3d_last_ms;

@@ -12,11 +12,15 @@
 
 #include <stb_truetype.h>
 
+#include "damage.h"
 #include "paths.h"
 #include "shader.h"
 
 #define SS__ATLAS 1024
 #define SS__MAX_BLOCKS 64
+/* rectangles repainted one by one (each a pass over the batches); more are merged into
+   their bounding box */
+#define SS__MAX_REPAINT_RECTS 32
 
 typedef struct ss__vtx {
     float x, y, u, v;
@@ -30,7 +34,14 @@ typedef struct ss__batch {
     int mode;
     ss_rect clip; /* w < 0: none */
     int first, count;
+    uint32_t stamp; /* the texture's content stamp (ss_ui_image) */
 } ss__batch;
+
+/* A batch's triangles that touch one changed rectangle: indices [first, first + count)
+ * of the frame's index list. */
+typedef struct ss__segment {
+    int rect, batch, first, count;
+} ss__segment;
 
 typedef struct ss__font {
     float size_px;          /* in drawable pixels */
@@ -58,6 +69,16 @@ struct ss_ui {
     float drag_off;
     ss_rect blocks[SS__MAX_BLOCKS], prev_blocks[SS__MAX_BLOCKS];
     int nblocks, nprev_blocks;
+    /* the frame as last drawn (the window's own buffer is undefined after a swap):
+       repainted where it changed (damage.h), then copied to the window */
+    ss_damage *damage;
+    GLuint fbo, rb, ibo;
+    int fbo_w, fbo_h;
+    uint32_t *idx;
+    int nidx, capidx;
+    ss__segment *seg;
+    int nseg, capseg;
+    int tiles_drawn, tiles_total;
 };
 
 static const float ss__font_pt[SS_FONT_COUNT] = {12.5f, 15.0f, 22.0f};
@@ -194,6 +215,8 @@ ss_status ss_ui_create(const char *font_path, float pixel_scale, ss_ui **out)
     free(pixels);
     glGenVertexArrays(1, &ui->vao);
     glGenBuffers(1, &ui->vbo);
+    glGenBuffers(1, &ui->ibo);
+    ui->damage = ss_damage_create(); /* NULL: every frame is drawn whole */
     glBindVertexArray(ui->vao);
     glBindBuffer(GL_ARRAY_BUFFER, ui->vbo);
     glEnableVertexAttribArray(0);
@@ -213,9 +236,17 @@ void ss_ui_destroy(ss_ui *ui)
     glDeleteProgram(ui->program);
     glDeleteTextures(1, &ui->atlas);
     glDeleteBuffers(1, &ui->vbo);
+    glDeleteBuffers(1, &ui->ibo);
     glDeleteVertexArrays(1, &ui->vao);
+    if (ui->fbo) {
+        glDeleteFramebuffers(1, &ui->fbo);
+        glDeleteRenderbuffers(1, &ui->rb);
+    }
+    ss_damage_destroy(ui->damage);
     free(ui->v);
     free(ui->b);
+    free(ui->idx);
+    free(ui->seg);
     free(ui);
 }
 
@@ -253,12 +284,13 @@ void ss_ui_block(ss_ui *ui, ss_rect r)
 
 /* ------------------------------------------------------------------ draw list */
 
-static ss__batch *ss__batch_for(ss_ui *ui, GLuint tex, int mode)
+static ss__batch *ss__batch_for(ss_ui *ui, GLuint tex, int mode, uint32_t stamp)
 {
     ss_rect clip = ui->clipping ? ui->clip : (ss_rect){0, 0, -1, -1};
     if (ui->nb > 0) {
         ss__batch *b = &ui->b[ui->nb - 1];
-        if (b->tex == tex && b->mode == mode && memcmp(&b->clip, &clip, sizeof clip) == 0) return b;
+        if (b->tex == tex && b->mode == mode && b->stamp == stamp && memcmp(&b->clip, &clip, sizeof clip) == 0)
+            return b;
     }
     if (ui->nb == ui->capb) {
         int cap = ui->capb ? ui->capb * 2 : 64;
@@ -268,13 +300,13 @@ static ss__batch *ss__batch_for(ss_ui *ui, GLuint tex, int mode)
         ui->capb = cap;
     }
     ss__batch *b = &ui->b[ui->nb++];
-    *b = (ss__batch){tex, mode, clip, ui->nv, 0};
+    *b = (ss__batch){tex, mode, clip, ui->nv, 0, stamp};
     return b;
 }
 
-static ss__vtx *ss__push(ss_ui *ui, GLuint tex, int mode, int n)
+static ss__vtx *ss__push(ss_ui *ui, GLuint tex, int mode, uint32_t stamp, int n)
 {
-    ss__batch *b = ss__batch_for(ui, tex, mode);
+    ss__batch *b = ss__batch_for(ui, tex, mode, stamp);
     if (!b) return NULL;
     if (ui->nv + n > ui->capv) {
         int cap = ui->capv ? ui->capv : 4096;
@@ -290,10 +322,10 @@ static ss__vtx *ss__push(ss_ui *ui, GLuint tex, int mode, int n)
     return v;
 }
 
-static void ss__quad(ss_ui *ui, GLuint tex, int mode, float x0, float y0, float x1, float y1, float u0, float v0,
-                     float u1, float v1, ss_rgba c)
+static void ss__quad(ss_ui *ui, GLuint tex, int mode, uint32_t stamp, float x0, float y0, float x1, float y1, float u0,
+                     float v0, float u1, float v1, ss_rgba c)
 {
-    ss__vtx *v = ss__push(ui, tex, mode, 6);
+    ss__vtx *v = ss__push(ui, tex, mode, stamp, 6);
     if (!v) return;
     v[0] = (ss__vtx){x0, y0, u0, v0, c};
     v[1] = (ss__vtx){x1, y0, u1, v0, c};
@@ -305,7 +337,7 @@ static void ss__quad(ss_ui *ui, GLuint tex, int mode, float x0, float y0, float 
 
 void ss_ui_fill(ss_ui *ui, ss_rect r, ss_rgba c)
 {
-    ss__quad(ui, ui->atlas, SS__MODE_ATLAS, r.x, r.y, r.x + r.w, r.y + r.h, ui->white_u, ui->white_v, ui->white_u,
+    ss__quad(ui, ui->atlas, SS__MODE_ATLAS, 0, r.x, r.y, r.x + r.w, r.y + r.h, ui->white_u, ui->white_v, ui->white_u,
              ui->white_v, c);
 }
 
@@ -319,7 +351,7 @@ void ss_ui_frame(ss_ui *ui, ss_rect r, float t, ss_rgba c)
 
 void ss_ui_triangle(ss_ui *ui, float x0, float y0, float x1, float y1, float x2, float y2, ss_rgba c)
 {
-    ss__vtx *v = ss__push(ui, ui->atlas, SS__MODE_ATLAS, 3);
+    ss__vtx *v = ss__push(ui, ui->atlas, SS__MODE_ATLAS, 0, 3);
     if (!v) return;
     v[0] = (ss__vtx){x0, y0, ui->white_u, ui->white_v, c};
     v[1] = (ss__vtx){x1, y1, ui->white_u, ui->white_v, c};
@@ -335,9 +367,9 @@ void ss_ui_line(ss_ui *ui, float x0, float y0, float x1, float y1, float t, ss_r
     ss_ui_triangle(ui, x0 + nx, y0 + ny, x1 - nx, y1 - ny, x0 - nx, y0 - ny, c);
 }
 
-void ss_ui_image(ss_ui *ui, ss_rect r, GLuint tex, float u0, float v0, float u1, float v1, bool grey)
+void ss_ui_image(ss_ui *ui, ss_rect r, GLuint tex, uint32_t stamp, float u0, float v0, float u1, float v1, bool grey)
 {
-    ss__quad(ui, tex, grey ? SS__MODE_GREY : SS__MODE_RGBA, r.x, r.y, r.x + r.w, r.y + r.h, u0, v0, u1, v1,
+    ss__quad(ui, tex, grey ? SS__MODE_GREY : SS__MODE_RGBA, stamp, r.x, r.y, r.x + r.w, r.y + r.h, u0, v0, u1, v1,
              SS_RGBA(255, 255, 255, 255));
 }
 
@@ -414,7 +446,7 @@ float ss_ui_text(ss_ui *ui, ss_ui_font f, float x, float y, ss_rgba c, const cha
         stbtt_aligned_quad q;
         stbtt_GetPackedQuad(t, SS__ATLAS, SS__ATLAS, idx, &px, &py, &q, 1);
         if (cp != ' ')
-            ss__quad(ui, ui->atlas, SS__MODE_ATLAS, q.x0 / ui->scale, q.y0 / ui->scale, q.x1 / ui->scale,
+            ss__quad(ui, ui->atlas, SS__MODE_ATLAS, 0, q.x0 / ui->scale, q.y0 / ui->scale, q.x1 / ui->scale,
                      q.y1 / ui->scale, q.s0, q.t0, q.s1, q.t1, c);
     }
     return (px - x0) / ui->scale;
@@ -466,39 +498,170 @@ float ss_ui_text_wrapped(ss_ui *ui, ss_ui_font f, ss_rect r, ss_rgba c, const ch
 
 /* ------------------------------------------------------------------ render */
 
+static ss_damage_rect ss__meet(ss_damage_rect a, ss_damage_rect b)
+{
+    int x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;
+    int x1 = a.x + a.w < b.x + b.w ? a.x + a.w : b.x + b.w, y1 = a.y + a.h < b.y + b.h ? a.y + a.h : b.y + b.h;
+    return (ss_damage_rect){x0, y0, x1 > x0 ? x1 - x0 : 0, y1 > y0 ? y1 - y0 : 0};
+}
+
+/* A batch's clip as a scissor box (pixels, origin bottom-left; the frame without one). */
+static ss_damage_rect ss__clip_px(const ss_ui *ui, const ss__batch *b, float sx, float sy)
+{
+    ss_damage_rect f = {0, 0, ui->fb_w, ui->fb_h};
+    if (b->clip.w < 0) return f;
+    ss_damage_rect c = {(int)floorf(b->clip.x * sx), (int)floorf((float)ui->fb_h - (b->clip.y + b->clip.h) * sy),
+                        (int)ceilf(b->clip.w * sx), (int)ceilf(b->clip.h * sy)};
+    return ss__meet(c, f);
+}
+
+/* The pixels triangle t (its first vertex) can touch: its bounding box in pixels, a
+ * pixel wider on every side (a pixel is drawn when its centre is inside), within its
+ * batch's clip. */
+static ss_damage_rect ss__tri_px(const ss_ui *ui, int t, ss_damage_rect clip, float sx, float sy)
+{
+    const ss__vtx *v = ui->v + t;
+    float x0 = fminf(v[0].x, fminf(v[1].x, v[2].x)), x1 = fmaxf(v[0].x, fmaxf(v[1].x, v[2].x));
+    float y0 = fminf(v[0].y, fminf(v[1].y, v[2].y)), y1 = fmaxf(v[0].y, fmaxf(v[1].y, v[2].y));
+    int px0 = (int)floorf(x0 * sx) - 1, px1 = (int)ceilf(x1 * sx) + 1;
+    int py0 = (int)floorf((float)ui->fb_h - y1 * sy) - 1, py1 = (int)ceilf((float)ui->fb_h - y0 * sy) + 1;
+    return ss__meet((ss_damage_rect){px0, py0, px1 - px0, py1 - py0}, clip);
+}
+
+static bool ss__reserve(void **p, int *cap, int need, size_t size)
+{
+    if (need <= *cap) return true;
+    int c = *cap ? *cap : 1024;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, (size_t)c * size);
+    if (!q) return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+/* The offscreen copy of the frame, (re)made at the drawable's size; false where the
+ * driver cannot (the frame is then drawn whole into the window's buffer). */
+static bool ss__frame_buffer(ss_ui *ui)
+{
+    if (ui->fbo && ui->fbo_w == ui->fb_w && ui->fbo_h == ui->fb_h) return true;
+    if (!ui->fbo) {
+        glGenFramebuffers(1, &ui->fbo);
+        glGenRenderbuffers(1, &ui->rb);
+    }
+    glBindRenderbuffer(GL_RENDERBUFFER, ui->rb);
+    glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, ui->fb_w > 0 ? ui->fb_w : 1, ui->fb_h > 0 ? ui->fb_h : 1);
+    glBindRenderbuffer(GL_RENDERBUFFER, 0);
+    glBindFramebuffer(GL_FRAMEBUFFER, ui->fbo);
+    glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, ui->rb);
+    bool ok = glCheckFramebufferStatus(GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    ui->fbo_w = ok ? ui->fb_w : 0;
+    ui->fbo_h = ok ? ui->fb_h : 0;
+    if (ui->damage) ss_damage_invalidate(ui->damage);
+    return ok;
+}
+
 void ss_ui_end(ss_ui *ui)
 {
-    if (ui->nv == 0) return;
+    float sx = (float)ui->fb_w / (float)(ui->w > 0 ? ui->w : 1), sy = (float)ui->fb_h / (float)(ui->h > 0 ? ui->h : 1);
+    bool cached = ss__frame_buffer(ui) && ui->damage && ss_damage_begin(ui->damage, ui->fb_w, ui->fb_h) == 0;
+    /* what each tile shows this frame: every triangle's key (its vertices, under its
+       batch's texture, content stamp, mode and clip) into the tiles it can touch */
+    for (int i = 0; cached && i < ui->nb; i++) {
+        const ss__batch *b = &ui->b[i];
+        ss_damage_rect clip = ss__clip_px(ui, b, sx, sy);
+        uint32_t head[4] = {(uint32_t)b->tex, (uint32_t)b->mode, b->stamp, 0};
+        uint64_t bk = ss_damage_hash(&b->clip, sizeof b->clip, ss_damage_hash(head, sizeof head, 0));
+        for (int t = b->first; t + 2 < b->first + b->count; t += 3) {
+            ss_damage_rect p = ss__tri_px(ui, t, clip, sx, sy);
+            if (p.w <= 0 || p.h <= 0) continue;
+            uint64_t key = ss_damage_hash(ui->v + t, 3 * sizeof(ss__vtx), bk);
+            ss_damage_add(ui->damage, p.x, p.y, p.x + p.w, p.y + p.h, key);
+        }
+    }
+    ss_damage_rect whole = {0, 0, ui->fb_w, ui->fb_h};
+    const ss_damage_rect *rects = &whole;
+    int nrects = 1;
+    ui->tiles_total = ((ui->fb_w + SS_DAMAGE_TILE - 1) / SS_DAMAGE_TILE) *
+                      ((ui->fb_h + SS_DAMAGE_TILE - 1) / SS_DAMAGE_TILE);
+    ui->tiles_drawn = cached ? ss_damage_end(ui->damage, SS__MAX_REPAINT_RECTS, &rects, &nrects) : ui->tiles_total;
+    if (!cached && ui->damage) ss_damage_invalidate(ui->damage);
+
+    /* per changed rectangle, per batch: the triangles that touch it, in draw order */
+    ui->nidx = ui->nseg = 0;
+    bool whole_list = true;
+    for (int r = 0; r < nrects && whole_list; r++)
+        for (int i = 0; i < ui->nb; i++) {
+            const ss__batch *b = &ui->b[i];
+            ss_damage_rect clip = ss__meet(ss__clip_px(ui, b, sx, sy), rects[r]);
+            if (clip.w <= 0 || clip.h <= 0 || b->count == 0) continue;
+            if (!ss__reserve((void **)&ui->idx, &ui->capidx, ui->nidx + b->count, sizeof *ui->idx) ||
+                !ss__reserve((void **)&ui->seg, &ui->capseg, ui->nseg + 1, sizeof *ui->seg)) {
+                whole_list = false; /* out of memory: what fits is drawn, and all of the next frame */
+                if (ui->damage) ss_damage_invalidate(ui->damage);
+                break;
+            }
+            int first = ui->nidx;
+            for (int t = b->first; t + 2 < b->first + b->count; t += 3) {
+                ss_damage_rect p = ss__tri_px(ui, t, clip, sx, sy);
+                if (p.w <= 0 || p.h <= 0) continue;
+                ui->idx[ui->nidx++] = (uint32_t)t;
+                ui->idx[ui->nidx++] = (uint32_t)t + 1;
+                ui->idx[ui->nidx++] = (uint32_t)t + 2;
+            }
+            if (ui->nidx > first) ui->seg[ui->nseg++] = (ss__segment){r, i, first, ui->nidx - first};
+        }
+
+    glBindFramebuffer(GL_FRAMEBUFFER, cached ? ui->fbo : 0);
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
-    glEnable(GL_BLEND);
-    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
     glViewport(0, 0, ui->fb_w, ui->fb_h);
-    glUseProgram(ui->program);
-    glUniform2f(ui->u_view, (float)ui->w, (float)ui->h);
-    glUniform1i(ui->u_tex, 0);
-    glActiveTexture(GL_TEXTURE0);
-    glBindVertexArray(ui->vao);
-    glBindBuffer(GL_ARRAY_BUFFER, ui->vbo);
-    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)((size_t)ui->nv * sizeof(ss__vtx)), ui->v, GL_STREAM_DRAW);
-    float sx = (float)ui->fb_w / (float)(ui->w > 0 ? ui->w : 1), sy = (float)ui->fb_h / (float)(ui->h > 0 ? ui->h : 1);
-    for (int i = 0; i < ui->nb; i++) {
-        const ss__batch *b = &ui->b[i];
-        if (b->count == 0) continue;
-        if (b->clip.w >= 0) {
-            glEnable(GL_SCISSOR_TEST);
-            glScissor((GLint)floorf(b->clip.x * sx), (GLint)floorf((float)ui->fb_h - (b->clip.y + b->clip.h) * sy),
-                      (GLsizei)ceilf(b->clip.w * sx), (GLsizei)ceilf(b->clip.h * sy));
-        } else {
-            glDisable(GL_SCISSOR_TEST);
+    glEnable(GL_SCISSOR_TEST);
+    glClearColor((float)(SS_UI_BG & 255) / 255.0f, (float)(SS_UI_BG >> 8 & 255) / 255.0f,
+                 (float)(SS_UI_BG >> 16 & 255) / 255.0f, 1.0f);
+    for (int r = 0; r < nrects; r++) {
+        glScissor(rects[r].x, rects[r].y, rects[r].w, rects[r].h);
+        glClear(GL_COLOR_BUFFER_BIT);
+    }
+    if (ui->nseg > 0) {
+        glEnable(GL_BLEND);
+        glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+        glUseProgram(ui->program);
+        glUniform2f(ui->u_view, (float)ui->w, (float)ui->h);
+        glUniform1i(ui->u_tex, 0);
+        glActiveTexture(GL_TEXTURE0);
+        glBindVertexArray(ui->vao);
+        glBindBuffer(GL_ARRAY_BUFFER, ui->vbo);
+        glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)((size_t)ui->nv * sizeof(ss__vtx)), ui->v, GL_STREAM_DRAW);
+        glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, ui->ibo);
+        glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)((size_t)ui->nidx * sizeof(uint32_t)), ui->idx,
+                     GL_STREAM_DRAW);
+        for (int k = 0; k < ui->nseg; k++) {
+            const ss__segment *g = &ui->seg[k];
+            const ss__batch *b = &ui->b[g->batch];
+            ss_damage_rect sc = ss__meet(ss__clip_px(ui, b, sx, sy), rects[g->rect]);
+            glScissor(sc.x, sc.y, sc.w, sc.h);
+            glBindTexture(GL_TEXTURE_2D, b->tex);
+            glUniform1i(ui->u_mode, b->mode);
+            glDrawElements(GL_TRIANGLES, g->count, GL_UNSIGNED_INT, (void *)((size_t)g->first * sizeof(uint32_t)));
         }
-        glBindTexture(GL_TEXTURE_2D, b->tex);
-        glUniform1i(ui->u_mode, b->mode);
-        glDrawArrays(GL_TRIANGLES, b->first, b->count);
+        glBindVertexArray(0);
+        glUseProgram(0);
     }
     glDisable(GL_SCISSOR_TEST);
-    glBindVertexArray(0);
-    glUseProgram(0);
+    if (cached) {
+        glBindFramebuffer(GL_READ_FRAMEBUFFER, ui->fbo);
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+        glBlitFramebuffer(0, 0, ui->fb_w, ui->fb_h, 0, 0, ui->fb_w, ui->fb_h, GL_COLOR_BUFFER_BIT, GL_NEAREST);
+        glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    }
+}
+
+void ss_ui_redraw_stats(const ss_ui *ui, int *tiles_redrawn, int *tiles)
+{
+    *tiles_redrawn = ui->tiles_drawn;
+    *tiles = ui->tiles_total;
 }
 
 /* ------------------------------------------------------------------ widgets */

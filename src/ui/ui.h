@@ -66,8 +66,15 @@ void ss_ui_destroy(ss_ui *ui);
 
 /* Starts a frame for a window of (w, h) units drawn into (fb_w, fb_h) pixels. */
 void ss_ui_begin(ss_ui *ui, int w, int h, int fb_w, int fb_h, const ss_ui_input *in);
-/* Draws everything described since ss_ui_begin (blending on, depth test off). */
+/* Draws the frame described since ss_ui_begin (blending on, depth test off) into the
+ * window's framebuffer (0), background SS_UI_BG included: the caller does not clear it.
+ * Only what changed is redrawn: the UI keeps the last frame in an offscreen buffer,
+ * repaints there the tiles whose triangles, textures or texture stamps changed
+ * (src/ui/damage.h), and copies the buffer to the window. */
 void ss_ui_end(ss_ui *ui);
+/* The last ss_ui_end's tiles repainted (SS_DAMAGE_TILE pixels square) and the frame's
+ * tiles in all. */
+void ss_ui_redraw_stats(const ss_ui *ui, int *tiles_redrawn, int *tiles);
 
 /* True when the mouse is over something the UI drew as interactive or as a panel
  * this frame (the caller should not also use the click), or a widget holds it. */
@@ -89,8 +96,11 @@ float ss_ui_line_height(const ss_ui *ui, ss_ui_font f);
 /* Text wrapped to width w; returns the height used. */
 float ss_ui_text_wrapped(ss_ui *ui, ss_ui_font f, ss_rect r, ss_rgba c, const char *text);
 /* A texture in r with texture coordinates (u0, v0)-(u1, v1). grey: an R8 texture
- * shown as grey levels; otherwise RGBA. */
-void ss_ui_image(ss_ui *ui, ss_rect r, GLuint texture, float u0, float v0, float u1, float v1, bool grey);
+ * shown as grey levels; otherwise RGBA. stamp: the texture's content version; give a
+ * new one whenever its pixels change (the UI redraws an image only when its texture,
+ * stamp or place changed: the same stamp over new pixels leaves the old ones shown). */
+void ss_ui_image(ss_ui *ui, ss_rect r, GLuint texture, uint32_t stamp, float u0, float v0, float u1, float v1,
+                 bool grey);
 /* Restricts drawing to r until ss_ui_clip_pop (no nesting beyond one level). */
 void ss_ui_clip_push(ss_ui *ui, ss_rect r);
 void ss_ui_clip_pop(ss_ui *ui);
