@@ -1,5 +1,7 @@
 /* ui.c: see ui.h. One draw list per frame: triangles with position, texture
- * coordinate and colour, in batches that share a texture, a mode and a clip rectangle. */
+ * coordinate and colour, in batches that share a texture, its content stamp, a mode and a
+ * clip rectangle. ss_ui_end repaints, in an offscreen copy of the frame, the tiles the
+ * list changed since the last frame (damage.h), and copies the copy to the window. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui.h"
 

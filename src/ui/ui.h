@@ -10,6 +10,10 @@
  * scales to the drawable's pixels (high-DPI) and the fonts are rasterized at that
  * scale, so text stays sharp on a Retina-class display.
  *
+ * A frame repaints only what changed since the one before (ss_ui_end), so a still
+ * window costs building its list and one copy of the frame; an image says when its
+ * pixels change with a stamp (ss_ui_image).
+ *
  * What it does not do: windows, docking, text entry, layout beyond a row cursor, or
  * reading SDL events (the caller fills ss_ui_input). Needs a current GL >= 3.3 context.
  */
