@@ -113,3 +113,31 @@ Test(gl_bmode_view, on_the_gpu_the_wait_is_a_sleep, .timeout = 120)
     cr_expect_lt(waited, 1000.0, "slept %.1f ms of 40", waited);
     rig_free(&r);
 }
+
+Test(gl_bmode_view, every_upload_counts_the_flushs_too, .timeout = 120)
+{
+    /* the window's stamp for the picture (what the UI and the 3D view compare to know the
+       texture's pixels changed) follows ss_bmode_view_uploads: an image the flush uploads
+       (the --screenshot frame) must count as much as one update uploads, or the window
+       keeps showing the image before it (tests/test_cli_trainer.c caught that) */
+    for (int gpu = 0; gpu < 2; gpu++) {
+        rig r;
+        rig_init(&r, gpu == 1);
+        cr_expect_eq(ss_bmode_view_uploads(r.v), 0u);
+        ss_bmode_view_request(r.v, &r.probe, &r.pose, NULL, &r.s);
+        ss_bmode_view_flush(r.v);
+        cr_expect_eq(ss_bmode_view_uploads(r.v), 1u, "%s: the flush's image did not count", ss_bmode_view_backend(r.v));
+        cr_expect_not(ss_bmode_view_update(r.v), "nothing new after the flush");
+        cr_expect_eq(ss_bmode_view_uploads(r.v), 1u);
+        r.pose.origin_mm[2] += 1.f;
+        ss_bmode_view_request(r.v, &r.probe, &r.pose, NULL, &r.s);
+        if (gpu) {
+            cr_expect(ss_bmode_view_update(r.v)); /* rendered on this thread at the update */
+        } else {
+            cr_expect(ss_bmode_view_wait(r.v, 20000.0));
+            cr_expect(ss_bmode_view_update(r.v));
+        }
+        cr_expect_eq(ss_bmode_view_uploads(r.v), 2u);
+        rig_free(&r);
+    }
+}

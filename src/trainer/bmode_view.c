@@ -45,6 +45,7 @@ struct ss_bmode_view {
     bool have_wanted;
     ss__job shown_job;   /* what the texture shows */
     bool have_shown;
+    unsigned uploads; /* images the texture has held (ss_bmode_view_uploads) */
     /* texture, and the anatomy outlines over it (RGBA, from the frame's label map) */
     GLuint tex, overlay_tex;
     bool have_overlay;
@@ -327,9 +328,10 @@ static bool ss__gpu_update(ss_bmode_view *v)
     return true;
 }
 
-bool ss_bmode_view_update(ss_bmode_view *v)
+unsigned ss_bmode_view_uploads(const ss_bmode_view *v) { return v->uploads; }
+
+static bool ss__cpu_update(ss_bmode_view *v)
 {
-    if (v->gpu) return ss__gpu_update(v);
     bool arrived = false;
     pthread_mutex_lock(&v->mu);
     int k = v->ready;
@@ -356,6 +358,13 @@ bool ss_bmode_view_update(ss_bmode_view *v)
         v->uploading = -1;
         pthread_mutex_unlock(&v->mu);
     }
+    return arrived;
+}
+
+bool ss_bmode_view_update(ss_bmode_view *v)
+{
+    bool arrived = v->gpu ? ss__gpu_update(v) : ss__cpu_update(v);
+    if (arrived) v->uploads++;
     return arrived;
 }
 

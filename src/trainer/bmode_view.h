@@ -34,6 +34,9 @@ void ss_bmode_view_request(ss_bmode_view *v, const ss_probe *probe, const ss_pro
 /* Once a frame on the GL thread: uploads a finished image, starts the next render.
  * Returns true when a new image arrived. */
 bool ss_bmode_view_update(ss_bmode_view *v);
+/* How many images the texture has held: changes with every upload, whether update or
+ * flush made it (what a reader of the texture compares to know its pixels changed). */
+unsigned ss_bmode_view_uploads(const ss_bmode_view *v);
 
 /* The latest image (0 before the first) with the probe and scan geometry it was made with. */
 GLuint ss_bmode_view_texture(const ss_bmode_view *v, ss_scan_geometry *geom, ss_probe *probe);

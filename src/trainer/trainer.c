@@ -267,6 +267,7 @@ static int ss__posed_views(ss_tr_app *a, bool unflexed)
     a->volume = vol;
     a->v3 = v3;
     a->bm = bm;
+    a->bm_uploads = 0;
     a->views_unflexed = unflexed;
     return 0;
 }
@@ -463,7 +464,7 @@ static void ss__draw_view3d_gl(ss_tr_app *a, const ss_sim_state *st)
     bool redrawn = false;
     double now = ss_tr_now_ms();
     GLuint t = a->view3d_tex;
-    if (!t || !a->software || now - a->view3d_last_ms >= SS__VIEW3D_SOFT_MS) {
+    if (!t || !a->software || a->view3d_now || now - a->view3d_last_ms >= SS__VIEW3D_SOFT_MS) {
         t = ss_view3d_render(a->v3, &sc, w, h, &redrawn);
         a->view3d_tex = t;
     }
@@ -786,8 +787,15 @@ static void ss__frame(ss_tr_app *a, bool *shot, bool sync_bmode)
         ss_bmode_view_request(a->bm, &dp, &st->pose, ss_cli_sim_needle(ss_session_sim(a->at.session), &ng), &s);
     }
     if (sync_bmode) ss_bmode_view_flush(a->bm);
+    a->view3d_now = sync_bmode; /* the last frame (--screenshot) shows the 3D view of the final state too */
     double q0 = ss_tr_now_ms();
-    if (!a->skip_bmode && ss_bmode_view_update(a->bm)) a->image_version++;
+    if (!a->skip_bmode) ss_bmode_view_update(a->bm);
+    /* the image's stamp: every upload counts, the flush's above included (the UI and the
+       3D view compare it to know the texture's pixels changed); monotonic across the
+       views a case switch or a posture makes, whose textures may reuse a name */
+    unsigned uploads = ss_bmode_view_uploads(a->bm);
+    if (uploads != a->bm_uploads) a->image_version++;
+    a->bm_uploads = uploads;
     double q1 = ss_tr_now_ms();
     ss__update_visibility(a, st);
     double q2 = ss_tr_now_ms();
@@ -904,6 +912,8 @@ int ss_trainer_run(const ss_trainer_desc *desc)
             }
         }
     }
+    const char *repaint = getenv("SONOSPINE_UI_REPAINT");
+    ss_ui_repaint_all(a->ui, repaint && strcmp(repaint, "all") == 0);
     SDL_InitSubSystem(SDL_INIT_GAMECONTROLLER | SDL_INIT_HAPTIC); /* none present: fine */
     ss_input_hub_add(&a->hub, ss_input_mk_create(&a->mk));
     ss_input_hub_add(&a->hub, ss_input_gamepad_create());

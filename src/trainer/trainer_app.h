@@ -155,7 +155,9 @@ typedef struct ss_tr_app {
     double floor_frame_ms; /* the shortest frame (software GL: SS__FLOOR_FRAME_MS_SOFT; else min_frame_ms) */
     int bmode_threads;
     float view3d_scale;       /* 3D view resolution relative to the drawable */
-    unsigned image_version;
+    unsigned image_version; /* the shown image's stamp: changes with every upload (ss__frame) */
+    unsigned bm_uploads;    /* ss_bmode_view_uploads of bm when last looked at */
+    bool view3d_now;        /* this frame redraws the 3D view if anything changed, cadence or not */
     long view3d_renders; /* SONOSPINE_TRAINER_SKIP=3d,bmode: what costs what (profiling) */
     double ui_tiles_redrawn, ui_tiles; /* summed over frames: the share of the window repainted */
     bool software;       /* software GL (llvmpipe, softpipe) */

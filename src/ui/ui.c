@@ -81,6 +81,7 @@ struct ss_ui {
     ss__segment *seg;
     int nseg, capseg;
     int tiles_drawn, tiles_total;
+    bool repaint_all; /* ss_ui_repaint_all */
 };
 
 static const float ss__font_pt[SS_FONT_COUNT] = {12.5f, 15.0f, 22.0f};
@@ -567,6 +568,7 @@ static bool ss__frame_buffer(ss_ui *ui)
 void ss_ui_end(ss_ui *ui)
 {
     float sx = (float)ui->fb_w / (float)(ui->w > 0 ? ui->w : 1), sy = (float)ui->fb_h / (float)(ui->h > 0 ? ui->h : 1);
+    if (ui->repaint_all && ui->damage) ss_damage_invalidate(ui->damage);
     bool cached = ss__frame_buffer(ui) && ui->damage && ss_damage_begin(ui->damage, ui->fb_w, ui->fb_h) == 0;
     /* what each tile shows this frame: every triangle's key (its vertices, under its
        batch's texture, content stamp, mode and clip) into the tiles it can touch */
@@ -659,6 +661,8 @@ void ss_ui_end(ss_ui *ui)
         glBindFramebuffer(GL_FRAMEBUFFER, 0);
     }
 }
+
+void ss_ui_repaint_all(ss_ui *ui, bool all) { ui->repaint_all = all; }
 
 void ss_ui_redraw_stats(const ss_ui *ui, int *tiles_redrawn, int *tiles)
 {

@@ -79,6 +79,10 @@ void ss_ui_end(ss_ui *ui);
 /* The last ss_ui_end's tiles repainted (SS_DAMAGE_TILE pixels square) and the frame's
  * tiles in all. */
 void ss_ui_redraw_stats(const ss_ui *ui, int *tiles_redrawn, int *tiles);
+/* all: every frame repainted whole, still through the offscreen copy (the trainer's
+ * SONOSPINE_UI_REPAINT=all): what a frame built from the last must equal, and what the
+ * repaint saves. */
+void ss_ui_repaint_all(ss_ui *ui, bool all);
 
 /* True when the mouse is over something the UI drew as interactive or as a panel
  * this frame (the caller should not also use the click), or a widget holds it. */
