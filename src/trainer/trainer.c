@@ -430,7 +430,9 @@ static int ss__write_screenshot(const ss_tr_app *a, const char *path)
     return ok ? 0 : -1;
 }
 
-static void ss__draw_view3d_gl(ss_tr_app *a, const ss_sim_state *st)
+/* at_once: redraw if anything visible changed, whatever the software-GL cadence (the
+ * last frame, for --screenshot, shows the final state). */
+static void ss__draw_view3d_gl(ss_tr_app *a, const ss_sim_state *st, bool at_once)
 {
     ss_rect r = a->r_view3d;
     float top = 5 + ss_ui_line_height(a->ui, SS_FONT_SMALL) + 4;
@@ -464,7 +466,7 @@ static void ss__draw_view3d_gl(ss_tr_app *a, const ss_sim_state *st)
     bool redrawn = false;
     double now = ss_tr_now_ms();
     GLuint t = a->view3d_tex;
-    if (!t || !a->software || a->view3d_now || now - a->view3d_last_ms >= SS__VIEW3D_SOFT_MS) {
+    if (!t || !a->software || at_once || now - a->view3d_last_ms >= SS__VIEW3D_SOFT_MS) {
         t = ss_view3d_render(a->v3, &sc, w, h, &redrawn);
         a->view3d_tex = t;
     }
@@ -787,7 +789,6 @@ static void ss__frame(ss_tr_app *a, bool *shot, bool sync_bmode)
         ss_bmode_view_request(a->bm, &dp, &st->pose, ss_cli_sim_needle(ss_session_sim(a->at.session), &ng), &s);
     }
     if (sync_bmode) ss_bmode_view_flush(a->bm);
-    a->view3d_now = sync_bmode; /* the last frame (--screenshot) shows the 3D view of the final state too */
     double q0 = ss_tr_now_ms();
     if (!a->skip_bmode) ss_bmode_view_update(a->bm);
     /* the image's stamp: every upload counts, the flush's above included (the UI and the
@@ -805,7 +806,7 @@ static void ss__frame(ss_tr_app *a, bool *shot, bool sync_bmode)
     ss_tr_draw_top(a);
     ss_tr_draw_bmode(a, st);
     ss_tr_draw_view3d(a, st);
-    if (!a->skip_3d) ss__draw_view3d_gl(a, st);
+    if (!a->skip_3d) ss__draw_view3d_gl(a, st, sync_bmode);
     ss_tr_draw_controls(a, st);
     ss_tr_draw_status(a, st);
     if (a->results && !a->picker) ss_tr_draw_results(a);

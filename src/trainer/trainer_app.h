@@ -157,7 +157,6 @@ typedef struct ss_tr_app {
     float view3d_scale;       /* 3D view resolution relative to the drawable */
     unsigned image_version; /* the shown image's stamp: changes with every upload (ss__frame) */
     unsigned bm_uploads;    /* ss_bmode_view_uploads of bm when last looked at */
-    bool view3d_now;        /* this frame redraws the 3D view if anything changed, cadence or not */
     long view3d_renders; /* SONOSPINE_TRAINER_SKIP=3d,bmode: what costs what (profiling) */
     double ui_tiles_redrawn, ui_tiles; /* summed over frames: the share of the window repainted */
     bool software;       /* software GL (llvmpipe, softpipe) */

@@ -36,13 +36,15 @@ typedef struct ss__batch {
     int mode;
     ss_rect clip; /* w < 0: none */
     int first, count;
-    uint32_t stamp; /* the texture's content stamp (ss_ui_image) */
+    uint32_t stamp;        /* the texture's content stamp (ss_ui_image) */
+    ss_damage_rect clip_px; /* clip in framebuffer pixels, origin bottom-left (the frame without one) */
 } ss__batch;
 
 /* A batch's triangles that touch one changed rectangle: indices [first, first + count)
- * of the frame's index list. */
+ * of the frame's index list, drawn under scissor sc (the rectangle within the clip). */
 typedef struct ss__segment {
-    int rect, batch, first, count;
+    int batch, first, count;
+    ss_damage_rect sc;
 } ss__segment;
 
 typedef struct ss__font {
@@ -78,6 +80,8 @@ struct ss_ui {
     int fbo_w, fbo_h;
     uint32_t *idx;
     int nidx, capidx;
+    ss_damage_rect *tri_px; /* the pixels each triangle can touch (ss__tri_px) */
+    int captri;
     ss__segment *seg;
     int nseg, capseg;
     int tiles_drawn, tiles_total;
@@ -249,6 +253,7 @@ void ss_ui_destroy(ss_ui *ui)
     free(ui->v);
     free(ui->b);
     free(ui->idx);
+    free(ui->tri_px);
     free(ui->seg);
     free(ui);
 }
@@ -287,6 +292,56 @@ void ss_ui_block(ss_ui *ui, ss_rect r)
 
 /* ------------------------------------------------------------------ draw list */
 
+static ss_damage_rect ss__meet(ss_damage_rect a, ss_damage_rect b)
+{
+    int x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;
+    int x1 = a.x + a.w < b.x + b.w ? a.x + a.w : b.x + b.w, y1 = a.y + a.h < b.y + b.h ? a.y + a.h : b.y + b.h;
+    return (ss_damage_rect){x0, y0, x1 > x0 ? x1 - x0 : 0, y1 > y0 ? y1 - y0 : 0};
+}
+
+/* Window units to framebuffer pixels: x and y scales. */
+static float ss__sx(const ss_ui *ui) { return (float)ui->fb_w / (float)(ui->w > 0 ? ui->w : 1); }
+static float ss__sy(const ss_ui *ui) { return (float)ui->fb_h / (float)(ui->h > 0 ? ui->h : 1); }
+
+/* A clip rectangle (window units; w < 0: none) as a scissor box (pixels, origin
+ * bottom-left; the frame without one). */
+static ss_damage_rect ss__clip_px(const ss_ui *ui, ss_rect clip)
+{
+    ss_damage_rect f = {0, 0, ui->fb_w, ui->fb_h};
+    if (clip.w < 0) return f;
+    const float sx = ss__sx(ui), sy = ss__sy(ui);
+    ss_damage_rect c = {(int)floorf(clip.x * sx), (int)floorf((float)ui->fb_h - (clip.y + clip.h) * sy),
+                        (int)ceilf(clip.w * sx), (int)ceilf(clip.h * sy)};
+    return ss__meet(c, f);
+}
+
+/* The pixels triangle t (its first vertex) can touch: its bounding box in pixels, a
+ * pixel wider on every side (a pixel is drawn when its centre is inside), within its
+ * batch's clip. */
+static ss_damage_rect ss__tri_px(const ss_ui *ui, int t, ss_damage_rect clip)
+{
+    const float sx = ss__sx(ui), sy = ss__sy(ui);
+    const ss__vtx *v = ui->v + t;
+    float x0 = fminf(v[0].x, fminf(v[1].x, v[2].x)), x1 = fmaxf(v[0].x, fmaxf(v[1].x, v[2].x));
+    float y0 = fminf(v[0].y, fminf(v[1].y, v[2].y)), y1 = fmaxf(v[0].y, fmaxf(v[1].y, v[2].y));
+    int px0 = (int)floorf(x0 * sx) - 1, px1 = (int)ceilf(x1 * sx) + 1;
+    int py0 = (int)floorf((float)ui->fb_h - y1 * sy) - 1, py1 = (int)ceilf((float)ui->fb_h - y0 * sy) + 1;
+    return ss__meet((ss_damage_rect){px0, py0, px1 - px0, py1 - py0}, clip);
+}
+
+static bool ss__reserve(void **p, int *cap, int need, size_t size)
+{
+    if (need <= *cap) return true;
+    int c = *cap ? *cap : 1024;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, (size_t)c * size);
+    if (!q) return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+
 static ss__batch *ss__batch_for(ss_ui *ui, GLuint tex, int mode, uint32_t stamp)
 {
     ss_rect clip = ui->clipping ? ui->clip : (ss_rect){0, 0, -1, -1};
@@ -295,15 +350,9 @@ static ss__batch *ss__batch_for(ss_ui *ui, GLuint tex, int mode, uint32_t stamp)
         if (b->tex == tex && b->mode == mode && b->stamp == stamp && memcmp(&b->clip, &clip, sizeof clip) == 0)
             return b;
     }
-    if (ui->nb == ui->capb) {
-        int cap = ui->capb ? ui->capb * 2 : 64;
-        ss__batch *nb = realloc(ui->b, (size_t)cap * sizeof *nb);
-        if (!nb) return NULL;
-        ui->b = nb;
-        ui->capb = cap;
-    }
+    if (!ss__reserve((void **)&ui->b, &ui->capb, ui->nb + 1, sizeof *ui->b)) return NULL;
     ss__batch *b = &ui->b[ui->nb++];
-    *b = (ss__batch){tex, mode, clip, ui->nv, 0, stamp};
+    *b = (ss__batch){tex, mode, clip, ui->nv, 0, stamp, ss__clip_px(ui, clip)};
     return b;
 }
 
@@ -311,14 +360,7 @@ static ss__vtx *ss__push(ss_ui *ui, GLuint tex, int mode, uint32_t stamp, int n)
 {
     ss__batch *b = ss__batch_for(ui, tex, mode, stamp);
     if (!b) return NULL;
-    if (ui->nv + n > ui->capv) {
-        int cap = ui->capv ? ui->capv : 4096;
-        while (cap < ui->nv + n) cap *= 2;
-        ss__vtx *nv = realloc(ui->v, (size_t)cap * sizeof *nv);
-        if (!nv) return NULL;
-        ui->v = nv;
-        ui->capv = cap;
-    }
+    if (!ss__reserve((void **)&ui->v, &ui->capv, ui->nv + n, sizeof *ui->v)) return NULL;
     ss__vtx *v = ui->v + ui->nv;
     ui->nv += n;
     b->count += n;
@@ -501,48 +543,6 @@ float ss_ui_text_wrapped(ss_ui *ui, ss_ui_font f, ss_rect r, ss_rgba c, const ch
 
 /* ------------------------------------------------------------------ render */
 
-static ss_damage_rect ss__meet(ss_damage_rect a, ss_damage_rect b)
-{
-    int x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;
-    int x1 = a.x + a.w < b.x + b.w ? a.x + a.w : b.x + b.w, y1 = a.y + a.h < b.y + b.h ? a.y + a.h : b.y + b.h;
-    return (ss_damage_rect){x0, y0, x1 > x0 ? x1 - x0 : 0, y1 > y0 ? y1 - y0 : 0};
-}
-
-/* A batch's clip as a scissor box (pixels, origin bottom-left; the frame without one). */
-static ss_damage_rect ss__clip_px(const ss_ui *ui, const ss__batch *b, float sx, float sy)
-{
-    ss_damage_rect f = {0, 0, ui->fb_w, ui->fb_h};
-    if (b->clip.w < 0) return f;
-    ss_damage_rect c = {(int)floorf(b->clip.x * sx), (int)floorf((float)ui->fb_h - (b->clip.y + b->clip.h) * sy),
-                        (int)ceilf(b->clip.w * sx), (int)ceilf(b->clip.h * sy)};
-    return ss__meet(c, f);
-}
-
-/* The pixels triangle t (its first vertex) can touch: its bounding box in pixels, a
- * pixel wider on every side (a pixel is drawn when its centre is inside), within its
- * batch's clip. */
-static ss_damage_rect ss__tri_px(const ss_ui *ui, int t, ss_damage_rect clip, float sx, float sy)
-{
-    const ss__vtx *v = ui->v + t;
-    float x0 = fminf(v[0].x, fminf(v[1].x, v[2].x)), x1 = fmaxf(v[0].x, fmaxf(v[1].x, v[2].x));
-    float y0 = fminf(v[0].y, fminf(v[1].y, v[2].y)), y1 = fmaxf(v[0].y, fmaxf(v[1].y, v[2].y));
-    int px0 = (int)floorf(x0 * sx) - 1, px1 = (int)ceilf(x1 * sx) + 1;
-    int py0 = (int)floorf((float)ui->fb_h - y1 * sy) - 1, py1 = (int)ceilf((float)ui->fb_h - y0 * sy) + 1;
-    return ss__meet((ss_damage_rect){px0, py0, px1 - px0, py1 - py0}, clip);
-}
-
-static bool ss__reserve(void **p, int *cap, int need, size_t size)
-{
-    if (need <= *cap) return true;
-    int c = *cap ? *cap : 1024;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, (size_t)c * size);
-    if (!q) return false;
-    *p = q;
-    *cap = c;
-    return true;
-}
-
 /* The offscreen copy of the frame, (re)made at the drawable's size; false where the
  * driver cannot (the frame is then drawn whole into the window's buffer). */
 static bool ss__frame_buffer(ss_ui *ui)
@@ -565,23 +565,39 @@ static bool ss__frame_buffer(ss_ui *ui)
     return ok;
 }
 
+/* The offscreen copy of the frame into the window's framebuffer (0, left bound). */
+static void ss__present(const ss_ui *ui)
+{
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, ui->fbo);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+    glBlitFramebuffer(0, 0, ui->fb_w, ui->fb_h, 0, 0, ui->fb_w, ui->fb_h, GL_COLOR_BUFFER_BIT, GL_NEAREST);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+}
+
 void ss_ui_end(ss_ui *ui)
 {
-    float sx = (float)ui->fb_w / (float)(ui->w > 0 ? ui->w : 1), sy = (float)ui->fb_h / (float)(ui->h > 0 ? ui->h : 1);
+    bool cached = ss__frame_buffer(ui);
+    if (!ss__reserve((void **)&ui->tri_px, &ui->captri, ui->nv / 3, sizeof *ui->tri_px)) {
+        /* out of memory: the last frame is shown again, and the next is drawn whole */
+        if (ui->damage) ss_damage_invalidate(ui->damage);
+        ui->tiles_drawn = 0;
+        if (cached) ss__present(ui);
+        return;
+    }
     if (ui->repaint_all && ui->damage) ss_damage_invalidate(ui->damage);
-    bool cached = ss__frame_buffer(ui) && ui->damage && ss_damage_begin(ui->damage, ui->fb_w, ui->fb_h) == 0;
-    /* what each tile shows this frame: every triangle's key (its vertices, under its
-       batch's texture, content stamp, mode and clip) into the tiles it can touch */
-    for (int i = 0; cached && i < ui->nb; i++) {
+    cached = cached && ui->damage && ss_damage_begin(ui->damage, ui->fb_w, ui->fb_h) == 0;
+    /* the pixels each triangle can touch; and what each tile shows this frame: every
+       triangle's key (its vertices, under its batch's texture, content stamp, mode and
+       clip) into the tiles it can touch */
+    for (int i = 0; i < ui->nb; i++) {
         const ss__batch *b = &ui->b[i];
-        ss_damage_rect clip = ss__clip_px(ui, b, sx, sy);
         uint32_t head[4] = {(uint32_t)b->tex, (uint32_t)b->mode, b->stamp, 0};
-        uint64_t bk = ss_damage_hash(&b->clip, sizeof b->clip, ss_damage_hash(head, sizeof head, 0));
+        uint64_t bk = cached ? ss_damage_hash(&b->clip, sizeof b->clip, ss_damage_hash(head, sizeof head, 0)) : 0;
         for (int t = b->first; t + 2 < b->first + b->count; t += 3) {
-            ss_damage_rect p = ss__tri_px(ui, t, clip, sx, sy);
-            if (p.w <= 0 || p.h <= 0) continue;
-            uint64_t key = ss_damage_hash(ui->v + t, 3 * sizeof(ss__vtx), bk);
-            ss_damage_add(ui->damage, p.x, p.y, p.x + p.w, p.y + p.h, key);
+            ss_damage_rect p = ui->tri_px[t / 3] = ss__tri_px(ui, t, b->clip_px);
+            if (cached && p.w > 0 && p.h > 0)
+                ss_damage_add(ui->damage, p.x, p.y, p.x + p.w, p.y + p.h,
+                              ss_damage_hash(ui->v + t, 3 * sizeof(ss__vtx), bk));
         }
     }
     ss_damage_rect whole = {0, 0, ui->fb_w, ui->fb_h};
@@ -598,8 +614,8 @@ void ss_ui_end(ss_ui *ui)
     for (int r = 0; r < nrects && whole_list; r++)
         for (int i = 0; i < ui->nb; i++) {
             const ss__batch *b = &ui->b[i];
-            ss_damage_rect clip = ss__meet(ss__clip_px(ui, b, sx, sy), rects[r]);
-            if (clip.w <= 0 || clip.h <= 0 || b->count == 0) continue;
+            ss_damage_rect sc = ss__meet(b->clip_px, rects[r]);
+            if (sc.w <= 0 || sc.h <= 0 || b->count == 0) continue;
             if (!ss__reserve((void **)&ui->idx, &ui->capidx, ui->nidx + b->count, sizeof *ui->idx) ||
                 !ss__reserve((void **)&ui->seg, &ui->capseg, ui->nseg + 1, sizeof *ui->seg)) {
                 whole_list = false; /* out of memory: what fits is drawn, and all of the next frame */
@@ -608,13 +624,13 @@ void ss_ui_end(ss_ui *ui)
             }
             int first = ui->nidx;
             for (int t = b->first; t + 2 < b->first + b->count; t += 3) {
-                ss_damage_rect p = ss__tri_px(ui, t, clip, sx, sy);
+                ss_damage_rect p = ss__meet(ui->tri_px[t / 3], sc);
                 if (p.w <= 0 || p.h <= 0) continue;
                 ui->idx[ui->nidx++] = (uint32_t)t;
                 ui->idx[ui->nidx++] = (uint32_t)t + 1;
                 ui->idx[ui->nidx++] = (uint32_t)t + 2;
             }
-            if (ui->nidx > first) ui->seg[ui->nseg++] = (ss__segment){r, i, first, ui->nidx - first};
+            if (ui->nidx > first) ui->seg[ui->nseg++] = (ss__segment){i, first, ui->nidx - first, sc};
         }
 
     glBindFramebuffer(GL_FRAMEBUFFER, cached ? ui->fbo : 0);
@@ -644,8 +660,7 @@ void ss_ui_end(ss_ui *ui)
         for (int k = 0; k < ui->nseg; k++) {
             const ss__segment *g = &ui->seg[k];
             const ss__batch *b = &ui->b[g->batch];
-            ss_damage_rect sc = ss__meet(ss__clip_px(ui, b, sx, sy), rects[g->rect]);
-            glScissor(sc.x, sc.y, sc.w, sc.h);
+            glScissor(g->sc.x, g->sc.y, g->sc.w, g->sc.h);
             glBindTexture(GL_TEXTURE_2D, b->tex);
             glUniform1i(ui->u_mode, b->mode);
             glDrawElements(GL_TRIANGLES, g->count, GL_UNSIGNED_INT, (void *)((size_t)g->first * sizeof(uint32_t)));
@@ -654,12 +669,8 @@ void ss_ui_end(ss_ui *ui)
         glUseProgram(0);
     }
     glDisable(GL_SCISSOR_TEST);
-    if (cached) {
-        glBindFramebuffer(GL_READ_FRAMEBUFFER, ui->fbo);
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
-        glBlitFramebuffer(0, 0, ui->fb_w, ui->fb_h, 0, 0, ui->fb_w, ui->fb_h, GL_COLOR_BUFFER_BIT, GL_NEAREST);
-        glBindFramebuffer(GL_FRAMEBUFFER, 0);
-    }
+    if (cached) ss__present(ui);
+    else glBindFramebuffer(GL_FRAMEBUFFER, 0);
 }
 
 void ss_ui_repaint_all(ss_ui *ui, bool all) { ui->repaint_all = all; }
